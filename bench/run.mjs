@@ -1,0 +1,88 @@
+// `npm run bench`: redis-benchmark against our server and, in the same run,
+// against a redis-server started beside it (when installed); prints requests
+// per second and the ratio. A measurement, not a test: it never fails on speed.
+//
+// Options (environment): BENCH_REQUESTS (default 200000), BENCH_CLIENTS (50),
+// BENCH_TESTS (set,get), BENCH_PIPELINES ("1 16").
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { freePort, MAIN } from '../test/helpers.mjs';
+
+const requests = Number(process.env.BENCH_REQUESTS ?? 200000);
+const clients = Number(process.env.BENCH_CLIENTS ?? 50);
+const tests = process.env.BENCH_TESTS ?? 'set,get';
+const pipelines = (process.env.BENCH_PIPELINES ?? '1 16').split(/\s+/).map(Number);
+
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+async function waitForPort(port) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const s = net.connect(port, '127.0.0.1');
+      await once(s, 'connect');
+      s.destroy();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+async function start(name, command, args) {
+  const port = await freePort();
+  const proc = spawn(command, [...args, '--port', String(port)], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name, port, proc };
+}
+
+/** Runs redis-benchmark and returns { test: requestsPerSecond }. */
+function benchmark(port, pipeline) {
+  const out = execFileSync(
+    'redis-benchmark',
+    ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-t', tests, '--csv', '-r', '100000'],
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  const result = {};
+  for (const line of out.split('\n').slice(1)) {
+    const cells = line.split(',').map((c) => c.replace(/"/g, ''));
+    if (cells.length > 1) result[cells[0]] = Number(cells[1]);
+  }
+  return result;
+}
+
+if (!have('redis-benchmark')) {
+  console.error('redis-benchmark not found: apt-get install redis-tools');
+  process.exit(1);
+}
+
+const servers = [await start('ours', process.execPath, [MAIN, '--save', '', '--loglevel', 'warning'])];
+if (have('redis-server')) {
+  servers.push(await start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1']));
+} else {
+  console.log('redis-server not installed: reporting our figures only');
+}
+
+try {
+  const rows = [];
+  for (const pipeline of pipelines) {
+    const results = {};
+    for (const s of servers) results[s.name] = benchmark(s.port, pipeline);
+    for (const test of Object.keys(results.ours)) {
+      const ours = results.ours[test];
+      const redis = results.redis?.[test];
+      rows.push({
+        test,
+        pipeline,
+        'ours req/s': Math.round(ours),
+        'redis req/s': redis ? Math.round(redis) : '-',
+        ratio: redis ? (ours / redis).toFixed(2) : '-',
+      });
+    }
+  }
+  console.log(`redis-benchmark -n ${requests} -c ${clients} -r 100000`);
+  console.table(rows);
+} finally {
+  for (const s of servers) s.proc.kill('SIGTERM');
+}

@@ -1,0 +1,80 @@
+/**
+ * CONFIG GET/SET/RESETSTAT/REWRITE over the directive table in src/config.
+ */
+import { ConfigError } from '../config/config.js';
+import { ReplyError } from '../errors.js';
+import { MapReply, OK, SimpleString, type Reply } from '../protocol/reply.js';
+import { resetCommandStats } from './table.js';
+import { defineCommand, type CommandSpec } from './types.js';
+
+/** Runs a config operation, turning its validation failures into `ERR ...` replies. */
+function configured<T>(operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ReplyError(`ERR ${error.message}`);
+    throw error;
+  }
+}
+
+const subcommand = (spec: Omit<CommandSpec, 'group' | 'complexity'> & { complexity?: string }): CommandSpec =>
+  defineCommand({ group: 'server', complexity: 'O(1)', ...spec });
+
+export const configCommand = defineCommand({
+  name: 'config', arity: -2, flags: [], group: 'server', since: '2.0.0', complexity: 'Depends on subcommand.',
+  summary: 'Reads and changes the server configuration at run time.',
+  subcommands: [
+    subcommand({
+      name: 'get', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], since: '2.0.0',
+      complexity: 'O(N) when N is the number of configuration parameters provided',
+      summary: 'Returns the parameters matching glob patterns, with their values.', syntax: 'parameter [parameter ...]',
+      run: (ctx, args) => {
+        const pairs = ctx.server.config.matching(args.slice(2));
+        return new MapReply(pairs.flat());
+      },
+    }),
+    subcommand({
+      name: 'set', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], since: '2.0.0',
+      complexity: 'O(N) when N is the number of configuration parameters provided',
+      summary: 'Changes parameters, all or none of them.', syntax: 'parameter value [parameter value ...]',
+      run: (ctx, args) => {
+        if (args.length % 2 !== 0) throw new ReplyError("ERR wrong number of arguments for 'config|set' command");
+        const pairs: [string, string][] = [];
+        for (let i = 2; i < args.length; i += 2) pairs.push([args[i], args[i + 1]]);
+        configured(() => ctx.server.config.setMany(pairs));
+        return OK;
+      },
+    }),
+    subcommand({
+      name: 'resetstat', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '2.0.0',
+      summary: 'Zeroes the statistics INFO reports.',
+      run: (ctx) => {
+        ctx.server.resetStats();
+        resetCommandStats();
+        return OK;
+      },
+    }),
+    subcommand({
+      name: 'rewrite', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '2.8.0',
+      summary: 'Writes the running configuration back to the config file the server started with.',
+      run: (ctx) => {
+        const file = ctx.server.config.configFile;
+        if (file === undefined) throw new ReplyError('ERR The server is running without a config file');
+        configured(() => ctx.server.config.rewrite(file));
+        return OK;
+      },
+    }),
+    subcommand({
+      name: 'help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Lists the CONFIG subcommands.',
+      run: () =>
+        [
+          'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+          'GET <pattern>', '    Return parameters matching the glob-like <pattern> and their values.',
+          'SET <directive> <value>', '    Set the configuration <directive> to <value>.',
+          'RESETSTAT', '    Reset statistics reported by the INFO command.',
+          'REWRITE', '    Rewrite the configuration file.',
+          'HELP', '    Print this help.',
+        ].map((l) => new SimpleString(l)),
+    }),
+  ],
+});

@@ -1,0 +1,268 @@
+/**
+ * Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH and CLIENT.
+ */
+import { ReplyError, syntaxError, wrongPass } from '../errors.js';
+import { MapReply, OK, PONG, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { REDIS_VERSION } from '../version.js';
+import type { KillFilter } from '../server/server.js';
+import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
+
+/** Checks credentials against `requirepass` (we have only the default user). */
+function authenticate(ctx: CommandContext, user: string, password: string): void {
+  const required = ctx.server.config.values.requirepass;
+  if (user !== 'default' || (required !== '' && password !== required)) throw wrongPass();
+  ctx.client.authenticated = true;
+}
+
+function auth(ctx: CommandContext, args: string[]): Reply {
+  if (args.length > 3) throw syntaxError();
+  if (args.length === 2 && ctx.server.config.values.requirepass === '') {
+    throw new ReplyError(
+      'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    );
+  }
+  const [user, password] = args.length === 3 ? [args[1], args[2]] : ['default', args[1]];
+  authenticate(ctx, user, password);
+  return OK;
+}
+
+/** Client names are printable ASCII without spaces, as in Redis. */
+function validateName(name: string, what = 'Client names'): void {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) throw new ReplyError(`ERR ${what} cannot contain spaces, newlines or special characters.`);
+  }
+}
+
+function hello(ctx: CommandContext, args: string[]): Reply {
+  let version: 2 | 3 | undefined;
+  let i = 1;
+  if (args.length > 1) {
+    const requested = Number(args[1]);
+    if (!/^-?\d+$/.test(args[1])) throw new ReplyError('ERR Protocol version is not an integer or out of range');
+    if (requested < 2 || requested > 3) throw new ReplyError('NOPROTO unsupported protocol version');
+    version = requested as 2 | 3;
+    i = 2;
+  }
+  let name: string | undefined;
+  let credentials: [string, string] | undefined;
+  for (; i < args.length; i++) {
+    const opt = args[i].toUpperCase();
+    if (opt === 'AUTH' && i + 2 < args.length) {
+      credentials = [args[i + 1], args[i + 2]];
+      i += 2;
+    } else if (opt === 'SETNAME' && i + 1 < args.length) {
+      name = args[++i];
+      validateName(name);
+    } else {
+      throw new ReplyError(`ERR Syntax error in HELLO option '${args[i]}'`);
+    }
+  }
+  if (credentials) authenticate(ctx, credentials[0], credentials[1]);
+  if (!ctx.client.authenticated) {
+    throw new ReplyError(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+  }
+  if (name !== undefined) ctx.client.name = name;
+  if (version !== undefined) ctx.client.resp = version;
+  return new MapReply([
+    'server', 'redis',
+    'version', REDIS_VERSION,
+    'proto', ctx.client.resp,
+    'id', ctx.client.id,
+    'mode', 'standalone',
+    'role', 'master',
+    'modules', [],
+  ]);
+}
+
+function reset(ctx: CommandContext): Reply {
+  const client = ctx.client;
+  client.db = ctx.server.keyspace.dbs[0];
+  client.resp = 2;
+  client.name = '';
+  client.replyMode = 'on';
+  client.noEvict = false;
+  client.noTouch = false;
+  client.authenticated = ctx.server.config.values.requirepass === '';
+  ctx.server.resetClient(client);
+  return new SimpleString('RESET');
+}
+
+/** `on`/`off` arguments of CLIENT NO-EVICT and NO-TOUCH. */
+function onOff(text: string): boolean {
+  const value = text.toLowerCase();
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw syntaxError();
+}
+
+function clientKill(ctx: CommandContext, args: string[]): Reply {
+  // The old form, CLIENT KILL addr:port, replies OK or an error.
+  if (args.length === 3) {
+    const killed = ctx.server.killClients(ctx.client, { addr: args[2], skipMe: false });
+    if (killed === 0) throw new ReplyError('ERR No such client');
+    return OK;
+  }
+  const filter: KillFilter = { skipMe: true };
+  for (let i = 2; i < args.length; i += 2) {
+    if (i + 1 >= args.length) throw syntaxError();
+    const opt = args[i].toUpperCase();
+    const value = args[i + 1];
+    if (opt === 'ID') {
+      const id = Number(value);
+      if (!/^\d+$/.test(value) || id <= 0) throw new ReplyError('ERR client-id should be greater than 0');
+      filter.id = id;
+    } else if (opt === 'ADDR') filter.addr = value;
+    else if (opt === 'LADDR') filter.laddr = value;
+    else if (opt === 'USER') filter.user = value;
+    else if (opt === 'TYPE') {
+      const type = value.toLowerCase();
+      if (!['normal', 'master', 'slave', 'replica', 'pubsub'].includes(type)) {
+        throw new ReplyError(`ERR Unknown client type '${value}'`);
+      }
+      filter.type = type;
+    } else if (opt === 'SKIPME') {
+      const yes = value.toLowerCase();
+      if (yes !== 'yes' && yes !== 'no') throw syntaxError();
+      filter.skipMe = yes === 'yes';
+    } else throw syntaxError();
+  }
+  return ctx.server.killClients(ctx.client, filter);
+}
+
+function clientList(ctx: CommandContext, args: string[]): Reply {
+  let ids: Set<number> | undefined;
+  let type: string | undefined;
+  for (let i = 2; i < args.length; i++) {
+    const opt = args[i].toUpperCase();
+    if (opt === 'TYPE' && i + 1 < args.length) {
+      type = args[++i].toLowerCase();
+      if (!['normal', 'master', 'slave', 'replica', 'pubsub'].includes(type)) {
+        throw new ReplyError(`ERR Unknown client type '${args[i]}'`);
+      }
+    } else if (opt === 'ID' && i + 1 < args.length) {
+      ids = new Set();
+      for (i++; i < args.length; i++) {
+        const id = Number(args[i]);
+        if (!/^\d+$/.test(args[i]) || id <= 0) throw new ReplyError('ERR Invalid client ID');
+        ids.add(id);
+      }
+    } else throw syntaxError();
+  }
+  const lines: string[] = [];
+  for (const client of ctx.server.clientStates()) {
+    if (ids && !ids.has(client.id)) continue;
+    if (type && type !== 'normal') continue;
+    lines.push(client.describe() + '\n');
+  }
+  return new VerbatimReply('txt', lines.join(''));
+}
+
+const CLIENT_HELP = [
+  'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'GETNAME', '    Return the name of the current connection.',
+  'ID', '    Return the ID of the current connection.',
+  'INFO', '    Return information about the current client connection.',
+  'KILL <ip:port>', '    Kill connection made from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Kill connections. Options are: ID, ADDR, LADDR, USER, TYPE and SKIPME.',
+  'LIST [options ...]', '    Return information about client connections. Options: TYPE, ID.',
+  'NO-EVICT (ON|OFF)', '    Protect current client connection from eviction.',
+  'NO-TOUCH (ON|OFF)', "    Will not touch LRU/LFU stats when this mode is on.",
+  'REPLY (ON|OFF|SKIP)', '    Control the replies sent to the current connection.',
+  'SETNAME <name>', '    Assign the name <name> to the current connection.',
+  'SETINFO <option> <value>', '    Set client meta attr. Options are: LIB-NAME, LIB-VER.',
+  'HELP', '    Print this help.',
+];
+
+const sub = (
+  name: string,
+  arity: number,
+  summary: string,
+  run: (ctx: CommandContext, args: string[]) => Reply,
+  syntax?: string,
+  flags: CommandSpec['flags'] = ['noscript', 'loading', 'stale'],
+): CommandSpec => defineCommand({ name, arity, flags, group: 'connection', since: '2.4.0', complexity: 'O(1)', summary, syntax, run });
+
+const clientCommand = defineCommand({
+  name: 'client', arity: -2, flags: [], group: 'connection', since: '2.4.0', complexity: 'Depends on subcommand.',
+  summary: 'Inspects and controls client connections.',
+  subcommands: [
+    sub('id', 2, 'Returns the ID of this connection.', (ctx) => ctx.client.id),
+    sub('getname', 2, 'Returns the name of this connection, or nil.', (ctx) => ctx.client.name || null),
+    sub('setname', 3, 'Names this connection.', (ctx, args) => {
+      validateName(args[2]);
+      ctx.client.name = args[2];
+      return OK;
+    }, 'connection-name'),
+    sub('setinfo', 4, 'Records the client library name or version of this connection.', (ctx, args) => {
+      const attr = args[2].toLowerCase();
+      if (attr !== 'lib-name' && attr !== 'lib-ver') throw new ReplyError(`ERR Unrecognized option '${args[2]}'`);
+      validateName(args[3], attr);
+      if (attr === 'lib-name') ctx.client.libName = args[3];
+      else ctx.client.libVer = args[3];
+      return OK;
+    }, 'LIB-NAME libname|LIB-VER libver'),
+    sub('info', 2, 'Describes this connection.', (ctx) => new VerbatimReply('txt', ctx.client.describe() + '\n')),
+    sub('list', -2, 'Describes every connection.', clientList, '[TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]'),
+    sub('kill', -3, 'Closes connections by address, ID, type or user.', clientKill,
+      'ip:port|[ID client-id] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES|NO]',
+      ['admin', 'noscript', 'loading', 'stale']),
+    sub('reply', 3, 'Turns replies to this connection on, off, or off for the next command.', (ctx, args) => {
+      const mode = args[2].toLowerCase();
+      if (mode !== 'on' && mode !== 'off' && mode !== 'skip') throw syntaxError();
+      // OFF and SKIP silence this command's own reply too; the connection applies them.
+      ctx.client.replyMode = mode;
+      return OK;
+    }, 'ON|OFF|SKIP'),
+    sub('no-evict', 3, 'Exempts this connection from client eviction.', (ctx, args) => {
+      ctx.client.noEvict = onOff(args[2]);
+      return OK;
+    }, 'ON|OFF'),
+    sub('no-touch', 3, 'Keeps commands of this connection from changing keys\' access times.', (ctx, args) => {
+      ctx.client.noTouch = onOff(args[2]);
+      return OK;
+    }, 'ON|OFF'),
+    sub('help', 2, 'Lists the CLIENT subcommands.', () => CLIENT_HELP.map((l) => new SimpleString(l)), undefined, ['loading', 'stale']),
+  ],
+});
+
+export const connectionCommands: readonly CommandSpec[] = [
+  defineCommand({
+    name: 'ping', arity: -1, flags: ['fast'], group: 'connection', since: '1.0.0', complexity: 'O(1)',
+    summary: 'Checks the connection: PONG, or the given message.', syntax: '[message]',
+    run: (_ctx, args) => {
+      if (args.length > 2) throw new ReplyError("ERR wrong number of arguments for 'ping' command");
+      return args.length === 2 ? args[1] : PONG;
+    },
+  }),
+  defineCommand({
+    name: 'echo', arity: 2, flags: ['fast'], group: 'connection', since: '1.0.0', complexity: 'O(1)',
+    summary: 'Returns its argument.', syntax: 'message', run: (_ctx, args) => args[1],
+  }),
+  defineCommand({
+    name: 'quit', arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], group: 'connection',
+    since: '1.0.0', complexity: 'O(1)', summary: 'Closes the connection once pending replies are written.',
+    run: (ctx) => {
+      ctx.client.closeAfterReply();
+      return OK;
+    },
+  }),
+  defineCommand({
+    name: 'reset', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection',
+    since: '6.2.0', complexity: 'O(1)', summary: 'Returns the connection to its initial state.', run: reset,
+  }),
+  defineCommand({
+    name: 'hello', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection',
+    since: '6.0.0', complexity: 'O(1)', summary: 'Negotiates the protocol version, optionally authenticating and naming the connection.',
+    syntax: '[protover [AUTH username password] [SETNAME clientname]]', run: hello,
+  }),
+  defineCommand({
+    name: 'auth', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection',
+    since: '1.0.0', complexity: 'O(N) where N is the number of passwords defined for the user', summary: 'Authenticates the connection.',
+    syntax: '[username] password', run: auth,
+  }),
+  clientCommand,
+];

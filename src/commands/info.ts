@@ -1,0 +1,208 @@
+/**
+ * INFO: the server's state as `field:value` lines grouped in sections, with
+ * the field names clients and tools read from Redis.
+ */
+import os from 'node:os';
+import { VerbatimReply, type Reply } from '../protocol/reply.js';
+import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from '../version.js';
+import { commandStats } from './table.js';
+import { defineCommand, type CommandContext } from './types.js';
+
+type Section = (ctx: CommandContext) => Record<string, string | number>;
+
+const RUN_ID = Array.from({ length: 40 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+
+function humanBytes(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${n}B` : `${value.toFixed(2)}${units[unit]}`;
+}
+
+const sections: Record<string, Section> = {
+  server: (ctx) => {
+    const uptime = Math.floor((Date.now() - ctx.server.startTime) / 1000);
+    return {
+      redis_version: REDIS_VERSION,
+      redis_git_sha1: 0,
+      redis_git_dirty: 0,
+      redis_build_id: 0,
+      redis_mode: 'standalone',
+      server_name: SERVER_NAME,
+      server_version: SERVER_VERSION,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      arch_bits: 64,
+      monotonic_clock: 'POSIX clock_gettime',
+      multiplexing_api: 'epoll',
+      atomicvar_api: 'c11-builtin',
+      gcc_version: '0.0.0',
+      nodejs_version: process.versions.node,
+      process_id: process.pid,
+      process_supervised: 'no',
+      run_id: RUN_ID,
+      tcp_port: ctx.server.port,
+      server_time_usec: Math.floor((performance.timeOrigin + performance.now()) * 1000),
+      uptime_in_seconds: uptime,
+      uptime_in_days: Math.floor(uptime / 86400),
+      hz: ctx.server.config.values.hz,
+      configured_hz: ctx.server.config.values.hz,
+      lru_clock: Math.floor(Date.now() / 1000) & 0xffffff,
+      executable: process.argv[1] ?? '',
+      config_file: ctx.server.config.configFile ?? '',
+      io_threads_active: 0,
+    };
+  },
+  clients: (ctx) => ({
+    connected_clients: ctx.server.clients.size,
+    cluster_connections: 0,
+    maxclients: ctx.server.config.values.maxclients,
+    client_recent_max_input_buffer: 0,
+    client_recent_max_output_buffer: 0,
+    blocked_clients: 0,
+    tracking_clients: 0,
+    clients_in_timeout_table: 0,
+  }),
+  memory: (ctx) => {
+    const mem = process.memoryUsage();
+    const used = mem.heapUsed + mem.external + mem.arrayBuffers;
+    const maxmemory = ctx.server.config.values.maxmemory;
+    return {
+      used_memory: used,
+      used_memory_human: humanBytes(used),
+      used_memory_rss: mem.rss,
+      used_memory_rss_human: humanBytes(mem.rss),
+      used_memory_peak: used,
+      used_memory_peak_human: humanBytes(used),
+      used_memory_startup: 0,
+      used_memory_dataset: used,
+      total_system_memory: os.totalmem(),
+      total_system_memory_human: humanBytes(os.totalmem()),
+      maxmemory,
+      maxmemory_human: humanBytes(maxmemory),
+      maxmemory_policy: ctx.server.config.get('maxmemory-policy') ?? 'noeviction',
+      mem_fragmentation_ratio: (mem.rss / Math.max(1, used)).toFixed(2),
+      mem_allocator: 'v8',
+      lazyfree_pending_objects: 0,
+    };
+  },
+  persistence: (ctx) => ({
+    loading: 0,
+    async_loading: 0,
+    current_cow_peak: 0,
+    rdb_changes_since_last_save: ctx.server.keyspace.dirty,
+    rdb_bgsave_in_progress: 0,
+    rdb_last_save_time: ctx.server.lastSave,
+    rdb_last_bgsave_status: 'ok',
+    aof_enabled: 0,
+    aof_rewrite_in_progress: 0,
+    aof_rewrite_scheduled: 0,
+    aof_last_write_status: 'ok',
+  }),
+  stats: (ctx) => {
+    const s = ctx.server.stats;
+    const k = ctx.server.keyspace.stats;
+    return {
+      total_connections_received: s.connectionsReceived,
+      total_commands_processed: s.commandsProcessed,
+      instantaneous_ops_per_sec: ctx.server.instantaneousOps(),
+      total_net_input_bytes: s.netInputBytes,
+      total_net_output_bytes: s.netOutputBytes,
+      rejected_connections: s.rejectedConnections,
+      expired_keys: k.expiredKeys,
+      expired_stale_perc: k.expiredStalePerc.toFixed(2),
+      expire_cycle_cpu_milliseconds: Math.round(k.expireCycleTimeMs),
+      evicted_keys: 0,
+      keyspace_hits: k.hits,
+      keyspace_misses: k.misses,
+      pubsub_channels: 0,
+      pubsub_patterns: 0,
+      total_error_replies: s.totalErrorReplies,
+      unexpected_error_replies: 0,
+    };
+  },
+  replication: () => ({
+    role: 'master',
+    connected_slaves: 0,
+    master_failover_state: 'no-failover',
+    master_replid: RUN_ID,
+    master_replid2: '0000000000000000000000000000000000000000',
+    master_repl_offset: 0,
+    second_repl_offset: -1,
+    repl_backlog_active: 0,
+  }),
+  cpu: () => {
+    const usage = process.cpuUsage();
+    return {
+      used_cpu_sys: (usage.system / 1e6).toFixed(6),
+      used_cpu_user: (usage.user / 1e6).toFixed(6),
+      used_cpu_sys_children: '0.000000',
+      used_cpu_user_children: '0.000000',
+    };
+  },
+  modules: () => ({}),
+  errorstats: (ctx) => {
+    const out: Record<string, string> = {};
+    for (const [code, count] of ctx.server.stats.errors) out[`errorstat_${code}`] = `count=${count}`;
+    return out;
+  },
+  cluster: () => ({ cluster_enabled: 0 }),
+  keyspace: (ctx) => {
+    const out: Record<string, string> = {};
+    const now = Date.now();
+    for (const db of ctx.server.keyspace.dbs) {
+      if (db.size === 0) continue;
+      let ttlSum = 0;
+      for (const when of db.expires.values()) ttlSum += Math.max(0, when - now);
+      const avgTtl = db.expires.size > 0 ? Math.floor(ttlSum / db.expires.size) : 0;
+      out[`db${db.id}`] = `keys=${db.size},expires=${db.expires.size},avg_ttl=${avgTtl}`;
+    }
+    return out;
+  },
+  commandstats: () => {
+    const out: Record<string, string> = {};
+    for (const [name, s] of commandStats) {
+      if (s.calls === 0 && s.rejectedCalls === 0 && s.failedCalls === 0) continue;
+      const perCall = s.calls > 0 ? (s.usec / s.calls).toFixed(2) : '0.00';
+      out[`cmdstat_${name}`] =
+        `calls=${s.calls},usec=${s.usec},usec_per_call=${perCall},rejected_calls=${s.rejectedCalls},failed_calls=${s.failedCalls}`;
+    }
+    return out;
+  },
+};
+
+const SECTION_TITLES: Record<string, string> = {
+  server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats',
+  replication: 'Replication', cpu: 'CPU', modules: 'Modules', errorstats: 'Errorstats', cluster: 'Cluster',
+  keyspace: 'Keyspace', commandstats: 'Commandstats',
+};
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
+
+/** The INFO text for the requested section names (`default`, `all`, `everything` or names). */
+export function infoText(ctx: CommandContext, requested: string[]): string {
+  const names = new Set<string>();
+  const wanted = requested.length === 0 ? ['default'] : requested.map((s) => s.toLowerCase());
+  for (const name of wanted) {
+    if (name === 'default') DEFAULT_SECTIONS.forEach((s) => names.add(s));
+    else if (name === 'all' || name === 'everything') Object.keys(sections).forEach((s) => names.add(s));
+    else if (name in sections) names.add(name);
+  }
+  const parts: string[] = [];
+  for (const name of Object.keys(sections)) {
+    if (!names.has(name)) continue;
+    const fields = sections[name](ctx);
+    let text = `# ${SECTION_TITLES[name]}\r\n`;
+    for (const [key, value] of Object.entries(fields)) text += `${key}:${value}\r\n`;
+    parts.push(text);
+  }
+  return parts.join('\r\n');
+}
+
+export const infoCommand = defineCommand({
+  name: 'info', arity: -1, flags: ['loading', 'stale'], group: 'server', since: '1.0.0', complexity: 'O(1)',
+  summary: 'Reports server state and statistics, by section.', syntax: '[section [section ...]]',
+  run: (ctx, args): Reply => new VerbatimReply('txt', infoText(ctx, args.slice(1))),
+});

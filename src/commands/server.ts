@@ -1,0 +1,148 @@
+/**
+ * Server administration: TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG,
+ * LATENCY, and the FUNCTION/SCRIPT flushes that test harnesses send.
+ */
+import { ReplyError, syntaxError } from '../errors.js';
+import { NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { numberArg } from './strings.js';
+import { defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+
+const helpLines = (lines: string[]): Reply => lines.map((l) => new SimpleString(l));
+
+/** A subcommand of a container command; `since` and flags default to the container's usual. */
+function sub(
+  name: string,
+  arity: number,
+  summary: string,
+  run: (ctx: CommandContext, args: string[]) => Reply,
+  options: { syntax?: string; flags?: CommandFlag[]; since?: string; complexity?: string } = {},
+): CommandSpec {
+  return defineCommand({
+    name, arity, flags: options.flags ?? ['admin', 'noscript', 'loading', 'stale'], group: 'server',
+    since: options.since ?? '2.2.12', complexity: options.complexity ?? 'O(1)', summary, syntax: options.syntax, run,
+  });
+}
+
+function shutdown(ctx: CommandContext, args: string[]): Reply {
+  for (let i = 1; i < args.length; i++) {
+    const opt = args[i].toUpperCase();
+    if (opt === 'ABORT') throw new ReplyError('ERR No shutdown in progress.');
+    if (!['NOSAVE', 'SAVE', 'NOW', 'FORCE'].includes(opt)) throw syntaxError();
+  }
+  ctx.server.requestShutdown();
+  // Like Redis: on success the connection just closes.
+  return NO_REPLY;
+}
+
+function slowlogGet(ctx: CommandContext, args: string[]): Reply {
+  let count = 10;
+  if (args.length === 3) {
+    count = numberArg(args[2]);
+    if (count < -1) throw new ReplyError('ERR count should be greater than or equal to -1');
+  }
+  return ctx.server.slowlog.latest(count).map((e) => [e.id, e.time, e.durationUs, e.args, e.peer, e.clientName]);
+}
+
+const slowlogCommand = defineCommand({
+  name: 'slowlog', arity: -2, flags: [], group: 'server', since: '2.2.12', complexity: 'Depends on subcommand.',
+  summary: 'Reads and clears the log of slow commands.',
+  subcommands: [
+    sub('get', -2, 'Returns the newest entries of the slow log.', slowlogGet, { syntax: '[count]' }),
+    sub('len', 2, 'Counts the entries of the slow log.', (ctx) => ctx.server.slowlog.length),
+    sub('reset', 2, 'Empties the slow log.', (ctx) => {
+      ctx.server.slowlog.reset();
+      return OK;
+    }),
+    sub('help', 2, 'Lists the SLOWLOG subcommands.', () =>
+      helpLines([
+        'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'GET [<count>]',
+        '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+        '    Entries are made of:',
+        '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+        '    client name',
+        'LEN',
+        '    Return the length of the slowlog.',
+        'RESET',
+        '    Reset the slowlog.',
+        'HELP',
+        '    Print this help.',
+      ]), { flags: ['loading', 'stale'] }),
+  ],
+});
+
+// We do not sample latency events; LATENCY answers as a Redis that has seen none.
+const latencyCommand = defineCommand({
+  name: 'latency', arity: -2, flags: [], group: 'server', since: '2.8.13', complexity: 'Depends on subcommand.',
+  summary: 'Reports latency events (none are recorded here).',
+  subcommands: [
+    sub('latest', 2, 'Returns the latest latency samples of every event.', () => [], { since: '2.8.13' }),
+    sub('history', 3, 'Returns the latency history of one event.', () => [], { since: '2.8.13', syntax: 'event' }),
+    sub('reset', -2, 'Clears latency data; returns how many events were reset.', () => 0, { since: '2.8.13', syntax: '[event [event ...]]' }),
+    sub('doctor', 2, 'Explains the latency data in words.', () =>
+      new VerbatimReply('txt', 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep.\n'),
+      { since: '2.8.13' }),
+    sub('help', 2, 'Lists the LATENCY subcommands.', () =>
+      helpLines([
+        'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'DOCTOR', '    Return a human readable latency analysis report.',
+        'HISTORY <event>', '    Return time-latency samples for the <event> class.',
+        'LATEST', '    Return the latest latency samples for all events.',
+        'RESET [<event> ...]', '    Reset latency data of one or more <event> classes.',
+        '    (default: reset all data for all event classes)',
+        'HELP', '    Print this help.',
+      ]), { flags: ['loading', 'stale'], since: '2.8.13' }),
+  ],
+});
+
+/** FLUSH [ASYNC|SYNC] of FUNCTION and SCRIPT: nothing is stored until scripting exists. */
+function flushScripts(_ctx: CommandContext, args: string[]): Reply {
+  if (args.length > 3) throw syntaxError();
+  if (args.length === 3 && !['ASYNC', 'SYNC'].includes(args[2].toUpperCase())) throw syntaxError();
+  return OK;
+}
+
+export const serverCommands: readonly CommandSpec[] = [
+  defineCommand({
+    name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '2.6.0', complexity: 'O(1)',
+    summary: 'Returns the server clock as Unix seconds and microseconds.',
+    run: () => {
+      const micros = BigInt(Math.floor(performance.timeOrigin * 1000 + performance.now() * 1000));
+      return [String(micros / 1000000n), String(micros % 1000000n)];
+    },
+  }),
+  defineCommand({
+    name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '1.0.0', complexity: 'O(1)',
+    summary: 'Unix time of the last successful save.', run: (ctx) => ctx.server.lastSave,
+  }),
+  defineCommand({
+    name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], group: 'server',
+    since: '1.0.0', complexity: 'O(N) when saving, where N is the total number of keys in all databases',
+    summary: 'Closes every connection and stops the server.', syntax: '[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]', run: shutdown,
+  }),
+  defineCommand({
+    name: 'monitor', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '1.0.0',
+    complexity: 'O(1)', summary: 'Streams every command the server processes to this connection.',
+    run: (ctx) => {
+      ctx.client.startMonitoring();
+      return OK;
+    },
+  }),
+  slowlogCommand,
+  latencyCommand,
+  defineCommand({
+    name: 'function', arity: -2, flags: [], group: 'scripting', since: '7.0.0', complexity: 'Depends on subcommand.',
+    summary: 'Manages server-side function libraries (none can be loaded yet).',
+    subcommands: [
+      sub('flush', -2, 'Deletes every function library.', flushScripts, { syntax: '[ASYNC|SYNC]', flags: ['write', 'noscript'], since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted' }),
+      sub('list', -2, 'Lists the function libraries.', () => [], { flags: ['noscript'], since: '7.0.0', complexity: 'O(N) where N is the number of functions', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]' }),
+    ],
+  }),
+  defineCommand({
+    name: 'script', arity: -2, flags: [], group: 'scripting', since: '2.6.0', complexity: 'Depends on subcommand.',
+    summary: 'Manages the Lua script cache (nothing is cached yet).',
+    subcommands: [
+      sub('flush', -2, 'Empties the script cache.', flushScripts, { syntax: '[ASYNC|SYNC]', flags: ['noscript'], since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache' }),
+    ],
+  }),
+];

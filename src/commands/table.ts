@@ -1,0 +1,146 @@
+/**
+ * The command table and the chain of checks every command passes before it
+ * runs, in Redis's order: lookup → arity → protected (DEBUG) → auth → call.
+ */
+import {
+  ReplyError,
+  noAuth,
+  unknownCommand,
+  unknownSubcommand,
+  wrongArity,
+} from '../errors.js';
+import type { Reply } from '../protocol/reply.js';
+import type { CommandContext, CommandSpec } from './types.js';
+import { connectionCommands } from './connection.js';
+import { stringCommands } from './strings.js';
+import { keyCommands } from './keys.js';
+import { serverCommands } from './server.js';
+import { configCommand } from './config.js';
+import { debugCommand } from './debug.js';
+import { infoCommand } from './info.js';
+import { commandCommand } from './command.js';
+
+/** Every top-level command, in no particular order. */
+export const COMMANDS: readonly CommandSpec[] = [
+  ...connectionCommands,
+  ...stringCommands,
+  ...keyCommands,
+  ...serverCommands,
+  configCommand,
+  debugCommand,
+  infoCommand,
+  commandCommand,
+];
+
+/** Per-command counters for INFO commandstats, keyed by full name (`config|get`). */
+export interface CommandStats {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+/** A resolved command: the spec that runs and the name its statistics go under. */
+interface Resolved {
+  spec: CommandSpec;
+  fullName: string;
+  stats: CommandStats;
+}
+
+const byName = new Map<string, CommandSpec>();
+for (const spec of COMMANDS) byName.set(spec.name, spec);
+
+/** Looks a command up by name, case-insensitively. */
+export function findCommand(name: string): CommandSpec | undefined {
+  return byName.get(name) ?? byName.get(name.toLowerCase());
+}
+
+/** Full name (`config|get`) and statistics of every command and subcommand. */
+export const commandStats = new Map<string, CommandStats>();
+
+const resolvedSubcommands = new Map<CommandSpec, Map<string, Resolved>>();
+const resolvedCommands = new Map<string, Resolved>();
+const newStats = (): CommandStats => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 });
+for (const spec of COMMANDS) {
+  const stats = newStats();
+  commandStats.set(spec.name, stats);
+  const entry = { spec, fullName: spec.name, stats };
+  resolvedCommands.set(spec.name, entry);
+  resolvedCommands.set(spec.name.toUpperCase(), entry);
+  if (spec.subcommands) {
+    const subs = new Map<string, Resolved>();
+    for (const sub of spec.subcommands) {
+      const fullName = `${spec.name}|${sub.name}`;
+      const subStats = newStats();
+      commandStats.set(fullName, subStats);
+      subs.set(sub.name, { spec: sub, fullName, stats: subStats });
+    }
+    resolvedSubcommands.set(spec, subs);
+  }
+}
+
+/** Clears INFO commandstats (CONFIG RESETSTAT). */
+export function resetCommandStats(): void {
+  for (const stats of commandStats.values()) Object.assign(stats, newStats());
+}
+
+function resolve(args: string[]): Resolved | ReplyError {
+  const name = args[0];
+  const top = resolvedCommands.get(name) ?? resolvedCommands.get(name.toLowerCase());
+  if (top === undefined) return unknownCommand(name, args.slice(1));
+  const subs = resolvedSubcommands.get(top.spec);
+  if (subs === undefined || args.length < 2) return top;
+  const sub = subs.get(args[1].toLowerCase());
+  if (sub === undefined) return unknownSubcommand(args[1], name);
+  return sub;
+}
+
+function arityOk(arity: number, argc: number): boolean {
+  return arity > 0 ? argc === arity : argc >= -arity;
+}
+
+/** Observers of command execution: statistics, slow log and MONITOR live in the server. */
+export interface ExecutionObserver {
+  /** Called after a command ran (not for rejected ones). */
+  executed(ctx: CommandContext, spec: CommandSpec, args: string[], durationUs: number): void;
+  /** Whether DEBUG and similar protected commands are allowed for this client. */
+  debugAllowed(ctx: CommandContext): boolean;
+  authRequired(ctx: CommandContext): boolean;
+}
+
+/** The chain of checks in front of every command, then the call; returns the reply to send. */
+export function dispatch(ctx: CommandContext, args: string[], observer: ExecutionObserver): Reply {
+  const resolved = resolve(args);
+  if (resolved instanceof ReplyError) return resolved;
+  const { spec, stats } = resolved;
+
+  let rejection: ReplyError | undefined;
+  if (!arityOk(spec.arity, args.length)) {
+    rejection = wrongArity(resolved.fullName);
+  } else if (spec.flags.includes('protected') && !observer.debugAllowed(ctx)) {
+    rejection = new ReplyError(
+      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+    );
+  } else if (observer.authRequired(ctx) && !spec.flags.includes('no_auth')) {
+    rejection = noAuth();
+  }
+  if (rejection !== undefined) {
+    stats.rejectedCalls++;
+    return rejection;
+  }
+  const started = performance.now();
+  let reply: Reply;
+  try {
+    // Containers have arity -2, so only specs with a handler get here.
+    reply = spec.run!(ctx, args);
+  } catch (error) {
+    if (!(error instanceof ReplyError)) throw error;
+    reply = error;
+  }
+  const durationUs = Math.round((performance.now() - started) * 1000);
+  stats.calls++;
+  stats.usec += durationUs;
+  if (reply instanceof ReplyError) stats.failedCalls++;
+  observer.executed(ctx, spec, args, durationUs);
+  return reply;
+}

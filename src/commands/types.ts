@@ -1,0 +1,95 @@
+/**
+ * The shape of a command: one declaration per command, read by the
+ * dispatcher (arity, flags, auth), by COMMAND INFO/DOCS and later by ACL and
+ * cluster key-slot logic.
+ */
+import type { Reply } from '../protocol/reply.js';
+import type { Database } from '../store/database.js';
+import type { Server } from '../server/server.js';
+
+/** Redis's command flags, spelled as COMMAND INFO prints them. */
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'denyoom'
+  | 'admin'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'loading'
+  | 'stale'
+  | 'skip_monitor'
+  | 'skip_slowlog'
+  | 'fast'
+  | 'no_auth'
+  | 'may_replicate'
+  | 'no_mandatory_keys'
+  | 'no_multi'
+  | 'allow_busy'
+  | 'movablekeys'
+  | 'protected';
+
+/** Where the keys are in the arguments: Redis's legacy (first, last, step) triple. */
+export interface KeySpec {
+  first: number;
+  /** Negative counts from the end: -1 is the last argument. */
+  last: number;
+  step: number;
+}
+
+/** The per-connection state a handler may read and change. It never sees the socket. */
+export interface ClientState {
+  readonly id: number;
+  name: string;
+  libName: string;
+  libVer: string;
+  resp: 2 | 3;
+  authenticated: boolean;
+  db: Database;
+  replyMode: 'on' | 'off' | 'skip';
+  noEvict: boolean;
+  noTouch: boolean;
+  /** Reply, then close the connection (QUIT, protocol errors). */
+  closeAfterReply(): void;
+  /** One CLIENT LIST / CLIENT INFO line. */
+  describe(): string;
+  /** Streams every command the server runs to this client (MONITOR). */
+  startMonitoring(): void;
+}
+
+/** What a handler receives besides its arguments. */
+export interface CommandContext {
+  readonly client: ClientState;
+  readonly server: Server;
+}
+
+/** A command implementation: arguments in (args[0] is the command name), reply out; errors are thrown as ReplyError. */
+export type Handler = (ctx: CommandContext, args: string[]) => Reply;
+
+/** One command (or subcommand) as data. */
+export interface CommandSpec {
+  /** Lower case, as COMMAND INFO prints it; subcommands give only their own part. */
+  readonly name: string;
+  /** Positive: exact argument count including the name; negative: at least that many. */
+  readonly arity: number;
+  readonly flags: readonly CommandFlag[];
+  readonly keys?: KeySpec;
+  /** Command group as COMMAND DOCS names it (string, generic, connection, server, ...). */
+  readonly group: string;
+  readonly since: string;
+  readonly complexity: string;
+  /** Our own one-line description. */
+  readonly summary: string;
+  /** Argument grammar after the name, e.g. `key value [NX|XX]`; drives COMMAND DOCS and redis-cli hints. */
+  readonly syntax?: string;
+  readonly subcommands?: readonly CommandSpec[];
+  /** Absent only on container commands, which dispatch to a subcommand. */
+  readonly run?: Handler;
+}
+
+/** Checks a declaration at definition time; keeps the definitions readable and typed. */
+export function defineCommand(spec: CommandSpec): CommandSpec {
+  if (!spec.run && !spec.subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
+  if (spec.subcommands && !spec.run && spec.arity > -2) throw new Error(`container command ${spec.name} must have arity -2`);
+  return spec;
+}

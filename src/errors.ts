@@ -1,0 +1,53 @@
+/**
+ * Every error text a client can see, named once. Redis's error texts are part
+ * of its protocol (clients and test suites match on them), so handlers throw
+ * these instead of spelling messages out.
+ */
+
+/** An error reply: `message` is sent as `-message\r\n` (it starts with the code, e.g. `ERR`). */
+export class ReplyError extends Error {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+const err = (text: string): ReplyError => new ReplyError(text);
+
+export const syntaxError = (): ReplyError => err('ERR syntax error');
+export const wrongType = (): ReplyError =>
+  err('WRONGTYPE Operation against a key holding the wrong kind of value');
+export const notInteger = (): ReplyError => err('ERR value is not an integer or out of range');
+export const notFloat = (): ReplyError => err('ERR value is not a valid float');
+export const noSuchKey = (): ReplyError => err('ERR no such key');
+export const overflow = (): ReplyError => err('ERR increment or decrement would overflow');
+export const outOfRange = (what: string): ReplyError => err(`ERR ${what} is out of range`);
+export const invalidExpireTime = (cmd: string): ReplyError =>
+  err(`ERR invalid expire time in '${cmd}' command`);
+export const dbIndexOutOfRange = (): ReplyError => err('ERR DB index is out of range');
+export const noAuth = (): ReplyError => err('NOAUTH Authentication required.');
+export const wrongPass = (): ReplyError =>
+  err('WRONGPASS invalid username-password pair or user is disabled.');
+export const stringTooLong = (): ReplyError => err('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+
+export const wrongArity = (cmd: string): ReplyError =>
+  err(`ERR wrong number of arguments for '${cmd}' command`);
+
+/** Redis quotes the arguments as `'a' 'b' ` until about 128 bytes are shown. */
+function argsPreview(args: readonly string[]): string {
+  let out = '';
+  for (const a of args) {
+    if (out.length >= 128) break;
+    out += `'${a.slice(0, 128 - out.length)}' `;
+  }
+  return out;
+}
+
+/** Newlines in a user-supplied name would break the reply framing. */
+const oneLine = (text: string): string => text.replace(/[\r\n]/g, ' ');
+
+export const unknownCommand = (name: string, args: readonly string[]): ReplyError =>
+  err(oneLine(`ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${argsPreview(args)}`));
+
+export const unknownSubcommand = (sub: string, cmd: string): ReplyError =>
+  err(oneLine(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`));
+

@@ -1,0 +1,181 @@
+/**
+ * Reply values and their RESP2/RESP3 encoding.
+ *
+ * Handlers return plain values and the connection encodes them for the
+ * protocol version the client negotiated, so no handler needs to know it:
+ *   string → bulk string (keys and values are latin1 strings: one char per byte)
+ *   number / bigint → integer
+ *   null → null bulk string (RESP3 null)
+ *   array → array
+ *   ReplyError → error; the classes below cover the remaining RESP3 types.
+ */
+import { ReplyError } from '../errors.js';
+
+/** `+text`: a status reply. */
+export class SimpleString {
+  constructor(readonly text: string) {}
+}
+
+/** RESP3 map; a flat array of alternating keys and values in RESP2. */
+export class MapReply {
+  constructor(readonly flat: Reply[]) {}
+}
+
+/** RESP3 set; a plain array in RESP2. */
+export class SetReply {
+  constructor(readonly items: Reply[]) {}
+}
+
+/** RESP3 double; a bulk string in RESP2 (Redis formats it the same way in both). */
+export class DoubleReply {
+  constructor(readonly value: number) {}
+}
+
+/** RESP3 verbatim string (`=len\r\ntxt:...`); a bulk string in RESP2. */
+export class VerbatimReply {
+  constructor(readonly format: string, readonly text: string) {}
+}
+
+/** RESP3 boolean; integer 1/0 in RESP2. */
+export class BooleanReply {
+  constructor(readonly value: boolean) {}
+}
+
+/** RESP3 big number; a bulk string in RESP2. */
+export class BigNumberReply {
+  constructor(readonly digits: string) {}
+}
+
+/** RESP3 push (out-of-band data such as pub/sub messages); an array in RESP2. */
+export class PushReply {
+  constructor(readonly items: Reply[]) {}
+}
+
+/** RESP3 attribute map in front of a reply; RESP2 drops the attributes. */
+export class AttributeReply {
+  constructor(readonly attributes: Reply[], readonly value: Reply) {}
+}
+
+/** The null array (`*-1`), which RESP2 distinguishes from the null bulk string. */
+export class NullArray {
+  static readonly instance = new NullArray();
+  private constructor() {}
+}
+
+/** Bytes already encoded in RESP, copied verbatim (DEBUG PROTOCOL and friends). */
+export class RawReply {
+  constructor(readonly resp: string) {}
+}
+
+export type Reply =
+  | string
+  | number
+  | bigint
+  | null
+  | Reply[]
+  | ReplyError
+  | SimpleString
+  | MapReply
+  | SetReply
+  | DoubleReply
+  | VerbatimReply
+  | BooleanReply
+  | BigNumberReply
+  | PushReply
+  | AttributeReply
+  | NullArray
+  | RawReply;
+
+export const OK = new SimpleString('OK');
+export const PONG = new SimpleString('PONG');
+export const NIL_ARRAY = NullArray.instance;
+
+/**
+ * Formats a double the way Redis's addReplyDouble does (`%.17g`, with `inf`,
+ * `-inf` and `nan`), and as integers print when the value is integral.
+ */
+export function formatDouble(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (value === Infinity) return 'inf';
+  if (value === -Infinity) return '-inf';
+  if (Number.isInteger(value) && Math.abs(value) < 1e17) return Object.is(value, -0) ? '-0' : String(value);
+  return formatG17(value);
+}
+
+/** C's `%.17g`: 17 significant digits, exponent form outside 1e-5 .. 1e17, trailing zeros trimmed. */
+function formatG17(value: number): string {
+  const exp = Math.floor(Math.log10(Math.abs(value)));
+  if (exp < -4 || exp >= 17) {
+    const [mantissa, e] = value.toExponential(16).split('e');
+    const trimmed = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
+    const n = Number(e);
+    return `${trimmed}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const fixed = value.toFixed(Math.max(0, 16 - exp));
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+const CRLF = '\r\n';
+
+/** Appends the RESP encoding of `reply` to `out` and returns the result. */
+export function encode(reply: Reply, resp3: boolean, out: string): string {
+  switch (typeof reply) {
+    case 'string':
+      return out + '$' + reply.length + CRLF + reply + CRLF;
+    case 'number':
+      return out + ':' + reply + CRLF;
+    case 'bigint':
+      return out + ':' + reply + CRLF;
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`cannot encode reply of type ${typeof reply}`);
+  }
+  if (reply === null) return out + (resp3 ? '_\r\n' : '$-1\r\n');
+  if (Array.isArray(reply)) {
+    out += '*' + reply.length + CRLF;
+    for (let i = 0; i < reply.length; i++) out = encode(reply[i], resp3, out);
+    return out;
+  }
+  if (reply instanceof SimpleString) return out + '+' + reply.text + CRLF;
+  if (reply instanceof ReplyError) return out + '-' + reply.message + CRLF;
+  if (reply instanceof MapReply) {
+    out += (resp3 ? '%' + reply.flat.length / 2 : '*' + reply.flat.length) + CRLF;
+    for (let i = 0; i < reply.flat.length; i++) out = encode(reply.flat[i], resp3, out);
+    return out;
+  }
+  if (reply instanceof SetReply || reply instanceof PushReply) {
+    const prefix = resp3 ? (reply instanceof SetReply ? '~' : '>') : '*';
+    out += prefix + reply.items.length + CRLF;
+    for (let i = 0; i < reply.items.length; i++) out = encode(reply.items[i], resp3, out);
+    return out;
+  }
+  if (reply instanceof DoubleReply) {
+    const text = formatDouble(reply.value);
+    return resp3 ? out + ',' + text + CRLF : out + '$' + text.length + CRLF + text + CRLF;
+  }
+  if (reply instanceof NullArray) return out + (resp3 ? '_\r\n' : '*-1\r\n');
+  if (reply instanceof VerbatimReply) {
+    if (!resp3) return out + '$' + reply.text.length + CRLF + reply.text + CRLF;
+    return out + '=' + (reply.text.length + 4) + CRLF + reply.format + ':' + reply.text + CRLF;
+  }
+  if (reply instanceof BooleanReply) {
+    if (resp3) return out + (reply.value ? '#t\r\n' : '#f\r\n');
+    return out + (reply.value ? ':1\r\n' : ':0\r\n');
+  }
+  if (reply instanceof BigNumberReply) {
+    if (resp3) return out + '(' + reply.digits + CRLF;
+    return out + '$' + reply.digits.length + CRLF + reply.digits + CRLF;
+  }
+  if (reply instanceof AttributeReply) {
+    if (resp3) {
+      out += '|' + reply.attributes.length / 2 + CRLF;
+      for (let i = 0; i < reply.attributes.length; i++) out = encode(reply.attributes[i], resp3, out);
+    }
+    return encode(reply.value, resp3, out);
+  }
+  return out + reply.resp;
+}
+
+/** Nothing at all goes back (SHUTDOWN closes the connection instead of replying). */
+export const NO_REPLY = new RawReply('');

@@ -1,0 +1,226 @@
+/**
+ * Request framing: turns a client's byte stream into commands.
+ *
+ * `redis-parser` parses RESP but accepts any reply type, knows nothing of
+ * inline commands and has no size limits. So every chunk is first scanned
+ * here: the headers (`*N`, `$N`) are checked against Redis's rules and limits
+ * before the bytes behind them are buffered, inline lines are split here, and
+ * only well-framed multibulk bytes are passed on to the parser.
+ */
+import RedisParser from 'redis-parser';
+import { splitArgs } from '../util/splitargs.js';
+
+/** Longest header or inline line Redis buffers without finding its end (PROTO_INLINE_MAX_SIZE). */
+const MAX_LINE = 64 * 1024;
+const INT_MAX = 2147483647;
+const CR = 13;
+const LF = 10;
+const STAR = 42;
+const DOLLAR = 36;
+
+/** Limits read on every header, so CONFIG SET takes effect on the next request. */
+export interface RequestLimits {
+  protoMaxBulkLen: number;
+  clientQueryBufferLimit: number;
+  /** True while the client must still authenticate: Redis then caps request sizes. */
+  authRequired: boolean;
+}
+
+/** Outcome of feeding a chunk: whether the connection must close, and why. */
+export type FeedResult =
+  | null
+  /** Reply `-ERR <message>`, then close. */
+  | { protocolError: string }
+  /** Close without a reply (query buffer over its limit). */
+  | { queryBufferExceeded: true };
+
+const enum State {
+  /** Between commands: the next byte decides RESP or inline. */
+  Idle,
+  /** Reading the `*N` line. */
+  MultibulkHeader,
+  /** Reading a `$N` line. */
+  BulkHeader,
+  /** Skipping a bulk payload and its CRLF. */
+  BulkBody,
+  /** Reading an inline command line. */
+  Inline,
+}
+
+/**
+ * Parses a header's number the way Redis's string2ll does: an optional '-',
+ * no leading zeros, no spaces; null when it is not such a number. Values past
+ * 2^53 only need to compare as "too large", so precision loss is harmless.
+ */
+function parseStrictInt(bytes: Buffer, start: number, end: number): number | null {
+  if (start >= end || end - start > 20) return null;
+  let i = start;
+  const negative = bytes[i] === 45;
+  if (negative && ++i === end) return null;
+  if (bytes[i] === 48 && end - i > 1) return null;
+  let n = 0;
+  for (; i < end; i++) {
+    const digit = bytes[i] - 48;
+    if (digit < 0 || digit > 9) return null;
+    n = n * 10 + digit;
+  }
+  return negative ? -n : n;
+}
+
+export class RequestReader {
+  private state = State.Idle;
+  /** Part of a header or inline line that started in an earlier chunk. */
+  private partialLine = '';
+  private argsLeft = 0;
+  private bodyLeft = 0;
+  /** Bytes received for the command not yet complete, for client-query-buffer-limit. */
+  private commandBytes = 0;
+  private readonly parser: RedisParser;
+
+  constructor(
+    private readonly limits: RequestLimits,
+    private readonly onCommand: (args: string[]) => void,
+  ) {
+    this.parser = new RedisParser({
+      returnBuffers: true,
+      returnReply: (reply: unknown) => {
+        // The scanner admits only arrays of bulk strings; `*0` and `*-1` are no command at all.
+        const bufs = reply as Buffer[] | null;
+        if (bufs === null || bufs.length === 0) return;
+        const args = new Array<string>(bufs.length);
+        // Copy out now: the parser reuses its buffer pool for large arguments.
+        for (let i = 0; i < bufs.length; i++) args[i] = bufs[i].toString('latin1');
+        this.onCommand(args);
+      },
+      returnError: () => {},
+    });
+  }
+
+  /** Scans `chunk`, running each complete command through `onCommand` in order. */
+  feed(chunk: Buffer): FeedResult {
+    const len = chunk.length;
+    let pos = 0;
+    // Start of the bytes in this chunk that belong to multibulk requests and await the parser.
+    let respFrom = -1;
+    const flushResp = (to: number): void => {
+      if (respFrom >= 0 && to > respFrom) this.parser.execute(chunk.subarray(respFrom, to));
+      respFrom = -1;
+    };
+
+    while (pos < len) {
+      switch (this.state) {
+        case State.Idle: {
+          if (chunk[pos] === STAR) {
+            this.state = State.MultibulkHeader;
+            this.commandBytes = 0;
+            if (respFrom < 0) respFrom = pos;
+          } else {
+            flushResp(pos);
+            this.state = State.Inline;
+          }
+          break;
+        }
+        case State.Inline: {
+          const nl = chunk.indexOf(LF, pos);
+          if (nl < 0) {
+            this.partialLine += chunk.toString('latin1', pos, len);
+            if (this.partialLine.length > MAX_LINE) return { protocolError: 'Protocol error: too big inline request' };
+            pos = len;
+            break;
+          }
+          let line = this.partialLine + chunk.toString('latin1', pos, nl);
+          this.partialLine = '';
+          pos = nl + 1;
+          this.state = State.Idle;
+          if (line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
+          const args = splitArgs(line);
+          if (args === null) return { protocolError: 'Protocol error: unbalanced quotes in request' };
+          if (args.length > 0) this.onCommand(args);
+          break;
+        }
+        case State.MultibulkHeader:
+        case State.BulkHeader: {
+          // Redis waits for the byte after '\r' too, and skips it unseen.
+          const carriedCr = this.partialLine.charCodeAt(this.partialLine.length - 1) === CR;
+          const cr = carriedCr ? -1 : chunk.indexOf(CR, pos);
+          if (!carriedCr && (cr < 0 || cr + 1 >= len)) {
+            this.partialLine += chunk.toString('latin1', pos, len);
+            this.commandBytes += len - pos;
+            if (this.partialLine.length > MAX_LINE) {
+              return {
+                protocolError:
+                  this.state === State.MultibulkHeader
+                    ? 'Protocol error: too big mbulk count string'
+                    : 'Protocol error: too big bulk count string',
+              };
+            }
+            pos = len;
+            break;
+          }
+          const lineStart = pos;
+          let bytes = chunk;
+          let from = pos;
+          let to = cr;
+          if (this.partialLine !== '') {
+            // A header split across reads is rare: join it into a buffer of its own.
+            const rest = carriedCr ? '' : chunk.toString('latin1', pos, cr);
+            bytes = Buffer.from(this.partialLine + rest, 'latin1');
+            from = 0;
+            to = carriedCr ? bytes.length - 1 : bytes.length;
+            this.partialLine = '';
+          }
+          const end = carriedCr ? pos + 1 : cr + 2;
+          this.commandBytes += end - pos;
+          pos = end;
+          const error =
+            this.state === State.MultibulkHeader ? this.multibulkHeader(bytes, from, to) : this.bulkHeader(bytes, from, to);
+          if (error !== null) {
+            flushResp(lineStart);
+            return error;
+          }
+          break;
+        }
+        case State.BulkBody: {
+          const take = Math.min(this.bodyLeft, len - pos);
+          pos += take;
+          this.bodyLeft -= take;
+          this.commandBytes += take;
+          if (this.bodyLeft === 0) this.nextArgument();
+          break;
+        }
+      }
+    }
+    flushResp(len);
+    return null;
+  }
+
+  private multibulkHeader(bytes: Buffer, from: number, to: number): FeedResult {
+    const count = parseStrictInt(bytes, from + 1, to);
+    if (count === null || count > INT_MAX) return { protocolError: 'Protocol error: invalid multibulk length' };
+    if (count > 10 && this.limits.authRequired) return { protocolError: 'Protocol error: unauthenticated multibulk length' };
+    this.argsLeft = count;
+    this.state = count <= 0 ? State.Idle : State.BulkHeader;
+    return null;
+  }
+
+  private bulkHeader(bytes: Buffer, from: number, to: number): FeedResult {
+    if (bytes[from] !== DOLLAR) {
+      return { protocolError: `Protocol error: expected '$', got '${String.fromCharCode(bytes[from])}'` };
+    }
+    const size = parseStrictInt(bytes, from + 1, to);
+    if (size === null || size < 0 || size > this.limits.protoMaxBulkLen) {
+      return { protocolError: 'Protocol error: invalid bulk length' };
+    }
+    if (size > 16384 && this.limits.authRequired) return { protocolError: 'Protocol error: unauthenticated bulk length' };
+    // Refuse from the header alone, before the payload is buffered.
+    if (this.commandBytes + size > this.limits.clientQueryBufferLimit) return { queryBufferExceeded: true };
+    this.bodyLeft = size + 2;
+    this.state = State.BulkBody;
+    return null;
+  }
+
+  private nextArgument(): void {
+    this.argsLeft--;
+    this.state = this.argsLeft > 0 ? State.BulkHeader : State.Idle;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * One connection: reads requests, runs them in order, and writes the replies
+ * of everything one socket read produced in a single write.
+ */
+import type { Socket } from 'node:net';
+import { RequestReader, type RequestLimits } from '../protocol/request.js';
+import { encode, type Reply } from '../protocol/reply.js';
+import type { ClientState, CommandContext } from '../commands/types.js';
+import type { Database } from '../store/database.js';
+import type { Server } from './server.js';
+
+/** Stop reading from a client whose unread replies pile up beyond this. */
+const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+
+export class Client implements ClientState, CommandContext, RequestLimits {
+  readonly client: ClientState = this;
+  name = '';
+  libName = '';
+  libVer = '';
+  resp: 2 | 3 = 2;
+  authenticated: boolean;
+  db: Database;
+  replyMode: 'on' | 'off' | 'skip' = 'on';
+  noEvict = false;
+  noTouch = false;
+  monitoring = false;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  lastCommand = 'NULL';
+  readonly address: string;
+  readonly localAddress: string;
+  /** Replies waiting for the end of the current read. */
+  private out = '';
+  private skipNextReply = false;
+  private closing = false;
+  private closed = false;
+  private readonly reader: RequestReader;
+
+  constructor(
+    readonly id: number,
+    readonly server: Server,
+    private readonly socket: Socket,
+  ) {
+    this.db = server.keyspace.dbs[0];
+    this.authenticated = !server.passwordRequired();
+    this.address = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.localAddress = formatAddress(socket.localAddress, socket.localPort);
+    this.reader = new RequestReader(this, (args) => this.execute(args));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClose());
+  }
+
+  // Request limits are read per header, so CONFIG SET applies to the very next request.
+  get protoMaxBulkLen(): number {
+    return this.server.config.values.protoMaxBulkLen;
+  }
+
+  get clientQueryBufferLimit(): number {
+    return this.server.config.values.clientQueryBufferLimit;
+  }
+
+  get authRequired(): boolean {
+    return !this.authenticated;
+  }
+
+  /** True when the peer is on a loopback address (protected mode, enable-debug-command local). */
+  get isLocal(): boolean {
+    const ip = this.socket.remoteAddress ?? '';
+    return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.') || this.socket.remoteFamily === undefined;
+  }
+
+  get fd(): number {
+    return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.lastInteraction = Date.now();
+    this.server.stats.netInputBytes += chunk.length;
+    const result = this.reader.feed(chunk);
+    if (result !== null) {
+      if ('protocolError' in result) {
+        this.server.log('verbose', `Protocol error (${result.protocolError}) from client: ${this.describe()}`);
+        this.queue(`-ERR ${result.protocolError}\r\n`);
+        this.closing = true;
+      } else {
+        this.server.log('warning', `Closing client that reached max query buffer length: ${this.describe()}`);
+        this.out = '';
+        this.socket.destroy();
+        return;
+      }
+    }
+    this.flush();
+  }
+
+  private execute(args: string[]): void {
+    if (this.closing) return;
+    const silenced = this.skipNextReply;
+    this.skipNextReply = false;
+    const reply = this.server.execute(this, args);
+    if (this.replyMode === 'skip') {
+      // CLIENT REPLY SKIP: silent itself, and silences the command after it.
+      this.replyMode = 'on';
+      this.skipNextReply = true;
+      return;
+    }
+    if (!silenced && this.replyMode === 'on') this.send(reply);
+  }
+
+  /** Encodes a reply into the pending output. */
+  send(reply: Reply): void {
+    this.out = encode(reply, this.resp === 3, this.out);
+  }
+
+  /** Adds raw RESP to the pending output (errors of the protocol layer, MONITOR lines). */
+  queue(resp: string): void {
+    this.out += resp;
+  }
+
+  /** Writes everything pending in one go; called once per read and by server-side events. */
+  flush(): void {
+    if (this.out.length > 0 && !this.closed) {
+      this.server.stats.netOutputBytes += this.out.length;
+      const drained = this.socket.write(this.out, 'latin1');
+      this.out = '';
+      if (!drained && this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
+    }
+    if (this.closing && !this.closed) this.socket.end();
+  }
+
+  closeAfterReply(): void {
+    this.closing = true;
+  }
+
+  /** Closes the connection now (CLIENT KILL, timeout, shutdown). */
+  kill(): void {
+    this.flush();
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  startMonitoring(): void {
+    this.monitoring = true;
+    this.server.monitors.add(this);
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.clientClosed(this);
+  }
+
+  describe(): string {
+    const now = Date.now();
+    const flags = this.monitoring ? 'O' : 'N';
+    return (
+      `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
+      ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
+      ` flags=${flags} db=${this.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
+      ` rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${this.lastCommand} user=default redir=-1` +
+      ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
+    );
+  }
+}
+
+function formatAddress(ip: string | undefined, port: number | undefined): string {
+  if (ip === undefined) return '';
+  return ip.includes(':') && !ip.startsWith('::ffff:') ? `${ip}:${port}` : `${ip.replace(/^::ffff:/, '')}:${port}`;
+}

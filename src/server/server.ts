@@ -1,0 +1,311 @@
+/**
+ * The acceptor and everything that spans connections: the client registry,
+ * limits checked at accept time, statistics, the slow log, MONITOR, the
+ * periodic cron, and shutdown.
+ */
+import net from 'node:net';
+import type { Config } from '../config/config.js';
+import { Keyspace } from '../store/keyspace.js';
+import { dispatch, type ExecutionObserver } from '../commands/table.js';
+import type { ClientState, CommandContext, CommandSpec } from '../commands/types.js';
+import { ReplyError } from '../errors.js';
+import type { Reply } from '../protocol/reply.js';
+import { Client } from './client.js';
+import { Logger, type LogLevel } from './logger.js';
+import { SlowLog } from './slowlog.js';
+
+
+const PROTECTED_MODE_ERROR =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. ' +
+  'If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface " +
+  'by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible ' +
+  'from internet if you do so. Use CONFIG REWRITE to make this change permanent. ' +
+  "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+  "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+  '4) Setup a an authentication password for the default user. ' +
+  'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** Which clients CLIENT KILL closes: those matching every field given. */
+export interface KillFilter {
+  id?: number;
+  addr?: string;
+  laddr?: string;
+  user?: string;
+  type?: string;
+  skipMe: boolean;
+}
+
+export interface ServerStats {
+  connectionsReceived: number;
+  commandsProcessed: number;
+  rejectedConnections: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  /** Errors replied, by error code (the first word), for INFO errorstats. */
+  errors: Map<string, number>;
+  totalErrorReplies: number;
+}
+
+export class Server implements ExecutionObserver {
+  readonly keyspace: Keyspace;
+  readonly clients = new Map<number, Client>();
+  readonly monitors = new Set<Client>();
+  readonly slowlog: SlowLog;
+  readonly logger: Logger;
+  readonly startTime = Date.now();
+  readonly stats: ServerStats = newStats();
+  lastSave = Math.floor(Date.now() / 1000);
+  /** Port actually bound (differs from the config when it says 0). */
+  port = 0;
+  private nextClientId = 1;
+  private readonly listeners: net.Server[] = [];
+  private cron: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private cronPaused = false;
+  /** For INFO's instantaneous_ops_per_sec: command counts sampled by the cron. */
+  private opsSamples: number[] = [];
+
+  constructor(readonly config: Config) {
+    this.logger = new Logger(config);
+    this.keyspace = new Keyspace(config.getNumber('databases'));
+    this.slowlog = new SlowLog(config);
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.logger.log(level, message);
+  }
+
+  passwordRequired(): boolean {
+    return this.config.values.requirepass !== '';
+  }
+
+  /** Binds every `bind` address (a leading '-' marks one that may be unavailable). */
+  async listen(): Promise<void> {
+    const port = this.config.values.port;
+    for (const entry of this.config.values.bind) {
+      const optional = entry.startsWith('-');
+      const host = normalizeBindAddress(optional ? entry.slice(1) : entry);
+      try {
+        const listener = await listenOn(host, this.port || port, (socket) => this.accept(socket));
+        this.listeners.push(listener);
+        const address = listener.address();
+        if (this.port === 0 && address && typeof address === 'object') this.port = address.port;
+      } catch (error) {
+        if (optional) continue;
+        throw new Error(`Could not create server TCP listening socket ${host}:${port}: ${(error as Error).message}`);
+      }
+    }
+    if (this.listeners.length === 0) throw new Error('Failed listening on any address');
+    this.keyspace.startExpiryCycle(() => this.config.values.hz);
+    this.cron = setInterval(() => this.serverCron(), 100);
+    this.cron.unref();
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    if (this.clients.size >= this.config.values.maxclients) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const id = this.nextClientId++;
+    const client = new Client(id, this, socket);
+    if (this.config.values.protectedMode && !this.passwordRequired() && !client.isLocal) {
+      this.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_ERROR);
+      return;
+    }
+    this.clients.set(id, client);
+  }
+
+  /** Every connected client, as handlers may see them. */
+  clientStates(): Iterable<ClientState> {
+    return this.clients.values();
+  }
+
+  /** Drops server-side per-client state (RESET). */
+  resetClient(client: ClientState): void {
+    const c = client as Client;
+    c.monitoring = false;
+    this.monitors.delete(c);
+  }
+
+  /** CLIENT KILL: closes the clients matching every given filter; returns how many. */
+  killClients(self: ClientState, filter: KillFilter): number {
+    let killed = 0;
+    for (const client of this.clients.values()) {
+      if (filter.skipMe && client === self) continue;
+      if (filter.id !== undefined && client.id !== filter.id) continue;
+      if (filter.addr !== undefined && client.address !== filter.addr) continue;
+      if (filter.laddr !== undefined && client.localAddress !== filter.laddr) continue;
+      if (filter.user !== undefined && filter.user !== 'default') continue;
+      // Every client here is a normal one until pub/sub and replication exist.
+      if (filter.type !== undefined && filter.type !== 'normal') continue;
+      killed++;
+      if (client === self) client.closeAfterReply();
+      else client.kill();
+    }
+    return killed;
+  }
+
+  /** Delivers a reply outside the request/response flow (RESP3 push). */
+  sendOutOfBand(client: ClientState, reply: Reply): void {
+    (client as Client).send(reply);
+  }
+
+  pauseCron(paused: boolean): void {
+    this.cronPaused = paused;
+  }
+
+  /** Shuts down after the current command, then exits the process via the registered handler. */
+  requestShutdown(): void {
+    setImmediate(() => this.onShutdownRequested());
+  }
+
+  /** Set by main: what to do when a client asks for SHUTDOWN. */
+  onShutdownRequested: () => void = () => void this.shutdown();
+
+  clientClosed(client: Client): void {
+    this.clients.delete(client.id);
+    this.monitors.delete(client);
+  }
+
+  /** Runs one command for a client; undefined when there is nothing to reply. */
+  execute(client: Client, args: string[]): Reply {
+    this.stats.commandsProcessed++;
+    const reply = dispatch(client, args, this);
+    if (reply instanceof ReplyError) this.countError(reply);
+    return reply;
+  }
+
+  /** INFO errorstats: errors by their code, the first word of the message. */
+  private countError(error: ReplyError): void {
+    const space = error.message.indexOf(' ');
+    const code = space < 0 ? error.message : error.message.slice(0, space);
+    this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
+    this.stats.totalErrorReplies++;
+  }
+
+  executed(ctx: CommandContext, spec: CommandSpec, args: string[], durationUs: number): void {
+    const client = ctx.client as Client;
+    client.lastCommand = spec.name;
+    if (!spec.flags.includes('skip_slowlog')) this.slowlog.record(client, args, durationUs);
+    if (this.monitors.size > 0 && !spec.flags.includes('skip_monitor') && !spec.flags.includes('admin')) {
+      this.feedMonitors(client, args);
+    }
+  }
+
+  debugAllowed(ctx: CommandContext): boolean {
+    const setting = this.config.get('enable-debug-command');
+    return setting === 'yes' || (setting === 'local' && (ctx.client as Client).isLocal);
+  }
+
+  authRequired(ctx: CommandContext): boolean {
+    return !ctx.client.authenticated;
+  }
+
+  private feedMonitors(client: Client, args: string[]): void {
+    const now = Date.now();
+    const quoted = args.map(quoteMonitorArg).join(' ');
+    const line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${client.db.id} ${client.address}] ${quoted}\r\n`;
+    for (const monitor of this.monitors) {
+      if (monitor === client) continue;
+      monitor.queue(line);
+      monitor.flush();
+    }
+  }
+
+  private serverCron(): void {
+    if (this.cronPaused) return;
+    const timeoutSec = this.config.values.timeout;
+    const now = Date.now();
+    if (timeoutSec > 0) {
+      for (const client of this.clients.values()) {
+        if (!client.monitoring && now - client.lastInteraction > timeoutSec * 1000) client.kill();
+      }
+    }
+    this.opsSamples.push(this.stats.commandsProcessed);
+    if (this.opsSamples.length > 16) this.opsSamples.shift();
+  }
+
+  /** Commands per second over the last sampled interval. */
+  instantaneousOps(): number {
+    const samples = this.opsSamples;
+    if (samples.length < 2) return 0;
+    return Math.round(((samples[samples.length - 1] - samples[0]) / (samples.length - 1)) * 10);
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, newStats());
+    this.keyspace.stats.hits = 0;
+    this.keyspace.stats.misses = 0;
+    this.keyspace.stats.expiredKeys = 0;
+    this.slowlog.reset();
+  }
+
+  /** Stops accepting, closes every client and the listeners. */
+  async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log('warning', 'User requested shutdown...');
+    clearInterval(this.cron);
+    this.keyspace.stopExpiryCycle();
+    for (const client of this.clients.values()) client.kill();
+    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    this.log('warning', 'Redis is now ready to exit, bye bye...');
+  }
+}
+
+function newStats(): ServerStats {
+  return {
+    connectionsReceived: 0,
+    commandsProcessed: 0,
+    rejectedConnections: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    errors: new Map(),
+    totalErrorReplies: 0,
+  };
+}
+
+/** Redis's `*` and `::*` wildcards name every IPv4 / IPv6 interface. */
+function normalizeBindAddress(host: string): string {
+  if (host === '*') return '0.0.0.0';
+  if (host === '::*') return '::';
+  return host;
+}
+
+function listenOn(host: string, port: number, onSocket: (s: net.Socket) => void): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const listener = net.createServer({ noDelay: true }, onSocket);
+    listener.once('error', reject);
+    // ipv6Only keeps `::` from also claiming the IPv4 port that `*` binds.
+    listener.listen({ host, port, ipv6Only: host.includes(':'), backlog: 511 }, () => {
+      listener.off('error', reject);
+      resolve(listener);
+    });
+  });
+}
+
+/** MONITOR quotes arguments as Redis's sdscatrepr does. */
+function quoteMonitorArg(arg: string): string {
+  let out = '"';
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) out += '\\' + arg[i];
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c < 32 || c > 126) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += arg[i];
+  }
+  return out + '"';
+}

@@ -1,0 +1,164 @@
+/**
+ * One numbered database: its keys, their values and their expiry times.
+ *
+ * Keys and string values are latin1 JS strings, one char per byte: binary
+ * safe, one byte per byte in memory, and cheap as Map keys. Expiry times live
+ * in a second map, as in Redis, so keys without a TTL cost nothing extra.
+ */
+import { wrongType } from '../errors.js';
+
+/** A non-string value (list, hash, set, sorted set); each type's module implements it. */
+export interface CollectionValue {
+  readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
+  /** OBJECT ENCODING's answer. */
+  encoding(): string;
+  /** An independent copy, for COPY. */
+  clone(): CollectionValue;
+  /** The contents in a canonical text form, equal for equal values whatever their history (DEBUG DIGEST). */
+  canonical(): string;
+}
+
+export type RedisValue = string | CollectionValue;
+
+/** Type name as TYPE reports it. */
+export function typeName(value: RedisValue): string {
+  return typeof value === 'string' ? 'string' : value.type;
+}
+
+/** What a database tells the keyspace: every change, for WATCH, notifications, dirty counters. */
+export interface KeyspaceHooks {
+  keyModified(db: Database, key: string): void;
+  keyExpired(db: Database, key: string): void;
+  /** Counts keyspace hits and misses for INFO stats. */
+  readonly stats: { hits: number; misses: number };
+}
+
+export class Database {
+  data = new Map<string, RedisValue>();
+  /** Absolute expiry time in ms since the epoch, for keys that have one. */
+  expires = new Map<string, number>();
+
+  constructor(
+    public id: number,
+    private readonly hooks: KeyspaceHooks,
+  ) {}
+
+  get size(): number {
+    return this.data.size;
+  }
+
+  /** The value, or undefined when the key is missing or has expired (and is then deleted). */
+  get(key: string): RedisValue | undefined {
+    const value = this.data.get(key);
+    if (value === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfDue(key)) return undefined;
+    return value;
+  }
+
+  /** A read on behalf of a command: counts a keyspace hit or miss. */
+  read(key: string): RedisValue | undefined {
+    const value = this.get(key);
+    if (value === undefined) this.hooks.stats.misses++;
+    else this.hooks.stats.hits++;
+    return value;
+  }
+
+  /** The string at `key`, undefined if missing; WRONGTYPE for any other type. */
+  readString(key: string): string | undefined {
+    const value = this.read(key);
+    if (value === undefined || typeof value === 'string') return value;
+    throw wrongType();
+  }
+
+  /** Same as readString, without counting a hit or miss (for writes that read first). */
+  getString(key: string): string | undefined {
+    const value = this.get(key);
+    if (value === undefined || typeof value === 'string') return value;
+    throw wrongType();
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Stores `value`; an existing TTL is dropped unless `keepTtl`. */
+  set(key: string, value: RedisValue, keepTtl = false): void {
+    this.data.set(key, value);
+    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    this.hooks.keyModified(this, key);
+  }
+
+  /** Records an in-place change to a collection that is already stored. */
+  modified(key: string): void {
+    this.hooks.keyModified(this, key);
+  }
+
+  delete(key: string): boolean {
+    if (this.get(key) === undefined) return false;
+    this.remove(key);
+    this.hooks.keyModified(this, key);
+    return true;
+  }
+
+  /** The absolute expiry time in ms, or undefined when the key has none. */
+  expireTime(key: string): number | undefined {
+    return this.expires.get(key);
+  }
+
+  setExpire(key: string, whenMs: number): void {
+    this.expires.set(key, whenMs);
+    this.hooks.keyModified(this, key);
+  }
+
+  persist(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    this.hooks.keyModified(this, key);
+    return true;
+  }
+
+  /** Deletes the key if its time has come; true when it did. */
+  expireIfDue(key: string, now = Date.now()): boolean {
+    const when = this.expires.get(key);
+    if (when === undefined || when > now) return false;
+    this.remove(key);
+    this.hooks.keyExpired(this, key);
+    return true;
+  }
+
+  /** Empties the database; returns how many keys it held. */
+  clear(): number {
+    const count = this.data.size;
+    this.data.clear();
+    this.expires.clear();
+    return count;
+  }
+
+  /** Exchanges contents with another database (SWAPDB). */
+  swapWith(other: Database): void {
+    [this.data, other.data] = [other.data, this.data];
+    [this.expires, other.expires] = [other.expires, this.expires];
+  }
+
+  /** Any key that has not expired, or undefined when there is none. */
+  randomKey(): string | undefined {
+    // Sample random positions a few times; a database full of expired keys falls back to a walk.
+    for (let attempt = 0; attempt < 16 && this.data.size > 0; attempt++) {
+      const key = this.keyAt(Math.floor(Math.random() * this.data.size));
+      if (key !== undefined && !this.expireIfDue(key)) return key;
+    }
+    for (const key of this.data.keys()) if (!this.expireIfDue(key)) return key;
+    return undefined;
+  }
+
+  private keyAt(index: number): string | undefined {
+    // Maps have no random access; skipping is O(n) but only RANDOMKEY pays for it.
+    let i = 0;
+    for (const key of this.data.keys()) if (i++ === index) return key;
+    return undefined;
+  }
+
+  private remove(key: string): void {
+    this.data.delete(key);
+    this.expires.delete(key);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * All databases, the statistics over them, and the background expiry cycle.
+ */
+import { Database, type KeyspaceHooks } from './database.js';
+
+/** Keys sampled per round of the active expiry cycle (Redis: ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
+const EXPIRE_SAMPLE = 20;
+/** Another round follows while more than this share of a sample had expired. */
+const EXPIRE_STALE_SHARE = 0.1;
+
+/** Listener for every key change (WATCH, keyspace notifications and the like hook in here). */
+export type KeyListener = (db: Database, key: string) => void;
+
+export class Keyspace implements KeyspaceHooks {
+  readonly dbs: Database[];
+  readonly stats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expireCycleTimeMs: 0 };
+  /** Changes since the last save, as INFO's rdb_changes_since_last_save. */
+  dirty = 0;
+  activeExpireEnabled = true;
+  private readonly modifiedListeners: KeyListener[] = [];
+  /** Per database, where the expiry cycle left off, so each cycle resumes instead of resampling the head. */
+  private readonly expireCursors = new Map<Database, { map: Map<string, number>; it: Iterator<[string, number]> }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(databases: number) {
+    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this));
+  }
+
+  keyModified(db: Database, key: string): void {
+    this.dirty++;
+    for (const listener of this.modifiedListeners) listener(db, key);
+  }
+
+  keyExpired(db: Database, key: string): void {
+    this.stats.expiredKeys++;
+    this.keyModified(db, key);
+  }
+
+  onKeyModified(listener: KeyListener): void {
+    this.modifiedListeners.push(listener);
+  }
+
+  /** FLUSHALL: returns how many keys were removed. */
+  flushAll(): number {
+    let removed = 0;
+    for (const db of this.dbs) removed += db.clear();
+    this.dirty += removed;
+    return removed;
+  }
+
+  swap(a: number, b: number): void {
+    this.dbs[a].swapWith(this.dbs[b]);
+  }
+
+  /** Runs the active expiry cycle `hz` times a second until stopped. */
+  startExpiryCycle(hz: () => number): void {
+    const tick = (): void => {
+      if (this.activeExpireEnabled) this.expireCycle(Math.max(1, Math.floor(250 / hz())));
+      this.timer = setTimeout(tick, Math.max(1, Math.floor(1000 / hz())));
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  stopExpiryCycle(): void {
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * Samples keys with a TTL and deletes the expired ones, round after round
+   * while many are stale, but never for longer than `budgetMs` so the event
+   * loop keeps serving clients (Redis spends at most 25% of each cron tick).
+   */
+  expireCycle(budgetMs: number): void {
+    const started = performance.now();
+    const now = Date.now();
+    let sampled = 0;
+    let expired = 0;
+    for (const db of this.dbs) {
+      while (db.expires.size > 0) {
+        let cursor = this.expireCursors.get(db);
+        if (!cursor || cursor.map !== db.expires) {
+          cursor = { map: db.expires, it: db.expires.entries() };
+          this.expireCursors.set(db, cursor);
+        }
+        let roundSampled = 0;
+        let roundExpired = 0;
+        while (roundSampled < EXPIRE_SAMPLE) {
+          const next = cursor.it.next();
+          if (next.done) {
+            cursor.it = db.expires.entries();
+            break;
+          }
+          roundSampled++;
+          if (next.value[1] <= now && db.expireIfDue(next.value[0], now)) roundExpired++;
+        }
+        sampled += roundSampled;
+        expired += roundExpired;
+        if (performance.now() - started > budgetMs) {
+          this.recordCycle(started, sampled, expired);
+          return;
+        }
+        if (roundSampled === 0 || roundExpired <= roundSampled * EXPIRE_STALE_SHARE) break;
+      }
+    }
+    this.recordCycle(started, sampled, expired);
+  }
+
+  private recordCycle(started: number, sampled: number, expired: number): void {
+    this.stats.expireCycleTimeMs += performance.now() - started;
+    if (sampled > 0) this.stats.expiredStalePerc = (expired / sampled) * 100;
+  }
+}

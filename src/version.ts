@@ -1,0 +1,5 @@
+/** Our own name and version, reported beside the Redis version in INFO and logs. */
+export const SERVER_NAME = 'noderedis';
+export const SERVER_VERSION = '0.1.0';
+/** The Redis release whose behaviour we follow; clients gate features on it. */
+export const REDIS_VERSION = '7.0.15';
