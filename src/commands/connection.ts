@@ -214,7 +214,8 @@ const clientCommand = defineCommand({
       const mode = args[2].toLowerCase();
       if (mode !== 'on' && mode !== 'off' && mode !== 'skip') throw syntaxError();
       // OFF and SKIP silence this command's own reply too; the connection applies them.
-      ctx.client.replyMode = mode;
+      // SKIP while OFF changes nothing, as in Redis.
+      if (!(mode === 'skip' && ctx.client.replyMode === 'off')) ctx.client.replyMode = mode;
       return OK;
     }, 'ON|OFF|SKIP'),
     sub('no-evict', 3, 'Exempts this connection from client eviction.', (ctx, args) => {

@@ -3,7 +3,7 @@
  * (`key value [NX|XX] [EX seconds|PX milliseconds]`), so the table stays the
  * only place a command is described. redis-cli builds its hints from these.
  */
-import { MapReply, type Reply } from '../protocol/reply.js';
+import { MapReply, SimpleString, type Reply } from '../protocol/reply.js';
 
 /** One argument node as COMMAND DOCS describes it. */
 export interface ArgumentDoc {
@@ -123,8 +123,9 @@ export function argumentsReply(args: ArgumentDoc[]): Reply[] {
     const flat: Reply[] = ['name', a.name, 'type', a.type];
     if (a.token !== undefined) flat.push('token', a.token);
     const flags: Reply[] = [];
-    if (a.optional) flags.push('optional');
-    if (a.multiple) flags.push('multiple');
+    // redis-cli insists on status replies here.
+    if (a.optional) flags.push(new SimpleString('optional'));
+    if (a.multiple) flags.push(new SimpleString('multiple'));
     if (flags.length > 0) flat.push('flags', flags);
     if (a.arguments) flat.push('arguments', argumentsReply(a.arguments));
     return new MapReply(flat);

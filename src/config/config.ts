@@ -456,6 +456,7 @@ function validProcTitleTemplate(template: string, vars: (name: string) => string
   return trimChars(out, ' ') !== '';
 }
 
+/** notify-keyspace-events letters to NOTIFY bits; null on an unknown letter. */
 function parseNotifyFlags(classes: string): number | null {
   const map: Readonly<Record<string, number>> = {
     A: NOTIFY.ALL, g: NOTIFY.GENERIC, $: NOTIFY.STRING, l: NOTIFY.LIST, s: NOTIFY.SET, h: NOTIFY.HASH,
@@ -515,6 +516,11 @@ export class Config {
   private readonly hot: ConfigValues;
   /** Redis resets the default save points on the first `save` line of the config, then appends. */
   private saveLoaded = false;
+  /**
+   * Whether `save` lines accumulate. As in Redis, the end of an included
+   * file clears it, so `save` lines after an include replace instead.
+   */
+  private readingConfigFile = false;
 
   /** A configuration with every directive at its default; `dir` is the current working directory. */
   constructor() {
@@ -586,7 +592,7 @@ export class Config {
       // Multi-word values are split on single spaces, so "" means no words at all.
       const args = entry.def.flags & Flag.MultiArg ? (value === '' ? [] : value.split(' ')) : [value];
       try {
-        let state = this.parse(entry.def, args, entry.state, false);
+        let state = this.parse(entry.def, args, entry.state);
         // Applying a new backlog size enforces Redis's 16kb minimum (the config file is not checked).
         if (name === 'repl-backlog-size' && state.big! < REPL_BACKLOG_MIN && state.text !== entry.state.text) {
           state = numericState(entry.def as NumericDirective, REPL_BACKLOG_MIN);
@@ -696,23 +702,20 @@ export class Config {
       case 'enum': return enumState(d, d.def);
       case 'numeric': return numericState(d, d.def);
       case 'special':
-        if (d.name === 'dir') {
-          const cwd = fs.realpathSync(process.cwd(), { encoding: 'buffer' }).toString('latin1');
-          return { text: cwd, num: 0 };
-        }
+        if (d.name === 'dir') return { text: fs.realpathSync(process.cwd(), { encoding: 'buffer' }).toString('latin1'), num: 0 };
         if (d.name === 'replicaof') return listState([], '');
-        return this.parseSpecial(d, d.name === 'notify-keyspace-events' ? [''] : d.def.split(' '), listState([]), false);
+        return this.parseSpecial(d, d.name === 'notify-keyspace-events' ? [''] : d.def.split(' '), listState([]));
     }
   }
 
-  /** Parses a directive's arguments; `fromFile` selects config-file behaviour (save lines accumulate). */
-  private parse(d: Directive, args: readonly string[], prev: State, fromFile: boolean): State {
+  /** Parses a directive's arguments into its new state (`prev` is the current one). */
+  private parse(d: Directive, args: readonly string[], prev: State): State {
     switch (d.kind) {
       case 'bool': return parseBool(d, args[0]);
       case 'numeric': return parseNumeric(d, args[0]);
       case 'enum': return parseEnum(d, args);
       case 'string': return { text: this.parseString(d, args[0]), num: 0 };
-      case 'special': return this.parseSpecial(d, args, prev, fromFile);
+      case 'special': return this.parseSpecial(d, args, prev);
     }
   }
 
@@ -752,12 +755,12 @@ export class Config {
     return v;
   }
 
-  private parseSpecial(d: SpecialDirective, args: readonly string[], prev: State, fromFile: boolean): State {
+  private parseSpecial(d: SpecialDirective, args: readonly string[], prev: State): State {
     switch (d.name) {
       case 'dir': return this.parseDir(args);
       case 'save': {
         let words = args;
-        let reset = !fromFile || !this.saveLoaded;
+        let reset = !this.readingConfigFile || !this.saveLoaded;
         if (words.length === 1 && cstr(words[0]) === '') {
           words = []; // a single "" means no save points
           reset = true;
@@ -769,7 +772,7 @@ export class Config {
           // Seconds are a time_t, changes a C int.
           return `${i % 2 === 0 ? v : BigInt.asIntN(32, v)}`;
         });
-        if (fromFile) this.saveLoaded = true;
+        if (this.readingConfigFile) this.saveLoaded = true;
         return listState([...(reset ? [] : prev.list ?? []), ...parsed]);
       }
       case 'client-output-buffer-limit': {
@@ -853,6 +856,7 @@ export class Config {
    * Throws the FATAL report for the first bad line.
    */
   private loadText(text: string, depth: number): void {
+    this.readingConfigFile = true;
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const line = trimChars(lines[i], ' \t\r\n');
@@ -870,7 +874,7 @@ export class Config {
         // Lets `--save "900 1 300 10"` pass several words as one argument.
         if (multi && args.length === 1 && args[0] !== '') args = splitArgs(args[0]) ?? [];
         try {
-          this.put(entry, this.parse(entry.def, args, entry.state, true));
+          this.put(entry, this.parse(entry.def, args, entry.state));
         } catch (err) {
           throw err instanceof BadValue ? fail(err.message) : err;
         }
@@ -895,6 +899,7 @@ export class Config {
         throw fail('Bad directive or wrong number of arguments');
       }
     }
+    this.readingConfigFile = false;
   }
 
   /**

@@ -71,6 +71,7 @@ export class RequestReader {
   private state = State.Idle;
   /** Part of a header or inline line that started in an earlier chunk. */
   private partialLine = '';
+  private inlineHasNul = false;
   private argsLeft = 0;
   private bodyLeft = 0;
   /** Bytes received for the command not yet complete, for client-query-buffer-limit. */
@@ -85,8 +86,8 @@ export class RequestReader {
       returnBuffers: true,
       returnReply: (reply: unknown) => {
         // The scanner admits only arrays of bulk strings; `*0` and `*-1` are no command at all.
-        const bufs = reply as Buffer[] | null;
-        if (bufs === null || bufs.length === 0) return;
+        if (!Array.isArray(reply) || reply.length === 0) return;
+        const bufs = reply as Buffer[];
         const args = new Array<string>(bufs.length);
         // Copy out now: the parser reuses its buffer pool for large arguments.
         for (let i = 0; i < bufs.length; i++) args[i] = bufs[i].toString('latin1');
@@ -100,8 +101,9 @@ export class RequestReader {
   feed(chunk: Buffer): FeedResult {
     const len = chunk.length;
     let pos = 0;
-    // Start of the bytes in this chunk that belong to multibulk requests and await the parser.
-    let respFrom = -1;
+    // Start of the bytes in this chunk that belong to multibulk requests and await the parser;
+    // a chunk that continues a request begun in an earlier read starts with such bytes.
+    let respFrom = this.state === State.Idle || this.state === State.Inline ? -1 : 0;
     const flushResp = (to: number): void => {
       if (respFrom >= 0 && to > respFrom) this.parser.execute(chunk.subarray(respFrom, to));
       respFrom = -1;
@@ -121,14 +123,22 @@ export class RequestReader {
           break;
         }
         case State.Inline: {
-          const nl = chunk.indexOf(LF, pos);
+          let nl = chunk.indexOf(LF, pos);
+          // Redis looks for the newline with strchr, which stops at a zero byte: such a
+          // line never ends, and only the size limit closes the connection.
+          if (this.inlineHasNul || (nl >= 0 && chunk.subarray(pos, nl).includes(0))) {
+            this.inlineHasNul = true;
+            nl = -1;
+          }
           if (nl < 0) {
+            if (chunk.subarray(pos, len).includes(0)) this.inlineHasNul = true;
             this.partialLine += chunk.toString('latin1', pos, len);
             if (this.partialLine.length > MAX_LINE) return { protocolError: 'Protocol error: too big inline request' };
             pos = len;
             break;
           }
           let line = this.partialLine + chunk.toString('latin1', pos, nl);
+          this.inlineHasNul = false;
           this.partialLine = '';
           pos = nl + 1;
           this.state = State.Idle;

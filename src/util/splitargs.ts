@@ -27,7 +27,7 @@ function hexValue(c: number): number {
 }
 
 /** What a backslash escape in double quotes stands for (anything else is itself). */
-function unescape(c: number): string {
+function escapedChar(c: number): string {
   switch (c) {
     case 110: return '\n'; // n
     case 114: return '\r'; // r
@@ -93,7 +93,7 @@ export function splitArgs(line: string): string[] | null {
           token += String.fromCharCode(hexValue(line.charCodeAt(j + 2)) * 16 + hexValue(line.charCodeAt(j + 3)));
           i = j + 4;
         } else if (next !== 0) {
-          token += unescape(next);
+          token += escapedChar(next);
           i = j + 2;
         } else {
           token += '\\';
