@@ -34,6 +34,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   private skipNextReply = false;
   private closing = false;
   private closed = false;
+  private ending = false;
   private readonly reader: RequestReader;
 
   constructor(
@@ -128,7 +129,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.out = '';
       if (!drained && this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
     }
-    if (this.closing && !this.closed) this.socket.end();
+    if (this.closing && !this.closed && !this.ending) {
+      // Close fully once the reply is out, as Redis does: a peer still sending gets a reset
+      // instead of writing into a half-closed socket forever.
+      this.ending = true;
+      this.socket.end(() => this.socket.destroy());
+    }
   }
 
   closeAfterReply(): void {
