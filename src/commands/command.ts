@@ -113,7 +113,15 @@ function list(args: string[]): Reply {
     else if (kind === 'PATTERN') filter = (spec) => globMatch(value, spec.name, true);
     else throw new ReplyError('ERR syntax error');
   }
-  return COMMANDS.filter(filter).map((spec) => spec.name);
+  const names: string[] = [];
+  for (const spec of COMMANDS) {
+    if (filter(spec)) names.push(spec.name);
+    for (const sub of spec.subcommands ?? []) {
+      const fullName = `${spec.name}|${sub.name}`;
+      if (filter({ ...sub, name: fullName })) names.push(fullName);
+    }
+  }
+  return names;
 }
 
 const sub = (
@@ -155,7 +163,7 @@ export const commandCommand = defineCommand({
       return new MapReply(flat);
     }, '[command-name [command-name ...]]'),
     sub('list', -2, 'Lists command names, optionally filtered.', list, '[FILTERBY MODULE module-name|ACLCAT category|PATTERN pattern]'),
-    sub('getkeys', -3, 'Extracts the key arguments from a full command line.', getKeys, 'command [arg [arg ...]]'),
+    sub('getkeys', -4, 'Extracts the key arguments from a full command line.', getKeys, 'command [arg [arg ...]]'),
     sub('help', 2, 'Lists the COMMAND subcommands.', () =>
       [
         'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -165,7 +173,7 @@ export const commandCommand = defineCommand({
         'INFO [<command-name> ...]', '    Return details about multiple Redis commands.',
         'DOCS [<command-name> ...]', '    Return documentation details about multiple Redis commands.',
         'GETKEYS <full-command>', '    Return the keys from a full Redis command.',
-        'HELP', '    Print this help.',
+        'HELP', '    Prints this help.',
       ].map(status)),
   ],
 });

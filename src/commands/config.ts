@@ -2,7 +2,7 @@
  * CONFIG GET/SET/RESETSTAT/REWRITE over the directive table in src/config.
  */
 import { ConfigError } from '../config/config.js';
-import { ReplyError } from '../errors.js';
+import { ReplyError, syntaxError } from '../errors.js';
 import { MapReply, OK, SimpleString, type Reply } from '../protocol/reply.js';
 import { resetCommandStats } from './table.js';
 import { defineCommand, type CommandSpec } from './types.js';
@@ -38,7 +38,7 @@ export const configCommand = defineCommand({
       complexity: 'O(N) when N is the number of configuration parameters provided',
       summary: 'Changes parameters, all or none of them.', syntax: 'parameter value [parameter value ...]',
       run: (ctx, args) => {
-        if (args.length % 2 !== 0) throw new ReplyError("ERR wrong number of arguments for 'config|set' command");
+        if (args.length % 2 !== 0) throw syntaxError();
         const pairs: [string, string][] = [];
         for (let i = 2; i < args.length; i += 2) pairs.push([args[i], args[i + 1]]);
         configured(() => ctx.server.config.setMany(pairs));
@@ -73,7 +73,7 @@ export const configCommand = defineCommand({
           'SET <directive> <value>', '    Set the configuration <directive> to <value>.',
           'RESETSTAT', '    Reset statistics reported by the INFO command.',
           'REWRITE', '    Rewrite the configuration file.',
-          'HELP', '    Print this help.',
+          'HELP', '    Prints this help.',
         ].map((l) => new SimpleString(l)),
     }),
   ],

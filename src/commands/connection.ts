@@ -116,7 +116,10 @@ function clientKill(ctx: CommandContext, args: string[]): Reply {
       filter.id = id;
     } else if (opt === 'ADDR') filter.addr = value;
     else if (opt === 'LADDR') filter.laddr = value;
-    else if (opt === 'USER') filter.user = value;
+    else if (opt === 'USER') {
+      if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
+      filter.user = value;
+    }
     else if (opt === 'TYPE') {
       const type = value.toLowerCase();
       if (!['normal', 'master', 'slave', 'replica', 'pubsub'].includes(type)) {
@@ -174,7 +177,7 @@ const CLIENT_HELP = [
   'REPLY (ON|OFF|SKIP)', '    Control the replies sent to the current connection.',
   'SETNAME <name>', '    Assign the name <name> to the current connection.',
   'SETINFO <option> <value>', '    Set client meta attr. Options are: LIB-NAME, LIB-VER.',
-  'HELP', '    Print this help.',
+  'HELP', '    Prints this help.',
 ];
 
 const sub = (

@@ -98,7 +98,7 @@ const HELP = [
   'SLEEP <seconds>', '    Stop the server for <seconds>. Decimals allowed.',
   'SET-ACTIVE-EXPIRE <0|1>', '    Setting it to 0 disables expiring keys in background when they are not accessed.',
   'STRINGMATCH-LEN', '    Run a fuzz tester against the stringmatchlen() function.',
-  'HELP', '    Print this help.',
+  'HELP', '    Prints this help.',
 ];
 
 function debug(ctx: CommandContext, args: string[]): Reply {

@@ -121,6 +121,8 @@ export function parseSyntax(syntax: string): ArgumentDoc[] {
 export function argumentsReply(args: ArgumentDoc[]): Reply[] {
   return args.map((a) => {
     const flat: Reply[] = ['name', a.name, 'type', a.type];
+    // Our commands have one key spec, so every key argument points at index 0.
+    if (a.type === 'key') flat.push('key_spec_index', 0);
     if (a.token !== undefined) flat.push('token', a.token);
     const flags: Reply[] = [];
     // redis-cli insists on status replies here.

@@ -144,11 +144,23 @@ const sections: Record<string, Section> = {
     };
   },
   modules: () => ({}),
+  commandstats: () => {
+    const out: Record<string, string> = {};
+    for (const [name, s] of commandStats) {
+      if (s.calls === 0 && s.rejectedCalls === 0 && s.failedCalls === 0) continue;
+      const perCall = s.calls > 0 ? (s.usec / s.calls).toFixed(2) : '0.00';
+      out[`cmdstat_${name}`] =
+        `calls=${s.calls},usec=${s.usec},usec_per_call=${perCall},rejected_calls=${s.rejectedCalls},failed_calls=${s.failedCalls}`;
+    }
+    return out;
+  },
   errorstats: (ctx) => {
     const out: Record<string, string> = {};
     for (const [code, count] of ctx.server.stats.errors) out[`errorstat_${code}`] = `count=${count}`;
     return out;
   },
+  // No latency percentiles are sampled; the section exists so parsers find it.
+  latencystats: () => ({}),
   cluster: () => ({ cluster_enabled: 0 }),
   keyspace: (ctx) => {
     const out: Record<string, string> = {};
@@ -162,22 +174,12 @@ const sections: Record<string, Section> = {
     }
     return out;
   },
-  commandstats: () => {
-    const out: Record<string, string> = {};
-    for (const [name, s] of commandStats) {
-      if (s.calls === 0 && s.rejectedCalls === 0 && s.failedCalls === 0) continue;
-      const perCall = s.calls > 0 ? (s.usec / s.calls).toFixed(2) : '0.00';
-      out[`cmdstat_${name}`] =
-        `calls=${s.calls},usec=${s.usec},usec_per_call=${perCall},rejected_calls=${s.rejectedCalls},failed_calls=${s.failedCalls}`;
-    }
-    return out;
-  },
 };
 
 const SECTION_TITLES: Record<string, string> = {
   server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats',
   replication: 'Replication', cpu: 'CPU', modules: 'Modules', errorstats: 'Errorstats', cluster: 'Cluster',
-  keyspace: 'Keyspace', commandstats: 'Commandstats',
+  keyspace: 'Keyspace', commandstats: 'Commandstats', latencystats: 'Latencystats',
 };
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
 

@@ -19,10 +19,13 @@ const sameObject = (): ReplyError => new ReplyError('ERR source and destination 
 /** The database with index `text`, or Redis's errors for a bad or out-of-range index. */
 export function databaseArg(ctx: CommandContext, text: string, notIntegerMessage?: string): Database {
   const index = parseInt64(text);
-  if (index === null || typeof index !== 'number' || index > 2147483647 || index < -2147483648) {
+  if (index === null) {
     throw new ReplyError(notIntegerMessage ? `ERR ${notIntegerMessage}` : 'ERR value is not an integer or out of range');
   }
-  const db = ctx.server.keyspace.dbs[index];
+  if (index > 2147483647 || index < -2147483648) {
+    throw new ReplyError(notIntegerMessage ? `ERR ${notIntegerMessage}` : 'ERR value is out of range, value must between -2147483648 and 2147483647');
+  }
+  const db = ctx.server.keyspace.dbs[Number(index)];
   if (db === undefined) throw dbIndexOutOfRange();
   return db;
 }
@@ -155,19 +158,22 @@ function keys(ctx: CommandContext, args: string[]): Reply {
   const now = Date.now();
   const out: string[] = [];
   for (const key of db.data.keys()) {
-    if ((all || globMatch(pattern, key, false)) && !db.expireIfDue(key, now)) out.push(key);
+    if ((all || globMatch(pattern, key, false)) && !db.isExpired(key, now)) out.push(key);
   }
   return out;
 }
 
 const scanCursors = new CursorTable<string>();
 
-/** Parses a SCAN cursor as Redis does (an unsigned decimal number), or throws "invalid cursor". */
+/**
+ * Parses a SCAN cursor as Redis's strtoul does: decimal, empty meaning 0, a
+ * minus sign wrapping around (any cursor we never issued restarts the walk).
+ */
 export function cursorArg(text: string): number {
-  if (!/^\d+$/.test(text) || text.length > 20 || BigInt(text) > 18446744073709551615n) {
+  if (!/^-?\d*$/.test(text) || text.length > 21 || (text !== '' && text !== '-' && BigInt(text) > 18446744073709551615n)) {
     throw new ReplyError('ERR invalid cursor');
   }
-  return Number(text);
+  return text === '' || text === '-' ? 0 : Math.abs(Number(text));
 }
 
 interface ScanOptions {
@@ -235,7 +241,7 @@ const OBJECT_HELP = [
   '    Return the number of references of the value associated with the specified',
   '    <key>.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 /** OBJECT subcommands share the lookup: nil for a missing key, as Redis replies. */
@@ -388,7 +394,10 @@ export const keyCommands: readonly CommandSpec[] = [
         }
         return 0;
       }),
-      objectSub('refcount', 'Reference count of a value (always 1 here: values are not shared).', () => 1),
+      // Redis shares the integers 0..9999 and reports them with the maximal refcount.
+      objectSub('refcount', 'Reference count of a value.', (value) =>
+        typeof value === 'string' && /^(0|[1-9]\d{0,3})$/.test(value) ? 2147483647 : 1,
+      ),
       defineCommand({
         name: 'help', arity: 2, flags: ['loading', 'stale'], group: 'generic', since: '6.2.0', complexity: 'O(1)',
         summary: 'Lists the OBJECT subcommands.', run: () => OBJECT_HELP.map(statusOf),

@@ -4,7 +4,7 @@
  */
 import { ReplyError, syntaxError } from '../errors.js';
 import { NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
-import { numberArg } from './strings.js';
+import { parseInt64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 
 const helpLines = (lines: string[]): Reply => lines.map((l) => new SimpleString(l));
@@ -37,8 +37,9 @@ function shutdown(ctx: CommandContext, args: string[]): Reply {
 function slowlogGet(ctx: CommandContext, args: string[]): Reply {
   let count = 10;
   if (args.length === 3) {
-    count = numberArg(args[2]);
-    if (count < -1) throw new ReplyError('ERR count should be greater than or equal to -1');
+    const parsed = parseInt64(args[2]);
+    if (parsed === null || parsed < -1) throw new ReplyError('ERR count should be greater than or equal to -1');
+    count = Number(parsed);
   }
   return ctx.server.slowlog.latest(count).map((e) => [e.id, e.time, e.durationUs, e.args, e.peer, e.clientName]);
 }
@@ -66,7 +67,7 @@ const slowlogCommand = defineCommand({
         'RESET',
         '    Reset the slowlog.',
         'HELP',
-        '    Print this help.',
+        '    Prints this help.',
       ]), { flags: ['loading', 'stale'] }),
   ],
 });
@@ -90,16 +91,19 @@ const latencyCommand = defineCommand({
         'LATEST', '    Return the latest latency samples for all events.',
         'RESET [<event> ...]', '    Reset latency data of one or more <event> classes.',
         '    (default: reset all data for all event classes)',
-        'HELP', '    Print this help.',
+        'HELP', '    Prints this help.',
       ]), { flags: ['loading', 'stale'], since: '2.8.13' }),
   ],
 });
 
-/** FLUSH [ASYNC|SYNC] of FUNCTION and SCRIPT: nothing is stored until scripting exists. */
-function flushScripts(_ctx: CommandContext, args: string[]): Reply {
-  if (args.length > 3) throw syntaxError();
-  if (args.length === 3 && !['ASYNC', 'SYNC'].includes(args[2].toUpperCase())) throw syntaxError();
-  return OK;
+/** FLUSH [ASYNC|SYNC] of FUNCTION and SCRIPT (whose errors Redis words differently); nothing is stored until scripting exists. */
+function flushScripts(error: string) {
+  return (_ctx: CommandContext, args: string[]): Reply => {
+    if (args.length > 3 || (args.length === 3 && !['ASYNC', 'SYNC'].includes(args[2].toUpperCase()))) {
+      throw new ReplyError(error);
+    }
+    return OK;
+  };
 }
 
 export const serverCommands: readonly CommandSpec[] = [
@@ -134,7 +138,7 @@ export const serverCommands: readonly CommandSpec[] = [
     name: 'function', arity: -2, flags: [], group: 'scripting', since: '7.0.0', complexity: 'Depends on subcommand.',
     summary: 'Manages server-side function libraries (none can be loaded yet).',
     subcommands: [
-      sub('flush', -2, 'Deletes every function library.', flushScripts, { syntax: '[ASYNC|SYNC]', flags: ['write', 'noscript'], since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted' }),
+      sub('flush', -2, 'Deletes every function library.', flushScripts('ERR FUNCTION FLUSH only supports SYNC|ASYNC option'), { syntax: '[ASYNC|SYNC]', flags: ['write', 'noscript'], since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted' }),
       sub('list', -2, 'Lists the function libraries.', () => [], { flags: ['noscript'], since: '7.0.0', complexity: 'O(N) where N is the number of functions', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]' }),
     ],
   }),
@@ -142,7 +146,7 @@ export const serverCommands: readonly CommandSpec[] = [
     name: 'script', arity: -2, flags: [], group: 'scripting', since: '2.6.0', complexity: 'Depends on subcommand.',
     summary: 'Manages the Lua script cache (nothing is cached yet).',
     subcommands: [
-      sub('flush', -2, 'Empties the script cache.', flushScripts, { syntax: '[ASYNC|SYNC]', flags: ['noscript'], since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache' }),
+      sub('flush', -2, 'Empties the script cache.', flushScripts('ERR SCRIPT FLUSH only support SYNC|ASYNC option'), { syntax: '[ASYNC|SYNC]', flags: ['noscript'], since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache' }),
     ],
   }),
 ];

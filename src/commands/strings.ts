@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
-import { addInt64, formatHumanFloat, toInt64, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
+import { addDecimals, addInt64, formatHumanFloat, toInt64, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
 
 const ONE_KEY = { first: 1, last: 1, step: 1 };
@@ -64,8 +64,8 @@ function parseStringOptions(args: string[], from: number, forSet: boolean): Stri
     if (forSet && opt === 'NX' && !o.xx) o.nx = true;
     else if (forSet && opt === 'XX' && !o.nx) o.xx = true;
     else if (forSet && opt === 'GET') o.get = true;
-    else if (forSet && opt === 'KEEPTTL' && !hasTtlOption()) o.keepTtl = true;
-    else if (!forSet && opt === 'PERSIST' && !hasTtlOption()) o.persist = true;
+    else if (forSet && opt === 'KEEPTTL' && !o.persist && o.expireUnit === undefined) o.keepTtl = true;
+    else if (!forSet && opt === 'PERSIST' && !o.keepTtl && o.expireUnit === undefined) o.persist = true;
     else if ((opt === 'EX' || opt === 'PX' || opt === 'EXAT' || opt === 'PXAT') && hasNext && (!hasTtlOption() || o.expireUnit === opt)) {
       o.expireUnit = opt;
       o.expireArg = args[++i];
@@ -135,7 +135,7 @@ function incrByFloat(ctx: CommandContext, args: string[]): Reply {
   if (base === null || delta === null) throw notFloat();
   const result = base + delta;
   if (!Number.isFinite(result)) throw new ReplyError('ERR increment would produce NaN or Infinity');
-  const text = formatHumanFloat(result);
+  const text = addDecimals(current ?? '0', args[2]) ?? formatHumanFloat(result);
   db.set(args[1], text, true);
   return text;
 }

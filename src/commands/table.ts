@@ -128,6 +128,7 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     stats.rejectedCalls++;
     return rejection;
   }
+  ctx.client.lastCommand = resolved.fullName;
   const started = performance.now();
   let reply: Reply;
   try {

@@ -47,6 +47,8 @@ export interface ClientState {
   authenticated: boolean;
   db: Database;
   replyMode: 'on' | 'off' | 'skip';
+  /** Full name of the command running or last run (CLIENT LIST's cmd=). */
+  lastCommand: string;
   noEvict: boolean;
   noTouch: boolean;
   /** Reply, then close the connection (QUIT, protocol errors). */

@@ -194,7 +194,6 @@ export class Server implements ExecutionObserver {
 
   executed(ctx: CommandContext, spec: CommandSpec, args: string[], durationUs: number): void {
     const client = ctx.client as Client;
-    client.lastCommand = spec.name;
     if (!spec.flags.includes('skip_slowlog')) this.slowlog.record(client, args, durationUs);
     if (this.monitors.size > 0 && !spec.flags.includes('skip_monitor') && !spec.flags.includes('admin')) {
       this.feedMonitors(client, args);

@@ -116,6 +116,12 @@ export class Database {
     return true;
   }
 
+  /** True when the key has an expiry time that has passed (without deleting it). */
+  isExpired(key: string, now = Date.now()): boolean {
+    const when = this.expires.get(key);
+    return when !== undefined && when <= now;
+  }
+
   /** Deletes the key if its time has come; true when it did. */
   expireIfDue(key: string, now = Date.now()): boolean {
     const when = this.expires.get(key);
