@@ -267,7 +267,7 @@ export const keyCommands: readonly CommandSpec[] = [
     run: (ctx, args) => countExisting(ctx, args, true),
   }),
   defineCommand({
-    name: 'unlink', arity: -2, flags: ['write', 'fast'], keys: ALL_KEYS, group: 'keyspace', since: '4.0.0',
+    name: 'unlink', arity: -2, flags: ['write', 'fast'], keys: ALL_KEYS, group: 'generic', since: '4.0.0',
     complexity: 'O(1) for each key removed', summary: 'Deletes keys, reclaiming their memory in the background; returns how many existed.',
     syntax: 'key [key ...]', run: (ctx, args) => countExisting(ctx, args, true),
   }),
