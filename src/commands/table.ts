@@ -13,6 +13,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
+import { bitmapCommands } from './bitmaps.js';
 import { keyCommands } from './keys.js';
 import { serverCommands } from './server.js';
 import { configCommand } from './config.js';
@@ -24,6 +25,7 @@ import { commandCommand } from './command.js';
 export const COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
   ...stringCommands,
+  ...bitmapCommands,
   ...keyCommands,
   ...serverCommands,
   configCommand,
