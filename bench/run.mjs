@@ -7,9 +7,7 @@
 // is the median of the rounds, the servers taking turns, since a 2-core machine
 // shared with redis-benchmark is noisy.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import net from 'node:net';
-import { freePort, MAIN } from '../test/helpers.mjs';
+import { freePort, MAIN, waitForPort } from '../test/helpers.mjs';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200000);
 const clients = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -20,24 +18,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-async function waitForPort(port) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const s = net.connect(port, '127.0.0.1');
-      await once(s, 'connect');
-      s.destroy();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`nothing listening on ${port}`);
-}
-
 async function start(name, command, args) {
   const port = await freePort();
   const proc = spawn(command, [...args, '--port', String(port)], { stdio: 'ignore' });
-  await waitForPort(port);
+  await waitForPort(port, proc);
   return { name, port, proc };
 }
 

@@ -1,18 +1,12 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
-import { startServer } from './helpers.mjs';
+import { useServer } from './helpers.mjs';
 
-let server;
 let r;
-before(async () => {
-  server = await startServer();
-  r = new Redis({ port: server.port });
-});
-after(async () => {
-  await r.quit();
-  await server.stop();
-});
+useServer([], (_server, client) => {
+  r = client;
+}, { flushEachTest: false });
+
 
 test('SETBIT grows the string with zero bytes and returns the previous bit', async () => {
   await r.del('b');

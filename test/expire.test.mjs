@@ -1,12 +1,10 @@
 // Expiry: the EXPIRE family and its NX/XX/GT/LT options, TTL queries, PERSIST,
 // lazy and active expiry. Every expectation is what Redis 7.0.15 replies.
 // The server runs with DEBUG enabled so tests can switch active expiry off.
-import { test, before, after, beforeEach } from 'node:test';
+import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
-import { startServer } from './helpers.mjs';
+import { useServer } from './helpers.mjs';
 
-let server;
 let r;
 
 const NOT_INT = { message: 'ERR value is not an integer or out of range' };
@@ -16,21 +14,14 @@ const badExpire = (cmd) => ({ message: `ERR invalid expire time in '${cmd}' comm
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowSec = () => Math.floor(Date.now() / 1000);
 
-before(async () => {
-  server = await startServer(['--enable-debug-command', 'yes']);
-  r = new Redis({ port: server.port, lazyConnect: false });
-});
-
-after(async () => {
-  await r.quit();
-  await server.stop();
+useServer(['--enable-debug-command', 'yes'], (_server, client) => {
+  r = client;
 });
 
 beforeEach(async () => {
   await r.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
-  await r.select(0);
-  await r.flushall();
 });
+
 
 /** The db0 line of INFO keyspace, or undefined when db0 is empty. */
 async function keyspaceLine(db = 0) {

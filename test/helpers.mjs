@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { before, after, beforeEach } from 'node:test';
+import Redis from 'ioredis';
 
 export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -17,46 +19,59 @@ export async function freePort() {
   return port;
 }
 
-/**
- * Starts a server with extra command-line arguments; resolves once it accepts
- * connections. Returns { port, proc, output(), stop() }.
- *
- * TEST_TARGET=redis runs the same tests against a real redis-server instead,
- * to check that what a test expects is what Redis does.
- */
-export async function startServer(args = []) {
-  const port = await freePort();
-  const [command, base] =
-    process.env.TEST_TARGET === 'redis'
-      ? ['redis-server', ['--save', '', '--appendonly', 'no']]
-      : [process.execPath, [MAIN]];
-  const proc = spawn(command, [...base, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout.on('data', (d) => (output += d));
-  proc.stderr.on('data', (d) => (output += d));
+/** Resolves once something accepts connections on `port`; fails early if `proc` exits. */
+export async function waitForPort(port, proc, describe = () => '') {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited early (${proc.exitCode}):\n${output}`);
+    if (proc && proc.exitCode !== null) throw new Error(`server exited early (${proc.exitCode}):\n${describe()}`);
     try {
       const socket = net.connect(port, '127.0.0.1');
       await once(socket, 'connect');
       socket.destroy();
-      break;
+      return;
     } catch {
-      if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`server did not start:\n${describe()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/**
+ * Spawns the server with exactly `args` (a config file may come first).
+ * TEST_TARGET=redis runs a real redis-server instead, to check that what a
+ * test expects is what Redis does.
+ */
+export function launch(args) {
+  const [command, argv] =
+    process.env.TEST_TARGET === 'redis'
+      ? ['redis-server', [...args, '--save', '', '--appendonly', 'no']]
+      : [process.execPath, [MAIN, ...args]];
+  const proc = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d) => (stdout += d));
+  proc.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
   return {
-    port,
     proc,
-    output: () => output,
+    exited,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    output: () => stdout + stderr,
+    ready: (port) => waitForPort(port, proc, () => stdout + stderr),
     async stop() {
-      if (proc.exitCode !== null) return;
-      proc.kill('SIGTERM');
-      await once(proc, 'exit');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
     },
   };
+}
+
+/** Starts a server on a free port with extra arguments; resolves once it accepts connections. */
+export async function startServer(args = []) {
+  const port = await freePort();
+  const server = launch(['--port', String(port), ...args]);
+  await server.ready(port);
+  return { ...server, port };
 }
 
 /** Opens a raw TCP connection; `read` collects everything received. */
@@ -125,4 +140,29 @@ export function resp(...args) {
     out += `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
   }
   return out;
+}
+
+/**
+ * For a test file: starts one server and an ioredis client before its tests,
+ * stops them after, and empties every database before each test. `onReady`
+ * receives the server and the client.
+ */
+export function useServer(args, onReady, { flushEachTest = true } = {}) {
+  let server;
+  let client;
+  before(async () => {
+    server = await startServer(args);
+    client = new Redis({ port: server.port, lazyConnect: false });
+    onReady(server, client);
+  });
+  after(async () => {
+    await client?.quit();
+    await server?.stop();
+  });
+  if (flushEachTest) {
+    beforeEach(async () => {
+      await client.select(0);
+      await client.flushall();
+    });
+  }
 }

@@ -1,11 +1,9 @@
 // Generic key commands: DEL/EXISTS/TYPE, KEYS and SCAN, renaming and copying,
 // databases, OBJECT. Every expectation is what Redis 7.0.15 replies.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
-import { startServer } from './helpers.mjs';
+import { useServer } from './helpers.mjs';
 
-let server;
 let r;
 
 const SYNTAX = { message: 'ERR syntax error' };
@@ -16,19 +14,8 @@ const INVALID_CURSOR = { message: 'ERR invalid cursor' };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const sorted = (list) => [...list].sort();
 
-before(async () => {
-  server = await startServer();
-  r = new Redis({ port: server.port, lazyConnect: false });
-});
-
-after(async () => {
-  await r.quit();
-  await server.stop();
-});
-
-beforeEach(async () => {
-  await r.select(0);
-  await r.flushall();
+useServer([], (_server, client) => {
+  r = client;
 });
 
 /** Runs a full SCAN with the given options; returns every key returned (with repeats). */

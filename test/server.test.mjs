@@ -1,16 +1,14 @@
 // Server administration: INFO, CONFIG, COMMAND, TIME/LASTSAVE, SLOWLOG, LATENCY,
 // MONITOR, CLIENT, DEBUG, SHUTDOWN, and startup configuration.
 // Every expectation is what Redis 7.0.15 replies (check with TEST_TARGET=redis).
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { MAIN, freePort, rawConnect, resp, startServer } from './helpers.mjs';
+import { freePort, launch, rawConnect, resp, startServer, useServer } from './helpers.mjs';
 
 let server;
 let r;
@@ -19,19 +17,9 @@ const SYNTAX = { message: 'ERR syntax error' };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const sorted = (list) => [...list].sort();
 
-before(async () => {
-  server = await startServer();
-  r = new Redis({ port: server.port, lazyConnect: false });
-});
-
-after(async () => {
-  await r.quit();
-  await server.stop();
-});
-
-beforeEach(async () => {
-  await r.select(0);
-  await r.flushall();
+useServer([], (s, client) => {
+  server = s;
+  r = client;
 });
 
 /** INFO text as { sectionTitle: { field: value } }, plus the ordered section titles. */
@@ -57,43 +45,6 @@ function pairs(flat) {
   const out = {};
   for (let i = 0; i < flat.length; i += 2) out[flat[i]] = flat[i + 1];
   return out;
-}
-
-/** Spawns the server binary with exactly `args` (a config file may come first). */
-function launch(args) {
-  const [command, base] =
-    process.env.TEST_TARGET === 'redis' ? ['redis-server', []] : [process.execPath, [MAIN]];
-  const proc = spawn(command, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d) => (stdout += d));
-  proc.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
-  return {
-    proc,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    async ready(port) {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        if (proc.exitCode !== null) throw new Error(`server exited early (${proc.exitCode}):\n${stdout}${stderr}`);
-        try {
-          const socket = net.connect(port, '127.0.0.1');
-          await once(socket, 'connect');
-          socket.destroy();
-          return;
-        } catch {
-          if (Date.now() > deadline) throw new Error(`server did not start:\n${stdout}${stderr}`);
-          await sleep(50);
-        }
-      }
-    },
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 function tempDir() {

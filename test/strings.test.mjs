@@ -1,9 +1,9 @@
 // String commands: GET/SET and options, counters, ranges, LCS.
 // Every expectation here is what Redis 7.0.15 replies (check with TEST_TARGET=redis).
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import { startServer } from './helpers.mjs';
+import { useServer } from './helpers.mjs';
 
 let server;
 let r;
@@ -16,18 +16,9 @@ const TOO_BIG = { message: 'ERR string exceeds maximum allowed size (proto-max-b
 const badExpire = (cmd) => ({ message: `ERR invalid expire time in '${cmd}' command` });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-before(async () => {
-  server = await startServer();
-  r = new Redis({ port: server.port, lazyConnect: false });
-});
-
-after(async () => {
-  await r.quit();
-  await server.stop();
-});
-
-beforeEach(async () => {
-  await r.flushall();
+useServer([], (s, client) => {
+  server = s;
+  r = client;
 });
 
 // TODO collections: GET/SET GET/APPEND/INCR/STRLEN/GETRANGE/SETRANGE/LCS/MGET on a
