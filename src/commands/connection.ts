@@ -5,6 +5,7 @@ import { ReplyError, syntaxError, wrongPass } from '../errors.js';
 import { MapReply, OK, PONG, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
 import type { KillFilter } from '../server/server.js';
+import { numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
 
 /** Checks credentials against `requirepass` (we have only the default user). */
@@ -172,6 +173,7 @@ const CLIENT_HELP = [
   'KILL <option> <value> [<option> <value> [...]]',
   '    Kill connections. Options are: ID, ADDR, LADDR, USER, TYPE and SKIPME.',
   'LIST [options ...]', '    Return information about client connections. Options: TYPE, ID.',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]', '    Unblock the specified blocked client.',
   'NO-EVICT (ON|OFF)', '    Protect current client connection from eviction.',
   'NO-TOUCH (ON|OFF)', "    Will not touch LRU/LFU stats when this mode is on.",
   'REPLY (ON|OFF|SKIP)', '    Control the replies sent to the current connection.',
@@ -221,6 +223,13 @@ const clientCommand = defineCommand({
       if (!(mode === 'skip' && ctx.client.replyMode === 'off')) ctx.client.replyMode = mode;
       return OK;
     }, 'ON|OFF|SKIP'),
+    sub('unblock', -3, 'Ends the wait of a client blocked in a blocking command.', (ctx, args) => {
+      const id = numberArg(args[2]);
+      if (args.length > 4) throw syntaxError();
+      const reason = args.length === 4 ? args[3].toUpperCase() : 'TIMEOUT';
+      if (reason !== 'TIMEOUT' && reason !== 'ERROR') throw new ReplyError('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+      return ctx.server.unblockClient(id, reason === 'ERROR') ? 1 : 0;
+    }, 'client-id [TIMEOUT|ERROR]', ['admin', 'noscript', 'loading', 'stale']),
     sub('no-evict', 3, 'Exempts this connection from client eviction.', (ctx, args) => {
       ctx.client.noEvict = onOff(args[2]);
       return OK;

@@ -62,7 +62,7 @@ const sections: Record<string, Section> = {
     maxclients: ctx.server.config.values.maxclients,
     client_recent_max_input_buffer: 0,
     client_recent_max_output_buffer: 0,
-    blocked_clients: 0,
+    blocked_clients: ctx.server.blocked.count,
     tracking_clients: 0,
     clients_in_timeout_table: 0,
   }),

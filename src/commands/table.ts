@@ -10,10 +10,14 @@ import {
   wrongArity,
 } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import { BlockRequest, type CommandContext, type CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';
+import { hashesCommands } from './hashes.js';
+import { listsCommands } from './lists.js';
+import { setsCommands } from './sets.js';
+import { sortedsetsCommands } from './sortedsets.js';
 import { keyCommands } from './keys.js';
 import { serverCommands } from './server.js';
 import { configCommand } from './config.js';
@@ -26,6 +30,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
   ...stringCommands,
   ...bitmapCommands,
+  ...hashesCommands,
+  ...listsCommands,
+  ...setsCommands,
+  ...sortedsetsCommands,
   ...keyCommands,
   ...serverCommands,
   configCommand,
@@ -110,8 +118,8 @@ export interface ExecutionObserver {
   authRequired(ctx: CommandContext): boolean;
 }
 
-/** The chain of checks in front of every command, then the call; returns the reply to send. */
-export function dispatch(ctx: CommandContext, args: string[], observer: ExecutionObserver): Reply {
+/** The chain of checks in front of every command, then the call; returns the reply to send, or a request to wait. */
+export function dispatch(ctx: CommandContext, args: string[], observer: ExecutionObserver): Reply | BlockRequest {
   const resolved = resolve(args);
   if (resolved instanceof ReplyError) return resolved;
   const { spec, stats } = resolved;
@@ -132,10 +140,11 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   }
   ctx.client.lastCommand = resolved.fullName;
   const started = performance.now();
-  let reply: Reply;
+  let reply: Reply | BlockRequest;
   try {
     // Containers have arity -2, so only specs with a handler get here.
     reply = spec.run!(ctx, args);
+    if (reply instanceof BlockRequest && ctx.client.inTransaction) reply = reply.timeoutReply;
   } catch (error) {
     if (!(error instanceof ReplyError)) throw error;
     reply = error;

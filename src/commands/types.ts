@@ -49,6 +49,8 @@ export interface ClientState {
   replyMode: 'on' | 'off' | 'skip';
   /** Full name of the command running or last run (CLIENT LIST's cmd=). */
   lastCommand: string;
+  /** True while queueing or executing a MULTI transaction: blocking commands must not wait. */
+  readonly inTransaction: boolean;
   noEvict: boolean;
   noTouch: boolean;
   /** Reply, then close the connection (QUIT, protocol errors). */
@@ -65,8 +67,26 @@ export interface CommandContext {
   readonly server: Server;
 }
 
+/**
+ * A blocking command's answer when there is nothing to serve yet: the client
+ * waits until a change to one of `keys` lets `attempt` produce a reply, until
+ * `deadline`, or until CLIENT UNBLOCK. Inside a transaction the command does
+ * not wait and `timeoutReply` is the answer at once.
+ */
+export class BlockRequest {
+  constructor(
+    readonly keys: readonly string[],
+    /** Absolute time in ms when to give up; 0 waits forever. */
+    readonly deadline: number,
+    /** Serves the client if it can now; undefined keeps it waiting. Runs after some command changed a key. */
+    readonly attempt: () => Reply | undefined,
+    /** The reply on timeout (the command's kind of null). */
+    readonly timeoutReply: Reply,
+  ) {}
+}
+
 /** A command implementation: arguments in (args[0] is the command name), reply out; errors are thrown as ReplyError. */
-export type Handler = (ctx: CommandContext, args: string[]) => Reply;
+export type Handler = (ctx: CommandContext, args: string[]) => Reply | BlockRequest;
 
 /** One command (or subcommand) as data. */
 export interface CommandSpec {

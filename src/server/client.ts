@@ -32,6 +32,10 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   /** Replies waiting for the end of the current read. */
   private out = '';
   private skipNextReply = false;
+  /** Commands received while blocked, run once the wait ends. */
+  private readonly queued: string[][] = [];
+  /** No transactions yet: MULTI arrives with pub/sub and client management. */
+  readonly inTransaction = false;
   private closing = false;
   private closed = false;
   private ending = false;
@@ -99,9 +103,19 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   private execute(args: string[]): void {
     if (this.closing) return;
+    // A blocked client's later commands wait their turn, as in Redis.
+    if (this.queued.length > 0 || this.server.blocked.isBlocked(this)) {
+      this.queued.push(args);
+      return;
+    }
+    this.run(args);
+  }
+
+  private run(args: string[]): void {
     const silenced = this.skipNextReply;
     this.skipNextReply = false;
     const reply = this.server.execute(this, args);
+    if (reply === undefined) return;
     if (this.replyMode === 'skip') {
       // CLIENT REPLY SKIP: silent itself, and silences the command after it.
       this.replyMode = 'on';
@@ -109,6 +123,20 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       return;
     }
     if (!silenced && this.replyMode === 'on') this.send(reply);
+  }
+
+  /** The end of a blocking wait: the reply goes out, then the commands that queued up behind it run. */
+  unblocked(reply: Reply): void {
+    if (this.replyMode === 'on') this.send(reply);
+    this.flush();
+    setImmediate(() => this.resume());
+  }
+
+  private resume(): void {
+    while (this.queued.length > 0 && !this.closing && !this.server.blocked.isBlocked(this)) {
+      this.run(this.queued.shift()!);
+    }
+    this.flush();
   }
 
   /** Encodes a reply into the pending output. */

@@ -7,8 +7,9 @@ import net from 'node:net';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
 import { dispatch, type ExecutionObserver } from '../commands/table.js';
-import type { ClientState, CommandContext, CommandSpec } from '../commands/types.js';
+import { BlockRequest, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { ReplyError } from '../errors.js';
+import { BlockedClients } from './blocking.js';
 import type { Reply } from '../protocol/reply.js';
 import { Client } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
@@ -53,6 +54,7 @@ export class Server implements ExecutionObserver {
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
+  readonly blocked = new BlockedClients();
   readonly logger: Logger;
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
@@ -71,6 +73,7 @@ export class Server implements ExecutionObserver {
     this.logger = new Logger(config);
     this.keyspace = new Keyspace(config.getNumber('databases'));
     this.slowlog = new SlowLog(config);
+    this.keyspace.onKeyModified((db, key) => this.blocked.keyModified(db, key));
   }
 
   log(level: LogLevel, message: string): void {
@@ -172,16 +175,30 @@ export class Server implements ExecutionObserver {
   onShutdownRequested: () => void = () => void this.shutdown();
 
   clientClosed(client: Client): void {
+    this.blocked.drop(client);
     this.clients.delete(client.id);
     this.monitors.delete(client);
   }
 
   /** Runs one command for a client; undefined when there is nothing to reply. */
-  execute(client: Client, args: string[]): Reply {
+  /** Runs one command for a client; undefined when the client now waits in a blocking command. */
+  execute(client: Client, args: string[]): Reply | undefined {
     this.stats.commandsProcessed++;
     const reply = dispatch(client, args, this);
+    if (this.blocked.count > 0) this.blocked.serveReady();
+    if (reply instanceof BlockRequest) {
+      this.blocked.block(client, reply);
+      return undefined;
+    }
     if (reply instanceof ReplyError) this.countError(reply);
     return reply;
+  }
+
+  /** CLIENT UNBLOCK: ends a client's wait with its timeout reply or an error; false when it was not waiting. */
+  unblockClient(id: number, withError: boolean): boolean {
+    const client = this.clients.get(id);
+    if (!client) return false;
+    return this.blocked.cancel(client, withError ? new ReplyError('UNBLOCKED client unblocked via CLIENT UNBLOCK') : undefined);
   }
 
   /** INFO errorstats: errors by their code, the first word of the message. */

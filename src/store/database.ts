@@ -77,6 +77,25 @@ export class Database {
     throw wrongType();
   }
 
+  /**
+   * The collection at `key` if it has type `type`, undefined when the key is
+   * missing; WRONGTYPE for a value of another type. Counts a hit or miss.
+   */
+  readCollection<T extends CollectionValue>(key: string, type: T['type']): T | undefined {
+    return this.typed(this.read(key), type);
+  }
+
+  /** Same as readCollection, without counting a hit or miss (for writes). */
+  getCollection<T extends CollectionValue>(key: string, type: T['type']): T | undefined {
+    return this.typed(this.get(key), type);
+  }
+
+  private typed<T extends CollectionValue>(value: RedisValue | undefined, type: T['type']): T | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value === 'string' || value.type !== type) throw wrongType();
+    return value as T;
+  }
+
   has(key: string): boolean {
     return this.get(key) !== undefined;
   }

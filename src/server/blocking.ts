@@ -1,0 +1,104 @@
+/**
+ * Clients waiting in blocking commands. Each waits on keys of one database;
+ * any change to such a key marks it ready, and after the command that made
+ * the change, waiters on ready keys are retried first come, first served.
+ */
+import type { BlockRequest } from '../commands/types.js';
+import type { Reply } from '../protocol/reply.js';
+import type { Database } from '../store/database.js';
+import type { Client } from './client.js';
+
+interface Waiter {
+  client: Client;
+  db: Database;
+  request: BlockRequest;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class BlockedClients {
+  /** Per database, per key, the waiters in arrival order. */
+  private readonly byKey = new Map<Database, Map<string, Waiter[]>>();
+  private readonly byClient = new Map<Client, Waiter>();
+  private readonly ready = new Map<Database, Set<string>>();
+
+  get count(): number {
+    return this.byClient.size;
+  }
+
+  isBlocked(client: Client): boolean {
+    return this.byClient.has(client);
+  }
+
+  /** Parks `client` until its request can be served, times out, or is cancelled. */
+  block(client: Client, request: BlockRequest): void {
+    const waiter: Waiter = { client, db: client.db, request, timer: undefined };
+    if (request.deadline > 0) {
+      waiter.timer = setTimeout(() => this.release(waiter, request.timeoutReply), Math.max(0, request.deadline - Date.now()));
+    }
+    let keys = this.byKey.get(waiter.db);
+    if (!keys) this.byKey.set(waiter.db, (keys = new Map()));
+    for (const key of new Set(request.keys)) {
+      const list = keys.get(key);
+      if (list) list.push(waiter);
+      else keys.set(key, [waiter]);
+    }
+    this.byClient.set(client, waiter);
+  }
+
+  /** Called for every key change: cheap unless someone waits on that very key. */
+  keyModified(db: Database, key: string): void {
+    if (this.byClient.size === 0 || !this.byKey.get(db)?.has(key)) return;
+    let keys = this.ready.get(db);
+    if (!keys) this.ready.set(db, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** Retries the waiters of every ready key; serving one may make further keys ready. */
+  serveReady(): void {
+    while (this.ready.size > 0) {
+      const [db, keys] = this.ready.entries().next().value as [Database, Set<string>];
+      const key = keys.values().next().value as string;
+      keys.delete(key);
+      if (keys.size === 0) this.ready.delete(db);
+      for (const waiter of this.byKey.get(db)?.get(key)?.slice() ?? []) {
+        if (this.byClient.get(waiter.client) !== waiter) continue;
+        const reply = waiter.request.attempt();
+        if (reply !== undefined) this.release(waiter, reply);
+      }
+    }
+  }
+
+  /** CLIENT UNBLOCK: ends the wait with the timeout reply, or with `error`; false when not blocked. */
+  cancel(client: Client, reply?: Reply): boolean {
+    const waiter = this.byClient.get(client);
+    if (!waiter) return false;
+    this.release(waiter, reply ?? waiter.request.timeoutReply);
+    return true;
+  }
+
+  /** Forgets a client that went away while blocked. */
+  drop(client: Client): void {
+    const waiter = this.byClient.get(client);
+    if (waiter) this.remove(waiter);
+  }
+
+  private release(waiter: Waiter, reply: Reply): void {
+    this.remove(waiter);
+    waiter.client.unblocked(reply);
+  }
+
+  private remove(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    this.byClient.delete(waiter.client);
+    const keys = this.byKey.get(waiter.db);
+    if (!keys) return;
+    for (const key of new Set(waiter.request.keys)) {
+      const list = keys.get(key);
+      if (!list) continue;
+      const index = list.indexOf(waiter);
+      if (index >= 0) list.splice(index, 1);
+      if (list.length === 0) keys.delete(key);
+    }
+    if (keys.size === 0) this.byKey.delete(waiter.db);
+  }
+}
