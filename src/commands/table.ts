@@ -10,7 +10,7 @@ import {
   wrongArity,
 } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
-import { BlockRequest, type CommandContext, type CommandSpec } from './types.js';
+import { BlockRequest, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';
@@ -50,11 +50,35 @@ export interface CommandStats {
   failedCalls: number;
 }
 
-/** A resolved command: the spec that runs and the name its statistics go under. */
+/** A resolved command: the spec that runs, the name its statistics go under, and its flags as booleans for the per-command checks. */
 interface Resolved {
   spec: CommandSpec;
   fullName: string;
   stats: CommandStats;
+  isProtected: boolean;
+  noAuth: boolean;
+  /** Neither logged as slow nor shown to MONITOR (admin commands are not). */
+  observed: ExecutionFlags;
+}
+
+/** What the server's observers need to know about a command that ran. */
+export interface ExecutionFlags {
+  slowlog: boolean;
+  monitor: boolean;
+}
+
+function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
+  const has = (flag: CommandFlag): boolean => spec.flags.includes(flag);
+  const stats = newStats();
+  commandStats.set(fullName, stats);
+  return {
+    spec,
+    fullName,
+    stats,
+    isProtected: has('protected'),
+    noAuth: has('no_auth'),
+    observed: { slowlog: !has('skip_slowlog'), monitor: !has('skip_monitor') && !has('admin') },
+  };
 }
 
 const byName = new Map<string, CommandSpec>();
@@ -72,19 +96,13 @@ const resolvedSubcommands = new Map<CommandSpec, Map<string, Resolved>>();
 const resolvedCommands = new Map<string, Resolved>();
 const newStats = (): CommandStats => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 });
 for (const spec of COMMANDS) {
-  const stats = newStats();
-  commandStats.set(spec.name, stats);
-  const entry = { spec, fullName: spec.name, stats };
+  const entry = resolvedEntry(spec, spec.name);
+  // Clients send names in either case; both spellings skip a toLowerCase per command.
   resolvedCommands.set(spec.name, entry);
   resolvedCommands.set(spec.name.toUpperCase(), entry);
   if (spec.subcommands) {
     const subs = new Map<string, Resolved>();
-    for (const sub of spec.subcommands) {
-      const fullName = `${spec.name}|${sub.name}`;
-      const subStats = newStats();
-      commandStats.set(fullName, subStats);
-      subs.set(sub.name, { spec: sub, fullName, stats: subStats });
-    }
+    for (const sub of spec.subcommands) subs.set(sub.name, resolvedEntry(sub, `${spec.name}|${sub.name}`));
     resolvedSubcommands.set(spec, subs);
   }
 }
@@ -112,7 +130,7 @@ function arityOk(arity: number, argc: number): boolean {
 /** Observers of command execution: statistics, slow log and MONITOR live in the server. */
 export interface ExecutionObserver {
   /** Called after a command ran (not for rejected ones). */
-  executed(ctx: CommandContext, spec: CommandSpec, args: string[], durationUs: number): void;
+  executed(ctx: CommandContext, flags: ExecutionFlags, args: string[], durationUs: number): void;
   /** Whether DEBUG and similar protected commands are allowed for this client. */
   debugAllowed(ctx: CommandContext): boolean;
   authRequired(ctx: CommandContext): boolean;
@@ -127,11 +145,11 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   let rejection: ReplyError | undefined;
   if (!arityOk(spec.arity, args.length)) {
     rejection = wrongArity(resolved.fullName);
-  } else if (spec.flags.includes('protected') && !observer.debugAllowed(ctx)) {
+  } else if (resolved.isProtected && !observer.debugAllowed(ctx)) {
     rejection = new ReplyError(
       'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
     );
-  } else if (observer.authRequired(ctx) && !spec.flags.includes('no_auth')) {
+  } else if (!resolved.noAuth && observer.authRequired(ctx)) {
     rejection = noAuth();
   }
   if (rejection !== undefined) {
@@ -153,6 +171,6 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   stats.calls++;
   stats.usec += durationUs;
   if (reply instanceof ReplyError) stats.failedCalls++;
-  observer.executed(ctx, spec, args, durationUs);
+  observer.executed(ctx, resolved.observed, args, durationUs);
   return reply;
 }

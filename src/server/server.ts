@@ -6,8 +6,8 @@
 import net from 'node:net';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
-import { dispatch, type ExecutionObserver } from '../commands/table.js';
-import { BlockRequest, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
+import { dispatch, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
+import { BlockRequest, type ClientState, type CommandContext } from '../commands/types.js';
 import { ReplyError } from '../errors.js';
 import { BlockedClients } from './blocking.js';
 import type { Reply } from '../protocol/reply.js';
@@ -209,16 +209,14 @@ export class Server implements ExecutionObserver {
     this.stats.totalErrorReplies++;
   }
 
-  executed(ctx: CommandContext, spec: CommandSpec, args: string[], durationUs: number): void {
+  executed(ctx: CommandContext, flags: ExecutionFlags, args: string[], durationUs: number): void {
     const client = ctx.client as Client;
-    if (!spec.flags.includes('skip_slowlog')) this.slowlog.record(client, args, durationUs);
-    if (this.monitors.size > 0 && !spec.flags.includes('skip_monitor') && !spec.flags.includes('admin')) {
-      this.feedMonitors(client, args);
-    }
+    if (flags.slowlog) this.slowlog.record(client, args, durationUs);
+    if (flags.monitor && this.monitors.size > 0) this.feedMonitors(client, args);
   }
 
   debugAllowed(ctx: CommandContext): boolean {
-    const setting = this.config.get('enable-debug-command');
+    const setting = this.config.values.enableDebugCommand;
     return setting === 'yes' || (setting === 'local' && (ctx.client as Client).isLocal);
   }
 

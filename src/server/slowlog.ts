@@ -25,7 +25,7 @@ export class SlowLog {
   constructor(private readonly config: Config) {}
 
   record(client: Client, args: string[], durationUs: number): void {
-    const threshold = this.config.getNumber('slowlog-log-slower-than');
+    const threshold = this.config.values.slowlogLogSlowerThan;
     if (threshold < 0 || durationUs < threshold) return;
     const kept = args.slice(0, args.length > MAX_ARGS ? MAX_ARGS - 1 : MAX_ARGS).map((a) =>
       a.length > MAX_ARG_LEN ? `${a.slice(0, MAX_ARG_LEN)}... (${a.length - MAX_ARG_LEN} more bytes)` : a,
@@ -58,7 +58,7 @@ export class SlowLog {
   }
 
   private trim(): void {
-    const max = this.config.getNumber('slowlog-max-len');
+    const max = this.config.values.slowlogMaxLen;
     if (this.entries.length > max) this.entries.length = max;
   }
 }
