@@ -106,7 +106,42 @@ function flushScripts(error: string) {
   };
 }
 
+/**
+ * MEMORY USAGE's estimate: key and value bytes plus a fixed per-key overhead
+ * (the Map entry and string headers). Collections are sized from their
+ * canonical form; precise accounting arrives with maxmemory.
+ */
+function memoryUsage(ctx: CommandContext, args: string[]): Reply {
+  for (let i = 3; i < args.length; i += 2) {
+    if (args[i].toUpperCase() !== 'SAMPLES' || i + 1 >= args.length) throw syntaxError();
+    if (parseInt64(args[i + 1]) === null) throw new ReplyError('ERR value is not an integer or out of range');
+  }
+  const key = args[2];
+  const value = ctx.client.db.get(key);
+  if (value === undefined) return null;
+  const payload = typeof value === 'string' ? value.length : value.canonical().length;
+  return 64 + key.length + payload;
+}
+
+const memoryCommand = defineCommand({
+  name: 'memory', arity: -2, flags: [], group: 'server', since: '4.0.0', complexity: 'Depends on subcommand.',
+  summary: 'Reports memory use.',
+  subcommands: [
+    sub('usage', -3, 'Estimates the bytes a key and its value take.', memoryUsage,
+      { syntax: 'key [SAMPLES count]', flags: ['readonly'], since: '4.0.0', complexity: 'O(N) where N is the number of samples.' }),
+    sub('help', 2, 'Lists the MEMORY subcommands.', () =>
+      helpLines([
+        'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'USAGE <key> [SAMPLES <count>]',
+        '    Return memory in bytes used by <key> and its value. Nested values are',
+        '    sampled up to <count> times (default: 5, 0 means sample all).',
+        'HELP', '    Prints this help.',
+      ]), { flags: ['loading', 'stale'], since: '4.0.0' }),
+  ],
+});
+
 export const serverCommands: readonly CommandSpec[] = [
+  memoryCommand,
   defineCommand({
     name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '2.6.0', complexity: 'O(1)',
     summary: 'Returns the server clock as Unix seconds and microseconds.',

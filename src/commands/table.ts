@@ -18,6 +18,7 @@ import { hashesCommands } from './hashes.js';
 import { listsCommands } from './lists.js';
 import { setsCommands } from './sets.js';
 import { sortedsetsCommands } from './sortedsets.js';
+import { sortCommands } from './sort.js';
 import { keyCommands } from './keys.js';
 import { serverCommands } from './server.js';
 import { configCommand } from './config.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...listsCommands,
   ...setsCommands,
   ...sortedsetsCommands,
+  ...sortCommands,
   ...keyCommands,
   ...serverCommands,
   configCommand,
@@ -134,6 +136,8 @@ export interface ExecutionObserver {
   /** Whether DEBUG and similar protected commands are allowed for this client. */
   debugAllowed(ctx: CommandContext): boolean;
   authRequired(ctx: CommandContext): boolean;
+  /** Logs an unexpected exception from a handler and turns it into an error reply. */
+  internalError(error: unknown, command: string): ReplyError;
 }
 
 /** The chain of checks in front of every command, then the call; returns the reply to send, or a request to wait. */
@@ -164,8 +168,8 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     reply = spec.run!(ctx, args);
     if (reply instanceof BlockRequest && ctx.client.inTransaction) reply = reply.timeoutReply;
   } catch (error) {
-    if (!(error instanceof ReplyError)) throw error;
-    reply = error;
+    // A bug in one command must not take the server and every other client down.
+    reply = error instanceof ReplyError ? error : observer.internalError(error, resolved.fullName);
   }
   const durationUs = Math.round((performance.now() - started) * 1000);
   stats.calls++;

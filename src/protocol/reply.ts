@@ -98,21 +98,48 @@ export function formatDouble(value: number): string {
   if (Number.isNaN(value)) return 'nan';
   if (value === Infinity) return 'inf';
   if (value === -Infinity) return '-inf';
-  if (Number.isInteger(value) && Math.abs(value) < 1e17) return Object.is(value, -0) ? '-0' : String(value);
+  if (Number.isInteger(value) && Math.abs(value) < 1e17) return Object.is(value, -0) ? '-0' : BigInt(value).toString();
   return formatG17(value);
 }
 
 /** C's `%.17g`: 17 significant digits, exponent form outside 1e-5 .. 1e17, trailing zeros trimmed. */
 function formatG17(value: number): string {
-  const exp = Math.floor(Math.log10(Math.abs(value)));
+  const [allDigits, exp] = significantDigits(Math.abs(value));
+  const digits = allDigits.replace(/0+$/, '');
+  const sign = value < 0 ? '-' : '';
   if (exp < -4 || exp >= 17) {
-    const [mantissa, e] = value.toExponential(16).split('e');
-    const trimmed = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
-    const n = Number(e);
-    return `${trimmed}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
   }
-  const fixed = value.toFixed(Math.max(0, 16 - exp));
-  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return sign + digits.padEnd(exp + 1, '0');
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
+
+/**
+ * The 17 significant digits of a positive finite double and the decimal
+ * exponent of the first one. JS rounds ties away from zero where C's printf
+ * rounds them to even, so an exact tie is redone from the exact binary value.
+ */
+function significantDigits(value: number): [string, number] {
+  const [mantissa, exp] = value.toExponential(16).split('e');
+  const longer = value.toExponential(24);
+  if (longer.slice(18, 26) !== '50000000') return [mantissa.replace('.', ''), Number(exp)];
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & 0xfffffffffffffn;
+  const m = biased === 0 ? fraction : fraction | (1n << 52n);
+  const e2 = (biased === 0 ? 1 : biased) - 1075;
+  // value = m * 2^e2 exactly; as a decimal: all = m * 5^-e2 scaled by 10^e2.
+  const all = e2 >= 0 ? (m << BigInt(e2)).toString() : (m * 5n ** BigInt(-e2)).toString();
+  const exp10 = all.length - 1 + Math.min(e2, 0);
+  let head = BigInt(all.slice(0, 17));
+  const rest = all.slice(17).replace(/0+$/, '');
+  if (rest > '5' || (rest === '5' && head % 2n === 1n)) head += 1n;
+  const text = head.toString();
+  return text.length > 17 ? [text.slice(0, 17), exp10 + 1] : [text, exp10];
 }
 
 const CRLF = '\r\n';

@@ -8,6 +8,9 @@ import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Client } from './client.js';
 
+/** setTimeout's longest delay (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Waiter {
   client: Client;
   db: Database;
@@ -32,9 +35,7 @@ export class BlockedClients {
   /** Parks `client` until its request can be served, times out, or is cancelled. */
   block(client: Client, request: BlockRequest): void {
     const waiter: Waiter = { client, db: client.db, request, timer: undefined };
-    if (request.deadline > 0) {
-      waiter.timer = setTimeout(() => this.release(waiter, request.timeoutReply), Math.max(0, request.deadline - Date.now()));
-    }
+    if (request.deadline > 0) this.armTimer(waiter);
     let keys = this.byKey.get(waiter.db);
     if (!keys) this.byKey.set(waiter.db, (keys = new Map()));
     for (const key of new Set(request.keys)) {
@@ -80,6 +81,15 @@ export class BlockedClients {
   drop(client: Client): void {
     const waiter = this.byClient.get(client);
     if (waiter) this.remove(waiter);
+  }
+
+  /** Times the waiter out at its deadline, in steps setTimeout can take. */
+  private armTimer(waiter: Waiter): void {
+    const remaining = waiter.request.deadline - Date.now();
+    waiter.timer =
+      remaining > MAX_TIMER_MS
+        ? setTimeout(() => this.armTimer(waiter), MAX_TIMER_MS)
+        : setTimeout(() => this.release(waiter, waiter.request.timeoutReply), Math.max(0, remaining));
   }
 
   private release(waiter: Waiter, reply: Reply): void {

@@ -141,7 +141,13 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   /** Encodes a reply into the pending output. */
   send(reply: Reply): void {
-    this.out = encode(reply, this.resp === 3, this.out);
+    try {
+      this.out = encode(reply, this.resp === 3, this.out);
+    } catch (error) {
+      // Only a reply beyond V8's longest string gets here; the client still gets an answer.
+      if (!(error instanceof RangeError)) throw error;
+      this.out = encode(this.server.internalError(error, this.lastCommand), this.resp === 3, this.out);
+    }
   }
 
   /** Adds raw RESP to the pending output (errors of the protocol layer, MONITOR lines). */

@@ -215,6 +215,14 @@ export class Server implements ExecutionObserver {
     if (flags.monitor && this.monitors.size > 0) this.feedMonitors(client, args);
   }
 
+  internalError(error: unknown, command: string): ReplyError {
+    const text = error instanceof Error ? error.message : String(error);
+    this.log('warning', `Unexpected error in '${command}': ${error instanceof Error ? error.stack : text}`);
+    // V8 refuses strings beyond ~512 MB: a reply that large cannot be built.
+    if (error instanceof RangeError) return new ReplyError('ERR the reply would exceed the largest reply this server can build');
+    return new ReplyError(`ERR internal error in '${command}': ${text.replace(/[\r\n]/g, ' ')}`);
+  }
+
   debugAllowed(ctx: CommandContext): boolean {
     const setting = this.config.values.enableDebugCommand;
     return setting === 'yes' || (setting === 'local' && (ctx.client as Client).isLocal);

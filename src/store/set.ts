@@ -1,0 +1,214 @@
+/**
+ * The set type.
+ *
+ * Members are latin1 strings (binary safe). Two structures share them:
+ * `slots` maps each member to its position in `list`, and `list` packs the
+ * members densely. The map gives O(1) add/remove/membership and a live
+ * iterator for SSCAN; the array gives an O(1) uniformly random member for
+ * SPOP and SRANDMEMBER, which a Map alone cannot (it has no random access).
+ * Removal moves the last member into the freed position. Per member this
+ * costs one Map entry holding a small integer and one array slot, no object.
+ *
+ * Redis keeps small all-integer sets as a sorted "intset" and lists them in
+ * numeric order; everything else lives in a hash table with arbitrary order.
+ * Clients see the difference (OBJECT ENCODING, SMEMBERS order), so the same
+ * encoding is tracked here: `intset` while every member is an integer and the
+ * set is small, then 'hashtable' for good. Numeric order is restored lazily,
+ * when an ordered walk is asked for.
+ */
+import { ReplyError } from '../errors.js';
+import { parseInt64 } from '../util/numbers.js';
+import type { CollectionValue } from './database.js';
+
+/** Redis caps intsets at 2^30 members whatever set-max-intset-entries says. */
+const INTSET_HARD_LIMIT = 2 ** 30;
+
+/** V8 Maps hold at most 2^24 entries; beyond that Map.set throws. */
+export const MAX_SET_SIZE = 2 ** 24;
+
+const setFull = (): ReplyError => new ReplyError(`ERR set reached the maximum of ${MAX_SET_SIZE} members this server supports`);
+
+/** Whether Redis would store `member` in an intset: a canonical 64-bit integer. */
+export function isIntegerMember(member: string): boolean {
+  return parseInt64(member) !== null;
+}
+
+/**
+ * Orders canonical integer strings numerically without parsing them: sign
+ * first, then length, then digits (canonical forms have no leading zeros).
+ */
+export function compareIntegers(a: string, b: string): number {
+  const aNegative = a.charCodeAt(0) === 45;
+  const bNegative = b.charCodeAt(0) === 45;
+  if (aNegative !== bNegative) return aNegative ? -1 : 1;
+  const magnitude = a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+  return aNegative ? -magnitude : magnitude;
+}
+
+export class SetValue implements CollectionValue {
+  readonly type = 'set' as const;
+  private slots = new Map<string, number>();
+  private list: string[] = [];
+  private intset = true;
+  /** Meaningful in intset mode only: whether `list` is in numeric order. */
+  private sorted = true;
+
+  /** A set built from `members` as Redis builds a fresh one (an intset first, converted when needed). */
+  static of(members: Iterable<string>, maxIntset: number): SetValue {
+    const set = new SetValue();
+    for (const member of members) set.add(member, maxIntset);
+    return set;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  get isIntset(): boolean {
+    return this.intset;
+  }
+
+  has(member: string): boolean {
+    return this.slots.has(member);
+  }
+
+  /** Adds `member`; false when it was already there. `maxIntset` is set-max-intset-entries. */
+  add(member: string, maxIntset: number): boolean {
+    if (this.slots.has(member)) return false;
+    const size = this.list.length;
+    if (size >= MAX_SET_SIZE) throw setFull();
+    if (this.intset) {
+      if (!isIntegerMember(member) || size + 1 > Math.min(maxIntset, INTSET_HARD_LIMIT)) this.intset = false;
+      else if (this.sorted && size > 0 && compareIntegers(member, this.list[size - 1]) < 0) this.sorted = false;
+    }
+    this.slots.set(member, size);
+    this.list.push(member);
+    return true;
+  }
+
+  /** Removes `member`; false when it was not there. */
+  remove(member: string): boolean {
+    const slot = this.slots.get(member);
+    if (slot === undefined) return false;
+    this.removeAt(slot, member);
+    return true;
+  }
+
+  /** A uniformly random member; the set must not be empty. */
+  random(): string {
+    return this.list[Math.floor(Math.random() * this.list.length)];
+  }
+
+  /** Removes and returns a uniformly random member; the set must not be empty. */
+  pop(): string {
+    const slot = Math.floor(Math.random() * this.list.length);
+    const member = this.list[slot];
+    this.removeAt(slot, member);
+    return member;
+  }
+
+  /**
+   * `count` distinct members chosen uniformly at random (count < size),
+   * in random order; the set is unchanged.
+   */
+  sample(count: number): string[] {
+    const size = this.list.length;
+    if (count * 3 > size) {
+      // Close to the whole set: a partial Fisher-Yates shuffle of a copy.
+      const copy = this.list.slice();
+      for (let i = 0; i < count; i++) {
+        const j = i + Math.floor(Math.random() * (size - i));
+        const picked = copy[j];
+        copy[j] = copy[i];
+        copy[i] = picked;
+      }
+      copy.length = count;
+      return copy;
+    }
+    // Far fewer than the set holds: draw positions until enough are distinct.
+    const picked = new Set<number>();
+    while (picked.size < count) picked.add(Math.floor(Math.random() * size));
+    const out = new Array<string>(count);
+    let i = 0;
+    for (const slot of picked) out[i++] = this.list[slot];
+    return out;
+  }
+
+  /**
+   * Every member, in the order Redis lists this set: numeric for an intset,
+   * arbitrary otherwise. The array is the set's own: read it before changing the set.
+   */
+  members(): readonly string[] {
+    if (this.intset && !this.sorted) {
+      this.list.sort(compareIntegers);
+      for (let i = 0; i < this.list.length; i++) this.slots.set(this.list[i], i);
+      this.sorted = true;
+    }
+    return this.list;
+  }
+
+  /**
+   * The members in the order Redis would list a set freshly built from them
+   * (as SPOP of the whole set and SUNION reply): numeric when they would make an intset.
+   */
+  freshOrder(maxIntset: number): string[] {
+    const out = this.members().slice();
+    if (!this.intset && out.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && out.every(isIntegerMember)) {
+      out.sort(compareIntegers);
+    }
+    return out;
+  }
+
+  /**
+   * A live walk over the members for SSCAN: it returns, once, every member
+   * present from its start to its end, whatever changes in between.
+   *
+   * A Map iterates in insertion order and also visits members added during
+   * the walk, so a client adding faster than it scans would never finish.
+   * Those come after every member present at the start, so the walk stops
+   * after as many steps as the set had members then.
+   */
+  *scan(): Generator<string, void, undefined> {
+    let left = this.list.length;
+    for (const member of this.slots.keys()) {
+      if (left-- === 0) return;
+      yield member;
+    }
+  }
+
+  /** Picks the encoding again from the contents, as Redis does when it rebuilds a set (big SPOP). */
+  reencode(maxIntset: number): void {
+    this.intset = this.list.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && this.list.every(isIntegerMember);
+    this.sorted = false;
+  }
+
+  encoding(): string {
+    return this.intset ? 'intset' : 'hashtable';
+  }
+
+  clone(): SetValue {
+    const copy = new SetValue();
+    copy.slots = new Map(this.slots);
+    copy.list = this.list.slice();
+    copy.intset = this.intset;
+    copy.sorted = this.sorted;
+    return copy;
+  }
+
+  canonical(): string {
+    const sorted = this.list.slice().sort();
+    let out = '';
+    for (const member of sorted) out += `${member.length}:${member}`;
+    return out;
+  }
+
+  private removeAt(slot: number, member: string): void {
+    const last = this.list.pop()!;
+    this.slots.delete(member);
+    if (last !== member) {
+      this.list[slot] = last;
+      this.slots.set(last, slot);
+      this.sorted = false;
+    }
+  }
+}
