@@ -9,7 +9,7 @@ test('the README lists every command and subcommand of the command table, and no
   const section = readme.split('<!-- commands:start')[1].split('<!-- commands:end -->')[0];
   const listed = new Set();
   for (const line of section.split('\n').filter((l) => l.startsWith('- **'))) {
-    const body = line.replace(/^- \*\*[a-z_]+\*\*: /, '');
+    const body = line.replace(/^- \*\*[a-z_ ]+\*\*: /, '');
     for (const [, name, subs] of body.matchAll(/([A-Z_-]+)(?: \(([A-Z_ -]+)\))?/g)) {
       listed.add(name.toLowerCase());
       for (const sub of subs?.split(' ') ?? []) listed.add(`${name.toLowerCase()}|${sub.toLowerCase()}`);

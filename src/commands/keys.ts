@@ -410,7 +410,7 @@ export const keyCommands: readonly CommandSpec[] = [
     syntax: '[ASYNC|SYNC]',
     run: (ctx, args) => {
       flushMode(args);
-      ctx.server.keyspace.dirty += ctx.client.db.clear();
+      ctx.server.keyspace.flush(ctx.client.db);
       return OK;
     },
   }),

@@ -9,7 +9,7 @@ import {
   unknownSubcommand,
   wrongArity,
 } from '../errors.js';
-import type { Reply } from '../protocol/reply.js';
+import { SimpleString, type Reply } from '../protocol/reply.js';
 import { BlockRequest, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
@@ -25,6 +25,7 @@ import { configCommand } from './config.js';
 import { debugCommand } from './debug.js';
 import { infoCommand } from './info.js';
 import { commandCommand } from './command.js';
+import { transactionCommands } from './transactions.js';
 
 /** Every top-level command, in no particular order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -42,6 +43,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   debugCommand,
   infoCommand,
   commandCommand,
+  ...transactionCommands,
 ];
 
 /** Per-command counters for INFO commandstats, keyed by full name (`config|get`). */
@@ -59,6 +61,7 @@ interface Resolved {
   stats: CommandStats;
   isProtected: boolean;
   noAuth: boolean;
+  noMulti: boolean;
   /** Neither logged as slow nor shown to MONITOR (admin commands are not). */
   observed: ExecutionFlags;
 }
@@ -79,6 +82,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     stats,
     isProtected: has('protected'),
     noAuth: has('no_auth'),
+    noMulti: has('no_multi'),
     observed: { slowlog: !has('skip_slowlog'), monitor: !has('skip_monitor') && !has('admin') },
   };
 }
@@ -114,6 +118,11 @@ export function resetCommandStats(): void {
   for (const stats of commandStats.values()) Object.assign(stats, newStats());
 }
 
+const QUEUED = new SimpleString('QUEUED');
+
+/** Commands that act on a transaction instead of being queued in it. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
 function resolve(args: string[]): Resolved | ReplyError {
   const name = args[0];
   const top = resolvedCommands.get(name) ?? resolvedCommands.get(name.toLowerCase());
@@ -143,7 +152,12 @@ export interface ExecutionObserver {
 /** The chain of checks in front of every command, then the call; returns the reply to send, or a request to wait. */
 export function dispatch(ctx: CommandContext, args: string[], observer: ExecutionObserver): Reply | BlockRequest {
   const resolved = resolve(args);
-  if (resolved instanceof ReplyError) return resolved;
+  const client = ctx.client;
+  if (resolved instanceof ReplyError) {
+    // Any command refused while queueing dooms the transaction.
+    if (client.multi) client.multiFailed = true;
+    return resolved;
+  }
   const { spec, stats } = resolved;
 
   let rejection: ReplyError | undefined;
@@ -155,10 +169,17 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     );
   } else if (!resolved.noAuth && observer.authRequired(ctx)) {
     rejection = noAuth();
+  } else if (client.multi && resolved.noMulti) {
+    rejection = new ReplyError('ERR Command not allowed inside a transaction');
   }
   if (rejection !== undefined) {
+    if (client.multi) client.multiFailed = true;
     stats.rejectedCalls++;
     return rejection;
+  }
+  if (client.multi && !TRANSACTION_CONTROL.has(resolved.fullName)) {
+    client.multi.push(args);
+    return QUEUED;
   }
   ctx.client.lastCommand = resolved.fullName;
   const started = performance.now();

@@ -51,6 +51,14 @@ export interface ClientState {
   lastCommand: string;
   /** True while queueing or executing a MULTI transaction: blocking commands must not wait. */
   readonly inTransaction: boolean;
+  /** Commands queued since MULTI; undefined outside a transaction. */
+  multi: string[][] | undefined;
+  /** A command was refused while queueing, so EXEC must abort. */
+  multiFailed: boolean;
+  /** Set while EXEC runs the queued commands. */
+  executingTransaction: boolean;
+  /** A watched key changed since WATCH: EXEC answers a null array. */
+  watchedKeyChanged: boolean;
   noEvict: boolean;
   noTouch: boolean;
   /** Reply, then close the connection (QUIT, protocol errors). */

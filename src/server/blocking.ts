@@ -54,6 +54,15 @@ export class BlockedClients {
     keys.add(key);
   }
 
+  /** `db` is about to be flushed or swapped: every key waited on there must be looked at again. */
+  databaseReplaced(db: Database): void {
+    const waited = this.byKey.get(db);
+    if (!waited) return;
+    let keys = this.ready.get(db);
+    if (!keys) this.ready.set(db, (keys = new Set()));
+    for (const key of waited.keys()) keys.add(key);
+  }
+
   /** Retries the waiters of every ready key; serving one may make further keys ready. */
   serveReady(): void {
     while (this.ready.size > 0) {

@@ -34,8 +34,14 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   private skipNextReply = false;
   /** Commands received while blocked, run once the wait ends. */
   private readonly queued: string[][] = [];
-  /** No transactions yet: MULTI arrives with pub/sub and client management. */
-  readonly inTransaction = false;
+  multi: string[][] | undefined = undefined;
+  multiFailed = false;
+  executingTransaction = false;
+  watchedKeyChanged = false;
+
+  get inTransaction(): boolean {
+    return this.multi !== undefined || this.executingTransaction;
+  }
   private closing = false;
   private closed = false;
   private ending = false;
@@ -195,11 +201,11 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   describe(): string {
     const now = Date.now();
-    const flags = this.monitoring ? 'O' : 'N';
+    const flags = (this.monitoring ? 'O' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) ? 'b' : '') || 'N';
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
-      ` flags=${flags} db=${this.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
+      ` flags=${flags} db=${this.db.id} sub=0 psub=0 ssub=0 multi=${this.multi ? this.multi.length : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
       ` rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${this.lastCommand} user=default redir=-1` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );

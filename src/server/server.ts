@@ -10,6 +10,7 @@ import { dispatch, type ExecutionFlags, type ExecutionObserver } from '../comman
 import { BlockRequest, type ClientState, type CommandContext } from '../commands/types.js';
 import { ReplyError } from '../errors.js';
 import { BlockedClients } from './blocking.js';
+import { WatchedKeys } from './watches.js';
 import type { Reply } from '../protocol/reply.js';
 import { Client } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
@@ -55,6 +56,7 @@ export class Server implements ExecutionObserver {
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
   readonly blocked = new BlockedClients();
+  readonly watches = new WatchedKeys();
   readonly logger: Logger;
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
@@ -73,7 +75,14 @@ export class Server implements ExecutionObserver {
     this.logger = new Logger(config);
     this.keyspace = new Keyspace(config.getNumber('databases'));
     this.slowlog = new SlowLog(config);
-    this.keyspace.onKeyModified((db, key) => this.blocked.keyModified(db, key));
+    this.keyspace.onKeyModified((db, key) => {
+      this.watches.touch(db, key);
+      this.blocked.keyModified(db, key);
+    });
+    this.keyspace.onDatabaseReplaced((db, other) => {
+      this.watches.touchAll(db, other);
+      this.blocked.databaseReplaced(db);
+    });
   }
 
   log(level: LogLevel, message: string): void {
@@ -137,6 +146,8 @@ export class Server implements ExecutionObserver {
     const c = client as Client;
     c.monitoring = false;
     this.monitors.delete(c);
+    c.multi = undefined;
+    this.watches.unwatchAll(c);
   }
 
   /** CLIENT KILL: closes the clients matching every given filter; returns how many. */
@@ -176,6 +187,7 @@ export class Server implements ExecutionObserver {
 
   clientClosed(client: Client): void {
     this.blocked.drop(client);
+    this.watches.unwatchAll(client);
     this.clients.delete(client.id);
     this.monitors.delete(client);
   }
@@ -192,6 +204,19 @@ export class Server implements ExecutionObserver {
     }
     if (reply instanceof ReplyError) this.countError(reply);
     return reply;
+  }
+
+  /** WATCH of `key` in the client's current database. */
+  watch(client: ClientState, key: string): void {
+    this.watches.watch(client as Client, client.db, key);
+  }
+
+  unwatchAll(client: ClientState): void {
+    this.watches.unwatchAll(client as Client);
+  }
+
+  watchedKeyExpired(client: ClientState): boolean {
+    return this.watches.anyExpiredSinceWatch(client as Client);
   }
 
   /** CLIENT UNBLOCK: ends a client's wait with its timeout reply or an error; false when it was not waiting. */

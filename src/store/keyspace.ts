@@ -10,6 +10,8 @@ const EXPIRE_STALE_SHARE = 0.1;
 
 /** Listener for every key change (WATCH, keyspace notifications and the like hook in here). */
 export type KeyListener = (db: Database, key: string) => void;
+/** Listener called before a database is emptied or swapped with `other` (WATCH must see it). */
+export type DatabaseListener = (db: Database, other?: Database) => void;
 
 export class Keyspace implements KeyspaceHooks {
   readonly dbs: Database[];
@@ -18,6 +20,7 @@ export class Keyspace implements KeyspaceHooks {
   dirty = 0;
   activeExpireEnabled = true;
   private readonly modifiedListeners: KeyListener[] = [];
+  private readonly replacedListeners: DatabaseListener[] = [];
   /** Per database, where the expiry cycle left off, so each cycle resumes instead of resampling the head. */
   private readonly expireCursors = new Map<Database, { map: Map<string, number>; it: Iterator<[string, number]> }>();
   private timer: NodeJS.Timeout | undefined;
@@ -40,15 +43,30 @@ export class Keyspace implements KeyspaceHooks {
     this.modifiedListeners.push(listener);
   }
 
-  /** FLUSHALL: returns how many keys were removed. */
-  flushAll(): number {
-    let removed = 0;
-    for (const db of this.dbs) removed += db.clear();
+  onDatabaseReplaced(listener: DatabaseListener): void {
+    this.replacedListeners.push(listener);
+  }
+
+  /** FLUSHDB: returns how many keys were removed. */
+  flush(db: Database): number {
+    for (const listener of this.replacedListeners) listener(db);
+    const removed = db.clear();
     this.dirty += removed;
     return removed;
   }
 
+  /** FLUSHALL: returns how many keys were removed. */
+  flushAll(): number {
+    let removed = 0;
+    for (const db of this.dbs) removed += this.flush(db);
+    return removed;
+  }
+
   swap(a: number, b: number): void {
+    for (const listener of this.replacedListeners) {
+      listener(this.dbs[a], this.dbs[b]);
+      listener(this.dbs[b], this.dbs[a]);
+    }
     this.dbs[a].swapWith(this.dbs[b]);
   }
 
