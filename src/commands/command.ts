@@ -94,6 +94,7 @@ function getKeys(args: string[]): Reply {
   if ((arity > 0 && line.length !== arity) || line.length < -arity) {
     throw new ReplyError('ERR Invalid number of arguments specified for command');
   }
+  if (effective.keysOf) return effective.keysOf(line);
   if (!effective.keys) throw new ReplyError('ERR The command has no key arguments');
   const { first, last, step } = effective.keys;
   const end = last < 0 ? line.length + last : last;

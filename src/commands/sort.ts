@@ -157,6 +157,13 @@ function sort(ctx: CommandContext, args: string[], readonly: boolean): Reply {
   return output.length;
 }
 
+/** The sorted key, and the STORE destination (the last one given wins, as when running). */
+function sortKeys(args: readonly string[]): string[] {
+  let store: string | undefined;
+  for (let i = 2; i < args.length - 1; i++) if (args[i].toUpperCase() === 'STORE') store = args[++i];
+  return store === undefined ? [args[1]] : [args[1], store];
+}
+
 const SYNTAX = 'key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC|DESC] [ALPHA]';
 
 export const sortCommands: readonly CommandSpec[] = [
@@ -164,7 +171,7 @@ export const sortCommands: readonly CommandSpec[] = [
     name: 'sort', arity: -2, flags: ['write', 'denyoom', 'movablekeys'], keys: { first: 1, last: 1, step: 1 }, group: 'generic',
     since: '1.0.0', complexity: 'O(N+M*log(M)) where N is the number of elements to sort and M the number returned',
     summary: 'Sorts a list, set or sorted set, optionally by other keys, returning or storing the result.',
-    syntax: `${SYNTAX} [STORE destination]`, run: (ctx, args) => sort(ctx, args, false),
+    syntax: `${SYNTAX} [STORE destination]`, keysOf: sortKeys, run: (ctx, args) => sort(ctx, args, false),
   }),
   defineCommand({
     name: 'sort_ro', arity: -2, flags: ['readonly', 'movablekeys'], keys: { first: 1, last: 1, step: 1 }, group: 'generic',

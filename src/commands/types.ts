@@ -104,6 +104,8 @@ export interface CommandSpec {
   readonly arity: number;
   readonly flags: readonly CommandFlag[];
   readonly keys?: KeySpec;
+  /** For commands whose keys the triple cannot locate (flag movablekeys): the keys of a full command line. */
+  readonly keysOf?: (args: readonly string[]) => string[];
   /** Command group as COMMAND DOCS names it (string, generic, connection, server, ...). */
   readonly group: string;
   readonly since: string;

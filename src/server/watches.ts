@@ -55,11 +55,35 @@ export class WatchedKeys {
     }
   }
 
-  /** `db` is about to be emptied, or to take the contents of `other`: watched keys that exist in either change. */
+  /**
+   * `db` is about to be emptied (FLUSHDB/FLUSHALL), or to take the contents of
+   * `other` (SWAPDB). A watched key changes when it exists on either side,
+   * except that a stale (expired, not yet deleted) key going away, or staying
+   * stale, or a missing key turning into a stale one, is no logical change.
+   */
   touchAll(db: Database, other?: Database): void {
-    for (const [key, watches] of this.byKey.get(db) ?? []) {
-      if (!db.data.has(key) && !other?.data.has(key)) continue;
-      for (const watch of watches) watch.client.watchedKeyChanged = true;
+    const watched = this.byKey.get(db);
+    if (!watched) return;
+    for (const [key, watches] of watched) {
+      const inDb = db.data.has(key);
+      const inOther = other !== undefined && other.data.has(key);
+      if (!inDb && !inOther) continue;
+      const staleInOther = inOther && other.isExpired(key);
+      for (const watch of watches) {
+        if (watch.expiredWhenWatched) {
+          if (!inOther) {
+            // The stale key is simply gone: from now on it is a missing key.
+            watch.expiredWhenWatched = false;
+            continue;
+          }
+          if (staleInOther) continue;
+        } else if (!inDb && staleInOther) {
+          // A missing key replaced by a stale one: still logically missing.
+          watch.expiredWhenWatched = true;
+          continue;
+        }
+        watch.client.watchedKeyChanged = true;
+      }
     }
   }
 
