@@ -3,7 +3,7 @@
 // per second and the ratio. A measurement, not a test: it never fails on speed.
 //
 // Options (environment): BENCH_REQUESTS (default 200000), BENCH_CLIENTS (50),
-// BENCH_TESTS (set,get), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
+// BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
 // is the median of the rounds, the servers taking turns, since a 2-core machine
 // shared with redis-benchmark is noisy.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { freePort, MAIN, waitForPort } from '../test/helpers.mjs';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200000);
 const clients = Number(process.env.BENCH_CLIENTS ?? 50);
-const tests = process.env.BENCH_TESTS ?? 'set,get';
+const tests = process.env.BENCH_TESTS ?? 'set,get,lpush,lpop,sadd,hset,zadd';
 const pipelines = (process.env.BENCH_PIPELINES ?? '1 16').split(/\s+/).map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
