@@ -206,3 +206,88 @@ export function encode(reply: Reply, resp3: boolean, out: string): string {
 
 /** Nothing at all goes back (SHUTDOWN closes the connection instead of replying). */
 export const NO_REPLY = new RawReply('');
+
+const CR = 13;
+const LF = 10;
+/** Strings shorter than this are copied byte by byte; longer ones by one native call. */
+const SHORT_STRING = 64;
+
+/**
+ * A client's pending output: replies are encoded straight into a reusable
+ * buffer, so a batch of replies costs no intermediate strings, and the flush
+ * copies it out once. Rare reply types go through the string encoder.
+ */
+export class ReplyBuffer {
+  private buf = Buffer.allocUnsafe(1024);
+  length = 0;
+
+  /** Appends the encoding of `reply`. */
+  write(reply: Reply, resp3: boolean): void {
+    if (typeof reply === 'string') {
+      this.byte(36);
+      this.latin1(String(reply.length));
+      this.crlf();
+      this.latin1(reply);
+      this.crlf();
+    } else if (typeof reply === 'number' || typeof reply === 'bigint') {
+      this.byte(58);
+      this.latin1(String(reply));
+      this.crlf();
+    } else if (reply === null) {
+      this.latin1(resp3 ? '_\r\n' : '$-1\r\n');
+    } else if (Array.isArray(reply)) {
+      this.byte(42);
+      this.latin1(String(reply.length));
+      this.crlf();
+      for (let i = 0; i < reply.length; i++) this.write(reply[i], resp3);
+    } else if (reply instanceof SimpleString) {
+      this.byte(43);
+      this.latin1(reply.text);
+      this.crlf();
+    } else {
+      this.latin1(encode(reply, resp3, ''));
+    }
+  }
+
+  /** Appends bytes already in RESP form. */
+  latin1(text: string): void {
+    const n = text.length;
+    this.reserve(n);
+    if (n < SHORT_STRING) {
+      const buf = this.buf;
+      let at = this.length;
+      for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+      this.length = at;
+    } else {
+      this.length += this.buf.write(text, this.length, n, 'latin1');
+    }
+  }
+
+  /** Hands the pending bytes over (a copy: the buffer is reused) and starts empty. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.length);
+    this.buf.copy(out, 0, 0, this.length);
+    this.length = 0;
+    // A huge reply should not pin its buffer for the life of the connection.
+    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(1024);
+    return out;
+  }
+
+  private byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = b;
+  }
+
+  private crlf(): void {
+    this.reserve(2);
+    this.buf[this.length++] = CR;
+    this.buf[this.length++] = LF;
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { RequestReader, type RequestLimits } from '../protocol/request.js';
-import { encode, type Reply } from '../protocol/reply.js';
+import { ReplyBuffer, type Reply } from '../protocol/reply.js';
 import type { ClientState, CommandContext } from '../commands/types.js';
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
@@ -30,7 +30,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   readonly address: string;
   readonly localAddress: string;
   /** Replies waiting for the end of the current read. */
-  private out = '';
+  private readonly out = new ReplyBuffer();
   private skipNextReply = false;
   /** Commands received while blocked, run once the wait ends. */
   private readonly queued: string[][] = [];
@@ -99,7 +99,6 @@ export class Client implements ClientState, CommandContext, RequestLimits {
         this.closing = true;
       } else {
         this.server.log('warning', `Closing client that reached max query buffer length: ${this.describe()}`);
-        this.out = '';
         this.socket.destroy();
         return;
       }
@@ -147,26 +146,27 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   /** Encodes a reply into the pending output. */
   send(reply: Reply): void {
+    const mark = this.out.length;
     try {
-      this.out = encode(reply, this.resp === 3, this.out);
+      this.out.write(reply, this.resp === 3);
     } catch (error) {
-      // Only a reply beyond V8's longest string gets here; the client still gets an answer.
+      // Only a reply beyond the largest string or buffer gets here; the client still gets an answer.
       if (!(error instanceof RangeError)) throw error;
-      this.out = encode(this.server.internalError(error, this.lastCommand), this.resp === 3, this.out);
+      this.out.length = mark;
+      this.out.write(this.server.internalError(error, this.lastCommand), this.resp === 3);
     }
   }
 
   /** Adds raw RESP to the pending output (errors of the protocol layer, MONITOR lines). */
   queue(resp: string): void {
-    this.out += resp;
+    this.out.latin1(resp);
   }
 
   /** Writes everything pending in one go; called once per read and by server-side events. */
   flush(): void {
     if (this.out.length > 0 && !this.closed) {
       this.server.stats.netOutputBytes += this.out.length;
-      const drained = this.socket.write(this.out, 'latin1');
-      this.out = '';
+      const drained = this.socket.write(this.out.take());
       if (!drained && this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
     }
     if (this.closing && !this.closed && !this.ending) {
