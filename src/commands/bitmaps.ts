@@ -26,9 +26,12 @@ function setbit(ctx: CommandContext, args: string[]): Reply {
   let value = db.getString(args[1]) ?? '';
   const byteIndex = offset >> 3;
   const mask = 0x80 >> (offset & 7);
-  if (value.length <= byteIndex) value += '\0'.repeat(byteIndex + 1 - value.length);
+  const grows = value.length <= byteIndex;
+  if (grows) value += '\0'.repeat(byteIndex + 1 - value.length);
   const byte = value.charCodeAt(byteIndex);
   const updated = args[3] === '1' ? byte | mask : byte & ~mask;
+  // Rewriting the same bit is no change (WATCH must not see one), unless the string grew.
+  if (updated === byte && !grows) return byte & mask ? 1 : 0;
   db.set(args[1], value.slice(0, byteIndex) + String.fromCharCode(updated) + value.slice(byteIndex + 1), true);
   return byte & mask ? 1 : 0;
 }

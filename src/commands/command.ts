@@ -12,7 +12,7 @@ import { defineCommand, type CommandSpec } from './types.js';
 const status = (text: string): SimpleString => new SimpleString(text);
 
 const GROUP_CATEGORY: Record<string, string> = {
-  string: '@string', bitmap: '@bitmap', generic: '@keyspace', keyspace: '@keyspace', connection: '@connection', server: '',
+  string: '@string', bitmap: '@bitmap', transactions: '@transaction', generic: '@keyspace', keyspace: '@keyspace', connection: '@connection', server: '',
   scripting: '@scripting', list: '@list', hash: '@hash', set: '@set', sorted_set: '@sortedset', pubsub: '@pubsub',
 };
 

@@ -177,11 +177,11 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     stats.rejectedCalls++;
     return rejection;
   }
+  client.lastCommand = resolved.fullName;
   if (client.multi && !TRANSACTION_CONTROL.has(resolved.fullName)) {
     client.multi.push(args);
     return QUEUED;
   }
-  ctx.client.lastCommand = resolved.fullName;
   const started = performance.now();
   let reply: Reply | BlockRequest;
   try {

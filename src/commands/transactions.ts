@@ -31,12 +31,26 @@ function exec(ctx: CommandContext): Reply {
   client.executingTransaction = true;
   try {
     return queued.map((args) => {
-      const reply = dispatch(ctx, args, ctx.server);
-      return reply instanceof BlockRequest ? reply.timeoutReply : reply;
+      const dispatched = dispatch(ctx, args, ctx.server);
+      const reply = dispatched instanceof BlockRequest ? dispatched.timeoutReply : dispatched;
+      // The server counts the errors of the replies it sends; these travel inside EXEC's array.
+      if (reply instanceof ReplyError) countError(ctx, reply);
+      return reply;
     });
   } finally {
     client.executingTransaction = false;
+    // CLIENT LIST shows cmd=exec afterwards, not the last queued command.
+    client.lastCommand = 'exec';
   }
+}
+
+/** INFO errorstats / total_error_replies for an error replied from inside EXEC. */
+function countError(ctx: CommandContext, error: ReplyError): void {
+  const stats = ctx.server.stats;
+  const space = error.message.indexOf(' ');
+  const code = space < 0 ? error.message : error.message.slice(0, space);
+  stats.errors.set(code, (stats.errors.get(code) ?? 0) + 1);
+  stats.totalErrorReplies++;
 }
 
 export const transactionCommands: readonly CommandSpec[] = [
@@ -46,6 +60,8 @@ export const transactionCommands: readonly CommandSpec[] = [
     run: (ctx) => {
       if (ctx.client.multi) throw new ReplyError('ERR MULTI calls can not be nested');
       ctx.client.multi = [];
+      // Only errors while queueing this transaction may abort it (RESET drops a transaction without clearing this).
+      ctx.client.multiFailed = false;
       return OK;
     },
   }),

@@ -195,7 +195,6 @@ export class Server implements ExecutionObserver {
   /** Runs one command for a client; undefined when there is nothing to reply. */
   /** Runs one command for a client; undefined when the client now waits in a blocking command. */
   execute(client: Client, args: string[]): Reply | undefined {
-    this.stats.commandsProcessed++;
     const reply = dispatch(client, args, this);
     if (this.blocked.count > 0) this.blocked.serveReady();
     if (reply instanceof BlockRequest) {
@@ -236,6 +235,8 @@ export class Server implements ExecutionObserver {
 
   executed(ctx: CommandContext, flags: ExecutionFlags, args: string[], durationUs: number): void {
     const client = ctx.client as Client;
+    // Counted here, so commands run by EXEC count and refused or queued ones do not, as in Redis.
+    this.stats.commandsProcessed++;
     if (flags.slowlog) this.slowlog.record(client, args, durationUs);
     if (flags.monitor && this.monitors.size > 0) this.feedMonitors(client, args);
   }

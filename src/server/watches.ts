@@ -41,6 +41,8 @@ export class WatchedKeys {
       if (keys.size === 0) this.byKey.delete(watch.db);
     }
     this.byClient.delete(client);
+    // With no watches left there is nothing for EXEC to fail on (RESET, UNWATCH, end of a transaction).
+    client.watchedKeyChanged = false;
   }
 
   /** A key changed: its watchers' transactions fail, unless it only lost a key already expired when watched. */
@@ -63,7 +65,8 @@ export class WatchedKeys {
    */
   touchAll(db: Database, other?: Database): void {
     const watched = this.byKey.get(db);
-    if (!watched) return;
+    // SWAPDB of a database with itself changes nothing.
+    if (!watched || other === db) return;
     for (const [key, watches] of watched) {
       const inDb = db.data.has(key);
       const inOther = other !== undefined && other.data.has(key);

@@ -63,6 +63,7 @@ export class Keyspace implements KeyspaceHooks {
   }
 
   swap(a: number, b: number): void {
+    if (a === b) return;
     for (const listener of this.replacedListeners) {
       listener(this.dbs[a], this.dbs[b]);
       listener(this.dbs[b], this.dbs[a]);
