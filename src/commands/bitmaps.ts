@@ -6,9 +6,8 @@ import { ReplyError, syntaxError } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
 import { parseInt64 } from '../util/numbers.js';
 import { numberArg } from './strings.js';
-import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
-const ONE_KEY = { first: 1, last: 1, step: 1 };
 
 /** A bit offset: non-negative and within proto-max-bulk-len bytes. */
 function bitOffsetArg(ctx: CommandContext, text: string): number {

@@ -10,9 +10,8 @@ import { globMatch } from '../util/glob.js';
 import { addDecimals, addInt64, formatHumanFloat, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
 import { cursorArg, scanOptions } from './keys.js';
 import { integerArg } from './strings.js';
-import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
-const ONE_KEY = { first: 1, last: 1, step: 1 };
 
 // Errors only the hash commands give (candidates for errors.ts).
 const hashNotInteger = (): ReplyError => new ReplyError('ERR hash value is not an integer');

@@ -9,9 +9,8 @@ import { typeName, type Database, type RedisValue } from '../store/database.js';
 import { globMatch } from '../util/glob.js';
 import { parseInt64 } from '../util/numbers.js';
 import { integerArg, numberArg } from './strings.js';
-import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
-const ONE_KEY = { first: 1, last: 1, step: 1 };
 const ALL_KEYS = { first: 1, last: -1, step: 1 };
 const statusOf = (text: string): SimpleString => new SimpleString(text);
 const sameObject = (): ReplyError => new ReplyError('ERR source and destination objects are the same');

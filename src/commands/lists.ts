@@ -13,7 +13,7 @@ import type { Database } from '../store/database.js';
 import { ListValue } from '../store/list.js';
 import { parseInt64 } from '../util/numbers.js';
 import { deadlineArg } from './blocking.js';
-import { BlockRequest, defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { BlockRequest, defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
 // The list family's own error texts, as Redis words them (candidates for errors.ts).
 const INDEX_OUT_OF_RANGE = 'ERR index out of range';
@@ -25,7 +25,6 @@ const NOT_POSITIVE = 'ERR value is out of range, must be positive';
 const NUMKEYS_NOT_POSITIVE = 'ERR numkeys should be greater than 0';
 const COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';
 
-const ONE_KEY = { first: 1, last: 1, step: 1 };
 const TWO_KEYS = { first: 1, last: 2, step: 1 };
 
 /** Which end of a list: LEFT is the head, RIGHT the tail. */

@@ -14,9 +14,8 @@ import { SetValue, compareIntegers } from '../store/set.js';
 import { globMatch } from '../util/glob.js';
 import { parseInt64 } from '../util/numbers.js';
 import { cursorArg, scanOptions } from './keys.js';
-import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
-const ONE_KEY = { first: 1, last: 1, step: 1 };
 const ALL_KEYS = { first: 1, last: -1, step: 1 };
 /** Store commands: the destination, then the source keys. */
 const STORE_KEYS = { first: 1, last: -1, step: 1 };

@@ -27,9 +27,8 @@ import { globMatch } from '../util/glob.js';
 import { parseFloat64, parseInt64 } from '../util/numbers.js';
 import { deadlineArg } from './blocking.js';
 import { cursorArg, scanOptions } from './keys.js';
-import { BlockRequest, defineCommand, type CommandContext, type CommandSpec, type KeySpec } from './types.js';
+import { BlockRequest, defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
-const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const LONG_MAX = 9223372036854775807n;
 
 const notFloatRange = (): ReplyError => new ReplyError('ERR min or max is not a float');

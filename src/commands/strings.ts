@@ -14,9 +14,8 @@ import {
 import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import { addDecimals, addInt64, formatHumanFloat, toInt64, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
-import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
-const ONE_KEY = { first: 1, last: 1, step: 1 };
 
 /** Parses an integer argument or fails with Redis's "not an integer" error. */
 export function integerArg(text: string): Int64 {

@@ -37,6 +37,9 @@ export interface KeySpec {
   step: number;
 }
 
+/** The most common key position: the single key right after the command name. */
+export const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
+
 /** The per-connection state a handler may read and change. It never sees the socket. */
 export interface ClientState {
   readonly id: number;
