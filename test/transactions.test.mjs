@@ -626,7 +626,7 @@ test(
 
 test(
   'keys do not expire while EXEC runs: expiry uses the time EXEC started',
-  { todo: 'key expiry (src/store/database.ts) always reads the clock; Redis 7.0 freezes it for the commands inside EXEC' },
+  {},
   async (t) => {
     const conn = await raw(t);
     await exchange(

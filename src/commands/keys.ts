@@ -8,6 +8,7 @@ import { CursorTable } from '../store/cursors.js';
 import { typeName, type Database, type RedisValue } from '../store/database.js';
 import { globMatch } from '../util/glob.js';
 import { parseInt64 } from '../util/numbers.js';
+import { now } from '../store/clock.js';
 import { integerArg, numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
@@ -117,7 +118,7 @@ function expire(relative: boolean, seconds: boolean) {
       if (when > 9223372036854775n || when < -9223372036854775n) throw invalidExpireTime(args[0].toLowerCase());
       when *= 1000n;
     }
-    const base = relative ? BigInt(Date.now()) : 0n;
+    const base = relative ? BigInt(now()) : 0n;
     if (when > 9223372036854775807n - base) throw invalidExpireTime(args[0].toLowerCase());
     when += base;
     const db = ctx.client.db;
@@ -132,7 +133,7 @@ function expire(relative: boolean, seconds: boolean) {
       if (conditions.has('LT') && current !== undefined && when >= BigInt(current)) return 0;
     }
     const ms = Number(when);
-    if (ms <= Date.now()) db.delete(key);
+    if (ms <= now()) db.delete(key);
     else db.setExpire(key, ms);
     return 1;
   };
@@ -145,7 +146,7 @@ function ttl(ms: boolean, absolute: boolean) {
     if (db.read(args[1]) === undefined) return -2;
     const when = db.expireTime(args[1]);
     if (when === undefined) return -1;
-    const value = absolute ? when : Math.max(0, when - Date.now());
+    const value = absolute ? when : Math.max(0, when - now());
     return ms ? value : Math.floor((value + 500) / 1000);
   };
 }
@@ -154,10 +155,10 @@ function keys(ctx: CommandContext, args: string[]): Reply {
   const db = ctx.client.db;
   const pattern = args[1];
   const all = pattern === '*';
-  const now = Date.now();
+  const at = now();
   const out: string[] = [];
   for (const key of db.data.keys()) {
-    if ((all || globMatch(pattern, key, false)) && !db.isExpired(key, now)) out.push(key);
+    if ((all || globMatch(pattern, key, false)) && !db.isExpired(key, at)) out.push(key);
   }
   return out;
 }
@@ -206,9 +207,9 @@ function scan(ctx: CommandContext, args: string[]): Reply {
   const cursor = cursorArg(args[1]);
   const { count, pattern, type } = scanOptions(args, 2, true);
   const db = ctx.client.db;
-  const now = Date.now();
+  const at = now();
   const [next, found] = scanCursors.take(cursor, db.data, () => db.data.keys(), count, (key) => {
-    if (db.expireIfDue(key, now)) return false;
+    if (db.expireIfDue(key, at)) return false;
     if (pattern !== undefined && !globMatch(pattern, key, false)) return false;
     if (type !== undefined) {
       const value = db.data.get(key);

@@ -13,6 +13,7 @@ import {
 } from '../errors.js';
 import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
+import { now } from '../store/clock.js';
 import { addDecimals, addInt64, formatHumanFloat, toInt64, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
@@ -38,7 +39,7 @@ function absoluteExpiry(unit: ExpireUnit, text: string, cmd: string): number {
   const seconds = unit === 'EX' || unit === 'EXAT';
   if (value <= 0 || (seconds && value > 9223372036854775n)) throw invalidExpireTime(cmd);
   let ms = BigInt(value) * (seconds ? 1000n : 1n);
-  if (unit === 'EX' || unit === 'PX') ms += BigInt(Date.now());
+  if (unit === 'EX' || unit === 'PX') ms += BigInt(now());
   if (ms > 9223372036854775807n) throw invalidExpireTime(cmd);
   return Number(ms);
 }
@@ -102,7 +103,7 @@ function getex(ctx: CommandContext, args: string[]): Reply {
   if (value === undefined) return null;
   if (o.expireUnit) {
     const when = absoluteExpiry(o.expireUnit, o.expireArg!, 'getex');
-    if (when <= Date.now()) db.delete(args[1]);
+    if (when <= now()) db.delete(args[1]);
     else db.setExpire(args[1], when);
   } else if (o.persist) {
     db.persist(args[1]);

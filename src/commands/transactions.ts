@@ -5,6 +5,7 @@
  */
 import { ReplyError } from '../errors.js';
 import { NIL_ARRAY, OK, type Reply } from '../protocol/reply.js';
+import { frozen } from '../store/clock.js';
 import { dispatch } from './table.js';
 import { BlockRequest, defineCommand, type CommandContext, type CommandSpec } from './types.js';
 
@@ -30,27 +31,18 @@ function exec(ctx: CommandContext): Reply {
   // Each queued command passes the same checks and statistics as if sent alone; blocking ones do not wait.
   client.executingTransaction = true;
   try {
-    return queued.map((args) => {
+    return frozen(() => queued.map((args) => {
       const dispatched = dispatch(ctx, args, ctx.server);
       const reply = dispatched instanceof BlockRequest ? dispatched.timeoutReply : dispatched;
       // The server counts the errors of the replies it sends; these travel inside EXEC's array.
-      if (reply instanceof ReplyError) countError(ctx, reply);
+      if (reply instanceof ReplyError) ctx.server.countError(reply);
       return reply;
-    });
+    }));
   } finally {
     client.executingTransaction = false;
     // CLIENT LIST shows cmd=exec afterwards, not the last queued command.
     client.lastCommand = 'exec';
   }
-}
-
-/** INFO errorstats / total_error_replies for an error replied from inside EXEC. */
-function countError(ctx: CommandContext, error: ReplyError): void {
-  const stats = ctx.server.stats;
-  const space = error.message.indexOf(' ');
-  const code = space < 0 ? error.message : error.message.slice(0, space);
-  stats.errors.set(code, (stats.errors.get(code) ?? 0) + 1);
-  stats.totalErrorReplies++;
 }
 
 export const transactionCommands: readonly CommandSpec[] = [

@@ -226,7 +226,7 @@ export class Server implements ExecutionObserver {
   }
 
   /** INFO errorstats: errors by their code, the first word of the message. */
-  private countError(error: ReplyError): void {
+  countError(error: ReplyError): void {
     const space = error.message.indexOf(' ');
     const code = space < 0 ? error.message : error.message.slice(0, space);
     this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);

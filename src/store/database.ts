@@ -6,6 +6,7 @@
  * in a second map, as in Redis, so keys without a TTL cost nothing extra.
  */
 import { wrongType } from '../errors.js';
+import { now as clockNow } from './clock.js';
 
 /** A non-string value (list, hash, set, sorted set); each type's module implements it. */
 export interface CollectionValue {
@@ -136,13 +137,13 @@ export class Database {
   }
 
   /** True when the key has an expiry time that has passed (without deleting it). */
-  isExpired(key: string, now = Date.now()): boolean {
+  isExpired(key: string, now = clockNow()): boolean {
     const when = this.expires.get(key);
     return when !== undefined && when <= now;
   }
 
   /** Deletes the key if its time has come; true when it did. */
-  expireIfDue(key: string, now = Date.now()): boolean {
+  expireIfDue(key: string, now = clockNow()): boolean {
     const when = this.expires.get(key);
     if (when === undefined || when > now) return false;
     this.remove(key);
