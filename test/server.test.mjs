@@ -826,3 +826,12 @@ test('an unknown directive in the config file makes the server exit 1 naming the
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('COMMAND GETKEYS finds keys that follow a count, and the destination of store commands', async () => {
+  assert.deepEqual(await r.call('COMMAND', 'GETKEYS', 'ZUNIONSTORE', 'dst', '2', 'a', 'b', 'WEIGHTS', '1', '2'), ['dst', 'a', 'b']);
+  assert.deepEqual(await r.call('COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b', 'LEFT'), ['a', 'b']);
+  assert.deepEqual(await r.call('COMMAND', 'GETKEYS', 'BLMPOP', '0', '1', 'a', 'LEFT'), ['a']);
+  assert.deepEqual(await r.call('COMMAND', 'GETKEYS', 'SINTERCARD', '2', 'a', 'b', 'LIMIT', '1'), ['a', 'b']);
+  assert.deepEqual(await r.call('COMMAND', 'GETKEYS', 'SORT', 'abc', 'STORE', 'x', 'STORE', 'def'), ['abc', 'def']);
+  await assert.rejects(r.call('COMMAND', 'GETKEYS', 'ZUNION', '5', 'a', 'b'), { message: 'ERR Invalid arguments specified for command' });
+});

@@ -14,6 +14,7 @@ import { ListValue } from '../store/list.js';
 import { parseInt64 } from '../util/numbers.js';
 import { deadlineArg } from './blocking.js';
 import { BlockRequest, defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+import { keysAfterCount } from './keyspecs.js';
 
 // The list family's own error texts, as Redis words them (candidates for errors.ts).
 const INDEX_OUT_OF_RANGE = 'ERR index out of range';
@@ -456,7 +457,7 @@ export const listsCommands: readonly CommandSpec[] = [
     run: (ctx, args) => move(ctx.client.db, args[1], args[2], 'right', 'left') ?? null,
   }),
   defineCommand({
-    name: 'lmpop', arity: -4, flags: ['write', 'movablekeys'], group: 'list', since: '7.0.0',
+    name: 'lmpop', arity: -4, flags: ['write', 'movablekeys'], keysOf: keysAfterCount(1), group: 'list', since: '7.0.0',
     complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
     summary: 'Pops one or more elements from the first non-empty list of several keys.',
     syntax: 'numkeys key [key ...] LEFT|RIGHT [COUNT count]',
@@ -491,7 +492,7 @@ export const listsCommands: readonly CommandSpec[] = [
     run: (ctx, args) => blockingMove(ctx, args[1], args[2], 'right', 'left', args[3]),
   }),
   defineCommand({
-    name: 'blmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], group: 'list', since: '7.0.0',
+    name: 'blmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], keysOf: keysAfterCount(2), group: 'list', since: '7.0.0',
     complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
     summary: 'LMPOP that waits for one of the lists to have an element, up to a timeout.',
     syntax: 'timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]',

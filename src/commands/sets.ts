@@ -15,6 +15,7 @@ import { globMatch } from '../util/glob.js';
 import { parseInt64 } from '../util/numbers.js';
 import { cursorArg, scanOptions } from './keys.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+import { keysAfterCount } from './keyspecs.js';
 
 const ALL_KEYS = { first: 1, last: -1, step: 1 };
 /** Store commands: the destination, then the source keys. */
@@ -346,7 +347,7 @@ export const setsCommands: readonly CommandSpec[] = [
   }),
   defineCommand({
     // The keys follow a count, so COMMAND INFO shows no (first, last, step) range.
-    name: 'sintercard', arity: -3, flags: ['readonly', 'movablekeys'], group: 'set', since: '7.0.0',
+    name: 'sintercard', arity: -3, flags: ['readonly', 'movablekeys'], keysOf: keysAfterCount(1), group: 'set', since: '7.0.0',
     complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.',
     summary: 'Counts the members common to all the given sets, stopping early at an optional limit.',
     syntax: 'numkeys key [key ...] [LIMIT limit]', run: sintercard,

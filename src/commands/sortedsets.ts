@@ -28,6 +28,7 @@ import { parseFloat64, parseInt64 } from '../util/numbers.js';
 import { deadlineArg } from './blocking.js';
 import { cursorArg, scanOptions } from './keys.js';
 import { BlockRequest, defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+import { keysAfterCount } from './keyspecs.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -869,7 +870,7 @@ export const sortedsetsCommands: readonly CommandSpec[] = [
     summary: 'Removes and returns the members with the highest scores.', syntax: 'key [count]', run: zpop('max'),
   }),
   defineCommand({
-    ...common, name: 'zmpop', arity: -4, flags: ['write', 'movablekeys'], since: '7.0.0',
+    ...common, name: 'zmpop', arity: -4, flags: ['write', 'movablekeys'], keysOf: keysAfterCount(1), since: '7.0.0',
     complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
     summary: 'Pops the lowest or highest members of the first non-empty sorted set among the keys.',
     syntax: 'numkeys key [key ...] MIN|MAX [COUNT count]',
@@ -891,7 +892,7 @@ export const sortedsetsCommands: readonly CommandSpec[] = [
     syntax: 'key [key ...] timeout', run: bzpop('max'),
   }),
   defineCommand({
-    ...common, name: 'bzmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], since: '7.0.0',
+    ...common, name: 'bzmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], keysOf: keysAfterCount(2), since: '7.0.0',
     complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
     summary: 'ZMPOP that waits for a member when every sorted set is empty.',
     syntax: 'timeout numkeys key [key ...] MIN|MAX [COUNT count]',
@@ -907,47 +908,47 @@ export const sortedsetsCommands: readonly CommandSpec[] = [
     summary: 'Returns random members; a negative count allows repeats.', syntax: 'key [count [WITHSCORES]]', run: zrandmember,
   }),
   defineCommand({
-    ...common, name: 'zunion', arity: -3, flags: ['readonly', 'movablekeys'], since: '6.2.0',
+    ...common, name: 'zunion', arity: -3, flags: ['readonly', 'movablekeys'], keysOf: keysAfterCount(1), since: '6.2.0',
     complexity: 'O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.',
     summary: 'Returns the union of sorted sets (and sets), scores weighted and aggregated.',
     syntax: 'numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]',
     run: algebra('union', 1, false, false),
   }),
   defineCommand({
-    ...common, name: 'zinter', arity: -3, flags: ['readonly', 'movablekeys'], since: '6.2.0',
+    ...common, name: 'zinter', arity: -3, flags: ['readonly', 'movablekeys'], keysOf: keysAfterCount(1), since: '6.2.0',
     complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.',
     summary: 'Returns the intersection of sorted sets (and sets), scores weighted and aggregated.',
     syntax: 'numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]',
     run: algebra('inter', 1, false, false),
   }),
   defineCommand({
-    ...common, name: 'zdiff', arity: -3, flags: ['readonly', 'movablekeys'], since: '6.2.0',
+    ...common, name: 'zdiff', arity: -3, flags: ['readonly', 'movablekeys'], keysOf: keysAfterCount(1), since: '6.2.0',
     complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.',
     summary: 'Returns the members of the first sorted set that are in none of the others.',
     syntax: 'numkeys key [key ...] [WITHSCORES]', run: algebra('diff', 1, false, false),
   }),
   defineCommand({
-    ...common, name: 'zunionstore', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keys: ONE_KEY, since: '2.0.0',
+    ...common, name: 'zunionstore', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keysOf: keysAfterCount(2, 1), keys: ONE_KEY, since: '2.0.0',
     complexity: 'O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.',
     summary: 'Stores the union of sorted sets (and sets) at a key; returns its size.',
     syntax: 'destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]',
     run: algebra('union', 2, true, false),
   }),
   defineCommand({
-    ...common, name: 'zinterstore', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keys: ONE_KEY, since: '2.0.0',
+    ...common, name: 'zinterstore', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keysOf: keysAfterCount(2, 1), keys: ONE_KEY, since: '2.0.0',
     complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.',
     summary: 'Stores the intersection of sorted sets (and sets) at a key; returns its size.',
     syntax: 'destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]',
     run: algebra('inter', 2, true, false),
   }),
   defineCommand({
-    ...common, name: 'zdiffstore', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keys: ONE_KEY, since: '6.2.0',
+    ...common, name: 'zdiffstore', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keysOf: keysAfterCount(2, 1), keys: ONE_KEY, since: '6.2.0',
     complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.',
     summary: 'Stores the members of the first sorted set that are in none of the others; returns how many.',
     syntax: 'destination numkeys key [key ...]', run: algebra('diff', 2, true, false),
   }),
   defineCommand({
-    ...common, name: 'zintercard', arity: -3, flags: ['readonly', 'movablekeys'], since: '7.0.0',
+    ...common, name: 'zintercard', arity: -3, flags: ['readonly', 'movablekeys'], keysOf: keysAfterCount(1), since: '7.0.0',
     complexity: 'O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.',
     summary: 'Counts the members of the intersection of sorted sets, stopping at an optional limit.',
     syntax: 'numkeys key [key ...] [LIMIT limit]', run: algebra('inter', 1, false, true),
