@@ -6,7 +6,7 @@ import { MapReply, OK, PONG, SimpleString, VerbatimReply, type Reply } from '../
 import { REDIS_VERSION } from '../version.js';
 import type { KillFilter } from '../server/server.js';
 import { numberArg } from './strings.js';
-import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { defineCommand, isSubscribed, type CommandContext, type CommandSpec } from './types.js';
 
 /** Checks credentials against `requirepass` (we have only the default user). */
 function authenticate(ctx: CommandContext, user: string, password: string): void {
@@ -158,7 +158,7 @@ function clientList(ctx: CommandContext, args: string[]): Reply {
   const lines: string[] = [];
   for (const client of ctx.server.clientStates()) {
     if (ids && !ids.has(client.id)) continue;
-    if (type && type !== 'normal') continue;
+    if (type && type !== (isSubscribed(client) ? 'pubsub' : 'normal')) continue;
     lines.push(client.describe() + '\n');
   }
   return new VerbatimReply('txt', lines.join(''));

@@ -118,8 +118,9 @@ const sections: Record<string, Section> = {
       evicted_keys: 0,
       keyspace_hits: k.hits,
       keyspace_misses: k.misses,
-      pubsub_channels: 0,
-      pubsub_patterns: 0,
+      pubsub_channels: ctx.server.pubsub.size('channels'),
+      pubsub_patterns: ctx.server.pubsub.size('patterns'),
+      pubsubshard_channels: ctx.server.pubsub.size('shardChannels'),
       total_error_replies: s.totalErrorReplies,
       unexpected_error_replies: 0,
     };

@@ -1,6 +1,7 @@
 /**
  * The command table and the chain of checks every command passes before it
- * runs, in Redis's order: lookup → arity → protected (DEBUG) → auth → call.
+ * runs, in Redis's order: lookup → arity → protected (DEBUG) → auth →
+ * no_multi → subscribed mode (RESP2) → MULTI queueing → call.
  */
 import {
   ReplyError,
@@ -10,7 +11,7 @@ import {
   wrongArity,
 } from '../errors.js';
 import { SimpleString, type Reply } from '../protocol/reply.js';
-import { BlockRequest, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+import { BlockRequest, isSubscribed, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';
@@ -26,10 +27,12 @@ import { debugCommand } from './debug.js';
 import { infoCommand } from './info.js';
 import { commandCommand } from './command.js';
 import { transactionCommands } from './transactions.js';
+import { pubsubCommands, SUBSCRIBED_MODE_COMMANDS, subscribedModePing } from './pubsub.js';
 
 /** Every top-level command, in no particular order. */
 export const COMMANDS: readonly CommandSpec[] = [
-  ...connectionCommands,
+  // PING's reply changes shape in subscribed mode; the pub/sub family owns that rule.
+  ...connectionCommands.map((spec) => (spec.name === 'ping' ? subscribedModePing(spec) : spec)),
   ...stringCommands,
   ...bitmapCommands,
   ...hashesCommands,
@@ -44,6 +47,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   infoCommand,
   commandCommand,
   ...transactionCommands,
+  ...pubsubCommands,
 ];
 
 /** Per-command counters for INFO commandstats, keyed by full name (`config|get`). */
@@ -171,6 +175,11 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     rejection = noAuth();
   } else if (client.multi && resolved.noMulti) {
     rejection = new ReplyError('ERR Command not allowed inside a transaction');
+  } else if (client.resp === 2 && !SUBSCRIBED_MODE_COMMANDS.has(resolved.fullName) && isSubscribed(client)) {
+    // In RESP2 a reply could not be told apart from a message, so a subscriber may only manage subscriptions.
+    rejection = new ReplyError(
+      `ERR Can't execute '${resolved.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    );
   }
   if (rejection !== undefined) {
     if (client.multi) client.multiFailed = true;

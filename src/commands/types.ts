@@ -40,6 +40,12 @@ export interface KeySpec {
 /** The most common key position: the single key right after the command name. */
 export const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 
+/** The three pub/sub namespaces: channels, glob patterns over channels, and shard channels (SSUBSCRIBE). */
+export type PubSubKind = 'channels' | 'patterns' | 'shardChannels';
+
+/** A connection's pub/sub subscriptions, by kind; the server's registry keeps the reverse index. */
+export type Subscriptions = Readonly<Record<PubSubKind, Set<string>>>;
+
 /** The per-connection state a handler may read and change. It never sees the socket. */
 export interface ClientState {
   readonly id: number;
@@ -64,12 +70,20 @@ export interface ClientState {
   watchedKeyChanged: boolean;
   noEvict: boolean;
   noTouch: boolean;
+  /** Pub/sub subscriptions; any at all puts a RESP2 connection in subscribed mode. */
+  readonly subscriptions: Subscriptions;
   /** Reply, then close the connection (QUIT, protocol errors). */
   closeAfterReply(): void;
   /** One CLIENT LIST / CLIENT INFO line. */
   describe(): string;
   /** Streams every command the server runs to this client (MONITOR). */
   startMonitoring(): void;
+}
+
+/** Whether a client holds any subscription (Redis's CLIENT_PUBSUB flag): RESP2 then limits its commands. */
+export function isSubscribed(client: ClientState): boolean {
+  const subs = client.subscriptions;
+  return subs.channels.size + subs.patterns.size + subs.shardChannels.size > 0;
 }
 
 /** What a handler receives besides its arguments. */

@@ -4,8 +4,9 @@
  */
 import type { Socket } from 'node:net';
 import { RequestReader, type RequestLimits } from '../protocol/request.js';
-import { ReplyBuffer, type Reply } from '../protocol/reply.js';
-import type { ClientState, CommandContext } from '../commands/types.js';
+import { PushReply, ReplyBuffer, type Reply } from '../protocol/reply.js';
+import { PushFrames } from '../commands/pubsub.js';
+import { isSubscribed, type ClientState, type CommandContext, type Subscriptions } from '../commands/types.js';
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 
@@ -24,6 +25,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   noEvict = false;
   noTouch = false;
   monitoring = false;
+  readonly subscriptions: Subscriptions = { channels: new Set(), patterns: new Set(), shardChannels: new Set() };
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   lastCommand = 'NULL';
@@ -127,7 +129,9 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.skipNextReply = true;
       return;
     }
-    if (!silenced && this.replyMode === 'on') this.send(reply);
+    // Push data (subscribe confirmations) is not a reply: CLIENT REPLY OFF/SKIP do not silence it.
+    const pushed = reply instanceof PushReply || reply instanceof PushFrames;
+    if (pushed || (!silenced && this.replyMode === 'on')) this.send(reply);
   }
 
   /** The end of a blocking wait: the reply goes out, then the commands that queued up behind it run. */
@@ -201,11 +205,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   describe(): string {
     const now = Date.now();
-    const flags = (this.monitoring ? 'O' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) ? 'b' : '') || 'N';
+    const subs = this.subscriptions;
+    const flags = (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) ? 'b' : '') || 'N';
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
-      ` flags=${flags} db=${this.db.id} sub=0 psub=0 ssub=0 multi=${this.multi ? this.multi.length : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
+      ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
       ` rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${this.lastCommand} user=default redir=-1` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );

@@ -7,11 +7,12 @@ import net from 'node:net';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
 import { dispatch, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
-import { BlockRequest, type ClientState, type CommandContext } from '../commands/types.js';
+import { BlockRequest, isSubscribed, type ClientState, type CommandContext } from '../commands/types.js';
 import { ReplyError } from '../errors.js';
 import { BlockedClients } from './blocking.js';
 import { WatchedKeys } from './watches.js';
-import type { Reply } from '../protocol/reply.js';
+import { PubSubRegistry } from './pubsub.js';
+import type { PushReply, Reply } from '../protocol/reply.js';
 import { Client } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
@@ -57,6 +58,7 @@ export class Server implements ExecutionObserver {
   readonly slowlog: SlowLog;
   readonly blocked = new BlockedClients();
   readonly watches = new WatchedKeys();
+  readonly pubsub = new PubSubRegistry();
   readonly logger: Logger;
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
@@ -148,6 +150,7 @@ export class Server implements ExecutionObserver {
     this.monitors.delete(c);
     c.multi = undefined;
     this.watches.unwatchAll(c);
+    this.pubsub.dropClient(c);
   }
 
   /** CLIENT KILL: closes the clients matching every given filter; returns how many. */
@@ -159,8 +162,8 @@ export class Server implements ExecutionObserver {
       if (filter.addr !== undefined && client.address !== filter.addr) continue;
       if (filter.laddr !== undefined && client.localAddress !== filter.laddr) continue;
       if (filter.user !== undefined && filter.user !== 'default') continue;
-      // Every client here is a normal one until pub/sub and replication exist.
-      if (filter.type !== undefined && filter.type !== 'normal') continue;
+      // Without replication a client is either in subscribed mode (pubsub) or normal.
+      if (filter.type !== undefined && filter.type !== (isSubscribed(client) ? 'pubsub' : 'normal')) continue;
       killed++;
       if (client === self) client.closeAfterReply();
       else client.kill();
@@ -171,6 +174,19 @@ export class Server implements ExecutionObserver {
   /** Delivers a reply outside the request/response flow (RESP3 push). */
   sendOutOfBand(client: ClientState, reply: Reply): void {
     (client as Client).send(reply);
+  }
+
+  /**
+   * PUBLISH / SPUBLISH: each receiver gets the message written to its socket
+   * at once, so messages leave in publish order; returns the receiver count.
+   */
+  publish(from: ClientState, channel: string, message: string, shard: boolean): number {
+    return this.pubsub.publish(channel, message, shard, (target: ClientState, frame: PushReply) => {
+      const client = target as Client;
+      client.send(frame);
+      // The publisher's own copy goes out with its reply, ahead of it.
+      if (client !== from) client.flush();
+    });
   }
 
   pauseCron(paused: boolean): void {
@@ -188,6 +204,7 @@ export class Server implements ExecutionObserver {
   clientClosed(client: Client): void {
     this.blocked.drop(client);
     this.watches.unwatchAll(client);
+    this.pubsub.dropClient(client);
     this.clients.delete(client.id);
     this.monitors.delete(client);
   }
