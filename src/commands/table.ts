@@ -175,7 +175,7 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     rejection = noAuth();
   } else if (client.multi && resolved.noMulti) {
     rejection = new ReplyError('ERR Command not allowed inside a transaction');
-  } else if (client.resp === 2 && !SUBSCRIBED_MODE_COMMANDS.has(resolved.fullName) && isSubscribed(client)) {
+  } else if (client.resp === 2 && isSubscribed(client) && !SUBSCRIBED_MODE_COMMANDS.has(resolved.fullName)) {
     // In RESP2 a reply could not be told apart from a message, so a subscriber may only manage subscriptions.
     rejection = new ReplyError(
       `ERR Can't execute '${resolved.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
