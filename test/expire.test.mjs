@@ -3,7 +3,7 @@
 // The server runs with DEBUG enabled so tests can switch active expiry off.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer } from './helpers.mjs';
+import { useServer, sleep } from './helpers.mjs';
 
 let r;
 
@@ -11,7 +11,6 @@ const NOT_INT = { message: 'ERR value is not an integer or out of range' };
 const NX_CONFLICT = { message: 'ERR NX and XX, GT or LT options at the same time are not compatible' };
 const GT_LT_CONFLICT = { message: 'ERR GT and LT options at the same time are not compatible' };
 const badExpire = (cmd) => ({ message: `ERR invalid expire time in '${cmd}' command` });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowSec = () => Math.floor(Date.now() / 1000);
 
 useServer(['--enable-debug-command', 'yes'], (_server, client) => {

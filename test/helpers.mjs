@@ -5,6 +5,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 
 export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -74,8 +75,8 @@ export async function startServer(args = []) {
   return { ...server, port };
 }
 
-/** Opens a raw TCP connection; `read` collects everything received. */
-export async function rawConnect(port) {
+/** Opens a raw TCP connection; `read` collects everything received, waiting at most `readTimeoutMs` by default. */
+export async function rawConnect(port, readTimeoutMs = 5000) {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let received = Buffer.alloc(0);
@@ -100,7 +101,7 @@ export async function rawConnect(port) {
       socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
     },
     /** Waits until at least `n` bytes arrived (or the socket closed); returns and consumes them as latin1. */
-    async read(n, timeoutMs = 5000) {
+    async read(n, timeoutMs = readTimeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < n && !closed) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} bytes, have ${JSON.stringify(received.toString('latin1'))}`);
@@ -164,5 +165,38 @@ export function useServer(args, onReady, { flushEachTest = true } = {}) {
       await client.select(0);
       await client.flushall();
     });
+  }
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A further ioredis connection to `port`, closed when test `t` ends. */
+export function extraClient(t, port, options = {}) {
+  const client = new Redis({ port, ...options });
+  t.after(() => client.disconnect());
+  return client;
+}
+
+/** A raw connection to `port`, closed when test `t` ends. */
+export async function rawFor(t, port) {
+  const conn = await rawConnect(port);
+  t.after(() => conn.close());
+  return conn;
+}
+
+/** Sends `commands` (arrays of arguments) in one write and expects exactly `expected` back. */
+export async function exchange(conn, commands, expected, timeoutMs = 2000) {
+  conn.write(commands.map((c) => resp(...c)).join(''));
+  assert.equal(await conn.read(Buffer.byteLength(expected, 'latin1'), timeoutMs), expected);
+}
+
+/** Reads and drops whatever arrives until 100 ms pass in quiet (HELLO's map differs between servers). */
+export async function drain(conn) {
+  for (;;) {
+    try {
+      await conn.read(1, 100);
+    } catch {
+      return;
+    }
   }
 }

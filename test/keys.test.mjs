@@ -2,7 +2,7 @@
 // databases, OBJECT. Every expectation is what Redis 7.0.15 replies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer } from './helpers.mjs';
+import { useServer, sleep } from './helpers.mjs';
 
 let r;
 
@@ -11,7 +11,6 @@ const NOT_INT = { message: 'ERR value is not an integer or out of range' };
 const DB_RANGE = { message: 'ERR DB index is out of range' };
 const SAME = { message: 'ERR source and destination objects are the same' };
 const INVALID_CURSOR = { message: 'ERR invalid cursor' };
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const sorted = (list) => [...list].sort();
 
 useServer([], (_server, client) => {

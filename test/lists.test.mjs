@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import fc from 'fast-check';
-import { useServer, rawConnect, resp } from './helpers.mjs';
+import { useServer, rawConnect, resp, sleep } from './helpers.mjs';
 
 let server;
 let r;
@@ -16,7 +16,6 @@ const WRONGTYPE = { message: 'WRONGTYPE Operation against a key holding the wron
 const NOT_POSITIVE = { message: 'ERR value is out of range, must be positive' };
 const BAD_TIMEOUT = { message: 'ERR timeout is not a float or out of range' };
 const NEGATIVE_TIMEOUT = { message: 'ERR timeout is negative' };
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 useServer([], (s, client) => {
   server = s;

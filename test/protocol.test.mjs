@@ -5,24 +5,13 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { startServer, rawConnect as rawConnectSlow, resp } from './helpers.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { startServer, rawConnect as rawConnectWithTimeout, resp, sleep } from './helpers.mjs';
 
 /** Real Redis answers all of these within milliseconds: give up on a reply after 2 s. */
 const REPLY_TIMEOUT = 2000;
 
-/** The helpers' raw connection, with a shorter wait in roundTrip and read. */
-async function rawConnect(port) {
-  const conn = await rawConnectSlow(port);
-  const read = conn.read;
-  conn.read = (n, timeoutMs = REPLY_TIMEOUT) => read(n, timeoutMs);
-  conn.roundTrip = async (request, expected) => {
-    conn.write(request);
-    return conn.read(Buffer.byteLength(expected, 'latin1'));
-  };
-  return conn;
-}
+/** The helpers' raw connection, with the shorter wait. */
+const rawConnect = (port) => rawConnectWithTimeout(port, REPLY_TIMEOUT);
 
 /** Reads bytes until `suffix` has been received; returns them all. */
 async function readUntil(conn, suffix) {

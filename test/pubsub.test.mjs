@@ -4,8 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import Redis from 'ioredis';
-import { useServer, rawConnect, resp } from './helpers.mjs';
+import { useServer, rawConnect, resp, sleep, extraClient, rawFor, exchange, drain } from './helpers.mjs';
 
 let server;
 let r;
@@ -15,38 +14,10 @@ useServer([], (s, client) => {
   r = client;
 });
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A second ioredis connection, closed when the test ends. */
-function another(t) {
-  const client = new Redis({ port: server.port });
-  t.after(() => client.disconnect());
-  return client;
-}
 
-/** A raw connection, closed when the test ends. */
-async function raw(t) {
-  const conn = await rawConnect(server.port);
-  t.after(() => conn.close());
-  return conn;
-}
 
-/** Sends `commands` (arrays of arguments) in one write and expects exactly `expected` back. */
-async function exchange(conn, commands, expected, timeoutMs = 2000) {
-  conn.write(commands.map((c) => resp(...c)).join(''));
-  assert.equal(await conn.read(Buffer.byteLength(expected, 'latin1'), timeoutMs), expected);
-}
 
-/** Reads and drops whatever arrives within 100 ms of quiet (HELLO's map differs between servers). */
-async function drain(conn) {
-  for (;;) {
-    try {
-      await conn.read(1, 100);
-    } catch {
-      return;
-    }
-  }
-}
 
 /** Retries `check` until it stops throwing (server-side cleanup after a disconnect is asynchronous). */
 async function eventually(check, timeoutMs = 2000) {
@@ -78,7 +49,7 @@ const push = (...items) => '>' + frame(...items).slice(1);
 // ---------------------------------------------------------------- subscribe / publish
 
 test('SUBSCRIBE confirms each channel with the running count of channels and patterns', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['SUBSCRIBE', 'sc:a', 'sc:b']], frame('subscribe', 'sc:a', 1) + frame('subscribe', 'sc:b', 2));
   await exchange(conn, [['PSUBSCRIBE', 'sc:*']], frame('psubscribe', 'sc:*', 3));
   // Subscribing again changes nothing but is still confirmed.
@@ -87,7 +58,7 @@ test('SUBSCRIBE confirms each channel with the running count of channels and pat
 });
 
 test('PUBLISH delivers to channel subscribers and returns the number of receivers', async (t) => {
-  const sub = await raw(t);
+  const sub = await rawFor(t, server.port);
   await exchange(sub, [['SUBSCRIBE', 'pd:news']], frame('subscribe', 'pd:news', 1));
   assert.equal(await r.publish('pd:news', 'hello'), 1);
   assert.equal(await sub.read(frame('message', 'pd:news', 'hello').length), frame('message', 'pd:news', 'hello'));
@@ -95,7 +66,7 @@ test('PUBLISH delivers to channel subscribers and returns the number of receiver
 });
 
 test('pattern subscribers get pmessage with the pattern, once per matching pattern', async (t) => {
-  const sub = await raw(t);
+  const sub = await rawFor(t, server.port);
   await exchange(
     sub,
     [['PSUBSCRIBE', 'pm:*', 'pm:?ews']],
@@ -114,7 +85,7 @@ test('pattern subscribers get pmessage with the pattern, once per matching patte
 });
 
 test('ioredis subscriber mode receives messages and pmessages', async (t) => {
-  const sub = another(t);
+  const sub = extraClient(t, server.port);
   assert.equal(await sub.subscribe('io:a', 'io:b'), 2);
   assert.equal(await sub.psubscribe('io:p*'), 3);
   const received = [];
@@ -134,7 +105,7 @@ test('ioredis subscriber mode receives messages and pmessages', async (t) => {
 });
 
 test('many messages arrive complete and in publish order', async (t) => {
-  const sub = another(t);
+  const sub = extraClient(t, server.port);
   await sub.subscribe('ord:c');
   const received = [];
   sub.on('message', (_channel, message) => received.push(message));
@@ -147,13 +118,13 @@ test('many messages arrive complete and in publish order', async (t) => {
 });
 
 test('messages from several publishers to several subscribers keep each publisher\'s order', async (t) => {
-  const subs = [another(t), another(t)];
+  const subs = [extraClient(t, server.port), extraClient(t, server.port)];
   const received = [[], []];
   for (const [i, sub] of subs.entries()) {
     await sub.subscribe('multi:c');
     sub.on('message', (_channel, message) => received[i].push(message));
   }
-  const pub2 = another(t);
+  const pub2 = extraClient(t, server.port);
   await Promise.all([
     Promise.all(Array.from({ length: 200 }, (_, i) => r.publish('multi:c', `a${i}`))),
     Promise.all(Array.from({ length: 200 }, (_, i) => pub2.publish('multi:c', `b${i}`))),
@@ -170,7 +141,7 @@ test('messages from several publishers to several subscribers keep each publishe
 // ---------------------------------------------------------------- unsubscribe
 
 test('UNSUBSCRIBE and PUNSUBSCRIBE with nothing subscribed answer with a nil name and count 0', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['UNSUBSCRIBE']], frame('unsubscribe', null, 0));
   await exchange(conn, [['PUNSUBSCRIBE']], frame('punsubscribe', null, 0));
   await exchange(conn, [['SUNSUBSCRIBE']], frame('sunsubscribe', null, 0));
@@ -179,14 +150,14 @@ test('UNSUBSCRIBE and PUNSUBSCRIBE with nothing subscribed answer with a nil nam
 });
 
 test('UNSUBSCRIBE of a channel never subscribed is still confirmed with the current count', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['SUBSCRIBE', 'un:a']], frame('subscribe', 'un:a', 1));
   await exchange(conn, [['UNSUBSCRIBE', 'un:zzz']], frame('unsubscribe', 'un:zzz', 1));
   await exchange(conn, [['PUNSUBSCRIBE', 'un:*']], frame('punsubscribe', 'un:*', 1));
 });
 
 test('UNSUBSCRIBE without arguments drops every channel but keeps patterns', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['PSUBSCRIBE', 'ua:*']], frame('psubscribe', 'ua:*', 1));
   await exchange(conn, [['SUBSCRIBE', 'ua:x', 'ua:y']], frame('subscribe', 'ua:x', 2) + frame('subscribe', 'ua:y', 3));
   conn.write(resp('UNSUBSCRIBE'));
@@ -207,7 +178,7 @@ test('UNSUBSCRIBE without arguments drops every channel but keeps patterns', asy
 // ---------------------------------------------------------------- subscribed mode (RESP2)
 
 test('a RESP2 subscriber may only manage subscriptions, PING, QUIT and RESET', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['SUBSCRIBE', 'rm:c']], frame('subscribe', 'rm:c', 1));
   const refused = (name) =>
     `-ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n`;
@@ -231,7 +202,7 @@ test('a RESP2 subscriber may only manage subscriptions, PING, QUIT and RESET', a
 });
 
 test('QUIT is allowed in subscribed mode and the subscription goes with the connection', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['SUBSCRIBE', 'quit:c']], frame('subscribe', 'quit:c', 1));
   await exchange(conn, [['QUIT']], '+OK\r\n');
   await conn.waitClosed();
@@ -239,7 +210,7 @@ test('QUIT is allowed in subscribed mode and the subscription goes with the conn
 });
 
 test('RESET leaves subscribed mode and drops every subscription silently', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['SUBSCRIBE', 'rs:c']], frame('subscribe', 'rs:c', 1));
   await exchange(conn, [['PSUBSCRIBE', 'rs:*']], frame('psubscribe', 'rs:*', 2));
   await exchange(conn, [['SSUBSCRIBE', 'rs:s']], frame('ssubscribe', 'rs:s', 1));
@@ -269,7 +240,7 @@ test('closing a subscriber removes its channels, patterns and shard channels', a
 // ---------------------------------------------------------------- RESP3
 
 test('in RESP3 confirmations and messages are push frames and every command is allowed', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   conn.write(resp('HELLO', '3'));
   await drain(conn);
   await exchange(conn, [['SUBSCRIBE', 'r3:a', 'r3:b']], push('subscribe', 'r3:a', 1) + push('subscribe', 'r3:b', 2));
@@ -290,7 +261,7 @@ test('in RESP3 confirmations and messages are push frames and every command is a
 // ---------------------------------------------------------------- shard channels
 
 test('shard channels are their own namespace with their own count, unseen by patterns', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['SUBSCRIBE', 'sh:c']], frame('subscribe', 'sh:c', 1));
   await exchange(conn, [['PSUBSCRIBE', 'sh:*']], frame('psubscribe', 'sh:*', 2));
   await exchange(conn, [['SSUBSCRIBE', 'sh:c', 'sh:d']], frame('ssubscribe', 'sh:c', 1) + frame('ssubscribe', 'sh:d', 2));
@@ -307,8 +278,8 @@ test('shard channels are their own namespace with their own count, unseen by pat
 // ---------------------------------------------------------------- introspection
 
 test('PUBSUB NUMSUB counts channel subscribers only, NUMPAT distinct patterns', async (t) => {
-  const a = await raw(t);
-  const b = await raw(t);
+  const a = await rawFor(t, server.port);
+  const b = await rawFor(t, server.port);
   await exchange(a, [['SUBSCRIBE', 'ns:x', 'ns:y']], frame('subscribe', 'ns:x', 1) + frame('subscribe', 'ns:y', 2));
   await exchange(b, [['SUBSCRIBE', 'ns:x']], frame('subscribe', 'ns:x', 1));
   await exchange(a, [['PSUBSCRIBE', 'ns:*']], frame('psubscribe', 'ns:*', 3));
@@ -337,7 +308,7 @@ test('PUBSUB replies with subcommand errors as Redis does', async () => {
 });
 
 test('INFO stats and CLIENT LIST report subscriptions', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['CLIENT', 'SETNAME', 'subber']], '+OK\r\n');
   await exchange(conn, [['SUBSCRIBE', 'in:a', 'in:b']], frame('subscribe', 'in:a', 1) + frame('subscribe', 'in:b', 2));
   await exchange(conn, [['PSUBSCRIBE', 'in:*']], frame('psubscribe', 'in:*', 3));
@@ -358,7 +329,7 @@ test('INFO stats and CLIENT LIST report subscriptions', async (t) => {
 });
 
 test('SUBSCRIBE inside MULTI runs at EXEC and the connection is then in subscribed mode', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['MULTI'], ['SUBSCRIBE', 'mx:c'], ['EXEC']], '+OK\r\n+QUEUED\r\n*1\r\n' + frame('subscribe', 'mx:c', 1));
   assert.equal(await r.publish('mx:c', 'v'), 1);
   assert.equal(await conn.read(frame('message', 'mx:c', 'v').length), frame('message', 'mx:c', 'v'));
@@ -370,18 +341,18 @@ test('SUBSCRIBE inside MULTI runs at EXEC and the connection is then in subscrib
 });
 
 test('binary channel names and payloads pass through unchanged', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   const channel = 'bin:\x00\xff\r\n';
   await exchange(conn, [['SUBSCRIBE', channel]], frame('subscribe', channel, 1));
-  const pub = await raw(t);
+  const pub = await rawFor(t, server.port);
   await exchange(pub, [['PUBLISH', channel, '\x00\x01\xfe\xff']], ':1\r\n');
   const expected = frame('message', channel, '\x00\x01\xfe\xff');
   assert.equal(await conn.read(expected.length), expected);
 });
 
 test('a closed connection that was subscribed does not hold back other subscribers', async (t) => {
-  const gone = another(t);
-  const stays = another(t);
+  const gone = extraClient(t, server.port);
+  const stays = extraClient(t, server.port);
   await gone.subscribe('gone:c');
   await stays.subscribe('gone:c');
   const [message] = [once(stays, 'message')];
@@ -392,7 +363,7 @@ test('a closed connection that was subscribed does not hold back other subscribe
 });
 
 test('CLIENT REPLY OFF silences replies but not confirmations or messages', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['CLIENT', 'REPLY', 'OFF'], ['SUBSCRIBE', 'ro:a', 'ro:b']], frame('subscribe', 'ro:a', 1) + frame('subscribe', 'ro:b', 2));
   await exchange(conn, [['PSUBSCRIBE', 'ro:*']], frame('psubscribe', 'ro:*', 3));
   assert.equal(await r.publish('ro:a', 'm'), 2);
@@ -402,7 +373,7 @@ test('CLIENT REPLY OFF silences replies but not confirmations or messages', asyn
 });
 
 test('CLIENT LIST TYPE pubsub lists subscribers only', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['CLIENT', 'SETNAME', 'typed'], ['SUBSCRIBE', 'ty:c']], '+OK\r\n' + frame('subscribe', 'ty:c', 1));
   assert.match(await r.client('LIST', 'TYPE', 'pubsub'), / name=typed /);
   assert.doesNotMatch(await r.client('LIST', 'TYPE', 'normal'), / name=typed /);

@@ -8,13 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { freePort, launch, rawConnect, resp, startServer, useServer } from './helpers.mjs';
+import { freePort, launch, rawConnect, resp, startServer, useServer, sleep } from './helpers.mjs';
 
 let server;
 let r;
 
 const SYNTAX = { message: 'ERR syntax error' };
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const sorted = (list) => [...list].sort();
 
 useServer([], (s, client) => {

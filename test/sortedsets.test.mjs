@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import fc from 'fast-check';
-import { rawConnect, resp, useServer } from './helpers.mjs';
+import { rawConnect, resp, useServer, sleep } from './helpers.mjs';
 
 let server;
 let r;
@@ -19,7 +19,6 @@ const RANGE_LEX = { message: 'ERR min or max not valid string range item' };
 const NAN = { message: 'ERR resulting score is not a number (NaN)' };
 const WRONGTYPE = { message: 'WRONGTYPE Operation against a key holding the wrong kind of value' };
 const arity = (cmd) => ({ message: `ERR wrong number of arguments for '${cmd}' command` });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 useServer([], (s, client) => {
   server = s;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import { useServer } from './helpers.mjs';
+import { useServer, sleep } from './helpers.mjs';
 
 let server;
 let r;
@@ -14,7 +14,6 @@ const NOT_FLOAT = { message: 'ERR value is not a valid float' };
 const OVERFLOW = { message: 'ERR increment or decrement would overflow' };
 const TOO_BIG = { message: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)' };
 const badExpire = (cmd) => ({ message: `ERR invalid expire time in '${cmd}' command` });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 useServer([], (s, client) => {
   server = s;

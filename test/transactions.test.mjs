@@ -2,45 +2,26 @@
 // Every expectation here is what Redis 7.0.15 replies (check with TEST_TARGET=redis).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
 import { createClient, WatchError } from 'redis';
-import { useServer, rawConnect, resp } from './helpers.mjs';
+import { useServer, rawConnect, resp, sleep, extraClient, rawFor, exchange, drain } from './helpers.mjs';
 
 let server;
 let r;
 
 const EXECABORT = '-EXECABORT Transaction discarded because of previous errors.\r\n';
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 useServer(['--enable-debug-command', 'yes'], (s, client) => {
   server = s;
   r = client;
 });
 
-/** A second ioredis connection, closed when the test ends. */
-function another(t, options = {}) {
-  const client = new Redis({ port: server.port, ...options });
-  t.after(() => client.quit());
-  return client;
-}
 
-/** A raw connection, closed when the test ends. */
-async function raw(t) {
-  const conn = await rawConnect(server.port);
-  t.after(() => conn.close());
-  return conn;
-}
 
-/** Sends `commands` (arrays of arguments) in one write and expects exactly `expected` back. */
-async function exchange(conn, commands, expected, timeoutMs = 2000) {
-  conn.write(commands.map((c) => resp(...c)).join(''));
-  assert.equal(await conn.read(Buffer.byteLength(expected, 'latin1'), timeoutMs), expected);
-}
 
 /** WATCH `key`, let `change` happen, then MULTI/PING/EXEC: 'PONG' when EXEC ran, null when it aborted. */
 async function execAfter(t, key, change) {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['WATCH', key]], '+OK\r\n');
   await change();
   conn.write(resp('MULTI') + resp('PING') + resp('EXEC'));
@@ -55,16 +36,6 @@ async function execAfter(t, key, change) {
   return 'PONG';
 }
 
-/** Reads and drops whatever arrives within 100 ms of quiet (HELLO's map differs between servers). */
-async function drain(conn) {
-  for (;;) {
-    try {
-      await conn.read(1, 100);
-    } catch {
-      return;
-    }
-  }
-}
 
 /** Turns active expiry off for one test, so stale keys stay in place until touched. */
 async function withoutActiveExpire(t) {
@@ -75,7 +46,7 @@ async function withoutActiveExpire(t) {
 // ---------------------------------------------------------------- MULTI / EXEC / DISCARD
 
 test('queued commands answer +QUEUED and EXEC returns their replies in order', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['SET', 'k', 'v'], ['INCR', 'n'], ['GET', 'k'], ['PING'], ['EXEC']],
@@ -85,7 +56,7 @@ test('queued commands answer +QUEUED and EXEC returns their replies in order', a
 });
 
 test('nothing runs before EXEC', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['MULTI'], ['SET', 'k', 'v']], '+OK\r\n+QUEUED\r\n');
   assert.equal(await r.exists('k'), 0);
   await exchange(conn, [['EXEC']], '*1\r\n+OK\r\n');
@@ -93,13 +64,13 @@ test('nothing runs before EXEC', async (t) => {
 });
 
 test('an empty transaction answers an empty array', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['MULTI'], ['EXEC']], '+OK\r\n*0\r\n');
 });
 
 test('run-time errors take their place in the EXEC array and later commands still run', async (t) => {
   await r.set('s', 'str');
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['LPUSH', 's', 'x'], ['INCR', 's'], ['SET', 'after', '1'], ['GET', 's'], ['EXEC']],
@@ -119,7 +90,7 @@ test('ioredis multi() gives [error, result] pairs with run-time errors in place'
 });
 
 test('an unknown command while queueing makes EXEC abort and run nothing', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['SET', 'a', '1'], ['NOSUCHCOMMAND', 'x'], ['SET', 'b', '2'], ['EXEC']],
@@ -131,7 +102,7 @@ test('an unknown command while queueing makes EXEC abort and run nothing', async
 });
 
 test('a wrong arity while queueing makes EXEC abort', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['SET', 'a'], ['SET', 'b', '2'], ['EXEC'], ['EXISTS', 'b']],
@@ -140,7 +111,7 @@ test('a wrong arity while queueing makes EXEC abort', async (t) => {
 });
 
 test('an unknown subcommand while queueing makes EXEC abort', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['SET', 'a', '1'], ['CONFIG', 'NOPE'], ['EXEC']],
@@ -150,7 +121,7 @@ test('an unknown subcommand while queueing makes EXEC abort', async (t) => {
 });
 
 test('a command not allowed in a transaction is refused and aborts EXEC', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['SET', 'a', '1'], ['SHUTDOWN'], ['EXEC']],
@@ -160,7 +131,7 @@ test('a command not allowed in a transaction is refused and aborts EXEC', async 
 });
 
 test('a queueing error is forgotten once the transaction ends (DISCARD or RESET)', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['MULTI'], ['NOPE'], ['DISCARD']], "+OK\r\n-ERR unknown command 'NOPE', with args beginning with: \r\n+OK\r\n");
   await exchange(conn, [['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n');
   await exchange(conn, [['MULTI'], ['NOPE'], ['RESET']], "+OK\r\n-ERR unknown command 'NOPE', with args beginning with: \r\n+RESET\r\n");
@@ -168,7 +139,7 @@ test('a queueing error is forgotten once the transaction ends (DISCARD or RESET)
 });
 
 test('nested MULTI is an error that does not abort the transaction', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['SET', 'a', '1'], ['MULTI'], ['EXEC']],
@@ -177,7 +148,7 @@ test('nested MULTI is an error that does not abort the transaction', async (t) =
 });
 
 test('WATCH inside MULTI is an error that does not abort the transaction', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['WATCH', 'x'], ['SET', 'a', '1'], ['EXEC']],
@@ -186,7 +157,7 @@ test('WATCH inside MULTI is an error that does not abort the transaction', async
 });
 
 test('EXEC and DISCARD without MULTI are errors', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['EXEC'], ['DISCARD']], '-ERR EXEC without MULTI\r\n-ERR DISCARD without MULTI\r\n');
   await assert.rejects(r.exec(), { message: 'ERR EXEC without MULTI' });
   await assert.rejects(r.discard(), { message: 'ERR DISCARD without MULTI' });
@@ -194,13 +165,13 @@ test('EXEC and DISCARD without MULTI are errors', async (t) => {
 
 test('DISCARD drops the queued commands and leaves the transaction', async (t) => {
   await r.rpush('l', 'a', 'b', 'c');
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['MULTI'], ['DEL', 'l'], ['DISCARD'], ['EXEC']], '+OK\r\n+QUEUED\r\n+OK\r\n-ERR EXEC without MULTI\r\n');
   assert.deepEqual(await r.lrange('l', 0, -1), ['a', 'b', 'c']);
 });
 
 test('RESET inside MULTI drops the transaction; QUIT closes the connection', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['MULTI'], ['SET', 'a', '1'], ['RESET'], ['EXEC']], '+OK\r\n+QUEUED\r\n+RESET\r\n-ERR EXEC without MULTI\r\n');
   assert.equal(await r.exists('a'), 0);
   await exchange(conn, [['MULTI'], ['SET', 'a', '1'], ['QUIT']], '+OK\r\n+QUEUED\r\n+OK\r\n');
@@ -209,7 +180,7 @@ test('RESET inside MULTI drops the transaction; QUIT closes the connection', asy
 });
 
 test('SELECT inside MULTI applies to the rest of the transaction and stays afterwards', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['SELECT', '1'], ['SET', 'k', 'db1'], ['EXEC'], ['GET', 'k']],
@@ -227,7 +198,7 @@ test('MULTI where a command rewrites itself (SPOP) still answers per command', a
 });
 
 test('RESP3: a transaction aborted by WATCH answers a null, and so does BLPOP inside EXEC', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   conn.write(resp('HELLO', '3'));
   await conn.read(1);
   await drain(conn);
@@ -250,13 +221,13 @@ test('WATCH needs at least one key', async () => {
 
 test('a write by another client aborts EXEC with a null array', async (t) => {
   await r.set('x', '30');
-  const other = another(t);
+  const other = extraClient(t, server.port);
   assert.equal(await execAfter(t, 'x', () => other.set('x', '40')), null);
 });
 
 test('a write by the watching client itself also aborts EXEC', async (t) => {
   await r.set('x', '30');
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['WATCH', 'x'], ['SET', 'x', '40'], ['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n');
   // The aborted transaction ran nothing and left the watch behind.
   await exchange(conn, [['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n');
@@ -264,7 +235,7 @@ test('a write by the watching client itself also aborts EXEC', async (t) => {
 
 test('writes inside the transaction itself do not abort it', async (t) => {
   await r.set('x', '1');
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['WATCH', 'x'], ['MULTI'], ['SET', 'x', '2'], ['INCR', 'x'], ['EXEC']], '+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:3\r\n');
 });
 
@@ -316,7 +287,7 @@ test('a stale watched key set again aborts EXEC', async (t) => {
 });
 
 test('a missing watched key created by another client aborts EXEC', async (t) => {
-  const other = another(t);
+  const other = extraClient(t, server.port);
   assert.equal(await execAfter(t, 'fresh', () => other.set('fresh', '1')), null);
   assert.equal(await execAfter(t, 'fresh2', () => other.rpush('fresh2', 'a')), null);
 });
@@ -331,12 +302,12 @@ test('writes that change nothing do not abort EXEC', async (t) => {
 
 test('a key with the same name in another database is a different key', async (t) => {
   await r.set('x', '1');
-  const other = another(t, { db: 1 });
+  const other = extraClient(t, server.port, { db: 1 });
   assert.equal(await execAfter(t, 'x', () => other.set('x', '2')), 'PONG');
 });
 
 test('WATCH remembers the database the key was watched in', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['SELECT', '5'], ['SET', 'x', '30'], ['WATCH', 'x'], ['SELECT', '1'], ['SET', 'x', '10'], ['SELECT', '5'], ['MULTI'], ['PING'], ['EXEC']],
@@ -357,7 +328,7 @@ test('FLUSHDB aborts EXEC when the watched key existed, not when it was missing'
 
 test('FLUSHDB of another database does not touch the watched key', async (t) => {
   await r.set('x', '1');
-  const other = another(t, { db: 1 });
+  const other = extraClient(t, server.port, { db: 1 });
   await other.set('x', '1');
   assert.equal(await execAfter(t, 'x', () => other.flushdb()), 'PONG');
 });
@@ -377,12 +348,12 @@ test('FLUSHDB while watching a stale key does not abort EXEC', async (t) => {
 
 test('FLUSHALL while one client watches several keys', async (t) => {
   await r.mset('a', 'a', 'b', 'b');
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['WATCH', 'b', 'a'], ['FLUSHALL'], ['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n');
 });
 
 test('SWAPDB aborts EXEC when the watched key exists on either side', async (t) => {
-  const db1 = another(t, { db: 1 });
+  const db1 = extraClient(t, server.port, { db: 1 });
   await r.set('x', '1');
   assert.equal(await execAfter(t, 'x', () => r.swapdb(0, 1)), null); // x moves away
   assert.equal(await r.exists('x'), 0);
@@ -399,7 +370,7 @@ test('SWAPDB of a database with itself changes nothing', async (t) => {
 
 test('SWAPDB does not touch stale keys: stale to missing, missing to stale, stale to stale', async (t) => {
   await withoutActiveExpire(t);
-  const db1 = another(t, { db: 1 });
+  const db1 = extraClient(t, server.port, { db: 1 });
   await r.set('x', 'v', 'PX', 1);
   await sleep(5);
   assert.equal(await execAfter(t, 'x', () => r.swapdb(0, 1)), 'PONG');
@@ -433,13 +404,13 @@ test('MOVE, COPY, SORT STORE and GETDEL touch the keys they write', async (t) =>
 
 test('UNWATCH forgets the watched keys and a change already seen', async (t) => {
   await r.set('x', '1');
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['WATCH', 'x'], ['SET', 'x', '2'], ['UNWATCH'], ['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n');
   await exchange(conn, [['UNWATCH']], '+OK\r\n');
 });
 
 test('DISCARD forgets the watched keys and a change already seen', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['WATCH', 'x'], ['SET', 'x', '10'], ['MULTI'], ['DISCARD'], ['MULTI'], ['INCR', 'x'], ['EXEC']],
@@ -453,13 +424,13 @@ test('DISCARD forgets the watched keys and a change already seen', async (t) => 
 });
 
 test('RESET forgets the watched keys and a change already seen', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['WATCH', 'x'], ['SET', 'x', '1'], ['RESET'], ['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+OK\r\n+RESET\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n');
 });
 
 test('after EXEC, successful or not, the keys are no longer watched', async (t) => {
   await r.set('x', '30');
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['WATCH', 'x'], ['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n');
   await exchange(conn, [['SET', 'x', '40'], ['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n');
   await exchange(conn, [['WATCH', 'x'], ['SET', 'x', '50'], ['MULTI'], ['PING'], ['EXEC']], '+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n');
@@ -467,8 +438,8 @@ test('after EXEC, successful or not, the keys are no longer watched', async (t) 
 });
 
 test('EXEC without any WATCH runs whatever others do meanwhile', async (t) => {
-  const other = another(t);
-  const conn = await raw(t);
+  const other = extraClient(t, server.port);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['MULTI'], ['INCR', 'n']], '+OK\r\n+QUEUED\r\n');
   await other.set('n', '41');
   await exchange(conn, [['EXEC']], '*1\r\n:42\r\n');
@@ -487,7 +458,7 @@ test('a watch dies with its connection', async (t) => {
 // ---------------------------------------------------------------- blocking commands
 
 test('blocking commands inside MULTI do not block: BLPOP on an empty list gives a null array', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   const started = Date.now();
   await exchange(
     conn,
@@ -505,10 +476,10 @@ test('a blocking pop inside MULTI serves data pushed earlier in the same transac
 });
 
 test('a push inside MULTI/EXEC serves a client blocked in BLPOP once EXEC ends', async (t) => {
-  const waiter = await raw(t);
+  const waiter = await rawFor(t, server.port);
   waiter.write(resp('BLPOP', 'l', '0'));
   await sleep(50);
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   // Inside the transaction the list still holds both elements: the waiter is served after EXEC.
   await exchange(conn, [['MULTI'], ['RPUSH', 'l', 'a', 'b'], ['LLEN', 'l'], ['EXEC']], '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:2\r\n:2\r\n');
   assert.equal(await waiter.read('*2\r\n$1\r\nl\r\n$1\r\na\r\n'.length), '*2\r\n$1\r\nl\r\n$1\r\na\r\n');
@@ -516,10 +487,10 @@ test('a push inside MULTI/EXEC serves a client blocked in BLPOP once EXEC ends',
 });
 
 test('a push popped again in the same transaction leaves the blocked client waiting', async (t) => {
-  const waiter = await raw(t);
+  const waiter = await rawFor(t, server.port);
   waiter.write(resp('BLPOP', 'l', '0.3'));
   await sleep(50);
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['MULTI'], ['RPUSH', 'l', 'a'], ['LPOP', 'l'], ['EXEC']], '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n$1\r\na\r\n');
   // Only the timeout ends the wait.
   assert.equal(await waiter.read(5), '*-1\r\n');
@@ -548,7 +519,7 @@ test('ioredis multi() with a queueing error rejects with EXECABORT', async () =>
 test('ioredis watch() + multi(): two clients increment a counter with optimistic locking', async (t) => {
   const ROUNDS = 100;
   await r.set('counter', '0');
-  const clients = [another(t), another(t)];
+  const clients = [extraClient(t, server.port), extraClient(t, server.port)];
   let retries = 0;
   const worker = async (client) => {
     for (let done = 0; done < ROUNDS; ) {
@@ -582,7 +553,7 @@ test('node-redis: multi().set().get().exec() and a WatchError after a conflictin
 test('INFO counts errors replied from inside EXEC', async (t) => {
   await r.config('RESETSTAT');
   await r.set('s', 'str');
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(
     conn,
     [['MULTI'], ['LPUSH', 's', 'x'], ['INCR', 's'], ['EXEC']],
@@ -601,7 +572,7 @@ test('INFO counts errors replied from inside EXEC', async (t) => {
 const clientLine = (name) => r.client('LIST').then((list) => list.split('\n').find((l) => l.includes(` name=${name} `)));
 
 test('CLIENT LIST shows a client in MULTI (flags=x, multi=queued count) and cmd=exec after EXEC', async (t) => {
-  const conn = await raw(t);
+  const conn = await rawFor(t, server.port);
   await exchange(conn, [['CLIENT', 'SETNAME', 'tx'], ['MULTI'], ['SET', 'a', '1'], ['GET', 'a']], '+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n');
   const during = await clientLine('tx');
   assert.match(during, / flags=x /);
@@ -618,7 +589,7 @@ test(
   'CLIENT LIST shows the last queued command as cmd= while in MULTI',
   {},
   async (t) => {
-    const conn = await raw(t);
+    const conn = await rawFor(t, server.port);
     await exchange(conn, [['CLIENT', 'SETNAME', 'q'], ['MULTI'], ['GET', 'a']], '+OK\r\n+OK\r\n+QUEUED\r\n');
     assert.match(await clientLine('q'), / cmd=get /);
   },
@@ -628,7 +599,7 @@ test(
   'keys do not expire while EXEC runs: expiry uses the time EXEC started',
   {},
   async (t) => {
-    const conn = await raw(t);
+    const conn = await rawFor(t, server.port);
     await exchange(
       conn,
       [['SET', 'k', 'v', 'PX', '20'], ['MULTI'], ['GET', 'k'], ['DEBUG', 'SLEEP', '0.05'], ['GET', 'k'], ['EXISTS', 'k'], ['EXEC'], ['GET', 'k']],
