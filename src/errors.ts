@@ -20,7 +20,18 @@ export const notInteger = (): ReplyError => err('ERR value is not an integer or 
 export const notFloat = (): ReplyError => err('ERR value is not a valid float');
 export const noSuchKey = (): ReplyError => err('ERR no such key');
 export const overflow = (): ReplyError => err('ERR increment or decrement would overflow');
-export const outOfRange = (what: string): ReplyError => err(`ERR ${what} is out of range`);
+export const valueOutOfRange = (): ReplyError => err('ERR value is out of range');
+export const notPositive = (): ReplyError => err('ERR value is out of range, must be positive');
+export const outOfLongRange = (): ReplyError =>
+  err('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+export const numkeysNotPositive = (): ReplyError => err('ERR numkeys should be greater than 0');
+export const notFinite = (): ReplyError => err('ERR increment would produce NaN or Infinity');
+/** Our own limit: a reply must fit in one V8 string or buffer. */
+export const replyTooLarge = (): ReplyError => err('ERR the reply would exceed the largest reply this server can build');
+export const unknownClientType = (type: string): ReplyError => err(`ERR Unknown client type '${type}'`);
+/** The error of commands that parse their subcommands themselves (DEBUG, PUBSUB). */
+export const unknownSubcommandOrArity = (sub: string, cmd: string): ReplyError =>
+  err(oneLine(`ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${cmd} HELP.`));
 export const invalidExpireTime = (cmd: string): ReplyError =>
   err(`ERR invalid expire time in '${cmd}' command`);
 export const dbIndexOutOfRange = (): ReplyError => err('ERR DB index is out of range');

@@ -20,6 +20,9 @@ useServer([], (s, client) => {
 
 
 /** Retries `check` until it stops throwing (server-side cleanup after a disconnect is asynchronous). */
+/** An ioredis connection for subscribing: no INFO ready check, which a subscribed RESP2 connection would refuse. */
+const subscriberClient = (t) => extraClient(t, server.port, { enableReadyCheck: false });
+
 async function eventually(check, timeoutMs = 2000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -85,7 +88,7 @@ test('pattern subscribers get pmessage with the pattern, once per matching patte
 });
 
 test('ioredis subscriber mode receives messages and pmessages', async (t) => {
-  const sub = extraClient(t, server.port);
+  const sub = subscriberClient(t);
   assert.equal(await sub.subscribe('io:a', 'io:b'), 2);
   assert.equal(await sub.psubscribe('io:p*'), 3);
   const received = [];
@@ -105,7 +108,7 @@ test('ioredis subscriber mode receives messages and pmessages', async (t) => {
 });
 
 test('many messages arrive complete and in publish order', async (t) => {
-  const sub = extraClient(t, server.port);
+  const sub = subscriberClient(t);
   await sub.subscribe('ord:c');
   const received = [];
   sub.on('message', (_channel, message) => received.push(message));
@@ -118,13 +121,13 @@ test('many messages arrive complete and in publish order', async (t) => {
 });
 
 test('messages from several publishers to several subscribers keep each publisher\'s order', async (t) => {
-  const subs = [extraClient(t, server.port), extraClient(t, server.port)];
+  const subs = [subscriberClient(t), subscriberClient(t)];
   const received = [[], []];
   for (const [i, sub] of subs.entries()) {
     await sub.subscribe('multi:c');
     sub.on('message', (_channel, message) => received[i].push(message));
   }
-  const pub2 = extraClient(t, server.port);
+  const pub2 = subscriberClient(t);
   await Promise.all([
     Promise.all(Array.from({ length: 200 }, (_, i) => r.publish('multi:c', `a${i}`))),
     Promise.all(Array.from({ length: 200 }, (_, i) => pub2.publish('multi:c', `b${i}`))),
@@ -351,8 +354,8 @@ test('binary channel names and payloads pass through unchanged', async (t) => {
 });
 
 test('a closed connection that was subscribed does not hold back other subscribers', async (t) => {
-  const gone = extraClient(t, server.port);
-  const stays = extraClient(t, server.port);
+  const gone = subscriberClient(t);
+  const stays = subscriberClient(t);
   await gone.subscribe('gone:c');
   await stays.subscribe('gone:c');
   const [message] = [once(stays, 'message')];

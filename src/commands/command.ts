@@ -2,7 +2,7 @@
  * COMMAND: the command table described to clients (COUNT, INFO, DOCS, LIST,
  * GETKEYS). Everything here is read from the same specs the dispatcher uses.
  */
-import { ReplyError } from '../errors.js';
+import { ReplyError, syntaxError } from '../errors.js';
 import { MapReply, SimpleString, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../util/glob.js';
 import { argumentsReply, parseSyntax } from './docs.js';
@@ -106,13 +106,13 @@ function getKeys(args: string[]): Reply {
 function list(args: string[]): Reply {
   let filter: (spec: CommandSpec) => boolean = () => true;
   if (args.length > 2) {
-    if (args.length !== 5 || args[2].toUpperCase() !== 'FILTERBY') throw new ReplyError('ERR syntax error');
+    if (args.length !== 5 || args[2].toUpperCase() !== 'FILTERBY') throw syntaxError();
     const kind = args[3].toUpperCase();
     const value = args[4];
     if (kind === 'MODULE') filter = () => false;
     else if (kind === 'ACLCAT') filter = (spec) => aclCategories(spec).includes(`@${value.toLowerCase()}`);
     else if (kind === 'PATTERN') filter = (spec) => globMatch(value, spec.name, true);
-    else throw new ReplyError('ERR syntax error');
+    else throw syntaxError();
   }
   const names: string[] = [];
   for (const spec of COMMANDS) {

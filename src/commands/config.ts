@@ -3,7 +3,7 @@
  */
 import { ConfigError } from '../config/config.js';
 import { ReplyError, syntaxError } from '../errors.js';
-import { MapReply, OK, SimpleString, type Reply } from '../protocol/reply.js';
+import { MapReply, OK, SimpleString } from '../protocol/reply.js';
 import { resetCommandStats } from './table.js';
 import { defineCommand, type CommandSpec } from './types.js';
 

@@ -1,7 +1,7 @@
 /**
  * Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH and CLIENT.
  */
-import { ReplyError, syntaxError, wrongPass } from '../errors.js';
+import { ReplyError, syntaxError, wrongPass, unknownClientType } from '../errors.js';
 import { MapReply, OK, PONG, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
 import type { KillFilter } from '../server/server.js';
@@ -124,7 +124,7 @@ function clientKill(ctx: CommandContext, args: string[]): Reply {
     else if (opt === 'TYPE') {
       const type = value.toLowerCase();
       if (!['normal', 'master', 'slave', 'replica', 'pubsub'].includes(type)) {
-        throw new ReplyError(`ERR Unknown client type '${value}'`);
+        throw unknownClientType(value);
       }
       filter.type = type;
     } else if (opt === 'SKIPME') {
@@ -144,7 +144,7 @@ function clientList(ctx: CommandContext, args: string[]): Reply {
     if (opt === 'TYPE' && i + 1 < args.length) {
       type = args[++i].toLowerCase();
       if (!['normal', 'master', 'slave', 'replica', 'pubsub'].includes(type)) {
-        throw new ReplyError(`ERR Unknown client type '${args[i]}'`);
+        throw unknownClientType(args[i]);
       }
     } else if (opt === 'ID' && i + 1 < args.length) {
       ids = new Set();

@@ -3,7 +3,7 @@
  * `enable-debug-command` allows it (the dispatcher checks the `protected` flag).
  */
 import { createHash } from 'node:crypto';
-import { ReplyError, noSuchKey } from '../errors.js';
+import { ReplyError, noSuchKey, unknownSubcommandOrArity } from '../errors.js';
 import {
   AttributeReply,
   BigNumberReply,
@@ -138,7 +138,7 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       // Tuning knobs of Redis internals we do not have; accepted so test setups proceed.
       return OK;
     default:
-      throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${args[1]}'. Try DEBUG HELP.`);
+      throw unknownSubcommandOrArity(args[1], 'DEBUG');
   }
 }
 

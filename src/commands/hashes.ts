@@ -2,7 +2,7 @@
  * Hash commands: fields and values under one key (HSET, HGET, counters,
  * whole-hash reads, HRANDFIELD, HSCAN). The data structure is store/hash.ts.
  */
-import { ReplyError, notFloat, overflow, syntaxError, wrongArity } from '../errors.js';
+import { ReplyError, notFloat, overflow, syntaxError, wrongArity, notFinite, outOfLongRange, valueOutOfRange, replyTooLarge } from '../errors.js';
 import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import { HashValue, MAX_HASH_FIELDS, type ListpackLimits } from '../store/hash.js';
@@ -17,14 +17,9 @@ import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from '.
 const hashNotInteger = (): ReplyError => new ReplyError('ERR hash value is not an integer');
 const hashNotFloat = (): ReplyError => new ReplyError('ERR hash value is not a float');
 const incrementNotFinite = (): ReplyError => new ReplyError('ERR value is NaN or Infinity');
-const resultNotFinite = (): ReplyError => new ReplyError('ERR increment would produce NaN or Infinity');
-const countOutOfRange = (): ReplyError =>
-  new ReplyError('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
-const valueOutOfRange = (): ReplyError => new ReplyError('ERR value is out of range');
 /** Not in Redis: a JS Map cannot hold more entries. */
 const hashFull = (): ReplyError => new ReplyError(`ERR hash cannot hold more than ${MAX_HASH_FIELDS} fields`);
 /** Not in Redis, which would buffer the reply until memory runs out: ours is built as one string. */
-const replyTooLarge = (): ReplyError => new ReplyError('ERR value is out of range, the reply would be too large');
 
 /** HRANDFIELD with a negative count refuses replies estimated above this many bytes. */
 const MAX_RANDOM_REPLY_BYTES = 256 * 1024 * 1024;
@@ -116,7 +111,7 @@ function hincrbyfloat(ctx: CommandContext, args: string[]): Reply {
   const base = current === undefined ? 0 : parseFloat64(current);
   if (base === null) throw hashNotFloat();
   const result = base + delta;
-  if (!Number.isFinite(result)) throw resultNotFinite();
+  if (!Number.isFinite(result)) throw notFinite();
   // As INCRBYFLOAT: exact decimal addition where it gives Redis's long double answer.
   const text = addDecimals(current ?? '0', increment) ?? formatHumanFloat(result);
   storeCounter(ctx, key, existing, field, text);
@@ -198,7 +193,7 @@ function hrandfield(ctx: CommandContext, args: string[]): Reply {
   }
   // The count and options are checked before the key, as Redis does.
   const count = integerArg(args[2]);
-  if (count < -LONG_MAX) throw countOutOfRange();
+  if (count < -LONG_MAX) throw outOfLongRange();
   if (args.length > 4 || (args.length === 4 && args[3].toLowerCase() !== 'withvalues')) throw syntaxError();
   const withValues = args.length === 4;
   if (withValues && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) throw valueOutOfRange();

@@ -7,7 +7,7 @@
  * in-place change is reported with `modified`, which is also what wakes the
  * clients blocked on the key.
  */
-import { ReplyError, noSuchKey, notInteger, syntaxError, wrongArity, wrongType } from '../errors.js';
+import { ReplyError, noSuchKey, notInteger, syntaxError, wrongArity, wrongType, notPositive, numkeysNotPositive } from '../errors.js';
 import { NIL_ARRAY, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import { ListValue } from '../store/list.js';
@@ -22,8 +22,6 @@ const RANK_ZERO =
   "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
 const COUNT_NEGATIVE = "ERR COUNT can't be negative";
 const MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
-const NOT_POSITIVE = 'ERR value is out of range, must be positive';
-const NUMKEYS_NOT_POSITIVE = 'ERR numkeys should be greater than 0';
 const COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';
 
 const TWO_KEYS = { first: 1, last: 2, step: 1 };
@@ -45,7 +43,7 @@ function atLeastArg(text: string, min: number, message: string): number {
   return Number(value);
 }
 
-const positiveArg = (text: string, message = NOT_POSITIVE): number => atLeastArg(text, 0, message);
+const positiveArg = (text: string, message = notPositive().message): number => atLeastArg(text, 0, message);
 
 function endArg(text: string): End {
   const lower = text.toLowerCase();
@@ -248,7 +246,7 @@ function move(db: Database, source: string, destination: string, from: End, to: 
 
 /** LMPOP/BLMPOP arguments from `numkeys` on: the keys, the end and the count. */
 function parseMultiPop(args: string[], numkeysAt: number): { keys: string[]; end: End; count: number } {
-  const numkeys = atLeastArg(args[numkeysAt], 1, NUMKEYS_NOT_POSITIVE);
+  const numkeys = atLeastArg(args[numkeysAt], 1, numkeysNotPositive().message);
   const endAt = numkeysAt + numkeys + 1;
   if (endAt >= args.length) throw syntaxError();
   const end = endArg(args[endAt]);

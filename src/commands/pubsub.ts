@@ -4,7 +4,7 @@
  * (`>`), plain arrays in RESP2. Shard channels are a namespace of their own
  * that patterns never see; on a single node that is their only difference.
  */
-import { ReplyError } from '../errors.js';
+import { unknownSubcommandOrArity } from '../errors.js';
 import { PushReply, RawReply, SimpleString, encode, type Reply } from '../protocol/reply.js';
 import { defineCommand, isSubscribed, type CommandContext, type CommandSpec, type PubSubKind } from './types.js';
 
@@ -66,13 +66,10 @@ function numsub(kind: PubSubKind) {
 /** CHANNELS / SHARDCHANNELS [pattern]. */
 function channels(kind: PubSubKind) {
   return (ctx: CommandContext, args: string[]): Reply => {
-    if (args.length > 3) throw subcommandSyntax(args[1]);
+    if (args.length > 3) throw unknownSubcommandOrArity(args[1], 'PUBSUB');
     return ctx.server.pubsub.names(kind, args[2]);
   };
 }
-
-const subcommandSyntax = (sub: string): ReplyError =>
-  new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try PUBSUB HELP.`);
 
 const PUBSUB_HELP = [
   'PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',

@@ -6,7 +6,7 @@
  * by a command is deleted, and a store command with an empty result deletes
  * its destination, so no key ever holds an empty set.
  */
-import { ReplyError, notInteger, syntaxError } from '../errors.js';
+import { ReplyError, notInteger, syntaxError, notPositive, outOfLongRange, numkeysNotPositive, replyTooLarge } from '../errors.js';
 import { SetReply, type Reply } from '../protocol/reply.js';
 import { CursorTable } from '../store/cursors.js';
 import type { Database } from '../store/database.js';
@@ -21,14 +21,9 @@ const ALL_KEYS = { first: 1, last: -1, step: 1 };
 /** Store commands: the destination, then the source keys. */
 const STORE_KEYS = { first: 1, last: -1, step: 1 };
 
-const countNotPositive = (): ReplyError => new ReplyError('ERR value is out of range, must be positive');
-const countOutOfRange = (): ReplyError =>
-  new ReplyError('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
-const numkeysNotPositive = (): ReplyError => new ReplyError('ERR numkeys should be greater than 0');
 const tooManyNumkeys = (): ReplyError => new ReplyError("ERR Number of keys can't be greater than number of args");
 const negativeLimit = (): ReplyError => new ReplyError("ERR LIMIT can't be negative");
 /** Redis would build the reply regardless; here a reply must fit one JS string. */
-const replyTooLarge = (): ReplyError => new ReplyError('ERR the reply would exceed the largest reply this server can build');
 
 /** Replies are encoded into one JS string, which V8 caps just under 2^29 characters. */
 const MAX_REPLY_BYTES = 2 ** 29 - 2 ** 24;
@@ -101,7 +96,7 @@ function smove(ctx: CommandContext, args: string[]): Reply {
 /** SPOP key count: a RESP3 set of up to `count` distinct members, removed. */
 function spopCount(ctx: CommandContext, key: string, countArg: string): Reply {
   const value = parseInt64(countArg);
-  if (value === null || value < 0) throw countNotPositive();
+  if (value === null || value < 0) throw notPositive();
   const db = ctx.client.db;
   const set = writeSet(db, key);
   if (set === undefined || value === 0) return new SetReply([]);
@@ -142,7 +137,7 @@ function spop(ctx: CommandContext, args: string[]): Reply {
 function srandmemberCount(ctx: CommandContext, key: string, countArg: string): Reply {
   const value = parseInt64(countArg);
   if (value === null) throw notInteger();
-  if (value === -9223372036854775808n) throw countOutOfRange();
+  if (value === -9223372036854775808n) throw outOfLongRange();
   const set = readSet(ctx.client.db, key);
   if (set === undefined || value === 0) return [];
   const size = set.size;

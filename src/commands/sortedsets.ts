@@ -6,7 +6,7 @@
  * member/score pairs into one array, RESP3 nests each pair and sends scores
  * as doubles.
  */
-import { ReplyError, notInteger, syntaxError, wrongType } from '../errors.js';
+import { ReplyError, notInteger, syntaxError, wrongType, notPositive, numkeysNotPositive, valueOutOfRange } from '../errors.js';
 import { DoubleReply, NIL_ARRAY, type Reply } from '../protocol/reply.js';
 import { CursorTable } from '../store/cursors.js';
 import type { CollectionValue, Database } from '../store/database.js';
@@ -57,7 +57,7 @@ function rangedLongArg(text: string, min: bigint, max: bigint, message?: string)
   return Number(value);
 }
 
-const positiveLongArg = (text: string, message = 'ERR value is out of range, must be positive'): number =>
+const positiveLongArg = (text: string, message = notPositive().message): number =>
   rangedLongArg(text, 0n, LONG_MAX, message);
 
 /**
@@ -471,7 +471,7 @@ function bzpop(end: End) {
 
 /** ZMPOP/BZMPOP arguments from `numkeys` on. */
 function multiPopArgs(args: string[], numkeysAt: number): { keys: string[]; end: End; count: number } {
-  const numkeys = rangedLongArg(args[numkeysAt], 1n, LONG_MAX, 'ERR numkeys should be greater than 0');
+  const numkeys = rangedLongArg(args[numkeysAt], 1n, LONG_MAX, numkeysNotPositive().message);
   const whereAt = numkeysAt + numkeys + 1;
   if (whereAt >= args.length) throw syntaxError();
   const where = args[whereAt].toLowerCase();
@@ -501,7 +501,7 @@ function zrandmember(ctx: CommandContext, args: string[]): Reply {
   if (args.length === 4) {
     withScores = true;
     const big = BigInt(parseInt64(args[2])!);
-    if (big < -(LONG_MAX / 2n) || big > LONG_MAX / 2n) throw new ReplyError('ERR value is out of range');
+    if (big < -(LONG_MAX / 2n) || big > LONG_MAX / 2n) throw valueOutOfRange();
   }
   const z = db.readCollection<ZSetValue>(args[1], 'zset');
   if (z === undefined || requested === 0) return [];
@@ -511,7 +511,7 @@ function zrandmember(ctx: CommandContext, args: string[]): Reply {
     // Repeats allowed: independent draws, each by a random rank. Redis streams
     // any number of them; a reply here is built whole, so the count is capped.
     const count = Math.abs(requested);
-    if (count > MAX_ZSET_SIZE) throw new ReplyError('ERR value is out of range');
+    if (count > MAX_ZSET_SIZE) throw valueOutOfRange();
     picked = new Array<Entry>(count);
     for (let i = 0; i < count; i++) picked[i] = z.random();
   } else if (requested >= size) {

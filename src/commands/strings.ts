@@ -1,16 +1,7 @@
 /**
  * String commands: GET/SET and their variants, counters, ranges, LCS.
  */
-import {
-  ReplyError,
-  invalidExpireTime,
-  notFloat,
-  notInteger,
-  overflow,
-  stringTooLong,
-  syntaxError,
-  wrongArity,
-} from '../errors.js';
+import { ReplyError, invalidExpireTime, notFloat, notInteger, overflow, stringTooLong, syntaxError, wrongArity, notFinite } from '../errors.js';
 import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import { now } from '../store/clock.js';
@@ -134,7 +125,7 @@ function incrByFloat(ctx: CommandContext, args: string[]): Reply {
   const delta = parseFloat64(args[2]);
   if (base === null || delta === null) throw notFloat();
   const result = base + delta;
-  if (!Number.isFinite(result)) throw new ReplyError('ERR increment would produce NaN or Infinity');
+  if (!Number.isFinite(result)) throw notFinite();
   const text = addDecimals(current ?? '0', args[2]) ?? formatHumanFloat(result);
   db.set(args[1], text, true);
   return text;

@@ -8,7 +8,7 @@ import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
 import { dispatch, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext } from '../commands/types.js';
-import { ReplyError } from '../errors.js';
+import { ReplyError, replyTooLarge } from '../errors.js';
 import { BlockedClients } from './blocking.js';
 import { WatchedKeys } from './watches.js';
 import { PubSubRegistry } from './pubsub.js';
@@ -262,7 +262,7 @@ export class Server implements ExecutionObserver {
     const text = error instanceof Error ? error.message : String(error);
     this.log('warning', `Unexpected error in '${command}': ${error instanceof Error ? error.stack : text}`);
     // V8 refuses strings beyond ~512 MB: a reply that large cannot be built.
-    if (error instanceof RangeError) return new ReplyError('ERR the reply would exceed the largest reply this server can build');
+    if (error instanceof RangeError) return replyTooLarge();
     return new ReplyError(`ERR internal error in '${command}': ${text.replace(/[\r\n]/g, ' ')}`);
   }
 
