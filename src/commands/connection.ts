@@ -246,8 +246,10 @@ export const connectionCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'ping', arity: -1, flags: ['fast'], group: 'connection', since: '1.0.0', complexity: 'O(1)',
     summary: 'Checks the connection: PONG, or the given message.', syntax: '[message]',
-    run: (_ctx, args) => {
+    run: (ctx, args) => {
       if (args.length > 2) throw new ReplyError("ERR wrong number of arguments for 'ping' command");
+      // A subscribed RESP2 connection can only receive arrays, so PING answers like a message.
+      if (ctx.client.resp === 2 && isSubscribed(ctx.client)) return ['pong', args[1] ?? ''];
       return args.length === 2 ? args[1] : PONG;
     },
   }),

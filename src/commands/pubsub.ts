@@ -6,7 +6,7 @@
  */
 import { unknownSubcommandOrArity } from '../errors.js';
 import { PushReply, RawReply, SimpleString, encode, type Reply } from '../protocol/reply.js';
-import { defineCommand, isSubscribed, type CommandContext, type CommandSpec, type PubSubKind } from './types.js';
+import { defineCommand, type CommandContext, type CommandSpec, type PubSubKind } from './types.js';
 
 /** A confirmation carries the count of its namespace: channels + patterns, or shard channels alone. */
 function subscriptionCount(ctx: CommandContext, kind: PubSubKind): number {
@@ -176,22 +176,3 @@ export const SUBSCRIBED_MODE_COMMANDS: ReadonlySet<string> = new Set([
   'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset',
 ]);
 
-/**
- * PING answers `["pong", message]` (message defaulting to "") to a RESP2
- * client in subscribed mode, where a status reply could not be told apart
- * from a message. Wraps the connection family's PING rather than changing it.
- */
-export function subscribedModePing(ping: CommandSpec): CommandSpec {
-  const run = ping.run!;
-  return {
-    ...ping,
-    run: (ctx, args) => {
-      const reply = run(ctx, args);
-      if (ctx.client.resp === 2 && isSubscribed(ctx.client)) {
-        if (reply instanceof SimpleString) return ['pong', ''];
-        if (typeof reply === 'string') return ['pong', reply];
-      }
-      return reply;
-    },
-  };
-}

@@ -27,12 +27,11 @@ import { debugCommand } from './debug.js';
 import { infoCommand } from './info.js';
 import { commandCommand } from './command.js';
 import { transactionCommands } from './transactions.js';
-import { pubsubCommands, SUBSCRIBED_MODE_COMMANDS, subscribedModePing } from './pubsub.js';
+import { pubsubCommands, SUBSCRIBED_MODE_COMMANDS } from './pubsub.js';
 
 /** Every top-level command, in no particular order. */
 export const COMMANDS: readonly CommandSpec[] = [
-  // PING's reply changes shape in subscribed mode; the pub/sub family owns that rule.
-  ...connectionCommands.map((spec) => (spec.name === 'ping' ? subscribedModePing(spec) : spec)),
+  ...connectionCommands,
   ...stringCommands,
   ...bitmapCommands,
   ...hashesCommands,
