@@ -2,7 +2,8 @@
 // against a redis-server started beside it (when installed); prints requests
 // per second and the ratio. A measurement, not a test: it never fails on speed.
 //
-// Options (environment): BENCH_REQUESTS (default 200000), BENCH_CLIENTS (50),
+// Options (environment): BENCH_REQUESTS (default 200000), BENCH_WARMUP (500000 per test
+// and depth, unmeasured), BENCH_CLIENTS (50),
 // BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
 // is the median of the rounds, the servers taking turns, since a 2-core machine
 // shared with redis-benchmark is noisy.
@@ -14,6 +15,7 @@ const clients = Number(process.env.BENCH_CLIENTS ?? 50);
 const tests = process.env.BENCH_TESTS ?? 'set,get,lpush,lpop,sadd,hset,zadd';
 const pipelines = (process.env.BENCH_PIPELINES ?? '1 16').split(/\s+/).map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const warmup = Number(process.env.BENCH_WARMUP ?? 500000);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -26,10 +28,10 @@ async function start(name, command, args) {
 }
 
 /** Runs redis-benchmark and returns { test: requestsPerSecond }. */
-function benchmark(port, pipeline) {
+function benchmark(port, pipeline, count = requests) {
   const out = execFileSync(
     'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-t', tests, '--csv', '-r', '100000'],
+    ['-h', '127.0.0.1', '-p', String(port), '-n', String(count), '-c', String(clients), '-P', String(pipeline), '-t', tests, '--csv', '-r', '100000'],
     { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
   const result = {};
@@ -53,10 +55,11 @@ if (have('redis-server')) {
 }
 
 try {
-  // Warm up first: the JIT compiles the hot path during the first requests.
-  for (const s of servers) execFileSync('redis-benchmark', ['-p', String(s.port), '-n', '50000', '-c', String(clients), '-t', tests, '-q', '-r', '100000'], { stdio: 'ignore' });
   const rows = [];
   for (const pipeline of pipelines) {
+    // Warm up at this depth first: the JIT compiles the pipelined path only after some
+    // hundreds of thousands of commands, and a long-running server is past that point.
+    for (const s of servers) benchmark(s.port, pipeline, warmup);
     const samples = {};
     for (let round = 0; round < rounds; round++) {
       for (const s of servers) {
@@ -81,7 +84,7 @@ try {
       });
     }
   }
-  console.log(`redis-benchmark -n ${requests} -c ${clients} -r 100000, median of ${rounds} rounds`);
+  console.log(`redis-benchmark -n ${requests} -c ${clients} -r 100000 after ${warmup} warm-up requests, median of ${rounds} rounds`);
   console.table(rows);
 } finally {
   for (const s of servers) s.proc.kill('SIGTERM');

@@ -113,6 +113,13 @@ export class RequestReader {
       switch (this.state) {
         case State.Idle: {
           if (chunk[pos] === STAR) {
+            if (respFrom < 0) {
+              const end = this.wholeCommand(chunk, pos);
+              if (end > 0) {
+                pos = end;
+                break;
+              }
+            }
             this.state = State.MultibulkHeader;
             this.commandBytes = 0;
             if (respFrom < 0) respFrom = pos;
@@ -202,6 +209,48 @@ export class RequestReader {
     }
     flushResp(len);
     return null;
+  }
+
+  /**
+   * The common case, a whole well-formed command inside one read, taken
+   * straight from the chunk: each argument is one latin1 copy out of the
+   * socket's buffer, where the parser would first slice and pool it. Returns
+   * the position after the command, or -1 when anything is incomplete or
+   * doubtful, to leave the command to the checking state machine.
+   */
+  private wholeCommand(chunk: Buffer, start: number): number {
+    const len = chunk.length;
+    const limits = this.limits;
+    let pos = start + 1;
+    let count = 0;
+    let digit: number;
+    while (pos < len && (digit = chunk[pos] - 48) >= 0 && digit <= 9) {
+      count = count * 10 + digit;
+      pos++;
+    }
+    if (pos + 1 >= len || chunk[pos] !== CR || count === 0 || chunk[start + 1] === 48 || pos - start > 11) return -1;
+    if (count > 10 && limits.authRequired) return -1;
+    pos += 2;
+    const args = new Array<string>(count);
+    for (let i = 0; i < count; i++) {
+      if (pos >= len || chunk[pos] !== DOLLAR) return -1;
+      const sizeStart = ++pos;
+      let size = 0;
+      while (pos < len && (digit = chunk[pos] - 48) >= 0 && digit <= 9) {
+        size = size * 10 + digit;
+        pos++;
+      }
+      if (pos >= len || chunk[pos] !== CR || pos === sizeStart || pos - sizeStart > 11) return -1;
+      if (chunk[sizeStart] === 48 && pos - sizeStart > 1) return -1;
+      if (size > limits.protoMaxBulkLen || (size > 16384 && limits.authRequired)) return -1;
+      const body = pos + 2;
+      pos = body + size + 2;
+      if (pos > len) return -1;
+      args[i] = chunk.toString('latin1', body, body + size);
+    }
+    if (pos - start > limits.clientQueryBufferLimit) return -1;
+    this.onCommand(args);
+    return pos;
   }
 
   private multibulkHeader(bytes: Buffer, from: number, to: number): FeedResult {

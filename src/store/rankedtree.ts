@@ -19,6 +19,18 @@ const LEAF_MIN = 32;
 const INNER_MAX = 64;
 const INNER_MIN = 16;
 
+// Shifting by hand: splice allocates an array of the removed elements on every call.
+function insertAt<T>(items: T[], at: number, item: T): void {
+  for (let i = items.length; i > at; i--) items[i] = items[i - 1];
+  items[at] = item;
+}
+
+function removeAt<T>(items: T[], at: number): void {
+  const last = items.length - 1;
+  for (let i = at; i < last; i++) items[i] = items[i + 1];
+  items.length = last;
+}
+
 /** Whether (s1, m1) sorts before (s2, m2). Latin1 strings compare as their bytes (memcmp, then length). */
 function before(s1: number, m1: string, s2: number, m2: string): boolean {
   return s1 < s2 || (s1 === s2 && m1 < m2);
@@ -164,8 +176,8 @@ export class RankedTree {
     }
     const leaf = node;
     const at = upperBound(leaf, score, member);
-    leaf.members.splice(at, 0, member);
-    leaf.scores.splice(at, 0, score);
+    insertAt(leaf.members, at, member);
+    insertAt(leaf.scores, at, score);
     this.count++;
     if (leaf.members.length > LEAF_MAX) this.splitLeaf(leaf, at, path, slots);
   }
@@ -185,8 +197,8 @@ export class RankedTree {
     const at = lowerBound(leaf, score, member);
     if (at >= leaf.members.length || leaf.members[at] !== member || leaf.scores[at] !== score) return false;
     for (let d = 0; d < path.length; d++) path[d].counts[slots[d]]--;
-    leaf.members.splice(at, 1);
-    leaf.scores.splice(at, 1);
+    removeAt(leaf.members, at);
+    removeAt(leaf.scores, at);
     this.count--;
     this.rebalance(path, slots);
     return true;

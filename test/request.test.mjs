@@ -1,0 +1,61 @@
+// The request reader on its own: a whole command inside one read takes a fast
+// path, a command spread over reads goes through the checking state machine
+// and redis-parser. Both must agree on every input, valid or not.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { RequestReader } from '../dist/protocol/request.js';
+
+const limits = { protoMaxBulkLen: 512 * 1024 * 1024, clientQueryBufferLimit: 1024 * 1024 * 1024, authRequired: false };
+
+/** Feeds `bytes` in pieces of `step` bytes (all at once for 0); returns the commands and the outcome. */
+function read(bytes, step, readerLimits = limits) {
+  const commands = [];
+  const reader = new RequestReader(readerLimits, (args) => commands.push(args));
+  const buffer = Buffer.from(bytes, 'latin1');
+  const size = step === 0 ? buffer.length : step;
+  let outcome = null;
+  for (let i = 0; i < buffer.length && outcome === null; i += size) outcome = reader.feed(buffer.subarray(i, i + size));
+  return { commands, outcome };
+}
+
+const resp = (...args) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+
+describe('request reader', () => {
+  it('reads whole and byte-by-byte input alike, errors included', () => {
+    const fragments = ['*', '$', '\r\n', '\r', '-1', '0', '01', '1', '2', '3', '12', '-', 'PING', 'x', ' ', '"', '\0'];
+    const piece = fc.oneof(
+      fc.constantFrom(...fragments),
+      fc.array(fc.string({ maxLength: 6 }), { minLength: 1, maxLength: 3 }).map((args) => resp(...args)),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }).map((parts) => parts.join('')), fc.integer({ min: 1, max: 7 }), (bytes, step) => {
+        assert.deepEqual(read(bytes, 0), read(bytes, step));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('returns the arguments of pipelined commands as latin1 strings, any bytes', () => {
+    const arg = fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a).toString('latin1'));
+    fc.assert(
+      fc.property(fc.array(fc.array(arg, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }), (commands) => {
+        const { commands: got, outcome } = read(commands.map((c) => resp(...c)).join(''), 0);
+        assert.equal(outcome, null);
+        assert.deepEqual(got, commands);
+      }),
+    );
+  });
+
+  it('applies the size limits to a command that arrives whole', () => {
+    const small = { ...limits, protoMaxBulkLen: 4 };
+    assert.deepEqual(read(resp('GET', 'abcde'), 0, small).outcome, { protocolError: 'Protocol error: invalid bulk length' });
+    assert.deepEqual(read(resp('GET', 'abcd'), 0, small).commands, [['GET', 'abcd']]);
+    const unauthenticated = { ...limits, authRequired: true };
+    const many = resp(...Array.from({ length: 11 }, () => 'a'));
+    assert.deepEqual(read(many, 0, unauthenticated).outcome, { protocolError: 'Protocol error: unauthenticated multibulk length' });
+    assert.deepEqual(read(resp('SET', 'k', 'v'.repeat(16385)), 0, unauthenticated).outcome, {
+      protocolError: 'Protocol error: unauthenticated bulk length',
+    });
+  });
+});
