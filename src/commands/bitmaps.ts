@@ -2,6 +2,7 @@
  * Bit-level commands over string values: SETBIT, GETBIT, BITCOUNT.
  * Bit 0 is the most significant bit of the first byte, as in Redis.
  */
+import { NOTIFY } from '../store/notify.js';
 import { ReplyError, syntaxError } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
 import { parseInt64 } from '../util/numbers.js';
@@ -32,6 +33,7 @@ function setbit(ctx: CommandContext, args: string[]): Reply {
   // Rewriting the same bit is no change (WATCH must not see one), unless the string grew.
   if (updated === byte && !grows) return byte & mask ? 1 : 0;
   db.set(args[1], value.slice(0, byteIndex) + String.fromCharCode(updated) + value.slice(byteIndex + 1), true);
+  db.notify(NOTIFY.STRING, 'setbit', args[1]);
   return byte & mask ? 1 : 0;
 }
 

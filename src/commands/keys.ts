@@ -9,6 +9,7 @@ import { typeName, type Database, type RedisValue } from '../store/database.js';
 import { globMatch } from '../util/glob.js';
 import { parseInt64 } from '../util/numbers.js';
 import { now } from '../store/clock.js';
+import { NOTIFY } from '../store/notify.js';
 import { integerArg, numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
@@ -34,7 +35,7 @@ function countExisting(ctx: CommandContext, args: string[], remove: boolean): nu
   const db = ctx.client.db;
   let count = 0;
   for (let i = 1; i < args.length; i++) {
-    if (remove ? db.delete(args[i]) : db.has(args[i])) count++;
+    if (remove ? db.deleteNotify(args[i]) : db.has(args[i])) count++;
   }
   return count;
 }
@@ -47,9 +48,13 @@ function rename(ctx: CommandContext, args: string[], onlyIfNew: boolean): Reply 
   if (from === to) return onlyIfNew ? 0 : OK;
   if (onlyIfNew && db.has(to)) return 0;
   const when = db.expireTime(from);
+  // The target is replaced, not overwritten: it counts as a new key, as in Redis.
+  db.delete(to);
   db.delete(from);
   db.set(to, value);
   if (when !== undefined) db.setExpire(to, when);
+  db.notify(NOTIFY.GENERIC, 'rename_from', from);
+  db.notify(NOTIFY.GENERIC, 'rename_to', to);
   return onlyIfNew ? 1 : OK;
 }
 
@@ -79,6 +84,7 @@ function copy(ctx: CommandContext, args: string[]): Reply {
   const when = src.expireTime(from);
   dst.set(to, duplicate(value));
   if (when !== undefined) dst.setExpire(to, when);
+  dst.notify(NOTIFY.GENERIC, 'copy_to', to);
   return 1;
 }
 
@@ -93,6 +99,8 @@ function move(ctx: CommandContext, args: string[]): Reply {
   dst.set(key, value);
   if (when !== undefined) dst.setExpire(key, when);
   src.delete(key);
+  src.notify(NOTIFY.GENERIC, 'move_from', key);
+  dst.notify(NOTIFY.GENERIC, 'move_to', key);
   return 1;
 }
 
@@ -133,8 +141,12 @@ function expire(relative: boolean, seconds: boolean) {
       if (conditions.has('LT') && current !== undefined && when >= BigInt(current)) return 0;
     }
     const ms = Number(when);
-    if (ms <= now()) db.delete(key);
-    else db.setExpire(key, ms);
+    if (ms <= now()) {
+      db.deleteNotify(key);
+    } else {
+      db.setExpire(key, ms);
+      db.notify(NOTIFY.GENERIC, 'expire', key);
+    }
     return 1;
   };
 }
@@ -373,7 +385,12 @@ export const keyCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'persist', arity: 2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '2.2.0',
     complexity: 'O(1)', summary: 'Removes the time to live of a key; 1 if it had one.', syntax: 'key',
-    run: (ctx, args) => (ctx.client.db.has(args[1]) && ctx.client.db.persist(args[1]) ? 1 : 0),
+    run: (ctx, args) => {
+      const db = ctx.client.db;
+      if (!db.has(args[1]) || !db.persist(args[1])) return 0;
+      db.notify(NOTIFY.GENERIC, 'persist', args[1]);
+      return 1;
+    },
   }),
   defineCommand({
     name: 'object', arity: -2, flags: [], group: 'generic', since: '2.2.3', complexity: 'Depends on subcommand.',

@@ -7,6 +7,7 @@
  * in-place change is reported with `modified`, which is also what wakes the
  * clients blocked on the key.
  */
+import { NOTIFY } from '../store/notify.js';
 import { ReplyError, noSuchKey, notInteger, syntaxError, wrongArity, wrongType, notPositive, numkeysNotPositive } from '../errors.js';
 import { NIL_ARRAY, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
@@ -56,11 +57,15 @@ const writeList = (db: Database, key: string): ListValue | undefined => db.getCo
 /** The same for a read (counts a keyspace hit or miss). */
 const readList = (db: Database, key: string): ListValue | undefined => db.readCollection<ListValue>(key, 'list');
 
-/** After removing elements: an empty list goes away, otherwise the change is recorded. */
-function afterRemoval(db: Database, key: string, list: ListValue): void {
-  if (list.length === 0) db.delete(key);
-  else db.modified(key);
+/** After removing elements: the command's event, then an empty list goes away (with a `del` event). */
+function afterRemoval(db: Database, key: string, list: ListValue, event: string): void {
+  if (list.length > 0) db.modified(key);
+  db.notify(NOTIFY.LIST, event, key);
+  if (list.length === 0) db.deleteNotify(key);
 }
+
+const popEvent = (end: End): string => (end === 'left' ? 'lpop' : 'rpop');
+const pushEvent = (end: End): string => (end === 'left' ? 'lpush' : 'rpush');
 
 /** Removes up to `count` elements from one end and returns them in pop order. */
 function popMany(db: Database, key: string, list: ListValue, end: End, count: number): string[] {
@@ -73,13 +78,13 @@ function popMany(db: Database, key: string, list: ListValue, end: End, count: nu
     out = list.range(list.length - n, list.length - 1).reverse();
     list.removeTail(n);
   }
-  afterRemoval(db, key, list);
+  afterRemoval(db, key, list, popEvent(end));
   return out;
 }
 
 function popOne(db: Database, key: string, list: ListValue, end: End): string {
   const value = (end === 'left' ? list.popHead() : list.popTail()) as string;
-  afterRemoval(db, key, list);
+  afterRemoval(db, key, list, popEvent(end));
   return value;
 }
 
@@ -97,6 +102,7 @@ function push(end: End, onlyIfExists: boolean) {
     }
     if (existing === undefined) db.set(key, list);
     else db.modified(key);
+    db.notify(NOTIFY.LIST, pushEvent(end), key);
     return list.length;
   };
 }
@@ -149,7 +155,7 @@ function ltrim(ctx: CommandContext, args: string[]): Reply {
     list.removeTail(length - range[1] - 1);
     list.removeHead(range[0]);
   }
-  afterRemoval(db, args[1], list);
+  afterRemoval(db, args[1], list, 'ltrim');
   return OK;
 }
 
@@ -166,6 +172,7 @@ function lset(ctx: CommandContext, args: string[]): Reply {
   if (list === undefined) throw noSuchKey();
   if (!list.set(longArg(args[2]), args[3])) throw new ReplyError(INDEX_OUT_OF_RANGE);
   db.modified(args[1]);
+  db.notify(NOTIFY.LIST, 'lset', args[1]);
   return OK;
 }
 
@@ -179,6 +186,7 @@ function linsert(ctx: CommandContext, args: string[]): Reply {
   if (pivot < 0) return -1;
   list.insert(where === 'before' ? pivot : pivot + 1, args[4]);
   db.modified(args[1]);
+  db.notify(NOTIFY.LIST, 'linsert', args[1]);
   return list.length;
 }
 
@@ -188,7 +196,7 @@ function lrem(ctx: CommandContext, args: string[]): Reply {
   const list = writeList(db, args[1]);
   if (list === undefined) return 0;
   const removed = list.removeMatching(args[3], Math.abs(count), count < 0);
-  if (removed > 0) afterRemoval(db, args[1], list);
+  if (removed > 0) afterRemoval(db, args[1], list, 'lrem');
   return removed;
 }
 
@@ -238,9 +246,9 @@ function move(db: Database, source: string, destination: string, from: End, to: 
   else receiver.pushTail(value);
   if (target === undefined) db.set(destination, receiver);
   else db.modified(destination);
+  db.notify(NOTIFY.LIST, pushEvent(to), destination);
   // With source === destination the push refilled the list, so it stays.
-  if (list.length === 0) db.delete(source);
-  else db.modified(source);
+  afterRemoval(db, source, list, popEvent(from));
   return value;
 }
 

@@ -3,6 +3,7 @@
  * own value or by values looked up through patterns, and project them
  * through GET patterns.
  */
+import { NOTIFY } from '../store/notify.js';
 import { ReplyError, syntaxError, wrongType } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
@@ -152,8 +153,12 @@ function sort(ctx: CommandContext, args: string[], readonly: boolean): Reply {
     for (const pattern of o.gets) output.push(lookupByPattern(db, pattern, element) ?? (o.store !== undefined ? '' : null));
   }
   if (o.store === undefined) return output;
-  if (output.length > 0) db.set(o.store, new ListValue(output as string[]));
-  else db.delete(o.store);
+  if (output.length > 0) {
+    db.set(o.store, new ListValue(output as string[]));
+    db.notify(NOTIFY.LIST, 'sortstore', o.store);
+  } else {
+    db.deleteNotify(o.store);
+  }
   return output.length;
 }
 

@@ -5,6 +5,7 @@ import { ReplyError, invalidExpireTime, notFloat, notInteger, overflow, stringTo
 import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import { now } from '../store/clock.js';
+import { NOTIFY } from '../store/notify.js';
 import { addDecimals, addInt64, formatHumanFloat, toInt64, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
@@ -72,17 +73,24 @@ function set(ctx: CommandContext, args: string[]): Reply {
   const db = ctx.client.db;
   const previous = o.get ? db.getString(key) ?? null : undefined;
   if ((o.nx || o.xx) && db.has(key) === o.nx) return o.get ? previous! : null;
-  db.set(key, value, o.keepTtl);
-  if (when !== undefined) db.setExpire(key, when);
+  storeString(db, key, value, when, o.keepTtl);
   return o.get ? previous! : OK;
+}
+
+/** Stores a string as SET does, with its `set` event and, given a time, `expire`. */
+function storeString(db: Database, key: string, value: string, when?: number, keepTtl = false): void {
+  db.set(key, value, keepTtl);
+  db.notify(NOTIFY.STRING, 'set', key);
+  if (when === undefined) return;
+  db.setExpire(key, when);
+  db.notify(NOTIFY.GENERIC, 'expire', key);
 }
 
 /** Stores a string with a relative TTL (SETEX, PSETEX). */
 function setWithTtl(unit: 'EX' | 'PX', cmd: string) {
   return (ctx: CommandContext, args: string[]): Reply => {
     const when = absoluteExpiry(unit, args[2], cmd);
-    ctx.client.db.set(args[1], args[3]);
-    ctx.client.db.setExpire(args[1], when);
+    storeString(ctx.client.db, args[1], args[3], when);
     return OK;
   };
 }
@@ -94,10 +102,14 @@ function getex(ctx: CommandContext, args: string[]): Reply {
   if (value === undefined) return null;
   if (o.expireUnit) {
     const when = absoluteExpiry(o.expireUnit, o.expireArg!, 'getex');
-    if (when <= now()) db.delete(args[1]);
-    else db.setExpire(args[1], when);
-  } else if (o.persist) {
-    db.persist(args[1]);
+    if (when <= now()) {
+      db.deleteNotify(args[1]);
+    } else {
+      db.setExpire(args[1], when);
+      db.notify(NOTIFY.GENERIC, 'expire', args[1]);
+    }
+  } else if (o.persist && db.persist(args[1])) {
+    db.notify(NOTIFY.GENERIC, 'persist', args[1]);
   }
   return value;
 }
@@ -115,6 +127,7 @@ function incrementBy(db: Database, key: string, delta: Int64): Reply {
   const result = addInt64(storedInteger(db, key), delta);
   if (result === null) throw overflow();
   db.set(key, String(result), true);
+  db.notify(NOTIFY.STRING, 'incrby', key);
   return result;
 }
 
@@ -128,6 +141,7 @@ function incrByFloat(ctx: CommandContext, args: string[]): Reply {
   if (!Number.isFinite(result)) throw notFinite();
   const text = addDecimals(current ?? '0', args[2]) ?? formatHumanFloat(result);
   db.set(args[1], text, true);
+  db.notify(NOTIFY.STRING, 'incrbyfloat', args[1]);
   return text;
 }
 
@@ -162,6 +176,7 @@ function setrange(ctx: CommandContext, args: string[], maxLength: number): Reply
   const padded = base.length < offset ? base + '\0'.repeat(offset - base.length) : base;
   const updated = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
   db.set(key, updated, true);
+  db.notify(NOTIFY.STRING, 'setrange', key);
   return updated.length;
 }
 
@@ -171,6 +186,7 @@ function append(ctx: CommandContext, args: string[], maxLength: number): Reply {
   if (current !== undefined && current.length + args[2].length > maxLength) throw stringTooLong();
   const updated = current === undefined ? args[2] : current + args[2];
   db.set(args[1], updated, true);
+  db.notify(NOTIFY.STRING, 'append', args[1]);
   return updated.length;
 }
 
@@ -180,7 +196,7 @@ function mset(ctx: CommandContext, args: string[], onlyIfNoneExist: boolean): Re
   if (onlyIfNoneExist) {
     for (let i = 1; i < args.length; i += 2) if (db.has(args[i])) return 0;
   }
-  for (let i = 1; i < args.length; i += 2) db.set(args[i], args[i + 1]);
+  for (let i = 1; i < args.length; i += 2) storeString(db, args[i], args[i + 1]);
   return onlyIfNoneExist ? 1 : OK;
 }
 
@@ -286,7 +302,7 @@ export const stringCommands: readonly CommandSpec[] = [
     complexity: 'O(1)', summary: 'Stores a string only when the key does not exist yet; 1 if it did.', syntax: 'key value',
     run: (ctx, args) => {
       if (ctx.client.db.has(args[1])) return 0;
-      ctx.client.db.set(args[1], args[2]);
+      storeString(ctx.client.db, args[1], args[2]);
       return 1;
     },
   }),
@@ -305,7 +321,7 @@ export const stringCommands: readonly CommandSpec[] = [
     complexity: 'O(1)', summary: 'Stores a string and returns the one it replaced.', syntax: 'key value',
     run: (ctx, args) => {
       const previous = ctx.client.db.getString(args[1]) ?? null;
-      ctx.client.db.set(args[1], args[2]);
+      storeString(ctx.client.db, args[1], args[2]);
       return previous;
     },
   }),
@@ -315,7 +331,7 @@ export const stringCommands: readonly CommandSpec[] = [
     run: (ctx, args) => {
       const value = ctx.client.db.readString(args[1]);
       if (value === undefined) return null;
-      ctx.client.db.delete(args[1]);
+      ctx.client.db.deleteNotify(args[1]);
       return value;
     },
   }),

@@ -6,6 +6,8 @@
 import net from 'node:net';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
+import type { Database } from '../store/database.js';
+import { NOTIFY } from '../store/notify.js';
 import { dispatch, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext } from '../commands/types.js';
 import { ReplyError, replyTooLarge } from '../errors.js';
@@ -72,6 +74,8 @@ export class Server implements ExecutionObserver {
   private cronPaused = false;
   /** For INFO's instantaneous_ops_per_sec: command counts sampled by the cron. */
   private opsSamples: number[] = [];
+  /** The client whose command is running, if any: its own keyspace events go out ahead of its reply. */
+  private executing: Client | undefined = undefined;
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
@@ -81,6 +85,12 @@ export class Server implements ExecutionObserver {
       this.watches.touch(db, key);
       this.blocked.keyModified(db, key);
     });
+    const applyNotifyFlags = (): void => {
+      this.keyspace.notifyFlags = config.values.notifyKeyspaceEvents;
+    };
+    applyNotifyFlags();
+    config.onChange('notify-keyspace-events', applyNotifyFlags);
+    this.keyspace.eventListener = (db, event, key) => this.publishKeyEvent(db, event, key);
     this.keyspace.onDatabaseReplaced((db, other) => {
       this.watches.touchAll(db, other);
       this.blocked.databaseReplaced(db);
@@ -180,7 +190,14 @@ export class Server implements ExecutionObserver {
    * PUBLISH / SPUBLISH: each receiver gets the message written to its socket
    * at once, so messages leave in publish order; returns the receiver count.
    */
-  publish(from: ClientState, channel: string, message: string, shard: boolean): number {
+  /** Publishes a keyspace event on the keyspace and/or keyevent channel, as notify-keyspace-events asks. */
+  private publishKeyEvent(db: Database, event: string, key: string): void {
+    const flags = this.keyspace.notifyFlags;
+    if (flags & NOTIFY.KEYSPACE) this.publish(this.executing, `__keyspace@${db.id}__:${key}`, event, false);
+    if (flags & NOTIFY.KEYEVENT) this.publish(this.executing, `__keyevent@${db.id}__:${event}`, key, false);
+  }
+
+  publish(from: ClientState | undefined, channel: string, message: string, shard: boolean): number {
     return this.pubsub.publish(channel, message, shard, (target: ClientState, frame: PushReply) => {
       const client = target as Client;
       client.send(frame);
@@ -212,7 +229,9 @@ export class Server implements ExecutionObserver {
   /** Runs one command for a client; undefined when there is nothing to reply. */
   /** Runs one command for a client; undefined when the client now waits in a blocking command. */
   execute(client: Client, args: string[]): Reply | undefined {
+    this.executing = client;
     const reply = dispatch(client, args, this);
+    this.executing = undefined;
     if (this.blocked.count > 0) this.blocked.serveReady();
     if (reply instanceof BlockRequest) {
       this.blocked.block(client, reply);

@@ -7,6 +7,7 @@
  */
 import { wrongType } from '../errors.js';
 import { now as clockNow } from './clock.js';
+import { NOTIFY, type NotifyClass } from './notify.js';
 
 /** A non-string value (list, hash, set, sorted set); each type's module implements it. */
 export interface CollectionValue {
@@ -30,6 +31,8 @@ export function typeName(value: RedisValue): string {
 export interface KeyspaceHooks {
   keyModified(db: Database, key: string): void;
   keyExpired(db: Database, key: string): void;
+  /** A keyspace event (notify-keyspace-events decides whether it is published). */
+  keyEvent(db: Database, cls: NotifyClass, event: string, key: string): void;
   /** Counts keyspace hits and misses for INFO stats. */
   readonly stats: { hits: number; misses: number };
 }
@@ -59,8 +62,12 @@ export class Database {
   /** A read on behalf of a command: counts a keyspace hit or miss. */
   read(key: string): RedisValue | undefined {
     const value = this.get(key);
-    if (value === undefined) this.hooks.stats.misses++;
-    else this.hooks.stats.hits++;
+    if (value === undefined) {
+      this.hooks.stats.misses++;
+      this.hooks.keyEvent(this, NOTIFY.KEY_MISS, 'keymiss', key);
+    } else {
+      this.hooks.stats.hits++;
+    }
     return value;
   }
 
@@ -103,9 +110,23 @@ export class Database {
 
   /** Stores `value`; an existing TTL is dropped unless `keepTtl`. */
   set(key: string, value: RedisValue, keepTtl = false): void {
+    const before = this.data.size;
     this.data.set(key, value);
+    if (this.data.size !== before) this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     this.hooks.keyModified(this, key);
+  }
+
+  /** Reports what a command did to `key` as a keyspace event. */
+  notify(cls: NotifyClass, event: string, key: string): void {
+    this.hooks.keyEvent(this, cls, event, key);
+  }
+
+  /** Deletes a key on behalf of a command, reporting a `del` event. */
+  deleteNotify(key: string): boolean {
+    if (!this.delete(key)) return false;
+    this.hooks.keyEvent(this, NOTIFY.GENERIC, 'del', key);
+    return true;
   }
 
   /** Records an in-place change to a collection that is already stored. */

@@ -2,6 +2,7 @@
  * All databases, the statistics over them, and the background expiry cycle.
  */
 import { Database, type KeyspaceHooks } from './database.js';
+import { NOTIFY, type NotifyClass } from './notify.js';
 
 /** Keys sampled per round of the active expiry cycle (Redis: ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
 const EXPIRE_SAMPLE = 20;
@@ -12,6 +13,8 @@ const EXPIRE_STALE_SHARE = 0.1;
 export type KeyListener = (db: Database, key: string) => void;
 /** Listener called before a database is emptied or swapped with `other` (WATCH must see it). */
 export type DatabaseListener = (db: Database, other?: Database) => void;
+/** Receives the keyspace events of the enabled classes. */
+export type EventListener = (db: Database, event: string, key: string) => void;
 
 export class Keyspace implements KeyspaceHooks {
   readonly dbs: Database[];
@@ -19,6 +22,10 @@ export class Keyspace implements KeyspaceHooks {
   /** Changes since the last save, as INFO's rdb_changes_since_last_save. */
   dirty = 0;
   activeExpireEnabled = true;
+  /** notify-keyspace-events as NOTIFY bits; events of other classes stop here, at the cost of one test. */
+  notifyFlags = 0;
+  /** Where enabled events go (the server publishes them). */
+  eventListener: EventListener | undefined = undefined;
   private readonly modifiedListeners: KeyListener[] = [];
   private readonly replacedListeners: DatabaseListener[] = [];
   /** Per database, where the expiry cycle left off, so each cycle resumes instead of resampling the head. */
@@ -37,6 +44,12 @@ export class Keyspace implements KeyspaceHooks {
   keyExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
     this.keyModified(db, key);
+    this.keyEvent(db, NOTIFY.EXPIRED, 'expired', key);
+  }
+
+  keyEvent(db: Database, cls: NotifyClass, event: string, key: string): void {
+    if ((this.notifyFlags & cls) === 0) return;
+    this.eventListener?.(db, event, key);
   }
 
   onKeyModified(listener: KeyListener): void {
