@@ -200,3 +200,33 @@ export async function drain(conn) {
     }
   }
 }
+
+/**
+ * The keyspace events that `run` causes on the server at `port`, in arrival
+ * order: `E <db> <event> <key>` for keyevent channels, `K <db> <key> <event>`
+ * for keyspace channels. Sets notify-keyspace-events to `flags` for the
+ * duration; a publish on a marker channel after `run` ends the collection.
+ */
+export async function keyEvents(t, port, flags, run) {
+  const admin = extraClient(t, port);
+  const sub = extraClient(t, port, { enableReadyCheck: false });
+  const seen = [];
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+  sub.on('pmessage', (_pattern, channel, message) => {
+    const [, kind, db, name] = /^__key(space|event)@(\d+)__:(.*)$/s.exec(channel);
+    seen.push(kind === 'event' ? `E ${db} ${name} ${message}` : `K ${db} ${name} ${message}`);
+  });
+  sub.on('message', () => finish());
+  await sub.psubscribe('__key*__:*');
+  await sub.subscribe('keyevents:end');
+  await admin.config('SET', 'notify-keyspace-events', flags);
+  try {
+    await run();
+  } finally {
+    await admin.config('SET', 'notify-keyspace-events', '');
+  }
+  await admin.publish('keyevents:end', '');
+  await finished;
+  return seen;
+}
