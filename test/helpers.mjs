@@ -114,6 +114,20 @@ export async function rawConnect(port, readTimeoutMs = 5000) {
       received = received.subarray(n);
       return out.toString('latin1');
     },
+    /** Waits until `text` arrived; returns and consumes everything up to and including it. */
+    async readUntil(text, timeoutMs = readTimeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let at;
+      while ((at = received.indexOf(text, 0, 'latin1')) < 0 && !closed) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(text)}, have ${JSON.stringify(received.toString('latin1'))}`);
+        await new Promise((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 50);
+        });
+      }
+      if (at < 0) throw new Error(`connection closed before ${JSON.stringify(text)} arrived`);
+      return conn.read(at + Buffer.byteLength(text, 'latin1'));
+    },
     /** Sends `request` and reads exactly the length of `expected`. */
     async roundTrip(request, expected) {
       conn.write(request);

@@ -5,6 +5,7 @@ import { ReplyError, syntaxError, wrongPass, unknownClientType } from '../errors
 import { MapReply, OK, PONG, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
 import type { KillFilter } from '../server/server.js';
+import { parseInt64 } from '../util/numbers.js';
 import { numberArg } from './strings.js';
 import { defineCommand, isSubscribed, type CommandContext, type CommandSpec } from './types.js';
 
@@ -174,6 +175,8 @@ const CLIENT_HELP = [
   '    Kill connections. Options are: ID, ADDR, LADDR, USER, TYPE and SKIPME.',
   'LIST [options ...]', '    Return information about client connections. Options: TYPE, ID.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]', '    Unblock the specified blocked client.',
+  'PAUSE <timeout> [WRITE|ALL]', '    Suspend all, or just write, clients for <timeout> milliseconds.',
+  'UNPAUSE', '    Stop the current client pause, resuming traffic.',
   'NO-EVICT (ON|OFF)', '    Protect current client connection from eviction.',
   'NO-TOUCH (ON|OFF)', "    Will not touch LRU/LFU stats when this mode is on.",
   'REPLY (ON|OFF|SKIP)', '    Control the replies sent to the current connection.',
@@ -230,6 +233,20 @@ const clientCommand = defineCommand({
       if (reason !== 'TIMEOUT' && reason !== 'ERROR') throw new ReplyError('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
       return ctx.server.unblockClient(id, reason === 'ERROR') ? 1 : 0;
     }, 'client-id [TIMEOUT|ERROR]', ['admin', 'noscript', 'loading', 'stale']),
+    sub('pause', -3, 'Holds back the commands of every client, or only writes, for a number of milliseconds.', (ctx, args) => {
+      if (args.length > 4) throw syntaxError();
+      const mode = args.length === 4 ? args[3].toLowerCase() : 'all';
+      if (mode !== 'write' && mode !== 'all') throw new ReplyError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      const ms = parseInt64(args[2]);
+      if (ms === null) throw new ReplyError('ERR timeout is not an integer or out of range');
+      if (ms < 0) throw new ReplyError('ERR timeout is negative');
+      ctx.server.pause.pause(mode, Date.now() + Number(ms));
+      return OK;
+    }, 'timeout [WRITE|ALL]', ['admin', 'noscript', 'loading', 'stale']),
+    sub('unpause', 2, 'Ends a CLIENT PAUSE.', (ctx) => {
+      ctx.server.pause.unpause();
+      return OK;
+    }, undefined, ['admin', 'noscript', 'loading', 'stale']),
     sub('no-evict', 3, 'Exempts this connection from client eviction.', (ctx, args) => {
       ctx.client.noEvict = onOff(args[2]);
       return OK;

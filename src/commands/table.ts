@@ -65,6 +65,8 @@ interface Resolved {
   isProtected: boolean;
   noAuth: boolean;
   noMulti: boolean;
+  /** Write or may_replicate: what CLIENT PAUSE WRITE holds back. */
+  mayReplicate: boolean;
   /** Neither logged as slow nor shown to MONITOR (admin commands are not). */
   observed: ExecutionFlags;
 }
@@ -86,6 +88,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     isProtected: has('protected'),
     noAuth: has('no_auth'),
     noMulti: has('no_multi'),
+    mayReplicate: has('write') || has('may_replicate'),
     observed: { slowlog: !has('skip_slowlog'), monitor: !has('skip_monitor') && !has('admin') },
   };
 }
@@ -148,12 +151,25 @@ export interface ExecutionObserver {
   /** Whether DEBUG and similar protected commands are allowed for this client. */
   debugAllowed(ctx: CommandContext): boolean;
   authRequired(ctx: CommandContext): boolean;
+  /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
+  postpones(ctx: CommandContext, mayReplicate: boolean): boolean;
   /** Logs an unexpected exception from a handler and turns it into an error reply. */
   internalError(error: unknown, command: string): ReplyError;
 }
 
+/** What dispatch answers for a command that CLIENT PAUSE holds back: it runs again when the pause ends. */
+export const POSTPONED: unique symbol = Symbol('postponed');
+
+/** EXEC may change data when any queued command may. */
+function transactionMayReplicate(queued: readonly string[][]): boolean {
+  return queued.some((args) => {
+    const resolved = resolve(args);
+    return !(resolved instanceof ReplyError) && resolved.mayReplicate;
+  });
+}
+
 /** The chain of checks in front of every command, then the call; returns the reply to send, or a request to wait. */
-export function dispatch(ctx: CommandContext, args: string[], observer: ExecutionObserver): Reply | BlockRequest {
+export function dispatch(ctx: CommandContext, args: string[], observer: ExecutionObserver): Reply | BlockRequest | typeof POSTPONED {
   const resolved = resolve(args);
   const client = ctx.client;
   if (resolved instanceof ReplyError) {
@@ -162,6 +178,8 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     return resolved;
   }
   const { spec, stats } = resolved;
+  // Redis records the command as soon as it is looked up, even if a check then refuses it.
+  client.lastCommand = resolved.fullName;
 
   let rejection: ReplyError | undefined;
   if (!arityOk(spec.arity, args.length)) {
@@ -185,7 +203,8 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     stats.rejectedCalls++;
     return rejection;
   }
-  client.lastCommand = resolved.fullName;
+  const mayReplicate = resolved.mayReplicate || (resolved.fullName === 'exec' && client.multi !== undefined && transactionMayReplicate(client.multi));
+  if (!client.executingTransaction && observer.postpones(ctx, mayReplicate)) return POSTPONED;
   if (client.multi && !TRANSACTION_CONTROL.has(resolved.fullName)) {
     client.multi.push(args);
     return QUEUED;

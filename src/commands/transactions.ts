@@ -6,7 +6,7 @@
 import { ReplyError } from '../errors.js';
 import { NIL_ARRAY, OK, type Reply } from '../protocol/reply.js';
 import { frozen } from '../store/clock.js';
-import { dispatch } from './table.js';
+import { dispatch, POSTPONED } from './table.js';
 import { BlockRequest, defineCommand, type CommandContext, type CommandSpec } from './types.js';
 
 const FLAGS = ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] as const;
@@ -33,6 +33,8 @@ function exec(ctx: CommandContext): Reply {
   try {
     return frozen(() => queued.map((args) => {
       const dispatched = dispatch(ctx, args, ctx.server);
+      // CLIENT PAUSE holds EXEC as a whole, never a command inside it.
+      if (dispatched === POSTPONED) throw new Error('a command inside EXEC was postponed');
       const reply = dispatched instanceof BlockRequest ? dispatched.timeoutReply : dispatched;
       // The server counts the errors of the replies it sends; these travel inside EXEC's array.
       if (reply instanceof ReplyError) ctx.server.countError(reply);

@@ -36,6 +36,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   private skipNextReply = false;
   /** Commands received while blocked, run once the wait ends. */
   private readonly queued: string[][] = [];
+  /** The command CLIENT PAUSE holds back, if any. */
+  postponed: string[] | undefined = undefined;
   multi: string[][] | undefined = undefined;
   multiFailed = false;
   executingTransaction = false;
@@ -111,7 +113,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   private execute(args: string[]): void {
     if (this.closing) return;
     // A blocked client's later commands wait their turn, as in Redis.
-    if (this.queued.length > 0 || this.server.blocked.isBlocked(this)) {
+    if (this.waiting) {
       this.queued.push(args);
       return;
     }
@@ -141,8 +143,22 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     setImmediate(() => this.resume());
   }
 
+  /** The pause is over: the held command runs now (or is held again), then those queued behind it. */
+  retryPostponed(): void {
+    const args = this.postponed;
+    this.postponed = undefined;
+    if (args === undefined || this.closing) return;
+    this.run(args);
+    this.resume();
+  }
+
+  /** True while a blocking wait or a pause holds this client's commands back. */
+  private get waiting(): boolean {
+    return this.queued.length > 0 || this.postponed !== undefined || this.server.blocked.isBlocked(this);
+  }
+
   private resume(): void {
-    while (this.queued.length > 0 && !this.closing && !this.server.blocked.isBlocked(this)) {
+    while (this.queued.length > 0 && !this.closing && this.postponed === undefined && !this.server.blocked.isBlocked(this)) {
       this.run(this.queued.shift()!);
     }
     this.flush();
@@ -206,7 +222,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   describe(): string {
     const now = Date.now();
     const subs = this.subscriptions;
-    const flags = (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) ? 'b' : '') || 'N';
+    const flags = (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') || 'N';
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +

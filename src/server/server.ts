@@ -8,7 +8,7 @@ import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
-import { dispatch, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
+import { dispatch, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext } from '../commands/types.js';
 import { ReplyError, replyTooLarge } from '../errors.js';
 import { BlockedClients } from './blocking.js';
@@ -18,6 +18,7 @@ import type { PushReply, Reply } from '../protocol/reply.js';
 import { Client } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
+import { ClientPause } from './pause.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -61,6 +62,9 @@ export class Server implements ExecutionObserver {
   readonly blocked = new BlockedClients();
   readonly watches = new WatchedKeys();
   readonly pubsub = new PubSubRegistry();
+  readonly pause = new ClientPause((paused) => {
+    this.keyspace.expiryPaused = paused;
+  });
   readonly logger: Logger;
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
@@ -138,6 +142,8 @@ export class Server implements ExecutionObserver {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    const keepAliveSec = this.config.getNumber('tcp-keepalive');
+    if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
     const id = this.nextClientId++;
     const client = new Client(id, this, socket);
     if (this.config.values.protectedMode && !this.passwordRequired() && !client.isLocal) {
@@ -220,6 +226,7 @@ export class Server implements ExecutionObserver {
 
   clientClosed(client: Client): void {
     this.blocked.drop(client);
+    this.pause.drop(client);
     this.watches.unwatchAll(client);
     this.pubsub.dropClient(client);
     this.clients.delete(client.id);
@@ -232,6 +239,11 @@ export class Server implements ExecutionObserver {
     this.executing = client;
     const reply = dispatch(client, args, this);
     this.executing = undefined;
+    if (reply === POSTPONED) {
+      client.postponed = args;
+      this.pause.postpone(client);
+      return undefined;
+    }
     if (this.blocked.count > 0) this.blocked.serveReady();
     if (reply instanceof BlockRequest) {
       this.blocked.block(client, reply);
@@ -290,6 +302,10 @@ export class Server implements ExecutionObserver {
     return setting === 'yes' || (setting === 'local' && (ctx.client as Client).isLocal);
   }
 
+  postpones(ctx: CommandContext, mayReplicate: boolean): boolean {
+    return this.pause.holds(mayReplicate);
+  }
+
   authRequired(ctx: CommandContext): boolean {
     return !ctx.client.authenticated;
   }
@@ -311,7 +327,9 @@ export class Server implements ExecutionObserver {
     const now = Date.now();
     if (timeoutSec > 0) {
       for (const client of this.clients.values()) {
-        if (!client.monitoring && now - client.lastInteraction > timeoutSec * 1000) client.kill();
+        // As in Redis, waiting is not idling: monitors, subscribers and blocked clients stay.
+        const exempt = client.monitoring || isSubscribed(client) || this.blocked.isBlocked(client) || client.postponed !== undefined;
+        if (!exempt && now - client.lastInteraction > timeoutSec * 1000) client.kill();
       }
     }
     this.opsSamples.push(this.stats.commandsProcessed);

@@ -35,6 +35,8 @@ export interface KeyspaceHooks {
   keyEvent(db: Database, cls: NotifyClass, event: string, key: string): void;
   /** Counts keyspace hits and misses for INFO stats. */
   readonly stats: { hits: number; misses: number };
+  /** While true (CLIENT PAUSE) an expired key reads as missing but is not deleted. */
+  readonly expiryPaused: boolean;
 }
 
 export class Database {
@@ -167,6 +169,7 @@ export class Database {
   expireIfDue(key: string, now = clockNow()): boolean {
     const when = this.expires.get(key);
     if (when === undefined || when > now) return false;
+    if (this.hooks.expiryPaused) return true;
     this.remove(key);
     this.hooks.keyExpired(this, key);
     return true;

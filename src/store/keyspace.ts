@@ -22,6 +22,7 @@ export class Keyspace implements KeyspaceHooks {
   /** Changes since the last save, as INFO's rdb_changes_since_last_save. */
   dirty = 0;
   activeExpireEnabled = true;
+  expiryPaused = false;
   /** notify-keyspace-events as NOTIFY bits; events of other classes stop here, at the cost of one test. */
   notifyFlags = 0;
   /** Where enabled events go (the server publishes them). */
@@ -87,7 +88,7 @@ export class Keyspace implements KeyspaceHooks {
   /** Runs the active expiry cycle `hz` times a second until stopped. */
   startExpiryCycle(hz: () => number): void {
     const tick = (): void => {
-      if (this.activeExpireEnabled) this.expireCycle(Math.max(1, Math.floor(250 / hz())));
+      if (this.activeExpireEnabled && !this.expiryPaused) this.expireCycle(Math.max(1, Math.floor(250 / hz())));
       this.timer = setTimeout(tick, Math.max(1, Math.floor(1000 / hz())));
       this.timer.unref();
     };

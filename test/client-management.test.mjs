@@ -1,0 +1,124 @@
+// Client management: CLIENT PAUSE / UNPAUSE, the idle `timeout` and who is
+// exempt from it. Every expectation is what Redis 7.0.15 does (check with
+// TEST_TARGET=redis).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useServer, sleep, extraClient, rawFor, exchange } from './helpers.mjs';
+
+let server;
+let r;
+
+useServer([], (s, client) => {
+  server = s;
+  r = client;
+});
+
+/** Milliseconds `promise` takes to settle. */
+async function timed(promise) {
+  const started = Date.now();
+  const value = await promise;
+  return { value, ms: Date.now() - started };
+}
+
+test('CLIENT PAUSE WRITE holds writes until it ends; reads go on', async (t) => {
+  const writer = extraClient(t, server.port);
+  await writer.ping();
+  assert.equal(await r.client('PAUSE', 300, 'WRITE'), 'OK');
+  const write = timed(writer.set('k', 'v'));
+  assert.equal(await r.get('k'), null, 'reads run during the pause');
+  assert.equal(await r.dbsize(), 0);
+  const { value, ms } = await write;
+  assert.equal(value, 'OK');
+  assert.ok(ms >= 200, `the write waited for the pause (${ms} ms)`);
+  assert.equal(await r.get('k'), 'v');
+});
+
+test('commands pipelined behind a held one keep their order', async (t) => {
+  const conn = await rawFor(t, server.port);
+  await r.client('PAUSE', 200, 'WRITE');
+  // The GET would run at once on its own; behind the held SET it waits its turn.
+  await exchange(conn, [['SET', 'k', '1'], ['GET', 'k'], ['INCR', 'k'], ['GET', 'k']], '+OK\r\n$1\r\n1\r\n:2\r\n$1\r\n2\r\n');
+});
+
+test('CLIENT UNPAUSE releases the held clients at once', async (t) => {
+  const writer = extraClient(t, server.port);
+  await writer.ping();
+  await r.client('PAUSE', 100000, 'WRITE');
+  const write = timed(writer.incr('n'));
+  await sleep(50);
+  assert.match(await r.client('LIST'), /flags=b .*cmd=incr/, 'the held client shows as blocked on its command');
+  assert.equal(await r.client('UNPAUSE'), 'OK');
+  const { value, ms } = await write;
+  assert.equal(value, 1);
+  assert.ok(ms < 2000);
+});
+
+test('CLIENT PAUSE ALL holds every command, reads too', async (t) => {
+  const reader = extraClient(t, server.port);
+  await reader.ping();
+  await r.client('PAUSE', 300, 'ALL');
+  const { value, ms } = await timed(reader.ping());
+  assert.equal(value, 'PONG');
+  assert.ok(ms >= 200, `PING waited (${ms} ms)`);
+});
+
+test('under PAUSE WRITE an EXEC waits if the transaction writes', async (t) => {
+  const other = extraClient(t, server.port);
+  await other.ping();
+  await r.client('PAUSE', 300, 'WRITE');
+  const reads = await timed(other.multi().get('a').dbsize().exec());
+  assert.deepEqual(reads.value, [[null, null], [null, 0]]);
+  assert.ok(reads.ms < 200, 'a read-only transaction runs at once');
+  await r.client('UNPAUSE');
+  const conn = await rawFor(t, server.port);
+  await exchange(conn, [['MULTI']], '+OK\r\n');
+  await r.client('PAUSE', 300, 'WRITE');
+  const started = Date.now();
+  await exchange(conn, [['SET', 'a', '1'], ['EXEC']], '+QUEUED\r\n*1\r\n+OK\r\n');
+  assert.ok(Date.now() - started >= 200, 'a writing transaction waited');
+});
+
+test('keys do not expire during a pause; an expired key reads as missing', async () => {
+  await r.set('soon', 'v', 'PX', 50);
+  await r.client('PAUSE', 100000, 'WRITE');
+  try {
+    await sleep(300);
+    assert.equal(await r.get('soon'), null);
+    assert.equal(await r.dbsize(), 1, 'neither the read nor the background cycle deleted it');
+  } finally {
+    await r.client('UNPAUSE');
+  }
+  assert.equal(await r.get('soon'), null);
+  assert.equal(await r.dbsize(), 0);
+});
+
+test('CLIENT PAUSE argument errors', async () => {
+  await assert.rejects(r.client('PAUSE', 10, 'READ'), /^ReplyError: ERR CLIENT PAUSE mode must be WRITE or ALL$/);
+  await assert.rejects(r.client('PAUSE', -1), /^ReplyError: ERR timeout is negative$/);
+  await assert.rejects(r.client('PAUSE', 'soon'), /^ReplyError: ERR timeout is not an integer or out of range$/);
+  await assert.rejects(r.client('PAUSE'), /wrong number of arguments for 'client\|pause' command/);
+  await assert.rejects(r.client('UNPAUSE', 'now'), /wrong number of arguments for 'client\|unpause' command/);
+});
+
+test('timeout closes idle clients, but not subscribers, blocked clients or monitors', async (t) => {
+  const idle = extraClient(t, server.port, { retryStrategy: () => null });
+  const subscriber = extraClient(t, server.port, { enableReadyCheck: false, retryStrategy: () => null });
+  const blocked = extraClient(t, server.port, { retryStrategy: () => null });
+  const monitor = await rawFor(t, server.port);
+  await exchange(monitor, [['MONITOR']], '+OK\r\n');
+  await idle.ping();
+  await subscriber.subscribe('news');
+  const pop = blocked.blpop('nothing', 0);
+  const closed = new Promise((resolve) => idle.once('end', resolve));
+  await r.config('SET', 'timeout', 1);
+  try {
+    await closed;
+    assert.equal(await r.rpush('nothing', 'x'), 1);
+    assert.deepEqual(await pop, ['nothing', 'x'], 'the blocked client was still there');
+    assert.equal(await r.publish('news', 'hi'), 1, 'the subscriber is still there');
+    await r.echo('still-there');
+    assert.match(await monitor.readUntil('still-there'), /"echo" "still-there$/, 'the monitor still receives');
+  } finally {
+    await r.config('SET', 'timeout', 0);
+  }
+});
