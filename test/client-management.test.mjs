@@ -3,6 +3,8 @@
 // TEST_TARGET=redis).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
 import { useServer, sleep, extraClient, rawFor, exchange } from './helpers.mjs';
 
 let server;
@@ -121,4 +123,77 @@ test('timeout closes idle clients, but not subscribers, blocked clients or monit
   } finally {
     await r.config('SET', 'timeout', 0);
   }
+});
+
+/** The server's resident memory, as INFO reports it. */
+async function rss() {
+  return Number(/used_memory_rss:(\d+)/.exec(await r.info('memory'))[1]);
+}
+
+test('a subscriber that stops reading is closed at the pubsub hard limit; memory stays bounded', async (t) => {
+  const subscriber = await rawFor(t, server.port);
+  await exchange(subscriber, [['SUBSCRIBE', 'flood']], '*3\r\n$9\r\nsubscribe\r\n$5\r\nflood\r\n:1\r\n');
+  subscriber.socket.pause();
+  const before = await rss();
+  // 200 MB in 64 KB messages: small enough that the server's garbage is collected young, not counted as growth.
+  const message = 'm'.repeat(64 * 1024);
+  let delivered = 0;
+  for (let batch = 0; batch < 32; batch++) {
+    const pipeline = r.pipeline();
+    for (let i = 0; i < 100; i++) pipeline.publish('flood', message);
+    for (const [, receivers] of await pipeline.exec()) delivered += receivers;
+  }
+  const after = await rss();
+  assert.ok(delivered > 0 && delivered < 3200, `deliveries stopped once the subscriber was dropped (${delivered})`);
+  assert.equal(await r.pubsub('NUMSUB', 'flood').then((reply) => reply[1]), 0);
+  assert.ok(after - before < 100 * 1024 * 1024, `RSS grew by ${((after - before) / 1048576).toFixed(1)} MB for 200 MB published`);
+});
+
+test('the soft limit closes a subscriber that stays over it for its seconds', async (t) => {
+  await r.config('SET', 'client-output-buffer-limit', 'pubsub 0 256kb 1');
+  t.after(() => r.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60'));
+  const subscriber = await rawFor(t, server.port);
+  await exchange(subscriber, [['SUBSCRIBE', 'slow']], '*3\r\n$9\r\nsubscribe\r\n$4\r\nslow\r\n:1\r\n');
+  subscriber.socket.pause();
+  const message = 'm'.repeat(64 * 1024);
+  const started = Date.now();
+  let receivers = 1;
+  while (receivers === 1 && Date.now() - started < 5000) {
+    receivers = await r.publish('slow', message);
+    await sleep(50);
+  }
+  assert.equal(receivers, 0, 'the subscriber was closed');
+  assert.ok(Date.now() - started >= 1000, 'not before the soft limit had lasted a second');
+});
+
+test('a client that pipelines without reading is not read from; no reply is lost', { skip: process.env.TEST_TARGET === 'redis' && 'Redis buffers every reply a normal client owes' }, async (t) => {
+  const value = 'v'.repeat(1024 * 1024);
+  await r.set('big', value);
+  const socket = net.connect(server.port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  await once(socket, 'connect');
+  socket.pause();
+  const count = 200;
+  const before = await rss();
+  socket.write('*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n'.repeat(count));
+  await sleep(500);
+  assert.equal(await r.ping(), 'PONG', 'other clients are served meanwhile');
+  const grown = (await rss()) - before;
+  assert.ok(grown < 100 * 1024 * 1024, `RSS grew by ${(grown / 1048576).toFixed(1)} MB for 200 MB of replies owed`);
+  // Compare as the bytes arrive: 200 MB is too much to collect first.
+  const reply = Buffer.from(`$${value.length}\r\n${value}\r\n`, 'latin1');
+  const expectedTotal = reply.length * count;
+  let received = 0;
+  let mismatch = -1;
+  socket.on('data', (chunk) => {
+    for (let i = 0; i < chunk.length && mismatch < 0; i++) {
+      if (chunk[i] !== reply[(received + i) % reply.length]) mismatch = received + i;
+    }
+    received += chunk.length;
+  });
+  socket.resume();
+  const deadline = Date.now() + 20_000;
+  while (received < expectedTotal && mismatch < 0 && Date.now() < deadline) await sleep(20);
+  assert.equal(mismatch, -1, 'every byte is the expected reply');
+  assert.equal(received, expectedTotal);
 });

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { Config, ConfigError, loadStartupConfig, NOTIFY } from '../dist/config/config.js';
+import { Config, ConfigError, loadStartupConfig } from '../dist/config/config.js';
+import { NOTIFY } from '../dist/store/notify.js';
 import { DIRECTIVES, findDirective, Flag } from '../dist/config/directives.js';
 import { splitArgs, reprArg } from '../dist/util/splitargs.js';
 

@@ -65,6 +65,8 @@ export interface ConfigValues {
   maxmemoryPolicy: string;
   /** Bit set of NOTIFY. */
   notifyKeyspaceEvents: number;
+  /** client-output-buffer-limit of the client classes this server has (replicas it has not). */
+  outputBufferLimits: { normal: OutputBufferLimit; pubsub: OutputBufferLimit };
   slowlogLogSlowerThan: number;
   slowlogMaxLen: number;
   latencyMonitorThreshold: number;
@@ -77,6 +79,14 @@ export interface ConfigValues {
   listMaxListpackSize: number;
   listCompressDepth: number;
 }
+
+/** One class's client-output-buffer-limit, in bytes and seconds; 0 means no limit. */
+export interface OutputBufferLimit {
+  readonly hard: number;
+  readonly soft: number;
+  readonly softSeconds: number;
+}
+const NO_OUTPUT_LIMIT: OutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
 
 /** Options of Config.set / setMany. */
 export interface SetOptions {
@@ -124,6 +134,11 @@ const HOT: Readonly<Record<string, (v: ConfigValues, s: State) => void>> = {
   maxmemory: (v, s) => { v.maxmemory = s.num; },
   'maxmemory-policy': (v, s) => { v.maxmemoryPolicy = s.text; },
   'notify-keyspace-events': (v, s) => { v.notifyKeyspaceEvents = s.num; },
+  'client-output-buffer-limit': (v, s) => {
+    const n = (s.list ?? []).map(Number);
+    const limit = (cls: number): OutputBufferLimit => ({ hard: n[cls * 3], soft: n[cls * 3 + 1], softSeconds: n[cls * 3 + 2] });
+    v.outputBufferLimits = { normal: limit(OBUF_CLASSES.indexOf('normal')), pubsub: limit(OBUF_CLASSES.indexOf('pubsub')) };
+  },
   'slowlog-log-slower-than': (v, s) => { v.slowlogLogSlowerThan = s.num; },
   'slowlog-max-len': (v, s) => { v.slowlogMaxLen = s.num; },
   'latency-monitor-threshold': (v, s) => { v.latencyMonitorThreshold = s.num; },
@@ -509,7 +524,7 @@ export class Config {
       port: 0, bind: [], protectedMode: false, requirepass: '', databases: 0, dir: '', loglevel: '',
       logfile: '', maxclients: 0, timeout: 0, protoMaxBulkLen: 0, clientQueryBufferLimit: 0,
       enableDebugCommand: 'no', enableProtectedConfigs: 'no', enableModuleCommand: 'no', hz: 0,
-      maxmemory: 0, maxmemoryPolicy: '', notifyKeyspaceEvents: 0, slowlogLogSlowerThan: 0,
+      maxmemory: 0, maxmemoryPolicy: '', notifyKeyspaceEvents: 0, outputBufferLimits: { normal: NO_OUTPUT_LIMIT, pubsub: NO_OUTPUT_LIMIT }, slowlogLogSlowerThan: 0,
       slowlogMaxLen: 0, latencyMonitorThreshold: 0, busyReplyThreshold: 0, hashMaxListpackEntries: 0,
       hashMaxListpackValue: 0, setMaxIntsetEntries: 0, zsetMaxListpackEntries: 0, zsetMaxListpackValue: 0,
       listMaxListpackSize: 0, listCompressDepth: 0,

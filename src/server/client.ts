@@ -10,8 +10,12 @@ import { isSubscribed, type ClientState, type CommandContext, type Subscriptions
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 
-/** Stop reading from a client whose unread replies pile up beyond this. */
-const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+/**
+ * Replies a client has not read yet, beyond which its next commands wait
+ * (and its socket is not read) until the backlog drains: a client that
+ * pipelines without reading costs this much memory, not without bound.
+ */
+const OUTPUT_HIGH_WATER = 1024 * 1024;
 
 export class Client implements ClientState, CommandContext, RequestLimits {
   readonly client: ClientState = this;
@@ -34,6 +38,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   /** Replies waiting for the end of the current read. */
   private readonly out = new ReplyBuffer();
   private skipNextReply = false;
+  /** Since when the output backlog has been over the soft limit (0: it is not). */
+  private softLimitSince = 0;
   /** Commands received while blocked, run once the wait ends. */
   private readonly queued: string[][] = [];
   /** The command CLIENT PAUSE holds back, if any. */
@@ -63,7 +69,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.reader = new RequestReader(this, (args) => this.execute(args));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => this.drained());
     socket.on('error', () => {});
     socket.on('close', () => this.onClose());
   }
@@ -134,6 +140,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     // Push data (subscribe confirmations) is not a reply: CLIENT REPLY OFF/SKIP do not silence it.
     const pushed = reply instanceof PushReply || reply instanceof PushFrames;
     if (pushed || (!silenced && this.replyMode === 'on')) this.send(reply);
+    // A big batch goes out now, so that a peer which is not reading holds back what follows.
+    if (this.out.length > OUTPUT_HIGH_WATER) this.flush();
   }
 
   /** The end of a blocking wait: the reply goes out, then the commands that queued up behind it run. */
@@ -152,13 +160,32 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.resume();
   }
 
-  /** True while a blocking wait or a pause holds this client's commands back. */
+  /** True while a blocking wait, a pause or unread output holds this client's commands back. */
   private get waiting(): boolean {
-    return this.queued.length > 0 || this.postponed !== undefined || this.server.blocked.isBlocked(this);
+    return this.queued.length > 0 || this.mustWait;
+  }
+
+  private get mustWait(): boolean {
+    return this.postponed !== undefined || this.backlogged || this.server.blocked.isBlocked(this);
+  }
+
+  /** Replies not yet taken by the peer: pending here plus buffered in the socket. */
+  get outputBytes(): number {
+    return this.out.length + this.socket.writableLength;
+  }
+
+  private get backlogged(): boolean {
+    return this.socket.writableLength > OUTPUT_HIGH_WATER;
+  }
+
+  private drained(): void {
+    this.softLimitSince = 0;
+    this.socket.resume();
+    this.resume();
   }
 
   private resume(): void {
-    while (this.queued.length > 0 && !this.closing && this.postponed === undefined && !this.server.blocked.isBlocked(this)) {
+    while (this.queued.length > 0 && !this.closing && !this.mustWait) {
       this.run(this.queued.shift()!);
     }
     this.flush();
@@ -186,8 +213,10 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   flush(): void {
     if (this.out.length > 0 && !this.closed) {
       this.server.stats.netOutputBytes += this.out.length;
-      const drained = this.socket.write(this.out.take());
-      if (!drained && this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
+      if (!this.socket.write(this.out.take())) {
+        if (this.overOutputLimit()) return;
+        if (this.backlogged) this.socket.pause();
+      }
     }
     if (this.closing && !this.closed && !this.ending) {
       // Close fully once the reply is out, as Redis does: a peer still sending gets a reset
@@ -195,6 +224,30 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.ending = true;
       this.socket.end(() => this.socket.destroy());
     }
+  }
+
+  /**
+   * client-output-buffer-limit of the client's class: over the hard limit, or
+   * over the soft one for longer than its seconds, the client is closed and its
+   * pending output dropped, as Redis does. True when it was closed.
+   */
+  private overOutputLimit(): boolean {
+    const limits = this.server.config.values.outputBufferLimits;
+    const limit = isSubscribed(this) ? limits.pubsub : limits.normal;
+    const pending = this.socket.writableLength;
+    let over = limit.hard > 0 && pending >= limit.hard;
+    if (limit.soft > 0 && pending >= limit.soft) {
+      const now = Date.now();
+      if (this.softLimitSince === 0) this.softLimitSince = now;
+      else if (now - this.softLimitSince > limit.softSeconds * 1000) over = true;
+    } else {
+      this.softLimitSince = 0;
+    }
+    if (!over) return false;
+    this.server.log('warning', `Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    this.closing = true;
+    this.socket.destroy();
+    return true;
   }
 
   closeAfterReply(): void {
@@ -222,12 +275,15 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   describe(): string {
     const now = Date.now();
     const subs = this.subscriptions;
+    // Replies the socket holds because the peer has not taken them yet.
+    const queuedOutput = this.socket.writableLength;
     const flags = (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') || 'N';
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
-      ` rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${this.lastCommand} user=default redir=-1` +
+      ` rbs=0 rbp=0 obl=${this.out.length} oll=${queuedOutput > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${queuedOutput + this.out.length}` +
+      ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=default redir=-1` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );
   }
