@@ -5,6 +5,7 @@
 import { ReplyError, notFloat, overflow, syntaxError, wrongArity, notFinite, outOfLongRange, valueOutOfRange, replyTooLarge } from '../errors.js';
 import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
+import { NOTIFY } from '../store/notify.js';
 import { HashValue, MAX_HASH_FIELDS, type ListpackLimits } from '../store/hash.js';
 import { globMatch } from '../util/glob.js';
 import { addDecimals, addInt64, formatHumanFloat, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
@@ -43,10 +44,11 @@ function ensureRoom(hash: HashValue, args: string[], from: number): void {
   if (hash.size + added.size > MAX_HASH_FIELDS) throw hashFull();
 }
 
-/** Records a write: a new hash is stored, an existing one is marked modified. */
-function commit(db: Database, key: string, hash: HashValue, existed: boolean): void {
+/** Records a write: a new hash is stored, an existing one is marked modified; then the command's event. */
+function commit(db: Database, key: string, hash: HashValue, existed: boolean, event: string): void {
   if (existed) db.modified(key);
   else db.set(key, hash);
+  db.notify(NOTIFY.HASH, event, key);
 }
 
 /** HSET and HMSET: the same write, replying with the count of new fields or OK. */
@@ -60,7 +62,7 @@ function hset(ctx: CommandContext, args: string[], name: 'hset' | 'hmset'): Repl
   const limits = limitsOf(ctx);
   let created = 0;
   for (let i = 2; i < args.length; i += 2) if (hash.set(args[i], args[i + 1], limits)) created++;
-  commit(db, key, hash, existing !== undefined);
+  commit(db, key, hash, existing !== undefined, 'hset');
   return name === 'hset' ? created : OK;
 }
 
@@ -72,16 +74,18 @@ function hsetnx(ctx: CommandContext, args: string[]): Reply {
   const hash = existing ?? new HashValue();
   ensureRoom(hash, args, 2);
   hash.set(field, value, limitsOf(ctx));
-  commit(db, key, hash, existing !== undefined);
+  commit(db, key, hash, existing !== undefined, 'hset');
   return 1;
 }
 
 /** Stores the result of a counter command in a hash that may not exist yet. */
-function storeCounter(ctx: CommandContext, key: string, existing: HashValue | undefined, field: string, value: string): void {
+function storeCounter(
+  ctx: CommandContext, key: string, existing: HashValue | undefined, field: string, value: string, event: string,
+): void {
   const hash = existing ?? new HashValue();
   if (!hash.has(field) && hash.size >= MAX_HASH_FIELDS) throw hashFull();
   hash.set(field, value, limitsOf(ctx));
-  commit(ctx.client.db, key, hash, existing !== undefined);
+  commit(ctx.client.db, key, hash, existing !== undefined, event);
 }
 
 function hincrby(ctx: CommandContext, args: string[]): Reply {
@@ -97,7 +101,7 @@ function hincrby(ctx: CommandContext, args: string[]): Reply {
   }
   const result = addInt64(base, delta);
   if (result === null) throw overflow();
-  storeCounter(ctx, key, existing, field, String(result));
+  storeCounter(ctx, key, existing, field, String(result), 'hincrby');
   return result;
 }
 
@@ -114,7 +118,7 @@ function hincrbyfloat(ctx: CommandContext, args: string[]): Reply {
   if (!Number.isFinite(result)) throw notFinite();
   // As INCRBYFLOAT: exact decimal addition where it gives Redis's long double answer.
   const text = addDecimals(current ?? '0', increment) ?? formatHumanFloat(result);
-  storeCounter(ctx, key, existing, field, text);
+  storeCounter(ctx, key, existing, field, text, 'hincrbyfloat');
   return text;
 }
 
@@ -124,15 +128,12 @@ function hdel(ctx: CommandContext, args: string[]): Reply {
   const hash = writeHash(db, key);
   if (hash === undefined) return 0;
   let deleted = 0;
-  for (let i = 2; i < args.length; i++) {
-    if (!hash.delete(args[i])) continue;
-    deleted++;
-    if (hash.size === 0) {
-      db.delete(key);
-      return deleted;
-    }
-  }
-  if (deleted > 0) db.modified(key);
+  for (let i = 2; i < args.length && hash.size > 0; i++) if (hash.delete(args[i])) deleted++;
+  if (deleted === 0) return 0;
+  // As in Redis: the hdel event, then del when the hash was emptied.
+  if (hash.size > 0) db.modified(key);
+  db.notify(NOTIFY.HASH, 'hdel', key);
+  if (hash.size === 0) db.deleteNotify(key);
   return deleted;
 }
 

@@ -10,6 +10,7 @@ import { ReplyError, notInteger, syntaxError, notPositive, outOfLongRange, numke
 import { SetReply, type Reply } from '../protocol/reply.js';
 import { CursorTable } from '../store/cursors.js';
 import type { Database } from '../store/database.js';
+import { NOTIFY } from '../store/notify.js';
 import { SetValue, compareIntegers } from '../store/set.js';
 import { globMatch } from '../util/glob.js';
 import { parseInt64 } from '../util/numbers.js';
@@ -35,19 +36,27 @@ const readSet = (db: Database, key: string): SetValue | undefined => db.readColl
 /** The set at `key` for a write. */
 const writeSet = (db: Database, key: string): SetValue | undefined => db.getCollection<SetValue>(key, 'set');
 
-/** After members left `set`: an emptied set is deleted, otherwise the change is recorded. */
-function afterRemoval(db: Database, key: string, set: SetValue): void {
-  if (set.size === 0) db.delete(key);
-  else db.modified(key);
+/**
+ * After members left `set`: the command's event, then an emptied set is
+ * deleted (with a `del` event); otherwise the change is recorded.
+ */
+function afterRemoval(db: Database, key: string, set: SetValue, event: string): void {
+  if (set.size > 0) db.modified(key);
+  db.notify(NOTIFY.SET, event, key);
+  if (set.size === 0) db.deleteNotify(key);
 }
 
-/** A store command's result: stored when not empty, otherwise the destination is deleted. */
-function store(db: Database, key: string, result: SetValue): number {
+/**
+ * A store command's result: stored when not empty (with the command's
+ * event), otherwise the destination is deleted (a `del` event if it existed).
+ */
+function store(db: Database, key: string, result: SetValue, event: string): number {
   if (result.size === 0) {
-    db.delete(key);
+    db.deleteNotify(key);
     return 0;
   }
   db.set(key, result);
+  db.notify(NOTIFY.SET, event, key);
   return result.size;
 }
 
@@ -64,6 +73,7 @@ function sadd(ctx: CommandContext, args: string[]): Reply {
   for (let i = 2; i < args.length; i++) if (set.add(args[i], max)) added++;
   if (existing === undefined) db.set(key, set);
   else if (added > 0) db.modified(key);
+  if (added > 0) db.notify(NOTIFY.SET, 'sadd', key);
   return added;
 }
 
@@ -73,7 +83,7 @@ function srem(ctx: CommandContext, args: string[]): Reply {
   if (set === undefined) return 0;
   let removed = 0;
   for (let i = 2; i < args.length && set.size > 0; i++) if (set.remove(args[i])) removed++;
-  if (removed > 0) afterRemoval(db, args[1], set);
+  if (removed > 0) afterRemoval(db, args[1], set, 'srem');
   return removed;
 }
 
@@ -86,10 +96,14 @@ function smove(ctx: CommandContext, args: string[]): Reply {
   const dst = writeSet(db, dstKey);
   if (src === dst) return src.has(member) ? 1 : 0;
   if (!src.remove(member)) return 0;
-  afterRemoval(db, srcKey, src);
+  // As in Redis: srem (and del) on the source, then sadd on the destination if it gained the member.
+  afterRemoval(db, srcKey, src, 'srem');
   const max = maxIntset(ctx);
+  let gained = true;
   if (dst === undefined) db.set(dstKey, SetValue.of([member], max));
   else if (dst.add(member, max)) db.modified(dstKey);
+  else gained = false;
+  if (gained) db.notify(NOTIFY.SET, 'sadd', dstKey);
   return 1;
 }
 
@@ -102,9 +116,10 @@ function spopCount(ctx: CommandContext, key: string, countArg: string): Reply {
   if (set === undefined || value === 0) return new SetReply([]);
   const size = set.size;
   const max = maxIntset(ctx);
+  db.notify(NOTIFY.SET, 'spop', key);
   if (value >= size) {
     const all = set.freshOrder(max);
-    db.delete(key);
+    db.deleteNotify(key);
     return new SetReply(all);
   }
   const count = Number(value);
@@ -129,7 +144,7 @@ function spop(ctx: CommandContext, args: string[]): Reply {
   const set = writeSet(db, args[1]);
   if (set === undefined) return null;
   const member = set.pop();
-  afterRemoval(db, args[1], set);
+  afterRemoval(db, args[1], set, 'spop');
   return member;
 }
 
@@ -184,7 +199,7 @@ function intersect(ctx: CommandContext, keys: string[], output: InterOutput): Re
     else sets.push(set);
   }
   if (anyMissing) {
-    if (output.kind === 'store') return store(db, output.key, new SetValue());
+    if (output.kind === 'store') return store(db, output.key, new SetValue(), 'sinterstore');
     return output.kind === 'card' ? 0 : new SetReply([]);
   }
   sets.sort((a, b) => a.size - b.size);
@@ -208,7 +223,7 @@ function intersect(ctx: CommandContext, keys: string[], output: InterOutput): Re
     }
   }
   if (output.kind === 'card') return cardinality;
-  if (output.kind === 'store') return store(db, output.key, SetValue.of(found, maxIntset(ctx)));
+  if (output.kind === 'store') return store(db, output.key, SetValue.of(found, maxIntset(ctx)), 'sinterstore');
   return new SetReply(found);
 }
 
@@ -259,7 +274,7 @@ function unionOrDiff(ctx: CommandContext, keys: string[], op: 'union' | 'diff', 
       }
     }
   }
-  if (dstKey !== undefined) return store(db, dstKey, result);
+  if (dstKey !== undefined) return store(db, dstKey, result, op === 'union' ? 'sunionstore' : 'sdiffstore');
   return new SetReply(result.members().slice());
 }
 

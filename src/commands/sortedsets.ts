@@ -10,6 +10,7 @@ import { ReplyError, notInteger, syntaxError, wrongType, notPositive, numkeysNot
 import { DoubleReply, NIL_ARRAY, type Reply } from '../protocol/reply.js';
 import { CursorTable } from '../store/cursors.js';
 import type { CollectionValue, Database } from '../store/database.js';
+import { NOTIFY } from '../store/notify.js';
 import type { TreeCursor } from '../store/rankedtree.js';
 import {
   MAX_ZSET_SIZE,
@@ -198,6 +199,8 @@ function zadd(ctx: CommandContext, args: string[], incrCommand: boolean): Reply 
   }
   if (created) db.set(key, z);
   else if (added + updated > 0) db.modified(key);
+  // Only a real change is an event: zincr for INCR (and ZINCRBY), zadd otherwise.
+  if (added + updated > 0) db.notify(NOTIFY.ZSET, incr ? 'zincr' : 'zadd', key);
   if (incr) return processed > 0 ? new DoubleReply(lastScore) : null;
   return ch ? added + updated : added;
 }
@@ -214,14 +217,19 @@ function zrem(ctx: CommandContext, args: string[]): Reply {
     if (z.remove(args[i])) deleted++;
     if (z.size === 0) break;
   }
-  afterRemoval(db, key, z, deleted);
+  afterRemoval(db, key, z, deleted, 'zrem');
   return deleted;
 }
 
-/** Deletes an emptied set, or records the change. */
-function afterRemoval(db: Database, key: string, z: ZSetValue, removed: number): void {
-  if (z.size === 0) db.delete(key);
-  else if (removed > 0) db.modified(key);
+/**
+ * After `removed` members left `z`: nothing when none did; otherwise the
+ * command's event, then an emptied set is deleted (with a `del` event).
+ */
+function afterRemoval(db: Database, key: string, z: ZSetValue, removed: number, event: string): void {
+  if (removed === 0) return;
+  if (z.size > 0) db.modified(key);
+  db.notify(NOTIFY.ZSET, event, key);
+  if (z.size === 0) db.deleteNotify(key);
 }
 
 /** Members from `cursor` forward while `inRange` holds, at most `limit` (negative: no limit). */
@@ -281,7 +289,7 @@ function zremrange(kind: RangeKind) {
       doomed = walk(z.firstInLexRange(range), false, -1, (_score, member) => lexBelowMax(member, range.max));
     }
     z.removeAll(doomed.map((e) => e[0]));
-    afterRemoval(db, key, z, doomed.length);
+    afterRemoval(db, key, z, doomed.length, `zremrangeby${kind}`);
     return doomed.length;
   };
 }
@@ -383,10 +391,11 @@ function rangeGeneric(
   if (!store) return scoredReply(ctx, entries, withScores);
   const destination = args[1];
   if (entries.length === 0) {
-    db.delete(destination);
+    db.deleteNotify(destination);
     return 0;
   }
   db.set(destination, ZSetValue.fromEntries(limitsOf(ctx), entries));
+  db.notify(NOTIFY.ZSET, 'zrangestore', destination);
   return entries.length;
 }
 
@@ -414,7 +423,7 @@ function popGeneric(
   if (z === undefined) return nilWhenEmpty ? NIL_ARRAY : [];
   if (count === 0) return [];
   const popped = popFrom(z, end, count === -1 ? 1 : count);
-  afterRemoval(db, key, z, popped.length);
+  afterRemoval(db, key, z, popped.length, end === 'min' ? 'zpopmin' : 'zpopmax');
   const items: Reply[] = [];
   for (const [member, score] of popped) {
     if (nested) items.push([member, new DoubleReply(score)]);
@@ -690,10 +699,11 @@ function algebra(op: Operation, numkeysAt: number, store: boolean, cardinalityOn
     if (store) {
       const destination = args[1];
       if (result.size === 0) {
-        db.delete(destination);
+        db.deleteNotify(destination);
         return 0;
       }
       db.set(destination, ZSetValue.fromEntries(limitsOf(ctx), [...result]));
+      db.notify(NOTIFY.ZSET, `z${op}store`, destination);
       return result.size;
     }
     const sorted = [...result].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
