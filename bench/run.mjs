@@ -7,8 +7,8 @@
 // BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
 // is the median of the rounds, the servers taking turns, since a 2-core machine
 // shared with redis-benchmark is noisy.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { freePort, MAIN, waitForPort } from '../test/helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import { have, median, startServers, stopServers } from './servers.mjs';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200000);
 const clients = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -16,16 +16,6 @@ const tests = process.env.BENCH_TESTS ?? 'set,get,lpush,lpop,sadd,hset,zadd';
 const pipelines = (process.env.BENCH_PIPELINES ?? '1 16').split(/\s+/).map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const warmup = Number(process.env.BENCH_WARMUP ?? 500000);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
-async function start(name, command, args) {
-  const port = await freePort();
-  const proc = spawn(command, [...args, '--port', String(port)], { stdio: 'ignore' });
-  await waitForPort(port, proc);
-  return { name, port, proc };
-}
 
 /** Runs redis-benchmark and returns { test: requestsPerSecond }. */
 function benchmark(port, pipeline, count = requests) {
@@ -47,12 +37,7 @@ if (!have('redis-benchmark')) {
   process.exit(1);
 }
 
-const servers = [await start('ours', process.execPath, [MAIN, '--save', '', '--loglevel', 'warning'])];
-if (have('redis-server')) {
-  servers.push(await start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1']));
-} else {
-  console.log('redis-server not installed: reporting our figures only');
-}
+const servers = await startServers();
 
 try {
   const rows = [];
@@ -87,5 +72,5 @@ try {
   console.log(`redis-benchmark -n ${requests} -c ${clients} -r 100000 after ${warmup} warm-up requests, median of ${rounds} rounds`);
   console.table(rows);
 } finally {
-  for (const s of servers) s.proc.kill('SIGTERM');
+  stopServers(servers);
 }

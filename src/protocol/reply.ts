@@ -48,7 +48,16 @@ export class BigNumberReply {
 
 /** RESP3 push (out-of-band data such as pub/sub messages); an array in RESP2. */
 export class PushReply {
+  private resp2: string | undefined;
+  private resp3: string | undefined;
+
   constructor(readonly items: Reply[]) {}
+
+  /** The encoding, made once: one published message goes to many subscribers. */
+  encoded(resp3: boolean): string {
+    if (resp3) return (this.resp3 ??= encode(this, true, ''));
+    return (this.resp2 ??= encode(this, false, ''));
+  }
 }
 
 /** RESP3 attribute map in front of a reply; RESP2 drops the attributes. */
@@ -244,6 +253,8 @@ export class ReplyBuffer {
       this.byte(43);
       this.latin1(reply.text);
       this.crlf();
+    } else if (reply instanceof PushReply) {
+      this.latin1(reply.encoded(resp3));
     } else {
       this.latin1(encode(reply, resp3, ''));
     }

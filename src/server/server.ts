@@ -80,6 +80,8 @@ export class Server implements ExecutionObserver {
   private opsSamples: number[] = [];
   /** The client whose command is running, if any: its own keyspace events go out ahead of its reply. */
   private executing: Client | undefined = undefined;
+  /** Clients with output to write at the end of the current task (see flushSoon). */
+  private readonly pendingFlush = new Set<Client>();
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
@@ -208,8 +210,22 @@ export class Server implements ExecutionObserver {
       const client = target as Client;
       client.send(frame);
       // The publisher's own copy goes out with its reply, ahead of it.
-      if (client !== from) client.flush();
+      if (client !== from) this.flushSoon(client);
     });
+  }
+
+  /**
+   * Writes a client's pending output once the current task is done: messages
+   * published by one batch of commands reach each subscriber in one write.
+   */
+  private flushSoon(client: Client): void {
+    if (this.pendingFlush.size === 0) queueMicrotask(() => this.flushPending());
+    this.pendingFlush.add(client);
+  }
+
+  private flushPending(): void {
+    for (const client of this.pendingFlush) client.flush();
+    this.pendingFlush.clear();
   }
 
   pauseCron(paused: boolean): void {
