@@ -384,6 +384,14 @@ describe('wire protocol', () => {
       conn.close();
     });
 
+    it('CLIENT REPLY ON right after SKIP is answered: it cancels the skip', async () => {
+      const conn = await rawConnect(server.port);
+      const expected = '+OK\r\n+PONG\r\n';
+      conn.write('CLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nPING\r\n');
+      assert.equal(await conn.read(expected.length), expected);
+      conn.close();
+    });
+
     it('CLIENT REPLY with a bad mode is a syntax error', async () => {
       const conn = await rawConnect(server.port);
       const expected = '-ERR syntax error\r\n';

@@ -224,6 +224,7 @@ const clientCommand = defineCommand({
       // OFF and SKIP silence this command's own reply too; the connection applies them.
       // SKIP while OFF changes nothing, as in Redis.
       if (!(mode === 'skip' && ctx.client.replyMode === 'off')) ctx.client.replyMode = mode;
+      if (mode === 'on') ctx.client.skippingReply = false;
       return OK;
     }, 'ON|OFF|SKIP'),
     sub('unblock', -3, 'Ends the wait of a client blocked in a blocking command.', (ctx, args) => {

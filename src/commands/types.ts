@@ -56,6 +56,8 @@ export interface ClientState {
   authenticated: boolean;
   db: Database;
   replyMode: 'on' | 'off' | 'skip';
+  /** True while the running command follows CLIENT REPLY SKIP: its reply is dropped unless it turns replies ON. */
+  skippingReply: boolean;
   /** Full name of the command running or last run (CLIENT LIST's cmd=). */
   lastCommand: string;
   /** True while queueing or executing a MULTI transaction: blocking commands must not wait. */

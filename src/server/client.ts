@@ -38,6 +38,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   /** Replies waiting for the end of the current read. */
   private readonly out = new ReplyBuffer();
   private skipNextReply = false;
+  skippingReply = false;
   /** Since when the output backlog has been over the soft limit (0: it is not). */
   private softLimitSince = 0;
   /** Commands received while blocked, run once the wait ends. */
@@ -127,9 +128,11 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   }
 
   private run(args: string[]): void {
-    const silenced = this.skipNextReply;
+    this.skippingReply = this.skipNextReply;
     this.skipNextReply = false;
     const reply = this.server.execute(this, args);
+    const silenced = this.skippingReply;
+    this.skippingReply = false;
     if (reply === undefined) return;
     if (this.replyMode === 'skip') {
       // CLIENT REPLY SKIP: silent itself, and silences the command after it.
