@@ -1,10 +1,11 @@
 /**
  * Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH and CLIENT.
  */
-import { ReplyError, syntaxError, wrongPass, unknownClientType } from '../errors.js';
-import { MapReply, OK, PONG, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { ReplyError, notInteger, syntaxError, wrongPass, unknownClientType } from '../errors.js';
+import { MapReply, OK, PONG, SetReply, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
 import type { KillFilter } from '../server/server.js';
+import type { TrackingRequest } from '../server/tracking.js';
 import { parseInt64 } from '../util/numbers.js';
 import { numberArg } from './strings.js';
 import { defineCommand, isSubscribed, type CommandContext, type CommandSpec } from './types.js';
@@ -165,6 +166,39 @@ function clientList(ctx: CommandContext, args: string[]): Reply {
   return new VerbatimReply('txt', lines.join(''));
 }
 
+/** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]. */
+function clientTracking(ctx: CommandContext, args: string[]): Reply {
+  const request: TrackingRequest = { bcast: false, optin: false, optout: false, noloop: false, redirect: 0, prefixes: [] };
+  for (let i = 3; i < args.length; i++) {
+    const option = args[i].toLowerCase();
+    const hasValue = i + 1 < args.length;
+    if (option === 'redirect' && hasValue) {
+      if (request.redirect !== 0) throw new ReplyError('ERR A client can only redirect to a single other client');
+      const id = parseInt64(args[++i]);
+      if (id === null) throw notInteger();
+      if (!ctx.server.clients.has(Number(id))) throw new ReplyError('ERR The client ID you want redirect to does not exist');
+      request.redirect = Number(id);
+    } else if (option === 'bcast') request.bcast = true;
+    else if (option === 'optin') request.optin = true;
+    else if (option === 'optout') request.optout = true;
+    else if (option === 'noloop') request.noloop = true;
+    else if (option === 'prefix' && hasValue) request.prefixes.push(args[++i]);
+    else throw syntaxError();
+  }
+  const mode = args[2].toLowerCase();
+  const client = ctx.client;
+  if (mode === 'on') {
+    const refusal = ctx.server.tracking.refusal(client, request);
+    if (refusal !== undefined) throw new ReplyError(`ERR ${refusal}`);
+    ctx.server.tracking.enable(client, request);
+  } else if (mode === 'off') {
+    ctx.server.tracking.disable(client);
+  } else {
+    throw syntaxError();
+  }
+  return OK;
+}
+
 const CLIENT_HELP = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'GETNAME', '    Return the name of the current connection.',
@@ -175,6 +209,11 @@ const CLIENT_HELP = [
   '    Kill connections. Options are: ID, ADDR, LADDR, USER, TYPE and SKIPME.',
   'LIST [options ...]', '    Return information about client connections. Options: TYPE, ID.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]', '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]', '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO', '    Report tracking status for the current connection.',
+  'CACHING (YES|NO)', '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR', '    Return the client ID we are redirecting to when tracking is enabled.',
   'PAUSE <timeout> [WRITE|ALL]', '    Suspend all, or just write, clients for <timeout> milliseconds.',
   'UNPAUSE', '    Stop the current client pause, resuming traffic.',
   'NO-EVICT (ON|OFF)', '    Protect current client connection from eviction.',
@@ -248,6 +287,36 @@ const clientCommand = defineCommand({
       ctx.server.pause.unpause();
       return OK;
     }, undefined, ['admin', 'noscript', 'loading', 'stale']),
+    sub('tracking', -3, 'Turns server-assisted client-side caching on or off for this connection.', clientTracking,
+      'ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]'),
+    sub('caching', 3, 'In OPTIN or OPTOUT tracking, decides whether the next command\'s keys are tracked.', (ctx, args) => {
+      const tracking = ctx.client.tracking;
+      if (!tracking) {
+        throw new ReplyError('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+      }
+      const answer = args[2].toLowerCase();
+      if (answer === 'yes' && !tracking.optin) throw new ReplyError('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+      if (answer === 'no' && !tracking.optout) throw new ReplyError('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+      if (answer !== 'yes' && answer !== 'no') throw syntaxError();
+      tracking.caching = true;
+      return OK;
+    }, 'YES|NO'),
+    sub('getredir', 2, 'The id of the client this connection\'s invalidations go to: 0 for none, -1 without tracking.', (ctx) =>
+      ctx.client.tracking ? ctx.client.tracking.redirect : -1),
+    sub('trackinginfo', 2, 'Describes the client-side caching settings of this connection.', (ctx) => {
+      const tracking = ctx.client.tracking;
+      const flags = tracking ? ['on'] : ['off'];
+      if (tracking?.bcast) flags.push('bcast');
+      if (tracking?.optin) flags.push('optin', ...(tracking.caching ? ['caching-yes'] : []));
+      if (tracking?.optout) flags.push('optout', ...(tracking.caching ? ['caching-no'] : []));
+      if (tracking?.noloop) flags.push('noloop');
+      if (tracking?.brokenRedirect) flags.push('broken_redirect');
+      return new MapReply([
+        'flags', new SetReply(flags),
+        'redirect', tracking ? tracking.redirect : -1,
+        'prefixes', tracking ? [...tracking.prefixes].sort() : [],
+      ]);
+    }),
     sub('no-evict', 3, 'Exempts this connection from client eviction.', (ctx, args) => {
       ctx.client.noEvict = onOff(args[2]);
       return OK;

@@ -63,7 +63,7 @@ const sections: Record<string, Section> = {
     client_recent_max_input_buffer: 0,
     client_recent_max_output_buffer: 0,
     blocked_clients: ctx.server.blocked.count,
-    tracking_clients: 0,
+    tracking_clients: ctx.server.tracking.clients,
     clients_in_timeout_table: 0,
   }),
   memory: (ctx) => {
@@ -121,6 +121,9 @@ const sections: Record<string, Section> = {
       pubsub_channels: ctx.server.pubsub.size('channels'),
       pubsub_patterns: ctx.server.pubsub.size('patterns'),
       pubsubshard_channels: ctx.server.pubsub.size('shardChannels'),
+      tracking_total_keys: ctx.server.tracking.totalKeys,
+      tracking_total_items: ctx.server.tracking.totalItems,
+      tracking_total_prefixes: ctx.server.tracking.totalPrefixes,
       total_error_replies: s.totalErrorReplies,
       unexpected_error_replies: 0,
     };

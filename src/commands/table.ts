@@ -75,6 +75,8 @@ interface Resolved {
 export interface ExecutionFlags {
   slowlog: boolean;
   monitor: boolean;
+  /** A read-only command outside pub/sub: client-side caching remembers the keys it read. */
+  tracksKeys: boolean;
 }
 
 function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
@@ -89,7 +91,11 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     noAuth: has('no_auth'),
     noMulti: has('no_multi'),
     mayReplicate: has('write') || has('may_replicate'),
-    observed: { slowlog: !has('skip_slowlog'), monitor: !has('skip_monitor') && !has('admin') },
+    observed: {
+      slowlog: !has('skip_slowlog'),
+      monitor: !has('skip_monitor') && !has('admin'),
+      tracksKeys: has('readonly') && !has('pubsub'),
+    },
   };
 }
 
@@ -147,7 +153,7 @@ function arityOk(arity: number, argc: number): boolean {
 /** Observers of command execution: statistics, slow log and MONITOR live in the server. */
 export interface ExecutionObserver {
   /** Called after a command ran (not for rejected ones). */
-  executed(ctx: CommandContext, flags: ExecutionFlags, args: string[], durationUs: number): void;
+  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void;
   /** Whether DEBUG and similar protected commands are allowed for this client. */
   debugAllowed(ctx: CommandContext): boolean;
   authRequired(ctx: CommandContext): boolean;
@@ -223,6 +229,6 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   stats.calls++;
   stats.usec += durationUs;
   if (reply instanceof ReplyError) stats.failedCalls++;
-  observer.executed(ctx, resolved.observed, args, durationUs);
+  observer.executed(ctx, spec, resolved.observed, args, durationUs);
   return reply;
 }

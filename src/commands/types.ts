@@ -3,6 +3,7 @@
  * dispatcher (arity, flags, auth), by COMMAND INFO/DOCS and later by ACL and
  * cluster key-slot logic.
  */
+import type { ClientTracking } from '../server/tracking.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Server } from '../server/server.js';
@@ -58,6 +59,8 @@ export interface ClientState {
   replyMode: 'on' | 'off' | 'skip';
   /** True while the running command follows CLIENT REPLY SKIP: its reply is dropped unless it turns replies ON. */
   skippingReply: boolean;
+  /** CLIENT TRACKING settings while tracking is on. */
+  tracking: ClientTracking | undefined;
   /** Full name of the command running or last run (CLIENT LIST's cmd=). */
   lastCommand: string;
   /** True while queueing or executing a MULTI transaction: blocking commands must not wait. */
@@ -143,4 +146,15 @@ export function defineCommand(spec: CommandSpec): CommandSpec {
   if (!spec.run && !spec.subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
   if (spec.subcommands && !spec.run && spec.arity > -2) throw new Error(`container command ${spec.name} must have arity -2`);
   return spec;
+}
+
+/** The key arguments of a full command line (`args[0]` is the name), as the spec locates them. */
+export function commandKeys(spec: CommandSpec, args: readonly string[]): string[] {
+  if (spec.keysOf) return spec.keysOf(args);
+  if (!spec.keys) return [];
+  const { first, last, step } = spec.keys;
+  const end = last < 0 ? args.length + last : last;
+  const keys: string[] = [];
+  for (let i = first; i <= end && i < args.length; i += step) keys.push(args[i]);
+  return keys;
 }

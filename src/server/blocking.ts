@@ -24,6 +24,11 @@ export class BlockedClients {
   private readonly byClient = new Map<Client, Waiter>();
   private readonly ready = new Map<Database, Set<string>>();
 
+  constructor(
+    /** Runs `work` on behalf of `client`, as its own command would run (client-side caching cares who changes a key). */
+    private readonly runAs: (client: Client, work: () => void) => void,
+  ) {}
+
   get count(): number {
     return this.byClient.size;
   }
@@ -72,8 +77,10 @@ export class BlockedClients {
       if (keys.size === 0) this.ready.delete(db);
       for (const waiter of this.byKey.get(db)?.get(key)?.slice() ?? []) {
         if (this.byClient.get(waiter.client) !== waiter) continue;
-        const reply = waiter.request.attempt();
-        if (reply !== undefined) this.release(waiter, reply);
+        this.runAs(waiter.client, () => {
+          const reply = waiter.request.attempt();
+          if (reply !== undefined) this.release(waiter, reply);
+        });
       }
     }
   }

@@ -9,6 +9,7 @@ import { PushFrames } from '../commands/pubsub.js';
 import { isSubscribed, type ClientState, type CommandContext, type Subscriptions } from '../commands/types.js';
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
+import type { ClientTracking } from './tracking.js';
 
 /**
  * Replies a client has not read yet, beyond which its next commands wait
@@ -43,6 +44,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   private softLimitSince = 0;
   /** Commands received while blocked, run once the wait ends. */
   private readonly queued: string[][] = [];
+  tracking: ClientTracking | undefined = undefined;
   /** The command CLIENT PAUSE holds back, if any. */
   postponed: string[] | undefined = undefined;
   multi: string[][] | undefined = undefined;
@@ -133,7 +135,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     const reply = this.server.execute(this, args);
     const silenced = this.skippingReply;
     this.skippingReply = false;
-    if (reply === undefined) return;
+    // undefined: the client now waits (blocked or paused), and its reply comes later.
+    if (reply !== undefined) this.reply(reply, silenced);
+    this.server.tracking.afterReply(this);
+  }
+
+  private reply(reply: Reply, silenced: boolean): void {
     if (this.replyMode === 'skip') {
       // CLIENT REPLY SKIP: silent itself, and silences the command after it.
       this.replyMode = 'on';
@@ -150,6 +157,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   /** The end of a blocking wait: the reply goes out, then the commands that queued up behind it run. */
   unblocked(reply: Reply): void {
     if (this.replyMode === 'on') this.send(reply);
+    this.server.tracking.afterReply(this);
     this.flush();
     setImmediate(() => this.resume());
   }
@@ -280,13 +288,14 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     const subs = this.subscriptions;
     // Replies the socket holds because the peer has not taken them yet.
     const queuedOutput = this.socket.writableLength;
-    const flags = (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') || 'N';
+    const flags = (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') +
+      (this.tracking ? 't' : '') + (this.tracking?.brokenRedirect ? 'R' : '') + (this.tracking?.bcast ? 'B' : '') || 'N';
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
       ` rbs=0 rbp=0 obl=${this.out.length} oll=${queuedOutput > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${queuedOutput + this.out.length}` +
-      ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=default redir=-1` +
+      ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=default redir=${this.tracking ? this.tracking.redirect : -1}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );
   }

@@ -9,7 +9,7 @@ import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import { dispatch, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
-import { BlockRequest, isSubscribed, type ClientState, type CommandContext } from '../commands/types.js';
+import { BlockRequest, commandKeys, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { ReplyError, replyTooLarge } from '../errors.js';
 import { BlockedClients } from './blocking.js';
 import { WatchedKeys } from './watches.js';
@@ -19,6 +19,7 @@ import { Client } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
 import { ClientPause } from './pause.js';
+import { Tracking } from './tracking.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -59,9 +60,27 @@ export class Server implements ExecutionObserver {
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
-  readonly blocked = new BlockedClients();
+  readonly blocked = new BlockedClients((client, work) => {
+    const previous = this.executing;
+    this.executing = client;
+    try {
+      work();
+    } finally {
+      this.executing = previous;
+    }
+  });
   readonly watches = new WatchedKeys();
   readonly pubsub = new PubSubRegistry();
+  readonly tracking: Tracking = new Tracking({
+    clientById: (id) => this.clients.get(id),
+    currentClient: () => this.executing,
+    deliver: (target, push) => {
+      const client = target as Client;
+      client.send(push);
+      if (client !== this.executing) this.flushSoon(client);
+    },
+    maxKeys: () => this.config.getNumber('tracking-table-max-keys'),
+  });
   readonly pause = new ClientPause((paused) => {
     this.keyspace.expiryPaused = paused;
   });
@@ -90,7 +109,9 @@ export class Server implements ExecutionObserver {
     this.keyspace.onKeyModified((db, key) => {
       this.watches.touch(db, key);
       this.blocked.keyModified(db, key);
+      if (this.tracking.active) this.tracking.keyChanged(key);
     });
+    this.keyspace.onFlush(() => this.tracking.flushed(this.clients.values()));
     const applyNotifyFlags = (): void => {
       this.keyspace.notifyFlags = config.values.notifyKeyspaceEvents;
     };
@@ -169,6 +190,7 @@ export class Server implements ExecutionObserver {
     c.multi = undefined;
     this.watches.unwatchAll(c);
     this.pubsub.dropClient(c);
+    this.tracking.disable(c);
   }
 
   /** CLIENT KILL: closes the clients matching every given filter; returns how many. */
@@ -243,6 +265,7 @@ export class Server implements ExecutionObserver {
   clientClosed(client: Client): void {
     this.blocked.drop(client);
     this.pause.drop(client);
+    this.tracking.disable(client);
     this.watches.unwatchAll(client);
     this.pubsub.dropClient(client);
     this.clients.delete(client.id);
@@ -255,6 +278,12 @@ export class Server implements ExecutionObserver {
     this.executing = client;
     const reply = dispatch(client, args, this);
     this.executing = undefined;
+    const tracking = client.tracking;
+    if (tracking) {
+      // CLIENT CACHING applies to the one command after it (or to a whole transaction).
+      if (!client.multi && !client.lastCommand.startsWith('client|')) tracking.caching = false;
+    }
+    if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
     if (reply === POSTPONED) {
       client.postponed = args;
       this.pause.postpone(client);
@@ -297,8 +326,9 @@ export class Server implements ExecutionObserver {
     this.stats.totalErrorReplies++;
   }
 
-  executed(ctx: CommandContext, flags: ExecutionFlags, args: string[], durationUs: number): void {
+  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void {
     const client = ctx.client as Client;
+    if (flags.tracksKeys && client.tracking) this.tracking.remember(client, commandKeys(spec, args));
     // Counted here, so commands run by EXEC count and refused or queued ones do not, as in Redis.
     this.stats.commandsProcessed++;
     if (flags.slowlog) this.slowlog.record(client, args, durationUs);
@@ -348,6 +378,7 @@ export class Server implements ExecutionObserver {
         if (!exempt && now - client.lastInteraction > timeoutSec * 1000) client.kill();
       }
     }
+    if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
     this.opsSamples.push(this.stats.commandsProcessed);
     if (this.opsSamples.length > 16) this.opsSamples.shift();
   }

@@ -29,6 +29,7 @@ export class Keyspace implements KeyspaceHooks {
   eventListener: EventListener | undefined = undefined;
   private readonly modifiedListeners: KeyListener[] = [];
   private readonly replacedListeners: DatabaseListener[] = [];
+  private readonly flushListeners: (() => void)[] = [];
   /** Per database, where the expiry cycle left off, so each cycle resumes instead of resampling the head. */
   private readonly expireCursors = new Map<Database, { map: Map<string, number>; it: Iterator<[string, number]> }>();
   private timer: NodeJS.Timeout | undefined;
@@ -61,18 +62,30 @@ export class Keyspace implements KeyspaceHooks {
     this.replacedListeners.push(listener);
   }
 
+  /** Called once per FLUSHDB or FLUSHALL, after the databases were emptied. */
+  onFlush(listener: () => void): void {
+    this.flushListeners.push(listener);
+  }
+
   /** FLUSHDB: returns how many keys were removed. */
   flush(db: Database): number {
-    for (const listener of this.replacedListeners) listener(db);
-    const removed = db.clear();
-    this.dirty += removed;
+    const removed = this.empty(db);
+    for (const listener of this.flushListeners) listener();
     return removed;
   }
 
   /** FLUSHALL: returns how many keys were removed. */
   flushAll(): number {
     let removed = 0;
-    for (const db of this.dbs) removed += this.flush(db);
+    for (const db of this.dbs) removed += this.empty(db);
+    for (const listener of this.flushListeners) listener();
+    return removed;
+  }
+
+  private empty(db: Database): number {
+    for (const listener of this.replacedListeners) listener(db);
+    const removed = db.clear();
+    this.dirty += removed;
     return removed;
   }
 
