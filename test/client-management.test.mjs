@@ -197,3 +197,16 @@ test('a client that pipelines without reading is not read from; no reply is lost
   assert.equal(mismatch, -1, 'every byte is the expected reply');
   assert.equal(received, expectedTotal);
 });
+
+test("CLIENT INFO's qbuf is the query buffer holding the running command, as Redis counts it", async (t) => {
+  const conn = await rawFor(t, server.port);
+  const qbufOf = async (request) => {
+    conn.write(request);
+    const reply = await conn.readUntil('\n\r\n');
+    return Number(/ qbuf=(\d+) /.exec(reply)[1]);
+  };
+  assert.equal(await qbufOf('*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n'), 26);
+  // Inline, with a command behind it in the same read: the whole read is counted.
+  assert.equal(await qbufOf('CLIENT INFO\r\nPING\r\n'), 19);
+  assert.equal(await conn.read(7), '+PONG\r\n');
+});

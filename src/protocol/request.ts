@@ -76,6 +76,12 @@ export class RequestReader {
   private bodyLeft = 0;
   /** Bytes received for the command not yet complete, for client-query-buffer-limit. */
   private commandBytes = 0;
+  /**
+   * The query buffer as Redis counts it (CLIENT LIST's qbuf): while the
+   * commands of a read run, everything that read brought plus the incomplete
+   * command it completed; between reads, the incomplete command.
+   */
+  queryBufferBytes = 0;
   private readonly parser: RedisParser;
 
   constructor(
@@ -100,6 +106,7 @@ export class RequestReader {
   /** Scans `chunk`, running each complete command through `onCommand` in order. */
   feed(chunk: Buffer): FeedResult {
     const len = chunk.length;
+    this.queryBufferBytes += len;
     let pos = 0;
     // Start of the bytes in this chunk that belong to multibulk requests and await the parser;
     // a chunk that continues a request begun in an earlier read starts with such bytes.
@@ -208,6 +215,7 @@ export class RequestReader {
       }
     }
     flushResp(len);
+    this.queryBufferBytes = this.state === State.Idle ? 0 : this.state === State.Inline ? this.partialLine.length : this.commandBytes;
     return null;
   }
 

@@ -293,7 +293,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
-      ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
+      ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=${this.reader.queryBufferBytes} qbuf-free=0 argv-mem=0 multi-mem=0` +
       ` rbs=0 rbp=0 obl=${this.out.length} oll=${queuedOutput > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${queuedOutput + this.out.length}` +
       ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=default redir=${this.tracking ? this.tracking.redirect : -1}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
