@@ -210,3 +210,14 @@ test("CLIENT INFO's qbuf is the query buffer holding the running command, as Red
   assert.equal(await qbufOf('CLIENT INFO\r\nPING\r\n'), 19);
   assert.equal(await conn.read(7), '+PONG\r\n');
 });
+
+test('MONITOR shows passwords of AUTH and HELLO AUTH as (redacted)', async (t) => {
+  const monitor = await rawFor(t, server.port);
+  await exchange(monitor, [['MONITOR']], '+OK\r\n');
+  await assert.rejects(r.call('AUTH', 'not-real'));
+  await assert.rejects(r.call('AUTH', 'not-real', 'not-a-password'));
+  await assert.rejects(r.call('HELLO', '2', 'AUTH', 'not-real', 'not-a-password'));
+  await r.echo('done');
+  const lines = (await monitor.readUntil('"done"')).split('\r\n').map((l) => l.replace(/^\+[\d.]+ \[\d+ [^\]]+\] /, ''));
+  assert.deepEqual(lines, ['"AUTH" "(redacted)"', '"AUTH" "(redacted)" "(redacted)"', '"HELLO" "2" "AUTH" "(redacted)" "(redacted)"', '"echo" "done"']);
+});

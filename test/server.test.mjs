@@ -386,6 +386,120 @@ test('COMMAND GETKEYS errors', async () => {
   await assert.rejects(r.command('GETKEYS', 'GET'), { message: "ERR wrong number of arguments for 'command|getkeys' command" });
 });
 
+test('COMMAND GETKEYSANDFLAGS gives each key with the access flags of its key spec', async () => {
+  const flags = (...line) => r.call('COMMAND', 'GETKEYSANDFLAGS', ...line);
+  assert.deepEqual(await flags('SET', 'k1', 'v1'), [['k1', ['OW', 'update']]]);
+  assert.deepEqual(await flags('SET', 'k1', 'v1', 'GET'), [['k1', ['RW', 'access', 'update']]]);
+  assert.deepEqual(await flags('MSET', 'k1', 'v1', 'k2', 'v2'), [['k1', ['OW', 'update']], ['k2', ['OW', 'update']]]);
+  assert.deepEqual(await flags('LMOVE', 'k1', 'k2', 'left', 'right'), [['k1', ['RW', 'access', 'delete']], ['k2', ['RW', 'insert']]]);
+  assert.deepEqual(await flags('sort', 'k1', 'store', 'k2'), [['k1', ['RO', 'access']], ['k2', ['OW', 'update']]]);
+  assert.deepEqual(await flags('SORT', 'k1', 'LIMIT', 'STORE', '1', 'GET', 'STORE', 'STORE', 'k3'), [['k1', ['RO', 'access']], ['k3', ['OW', 'update']]]);
+  assert.deepEqual(await flags('SORT_RO', 'k1', 'BY', 'w*'), [['k1', ['RO', 'access']]]);
+  assert.deepEqual(await flags('DEL', 'a', 'b'), [['a', ['RM', 'delete']], ['b', ['RM', 'delete']]]);
+  assert.deepEqual(await flags('ZUNIONSTORE', 'd', '2', 'a', 'b', 'WEIGHTS', '1', '2'), [['d', ['OW', 'update']], ['a', ['RO', 'access']], ['b', ['RO', 'access']]]);
+  assert.deepEqual(await flags('BLMPOP', '0', '2', 'a', 'b', 'LEFT'), [['a', ['RW', 'access', 'delete']], ['b', ['RW', 'access', 'delete']]]);
+  assert.deepEqual(await flags('OBJECT', 'ENCODING', 'k'), [['k', ['RO']]]);
+  assert.deepEqual(await flags('WATCH', 'a', 'b'), [['a', ['RO']], ['b', ['RO']]]);
+  await assert.rejects(flags('PING', 'x'), { message: 'ERR The command has no key arguments' });
+  await assert.rejects(flags('nosuch', 'x'), { message: 'ERR Invalid command specified' });
+  await assert.rejects(flags('GET', 'a', 'b'), { message: 'ERR Invalid number of arguments specified for command' });
+  await assert.rejects(flags('ZUNION', '3', 'a', 'b'), { message: 'ERR Invalid arguments specified for command' });
+  await assert.rejects(flags('GET'), { message: "ERR wrong number of arguments for 'command|getkeysandflags' command" });
+});
+
+test('COMMAND GETKEYS finds the keys of a subcommand, such as MEMORY USAGE', async () => {
+  assert.deepEqual(await r.command('GETKEYS', 'MEMORY', 'USAGE', 'key'), ['key']);
+  assert.deepEqual(await r.command('GETKEYS', 'memory', 'usage', 'key', 'SAMPLES', '5'), ['key']);
+  assert.deepEqual(await r.call('COMMAND', 'GETKEYSANDFLAGS', 'MEMORY', 'USAGE', 'key'), [['key', ['RO']]]);
+  // An unknown subcommand is an unknown command; the container alone has no keys.
+  await assert.rejects(r.command('GETKEYS', 'MEMORY', 'nosuch', 'key'), { message: 'ERR Invalid command specified' });
+  await assert.rejects(r.command('GETKEYS', 'MEMORY', 'HELP'), { message: 'ERR The command has no key arguments' });
+  await assert.rejects(r.command('GETKEYS', 'CONFIG', 'GET', 'x'), { message: 'ERR The command has no key arguments' });
+});
+
+test('COMMAND GETKEYS of store commands with a malformed count reads it as C atoi does', async () => {
+  // The key specs cannot parse "2x"; Redis then falls back to its own finder, which lists the destination last.
+  assert.deepEqual(await r.command('GETKEYS', 'ZUNIONSTORE', 'd', '2x', 'a', 'b'), ['a', 'b', 'd']);
+  assert.deepEqual(await r.call('COMMAND', 'GETKEYSANDFLAGS', 'ZUNION', '2abc', 'a', 'b'), [['a', []], ['b', []]]);
+  await assert.rejects(r.command('GETKEYS', 'ZUNIONSTORE', 'd', '3x', 'a', 'b'), { message: 'ERR Invalid arguments specified for command' });
+  await assert.rejects(r.command('GETKEYS', 'ZUNION', '0', 'a'), { message: 'ERR Invalid arguments specified for command' });
+});
+
+test('COMMAND INFO and DOCS answer nothing for a name with more than one |', async () => {
+  assert.deepEqual(await r.command('INFO', 'config|get|key'), [null]);
+  assert.deepEqual(await r.command('INFO', 'get|key'), [null]);
+  assert.deepEqual(await r.command('INFO', 'config|get|key', 'config|get').then((reply) => reply.map((info) => info?.[0] ?? null)), [null, 'config|get']);
+  assert.deepEqual(await r.command('DOCS', 'config|get|key'), []);
+});
+
+// Notes are free text: ours are in our own words, so only their presence is compared.
+test('COMMAND INFO key specs carry Redis\'s flags, notes and search types', async () => {
+  const range = (pos, lastkey = 0, keystep = 1) =>
+    ['begin_search', ['type', 'index', 'spec', ['index', pos]], 'find_keys', ['type', 'range', 'spec', ['lastkey', lastkey, 'keystep', keystep, 'limit', 0]]];
+  const keynum = (pos) =>
+    ['begin_search', ['type', 'index', 'spec', ['index', pos]], 'find_keys', ['type', 'keynum', 'spec', ['keynumidx', 0, 'firstkey', 1, 'keystep', 1]]];
+  const unknown = ['begin_search', ['type', 'unknown', 'spec', []], 'find_keys', ['type', 'unknown', 'spec', []]];
+  const info = await r.command('INFO', 'lmove', 'set', 'mset', 'zunionstore', 'lmpop', 'sort', 'memory|usage', 'watch', 'sunionstore');
+  const specs = Object.fromEntries(info.map((entry) => [entry[0], entry[8]]));
+  assert.deepEqual(specs.lmove, [['flags', ['RW', 'access', 'delete'], ...range(1)], ['flags', ['RW', 'insert'], ...range(2)]]);
+  assert.equal(specs.set[0][0], 'notes');
+  assert.deepEqual(specs.set, [['notes', specs.set[0][1], 'flags', ['RW', 'access', 'update', 'variable_flags'], ...range(1)]]);
+  assert.deepEqual(specs.mset, [['flags', ['OW', 'update'], ...range(1, -1, 2)]]);
+  assert.deepEqual(specs.zunionstore, [['flags', ['OW', 'update'], ...range(1)], ['flags', ['RO', 'access'], ...keynum(2)]]);
+  assert.deepEqual(specs.lmpop, [['flags', ['RW', 'access', 'delete'], ...keynum(1)]]);
+  assert.equal(specs.sort.length, 3);
+  assert.deepEqual(specs.sort[0], ['flags', ['RO', 'access'], ...range(1)]);
+  assert.deepEqual(specs.sort[2].slice(0, 4), ['notes', specs.sort[2][1], 'flags', ['OW', 'update']]);
+  assert.equal(typeof specs.sort[2][1], 'string');
+  assert.deepEqual(specs.sort[2].slice(4), unknown);
+  assert.deepEqual(specs['memory|usage'], [['flags', ['RO'], ...range(2)]]);
+  assert.deepEqual(specs.watch, [['flags', ['RO'], ...range(1, -1)]]);
+  assert.deepEqual(specs.sunionstore, [['flags', ['OW', 'update'], ...range(1)], ['flags', ['RO', 'access'], ...range(2, -1)]]);
+});
+
+test('COMMAND INFO derives first/last/step and movablekeys from the key specs, as Redis', async () => {
+  const heads = Object.fromEntries(
+    (await r.command('INFO', 'zunionstore', 'zinter', 'lmpop', 'bzmpop', 'sintercard', 'sort', 'sort_ro', 'lmove', 'mset', 'sunionstore'))
+      .map((entry) => [entry[0], entry.slice(2, 6)]),
+  );
+  assert.deepEqual(heads, {
+    zunionstore: [['write', 'denyoom', 'movablekeys'], 1, 1, 1],
+    zinter: [['readonly', 'movablekeys'], 0, 0, 0],
+    lmpop: [['write', 'movablekeys'], 0, 0, 0],
+    bzmpop: [['write', 'blocking', 'movablekeys'], 0, 0, 0],
+    sintercard: [['readonly', 'movablekeys'], 0, 0, 0],
+    sort: [['write', 'denyoom', 'movablekeys'], 1, 1, 1],
+    sort_ro: [['readonly', 'movablekeys'], 1, 1, 1],
+    lmove: [['write', 'denyoom'], 1, 2, 1],
+    mset: [['write', 'denyoom'], 1, -1, 2],
+    sunionstore: [['write', 'denyoom'], 1, -1, 1],
+  });
+  for (const name of ['SET', 'GET', 'MSET', 'LMOVE', 'LPOP', 'BLPOP', 'PING', 'MEMORY', 'MEMORY|USAGE', 'RENAME']) {
+    const [info] = await r.command('INFO', name);
+    assert.ok(!info[2].includes('movablekeys'), name);
+  }
+  for (const name of ['ZUNIONSTORE', 'SORT', 'SORT_RO', 'ZUNION', 'ZDIFFSTORE', 'ZINTERCARD', 'ZMPOP', 'BLMPOP']) {
+    const [info] = await r.command('INFO', name);
+    assert.ok(info[2].includes('movablekeys'), name);
+  }
+});
+
+test('COMMAND DOCS points each key argument at its key spec', async () => {
+  const keyArgs = async (name) => {
+    const [, doc] = await r.command('DOCS', name);
+    return pairs(doc).arguments.map(pairs).filter((arg) => arg.type === 'key').map((arg) => [arg.name, arg.key_spec_index]);
+  };
+  assert.deepEqual(await keyArgs('lmove'), [['source', 0], ['destination', 1]]);
+  assert.deepEqual(await keyArgs('zunionstore'), [['destination', 0], ['key', 1]]);
+  assert.deepEqual(await keyArgs('zrangestore'), [['dst', 0], ['src', 1]]);
+});
+
+test('COMMAND HELP lists GETKEYSANDFLAGS', async () => {
+  const help = await r.command('HELP');
+  assert.ok(help.includes('GETKEYSANDFLAGS <full-command>'), help.join('\n'));
+  assert.ok(help.includes('    Return the keys and the access flags from a full Redis command.'));
+});
+
 test('COMMAND with an unknown subcommand is refused', async () => {
   await assert.rejects(r.command('FOO'), { message: "ERR unknown subcommand 'FOO'. Try COMMAND HELP." });
 });

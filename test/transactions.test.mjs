@@ -611,7 +611,6 @@ test(
 
 test(
   'COMMAND INFO puts the transaction commands in @transaction; WATCH keys are RO only',
-  { todo: 'COMMAND INFO (src/commands/command.ts) adds "access" to every key spec' },
   async () => {
     const [multi, watch] = await r.command('INFO', 'multi', 'watch');
     assert.deepEqual(multi[6], ['@fast', '@transaction']);

@@ -1,13 +1,17 @@
 /**
  * COMMAND: the command table described to clients (COUNT, INFO, DOCS, LIST,
- * GETKEYS). Everything here is read from the same specs the dispatcher uses.
+ * GETKEYS, GETKEYSANDFLAGS). Everything here is read from the same specs the
+ * dispatcher uses, and the key specs of keyspecs.ts.
  */
 import { ReplyError, syntaxError } from '../errors.js';
-import { MapReply, SimpleString, type Reply } from '../protocol/reply.js';
+import { MapReply, SetReply, SimpleString, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../util/glob.js';
 import { argumentsReply, parseSyntax } from './docs.js';
 import { COMMANDS, findCommand } from './table.js';
-import { defineCommand, type CommandSpec } from './types.js';
+import {
+  commandHasKeys, commandKeys, keySpecsOf, legacyRange, type BeginSearch, type FindKeys, type KeyRef, type KeySpecification,
+} from './keyspecs.js';
+import { defineCommand, type CommandFlag, type CommandSpec } from './types.js';
 
 const status = (text: string): SimpleString => new SimpleString(text);
 
@@ -16,7 +20,13 @@ const GROUP_CATEGORY: Record<string, string> = {
   scripting: '@scripting', list: '@list', hash: '@hash', set: '@set', sorted_set: '@sortedset', pubsub: '@pubsub',
 };
 
-/** ACL categories follow from the group and flags, as Redis derives most of them. */
+/** ACL categories in the order Redis prints them (its category bit order). */
+const CATEGORY_ORDER = [
+  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream', 'pubsub',
+  'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
+].map((name) => `@${name}`);
+
+/** ACL categories follow from the group and flags, as Redis derives most of them; listed in Redis's order. */
 export function aclCategories(spec: CommandSpec, group = spec.group): string[] {
   const categories: string[] = [];
   if (spec.flags.includes('write')) categories.push('@write');
@@ -26,46 +36,76 @@ export function aclCategories(spec: CommandSpec, group = spec.group): string[] {
   if (byGroup) categories.push(byGroup);
   categories.push(spec.flags.includes('fast') ? '@fast' : '@slow');
   if (spec.flags.includes('blocking')) categories.push('@blocking');
-  return categories;
+  return categories.sort((a, b) => CATEGORY_ORDER.indexOf(a) - CATEGORY_ORDER.indexOf(b));
 }
 
-/** Redis's key-spec form of the (first, last, step) triple. */
-function keySpecs(spec: CommandSpec): Reply[] {
-  if (!spec.keys) return [];
-  const { first, last, step } = spec.keys;
-  return [
-    new MapReply([
-      'flags', [status(spec.flags.includes('write') ? 'RW' : 'RO'), status('access')],
-      'begin_search', new MapReply(['type', 'index', 'spec', new MapReply(['index', first])]),
-      'find_keys', new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', last < 0 ? last : last - first, 'keystep', step, 'limit', 0])]),
-    ]),
-  ];
+/** Command flags in the order COMMAND INFO prints them; may_replicate and protected stay hidden, as in Redis. */
+const FLAG_ORDER: readonly CommandFlag[] = [
+  'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor',
+  'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_multi', 'movablekeys', 'allow_busy',
+];
+
+/** A command's flags as COMMAND INFO shows them: movablekeys also follows from its key specs. */
+function shownFlags(spec: CommandSpec, movable: boolean): SimpleString[] {
+  return FLAG_ORDER.filter((flag) => spec.flags.includes(flag) || (flag === 'movablekeys' && movable)).map(status);
+}
+
+const keyFlags = (flags: readonly string[]): SetReply => new SetReply(flags.map(status));
+
+function beginSearchReply(begin: BeginSearch): MapReply {
+  switch (begin.type) {
+    case 'index':
+      return new MapReply(['type', 'index', 'spec', new MapReply(['index', begin.index])]);
+    case 'keyword':
+      return new MapReply(['type', 'keyword', 'spec', new MapReply(['keyword', begin.keyword, 'startfrom', begin.startfrom])]);
+    default:
+      return new MapReply(['type', 'unknown', 'spec', new MapReply([])]);
+  }
+}
+
+function findKeysReply(find: FindKeys): MapReply {
+  switch (find.type) {
+    case 'range':
+      return new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', find.lastkey, 'keystep', find.keystep, 'limit', find.limit])]);
+    case 'keynum':
+      return new MapReply(['type', 'keynum', 'spec', new MapReply(['keynumidx', find.keynumidx, 'firstkey', find.firstkey, 'keystep', find.keystep])]);
+    default:
+      return new MapReply(['type', 'unknown', 'spec', new MapReply([])]);
+  }
+}
+
+function keySpecReply(keySpec: KeySpecification): MapReply {
+  const flat: Reply[] = keySpec.notes === undefined ? [] : ['notes', keySpec.notes];
+  flat.push('flags', keyFlags(keySpec.flags), 'begin_search', beginSearchReply(keySpec.beginSearch), 'find_keys', findKeysReply(keySpec.findKeys));
+  return new MapReply(flat);
 }
 
 function commandInfo(spec: CommandSpec, fullName = spec.name, parent?: CommandSpec): Reply {
-  const keys = spec.keys ?? { first: 0, last: 0, step: 0 };
+  const specs = keySpecsOf(fullName, spec);
+  const { first, last, step, movable } = legacyRange(specs);
   return [
     fullName,
     spec.arity,
-    spec.flags.map(status),
-    keys.first,
-    keys.last,
-    keys.step,
-    aclCategories(spec, parent?.group).map(status),
-    [],
-    keySpecs(spec),
-    (spec.subcommands ?? []).map((sub) => commandInfo(sub, `${spec.name}|${sub.name}`, spec)),
+    new SetReply(shownFlags(spec, movable)),
+    first,
+    last,
+    step,
+    new SetReply(aclCategories(spec, parent?.group).map(status)),
+    new SetReply([]),
+    new SetReply(specs.map(keySpecReply)),
+    spec.subcommands ? spec.subcommands.map((sub) => commandInfo(sub, `${spec.name}|${sub.name}`, spec)) : new SetReply([]),
   ];
 }
 
 function commandDocs(spec: CommandSpec, parent?: CommandSpec): Reply {
+  const fullName = parent ? `${parent.name}|${spec.name}` : spec.name;
   const flat: Reply[] = [
     'summary', spec.summary,
     'since', spec.since,
     'group', parent?.group ?? spec.group,
     'complexity', spec.complexity,
   ];
-  if (spec.syntax) flat.push('arguments', argumentsReply(parseSyntax(spec.syntax)));
+  if (spec.syntax) flat.push('arguments', argumentsReply(parseSyntax(spec.syntax), keySpecsOf(fullName, spec).length));
   if (spec.subcommands) {
     const subs: Reply[] = [];
     for (const sub of spec.subcommands) subs.push(`${spec.name}|${sub.name}`, commandDocs(sub, spec));
@@ -74,9 +114,11 @@ function commandDocs(spec: CommandSpec, parent?: CommandSpec): Reply {
   return new MapReply(flat);
 }
 
-/** Finds `name` or `container|sub`, as COMMAND INFO and DOCS accept both. */
+/** Finds `name` or `container|sub`, as COMMAND INFO and DOCS accept both; anything deeper is unknown. */
 function findByFullName(name: string): [CommandSpec, CommandSpec | undefined] | undefined {
-  const [top, subName] = name.toLowerCase().split('|', 2);
+  const parts = name.toLowerCase().split('|');
+  if (parts.length > 2) return undefined;
+  const [top, subName] = parts;
   const spec = findCommand(top);
   if (!spec) return undefined;
   if (subName === undefined) return [spec, undefined];
@@ -84,22 +126,24 @@ function findByFullName(name: string): [CommandSpec, CommandSpec | undefined] | 
   return sub ? [sub, spec] : undefined;
 }
 
-/** COMMAND GETKEYS: the key arguments of a full command line, per its key spec. */
-function getKeys(args: string[]): Reply {
+/**
+ * COMMAND GETKEYS and GETKEYSANDFLAGS: the keys of a full command line (a
+ * container's subcommand included), with how the command uses each.
+ */
+function keysOfLine(args: string[]): KeyRef[] {
   const line = args.slice(2);
-  const spec = findCommand(line[0]);
-  if (!spec) throw new ReplyError('ERR Invalid command specified');
-  const effective = spec.subcommands ? spec.subcommands.find((s) => s.name === (line[1] ?? '').toLowerCase()) ?? spec : spec;
-  const arity = effective.arity;
+  const top = findCommand(line[0]);
+  // As when dispatching: a container followed by an argument means its subcommand.
+  const spec = top?.subcommands && line.length > 1 ? top.subcommands.find((s) => s.name === line[1].toLowerCase()) : top;
+  if (!top || !spec) throw new ReplyError('ERR Invalid command specified');
+  const fullName = spec === top ? top.name : `${top.name}|${spec.name}`;
+  if (!commandHasKeys(spec, fullName)) throw new ReplyError('ERR The command has no key arguments');
+  const arity = spec.arity;
   if ((arity > 0 && line.length !== arity) || line.length < -arity) {
     throw new ReplyError('ERR Invalid number of arguments specified for command');
   }
-  if (effective.keysOf) return effective.keysOf(line);
-  if (!effective.keys) throw new ReplyError('ERR The command has no key arguments');
-  const { first, last, step } = effective.keys;
-  const end = last < 0 ? line.length + last : last;
-  const keys: string[] = [];
-  for (let i = first; i <= end && i < line.length; i += step) keys.push(line[i]);
+  const keys = commandKeys(spec, fullName, line);
+  if (keys.length === 0 && !spec.flags.includes('no_mandatory_keys')) throw new ReplyError('ERR Invalid arguments specified for command');
   return keys;
 }
 
@@ -164,7 +208,9 @@ export const commandCommand = defineCommand({
       return new MapReply(flat);
     }, '[command-name [command-name ...]]'),
     sub('list', -2, 'Lists command names, optionally filtered.', list, '[FILTERBY MODULE module-name|ACLCAT category|PATTERN pattern]'),
-    sub('getkeys', -4, 'Extracts the key arguments from a full command line.', getKeys, 'command [arg [arg ...]]'),
+    sub('getkeys', -4, 'Extracts the key arguments from a full command line.', (args) => keysOfLine(args).map((ref) => ref.key), 'command [arg [arg ...]]'),
+    sub('getkeysandflags', -4, 'Extracts the key arguments and how the command uses each from a full command line.', (args) =>
+      keysOfLine(args).map((ref) => [ref.key, keyFlags(ref.flags)]), 'command [arg [arg ...]]'),
     sub('help', 2, 'Lists the COMMAND subcommands.', () =>
       [
         'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -172,8 +218,11 @@ export const commandCommand = defineCommand({
         'COUNT', '    Return the total number of commands in this Redis server.',
         'LIST', '    Return a list of all commands in this Redis server.',
         'INFO [<command-name> ...]', '    Return details about multiple Redis commands.',
+        '    If no command names are given, documentation details for all', '    commands are returned.',
         'DOCS [<command-name> ...]', '    Return documentation details about multiple Redis commands.',
+        '    If no command names are given, documentation details for all', '    commands are returned.',
         'GETKEYS <full-command>', '    Return the keys from a full Redis command.',
+        'GETKEYSANDFLAGS <full-command>', '    Return the keys and the access flags from a full Redis command.',
         'HELP', '    Prints this help.',
       ].map(status)),
   ],

@@ -19,7 +19,7 @@ const isToken = (word: string): boolean => /^[A-Z][A-Z0-9_-]*$/.test(word);
 
 /** The COMMAND DOCS type of a named argument, from the names Redis's docs use. */
 function typeOf(name: string): string {
-  if (/^(key|key\d|newkey|source|destination)$/.test(name)) return 'key';
+  if (/^(key|key\d|newkey|source|destination|src|dst)$/.test(name)) return 'key';
   if (name.includes('pattern')) return 'pattern';
   if (name.startsWith('unix-time')) return 'unix-time';
   if (/^(count|seconds|milliseconds|offset|start|end|index\d?|db|destination-db|increment|decrement|timeout|min-match-len|client-id|numkeys|protover|cursor)$/.test(name)) {
@@ -117,19 +117,40 @@ export function parseSyntax(syntax: string): ArgumentDoc[] {
   return sequence();
 }
 
-/** The reply form of argument nodes (maps in RESP3, flat arrays in RESP2). */
-export function argumentsReply(args: ArgumentDoc[]): Reply[] {
+/** Key arguments in document order, depth first. */
+function keyArguments(args: readonly ArgumentDoc[], out: ArgumentDoc[] = []): ArgumentDoc[] {
+  for (const a of args) {
+    if (a.type === 'key') out.push(a);
+    if (a.arguments) keyArguments(a.arguments, out);
+  }
+  return out;
+}
+
+/**
+ * The reply form of argument nodes (maps in RESP3, flat arrays in RESP2).
+ * Key arguments point at the command's `keySpecCount` key specs in order;
+ * the last one points at the last spec (SORT's STORE destination follows
+ * the BY/GET spec, which has no key argument of its own).
+ */
+export function argumentsReply(args: ArgumentDoc[], keySpecCount = 1): Reply[] {
+  const keys = keyArguments(args);
+  const specIndex = new Map<ArgumentDoc, number>();
+  keys.forEach((arg, i) => specIndex.set(arg, i > 0 && i === keys.length - 1 ? keySpecCount - 1 : Math.min(i, keySpecCount - 1)));
+  return argumentNodes(args, specIndex);
+}
+
+function argumentNodes(args: ArgumentDoc[], specIndex: ReadonlyMap<ArgumentDoc, number>): Reply[] {
   return args.map((a) => {
     const flat: Reply[] = ['name', a.name, 'type', a.type];
-    // Our commands have one key spec, so every key argument points at index 0.
-    if (a.type === 'key') flat.push('key_spec_index', 0);
+    const index = specIndex.get(a);
+    if (index !== undefined) flat.push('key_spec_index', Math.max(index, 0));
     if (a.token !== undefined) flat.push('token', a.token);
     const flags: Reply[] = [];
     // redis-cli insists on status replies here.
     if (a.optional) flags.push(new SimpleString('optional'));
     if (a.multiple) flags.push(new SimpleString('multiple'));
     if (flags.length > 0) flat.push('flags', flags);
-    if (a.arguments) flat.push('arguments', argumentsReply(a.arguments));
+    if (a.arguments) flat.push('arguments', argumentNodes(a.arguments, specIndex));
     return new MapReply(flat);
   });
 }
