@@ -73,6 +73,8 @@ interface Resolved {
 
 /** What the server's observers need to know about a command that ran. */
 export interface ExecutionFlags {
+  /** Full name (`config|get`). */
+  name: string;
   slowlog: boolean;
   monitor: boolean;
   /** A read-only command outside pub/sub: client-side caching remembers the keys it read. */
@@ -92,6 +94,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     noMulti: has('no_multi'),
     mayReplicate: has('write') || has('may_replicate'),
     observed: {
+      name: fullName,
       slowlog: !has('skip_slowlog'),
       monitor: !has('skip_monitor') && !has('admin'),
       tracksKeys: has('readonly') && !has('pubsub'),

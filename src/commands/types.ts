@@ -147,14 +147,3 @@ export function defineCommand(spec: CommandSpec): CommandSpec {
   if (spec.subcommands && !spec.run && spec.arity > -2) throw new Error(`container command ${spec.name} must have arity -2`);
   return spec;
 }
-
-/** The key arguments of a full command line (`args[0]` is the name), as the spec locates them. */
-export function commandKeys(spec: CommandSpec, args: readonly string[]): string[] {
-  if (spec.keysOf) return spec.keysOf(args);
-  if (!spec.keys) return [];
-  const { first, last, step } = spec.keys;
-  const end = last < 0 ? args.length + last : last;
-  const keys: string[] = [];
-  for (let i = first; i <= end && i < args.length; i += step) keys.push(args[i]);
-  return keys;
-}

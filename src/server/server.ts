@@ -9,7 +9,8 @@ import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import { dispatch, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
-import { BlockRequest, commandKeys, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
+import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
+import { commandKeys } from '../commands/keyspecs.js';
 import { ReplyError, replyTooLarge } from '../errors.js';
 import { BlockedClients } from './blocking.js';
 import { WatchedKeys } from './watches.js';
@@ -328,7 +329,7 @@ export class Server implements ExecutionObserver {
 
   executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void {
     const client = ctx.client as Client;
-    if (flags.tracksKeys && client.tracking) this.tracking.remember(client, commandKeys(spec, args));
+    if (flags.tracksKeys && client.tracking) this.tracking.remember(client, commandKeys(spec, flags.name, args).map((ref) => ref.key));
     // Counted here, so commands run by EXEC count and refused or queued ones do not, as in Redis.
     this.stats.commandsProcessed++;
     if (flags.slowlog) this.slowlog.record(client, args, durationUs);
