@@ -5,7 +5,7 @@
 // Redis 7.0.15 publishes (check with TEST_TARGET=redis).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, sleep, extraClient } from './helpers.mjs';
+import { useServer, sleep, extraClient, keyEvents } from './helpers.mjs';
 
 let server;
 let r;
@@ -15,39 +15,10 @@ useServer([], (s, client) => {
   r = client;
 });
 
-const MARKER = 'keyspace-events:marker';
+const events = (t, flags, run) => keyEvents(t, server.port, flags, run);
 
-/**
- * The [channel, message] pairs published on `pattern` while `run` runs with
- * notify-keyspace-events set to `flags`. A `SET marker x` after `run` ends the
- * collection when its own event arrives (so `flags` must keep string events
- * on the subscribed channels), and is not part of the result.
- */
-async function collect(t, run, { pattern = '__keyevent@*__:*', flags = 'KEA' } = {}) {
-  const admin = extraClient(t, server.port);
-  const sub = extraClient(t, server.port, { enableReadyCheck: false });
-  const seen = [];
-  let finish;
-  const finished = new Promise((resolve) => (finish = resolve));
-  sub.on('pmessage', (_pattern, channel, message) => {
-    if (channel === '__keyevent@0__:set' && message === MARKER) finish();
-    else if (channel === `__keyspace@0__:${MARKER}`) finish();
-    else seen.push([channel, message]);
-  });
-  await sub.psubscribe(pattern);
-  await admin.config('SET', 'notify-keyspace-events', flags);
-  try {
-    await run();
-  } finally {
-    await admin.set(MARKER, 'x');
-    await admin.config('SET', 'notify-keyspace-events', '');
-  }
-  await finished;
-  return seen;
-}
-
-/** Keyevent pairs in database 0: `ev('hset', 'h')` is ['__keyevent@0__:hset', 'h']. */
-const ev = (event, key) => [`__keyevent@0__:${event}`, key];
+/** A keyevent in database 0, as keyEvents reports it. */
+const ev = (event, key) => `E 0 ${event} ${key}`;
 
 /** Waits until `n` clients are blocked. */
 async function blockedClients(n) {
@@ -62,7 +33,7 @@ async function blockedClients(n) {
 
 test('hash commands', async (t) => {
   await r.set('str', 'v');
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     await r.hset('h', 'f1', 'v1', 'f2', 'v2');
     await r.hset('h', 'f1', 'v1'); // no new field, still an event
     await r.hmset('h', 'f3', 'v3');
@@ -100,7 +71,7 @@ test('hash commands', async (t) => {
 
 test('set commands: SADD, SREM, SMOVE, SPOP', async (t) => {
   await r.set('str', 'v');
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     await r.sadd('s', 'a', 'b', 'c');
     await r.sadd('s', 'a'); // nothing added
     await assert.rejects(r.sadd('str', 'a'), /WRONGTYPE/);
@@ -151,7 +122,7 @@ test('set commands: SINTERSTORE, SUNIONSTORE, SDIFFSTORE', async (t) => {
   await r.sadd('c', '9');
   await r.set('d4', 'a string');
   await r.set('str', 'v');
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     await r.sinterstore('d1', 'a', 'b');
     await r.sinterstore('d1', 'a', 'missing'); // empty result: the destination goes
     await r.sinterstore('d1', 'a', 'missing'); // ... and only once
@@ -186,7 +157,7 @@ test('set commands: SINTERSTORE, SUNIONSTORE, SDIFFSTORE', async (t) => {
 
 test('sorted-set commands: ZADD, ZINCRBY, ZREM', async (t) => {
   await r.set('str', 'v');
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     await r.zadd('z', 1, 'a', 2, 'b', 3, 'c');
     await r.zadd('z', 1, 'a'); // same score: nothing changed
     await r.zadd('z', 'NX', 5, 'a');
@@ -230,7 +201,7 @@ test('sorted-set commands: ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX', a
   await r.zadd('r', 0, 'a', 0, 'b', 0, 'c', 0, 'd', 0, 'e', 0, 'f');
   await r.zadd('r2', 1, 'x', 2, 'y');
   await r.zadd('r3', 0, 'x');
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     await r.zremrangebyrank('r', 0, 0);
     await r.zremrangebyrank('r', 10, 20);
     await r.zremrangebyrank('missing', 0, -1);
@@ -256,7 +227,7 @@ test('sorted-set commands: ZPOPMIN, ZPOPMAX, ZMPOP and the blocking pops with da
   await r.zadd('p2', 1, 'a', 2, 'b');
   await r.zadd('p3', 1, 'a');
   await r.set('str', 'v');
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     await r.zpopmin('p');
     await r.zpopmax('p', 2);
     await r.zpopmin('p', 0);
@@ -284,7 +255,7 @@ test('sorted-set commands: ZPOPMIN, ZPOPMAX, ZMPOP and the blocking pops with da
 test('a blocked sorted-set pop served by ZADD publishes zadd, then the pop', async (t) => {
   const first = extraClient(t, server.port);
   const second = extraClient(t, server.port);
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     const popped = first.bzpopmin('w', 0);
     await blockedClients(1);
     await r.zadd('w', 1, 'a');
@@ -305,7 +276,7 @@ test('sorted-set commands: ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE', a
   await r.zadd('zb', 2, 'b', 3, 'c');
   await r.sadd('set', 'a', 'z');
   await r.set('str', 'v');
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     await r.zunionstore('d', 2, 'za', 'zb');
     await r.zinterstore('d', 2, 'za', 'zb');
     await r.zdiffstore('d', 2, 'za', 'zb');
@@ -350,23 +321,19 @@ test('keyspace channels carry the event for each key the command touched', async
   await r.hset('h', 'f', 'v');
   await r.sadd('s', 'm');
   await r.zadd('z', 1, 'a');
-  const seen = await collect(
-    t,
-    async () => {
-      await r.hdel('h', 'f');
-      await r.smove('s', 'dst', 'm');
-      await r.zincrby('z', 1, 'a');
-      await r.zpopmax('z');
-      await r.zadd('z', 'NX', 1, 'x');
-    },
-    { pattern: '__keyspace@*__:*' },
-  );
+  const seen = await events(t, 'KA', async () => {
+    await r.hdel('h', 'f');
+    await r.smove('s', 'dst', 'm');
+    await r.zincrby('z', 1, 'a');
+    await r.zpopmax('z');
+    await r.zadd('z', 'NX', 1, 'x');
+  });
   assert.deepEqual(seen, [
-    ['__keyspace@0__:h', 'hdel'], ['__keyspace@0__:h', 'del'],
-    ['__keyspace@0__:s', 'srem'], ['__keyspace@0__:s', 'del'], ['__keyspace@0__:dst', 'sadd'],
-    ['__keyspace@0__:z', 'zincr'],
-    ['__keyspace@0__:z', 'zpopmax'], ['__keyspace@0__:z', 'del'],
-    ['__keyspace@0__:z', 'zadd'],
+    'K 0 h hdel', 'K 0 h del',
+    'K 0 s srem', 'K 0 s del', 'K 0 dst sadd',
+    'K 0 z zincr',
+    'K 0 z zpopmax', 'K 0 z del',
+    'K 0 z zadd',
   ]);
 });
 
@@ -386,24 +353,24 @@ test('the hash, set and sorted-set classes are separate, and del is generic', as
     ['E$g', [ev('del', 'h'), ev('del', 's'), ev('del', 'z')]],
   ];
   for (const [flags, expected] of cases) {
-    assert.deepEqual(await collect(t, run, { flags }), expected, flags);
+    assert.deepEqual(await events(t, flags, run), expected, flags);
   }
 });
 
 test('a key in another database reports its number', async (t) => {
   const other = extraClient(t, server.port, { db: 3 });
   await other.ping();
-  const seen = await collect(t, async () => {
+  const seen = await events(t, 'EA', async () => {
     await other.hset('h', 'f', 'v');
     await other.sadd('s', 'm');
     await other.zadd('z', 1, 'a');
     await other.zpopmin('z');
   });
   assert.deepEqual(seen, [
-    ['__keyevent@3__:hset', 'h'],
-    ['__keyevent@3__:sadd', 's'],
-    ['__keyevent@3__:zadd', 'z'],
-    ['__keyevent@3__:zpopmin', 'z'], ['__keyevent@3__:del', 'z'],
+    'E 3 hset h',
+    'E 3 sadd s',
+    'E 3 zadd z',
+    'E 3 zpopmin z', 'E 3 del z',
   ]);
   await other.flushdb();
 });
