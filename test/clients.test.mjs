@@ -160,6 +160,53 @@ describe('real clients', () => {
       assert.deepEqual(errors, []);
     });
 
+    it('keeps a client-side cache that the server invalidates (RESP3 CLIENT TRACKING)', async () => {
+      const url = `redis://127.0.0.1:${server.port}`;
+      const cached = createClient({ url, RESP: 3, clientSideCache: { ttl: 0, maxEntries: 0 }, socket: { reconnectStrategy: false } });
+      const writer = createClient({ url, socket: { reconnectStrategy: false } });
+      await Promise.all([cached.connect(), writer.connect()]);
+      try {
+        await writer.set('nr:csc', 'v1');
+        assert.equal(await cached.get('nr:csc'), 'v1');
+        assert.equal(await cached.get('nr:csc'), 'v1');
+        assert.equal(cached.clientSideCache.stats().hitCount, 1, 'the second read came from the cache');
+        await writer.set('nr:csc', 'v2');
+        // The invalidation travels on the cached connection; a round trip on it has seen it.
+        await cached.ping();
+        assert.equal(await cached.get('nr:csc'), 'v2', 'the stale entry was dropped');
+      } finally {
+        cached.destroy();
+        writer.destroy();
+      }
+    });
+
+    it('subscribes to channels and patterns, keyspace events included', async () => {
+      const url = `redis://127.0.0.1:${server.port}`;
+      const subscriber = createClient({ url, socket: { reconnectStrategy: false } });
+      const publisher = createClient({ url, socket: { reconnectStrategy: false } });
+      await Promise.all([subscriber.connect(), publisher.connect()]);
+      try {
+        const received = [];
+        let done;
+        const finished = new Promise((resolve) => (done = resolve));
+        await subscriber.subscribe('nr:news', (message, channel) => {
+          received.push([channel, message]);
+          if (message === 'last') done();
+        });
+        await subscriber.pSubscribe('__keyevent@0__:*', (message, channel) => received.push([channel, message]));
+        await publisher.configSet('notify-keyspace-events', 'E$');
+        await publisher.publish('nr:news', 'first');
+        await publisher.set('nr:watched', '1');
+        await publisher.publish('nr:news', 'last');
+        await finished;
+        assert.deepEqual(received, [['nr:news', 'first'], ['__keyevent@0__:set', 'nr:watched'], ['nr:news', 'last']]);
+      } finally {
+        await publisher.configSet('notify-keyspace-events', '');
+        subscriber.destroy();
+        publisher.destroy();
+      }
+    });
+
     it('round-trips a binary value', async () => {
       const client = createClient({ url: `redis://127.0.0.1:${server.port}`, socket: { reconnectStrategy: false } });
       client.on('error', () => {});
