@@ -238,11 +238,12 @@ export class Server implements ExecutionObserver {
   }
 
   /**
-   * Writes a client's pending output once the current task is done: messages
-   * published by one batch of commands reach each subscriber in one write.
+   * Writes a client's pending output after this turn of the event loop has
+   * read every client that had input (as Redis writes before it sleeps): the
+   * messages of all the commands of one turn reach a subscriber in one write.
    */
   private flushSoon(client: Client): void {
-    if (this.pendingFlush.size === 0) queueMicrotask(() => this.flushPending());
+    if (this.pendingFlush.size === 0) setImmediate(() => this.flushPending());
     this.pendingFlush.add(client);
   }
 
