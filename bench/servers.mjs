@@ -13,11 +13,14 @@ async function start(name, command, args) {
   return { name, port, proc };
 }
 
-/** Starts our server and, if installed, redis-server, both without persistence; stop them with stopServers. */
-export async function startServers() {
-  const servers = [await start('ours', process.execPath, [MAIN, '--save', '', '--loglevel', 'warning'])];
+/**
+ * Starts our server and, if installed, redis-server, both without persistence; stop them with stopServers.
+ * `extraArgs` (e.g. ['--maxmemory', '50mb']) are passed to both.
+ */
+export async function startServers(extraArgs = []) {
+  const servers = [await start('ours', process.execPath, [MAIN, '--save', '', '--loglevel', 'warning', ...extraArgs])];
   if (have('redis-server')) {
-    servers.push(await start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1']));
+    servers.push(await start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extraArgs]));
   } else {
     console.log('redis-server not installed: reporting our figures only');
   }

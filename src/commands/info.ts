@@ -2,6 +2,7 @@
  * INFO: the server's state as `field:value` lines grouped in sections, with
  * the field names clients and tools read from Redis.
  */
+import { BASELINE_BYTES } from '../store/memory.js';
 import os from 'node:os';
 import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from '../version.js';
@@ -67,24 +68,26 @@ const sections: Record<string, Section> = {
     clients_in_timeout_table: 0,
   }),
   memory: (ctx) => {
-    const mem = process.memoryUsage();
-    const used = mem.heapUsed + mem.external + mem.arrayBuffers;
+    const rss = process.memoryUsage.rss();
+    const used = ctx.server.keyspace.usedMemory;
+    const peak = ctx.server.memoryPeak();
     const maxmemory = ctx.server.config.values.maxmemory;
     return {
       used_memory: used,
       used_memory_human: humanBytes(used),
-      used_memory_rss: mem.rss,
-      used_memory_rss_human: humanBytes(mem.rss),
-      used_memory_peak: used,
-      used_memory_peak_human: humanBytes(used),
-      used_memory_startup: 0,
-      used_memory_dataset: used,
+      used_memory_rss: rss,
+      used_memory_rss_human: humanBytes(rss),
+      used_memory_peak: peak,
+      used_memory_peak_human: humanBytes(peak),
+      used_memory_startup: BASELINE_BYTES,
+      used_memory_dataset: used - BASELINE_BYTES,
+      mem_not_counted_for_evict: 0,
       total_system_memory: os.totalmem(),
       total_system_memory_human: humanBytes(os.totalmem()),
       maxmemory,
       maxmemory_human: humanBytes(maxmemory),
       maxmemory_policy: ctx.server.config.get('maxmemory-policy') ?? 'noeviction',
-      mem_fragmentation_ratio: (mem.rss / Math.max(1, used)).toFixed(2),
+      mem_fragmentation_ratio: (rss / Math.max(1, used)).toFixed(2),
       mem_allocator: 'v8',
       lazyfree_pending_objects: 0,
     };
@@ -115,7 +118,7 @@ const sections: Record<string, Section> = {
       expired_keys: k.expiredKeys,
       expired_stale_perc: k.expiredStalePerc.toFixed(2),
       expire_cycle_cpu_milliseconds: Math.round(k.expireCycleTimeMs),
-      evicted_keys: 0,
+      evicted_keys: ctx.server.keyspace.evictor.evicted,
       keyspace_hits: k.hits,
       keyspace_misses: k.misses,
       pubsub_channels: ctx.server.pubsub.size('channels'),

@@ -155,7 +155,7 @@ function expire(relative: boolean, seconds: boolean) {
 function ttl(ms: boolean, absolute: boolean) {
   return (ctx: CommandContext, args: string[]): Reply => {
     const db = ctx.client.db;
-    if (db.read(args[1]) === undefined) return -2;
+    if (db.read(args[1], false) === undefined) return -2;
     const when = db.expireTime(args[1]);
     if (when === undefined) return -1;
     const value = absolute ? when : Math.max(0, when - now());
@@ -257,13 +257,13 @@ const OBJECT_HELP = [
 ];
 
 /** OBJECT subcommands share the lookup: nil for a missing key, as Redis replies. */
-function objectSub(name: string, summary: string, answer: (value: RedisValue, ctx: CommandContext) => Reply): CommandSpec {
+function objectSub(name: string, summary: string, answer: (value: RedisValue, ctx: CommandContext, key: string) => Reply): CommandSpec {
   return defineCommand({
     name, arity: 3, flags: ['readonly'], keys: { first: 2, last: 2, step: 1 }, group: 'generic', since: '2.2.3',
     complexity: 'O(1)', summary, syntax: 'key',
     run: (ctx, args) => {
       const value = ctx.client.db.get(args[2]);
-      return value === undefined ? null : answer(value, ctx);
+      return value === undefined ? null : answer(value, ctx, args[2]);
     },
   });
 }
@@ -292,7 +292,7 @@ export const keyCommands: readonly CommandSpec[] = [
     name: 'type', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'generic', since: '1.0.0',
     complexity: 'O(1)', summary: 'Names the type of the value at a key, or none.', syntax: 'key',
     run: (ctx, args) => {
-      const value = ctx.client.db.read(args[1]);
+      const value = ctx.client.db.read(args[1], false);
       return statusOf(value === undefined ? 'none' : typeName(value));
     },
   }),
@@ -348,7 +348,7 @@ export const keyCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'touch', arity: -2, flags: ['readonly', 'fast'], keys: ALL_KEYS, group: 'generic', since: '3.2.1',
     complexity: 'O(N) where N is the number of keys that will be touched', summary: 'Marks keys as accessed; returns how many exist.',
-    syntax: 'key [key ...]', run: (ctx, args) => countExisting(ctx, args, false),
+    syntax: 'key [key ...]', run: (ctx, args) => args.slice(1).filter((key) => ctx.client.db.read(key) !== undefined).length,
   }),
   defineCommand({
     name: 'expire', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '1.0.0',
@@ -399,17 +399,17 @@ export const keyCommands: readonly CommandSpec[] = [
       objectSub('encoding', 'Names the internal representation of a value.', (value) =>
         typeof value === 'string' ? stringEncoding(value) : value.encoding(),
       ),
-      objectSub('freq', 'Logarithmic access frequency of a key (needs an LFU maxmemory-policy).', (_value, ctx) => {
+      objectSub('freq', 'Logarithmic access frequency of a key (needs an LFU maxmemory-policy).', (_value, ctx, key) => {
         if (!maxmemoryPolicyIsLfu(ctx)) {
           throw new ReplyError('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
         }
-        return 0;
+        return ctx.client.db.access.counter(key);
       }),
-      objectSub('idletime', 'Seconds since the key was last accessed (needs an LRU or no maxmemory-policy).', (_value, ctx) => {
+      objectSub('idletime', 'Seconds since the key was last accessed (kept with an LRU maxmemory-policy).', (_value, ctx, key) => {
         if (maxmemoryPolicyIsLfu(ctx)) {
           throw new ReplyError('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
         }
-        return 0;
+        return ctx.client.db.access.idleSeconds(key);
       }),
       // Redis shares the integers 0..9999 and reports them with the maximal refcount.
       objectSub('refcount', 'Reference count of a value.', (value) =>

@@ -3,7 +3,8 @@
  * LATENCY, and the FUNCTION/SCRIPT flushes that test harnesses send.
  */
 import { ReplyError, syntaxError } from '../errors.js';
-import { NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { DoubleReply, MapReply, NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { BASELINE_BYTES, EXPIRE_ENTRY, MAP_ENTRY } from '../store/memory.js';
 import { parseInt64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 
@@ -106,21 +107,59 @@ function flushScripts(error: string) {
   };
 }
 
-/**
- * MEMORY USAGE's estimate: key and value bytes plus a fixed per-key overhead
- * (the Map entry and string headers). Collections are sized from their
- * canonical form; precise accounting arrives with maxmemory.
- */
+/** MEMORY USAGE: the same estimate used_memory adds up (SAMPLES is accepted; the estimate needs none). */
 function memoryUsage(ctx: CommandContext, args: string[]): Reply {
   for (let i = 3; i < args.length; i += 2) {
     if (args[i].toUpperCase() !== 'SAMPLES' || i + 1 >= args.length) throw syntaxError();
     if (parseInt64(args[i + 1]) === null) throw new ReplyError('ERR value is not an integer or out of range');
   }
   const key = args[2];
-  const value = ctx.client.db.get(key);
-  if (value === undefined) return null;
-  const payload = typeof value === 'string' ? value.length : value.canonical().length;
-  return 64 + key.length + payload;
+  if (ctx.client.db.get(key) === undefined) return null;
+  return ctx.client.db.memoryOf(key) ?? null;
+}
+
+function memoryStats(ctx: CommandContext): Reply {
+  const keyspace = ctx.server.keyspace;
+  const used = keyspace.usedMemory;
+  const rss = process.memoryUsage.rss();
+  let keys = 0;
+  const perDb: Reply[] = [];
+  for (const db of keyspace.dbs) {
+    keys += db.size;
+    if (db.size === 0) continue;
+    perDb.push(`db.${db.id}`, new MapReply(['overhead.hashtable.main', db.size * MAP_ENTRY, 'overhead.hashtable.expires', db.expires.size * EXPIRE_ENTRY]));
+  }
+  const dataset = used - BASELINE_BYTES;
+  return new MapReply([
+    'peak.allocated', ctx.server.memoryPeak(),
+    'total.allocated', used,
+    'startup.allocated', BASELINE_BYTES,
+    'replication.backlog', 0,
+    'clients.slaves', 0,
+    'clients.normal', 0,
+    'cluster.links', 0,
+    'aof.buffer', 0,
+    'lua.caches', 0,
+    'functions.caches', 0,
+    'overhead.total', BASELINE_BYTES,
+    'keys.count', keys,
+    'keys.bytes-per-key', keys === 0 ? 0 : Math.floor(dataset / keys),
+    'dataset.bytes', dataset,
+    'dataset.percentage', new DoubleReply(used === 0 ? 0 : (dataset * 100) / used),
+    'peak.percentage', new DoubleReply((used * 100) / Math.max(1, ctx.server.memoryPeak())),
+    'fragmentation', new DoubleReply(rss / Math.max(1, used)),
+    'fragmentation.bytes', rss - used,
+    ...perDb,
+  ]);
+}
+
+function memoryDoctor(ctx: CommandContext): Reply {
+  const used = ctx.server.keyspace.usedMemory;
+  const { maxmemory } = ctx.server.config.values;
+  const lines = [`Estimated memory in use: ${used} bytes; process RSS: ${process.memoryUsage.rss()} bytes.`];
+  if (maxmemory > 0 && used > maxmemory * 0.9) lines.push(`Memory is within 10% of maxmemory (${maxmemory} bytes): keys will be evicted or writes refused soon.`);
+  else lines.push('No memory problems found.');
+  return new VerbatimReply('txt', lines.join('\n'));
 }
 
 const memoryCommand = defineCommand({
@@ -129,9 +168,17 @@ const memoryCommand = defineCommand({
   subcommands: [
     sub('usage', -3, 'Estimates the bytes a key and its value take.', memoryUsage,
       { syntax: 'key [SAMPLES count]', flags: ['readonly'], since: '4.0.0', complexity: 'O(N) where N is the number of samples.' }),
+    sub('stats', 2, 'Reports the memory estimate in detail.', memoryStats, { flags: ['readonly'], since: '4.0.0' }),
+    sub('doctor', 2, 'Gives advice on the memory use.', memoryDoctor, { since: '4.0.0' }),
+    sub('purge', 2, 'Asks the allocator to release memory (nothing to do here).', () => OK, { since: '4.0.0' }),
+    sub('malloc-stats', 2, 'Allocator statistics (none here).', () => 'Stats not supported for the current allocator', { since: '4.0.0' }),
     sub('help', 2, 'Lists the MEMORY subcommands.', () =>
       helpLines([
         'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'DOCTOR', '    Return memory problems reports.',
+        'MALLOC-STATS', '    Return internal statistics report from the memory allocator.',
+        'PURGE', '    Attempt to purge dirty pages for reclamation by the allocator.',
+        'STATS', '    Return information about the memory usage of the server.',
         'USAGE <key> [SAMPLES <count>]',
         '    Return memory in bytes used by <key> and its value. Nested values are',
         '    sampled up to <count> times (default: 5, 0 means sample all).',

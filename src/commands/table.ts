@@ -67,6 +67,8 @@ interface Resolved {
   noMulti: boolean;
   /** Write or may_replicate: what CLIENT PAUSE WRITE holds back. */
   mayReplicate: boolean;
+  /** May grow memory (denyoom): refused while over maxmemory. */
+  denyOom: boolean;
   /** Neither logged as slow nor shown to MONITOR (admin commands are not). */
   observed: ExecutionFlags;
 }
@@ -93,6 +95,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     noAuth: has('no_auth'),
     noMulti: has('no_multi'),
     mayReplicate: has('write') || has('may_replicate'),
+    denyOom: has('denyoom'),
     observed: {
       name: fullName,
       slowlog: !has('skip_slowlog'),
@@ -160,6 +163,11 @@ export interface ExecutionObserver {
   /** Whether DEBUG and similar protected commands are allowed for this client. */
   debugAllowed(ctx: CommandContext): boolean;
   authRequired(ctx: CommandContext): boolean;
+  /**
+   * Runs eviction when maxmemory is set; true when memory is still over the
+   * limit and the command, which `mayGrow` memory, must be refused.
+   */
+  outOfMemory(mayGrow: boolean): boolean;
   /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
   postpones(ctx: CommandContext, mayReplicate: boolean): boolean;
   /** Logs an unexpected exception from a handler and turns it into an error reply. */
@@ -169,12 +177,23 @@ export interface ExecutionObserver {
 /** What dispatch answers for a command that CLIENT PAUSE holds back: it runs again when the pause ends. */
 export const POSTPONED: unique symbol = Symbol('postponed');
 
-/** EXEC may change data when any queued command may. */
-function transactionMayReplicate(queued: readonly string[][]): boolean {
+/** Whether any queued command of a transaction has a property (EXEC shares its commands' write and denyoom nature). */
+function queuedAny(queued: readonly string[][], property: (resolved: Resolved) => boolean): boolean {
   return queued.some((args) => {
     const resolved = resolve(args);
-    return !(resolved instanceof ReplyError) && resolved.mayReplicate;
+    return !(resolved instanceof ReplyError) && property(resolved);
   });
+}
+
+/** Commands that stay allowed inside MULTI while over maxmemory (queueing anything else would grow memory). */
+const MULTI_OOM_EXEMPT = new Set(['exec', 'discard', 'quit', 'reset']);
+
+/** Whether a command may grow memory, so that it is refused while over maxmemory (Redis's reject_cmd_on_oom). */
+function mayGrowMemory(resolved: Resolved, queued: readonly string[][] | undefined): boolean {
+  if (resolved.denyOom) return true;
+  if (queued === undefined) return false;
+  if (resolved.fullName === 'exec') return queuedAny(queued, (r) => r.denyOom);
+  return !MULTI_OOM_EXEMPT.has(resolved.fullName);
 }
 
 /** The chain of checks in front of every command, then the call; returns the reply to send, or a request to wait. */
@@ -206,13 +225,15 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     rejection = new ReplyError(
       `ERR Can't execute '${resolved.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
+  } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(resolved, client.multi))) {
+    rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   }
   if (rejection !== undefined) {
     if (client.multi) client.multiFailed = true;
     stats.rejectedCalls++;
     return rejection;
   }
-  const mayReplicate = resolved.mayReplicate || (resolved.fullName === 'exec' && client.multi !== undefined && transactionMayReplicate(client.multi));
+  const mayReplicate = resolved.mayReplicate || (resolved.fullName === 'exec' && client.multi !== undefined && queuedAny(client.multi, (r) => r.mayReplicate));
   if (!client.executingTransaction && observer.postpones(ctx, mayReplicate)) return POSTPONED;
   if (client.multi && !TRANSACTION_CONTROL.has(resolved.fullName)) {
     client.multi.push(args);

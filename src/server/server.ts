@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
+import type { EvictionPolicy } from '../store/eviction.js';
 import { dispatch, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
@@ -96,6 +97,7 @@ export class Server implements ExecutionObserver {
   private cron: NodeJS.Timeout | undefined;
   private stopping = false;
   private cronPaused = false;
+  private peakMemory = 0;
   /** For INFO's instantaneous_ops_per_sec: command counts sampled by the cron. */
   private opsSamples: number[] = [];
   /** The client whose command is running, if any: its own keyspace events go out ahead of its reply. */
@@ -105,7 +107,20 @@ export class Server implements ExecutionObserver {
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
-    this.keyspace = new Keyspace(config.getNumber('databases'));
+    this.keyspace = new Keyspace(config.getNumber('databases'), {
+      get lfuLogFactor() {
+        return config.getNumber('lfu-log-factor');
+      },
+      get lfuDecayTime() {
+        return config.getNumber('lfu-decay-time');
+      },
+    });
+    const applyPolicy = (): void => {
+      const policy = config.values.maxmemoryPolicy;
+      this.keyspace.setAccessMode(policy.endsWith('-lru') ? 'lru' : policy.endsWith('-lfu') ? 'lfu' : 'none');
+    };
+    applyPolicy();
+    config.onChange('maxmemory-policy', applyPolicy);
     this.slowlog = new SlowLog(config);
     this.keyspace.onKeyModified((db, key) => {
       this.watches.touch(db, key);
@@ -278,7 +293,9 @@ export class Server implements ExecutionObserver {
   /** Runs one command for a client; undefined when the client now waits in a blocking command. */
   execute(client: Client, args: string[]): Reply | undefined {
     this.executing = client;
+    this.keyspace.touchSuppressed = client.noTouch;
     const reply = dispatch(client, args, this);
+    this.keyspace.touchSuppressed = false;
     this.executing = undefined;
     const tracking = client.tracking;
     if (tracking) {
@@ -350,6 +367,19 @@ export class Server implements ExecutionObserver {
     return setting === 'yes' || (setting === 'local' && (ctx.client as Client).isLocal);
   }
 
+  /** The highest used_memory seen (sampled by the cron and whenever asked). */
+  memoryPeak(): number {
+    this.peakMemory = Math.max(this.peakMemory, this.keyspace.usedMemory);
+    return this.peakMemory;
+  }
+
+  outOfMemory(mayGrow: boolean): boolean {
+    const { maxmemory, maxmemoryPolicy } = this.config.values;
+    if (maxmemory === 0) return false;
+    const freed = this.keyspace.evictor.freeMemory(maxmemory, maxmemoryPolicy as EvictionPolicy, this.config.getNumber('maxmemory-samples'));
+    return !freed && mayGrow;
+  }
+
   postpones(ctx: CommandContext, mayReplicate: boolean): boolean {
     return this.pause.holds(mayReplicate);
   }
@@ -381,6 +411,7 @@ export class Server implements ExecutionObserver {
       }
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
+    this.memoryPeak();
     this.opsSamples.push(this.stats.commandsProcessed);
     if (this.opsSamples.length > 16) this.opsSamples.shift();
   }

@@ -8,6 +8,20 @@
 import { wrongType } from '../errors.js';
 import { now as clockNow } from './clock.js';
 import { NOTIFY, type NotifyClass } from './notify.js';
+import { EXPIRE_ENTRY, MAP_ENTRY, stringBytes } from './memory.js';
+import { AccessRecord } from './access.js';
+
+/** Estimated bytes of a key's own entry in the keyspace (the key string and its Map entry). */
+const keyBytes = (key: string): number => stringBytes(key.length) + MAP_ENTRY;
+
+/** Estimated bytes of a value as the database last counted it. */
+const countedBytes = (value: RedisValue): number => (typeof value === 'string' ? stringBytes(value.length) : value.accounted);
+
+/** Counts a value's current estimate as its accounted size and returns it. */
+function recount(value: RedisValue): number {
+  if (typeof value === 'string') return stringBytes(value.length);
+  return (value.accounted = value.memory());
+}
 
 /** A non-string value (list, hash, set, sorted set); each type's module implements it. */
 export interface CollectionValue {
@@ -18,6 +32,10 @@ export interface CollectionValue {
   clone(): CollectionValue;
   /** The contents in a canonical text form, equal for equal values whatever their history (DEBUG DIGEST). */
   canonical(): string;
+  /** Estimated bytes of the value (see memory.ts), from counters its writes keep: O(1). */
+  memory(): number;
+  /** The part of `memory()` the database has counted so far; it adds the difference after each change. */
+  accounted: number;
 }
 
 export type RedisValue = string | CollectionValue;
@@ -37,16 +55,22 @@ export interface KeyspaceHooks {
   readonly stats: { hits: number; misses: number };
   /** While true (CLIENT PAUSE) an expired key reads as missing but is not deleted. */
   readonly expiryPaused: boolean;
+  /** While true (CLIENT NO-TOUCH) reads leave the access record alone. */
+  readonly touchSuppressed: boolean;
 }
 
 export class Database {
   data = new Map<string, RedisValue>();
   /** Absolute expiry time in ms since the epoch, for keys that have one. */
   expires = new Map<string, number>();
+  /** Estimated bytes of every key, value and expiry here, kept up to date by each change. */
+  usedBytes = 0;
 
   constructor(
     public id: number,
     private readonly hooks: KeyspaceHooks,
+    /** Recency or frequency of the keys, as the maxmemory-policy needs it (replaced when the policy changes). */
+    public access: AccessRecord,
   ) {}
 
   get size(): number {
@@ -61,14 +85,18 @@ export class Database {
     return value;
   }
 
-  /** A read on behalf of a command: counts a keyspace hit or miss. */
-  read(key: string): RedisValue | undefined {
+  /**
+   * A read on behalf of a command: counts a keyspace hit or miss and, unless
+   * `touch` is false (TYPE, TTL: introspection), records the access for eviction.
+   */
+  read(key: string, touch = true): RedisValue | undefined {
     const value = this.get(key);
     if (value === undefined) {
       this.hooks.stats.misses++;
       this.hooks.keyEvent(this, NOTIFY.KEY_MISS, 'keymiss', key);
     } else {
       this.hooks.stats.hits++;
+      if (touch && !this.hooks.touchSuppressed) this.access.touch(key);
     }
     return value;
   }
@@ -83,6 +111,7 @@ export class Database {
   /** Same as readString, without counting a hit or miss (for writes that read first). */
   getString(key: string): string | undefined {
     const value = this.get(key);
+    if (value !== undefined) this.access.touch(key);
     if (value === undefined || typeof value === 'string') return value;
     throw wrongType();
   }
@@ -97,7 +126,9 @@ export class Database {
 
   /** Same as readCollection, without counting a hit or miss (for writes). */
   getCollection<T extends CollectionValue>(key: string, type: T['type']): T | undefined {
-    return this.typed(this.get(key), type);
+    const value = this.get(key);
+    if (value !== undefined) this.access.touch(key);
+    return this.typed(value, type);
   }
 
   private typed<T extends CollectionValue>(value: RedisValue | undefined, type: T['type']): T | undefined {
@@ -112,10 +143,12 @@ export class Database {
 
   /** Stores `value`; an existing TTL is dropped unless `keepTtl`. */
   set(key: string, value: RedisValue, keepTtl = false): void {
-    const before = this.data.size;
+    const old = this.data.get(key);
     this.data.set(key, value);
-    if (this.data.size !== before) this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
-    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    this.usedBytes += recount(value) - (old === undefined ? -keyBytes(key) : countedBytes(old));
+    this.access.touch(key);
+    if (old === undefined) this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
+    if (!keepTtl && this.expires.size !== 0 && this.expires.delete(key)) this.usedBytes -= EXPIRE_ENTRY;
     this.hooks.keyModified(this, key);
   }
 
@@ -133,6 +166,11 @@ export class Database {
 
   /** Records an in-place change to a collection that is already stored. */
   modified(key: string): void {
+    const value = this.data.get(key);
+    if (value !== undefined && typeof value !== 'string') {
+      const counted = value.accounted;
+      this.usedBytes += recount(value) - counted;
+    }
     this.hooks.keyModified(this, key);
   }
 
@@ -149,12 +187,15 @@ export class Database {
   }
 
   setExpire(key: string, whenMs: number): void {
+    const before = this.expires.size;
     this.expires.set(key, whenMs);
+    if (this.expires.size !== before) this.usedBytes += EXPIRE_ENTRY;
     this.hooks.keyModified(this, key);
   }
 
   persist(key: string): boolean {
     if (!this.expires.delete(key)) return false;
+    this.usedBytes -= EXPIRE_ENTRY;
     this.hooks.keyModified(this, key);
     return true;
   }
@@ -175,11 +216,28 @@ export class Database {
     return true;
   }
 
+  /** Removes a key to free memory (maxmemory), as a change with an `evicted` event. */
+  evict(key: string): void {
+    this.remove(key);
+    this.hooks.keyModified(this, key);
+    this.hooks.keyEvent(this, NOTIFY.EVICTED, 'evicted', key);
+  }
+
+  /** Estimated bytes of one key: its entry, its value and its expiry (MEMORY USAGE). */
+  memoryOf(key: string): number | undefined {
+    const value = this.data.get(key);
+    if (value === undefined) return undefined;
+    const valueBytes = typeof value === 'string' ? stringBytes(value.length) : value.memory();
+    return keyBytes(key) + valueBytes + (this.expires.has(key) ? EXPIRE_ENTRY : 0);
+  }
+
   /** Empties the database; returns how many keys it held. */
   clear(): number {
     const count = this.data.size;
     this.data.clear();
     this.expires.clear();
+    this.access.clear();
+    this.usedBytes = 0;
     return count;
   }
 
@@ -187,6 +245,8 @@ export class Database {
   swapWith(other: Database): void {
     [this.data, other.data] = [other.data, this.data];
     [this.expires, other.expires] = [other.expires, this.expires];
+    [this.usedBytes, other.usedBytes] = [other.usedBytes, this.usedBytes];
+    [this.access, other.access] = [other.access, this.access];
   }
 
   /** Any key that has not expired, or undefined when there is none. */
@@ -208,7 +268,11 @@ export class Database {
   }
 
   private remove(key: string): void {
+    const old = this.data.get(key);
+    if (old === undefined) return;
     this.data.delete(key);
-    this.expires.delete(key);
+    this.access.forget(key);
+    this.usedBytes -= keyBytes(key) + countedBytes(old);
+    if (this.expires.delete(key)) this.usedBytes -= EXPIRE_ENTRY;
   }
 }

@@ -15,6 +15,10 @@
  * the hash grows.
  */
 import type { CollectionValue } from './database.js';
+import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD } from './memory.js';
+
+/** A field: its Map entry, its two array slots, and two strings' overhead. */
+const FIELD_BYTES = MAP_ENTRY + 2 * ARRAY_SLOT + 2 * STRING_OVERHEAD;
 
 /** When a hash stops being reported as a listpack (hash-max-listpack-entries / -value). */
 export interface ListpackLimits {
@@ -27,6 +31,7 @@ export const MAX_HASH_FIELDS = 16_777_216;
 
 export class HashValue implements CollectionValue {
   readonly type = 'hash' as const;
+  accounted = 0;
   private slots = new Map<string, number>();
   private fields: string[] = [];
   private values: string[] = [];
@@ -42,6 +47,10 @@ export class HashValue implements CollectionValue {
   /** Sum of the lengths of all fields and values. */
   get bytes(): number {
     return this.totalBytes;
+  }
+
+  memory(): number {
+    return COLLECTION_BASE + this.fields.length * FIELD_BYTES + this.totalBytes;
   }
 
   get(field: string): string | undefined {

@@ -3,6 +3,9 @@
  */
 import { Database, type KeyspaceHooks } from './database.js';
 import { NOTIFY, type NotifyClass } from './notify.js';
+import { AccessRecord, type AccessMode, type LfuSettings } from './access.js';
+import { BASELINE_BYTES } from './memory.js';
+import { Evictor } from './eviction.js';
 
 /** Keys sampled per round of the active expiry cycle (Redis: ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
 const EXPIRE_SAMPLE = 20;
@@ -23,6 +26,9 @@ export class Keyspace implements KeyspaceHooks {
   dirty = 0;
   activeExpireEnabled = true;
   expiryPaused = false;
+  touchSuppressed = false;
+  private accessMode: AccessMode = 'none';
+  readonly evictor = new Evictor(this);
   /** notify-keyspace-events as NOTIFY bits; events of other classes stop here, at the cost of one test. */
   notifyFlags = 0;
   /** Where enabled events go (the server publishes them). */
@@ -34,8 +40,25 @@ export class Keyspace implements KeyspaceHooks {
   private readonly expireCursors = new Map<Database, { map: Map<string, number>; it: Iterator<[string, number]> }>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(databases: number) {
-    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this));
+  constructor(
+    databases: number,
+    private readonly lfuSettings: LfuSettings,
+  ) {
+    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this, new AccessRecord('none', [], lfuSettings)));
+  }
+
+  /** Estimated memory in use (INFO used_memory, maxmemory): a fixed base plus every database's keys. */
+  get usedMemory(): number {
+    let total = BASELINE_BYTES;
+    for (const db of this.dbs) total += db.usedBytes;
+    return total;
+  }
+
+  /** Starts keeping what a new maxmemory-policy needs (recency, frequency or nothing) about every key. */
+  setAccessMode(mode: AccessMode): void {
+    if (mode === this.accessMode) return;
+    this.accessMode = mode;
+    for (const db of this.dbs) db.access = new AccessRecord(mode, db.data.keys(), this.lfuSettings);
   }
 
   keyModified(db: Database, key: string): void {

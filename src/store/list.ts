@@ -15,6 +15,7 @@
  * packed), so comparing packed values is comparing the strings.
  */
 import type { CollectionValue } from './database.js';
+import { ARRAY_SLOT, COLLECTION_BASE, STRING_OVERHEAD } from './memory.js';
 
 const MIN_CAPACITY = 4;
 
@@ -33,6 +34,9 @@ function pack(value: string): Packed {
 
 const unpack = (value: Packed): string => (typeof value === 'number' ? String(value) : value);
 
+/** Heap bytes of an element beyond its slot: a packed integer lives in the slot itself. */
+const cost = (value: Packed | undefined): number => (typeof value === 'string' ? STRING_OVERHEAD + value.length : 0);
+
 function capacityFor(count: number): number {
   let capacity = MIN_CAPACITY;
   while (capacity < count) capacity *= 2;
@@ -47,12 +51,19 @@ export class ListValue implements CollectionValue {
   /** Slot of the first element. */
   private head = 0;
   private count = 0;
+  /** Bytes of the string elements (see `cost`), for the memory estimate. */
+  private elementBytes = 0;
+  accounted = 0;
 
   constructor(items: readonly string[] = []) {
     this.slots = new Array<Packed | undefined>(capacityFor(items.length));
     this.mask = this.slots.length - 1;
-    for (let i = 0; i < items.length; i++) this.slots[i] = pack(items[i]);
+    for (let i = 0; i < items.length; i++) this.elementBytes += cost((this.slots[i] = pack(items[i])));
     this.count = items.length;
+  }
+
+  memory(): number {
+    return COLLECTION_BASE + this.slots.length * ARRAY_SLOT + this.elementBytes;
   }
 
   get length(): number {
@@ -69,6 +80,7 @@ export class ListValue implements CollectionValue {
     copy.resize(this.slots.length);
     for (let i = 0; i < this.count; i++) copy.slots[i] = this.slot(i);
     copy.count = this.count;
+    copy.elementBytes = this.elementBytes;
     return copy;
   }
 
@@ -92,26 +104,34 @@ export class ListValue implements CollectionValue {
   set(index: number, value: string): boolean {
     if (index < 0) index += this.count;
     if (index < 0 || index >= this.count) return false;
-    this.slots[(this.head + index) & this.mask] = pack(value);
+    const at = (this.head + index) & this.mask;
+    const packed = pack(value);
+    this.elementBytes += cost(packed) - cost(this.slots[at]);
+    this.slots[at] = packed;
     return true;
   }
 
   pushHead(value: string): void {
     if (this.count === this.slots.length) this.resize(this.slots.length * 2);
     this.head = (this.head - 1) & this.mask;
-    this.slots[this.head] = pack(value);
+    const packed = pack(value);
+    this.elementBytes += cost(packed);
+    this.slots[this.head] = packed;
     this.count++;
   }
 
   pushTail(value: string): void {
     if (this.count === this.slots.length) this.resize(this.slots.length * 2);
-    this.slots[(this.head + this.count) & this.mask] = pack(value);
+    const packed = pack(value);
+    this.elementBytes += cost(packed);
+    this.slots[(this.head + this.count) & this.mask] = packed;
     this.count++;
   }
 
   popHead(): string | undefined {
     if (this.count === 0) return undefined;
     const value = this.slots[this.head];
+    this.elementBytes -= cost(value);
     this.slots[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
     this.count--;
@@ -123,6 +143,7 @@ export class ListValue implements CollectionValue {
     if (this.count === 0) return undefined;
     const at = (this.head + this.count - 1) & this.mask;
     const value = this.slots[at];
+    this.elementBytes -= cost(value);
     this.slots[at] = undefined;
     this.count--;
     this.shrinkIfSparse();
@@ -139,7 +160,7 @@ export class ListValue implements CollectionValue {
   /** Drops the first `n` elements. */
   removeHead(n: number): void {
     n = Math.min(n, this.count);
-    for (let i = 0; i < n; i++) this.slots[(this.head + i) & this.mask] = undefined;
+    for (let i = 0; i < n; i++) this.drop((this.head + i) & this.mask);
     this.head = (this.head + n) & this.mask;
     this.count -= n;
     this.shrinkIfSparse();
@@ -148,7 +169,7 @@ export class ListValue implements CollectionValue {
   /** Drops the last `n` elements. */
   removeTail(n: number): void {
     n = Math.min(n, this.count);
-    for (let i = this.count - n; i < this.count; i++) this.slots[(this.head + i) & this.mask] = undefined;
+    for (let i = this.count - n; i < this.count; i++) this.drop((this.head + i) & this.mask);
     this.count -= n;
     this.shrinkIfSparse();
   }
@@ -189,7 +210,9 @@ export class ListValue implements CollectionValue {
     } else {
       for (let i = this.count; i > index; i--) this.slots[(this.head + i) & mask] = this.slots[(this.head + i - 1) & mask];
     }
-    this.slots[(this.head + index) & mask] = pack(value);
+    const packed = pack(value);
+    this.elementBytes += cost(packed);
+    this.slots[(this.head + index) & mask] = packed;
     this.count++;
   }
 
@@ -230,8 +253,14 @@ export class ListValue implements CollectionValue {
       this.head = (this.head + free + 1) & mask;
       this.count -= free + 1;
     }
+    this.elementBytes -= removed * cost(packed);
     if (removed > 0) this.shrinkIfSparse();
     return removed;
+  }
+
+  private drop(at: number): void {
+    this.elementBytes -= cost(this.slots[at]);
+    this.slots[at] = undefined;
   }
 
   private slot(index: number): Packed {

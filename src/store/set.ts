@@ -19,6 +19,10 @@
 import { ReplyError } from '../errors.js';
 import { parseInt64 } from '../util/numbers.js';
 import type { CollectionValue } from './database.js';
+import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD } from './memory.js';
+
+/** A member: its Map entry, its array slot and its string's overhead. */
+const MEMBER_BYTES = MAP_ENTRY + ARRAY_SLOT + STRING_OVERHEAD;
 
 /** Redis caps intsets at 2^30 members whatever set-max-intset-entries says. */
 const INTSET_HARD_LIMIT = 2 ** 30;
@@ -47,7 +51,10 @@ export function compareIntegers(a: string, b: string): number {
 
 export class SetValue implements CollectionValue {
   readonly type = 'set' as const;
+  accounted = 0;
   private slots = new Map<string, number>();
+  /** Total length of the members, for the memory estimate. */
+  private memberBytes = 0;
   private list: string[] = [];
   private intset = true;
   /** Meaningful in intset mode only: whether `list` is in numeric order. */
@@ -62,6 +69,10 @@ export class SetValue implements CollectionValue {
 
   get size(): number {
     return this.list.length;
+  }
+
+  memory(): number {
+    return COLLECTION_BASE + this.list.length * MEMBER_BYTES + this.memberBytes;
   }
 
   get isIntset(): boolean {
@@ -83,6 +94,7 @@ export class SetValue implements CollectionValue {
     }
     this.slots.set(member, size);
     this.list.push(member);
+    this.memberBytes += member.length;
     return true;
   }
 
@@ -192,6 +204,7 @@ export class SetValue implements CollectionValue {
     copy.list = this.list.slice();
     copy.intset = this.intset;
     copy.sorted = this.sorted;
+    copy.memberBytes = this.memberBytes;
     return copy;
   }
 
@@ -205,6 +218,7 @@ export class SetValue implements CollectionValue {
   private removeAt(slot: number, member: string): void {
     const last = this.list.pop()!;
     this.slots.delete(member);
+    this.memberBytes -= member.length;
     if (last !== member) {
       this.list[slot] = last;
       this.slots.set(last, slot);

@@ -17,6 +17,10 @@ import { ReplyError } from '../errors.js';
 import { formatDouble } from '../protocol/reply.js';
 import type { CollectionValue } from './database.js';
 import { RankedTree, TreeCursor } from './rankedtree.js';
+import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD } from './memory.js';
+
+/** A member: its dict entry with the score (a heap number unless small), two tree slots, its string's overhead. */
+const MEMBER_BYTES = MAP_ENTRY + 16 + 2 * ARRAY_SLOT + STRING_OVERHEAD;
 
 /** The two directives that decide the encoding (the config's live values object fits). */
 export interface ZSetLimits {
@@ -70,6 +74,9 @@ export type AddOutcome = 'added' | 'updated' | 'unchanged';
 export class ZSetValue implements CollectionValue {
   /** member → score. */
   readonly dict = new Map<string, number>();
+  accounted = 0;
+  /** Total length of the members, for the memory estimate. */
+  private memberBytes = 0;
   private tree = new RankedTree();
   /** True while Redis would keep this set as a listpack. */
   private compact = true;
@@ -99,6 +106,7 @@ export class ZSetValue implements CollectionValue {
       members[i] = member;
       scores[i] = score;
       z.dict.set(member, score);
+      z.memberBytes += member.length;
     }
     z.tree = RankedTree.fromSorted(scores, members);
     return z;
@@ -106,6 +114,10 @@ export class ZSetValue implements CollectionValue {
 
   get size(): number {
     return this.dict.size;
+  }
+
+  memory(): number {
+    return COLLECTION_BASE + this.dict.size * MEMBER_BYTES + this.memberBytes;
   }
 
   /** True while the listpack encoding applies. */
@@ -127,6 +139,7 @@ export class ZSetValue implements CollectionValue {
       if (this.compact && score === 0) score = 0;
       this.dict.set(member, score);
       this.tree.insert(score, member);
+      this.memberBytes += member.length;
       return 'added';
     }
     // -0 and 0 are the same score to Redis: no change.
@@ -143,6 +156,7 @@ export class ZSetValue implements CollectionValue {
     if (score === undefined) return false;
     this.dict.delete(member);
     this.tree.delete(score, member);
+    this.memberBytes -= member.length;
     return true;
   }
 
@@ -156,7 +170,10 @@ export class ZSetValue implements CollectionValue {
       for (const member of members) this.remove(member);
       return;
     }
-    for (const member of members) this.dict.delete(member);
+    for (const member of members) {
+      this.dict.delete(member);
+      this.memberBytes -= member.length;
+    }
     const scores: number[] = [];
     const kept: string[] = [];
     for (const [member, score] of this.tree.entries()) {
@@ -248,6 +265,7 @@ export class ZSetValue implements CollectionValue {
       entries.map((e) => e[0]),
     );
     copy.compact = this.compact;
+    copy.memberBytes = this.memberBytes;
     return copy;
   }
 

@@ -1,0 +1,238 @@
+// `npm run bench:memory`: memory efficiency, ours and redis-server's in the same
+// run. For each dataset a fresh pair of servers is started; each server in turn
+// gets the dataset (pipelined over a raw socket, BENCH_BATCH commands per round
+// trip), and the figure is its growth divided by the element count:
+//   - RSS: VmRSS of the server process (/proc/<pid>/status), from just before
+//     loading to after loading plus a settle pause (the minimum of samples over
+//     BENCH_SETTLE_MS, so a garbage-collected runtime gets a chance to shrink);
+//   - used_memory: INFO memory's own figure, measured the same way.
+// Datasets (one element per command):
+//   strings  BENCH_COUNT keys `key:<n>`, SET to a distinct BENCH_VALUE_SIZE-byte value
+//   hash     one hash, BENCH_COUNT fields `field:<n>`, HSET to a distinct BENCH_VALUE_SIZE-byte value
+//   set      one set, BENCH_COUNT members `member:<n>` (SADD)
+//   zset     one sorted set, BENCH_COUNT members `member:<n>` with random scores (ZADD)
+// The growth includes whatever the server allocates while working (for ours: JIT
+// code, V8 heap slack), which is part of what a user pays. A measurement, not a
+// test: it never fails on the numbers.
+//
+// Options (environment): BENCH_COUNT (default 1000000), BENCH_VALUE_SIZE (32),
+// BENCH_BATCH (10000), BENCH_SETTLE_MS (3000), BENCH_DATASETS (strings,hash,set,zset).
+import net from 'node:net';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { startServers, stopServers } from './servers.mjs';
+
+const count = Number(process.env.BENCH_COUNT ?? 1_000_000);
+const valueSize = Number(process.env.BENCH_VALUE_SIZE ?? 32);
+const batchSize = Number(process.env.BENCH_BATCH ?? 10_000);
+const settleMs = Number(process.env.BENCH_SETTLE_MS ?? 3000);
+const wanted = (process.env.BENCH_DATASETS ?? 'strings,hash,set,zset').split(/[\s,]+/).filter(Boolean);
+
+/** A distinct, non-numeric value of exactly valueSize bytes. */
+const value = (n) => `v${n}`.padEnd(valueSize, 'x').slice(0, valueSize);
+
+const DATASETS = {
+  strings: { command: (n) => ['SET', `key:${n}`, value(n)], size: ['DBSIZE'] },
+  hash: { command: (n) => ['HSET', 'hash', `field:${n}`, value(n)], size: ['HLEN', 'hash'] },
+  set: { command: (n) => ['SADD', 'set', `member:${n}`], size: ['SCARD', 'set'] },
+  zset: { command: (n) => ['ZADD', 'zset', String(Math.random()), `member:${n}`], size: ['ZCARD', 'zset'] },
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** RESP encoding of a command whose arguments are all ASCII. */
+const encode = (args) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+
+/** Parses one reply at `pos`: { value, end }, or null when incomplete. */
+function parseReply(buf, pos) {
+  const nl = buf.indexOf('\r\n', pos);
+  if (nl < 0) return null;
+  const line = buf.toString('latin1', pos + 1, nl);
+  switch (buf[pos]) {
+    case 0x2b: return { value: line, end: nl + 2 }; // +
+    case 0x2d: return { value: new Error(line), end: nl + 2 }; // -
+    case 0x3a: return { value: Number(line), end: nl + 2 }; // :
+    case 0x24: { // $
+      const len = Number(line);
+      if (len < 0) return { value: null, end: nl + 2 };
+      if (buf.length < nl + 4 + len) return null;
+      return { value: buf.toString('utf8', nl + 2, nl + 2 + len), end: nl + 4 + len };
+    }
+    case 0x2a: { // *
+      const items = [];
+      let p = nl + 2;
+      for (let i = 0; i < Number(line); i++) {
+        const r = parseReply(buf, p);
+        if (!r) return null;
+        items.push(r.value);
+        p = r.end;
+      }
+      return { value: items, end: p };
+    }
+    default: throw new Error(`unexpected reply byte ${buf[pos]}`);
+  }
+}
+
+/** A connection for occasional commands: call(...args) resolves with the parsed reply. */
+async function connect(port) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let buf = Buffer.alloc(0);
+  const pending = [];
+  socket.on('data', (chunk) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    while (pending.length) {
+      const r = parseReply(buf, 0);
+      if (!r) break;
+      buf = buf.subarray(r.end);
+      pending.shift()(r.value);
+    }
+  });
+  let closed = false;
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+    for (const resolve of pending.splice(0)) resolve(new Error('connection closed'));
+  });
+  return {
+    call: (...args) => new Promise((resolve) => {
+      if (closed) return resolve(new Error('connection closed'));
+      pending.push(resolve);
+      socket.write(encode(args));
+    }),
+    close: () => socket.destroy(),
+  };
+}
+
+/** Fields of an INFO reply as { name: value }. */
+async function info(conn, section) {
+  const text = await conn.call('INFO', section);
+  if (text instanceof Error) throw text;
+  return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(/:(.*)/s).slice(0, 2)));
+}
+
+/** The process's resident set size in bytes. */
+function rss(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match[1]) * 1024;
+}
+
+/** Minimum RSS and used_memory over `ms` (a sample every 500 ms, at least two). */
+async function settle(s, conn, ms) {
+  let minRss = Infinity;
+  let minUsed = Infinity;
+  const deadline = Date.now() + ms;
+  for (;;) {
+    minRss = Math.min(minRss, rss(s.proc.pid));
+    minUsed = Math.min(minUsed, Number((await info(conn, 'memory')).used_memory));
+    if (Date.now() >= deadline) break;
+    await sleep(500);
+  }
+  return { rss: minRss, used: minUsed };
+}
+
+/**
+ * Sends `count` commands, batchSize per round trip, over one socket; every reply
+ * of these commands is one line, so counting line ends counts replies.
+ */
+async function load(port, command) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let replies = 0;
+  let errors = 0;
+  let firstError;
+  let atLineStart = true;
+  let wake;
+  socket.on('data', (chunk) => {
+    for (let i = 0; i < chunk.length; i++) {
+      if (atLineStart && chunk[i] === 0x2d) {
+        errors++;
+        if (!firstError) firstError = chunk.toString('latin1', i, Math.min(chunk.indexOf(0x0d, i) >>> 0, i + 200));
+      }
+      atLineStart = chunk[i] === 0x0a;
+      if (atLineStart) replies++;
+    }
+    wake?.();
+  });
+  let closed = false;
+  socket.on('close', () => { closed = true; wake?.(); });
+  socket.on('error', () => {});
+  for (let sent = 0; sent < count;) {
+    const end = Math.min(count, sent + batchSize);
+    let out = '';
+    for (let n = sent; n < end; n++) out += encode(command(n));
+    socket.write(out);
+    sent = end;
+    while (replies < sent) {
+      if (closed) throw new Error(`connection closed after ${replies} replies`);
+      await new Promise((r) => (wake = r));
+    }
+  }
+  socket.destroy();
+  if (errors) console.log(`  ${errors} error replies, the first: ${firstError}`);
+}
+
+/** Loads a dataset into one server; returns the growth figures. */
+async function measure(s, dataset) {
+  const conn = await connect(s.port);
+  try {
+    const before = await settle(s, conn, 1000);
+    const started = performance.now();
+    await load(s.port, dataset.command);
+    const seconds = (performance.now() - started) / 1000;
+    const after = await settle(s, conn, settleMs);
+    const size = await conn.call(...dataset.size);
+    if (size !== count) console.log(`  ${s.name}: expected ${count} elements, ${dataset.size.join(' ')} says ${size}`);
+    return { before, after, seconds };
+  } finally {
+    conn.close();
+  }
+}
+
+async function stop(servers) {
+  const exited = servers.filter((s) => s.proc.exitCode === null && s.proc.signalCode === null).map((s) => once(s.proc, 'exit'));
+  stopServers(servers);
+  await Promise.all(exited);
+}
+
+const perElement = (bytes) => Math.round(bytes / count);
+const mb = (bytes) => (bytes / 1048576).toFixed(1);
+
+const rows = [];
+const details = [];
+for (const name of wanted) {
+  const dataset = DATASETS[name];
+  if (!dataset) throw new Error(`unknown dataset ${name} (known: ${Object.keys(DATASETS).join(', ')})`);
+  const servers = await startServers();
+  const results = {};
+  try {
+    for (const s of servers) {
+      const r = (results[s.name] = await measure(s, dataset));
+      details.push({
+        dataset: name,
+        server: s.name,
+        'load s': r.seconds.toFixed(1),
+        'RSS before MB': mb(r.before.rss),
+        'RSS after MB': mb(r.after.rss),
+        'used_memory before MB': mb(r.before.used),
+        'used_memory after MB': mb(r.after.used),
+      });
+    }
+  } finally {
+    await stop(servers);
+  }
+  const growth = (server, field) => (results[server] ? results[server].after[field] - results[server].before[field] : undefined);
+  const row = { dataset: name, elements: count };
+  for (const [field, label] of [['rss', 'RSS'], ['used', 'used_memory']]) {
+    const ours = growth('ours', field);
+    const redis = growth('redis', field);
+    row[`ours B/elem (${label})`] = perElement(ours);
+    row[`redis B/elem (${label})`] = redis === undefined ? '-' : perElement(redis);
+    row[`ratio (${label})`] = redis ? (ours / redis).toFixed(2) : '-';
+  }
+  rows.push(row);
+}
+
+console.log(`Growth per element after loading ${count} elements (${valueSize}-byte values for strings and hash fields), settled for ${settleMs} ms`);
+console.table(rows);
+console.table(details);
