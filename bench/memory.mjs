@@ -3,8 +3,9 @@
 // gets the dataset (pipelined over a raw socket, BENCH_BATCH commands per round
 // trip), and the figure is its growth divided by the element count:
 //   - RSS: VmRSS of the server process (/proc/<pid>/status), from just before
-//     loading to after loading plus a settle pause (the minimum of samples over
-//     BENCH_SETTLE_MS, so a garbage-collected runtime gets a chance to shrink);
+//     loading to after loading, MEMORY PURGE (Redis hands jemalloc's dirty
+//     pages back, ours runs a full garbage collection) and a settle pause (the
+//     minimum of samples over BENCH_SETTLE_MS);
 //   - used_memory: INFO memory's own figure, measured the same way.
 // Datasets (one element per command):
 //   strings  BENCH_COUNT keys `key:<n>`, SET to a distinct BENCH_VALUE_SIZE-byte value
@@ -180,6 +181,7 @@ async function measure(s, dataset) {
     const started = performance.now();
     await load(s.port, dataset.command);
     const seconds = (performance.now() - started) / 1000;
+    await conn.call('MEMORY', 'PURGE');
     const after = await settle(s, conn, settleMs);
     const size = await conn.call(...dataset.size);
     if (size !== count) console.log(`  ${s.name}: expected ${count} elements, ${dataset.size.join(' ')} says ${size}`);

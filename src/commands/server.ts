@@ -5,6 +5,7 @@
 import { ReplyError, syntaxError } from '../errors.js';
 import { DoubleReply, MapReply, NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { BASELINE_BYTES, EXPIRE_ENTRY, MAP_ENTRY } from '../store/memory.js';
+import { collectGarbage } from '../util/gc.js';
 import { parseInt64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 
@@ -170,7 +171,10 @@ const memoryCommand = defineCommand({
       { syntax: 'key [SAMPLES count]', flags: ['readonly'], since: '4.0.0', complexity: 'O(N) where N is the number of samples.' }),
     sub('stats', 2, 'Reports the memory estimate in detail.', memoryStats, { flags: ['readonly'], since: '4.0.0' }),
     sub('doctor', 2, 'Gives advice on the memory use.', memoryDoctor, { since: '4.0.0' }),
-    sub('purge', 2, 'Asks the allocator to release memory (nothing to do here).', () => OK, { since: '4.0.0' }),
+    sub('purge', 2, 'Runs a full garbage collection, so that free memory can go back to the system.', () => {
+      collectGarbage();
+      return OK;
+    }, { since: '4.0.0' }),
     sub('malloc-stats', 2, 'Allocator statistics (none here).', () => 'Stats not supported for the current allocator', { since: '4.0.0' }),
     sub('help', 2, 'Lists the MEMORY subcommands.', () =>
       helpLines([
