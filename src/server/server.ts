@@ -121,6 +121,8 @@ export class Server implements ExecutionObserver {
     };
     applyPolicy();
     config.onChange('maxmemory-policy', applyPolicy);
+    // A lower limit applies at once, as in Redis, not only before the next command.
+    config.onChange('maxmemory', () => this.outOfMemory(false));
     this.slowlog = new SlowLog(config);
     this.keyspace.onKeyModified((db, key) => {
       this.watches.touch(db, key);
@@ -377,6 +379,8 @@ export class Server implements ExecutionObserver {
     const { maxmemory, maxmemoryPolicy } = this.config.values;
     if (maxmemory === 0) return false;
     const freed = this.keyspace.evictor.freeMemory(maxmemory, maxmemoryPolicy as EvictionPolicy, this.config.getNumber('maxmemory-samples'));
+    // Invalidations of evicted keys belong to the old values: they go out before this command's reply.
+    if (this.executing) this.tracking.afterReply(this.executing);
     return !freed && mayGrow;
   }
 

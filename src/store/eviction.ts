@@ -118,7 +118,11 @@ export class Evictor {
     if (pool.length > POOL_SIZE) pool.pop();
   }
 
-  /** `count` keys of a map from its walking cursor, each key met taken with probability one half (a random stride). */
+  /**
+   * `count` keys of a map from its walking cursor. In a map much larger than
+   * the sample each key met is taken with probability one half (a random
+   * stride), so that samples are not always runs of neighbours.
+   */
   private sample(map: Map<string, unknown>, count: number): string[] {
     let cursor = this.cursors.get(map);
     if (cursor === undefined) {
@@ -128,6 +132,7 @@ export class Evictor {
       this.cursors.set(map, cursor);
     }
     const keys: string[] = [];
+    const stride = map.size > 4 * count;
     for (let restarts = 0; keys.length < count && restarts < 2; ) {
       const next = cursor.next();
       if (next.done) {
@@ -136,7 +141,7 @@ export class Evictor {
         restarts++;
         continue;
       }
-      if (Math.random() < 0.5) continue;
+      if (stride && Math.random() < 0.5) continue;
       if (!keys.includes(next.value)) keys.push(next.value);
       if (keys.length >= map.size) break;
     }
