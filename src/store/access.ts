@@ -49,6 +49,12 @@ export class AccessRecord {
     }
   }
 
+  /** A new key: recent, with the initial counter (creating is not an access that counts). */
+  created(key: string): void {
+    if (this.lru !== undefined) this.lru.set(key, clockSeconds());
+    else if (this.lfu !== undefined) this.lfu.set(key, clockMinutes() * 256 + LFU_INIT);
+  }
+
   /** A read or write of `key`. */
   touch(key: string): void {
     if (this.lru !== undefined) this.lru.set(key, clockSeconds());

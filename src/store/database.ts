@@ -146,8 +146,12 @@ export class Database {
     const old = this.data.get(key);
     this.data.set(key, value);
     this.usedBytes += recount(value) - (old === undefined ? -keyBytes(key) : countedBytes(old));
-    this.access.touch(key);
-    if (old === undefined) this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
+    if (old === undefined) {
+      this.access.created(key);
+      this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
+    } else {
+      this.access.touch(key);
+    }
     if (!keepTtl && this.expires.size !== 0 && this.expires.delete(key)) this.usedBytes -= EXPIRE_ENTRY;
     this.hooks.keyModified(this, key);
   }
