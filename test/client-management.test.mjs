@@ -221,3 +221,38 @@ test('MONITOR shows passwords of AUTH and HELLO AUTH as (redacted)', async (t) =
   const lines = (await monitor.readUntil('"done"')).split('\r\n').map((l) => l.replace(/^\+[\d.]+ \[\d+ [^\]]+\] /, ''));
   assert.deepEqual(lines, ['"AUTH" "(redacted)"', '"AUTH" "(redacted)" "(redacted)"', '"HELLO" "2" "AUTH" "(redacted)" "(redacted)"', '"echo" "done"']);
 });
+
+test('CONFIG SET port moves the listener; a port in use is refused and the whole CONFIG SET rolled back', async (t) => {
+  const admin = await rawFor(t, server.port);
+  const busy = net.createServer();
+  busy.listen(0, '127.0.0.1');
+  await once(busy, 'listening');
+  t.after(() => busy.close());
+  const busyPort = busy.address().port;
+  const maxmemory = await r.config('GET', 'maxmemory');
+  await exchange(admin, [['CONFIG', 'SET', 'maxmemory', '10mb', 'port', String(busyPort)]],
+    "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n");
+  assert.deepEqual(await r.config('GET', 'maxmemory'), maxmemory, 'maxmemory went back too');
+  assert.deepEqual(await r.config('GET', 'port'), ['port', String(server.port)]);
+  const freePort = await new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const oldPort = server.port;
+  await exchange(admin, [['CONFIG', 'SET', 'port', String(freePort)]], '+OK\r\n');
+  t.after(async () => {
+    const back = net.connect(freePort, '127.0.0.1');
+    await once(back, 'connect');
+    back.write(`*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$4\r\nport\r\n$${String(oldPort).length}\r\n${oldPort}\r\n`);
+    await once(back, 'data');
+    back.destroy();
+  });
+  const moved = net.connect(freePort, '127.0.0.1');
+  await once(moved, 'connect');
+  moved.write('PING\r\n');
+  assert.equal(String((await once(moved, 'data'))[0]), '+PONG\r\n');
+  moved.destroy();
+  await exchange(admin, [['PING']], '+PONG\r\n', 'connections made before the move stay');
+});

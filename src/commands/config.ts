@@ -5,7 +5,28 @@ import { ConfigError } from '../config/config.js';
 import { ReplyError, syntaxError } from '../errors.js';
 import { MapReply, OK, SimpleString } from '../protocol/reply.js';
 import { resetCommandStats } from './table.js';
-import { defineCommand, type CommandSpec } from './types.js';
+import { BlockRequest, defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { BindError } from '../server/listen.js';
+
+/**
+ * CONFIG SET port: the reply waits until the new port is listened on. If it
+ * cannot be, every parameter of the same CONFIG SET goes back to its old
+ * value and the reply is Redis's error. Inside MULTI there is no waiting: the
+ * move goes on in the background, and a failure is logged.
+ */
+function movePort(ctx: CommandContext, port: number, previous: [string, string][]): BlockRequest {
+  const { server, client } = ctx;
+  server.changePort(port).then(
+    () => server.finishWaiting(client, OK),
+    (error: unknown) => {
+      server.config.setMany(previous);
+      const reason = error instanceof BindError ? error.reason : String(error);
+      server.log('warning', `Failed to change the port to ${port}: ${reason}`);
+      server.finishWaiting(client, new ReplyError("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs."));
+    },
+  );
+  return new BlockRequest([], 0, () => undefined, OK);
+}
 
 /** Runs a config operation, turning its validation failures into `ERR ...` replies. */
 function configured<T>(operation: () => T): T {
@@ -41,8 +62,13 @@ export const configCommand = defineCommand({
         if (args.length % 2 !== 0) throw syntaxError();
         const pairs: [string, string][] = [];
         for (let i = 2; i < args.length; i += 2) pairs.push([args[i], args[i + 1]]);
-        configured(() => ctx.server.config.setMany(pairs));
-        return OK;
+        const config = ctx.server.config;
+        const portBefore = config.values.port;
+        const previous = pairs.map(([name]): [string, string] => [name, config.get(name) ?? '']);
+        configured(() => config.setMany(pairs));
+        const port = config.values.port;
+        if (port === portBefore) return OK;
+        return movePort(ctx, port, previous);
       },
     }),
     subcommand({

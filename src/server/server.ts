@@ -22,6 +22,7 @@ import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
+import { BindError, listenOn } from './listen.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -93,7 +94,7 @@ export class Server implements ExecutionObserver {
   /** Port actually bound (differs from the config when it says 0). */
   port = 0;
   private nextClientId = 1;
-  private readonly listeners: net.Server[] = [];
+  private listeners: net.Server[] = [];
   private cron: NodeJS.Timeout | undefined;
   private stopping = false;
   private cronPaused = false;
@@ -152,24 +153,54 @@ export class Server implements ExecutionObserver {
 
   /** Binds every `bind` address (a leading '-' marks one that may be unavailable). */
   async listen(): Promise<void> {
-    const port = this.config.values.port;
-    for (const entry of this.config.values.bind) {
-      const optional = entry.startsWith('-');
-      const host = normalizeBindAddress(optional ? entry.slice(1) : entry);
-      try {
-        const listener = await listenOn(host, this.port || port, (socket) => this.accept(socket));
-        this.listeners.push(listener);
-        const address = listener.address();
-        if (this.port === 0 && address && typeof address === 'object') this.port = address.port;
-      } catch (error) {
-        if (optional) continue;
-        throw new Error(`Could not create server TCP listening socket ${host}:${port}: ${(error as Error).message}`);
-      }
-    }
-    if (this.listeners.length === 0) throw new Error('Failed listening on any address');
+    this.listeners = await this.bindAll(this.config.values.port);
     this.keyspace.startExpiryCycle(() => this.config.values.hz);
     this.cron = setInterval(() => this.serverCron(), 100);
     this.cron.unref();
+  }
+
+  /**
+   * Listens on `port` at every bind address (a `-` marks one that may be
+   * missing); on failure nothing stays bound. Port 0 takes a free port, and
+   * `this.port` becomes the port actually bound.
+   */
+  private async bindAll(port: number): Promise<net.Server[]> {
+    const bound: net.Server[] = [];
+    let actual = port;
+    try {
+      for (const entry of this.config.values.bind) {
+        const optional = entry.startsWith('-');
+        const host = normalizeBindAddress(optional ? entry.slice(1) : entry);
+        try {
+          const listener = await listenOn(host, actual, (socket) => this.accept(socket));
+          bound.push(listener);
+          const address = listener.address();
+          if (actual === 0 && address && typeof address === 'object') actual = address.port;
+        } catch (error) {
+          if (optional) continue;
+          throw new BindError(host, port, error as NodeJS.ErrnoException);
+        }
+      }
+      if (bound.length === 0) throw new Error('Failed listening on any address');
+    } catch (error) {
+      for (const listener of bound) listener.close();
+      throw error;
+    }
+    this.port = actual;
+    return bound;
+  }
+
+  /** CONFIG SET port: listens on the new port first, and only then lets go of the old one. */
+  async changePort(port: number): Promise<void> {
+    const previous = this.listeners;
+    this.listeners = await this.bindAll(port);
+    for (const listener of previous) listener.close();
+    this.log('notice', `Ready to accept connections on port ${this.port}`);
+  }
+
+  /** Ends a client's wait for a reply that came later (a handler that answered with a BlockRequest without keys). */
+  finishWaiting(client: ClientState, reply: Reply): void {
+    this.blocked.cancel(client as Client, reply);
   }
 
   private accept(socket: net.Socket): void {
@@ -465,18 +496,6 @@ function normalizeBindAddress(host: string): string {
   if (host === '*') return '0.0.0.0';
   if (host === '::*') return '::';
   return host;
-}
-
-function listenOn(host: string, port: number, onSocket: (s: net.Socket) => void): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const listener = net.createServer({ noDelay: true }, onSocket);
-    listener.once('error', reject);
-    // ipv6Only keeps `::` from also claiming the IPv4 port that `*` binds.
-    listener.listen({ host, port, ipv6Only: host.includes(':'), backlog: 511 }, () => {
-      listener.off('error', reject);
-      resolve(listener);
-    });
-  });
 }
 
 /** MONITOR quotes arguments as Redis's sdscatrepr does. */
