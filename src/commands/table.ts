@@ -21,6 +21,7 @@ import { setsCommands } from './sets.js';
 import { sortedsetsCommands } from './sortedsets.js';
 import { sortCommands } from './sort.js';
 import { keyCommands } from './keys.js';
+import { dumpCommands } from './dump.js';
 import { serverCommands } from './server.js';
 import { configCommand } from './config.js';
 import { debugCommand } from './debug.js';
@@ -40,6 +41,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...sortedsetsCommands,
   ...sortCommands,
   ...keyCommands,
+  ...dumpCommands,
   ...serverCommands,
   configCommand,
   debugCommand,

@@ -1,0 +1,81 @@
+/**
+ * DUMP and RESTORE: a key's value in Redis's RDB serialization, so values
+ * move between this server and Redis in both directions.
+ */
+import { ReplyError, notInteger, syntaxError } from '../errors.js';
+import { OK, type Reply } from '../protocol/reply.js';
+import { now } from '../store/clock.js';
+import { NOTIFY } from '../store/notify.js';
+import { BadFormat, dumpValue, loadValue, payloadValid } from '../persistence/rdb.js';
+import { parseInt64 } from '../util/numbers.js';
+import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+
+function integerOption(text: string): number {
+  const value = parseInt64(text);
+  if (value === null) throw notInteger();
+  return Number(value);
+}
+
+/** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]. */
+function restore(ctx: CommandContext, args: string[]): Reply {
+  const [, key, ttlArg, payloadArg] = args;
+  let replace = false;
+  let absolute = false;
+  for (let i = 4; i < args.length; i++) {
+    const option = args[i].toUpperCase();
+    const hasValue = i + 1 < args.length;
+    if (option === 'REPLACE') replace = true;
+    else if (option === 'ABSTTL') absolute = true;
+    else if (option === 'IDLETIME' && hasValue) {
+      if (integerOption(args[++i]) < 0) throw new ReplyError('ERR Invalid IDLETIME value, must be >= 0');
+    } else if (option === 'FREQ' && hasValue) {
+      const freq = integerOption(args[++i]);
+      if (freq < 0 || freq > 255) throw new ReplyError('ERR Invalid FREQ value, must be >= 0 and <= 255');
+    } else {
+      throw syntaxError();
+    }
+  }
+  const ttl = integerOption(ttlArg);
+  if (ttl < 0) throw new ReplyError('ERR Invalid TTL value, must be >= 0');
+  const db = ctx.client.db;
+  if (!replace && db.has(key)) throw new ReplyError('BUSYKEY Target key name already exists.');
+  const payload = Buffer.from(payloadArg, 'latin1');
+  if (!payloadValid(payload)) throw new ReplyError('ERR DUMP payload version or checksum are wrong');
+  let value;
+  try {
+    value = loadValue(payload, ctx.server.config.values);
+  } catch (error) {
+    if (error instanceof BadFormat) throw new ReplyError('ERR Bad data format');
+    throw error;
+  }
+  const expireAt = ttl === 0 ? undefined : absolute ? ttl : now() + ttl;
+  // A value whose time is already up is not stored; with REPLACE the old one still goes.
+  if (expireAt !== undefined && expireAt <= now()) {
+    if (replace) db.deleteNotify(key);
+    return OK;
+  }
+  db.delete(key);
+  db.set(key, value);
+  if (expireAt !== undefined) db.setExpire(key, expireAt);
+  db.notify(NOTIFY.GENERIC, 'restore', key);
+  return OK;
+}
+
+export const dumpCommands: readonly CommandSpec[] = [
+  defineCommand({
+    name: 'dump', arity: 2, flags: ['readonly'], keys: ONE_KEY, group: 'generic', since: '2.6.0',
+    complexity: 'O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size.',
+    summary: 'Serializes the value at a key in the RDB format RESTORE takes; nil for a missing key.', syntax: 'key',
+    run: (ctx, args) => {
+      const value = ctx.client.db.read(args[1]);
+      return value === undefined ? null : dumpValue(value).toString('latin1');
+    },
+  }),
+  defineCommand({
+    name: 'restore', arity: -4, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'generic', since: '2.6.0',
+    complexity: 'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size.',
+    summary: 'Creates a key from a DUMP payload, optionally replacing it and with a time to live.',
+    syntax: 'key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]',
+    run: restore,
+  }),
+];

@@ -1,0 +1,420 @@
+/**
+ * Values in Redis's RDB serialization (version 10, Redis 7.0), as DUMP and
+ * RESTORE carry them: a type byte, the value, the RDB version (2 bytes) and a
+ * CRC64 of all that (8 bytes, little-endian).
+ *
+ * Writing uses the plain encodings (strings, and lists, sets, sorted sets and
+ * hashes as sequences of strings), which every Redis since 2.x loads and
+ * which Redis 7.0 re-encodes compactly as it loads them. Reading also takes
+ * the compact encodings Redis 7.0 writes: listpacks (small hashes and sorted
+ * sets, quicklist nodes), intsets, integer-encoded and LZF-compressed strings.
+ *
+ * Strings are latin1 JS strings (one char per byte) as everywhere in the store.
+ */
+import type { RedisValue } from '../store/database.js';
+import { HashValue, type ListpackLimits } from '../store/hash.js';
+import { ListValue } from '../store/list.js';
+import { SetValue } from '../store/set.js';
+import { ZSetValue, type ZSetLimits } from '../store/zset.js';
+import { parseFloat64 } from '../util/numbers.js';
+
+export const RDB_VERSION = 10;
+
+const TYPE = {
+  STRING: 0, LIST: 1, SET: 2, ZSET: 3, HASH: 4, ZSET_2: 5,
+  SET_INTSET: 11, HASH_LISTPACK: 16, ZSET_LISTPACK: 17, LIST_QUICKLIST_2: 18,
+} as const;
+
+/** Quicklist node containers (RDB_TYPE_LIST_QUICKLIST_2). */
+const NODE_PLAIN = 1;
+const NODE_PACKED = 2;
+
+/** The encodings new values get when loaded, as the server's configuration says. */
+export interface LoadLimits extends ZSetLimits {
+  readonly hashMaxListpackEntries: number;
+  readonly hashMaxListpackValue: number;
+  readonly setMaxIntsetEntries: number;
+}
+
+/** A payload that is not well-formed RDB (RESTORE answers "Bad data format"). */
+export class BadFormat extends Error {}
+
+// ---------------------------------------------------------------- CRC64 (Jones, reflected, as Redis's crc64.c)
+
+/** The table as two 32-bit halves: JS bit operations work on 32 bits. */
+const CRC_LO = new Uint32Array(256);
+const CRC_HI = new Uint32Array(256);
+{
+  // 0xad93d23594c935a9 bit-reversed, for the reflected algorithm.
+  const polyHi = 0x95ac9329;
+  const polyLo = 0xac4bc9b5;
+  for (let i = 0; i < 256; i++) {
+    let lo = i;
+    let hi = 0;
+    for (let bit = 0; bit < 8; bit++) {
+      const carry = lo & 1;
+      lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+      hi >>>= 1;
+      if (carry) {
+        lo = (lo ^ polyLo) >>> 0;
+        hi = (hi ^ polyHi) >>> 0;
+      }
+    }
+    CRC_LO[i] = lo;
+    CRC_HI[i] = hi;
+  }
+}
+
+/** CRC64 of `bytes`, as 8 little-endian bytes. */
+export function crc64(bytes: Uint8Array): Buffer {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const index = (lo ^ bytes[i]) & 0xff;
+    lo = (((lo >>> 8) | ((hi & 0xff) << 24)) ^ CRC_LO[index]) >>> 0;
+    hi = ((hi >>> 8) ^ CRC_HI[index]) >>> 0;
+  }
+  const out = Buffer.allocUnsafe(8);
+  out.writeUInt32LE(lo, 0);
+  out.writeUInt32LE(hi, 4);
+  return out;
+}
+
+// ---------------------------------------------------------------- writing
+
+class Writer {
+  private chunks: Buffer[] = [];
+
+  byte(b: number): void {
+    this.chunks.push(Buffer.from([b]));
+  }
+
+  length(n: number): void {
+    if (n < 64) {
+      this.byte(n);
+    } else if (n < 16384) {
+      this.chunks.push(Buffer.from([0x40 | (n >> 8), n & 0xff]));
+    } else {
+      const b = Buffer.allocUnsafe(5);
+      b[0] = 0x80;
+      b.writeUInt32BE(n, 1);
+      this.chunks.push(b);
+    }
+  }
+
+  string(s: string): void {
+    this.length(s.length);
+    this.chunks.push(Buffer.from(s, 'latin1'));
+  }
+
+  double(value: number): void {
+    const b = Buffer.allocUnsafe(8);
+    b.writeDoubleLE(value, 0);
+    this.chunks.push(b);
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** DUMP: the serialization of a value, with version and checksum. */
+export function dumpValue(value: RedisValue): Buffer {
+  const w = new Writer();
+  if (typeof value === 'string') {
+    w.byte(TYPE.STRING);
+    w.string(value);
+  } else if (value instanceof ListValue) {
+    w.byte(TYPE.LIST);
+    w.length(value.length);
+    for (const element of value.range(0, value.length - 1)) w.string(element);
+  } else if (value instanceof SetValue) {
+    w.byte(TYPE.SET);
+    w.length(value.size);
+    for (const member of value.members()) w.string(member);
+  } else if (value instanceof ZSetValue) {
+    w.byte(TYPE.ZSET_2);
+    w.length(value.size);
+    for (const [member, score] of value.entries()) {
+      w.string(member);
+      w.double(score);
+    }
+  } else if (value instanceof HashValue) {
+    w.byte(TYPE.HASH);
+    w.length(value.size);
+    value.forEach((field, v) => {
+      w.string(field);
+      w.string(v);
+    });
+  } else {
+    throw new BadFormat(`cannot serialize a ${value.type}`);
+  }
+  const body = w.bytes();
+  const version = Buffer.from([RDB_VERSION & 0xff, RDB_VERSION >> 8]);
+  const covered = Buffer.concat([body, version]);
+  return Buffer.concat([covered, crc64(covered)]);
+}
+
+/** Whether a DUMP payload ends with a version this server reads and a matching checksum. */
+export function payloadValid(payload: Buffer): boolean {
+  if (payload.length < 10) return false;
+  const version = payload.readUInt16LE(payload.length - 10);
+  if (version > RDB_VERSION) return false;
+  return crc64(payload.subarray(0, payload.length - 8)).equals(payload.subarray(payload.length - 8));
+}
+
+// ---------------------------------------------------------------- reading
+
+class Reader {
+  pos = 0;
+
+  constructor(private readonly buf: Buffer) {}
+
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new BadFormat('unexpected end');
+    return this.buf[this.pos++];
+  }
+
+  take(n: number): Buffer {
+    if (this.pos + n > this.buf.length) throw new BadFormat('unexpected end');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** A length, or, for the special string encodings, { encoding }. */
+  lengthOrEncoding(): number | { encoding: number } {
+    const first = this.byte();
+    switch (first >> 6) {
+      case 0: return first & 0x3f;
+      case 1: return ((first & 0x3f) << 8) | this.byte();
+      case 3: return { encoding: first & 0x3f };
+      default:
+        if (first === 0x80) return this.take(4).readUInt32BE(0);
+        if (first === 0x81) return Number(this.take(8).readBigUInt64BE(0));
+        throw new BadFormat('bad length');
+    }
+  }
+
+  length(): number {
+    const n = this.lengthOrEncoding();
+    if (typeof n !== 'number') throw new BadFormat('encoded value where a length belongs');
+    return n;
+  }
+
+  string(): string {
+    const n = this.lengthOrEncoding();
+    if (typeof n === 'number') return this.take(n).toString('latin1');
+    switch (n.encoding) {
+      case 0: return String(this.take(1).readInt8(0));
+      case 1: return String(this.take(2).readInt16LE(0));
+      case 2: return String(this.take(4).readInt32LE(0));
+      case 3: {
+        const compressed = this.length();
+        const size = this.length();
+        return lzfDecompress(this.take(compressed), size).toString('latin1');
+      }
+      default: throw new BadFormat('unknown string encoding');
+    }
+  }
+
+  double(): number {
+    return this.take(8).readDoubleLE(0);
+  }
+
+  /** The old text form of a sorted-set score (RDB_TYPE_ZSET). */
+  textDouble(): number {
+    const len = this.byte();
+    if (len === 253) return NaN;
+    if (len === 254) return Infinity;
+    if (len === 255) return -Infinity;
+    return score(this.take(len).toString('latin1'));
+  }
+}
+
+/** LZF decompression (liblzf's format, as Redis compresses long strings). */
+function lzfDecompress(input: Buffer, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  let ip = 0;
+  let op = 0;
+  while (ip < input.length) {
+    const ctrl = input[ip++];
+    if (ctrl < 32) {
+      const run = ctrl + 1;
+      if (op + run > size || ip + run > input.length) throw new BadFormat('bad LZF literal');
+      input.copy(out, op, ip, ip + run);
+      op += run;
+      ip += run;
+    } else {
+      let len = ctrl >> 5;
+      let ref = op - ((ctrl & 0x1f) << 8) - 1;
+      if (len === 7) len += input[ip++];
+      ref -= input[ip++];
+      len += 2;
+      if (ref < 0 || op + len > size) throw new BadFormat('bad LZF back reference');
+      for (let i = 0; i < len; i++) out[op++] = out[ref++];
+    }
+  }
+  if (op !== size) throw new BadFormat('LZF length mismatch');
+  return out;
+}
+
+/** The entries of a listpack, as strings (integers in their decimal form). */
+function listpackEntries(lp: Buffer): string[] {
+  if (lp.length < 7) throw new BadFormat('short listpack');
+  const out: string[] = [];
+  let p = 6;
+  for (;;) {
+    if (p >= lp.length) throw new BadFormat('listpack without end');
+    const b = lp[p];
+    if (b === 0xff) break;
+    let entry: string;
+    let size: number;
+    if ((b & 0x80) === 0) {
+      entry = String(b & 0x7f);
+      size = 1;
+    } else if ((b & 0xc0) === 0x80) {
+      const len = b & 0x3f;
+      entry = lp.toString('latin1', p + 1, p + 1 + len);
+      size = 1 + len;
+    } else if ((b & 0xe0) === 0xc0) {
+      const raw = ((b & 0x1f) << 8) | lp[p + 1];
+      entry = String(raw >= 4096 ? raw - 8192 : raw);
+      size = 2;
+    } else if ((b & 0xf0) === 0xe0) {
+      const len = ((b & 0x0f) << 8) | lp[p + 1];
+      entry = lp.toString('latin1', p + 2, p + 2 + len);
+      size = 2 + len;
+    } else {
+      switch (b) {
+        case 0xf0: {
+          const len = lp.readUInt32LE(p + 1);
+          entry = lp.toString('latin1', p + 5, p + 5 + len);
+          size = 5 + len;
+          break;
+        }
+        case 0xf1: entry = String(lp.readInt16LE(p + 1)); size = 3; break;
+        case 0xf2: entry = String(lp.readIntLE(p + 1, 3)); size = 4; break;
+        case 0xf3: entry = String(lp.readInt32LE(p + 1)); size = 5; break;
+        case 0xf4: entry = String(lp.readBigInt64LE(p + 1)); size = 9; break;
+        default: throw new BadFormat('unknown listpack entry');
+      }
+    }
+    if (p + size > lp.length) throw new BadFormat('listpack entry past the end');
+    out.push(entry);
+    // The back-length that follows an entry takes 1 byte per 7 bits of the entry's size.
+    p += size + (size < 128 ? 1 : size < 16384 ? 2 : size < 2097152 ? 3 : size < 268435456 ? 4 : 5);
+  }
+  return out;
+}
+
+function intsetEntries(blob: Buffer): string[] {
+  if (blob.length < 8) throw new BadFormat('short intset');
+  const width = blob.readUInt32LE(0);
+  const count = blob.readUInt32LE(4);
+  if ((width !== 2 && width !== 4 && width !== 8) || blob.length !== 8 + width * count) throw new BadFormat('bad intset');
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = 8 + i * width;
+    out.push(width === 2 ? String(blob.readInt16LE(at)) : width === 4 ? String(blob.readInt32LE(at)) : String(blob.readBigInt64LE(at)));
+  }
+  return out;
+}
+
+/** A score written as text ("1.5", "inf"); NaN, which a sorted set refuses, when it is not a number. */
+function score(text: string): number {
+  return parseFloat64(text) ?? NaN;
+}
+
+function pairs(items: string[]): [string, string][] {
+  if (items.length % 2 !== 0) throw new BadFormat('odd number of entries');
+  const out: [string, string][] = [];
+  for (let i = 0; i < items.length; i += 2) out.push([items[i], items[i + 1]]);
+  return out;
+}
+
+function hashOf(entries: Iterable<[string, string]>, limits: LoadLimits): HashValue {
+  const hash = new HashValue();
+  const listpack: ListpackLimits = { maxEntries: limits.hashMaxListpackEntries, maxValue: limits.hashMaxListpackValue };
+  for (const [field, value] of entries) hash.set(field, value, listpack);
+  return hash;
+}
+
+function zsetOf(entries: [string, number][], limits: LoadLimits): ZSetValue {
+  if (entries.some(([, score]) => Number.isNaN(score))) throw new BadFormat('NaN score');
+  return ZSetValue.fromEntries(limits, entries);
+}
+
+/** RESTORE: the value of a payload that `payloadValid` accepted. */
+export function loadValue(payload: Buffer, limits: LoadLimits): RedisValue {
+  const r = new Reader(payload.subarray(0, payload.length - 10));
+  const type = r.byte();
+  let value: RedisValue;
+  switch (type) {
+    case TYPE.STRING:
+      value = r.string();
+      break;
+    case TYPE.LIST: {
+      const n = r.length();
+      const items: string[] = [];
+      for (let i = 0; i < n; i++) items.push(r.string());
+      value = new ListValue(items);
+      break;
+    }
+    case TYPE.LIST_QUICKLIST_2: {
+      const nodes = r.length();
+      const items: string[] = [];
+      for (let i = 0; i < nodes; i++) {
+        const container = r.length();
+        const blob = Buffer.from(r.string(), 'latin1');
+        if (container === NODE_PLAIN) items.push(blob.toString('latin1'));
+        else if (container === NODE_PACKED) items.push(...listpackEntries(blob));
+        else throw new BadFormat('unknown quicklist container');
+      }
+      value = new ListValue(items);
+      break;
+    }
+    case TYPE.SET: {
+      const n = r.length();
+      const members: string[] = [];
+      for (let i = 0; i < n; i++) members.push(r.string());
+      value = SetValue.of(members, limits.setMaxIntsetEntries);
+      break;
+    }
+    case TYPE.SET_INTSET:
+      value = SetValue.of(intsetEntries(Buffer.from(r.string(), 'latin1')), limits.setMaxIntsetEntries);
+      break;
+    case TYPE.ZSET:
+    case TYPE.ZSET_2: {
+      const n = r.length();
+      const entries: [string, number][] = [];
+      for (let i = 0; i < n; i++) entries.push([r.string(), type === TYPE.ZSET_2 ? r.double() : r.textDouble()]);
+      value = zsetOf(entries, limits);
+      break;
+    }
+    case TYPE.ZSET_LISTPACK:
+      value = zsetOf(pairs(listpackEntries(Buffer.from(r.string(), 'latin1'))).map(([m, s]) => [m, score(s)]), limits);
+      break;
+    case TYPE.HASH: {
+      const n = r.length();
+      const entries: [string, string][] = [];
+      for (let i = 0; i < n; i++) entries.push([r.string(), r.string()]);
+      value = hashOf(entries, limits);
+      break;
+    }
+    case TYPE.HASH_LISTPACK:
+      value = hashOf(pairs(listpackEntries(Buffer.from(r.string(), 'latin1'))), limits);
+      break;
+    default:
+      throw new BadFormat(`unsupported type ${type}`);
+  }
+  if (r.pos !== payload.length - 10) throw new BadFormat('trailing bytes');
+  if (typeof value !== 'string' && isEmpty(value)) throw new BadFormat('empty collection');
+  return value;
+}
+
+function isEmpty(value: Exclude<RedisValue, string>): boolean {
+  if (value instanceof ListValue) return value.length === 0;
+  if (value instanceof SetValue || value instanceof ZSetValue || value instanceof HashValue) return value.size === 0;
+  return false;
+}
