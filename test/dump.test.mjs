@@ -89,6 +89,22 @@ test('RESTORE applies a TTL, relative or ABSTTL, and an expired one stores nothi
   assert.equal(await r.ttl('meta'), -1);
 });
 
+test('RESTORE IDLETIME and FREQ set what the LRU and LFU policies know of the key', async () => {
+  await r.set('k', 'v');
+  const payload = await r.dumpBuffer('k');
+  try {
+    await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await r.restore('lru', 0, payload, 'IDLETIME', 1000);
+    const idle = await r.object('IDLETIME', 'lru');
+    assert.ok(idle >= 1000 && idle <= 1010, `idle ${idle}`);
+    await r.config('SET', 'maxmemory-policy', 'allkeys-lfu');
+    await r.restore('lfu', 0, payload, 'FREQ', 100);
+    assert.equal(await r.object('FREQ', 'lfu'), 100);
+  } finally {
+    await r.config('SET', 'maxmemory-policy', 'noeviction');
+  }
+});
+
 test('RESTORE errors: existing key, bad payload, bad TTL and options', async () => {
   await r.set('k', 'v');
   const payload = await r.dumpBuffer('k');

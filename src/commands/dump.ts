@@ -21,16 +21,19 @@ function restore(ctx: CommandContext, args: string[]): Reply {
   const [, key, ttlArg, payloadArg] = args;
   let replace = false;
   let absolute = false;
+  let idleSeconds: number | undefined;
+  let frequency: number | undefined;
   for (let i = 4; i < args.length; i++) {
     const option = args[i].toUpperCase();
     const hasValue = i + 1 < args.length;
     if (option === 'REPLACE') replace = true;
     else if (option === 'ABSTTL') absolute = true;
     else if (option === 'IDLETIME' && hasValue) {
-      if (integerOption(args[++i]) < 0) throw new ReplyError('ERR Invalid IDLETIME value, must be >= 0');
+      idleSeconds = integerOption(args[++i]);
+      if (idleSeconds < 0) throw new ReplyError('ERR Invalid IDLETIME value, must be >= 0');
     } else if (option === 'FREQ' && hasValue) {
-      const freq = integerOption(args[++i]);
-      if (freq < 0 || freq > 255) throw new ReplyError('ERR Invalid FREQ value, must be >= 0 and <= 255');
+      frequency = integerOption(args[++i]);
+      if (frequency < 0 || frequency > 255) throw new ReplyError('ERR Invalid FREQ value, must be >= 0 and <= 255');
     } else {
       throw syntaxError();
     }
@@ -57,6 +60,7 @@ function restore(ctx: CommandContext, args: string[]): Reply {
   db.delete(key);
   db.set(key, value);
   if (expireAt !== undefined) db.setExpire(key, expireAt);
+  db.access.restored(key, idleSeconds, frequency);
   db.notify(NOTIFY.GENERIC, 'restore', key);
   return OK;
 }

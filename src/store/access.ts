@@ -61,6 +61,12 @@ export class AccessRecord {
     else if (this.lfu !== undefined) this.lfu.set(key, clockMinutes() * 256 + this.increment(this.counter(key)));
   }
 
+  /** RESTORE ... IDLETIME / FREQ: what the dumping server knew of the key (each policy keeps its own). */
+  restored(key: string, idleSeconds: number | undefined, frequency: number | undefined): void {
+    if (this.lru !== undefined && idleSeconds !== undefined) this.lru.set(key, clockSeconds() - idleSeconds);
+    if (this.lfu !== undefined && frequency !== undefined) this.lfu.set(key, clockMinutes() * 256 + frequency);
+  }
+
   forget(key: string): void {
     this.lru?.delete(key);
     this.lfu?.delete(key);
