@@ -35,6 +35,12 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   try {
+    server.loadSnapshot();
+  } catch (error) {
+    server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
+    process.exit(1);
+  }
+  try {
     await server.listen();
   } catch (error) {
     server.log('warning', (error as Error).message);
@@ -47,14 +53,23 @@ async function main(argv: string[]): Promise<void> {
   server.log('notice', 'Ready to accept connections tcp');
 
   let exiting = false;
-  const stop = (): void => {
+  /** `saveFirst`: a signal, which saves when save points are configured (SHUTDOWN decided for itself). */
+  const stop = (saveFirst: boolean): void => {
     if (exiting) return;
+    if (saveFirst && server.savePointsConfigured) {
+      try {
+        server.save();
+      } catch {
+        server.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+        return;
+      }
+    }
     exiting = true;
     void server.shutdown().then(() => process.exit(0));
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  server.onShutdownRequested = stop;
+  process.on('SIGINT', () => stop(true));
+  process.on('SIGTERM', () => stop(true));
+  server.onShutdownRequested = () => stop(false);
 }
 
 await main(process.argv.slice(2));

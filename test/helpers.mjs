@@ -4,6 +4,9 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
@@ -38,16 +41,18 @@ export async function waitForPort(port, proc, describe = () => '') {
 }
 
 /**
- * Spawns the server with exactly `args` (a config file may come first).
- * TEST_TARGET=redis runs a real redis-server instead, to check that what a
- * test expects is what Redis does.
+ * Spawns the server with exactly `args` (a config file may come first), in
+ * a fresh temporary working directory: that is its default `dir`, so a
+ * snapshot it saves never lands in the project or reaches another test's
+ * server. TEST_TARGET=redis runs a real redis-server instead, to check that
+ * what a test expects is what Redis does.
  */
-export function launch(args) {
+export function launch(args, { cwd = mkdtempSync(join(tmpdir(), 'noderedis-run-')) } = {}) {
   const [command, argv] =
     process.env.TEST_TARGET === 'redis'
       ? ['redis-server', [...args, '--save', '', '--appendonly', 'no']]
       : [process.execPath, [MAIN, ...args]];
-  const proc = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d) => (stdout += d));

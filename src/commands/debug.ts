@@ -101,6 +101,22 @@ const HELP = [
   'HELP', '    Prints this help.',
 ];
 
+/** DEBUG RELOAD [NOSAVE]: saves the dataset (unless NOSAVE), empties it and loads the snapshot file back. */
+function reload(ctx: CommandContext, options: string[]): Reply {
+  let save = true;
+  for (const option of options) {
+    if (option.toUpperCase() === 'NOSAVE') save = false;
+    else throw new ReplyError(`ERR DEBUG RELOAD only supports the NOSAVE option here, got '${option}'`);
+  }
+  try {
+    if (save) ctx.server.save();
+    ctx.server.loadSnapshot();
+  } catch (error) {
+    throw new ReplyError(`ERR Error trying to load the RDB dump: ${(error as Error).message}`);
+  }
+  return OK;
+}
+
 function debug(ctx: CommandContext, args: string[]): Reply {
   const sub = args[1].toLowerCase();
   const argc = args.length;
@@ -113,6 +129,8 @@ function debug(ctx: CommandContext, args: string[]): Reply {
     case sub === 'sleep' && argc === 3:
       blockFor(parseFloat64(args[2]) ?? 0);
       return OK;
+    case sub === 'reload':
+      return reload(ctx, args.slice(2));
     case sub === 'set-active-expire' && argc === 3:
       ctx.server.keyspace.activeExpireEnabled = args[2] !== '0';
       return OK;

@@ -99,7 +99,7 @@ const sections: Record<string, Section> = {
     rdb_changes_since_last_save: ctx.server.keyspace.dirty,
     rdb_bgsave_in_progress: 0,
     rdb_last_save_time: ctx.server.lastSave,
-    rdb_last_bgsave_status: 'ok',
+    rdb_last_bgsave_status: ctx.server.lastSaveOk ? 'ok' : 'err',
     aof_enabled: 0,
     aof_rewrite_in_progress: 0,
     aof_rewrite_scheduled: 0,

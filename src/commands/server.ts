@@ -26,10 +26,22 @@ function sub(
 }
 
 function shutdown(ctx: CommandContext, args: string[]): Reply {
+  const options = new Set<string>();
   for (let i = 1; i < args.length; i++) {
     const opt = args[i].toUpperCase();
     if (opt === 'ABORT') throw new ReplyError('ERR No shutdown in progress.');
     if (!['NOSAVE', 'SAVE', 'NOW', 'FORCE'].includes(opt)) throw syntaxError();
+    options.add(opt);
+  }
+  if (options.has('NOSAVE') && options.has('SAVE')) throw syntaxError();
+  const save = options.has('SAVE') || (!options.has('NOSAVE') && ctx.server.savePointsConfigured);
+  if (save) {
+    try {
+      ctx.server.save();
+    } catch {
+      // FORCE: stop even though the data could not be saved.
+      if (!options.has('FORCE')) throw new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
+    }
   }
   ctx.server.requestShutdown();
   // Like Redis: on success the connection just closes.
@@ -193,6 +205,33 @@ const memoryCommand = defineCommand({
 
 export const serverCommands: readonly CommandSpec[] = [
   memoryCommand,
+  defineCommand({
+    name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], group: 'server', since: '1.0.0',
+    complexity: 'O(N) where N is the total number of keys in all databases', summary: 'Writes the dataset to the snapshot file now.',
+    run: (ctx) => {
+      try {
+        ctx.server.save();
+      } catch {
+        throw new ReplyError('ERR');
+      }
+      return OK;
+    },
+  }),
+  defineCommand({
+    name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0',
+    complexity: 'O(1)', summary: 'Writes the dataset to the snapshot file after this reply.', syntax: '[SCHEDULE]',
+    run: (ctx, args) => {
+      if (args.length > 2 || (args.length === 2 && args[1].toUpperCase() !== 'SCHEDULE')) throw syntaxError();
+      setImmediate(() => {
+        try {
+          ctx.server.save();
+        } catch {
+          // Logged, and reported by INFO rdb_last_bgsave_status.
+        }
+      });
+      return new SimpleString('Background saving started');
+    },
+  }),
   defineCommand({
     name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '2.6.0', complexity: 'O(1)',
     summary: 'Returns the server clock as Unix seconds and microseconds.',

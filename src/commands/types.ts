@@ -24,6 +24,7 @@ export type CommandFlag =
   | 'fast'
   | 'no_auth'
   | 'may_replicate'
+  | 'no_async_loading'
   | 'no_mandatory_keys'
   | 'no_multi'
   | 'allow_busy'

@@ -82,45 +82,55 @@ export function crc64(bytes: Uint8Array): Buffer {
 
 // ---------------------------------------------------------------- writing
 
-class Writer {
+/** Builds RDB bytes. */
+export class Writer {
   private chunks: Buffer[] = [];
+  /** Bytes written so far. */
+  size = 0;
+
+  raw(bytes: Buffer): void {
+    this.chunks.push(bytes);
+    this.size += bytes.length;
+  }
 
   byte(b: number): void {
-    this.chunks.push(Buffer.from([b]));
+    this.raw(Buffer.from([b]));
   }
 
   length(n: number): void {
     if (n < 64) {
       this.byte(n);
     } else if (n < 16384) {
-      this.chunks.push(Buffer.from([0x40 | (n >> 8), n & 0xff]));
+      this.raw(Buffer.from([0x40 | (n >> 8), n & 0xff]));
     } else {
       const b = Buffer.allocUnsafe(5);
       b[0] = 0x80;
       b.writeUInt32BE(n, 1);
-      this.chunks.push(b);
+      this.raw(b);
     }
   }
 
   string(s: string): void {
     this.length(s.length);
-    this.chunks.push(Buffer.from(s, 'latin1'));
+    this.raw(Buffer.from(s, 'latin1'));
   }
 
   double(value: number): void {
     const b = Buffer.allocUnsafe(8);
     b.writeDoubleLE(value, 0);
-    this.chunks.push(b);
+    this.raw(b);
   }
 
-  bytes(): Buffer {
-    return Buffer.concat(this.chunks);
+  /** Everything written, as one buffer; the writer starts empty again. */
+  take(): Buffer {
+    const out = Buffer.concat(this.chunks);
+    this.chunks = [];
+    return out;
   }
 }
 
-/** DUMP: the serialization of a value, with version and checksum. */
-export function dumpValue(value: RedisValue): Buffer {
-  const w = new Writer();
+/** Writes a value's type byte and its serialization. */
+export function writeValue(w: Writer, value: RedisValue): void {
   if (typeof value === 'string') {
     w.byte(TYPE.STRING);
     w.string(value);
@@ -149,7 +159,13 @@ export function dumpValue(value: RedisValue): Buffer {
   } else {
     throw new BadFormat(`cannot serialize a ${value.type}`);
   }
-  const body = w.bytes();
+}
+
+/** DUMP: the serialization of a value, with version and checksum. */
+export function dumpValue(value: RedisValue): Buffer {
+  const w = new Writer();
+  writeValue(w, value);
+  const body = w.take();
   const version = Buffer.from([RDB_VERSION & 0xff, RDB_VERSION >> 8]);
   const covered = Buffer.concat([body, version]);
   return Buffer.concat([covered, crc64(covered)]);
@@ -165,10 +181,15 @@ export function payloadValid(payload: Buffer): boolean {
 
 // ---------------------------------------------------------------- reading
 
-class Reader {
+/** Reads RDB bytes; `pos` is the offset reached (named in errors about files). */
+export class Reader {
   pos = 0;
 
   constructor(private readonly buf: Buffer) {}
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
 
   byte(): number {
     if (this.pos >= this.buf.length) throw new BadFormat('unexpected end');
@@ -348,7 +369,13 @@ function zsetOf(entries: [string, number][], limits: LoadLimits): ZSetValue {
 /** RESTORE: the value of a payload that `payloadValid` accepted. */
 export function loadValue(payload: Buffer, limits: LoadLimits): RedisValue {
   const r = new Reader(payload.subarray(0, payload.length - 10));
-  const type = r.byte();
+  const value = readValue(r, r.byte(), limits);
+  if (r.pos !== payload.length - 10) throw new BadFormat('trailing bytes');
+  return value;
+}
+
+/** Reads a value of RDB type `type` (its type byte already read). */
+export function readValue(r: Reader, type: number, limits: LoadLimits): RedisValue {
   let value: RedisValue;
   switch (type) {
     case TYPE.STRING:
@@ -408,7 +435,6 @@ export function loadValue(payload: Buffer, limits: LoadLimits): RedisValue {
     default:
       throw new BadFormat(`unsupported type ${type}`);
   }
-  if (r.pos !== payload.length - 10) throw new BadFormat('trailing bytes');
   if (typeof value !== 'string' && isEmpty(value)) throw new BadFormat('empty collection');
   return value;
 }

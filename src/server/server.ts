@@ -4,6 +4,9 @@
  * periodic cron, and shutdown.
  */
 import net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
+import { encodeSnapshot, loadSnapshot, writeFileDurably } from '../persistence/snapshot.js';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
@@ -91,6 +94,10 @@ export class Server implements ExecutionObserver {
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
   lastSave = Math.floor(Date.now() / 1000);
+  /** Whether the last save succeeded (INFO rdb_last_bgsave_status). */
+  lastSaveOk = true;
+  /** When the last save was tried: after a failure, save points wait a while before trying again. */
+  private lastSaveAttempt = 0;
   /** Port actually bound (differs from the config when it says 0). */
   port = 0;
   private nextClientId = 1;
@@ -447,6 +454,13 @@ export class Server implements ExecutionObserver {
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
     this.memoryPeak();
+    if (this.keyspace.dirty > 0 && (this.lastSaveOk || now - this.lastSaveAttempt > 5000) && this.savePointDue()) {
+      try {
+        this.save();
+      } catch {
+        // Logged by save(); the next due point tries again.
+      }
+    }
     this.opsSamples.push(this.stats.commandsProcessed);
     if (this.opsSamples.length > 16) this.opsSamples.shift();
   }
@@ -467,6 +481,53 @@ export class Server implements ExecutionObserver {
   }
 
   /** Stops accepting, closes every client and the listeners. */
+  /** Where SAVE writes and start-up reads: dir/dbfilename. */
+  snapshotFile(): string {
+    return path.join(this.config.values.dir, this.config.get('dbfilename') ?? 'dump.rdb');
+  }
+
+  /** SAVE: writes the dataset to the snapshot file, crash-safely; throws (and logs) on failure. */
+  save(): void {
+    const started = performance.now();
+    this.lastSaveAttempt = Date.now();
+    try {
+      writeFileDurably(this.snapshotFile(), encodeSnapshot(this.keyspace));
+    } catch (error) {
+      this.lastSaveOk = false;
+      this.log('warning', `Failed saving the DB: ${(error as Error).message}`);
+      throw error;
+    }
+    this.lastSaveOk = true;
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.keyspace.dirty = 0;
+    this.log('notice', `DB saved on disk (${((performance.now() - started) / 1000).toFixed(3)} seconds)`);
+  }
+
+  /** Loads the snapshot file if there is one (start-up, DEBUG RELOAD); a bad file throws SnapshotError. */
+  loadSnapshot(): void {
+    const file = this.snapshotFile();
+    if (!fs.existsSync(file)) return;
+    const started = performance.now();
+    const keys = loadSnapshot(this.keyspace, file, this.config.values);
+    this.keyspace.dirty = 0;
+    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds, ${keys} keys`);
+  }
+
+  /** Whether save points are configured (`save` is not empty): then SHUTDOWN and SIGTERM save first. */
+  get savePointsConfigured(): boolean {
+    return (this.config.get('save') ?? '') !== '';
+  }
+
+  /** The save points (`save <seconds> <changes>` pairs) that are due. */
+  private savePointDue(): boolean {
+    const words = (this.config.get('save') ?? '').split(' ').filter(Boolean).map(Number);
+    const elapsed = Date.now() / 1000 - this.lastSave;
+    for (let i = 0; i + 1 < words.length; i += 2) {
+      if (this.keyspace.dirty >= words[i + 1] && elapsed > words[i]) return true;
+    }
+    return false;
+  }
+
   async shutdown(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;

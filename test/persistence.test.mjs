@@ -1,0 +1,138 @@
+// RDB snapshots: SAVE, loading at start-up, DEBUG RELOAD, SHUTDOWN with and
+// without saving, refusing a damaged file, and dump.rdb files moving between
+// this server and a real redis-server 7.0 in both directions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import Redis from 'ioredis';
+import { launch, freePort, waitForPort } from './helpers.mjs';
+
+const ours = process.env.TEST_TARGET !== 'redis';
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'noderedis-rdb-'));
+
+/** Our server (or, with `redis`, redis-server) on a free port with `args`, in `dir`. */
+async function start(t, dir, args = [], { redis = false } = {}) {
+  const port = await freePort();
+  let proc;
+  if (redis) {
+    proc = spawn('redis-server', ['--port', String(port), '--dir', dir, '--appendonly', 'no', ...args], { stdio: 'ignore' });
+    await waitForPort(port, proc);
+  } else {
+    proc = launch(['--port', String(port), '--dir', dir, ...args]);
+    await proc.ready(port);
+  }
+  const client = new Redis({ port, retryStrategy: () => null, lazyConnect: true });
+  client.on('error', () => {});
+  await client.connect();
+  t.after(() => {
+    client.disconnect();
+    (proc.proc ?? proc).kill('SIGKILL');
+  });
+  return { port, proc: proc.proc ?? proc, client, output: proc.output ?? (() => '') };
+}
+
+async function fill(c) {
+  await c.set('str', 'hello');
+  await c.set('int', '-12345');
+  await c.set('bin', Buffer.from([0, 0xff, 13, 10]));
+  await c.set('ttl', 'x', 'EX', 1000);
+  await c.rpush('list', 'a', 'b', ...Array.from({ length: 200 }, (_, i) => `e${i}`));
+  await c.sadd('intset', 1, 2, 3);
+  await c.sadd('set', ...Array.from({ length: 600 }, (_, i) => `m${i}`));
+  await c.zadd('zset', 1.5, 'a', '-inf', 'b', ...Array.from({ length: 200 }, (_, i) => [i, `z${i}`]).flat());
+  await c.hset('hash', 'f', 'v', ...Array.from({ length: 600 }, (_, i) => [`f${i}`, `v${i}`]).flat());
+  await c.select(3);
+  await c.set('in-db-3', 'yes');
+  await c.select(0);
+}
+
+async function snapshot(c) {
+  const out = {};
+  for (const db of [0, 3]) {
+    await c.select(db);
+    for (const key of (await c.keys('*')).sort()) {
+      const type = await c.type(key);
+      const value = type === 'string' ? (await c.getBuffer(key)).toString('hex')
+        : type === 'list' ? await c.lrange(key, 0, -1)
+          : type === 'set' ? (await c.smembers(key)).sort()
+            : type === 'zset' ? await c.zrange(key, 0, -1, 'WITHSCORES')
+              : Object.entries(await c.hgetall(key)).sort();
+      out[`${db}:${key}`] = [type, value, (await c.ttl(key)) > 0];
+    }
+  }
+  await c.select(0);
+  return out;
+}
+
+test('SAVE writes dump.rdb; a server started on it has the same data, TTLs included', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const first = await start(t, dir);
+  await fill(first.client);
+  const before = await snapshot(first.client);
+  const lastsave = await first.client.lastsave();
+  assert.equal(await first.client.save(), 'OK');
+  assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')));
+  assert.ok((await first.client.lastsave()) >= lastsave);
+  assert.match(await first.client.info('persistence'), /rdb_changes_since_last_save:0\r\n/);
+  first.proc.kill('SIGKILL');
+  const second = await start(t, dir);
+  assert.deepEqual(await snapshot(second.client), before);
+});
+
+test('DEBUG RELOAD saves and loads back the same data', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--enable-debug-command', 'yes']);
+  await fill(s.client);
+  const before = await snapshot(s.client);
+  assert.equal(await s.client.debug('RELOAD'), 'OK');
+  assert.deepEqual(await snapshot(s.client), before);
+});
+
+test('SHUTDOWN saves when save points are set; SHUTDOWN NOSAVE does not', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--save', '3600 1']);
+  await s.client.set('kept', '1');
+  await s.client.shutdown().catch(() => {});
+  await new Promise((resolve) => (s.proc.exitCode !== null ? resolve() : s.proc.once('exit', resolve)));
+  const again = await start(t, dir, ['--save', '3600 1']);
+  assert.equal(await again.client.get('kept'), '1');
+  await again.client.set('lost', '1');
+  await again.client.shutdown('NOSAVE').catch(() => {});
+  await new Promise((resolve) => (again.proc.exitCode !== null ? resolve() : again.proc.once('exit', resolve)));
+  const third = await start(t, dir);
+  assert.equal(await third.client.get('lost'), null);
+});
+
+test('a damaged dump.rdb is refused at start-up, naming the file and the offset', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir);
+  await fill(s.client);
+  await s.client.save();
+  const file = path.join(dir, 'dump.rdb');
+  const bytes = fs.readFileSync(file);
+  fs.writeFileSync(file, bytes.subarray(0, bytes.length - 100));
+  const port = await freePort();
+  const proc = launch(['--port', String(port), '--dir', dir]);
+  const code = await proc.exited;
+  assert.equal(code, 1);
+  assert.match(proc.output(), new RegExp(`Bad RDB file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at offset \\d+`));
+});
+
+test('dump.rdb files move between redis-server and this server both ways', { skip: !ours && 'our server only' }, async (t) => {
+  const fromRedis = tempDir();
+  const redis = await start(t, fromRedis, ['--save', ''], { redis: true });
+  await fill(redis.client);
+  const expected = await snapshot(redis.client);
+  await redis.client.save();
+  const loaded = await start(t, fromRedis);
+  assert.deepEqual(await snapshot(loaded.client), expected, 'ours loads Redis 7.0\'s dump.rdb');
+  const fromOurs = tempDir();
+  const mine = await start(t, fromOurs);
+  await fill(mine.client);
+  await mine.client.save();
+  const redisLoads = await start(t, fromOurs, ['--save', ''], { redis: true });
+  assert.deepEqual(await snapshot(redisLoads.client), await snapshot(mine.client), 'Redis loads our dump.rdb');
+});
