@@ -82,49 +82,60 @@ export function crc64(bytes: Uint8Array): Buffer {
 
 // ---------------------------------------------------------------- writing
 
-/** Builds RDB bytes. */
+/** Builds RDB bytes in one growing buffer (a snapshot writes millions of small fields). */
 export class Writer {
-  private chunks: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(64 * 1024);
   /** Bytes written so far. */
   size = 0;
 
-  raw(bytes: Buffer): void {
-    this.chunks.push(bytes);
+  private room(n: number): void {
+    if (this.size + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.size + n));
+    this.buf.copy(grown, 0, 0, this.size);
+    this.buf = grown;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.size);
     this.size += bytes.length;
   }
 
   byte(b: number): void {
-    this.raw(Buffer.from([b]));
+    this.room(1);
+    this.buf[this.size++] = b;
   }
 
   length(n: number): void {
     if (n < 64) {
       this.byte(n);
     } else if (n < 16384) {
-      this.raw(Buffer.from([0x40 | (n >> 8), n & 0xff]));
+      this.byte(0x40 | (n >> 8));
+      this.byte(n & 0xff);
     } else {
-      const b = Buffer.allocUnsafe(5);
-      b[0] = 0x80;
-      b.writeUInt32BE(n, 1);
-      this.raw(b);
+      this.room(5);
+      this.buf[this.size] = 0x80;
+      this.buf.writeUInt32BE(n, this.size + 1);
+      this.size += 5;
     }
   }
 
   string(s: string): void {
     this.length(s.length);
-    this.raw(Buffer.from(s, 'latin1'));
+    this.room(s.length);
+    this.size += this.buf.write(s, this.size, 'latin1');
   }
 
   double(value: number): void {
-    const b = Buffer.allocUnsafe(8);
-    b.writeDoubleLE(value, 0);
-    this.raw(b);
+    this.room(8);
+    this.buf.writeDoubleLE(value, this.size);
+    this.size += 8;
   }
 
-  /** Everything written, as one buffer; the writer starts empty again. */
+  /** Everything written, as one buffer (a copy); the writer starts empty again. */
   take(): Buffer {
-    const out = Buffer.concat(this.chunks);
-    this.chunks = [];
+    const out = Buffer.from(this.buf.subarray(0, this.size));
+    this.size = 0;
     return out;
   }
 }

@@ -54,7 +54,7 @@ export function encodeSnapshot(keyspace: Keyspace): Buffer {
       if (when !== undefined) {
         w.byte(OPCODE.EXPIRETIME_MS);
         expiry.writeBigUInt64LE(BigInt(when), 0);
-        w.raw(Buffer.from(expiry));
+        w.raw(expiry);
       }
       writeKeyValue(w, key, value);
     }
@@ -65,7 +65,13 @@ export function encodeSnapshot(keyspace: Keyspace): Buffer {
 }
 
 function writeKeyValue(w: Writer, key: string, value: RedisValue): void {
-  // The type byte comes first, then the key, then the value: split what writeValue writes together.
+  // The type byte comes first, then the key, then the value.
+  if (typeof value === 'string') {
+    w.byte(0);
+    w.string(key);
+    w.string(value);
+    return;
+  }
   const v = new Writer();
   writeValue(v, value);
   const bytes = v.take();
