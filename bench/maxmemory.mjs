@@ -16,9 +16,8 @@
 // BENCH_POLICY (allkeys-lru), BENCH_SIZES ("32 512 4096"), BENCH_CLIENTS (50),
 // BENCH_PIPELINE (16), BENCH_RSS_LIMIT_MB (1536).
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { connect, info, rss, sleep } from './control.mjs';
 import { have, startServers, stopServers } from './servers.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
@@ -30,83 +29,7 @@ const pipeline = Number(process.env.BENCH_PIPELINE ?? 16);
 const rssLimit = Number(process.env.BENCH_RSS_LIMIT_MB ?? 1536) * 1048576;
 const SAMPLE_TIMEOUT_MS = 5000;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes) => (bytes === undefined ? '-' : (bytes / 1048576).toFixed(1));
-
-/** RESP encoding of a command whose arguments are all ASCII. */
-const encode = (args) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
-
-/** Parses one reply at `pos`: { value, end }, or null when incomplete. */
-function parseReply(buf, pos) {
-  const nl = buf.indexOf('\r\n', pos);
-  if (nl < 0) return null;
-  const line = buf.toString('latin1', pos + 1, nl);
-  switch (buf[pos]) {
-    case 0x2b: return { value: line, end: nl + 2 }; // +
-    case 0x2d: return { value: new Error(line), end: nl + 2 }; // -
-    case 0x3a: return { value: Number(line), end: nl + 2 }; // :
-    case 0x24: { // $
-      const len = Number(line);
-      if (len < 0) return { value: null, end: nl + 2 };
-      if (buf.length < nl + 4 + len) return null;
-      return { value: buf.toString('utf8', nl + 2, nl + 2 + len), end: nl + 4 + len };
-    }
-    default: throw new Error(`unexpected reply byte ${buf[pos]}`);
-  }
-}
-
-/**
- * A connection for occasional commands: call(timeoutMs, ...args) resolves with the
- * parsed reply, or with undefined after timeoutMs (the late reply is then dropped in order).
- */
-async function connect(port) {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let buf = Buffer.alloc(0);
-  const pending = [];
-  let closed = false;
-  socket.on('data', (chunk) => {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-    while (pending.length) {
-      const r = parseReply(buf, 0);
-      if (!r) break;
-      buf = buf.subarray(r.end);
-      pending.shift()(r.value);
-    }
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    closed = true;
-    for (const resolve of pending.splice(0)) resolve(undefined);
-  });
-  return {
-    call(timeoutMs, ...args) {
-      if (closed) return Promise.resolve(undefined);
-      const reply = new Promise((resolve) => pending.push(resolve));
-      socket.write(encode(args));
-      let timer;
-      const timeout = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
-    },
-    close: () => socket.destroy(),
-  };
-}
-
-/** Fields of an INFO reply as { name: value }, or {} when it did not come. */
-async function info(conn, section, timeoutMs = SAMPLE_TIMEOUT_MS) {
-  const text = await conn.call(timeoutMs, 'INFO', section);
-  if (typeof text !== 'string') return {};
-  return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(/:(.*)/s).slice(0, 2)));
-}
-
-/** The process's resident set size in bytes, or undefined once it has exited. */
-function rss(pid) {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-  } catch {
-    return undefined;
-  }
-}
 
 const alive = (proc) => proc.exitCode === null && proc.signalCode === null;
 
@@ -152,8 +75,8 @@ async function run(s) {
       if (stoppedEarly) break;
       const sampleRss = rss(s.proc.pid);
       const [memory, stats, dbsize] = await Promise.all([
-        info(conn, 'memory'),
-        info(conn, 'stats'),
+        info(conn, 'memory', SAMPLE_TIMEOUT_MS),
+        info(conn, 'stats', SAMPLE_TIMEOUT_MS),
         conn.call(SAMPLE_TIMEOUT_MS, 'DBSIZE'),
       ]);
       const used = memory.used_memory === undefined ? undefined : Number(memory.used_memory);

@@ -20,7 +20,7 @@
 // BENCH_BATCH (10000), BENCH_SETTLE_MS (3000), BENCH_DATASETS (strings,hash,set,zset).
 import net from 'node:net';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { connect, encode, info, rss, sleep } from './control.mjs';
 import { startServers, stopServers } from './servers.mjs';
 
 const count = Number(process.env.BENCH_COUNT ?? 1_000_000);
@@ -38,85 +38,6 @@ const DATASETS = {
   set: { command: (n) => ['SADD', 'set', `member:${n}`], size: ['SCARD', 'set'] },
   zset: { command: (n) => ['ZADD', 'zset', String(Math.random()), `member:${n}`], size: ['ZCARD', 'zset'] },
 };
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** RESP encoding of a command whose arguments are all ASCII. */
-const encode = (args) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
-
-/** Parses one reply at `pos`: { value, end }, or null when incomplete. */
-function parseReply(buf, pos) {
-  const nl = buf.indexOf('\r\n', pos);
-  if (nl < 0) return null;
-  const line = buf.toString('latin1', pos + 1, nl);
-  switch (buf[pos]) {
-    case 0x2b: return { value: line, end: nl + 2 }; // +
-    case 0x2d: return { value: new Error(line), end: nl + 2 }; // -
-    case 0x3a: return { value: Number(line), end: nl + 2 }; // :
-    case 0x24: { // $
-      const len = Number(line);
-      if (len < 0) return { value: null, end: nl + 2 };
-      if (buf.length < nl + 4 + len) return null;
-      return { value: buf.toString('utf8', nl + 2, nl + 2 + len), end: nl + 4 + len };
-    }
-    case 0x2a: { // *
-      const items = [];
-      let p = nl + 2;
-      for (let i = 0; i < Number(line); i++) {
-        const r = parseReply(buf, p);
-        if (!r) return null;
-        items.push(r.value);
-        p = r.end;
-      }
-      return { value: items, end: p };
-    }
-    default: throw new Error(`unexpected reply byte ${buf[pos]}`);
-  }
-}
-
-/** A connection for occasional commands: call(...args) resolves with the parsed reply. */
-async function connect(port) {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let buf = Buffer.alloc(0);
-  const pending = [];
-  socket.on('data', (chunk) => {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-    while (pending.length) {
-      const r = parseReply(buf, 0);
-      if (!r) break;
-      buf = buf.subarray(r.end);
-      pending.shift()(r.value);
-    }
-  });
-  let closed = false;
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    closed = true;
-    for (const resolve of pending.splice(0)) resolve(new Error('connection closed'));
-  });
-  return {
-    call: (...args) => new Promise((resolve) => {
-      if (closed) return resolve(new Error('connection closed'));
-      pending.push(resolve);
-      socket.write(encode(args));
-    }),
-    close: () => socket.destroy(),
-  };
-}
-
-/** Fields of an INFO reply as { name: value }. */
-async function info(conn, section) {
-  const text = await conn.call('INFO', section);
-  if (text instanceof Error) throw text;
-  return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(/:(.*)/s).slice(0, 2)));
-}
-
-/** The process's resident set size in bytes. */
-function rss(pid) {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match[1]) * 1024;
-}
 
 /** Minimum RSS and used_memory over `ms` (a sample every 500 ms, at least two). */
 async function settle(s, conn, ms) {
