@@ -177,3 +177,48 @@ test('INFO and MEMORY STATS report the limit, the policy and the estimate', asyn
   assert.equal(await r.memory('PURGE'), 'OK');
   assert.equal(typeof (await r.memory('DOCTOR')), 'string');
 });
+
+test('used_memory stays equal to the sum of MEMORY USAGE over every key after random writes (no drift)', { skip: againstRedis && 'checks our estimate against itself' }, async () => {
+  const fc = (await import('fast-check')).default;
+  const key = fc.constantFrom('a', 'b', 'c', 'd');
+  const member = fc.string({ maxLength: 12 });
+  const command = fc.oneof(
+    fc.tuple(fc.constant('SET'), key, member),
+    fc.tuple(fc.constant('APPEND'), key, member),
+    fc.tuple(fc.constant('SETRANGE'), key, fc.nat(20).map(String), member),
+    fc.tuple(fc.constant('INCR'), key),
+    fc.tuple(fc.constant('DEL'), key),
+    fc.tuple(fc.constant('EXPIRE'), key, fc.constantFrom('100', '0')),
+    fc.tuple(fc.constant('PERSIST'), key),
+    fc.tuple(fc.constant('RENAME'), key, key),
+    fc.tuple(fc.constant('COPY'), key, key, fc.constant('REPLACE')),
+    fc.tuple(fc.constant('RPUSH'), key, member, member),
+    fc.tuple(fc.constant('LPOP'), key),
+    fc.tuple(fc.constant('LSET'), key, fc.constant('0'), member),
+    fc.tuple(fc.constant('LTRIM'), key, fc.constant('1'), fc.constant('-1')),
+    fc.tuple(fc.constant('LREM'), key, fc.constant('0'), member),
+    fc.tuple(fc.constant('SADD'), key, member, member),
+    fc.tuple(fc.constant('SREM'), key, member),
+    fc.tuple(fc.constant('SPOP'), key),
+    fc.tuple(fc.constant('ZADD'), key, fc.integer({ min: -5, max: 5 }).map(String), member),
+    fc.tuple(fc.constant('ZREM'), key, member),
+    fc.tuple(fc.constant('ZPOPMIN'), key),
+    fc.tuple(fc.constant('HSET'), key, member, member),
+    fc.tuple(fc.constant('HDEL'), key, member),
+    fc.tuple(fc.constant('HINCRBY'), key, member, fc.constant('1')),
+    fc.tuple(fc.constant('SUNIONSTORE'), key, key, key),
+    fc.tuple(fc.constant('ZUNIONSTORE'), key, fc.constant('2'), key, key),
+    fc.tuple(fc.constant('SORT'), key, fc.constant('ALPHA'), fc.constant('STORE'), key),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(command, { maxLength: 40 }), async (commands) => {
+      await r.flushall();
+      const base = await usedMemory();
+      for (const args of commands) await r.call(...args).catch(() => {});
+      let sum = 0;
+      for (const k of await r.keys('*')) sum += await r.memory('USAGE', k);
+      assert.equal((await usedMemory()) - base, sum, `after ${JSON.stringify(commands)}`);
+    }),
+    { numRuns: 150 },
+  );
+});
