@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
     if (exiting) return;
     if (saveFirst && server.savePointsConfigured) {
       try {
+        server.cancelBackgroundSave();
         server.save();
       } catch {
         server.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');

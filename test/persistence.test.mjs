@@ -136,3 +136,38 @@ test('dump.rdb files move between redis-server and this server both ways', { ski
   const redisLoads = await start(t, fromOurs, ['--save', ''], { redis: true });
   assert.deepEqual(await snapshot(redisLoads.client), await snapshot(mine.client), 'Redis loads our dump.rdb');
 });
+
+test('BGSAVE writes the data as it was when it started while commands keep changing it', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir);
+  const c = s.client;
+  for (let batch = 0; batch < 20; batch++) {
+    const pipeline = c.pipeline();
+    for (let i = 0; i < 10000; i++) pipeline.set(`k${batch * 10000 + i}`, `v${batch * 10000 + i}`);
+    await pipeline.exec();
+  }
+  await c.rpush('list', 'before');
+  assert.equal(await c.bgsave(), 'Background saving started');
+  // Changed while the snapshot is being written (the last keys, written last): none of this may reach the file.
+  await c.set('k199999', 'changed');
+  await c.del('k199998');
+  await c.set('new-key', 'x');
+  await c.rpush('list', 'after');
+  await c.rename('k199997', 'renamed');
+  let inProgress = true;
+  for (let i = 0; i < 500 && inProgress; i++) {
+    inProgress = /rdb_bgsave_in_progress:1/.test(await c.info('persistence'));
+    if (inProgress) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(inProgress, false);
+  assert.match(await c.info('persistence'), /rdb_last_bgsave_status:ok/);
+  s.proc.kill('SIGKILL');
+  const loaded = await start(t, dir);
+  const l = loaded.client;
+  assert.equal(await l.dbsize(), 200001);
+  assert.equal(await l.get('k199999'), 'v199999');
+  assert.equal(await l.get('k199998'), 'v199998');
+  assert.equal(await l.get('k199997'), 'v199997');
+  assert.equal(await l.exists('new-key', 'renamed'), 0);
+  assert.deepEqual(await l.lrange('list', 0, -1), ['before']);
+});

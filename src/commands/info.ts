@@ -97,7 +97,7 @@ const sections: Record<string, Section> = {
     async_loading: 0,
     current_cow_peak: 0,
     rdb_changes_since_last_save: ctx.server.keyspace.dirty,
-    rdb_bgsave_in_progress: 0,
+    rdb_bgsave_in_progress: ctx.server.saveInProgress ? 1 : 0,
     rdb_last_save_time: ctx.server.lastSave,
     rdb_last_bgsave_status: ctx.server.lastSaveOk ? 'ok' : 'err',
     aof_enabled: 0,

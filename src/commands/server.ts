@@ -37,6 +37,7 @@ function shutdown(ctx: CommandContext, args: string[]): Reply {
   const save = options.has('SAVE') || (!options.has('NOSAVE') && ctx.server.savePointsConfigured);
   if (save) {
     try {
+      ctx.server.cancelBackgroundSave();
       ctx.server.save();
     } catch {
       // FORCE: stop even though the data could not be saved.
@@ -209,6 +210,7 @@ export const serverCommands: readonly CommandSpec[] = [
     name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], group: 'server', since: '1.0.0',
     complexity: 'O(N) where N is the total number of keys in all databases', summary: 'Writes the dataset to the snapshot file now.',
     run: (ctx) => {
+      if (ctx.server.saveInProgress) throw new ReplyError('ERR Background save already in progress');
       try {
         ctx.server.save();
       } catch {
@@ -219,16 +221,15 @@ export const serverCommands: readonly CommandSpec[] = [
   }),
   defineCommand({
     name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0',
-    complexity: 'O(1)', summary: 'Writes the dataset to the snapshot file after this reply.', syntax: '[SCHEDULE]',
+    complexity: 'O(1)', summary: 'Writes a snapshot of this moment to the snapshot file while commands keep running.', syntax: '[SCHEDULE]',
     run: (ctx, args) => {
       if (args.length > 2 || (args.length === 2 && args[1].toUpperCase() !== 'SCHEDULE')) throw syntaxError();
-      setImmediate(() => {
-        try {
-          ctx.server.save();
-        } catch {
-          // Logged, and reported by INFO rdb_last_bgsave_status.
-        }
-      });
+      if (ctx.server.saveInProgress) throw new ReplyError('ERR Background save already in progress');
+      try {
+        ctx.server.backgroundSaveStart();
+      } catch {
+        throw new ReplyError('ERR');
+      }
       return new SimpleString('Background saving started');
     },
   }),

@@ -65,19 +65,37 @@ const CRC_HI = new Uint32Array(256);
   }
 }
 
+/** A CRC64 computed piece by piece, for data written in several steps. */
+export class Crc64 {
+  private lo = 0;
+  private hi = 0;
+
+  update(bytes: Uint8Array): void {
+    let lo = this.lo;
+    let hi = this.hi;
+    for (let i = 0; i < bytes.length; i++) {
+      const index = (lo ^ bytes[i]) & 0xff;
+      lo = (((lo >>> 8) | ((hi & 0xff) << 24)) ^ CRC_LO[index]) >>> 0;
+      hi = ((hi >>> 8) ^ CRC_HI[index]) >>> 0;
+    }
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  /** The checksum so far, as 8 little-endian bytes. */
+  digest(): Buffer {
+    const out = Buffer.allocUnsafe(8);
+    out.writeUInt32LE(this.lo, 0);
+    out.writeUInt32LE(this.hi, 4);
+    return out;
+  }
+}
+
 /** CRC64 of `bytes`, as 8 little-endian bytes. */
 export function crc64(bytes: Uint8Array): Buffer {
-  let lo = 0;
-  let hi = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const index = (lo ^ bytes[i]) & 0xff;
-    lo = (((lo >>> 8) | ((hi & 0xff) << 24)) ^ CRC_LO[index]) >>> 0;
-    hi = ((hi >>> 8) ^ CRC_HI[index]) >>> 0;
-  }
-  const out = Buffer.allocUnsafe(8);
-  out.writeUInt32LE(lo, 0);
-  out.writeUInt32LE(hi, 4);
-  return out;
+  const crc = new Crc64();
+  crc.update(bytes);
+  return crc.digest();
 }
 
 // ---------------------------------------------------------------- writing

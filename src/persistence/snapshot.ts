@@ -10,9 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Keyspace } from '../store/keyspace.js';
-import type { RedisValue } from '../store/database.js';
+import type { Database, RedisValue } from '../store/database.js';
 import { REDIS_VERSION } from '../version.js';
-import { BadFormat, crc64, RDB_VERSION, Reader, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
+import { BadFormat, Crc64, crc64, RDB_VERSION, Reader, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
 
 const OPCODE = {
   FUNCTION2: 0xf5, MODULE_AUX: 0xf7, IDLE: 0xf8, FREQ: 0xf9, AUX: 0xfa,
@@ -24,83 +24,163 @@ const MAGIC = `REDIS${String(RDB_VERSION).padStart(4, '0')}`;
 /** A file that cannot be loaded; the message names the file and where reading stopped. */
 export class SnapshotError extends Error {}
 
-/** The bytes of an RDB file holding every database of `keyspace` as it is now. */
-export function encodeSnapshot(keyspace: Keyspace): Buffer {
-  const w = new Writer();
-  w.raw(Buffer.from(MAGIC, 'latin1'));
-  const aux = (key: string, value: string): void => {
-    w.byte(OPCODE.AUX);
-    w.string(key);
-    w.string(value);
-  };
-  aux('redis-ver', REDIS_VERSION);
-  aux('redis-bits', '64');
-  aux('ctime', String(Math.floor(Date.now() / 1000)));
-  aux('used-mem', String(keyspace.usedMemory));
-  aux('aof-base', '0');
-  const now = Date.now();
-  const expiry = Buffer.allocUnsafe(8);
-  for (const db of keyspace.dbs) {
-    if (db.size === 0) continue;
-    w.byte(OPCODE.SELECTDB);
-    w.length(db.id);
-    w.byte(OPCODE.RESIZEDB);
-    w.length(db.size);
-    w.length(db.expires.size);
-    for (const [key, value] of db.data) {
-      const when = db.expireTime(key);
-      // Keys already past their time are left out, as Redis leaves them.
-      if (when !== undefined && when <= now) continue;
-      if (when !== undefined) {
-        w.byte(OPCODE.EXPIRETIME_MS);
-        expiry.writeBigUInt64LE(BigInt(when), 0);
-        w.raw(expiry);
+/** What a snapshot captured of one database when it started. */
+interface CapturedDb {
+  readonly db: Database;
+  readonly keys: string[];
+  readonly expires: Map<string, number>;
+  /** Collections are serialized when the snapshot starts (their contents change in place). */
+  readonly collections: Map<string, Buffer>;
+  /** Old string values of keys replaced or deleted since the snapshot started. */
+  readonly preserved: Map<string, string>;
+}
+
+/**
+ * A point-in-time RDB snapshot, written in steps so the server keeps serving
+ * in between (BGSAVE) or all at once (SAVE). When it starts, it records each
+ * database's keys and expiry times and serializes the collections; strings
+ * never change in place, so each is read when its turn comes, unless it was
+ * replaced or deleted first: the database hands the old value over before
+ * such a change (`preserve`). New keys are not part of the snapshot.
+ */
+export class SnapshotWriter {
+  private readonly captured: CapturedDb[] = [];
+  private readonly w = new Writer();
+  private readonly crc = new Crc64();
+  private readonly temp: string;
+  private readonly fd: number;
+  private readonly startedAt = Date.now();
+  private dbIndex = 0;
+  private keyIndex = 0;
+  private finished = false;
+
+  constructor(
+    private readonly keyspace: Keyspace,
+    private readonly file: string,
+  ) {
+    this.temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
+    this.fd = fs.openSync(this.temp, 'w');
+    const w = this.w;
+    w.raw(Buffer.from(MAGIC, 'latin1'));
+    const aux = (key: string, value: string): void => {
+      w.byte(OPCODE.AUX);
+      w.string(key);
+      w.string(value);
+    };
+    aux('redis-ver', REDIS_VERSION);
+    aux('redis-bits', '64');
+    aux('ctime', String(Math.floor(this.startedAt / 1000)));
+    aux('used-mem', String(keyspace.usedMemory));
+    aux('aof-base', '0');
+    for (const db of keyspace.dbs) {
+      if (db.size === 0) continue;
+      const collections = new Map<string, Buffer>();
+      for (const [key, value] of db.data) {
+        if (typeof value === 'string') continue;
+        const v = new Writer();
+        writeValue(v, value);
+        collections.set(key, v.take());
       }
-      writeKeyValue(w, key, value);
+      this.captured.push({ db, keys: Array.from(db.data.keys()), expires: new Map(db.expires), collections, preserved: new Map() });
+      db.snapshot = this;
     }
   }
-  w.byte(OPCODE.EOF);
-  const body = w.take();
-  return Buffer.concat([body, crc64(body)]);
-}
 
-function writeKeyValue(w: Writer, key: string, value: RedisValue): void {
-  // The type byte comes first, then the key, then the value.
-  if (typeof value === 'string') {
-    w.byte(0);
-    w.string(key);
-    w.string(value);
-    return;
+  /** Called by a database just before `key`'s value is replaced or deleted. */
+  preserve(db: Database, key: string, old: RedisValue): void {
+    if (typeof old !== 'string') return;
+    const captured = this.captured.find((c) => c.db === db);
+    if (captured && !captured.preserved.has(key)) captured.preserved.set(key, old);
   }
-  const v = new Writer();
-  writeValue(v, value);
-  const bytes = v.take();
-  w.byte(bytes[0]);
-  w.string(key);
-  w.raw(bytes.subarray(1));
-}
 
-/** Writes `bytes` to `file` crash-safely: temporary file, fsync, rename, fsync of the directory. */
-export function writeFileDurably(file: string, bytes: Buffer): void {
-  const temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
-  const fd = fs.openSync(temp, 'w');
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+  get done(): boolean {
+    return this.finished;
   }
-  try {
-    fs.renameSync(temp, file);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw error;
+
+  /** Writes keys for about `budgetMs`; true when every key has been written. */
+  step(budgetMs: number): boolean {
+    const started = performance.now();
+    const expiry = Buffer.allocUnsafe(8);
+    const w = this.w;
+    while (this.dbIndex < this.captured.length) {
+      const { db, keys, expires, collections, preserved } = this.captured[this.dbIndex];
+      if (this.keyIndex === 0) {
+        w.byte(OPCODE.SELECTDB);
+        w.length(db.id);
+        w.byte(OPCODE.RESIZEDB);
+        w.length(keys.length);
+        w.length(expires.size);
+      }
+      while (this.keyIndex < keys.length) {
+        const key = keys[this.keyIndex++];
+        const when = expires.get(key);
+        // Keys already past their time are left out, as Redis leaves them.
+        if (when !== undefined && when <= this.startedAt) continue;
+        const serialized = collections.get(key);
+        const value = serialized === undefined ? preserved.get(key) ?? db.data.get(key) : undefined;
+        if (serialized === undefined && typeof value !== 'string') continue;
+        if (when !== undefined) {
+          w.byte(OPCODE.EXPIRETIME_MS);
+          expiry.writeBigUInt64LE(BigInt(when), 0);
+          w.raw(expiry);
+        }
+        if (serialized !== undefined) {
+          w.byte(serialized[0]);
+          w.string(key);
+          w.raw(serialized.subarray(1));
+        } else {
+          w.byte(0);
+          w.string(key);
+          w.string(value as string);
+        }
+        if ((this.keyIndex & 1023) === 0) {
+          this.writeOut();
+          if (performance.now() - started > budgetMs) return false;
+        }
+      }
+      this.dbIndex++;
+      this.keyIndex = 0;
+    }
+    return true;
   }
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
+
+  /** Writes what is left, the end marker and the checksum, and puts the file in place (fsync, rename). */
+  finish(): void {
+    while (!this.step(Infinity));
+    this.w.byte(OPCODE.EOF);
+    this.writeOut();
+    fs.writeSync(this.fd, this.crc.digest());
+    this.release();
+    fs.renameSync(this.temp, this.file);
+    const dir = fs.openSync(path.dirname(this.file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+  }
+
+  /** Gives up (a failed write): the previous file stays as it was. */
+  abandon(): void {
+    if (this.finished) return;
+    this.release();
+    fs.rmSync(this.temp, { force: true });
+  }
+
+  private release(): void {
+    this.finished = true;
+    for (const { db } of this.captured) if (db.snapshot === this) db.snapshot = undefined;
+    try {
+      fs.fsyncSync(this.fd);
+    } finally {
+      fs.closeSync(this.fd);
+    }
+  }
+
+  private writeOut(): void {
+    const bytes = this.w.take();
+    this.crc.update(bytes);
+    fs.writeSync(this.fd, bytes);
   }
 }
 

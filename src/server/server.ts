@@ -6,7 +6,7 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeSnapshot, loadSnapshot, writeFileDurably } from '../persistence/snapshot.js';
+import { loadSnapshot, SnapshotWriter } from '../persistence/snapshot.js';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
@@ -145,6 +145,7 @@ export class Server implements ExecutionObserver {
     config.onChange('notify-keyspace-events', applyNotifyFlags);
     this.keyspace.eventListener = (db, event, key) => this.publishKeyEvent(db, event, key);
     this.keyspace.onDatabaseReplaced((db, other) => {
+      this.backgroundSaveFinish();
       this.watches.touchAll(db, other);
       this.blocked.databaseReplaced(db);
     });
@@ -454,11 +455,11 @@ export class Server implements ExecutionObserver {
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
     this.memoryPeak();
-    if (this.keyspace.dirty > 0 && (this.lastSaveOk || now - this.lastSaveAttempt > 5000) && this.savePointDue()) {
+    if (!this.backgroundSave && this.keyspace.dirty > 0 && (this.lastSaveOk || now - this.lastSaveAttempt > 5000) && this.savePointDue()) {
       try {
-        this.save();
-      } catch {
-        // Logged by save(); the next due point tries again.
+        this.backgroundSaveStart();
+      } catch (error) {
+        this.saveFailed(error);
       }
     }
     this.opsSamples.push(this.stats.commandsProcessed);
@@ -486,21 +487,95 @@ export class Server implements ExecutionObserver {
     return path.join(this.config.values.dir, this.config.get('dbfilename') ?? 'dump.rdb');
   }
 
-  /** SAVE: writes the dataset to the snapshot file, crash-safely; throws (and logs) on failure. */
+  /** The BGSAVE being written, if any. */
+  private backgroundSave: { writer: SnapshotWriter; dirtyAtStart: number; started: number } | undefined;
+
+  get saveInProgress(): boolean {
+    return this.backgroundSave !== undefined;
+  }
+
+  /** SAVE: writes the dataset to the snapshot file now, crash-safely; throws (and logs) on failure. */
   save(): void {
+    if (this.backgroundSave) throw new Error('Background save already in progress');
     const started = performance.now();
     this.lastSaveAttempt = Date.now();
+    const dirty = this.keyspace.dirty;
+    let writer: SnapshotWriter | undefined;
     try {
-      writeFileDurably(this.snapshotFile(), encodeSnapshot(this.keyspace));
+      writer = new SnapshotWriter(this.keyspace, this.snapshotFile());
+      writer.finish();
     } catch (error) {
-      this.lastSaveOk = false;
-      this.log('warning', `Failed saving the DB: ${(error as Error).message}`);
+      writer?.abandon();
+      this.saveFailed(error);
       throw error;
     }
+    this.saved(dirty, started, 'DB saved on disk');
+  }
+
+  /**
+   * BGSAVE: the snapshot of this moment is written in steps of a few
+   * milliseconds between the server's other work; commands keep running.
+   */
+  backgroundSaveStart(): void {
+    if (this.backgroundSave) throw new Error('Background save already in progress');
+    this.lastSaveAttempt = Date.now();
+    const started = performance.now();
+    const writer = new SnapshotWriter(this.keyspace, this.snapshotFile());
+    this.backgroundSave = { writer, dirtyAtStart: this.keyspace.dirty, started };
+    this.log('notice', 'Background saving started');
+    const step = (): void => {
+      const current = this.backgroundSave;
+      if (current?.writer !== writer) return;
+      try {
+        if (!writer.step(5)) {
+          setImmediate(step);
+          return;
+        }
+        this.backgroundSaveFinish();
+      } catch (error) {
+        this.backgroundSave = undefined;
+        writer.abandon();
+        this.saveFailed(error);
+      }
+    };
+    setImmediate(step);
+  }
+
+  /** Stops a BGSAVE without finishing it (SHUTDOWN saves in the foreground instead, as Redis does). */
+  cancelBackgroundSave(): void {
+    const current = this.backgroundSave;
+    if (!current) return;
+    this.backgroundSave = undefined;
+    current.writer.abandon();
+    this.log('notice', 'Background saving stopped');
+  }
+
+  /** Completes a BGSAVE now (before FLUSHALL or SWAPDB changes what it still has to read). */
+  private backgroundSaveFinish(): void {
+    const current = this.backgroundSave;
+    if (!current) return;
+    this.backgroundSave = undefined;
+    try {
+      current.writer.finish();
+    } catch (error) {
+      current.writer.abandon();
+      this.saveFailed(error);
+      return;
+    }
+    // Changes made while the snapshot was written are not in it.
+    this.saved(current.dirtyAtStart, current.started, 'Background saving terminated with success');
+  }
+
+  private saved(dirtyAtStart: number, started: number, message: string): void {
     this.lastSaveOk = true;
     this.lastSave = Math.floor(Date.now() / 1000);
-    this.keyspace.dirty = 0;
-    this.log('notice', `DB saved on disk (${((performance.now() - started) / 1000).toFixed(3)} seconds)`);
+    this.keyspace.dirty -= dirtyAtStart;
+    this.log('notice', `${message} (${((performance.now() - started) / 1000).toFixed(3)} seconds)`);
+  }
+
+  private saveFailed(error: unknown): void {
+    this.lastSaveOk = false;
+    this.log('warning', `Failed saving the DB: ${(error as Error).message}`);
   }
 
   /** Loads the snapshot file if there is one (start-up, DEBUG RELOAD); a bad file throws SnapshotError. */

@@ -65,6 +65,8 @@ export class Database {
   expires = new Map<string, number>();
   /** Estimated bytes of every key, value and expiry here, kept up to date by each change. */
   usedBytes = 0;
+  /** A snapshot being written (BGSAVE): it gets each value about to be replaced or deleted. */
+  snapshot: { preserve(db: Database, key: string, old: RedisValue): void } | undefined = undefined;
 
   constructor(
     public id: number,
@@ -144,6 +146,7 @@ export class Database {
   /** Stores `value`; an existing TTL is dropped unless `keepTtl`. */
   set(key: string, value: RedisValue, keepTtl = false): void {
     const old = this.data.get(key);
+    if (old !== undefined && this.snapshot !== undefined) this.snapshot.preserve(this, key, old);
     this.data.set(key, value);
     this.usedBytes += recount(value) - (old === undefined ? -keyBytes(key) : countedBytes(old));
     if (old === undefined) {
@@ -274,6 +277,7 @@ export class Database {
   private remove(key: string): void {
     const old = this.data.get(key);
     if (old === undefined) return;
+    this.snapshot?.preserve(this, key, old);
     this.data.delete(key);
     this.access.forget(key);
     this.usedBytes -= keyBytes(key) + countedBytes(old);
