@@ -35,7 +35,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   try {
-    server.loadSnapshot();
+    if (server.config.getBool('appendonly')) server.loadAppendOnly();
+    else server.loadSnapshot();
   } catch (error) {
     server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
     process.exit(1);

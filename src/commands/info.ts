@@ -100,10 +100,11 @@ const sections: Record<string, Section> = {
     rdb_bgsave_in_progress: ctx.server.saveInProgress ? 1 : 0,
     rdb_last_save_time: ctx.server.lastSave,
     rdb_last_bgsave_status: ctx.server.lastSaveOk ? 'ok' : 'err',
-    aof_enabled: 0,
-    aof_rewrite_in_progress: 0,
+    aof_enabled: ctx.server.aofEnabled ? 1 : 0,
+    aof_rewrite_in_progress: ctx.server.aofRewriteInProgress ? 1 : 0,
     aof_rewrite_scheduled: 0,
     aof_last_write_status: 'ok',
+    ...(ctx.server.aofEnabled ? { aof_current_size: ctx.server.aofSize } : {}),
   }),
   stats: (ctx) => {
     const s = ctx.server.stats;

@@ -220,6 +220,20 @@ export const serverCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
+    name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0',
+    complexity: 'O(1)', summary: 'Starts a new append-only file from a snapshot of this moment, while commands keep running.',
+    run: (ctx) => {
+      if (ctx.server.aofRewriteInProgress) throw new ReplyError('ERR Background append only file rewriting already in progress');
+      if (!ctx.server.aofEnabled) throw new ReplyError('ERR Background append only file rewriting requires appendonly yes here');
+      try {
+        ctx.server.rewriteAppendOnly();
+      } catch (error) {
+        throw new ReplyError(`ERR ${(error as Error).message}`);
+      }
+      return new SimpleString('Background append only file rewriting started');
+    },
+  }),
+  defineCommand({
     name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0',
     complexity: 'O(1)', summary: 'Writes a snapshot of this moment to the snapshot file while commands keep running.', syntax: '[SCHEDULE]',
     run: (ctx, args) => {

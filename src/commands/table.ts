@@ -71,6 +71,8 @@ interface Resolved {
   mayReplicate: boolean;
   /** May grow memory (denyoom): refused while over maxmemory. */
   denyOom: boolean;
+  /** Changes data (write): recorded in the append-only file when it did. */
+  isWrite: boolean;
   /** Neither logged as slow nor shown to MONITOR (admin commands are not). */
   observed: ExecutionFlags;
 }
@@ -98,6 +100,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     noMulti: has('no_multi'),
     mayReplicate: has('write') || has('may_replicate'),
     denyOom: has('denyoom'),
+    isWrite: has('write'),
     observed: {
       name: fullName,
       slowlog: !has('skip_slowlog'),
@@ -172,6 +175,10 @@ export interface ExecutionObserver {
   outOfMemory(mayGrow: boolean): boolean;
   /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
   postpones(ctx: CommandContext, mayReplicate: boolean): boolean;
+  /** Changes made to data so far (the keyspace's dirty counter): a write that changed nothing is not propagated. */
+  changes(): number;
+  /** A write command changed data: the append-only file records it. */
+  propagate(ctx: CommandContext, name: string, args: string[], reply: Reply): void;
   /** Logs an unexpected exception from a handler and turns it into an error reply. */
   internalError(error: unknown, command: string): ReplyError;
 }
@@ -242,6 +249,7 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     return QUEUED;
   }
   const started = performance.now();
+  const changesBefore = observer.changes();
   let reply: Reply | BlockRequest;
   try {
     // Containers have arity -2, so only specs with a handler get here.
@@ -255,6 +263,9 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   stats.calls++;
   stats.usec += durationUs;
   if (reply instanceof ReplyError) stats.failedCalls++;
+  else if (resolved.isWrite && !(reply instanceof BlockRequest) && observer.changes() !== changesBefore) {
+    observer.propagate(ctx, resolved.fullName, args, reply);
+  }
   observer.executed(ctx, spec, resolved.observed, args, durationUs);
   return reply;
 }

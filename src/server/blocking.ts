@@ -13,6 +13,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Waiter {
   client: Client;
+  /** The blocking command, for the append-only file once it is served. */
+  args: string[];
   db: Database;
   request: BlockRequest;
   timer: NodeJS.Timeout | undefined;
@@ -25,8 +27,8 @@ export class BlockedClients {
   private readonly ready = new Map<Database, Set<string>>();
 
   constructor(
-    /** Runs `work` on behalf of `client`, as its own command would run (client-side caching cares who changes a key). */
-    private readonly runAs: (client: Client, work: () => void) => void,
+    /** Runs `work` on behalf of `client`'s blocked command `args`, as the command itself would run. */
+    private readonly runAs: (client: Client, args: string[], work: () => void) => void,
   ) {}
 
   get count(): number {
@@ -38,8 +40,8 @@ export class BlockedClients {
   }
 
   /** Parks `client` until its request can be served, times out, or is cancelled. */
-  block(client: Client, request: BlockRequest): void {
-    const waiter: Waiter = { client, db: client.db, request, timer: undefined };
+  block(client: Client, request: BlockRequest, args: string[]): void {
+    const waiter: Waiter = { client, args, db: client.db, request, timer: undefined };
     if (request.deadline > 0) this.armTimer(waiter);
     let keys = this.byKey.get(waiter.db);
     if (!keys) this.byKey.set(waiter.db, (keys = new Map()));
@@ -77,7 +79,7 @@ export class BlockedClients {
       if (keys.size === 0) this.ready.delete(db);
       for (const waiter of this.byKey.get(db)?.get(key)?.slice() ?? []) {
         if (this.byClient.get(waiter.client) !== waiter) continue;
-        this.runAs(waiter.client, () => {
+        this.runAs(waiter.client, waiter.args, () => {
           const reply = waiter.request.attempt();
           if (reply !== undefined) this.release(waiter, reply);
         });

@@ -223,6 +223,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   /** Writes everything pending in one go; called once per read and by server-side events. */
   flush(): void {
     if (this.out.length > 0 && !this.closed) {
+      // Acknowledged writes are in the append-only file first.
+      this.server.beforeReplies();
       this.server.stats.netOutputBytes += this.out.length;
       if (!this.socket.write(this.out.take())) {
         if (this.overOutputLimit()) return;

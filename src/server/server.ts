@@ -7,6 +7,10 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadSnapshot, SnapshotWriter } from '../persistence/snapshot.js';
+import { AppendOnlyFile, type FsyncPolicy } from '../persistence/aof.js';
+import { propagation } from '../persistence/propagation.js';
+import { RequestReader } from '../protocol/request.js';
+import { ReplayClient } from './replay.js';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
@@ -66,14 +70,17 @@ export class Server implements ExecutionObserver {
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
-  readonly blocked = new BlockedClients((client, work) => {
+  readonly blocked = new BlockedClients((client, args, work) => {
     const previous = this.executing;
     this.executing = client;
+    const changes = this.keyspace.dirty;
     try {
       work();
     } finally {
       this.executing = previous;
     }
+    // Served now: the append-only file gets the command, which replays without waiting.
+    if (this.keyspace.dirty !== changes) this.propagate(client, args[0].toLowerCase(), args, null);
   });
   readonly watches = new WatchedKeys();
   readonly pubsub = new PubSubRegistry();
@@ -138,6 +145,9 @@ export class Server implements ExecutionObserver {
       if (this.tracking.active) this.tracking.keyChanged(key);
     });
     this.keyspace.onFlush(() => this.tracking.flushed(this.clients.values()));
+    // Keys that expire or are evicted go from the append-only file too, as DELs.
+    this.keyspace.onKeyDropped((db, key) => this.aof?.append(db.id, ['DEL', key]));
+    config.onChange('appendonly', () => this.setAppendOnly(config.getBool('appendonly')));
     const applyNotifyFlags = (): void => {
       this.keyspace.notifyFlags = config.values.notifyKeyspaceEvents;
     };
@@ -351,7 +361,7 @@ export class Server implements ExecutionObserver {
     }
     if (this.blocked.count > 0) this.blocked.serveReady();
     if (reply instanceof BlockRequest) {
-      this.blocked.block(client, reply);
+      this.blocked.block(client, reply, args);
       return undefined;
     }
     if (reply instanceof ReplyError) this.countError(reply);
@@ -455,6 +465,8 @@ export class Server implements ExecutionObserver {
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
     this.memoryPeak();
+    this.beforeReplies();
+    this.maybeRewriteAppendOnly();
     if (!this.backgroundSave && this.keyspace.dirty > 0 && (this.lastSaveOk || now - this.lastSaveAttempt > 5000) && this.savePointDue()) {
       try {
         this.backgroundSaveStart();
@@ -487,8 +499,8 @@ export class Server implements ExecutionObserver {
     return path.join(this.config.values.dir, this.config.get('dbfilename') ?? 'dump.rdb');
   }
 
-  /** The BGSAVE being written, if any. */
-  private backgroundSave: { writer: SnapshotWriter; dirtyAtStart: number; started: number } | undefined;
+  /** The snapshot being written in the background (BGSAVE, or the base of an AOF rewrite), if any. */
+  private backgroundSave: { writer: SnapshotWriter; started: number; done: () => void } | undefined;
 
   get saveInProgress(): boolean {
     return this.backgroundSave !== undefined;
@@ -517,12 +529,21 @@ export class Server implements ExecutionObserver {
    * milliseconds between the server's other work; commands keep running.
    */
   backgroundSaveStart(): void {
-    if (this.backgroundSave) throw new Error('Background save already in progress');
     this.lastSaveAttempt = Date.now();
+    const dirtyAtStart = this.keyspace.dirty;
     const started = performance.now();
-    const writer = new SnapshotWriter(this.keyspace, this.snapshotFile());
-    this.backgroundSave = { writer, dirtyAtStart: this.keyspace.dirty, started };
+    this.startBackgroundSnapshot(this.snapshotFile(), () => {
+      // Changes made while the snapshot was written are not in it.
+      this.saved(dirtyAtStart, started, 'Background saving terminated with success');
+    });
     this.log('notice', 'Background saving started');
+  }
+
+  /** Writes a snapshot of this moment to `file` in steps between commands, then calls `done`. */
+  private startBackgroundSnapshot(file: string, done: () => void): void {
+    if (this.backgroundSave) throw new Error('Background save already in progress');
+    const writer = new SnapshotWriter(this.keyspace, file);
+    this.backgroundSave = { writer, started: performance.now(), done };
     const step = (): void => {
       const current = this.backgroundSave;
       if (current?.writer !== writer) return;
@@ -539,6 +560,173 @@ export class Server implements ExecutionObserver {
       }
     };
     setImmediate(step);
+  }
+
+  // ------------------------------------------------------------ append-only file
+
+  /** The append-only file, while appendonly is on. */
+  private aof: AppendOnlyFile | undefined;
+  private aofRewriting = false;
+
+  private newAof(): AppendOnlyFile {
+    return new AppendOnlyFile(
+      path.join(this.config.values.dir, this.config.get('appenddirname') ?? 'appendonlydir'),
+      this.config.get('appendfilename') ?? 'appendonly.aof',
+    );
+  }
+
+  get aofEnabled(): boolean {
+    return this.aof !== undefined;
+  }
+
+  get aofRewriteInProgress(): boolean {
+    return this.aofRewriting;
+  }
+
+  /** Bytes of the append-only file's base and increments (INFO aof_current_size). */
+  get aofSize(): number {
+    return this.aof ? this.aof.baseSize + this.aof.incrementSize : 0;
+  }
+
+  changes(): number {
+    return this.keyspace.dirty;
+  }
+
+  propagate(ctx: CommandContext, name: string, args: string[], reply: Reply): void {
+    if (this.aof === undefined) return;
+    const db = ctx.client.db;
+    for (const command of propagation(name, args, db, reply)) this.aof.append(db.id, command);
+  }
+
+  /** Where a transaction's propagated commands start, to wrap them in MULTI/EXEC when it ends. */
+  propagationMark(): number {
+    return this.aof?.pendingLength ?? 0;
+  }
+
+  propagationTransaction(mark: number): void {
+    this.aof?.wrapTransaction(mark);
+  }
+
+  /** Before any reply of this turn goes out: the commands it executed reach the file (and the disk, with always). */
+  beforeReplies(): void {
+    this.aof?.write((this.config.get('appendfsync') ?? 'everysec') as FsyncPolicy);
+  }
+
+  /**
+   * Start-up with appendonly yes: loads the base and increments the manifest
+   * names; without a manifest yet, loads dump.rdb if there is one and starts
+   * the append-only file from that data.
+   */
+  loadAppendOnly(): void {
+    const aof = this.newAof();
+    const manifest = aof.readManifest();
+    if (manifest === undefined) {
+      this.loadSnapshot();
+      this.aof = aof;
+      this.aofCreate(1);
+      return;
+    }
+    const started = performance.now();
+    const increments = manifest.filter((e) => e.type === 'i');
+    for (const entry of manifest) {
+      const file = path.join(aof.dir, entry.name);
+      if (entry.type === 'b' && entry.name.endsWith('.rdb')) {
+        loadSnapshot(this.keyspace, file, this.config.values);
+        aof.baseSize = fs.statSync(file).size;
+      } else {
+        this.replay(file, entry === increments[increments.length - 1]);
+      }
+    }
+    this.keyspace.dirty = 0;
+    this.aof = aof;
+    const last = increments[increments.length - 1];
+    aof.openIncrement(last ? last.name : aof.incrName(manifest[0].seq));
+    this.log('notice', `DB loaded from append only file: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+  }
+
+  /** Runs every command of an AOF file, as a client would; a torn last command is cut off if aof-load-truncated allows. */
+  private replay(file: string, last: boolean): void {
+    const bytes = fs.readFileSync(file);
+    const client = new ReplayClient(this.keyspace.dbs[0], this);
+    const limits = { protoMaxBulkLen: Number.MAX_SAFE_INTEGER, clientQueryBufferLimit: Number.MAX_SAFE_INTEGER, authRequired: false };
+    const reader = new RequestReader(limits, (args) => void dispatch(client, args, this));
+    const result = reader.feed(bytes);
+    if (result !== null) throw new Error(`Bad file format reading the append only file ${file}`);
+    const torn = reader.queryBufferBytes;
+    if (torn === 0) return;
+    const offset = bytes.length - torn;
+    if (!last || !this.config.getBool('aof-load-truncated')) {
+      throw new Error(`Unexpected end of file reading the append only file ${file} at offset ${offset}`);
+    }
+    this.log('warning', `!!! Warning: short read while loading the AOF file ${file}!!! AOF loaded anyway because aof-load-truncated is enabled; the torn command at offset ${offset} was cut off`);
+    fs.truncateSync(file, offset);
+  }
+
+  /** Starts a fresh append-only file at `seq`: a base snapshot of the data now, an empty increment, the manifest. */
+  private aofCreate(seq: number): void {
+    const aof = this.aof!;
+    fs.mkdirSync(aof.dir, { recursive: true });
+    const base = aof.baseName(seq);
+    new SnapshotWriter(this.keyspace, path.join(aof.dir, base)).finish();
+    aof.baseSize = fs.statSync(path.join(aof.dir, base)).size;
+    aof.writeManifest([{ name: base, seq, type: 'b' }, { name: aof.incrName(seq), seq, type: 'i' }]);
+    aof.openIncrement(aof.incrName(seq));
+  }
+
+  /** CONFIG SET appendonly yes|no. */
+  private setAppendOnly(on: boolean): void {
+    if (on && this.aof === undefined) {
+      if (this.backgroundSave) throw new Error('Background save already in progress');
+      this.aof = this.newAof();
+      const seqs = (this.aof.readManifest() ?? []).map((e) => e.seq);
+      this.aofCreate(seqs.length === 0 ? 1 : Math.max(...seqs) + 1);
+      this.log('notice', 'Background append only file rewriting started');
+    } else if (!on && this.aof !== undefined) {
+      this.aof.closeIncrement();
+      this.aof = undefined;
+    }
+  }
+
+  /**
+   * BGREWRITEAOF: new writes go at once to a new increment (listed in the
+   * manifest beside the old files), while a snapshot of this moment becomes
+   * the new base in steps; then the manifest names only the new base and
+   * increment, and the old files go.
+   */
+  rewriteAppendOnly(): void {
+    const aof = this.aof;
+    if (aof === undefined) throw new Error('append only file is off');
+    if (this.aofRewriting || this.backgroundSave) throw new Error('Background append only file rewriting already in progress');
+    const old = aof.readManifest() ?? [];
+    const seq = Math.max(0, ...old.map((e) => e.seq)) + 1;
+    aof.write('always');
+    aof.writeManifest([...old, { name: aof.incrName(seq), seq, type: 'i' }]);
+    aof.openIncrement(aof.incrName(seq));
+    this.aofRewriting = true;
+    const base = aof.baseName(seq);
+    this.startBackgroundSnapshot(path.join(aof.dir, base), () => {
+      this.aofRewriting = false;
+      aof.writeManifest([{ name: base, seq, type: 'b' }, { name: aof.incrName(seq), seq, type: 'i' }]);
+      for (const entry of old) fs.rmSync(path.join(aof.dir, entry.name), { force: true });
+      aof.baseSize = fs.statSync(path.join(aof.dir, base)).size;
+      this.log('notice', 'Background AOF rewrite finished successfully');
+    });
+    this.log('notice', 'Background append only file rewriting started');
+  }
+
+  /** auto-aof-rewrite-percentage / -min-size: rewrites once the file has grown enough since its last base. */
+  private maybeRewriteAppendOnly(): void {
+    const aof = this.aof;
+    if (!aof || this.aofRewriting || this.backgroundSave) return;
+    const percentage = this.config.getNumber('auto-aof-rewrite-percentage');
+    const size = aof.baseSize + aof.incrementSize;
+    if (percentage === 0 || size < this.config.getNumber('auto-aof-rewrite-min-size')) return;
+    if (aof.incrementSize * 100 < Math.max(1, aof.baseSize) * percentage) return;
+    try {
+      this.rewriteAppendOnly();
+    } catch (error) {
+      this.log('warning', `Automatic AOF rewrite failed to start: ${(error as Error).message}`);
+    }
   }
 
   /** Stops a BGSAVE without finishing it (SHUTDOWN saves in the foreground instead, as Redis does). */
@@ -562,8 +750,7 @@ export class Server implements ExecutionObserver {
       this.saveFailed(error);
       return;
     }
-    // Changes made while the snapshot was written are not in it.
-    this.saved(current.dirtyAtStart, current.started, 'Background saving terminated with success');
+    current.done();
   }
 
   private saved(dirtyAtStart: number, started: number, message: string): void {
@@ -607,6 +794,7 @@ export class Server implements ExecutionObserver {
     if (this.stopping) return;
     this.stopping = true;
     this.log('warning', 'User requested shutdown...');
+    this.aof?.closeIncrement();
     clearInterval(this.cron);
     this.keyspace.stopExpiryCycle();
     for (const client of this.clients.values()) client.kill();

@@ -49,6 +49,8 @@ export function typeName(value: RedisValue): string {
 export interface KeyspaceHooks {
   keyModified(db: Database, key: string): void;
   keyExpired(db: Database, key: string): void;
+  /** A key removed by the server itself (expired or evicted), not by a command. */
+  keyDropped(db: Database, key: string): void;
   /** A keyspace event (notify-keyspace-events decides whether it is published). */
   keyEvent(db: Database, cls: NotifyClass, event: string, key: string): void;
   /** Counts keyspace hits and misses for INFO stats. */
@@ -219,6 +221,7 @@ export class Database {
     if (when === undefined || when > now) return false;
     if (this.hooks.expiryPaused) return true;
     this.remove(key);
+    this.hooks.keyDropped(this, key);
     this.hooks.keyExpired(this, key);
     return true;
   }
@@ -226,6 +229,7 @@ export class Database {
   /** Removes a key to free memory (maxmemory), as a change with an `evicted` event. */
   evict(key: string): void {
     this.remove(key);
+    this.hooks.keyDropped(this, key);
     this.hooks.keyModified(this, key);
     this.hooks.keyEvent(this, NOTIFY.EVICTED, 'evicted', key);
   }

@@ -36,6 +36,7 @@ export class Keyspace implements KeyspaceHooks {
   private readonly modifiedListeners: KeyListener[] = [];
   private readonly replacedListeners: DatabaseListener[] = [];
   private readonly flushListeners: (() => void)[] = [];
+  private readonly droppedListeners: KeyListener[] = [];
   /** Per database, where the expiry cycle left off, so each cycle resumes instead of resampling the head. */
   private readonly expireCursors = new Map<Database, { map: Map<string, number>; it: Iterator<[string, number]> }>();
   private timer: NodeJS.Timeout | undefined;
@@ -83,6 +84,15 @@ export class Keyspace implements KeyspaceHooks {
 
   onDatabaseReplaced(listener: DatabaseListener): void {
     this.replacedListeners.push(listener);
+  }
+
+  /** Told of each key the server removes by itself (expiry, eviction). */
+  onKeyDropped(listener: KeyListener): void {
+    this.droppedListeners.push(listener);
+  }
+
+  keyDropped(db: Database, key: string): void {
+    for (const listener of this.droppedListeners) listener(db, key);
   }
 
   /** Called once per FLUSHDB or FLUSHALL, after the databases were emptied. */

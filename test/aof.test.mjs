@@ -1,0 +1,151 @@
+// The append-only file: Redis 7's multi-part layout (manifest, RDB base,
+// incremental file), replay at start-up, durability under kill -9 with
+// appendfsync always, BGREWRITEAOF, a torn last command, and directories
+// moving between this server and a real redis-server 7.0 both ways.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import Redis from 'ioredis';
+import { launch, freePort, waitForPort } from './helpers.mjs';
+
+const ours = process.env.TEST_TARGET !== 'redis';
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'noderedis-aof-'));
+
+async function start(t, dir, args = [], { redis = false } = {}) {
+  const port = await freePort();
+  const base = ['--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', ...args];
+  let proc;
+  let output = () => '';
+  if (redis) {
+    proc = spawn('redis-server', base, { stdio: 'ignore' });
+    await waitForPort(port, proc);
+  } else {
+    const launched = launch(base);
+    await launched.ready(port);
+    proc = launched.proc;
+    output = launched.output;
+  }
+  const client = new Redis({ port, retryStrategy: () => null, lazyConnect: true, maxRetriesPerRequest: 0 });
+  client.on('error', () => {});
+  await client.connect();
+  t.after(() => {
+    client.disconnect();
+    proc.kill('SIGKILL');
+  });
+  return { proc, client, output };
+}
+
+const killed = (proc) => new Promise((resolve) => {
+  if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+  else proc.once('exit', resolve);
+  proc.kill('SIGKILL');
+});
+
+async function contents(c) {
+  const out = {};
+  for (const key of (await c.keys('*')).sort()) {
+    const type = await c.type(key);
+    out[key] = type === 'string' ? await c.get(key)
+      : type === 'list' ? await c.lrange(key, 0, -1)
+        : type === 'set' ? (await c.smembers(key)).sort()
+          : type === 'zset' ? await c.zrange(key, 0, -1, 'WITHSCORES')
+            : Object.entries(await c.hgetall(key)).sort();
+  }
+  return out;
+}
+
+async function writeSome(c) {
+  await c.set('s', 'v');
+  await c.set('ttl', 'v', 'EX', 1000);
+  await c.rpush('l', 'a', 'b', 'c');
+  await c.lpop('l');
+  await c.sadd('set', 1, 2, 3, 4, 5);
+  await c.spop('set', 2);
+  await c.zadd('z', 1, 'a', 2, 'b');
+  await c.hset('h', 'f', 'v', 'g', 'w');
+  await c.incrbyfloat('f', '1.25');
+  await c.multi().set('tx1', '1').incr('tx2').exec();
+  await c.set('gone', 'x');
+  await c.del('gone');
+}
+
+test('every acknowledged write survives kill -9 with appendfsync always', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--appendfsync', 'always']);
+  let acknowledged = 0;
+  const writer = (async () => {
+    for (let i = 0; ; i++) {
+      try {
+        await s.client.set(`k${i}`, `v${i}`);
+        acknowledged = i + 1;
+      } catch {
+        return;
+      }
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  await killed(s.proc);
+  await writer;
+  assert.ok(acknowledged > 10, `${acknowledged} writes acknowledged before the kill`);
+  const again = await start(t, dir);
+  const values = await again.client.mget(...Array.from({ length: acknowledged }, (_, i) => `k${i}`));
+  assert.deepEqual(values.map((v, i) => (v === `v${i}` ? null : i)).filter((i) => i !== null), [], 'no acknowledged key is missing');
+});
+
+test('replay rebuilds every type; BGREWRITEAOF starts a new base and increment', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir);
+  await writeSome(s.client);
+  const expected = await contents(s.client);
+  const incr = fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+  assert.match(incr, /MULTI[\s\S]*tx1[\s\S]*EXEC/, 'a transaction is wrapped in MULTI/EXEC');
+  assert.match(incr, /PXAT/, 'relative expiry is written as an absolute time');
+  assert.equal(await s.client.bgrewriteaof(), 'Background append only file rewriting started');
+  for (let i = 0; i < 200 && /aof_rewrite_in_progress:1/.test(await s.client.info('persistence')); i++) await new Promise((r) => setTimeout(r, 10));
+  await s.client.set('after-rewrite', '1');
+  expected['after-rewrite'] = '1';
+  assert.equal(fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'),
+    'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'appendonlydir')).sort(),
+    ['appendonly.aof.2.base.rdb', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+  await killed(s.proc);
+  const again = await start(t, dir);
+  assert.deepEqual(await contents(again.client), expected);
+});
+
+test('a torn last command is cut off with aof-load-truncated yes, and refused with no', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--appendfsync', 'always']);
+  await s.client.set('whole', '1');
+  await killed(s.proc);
+  const incr = path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+  fs.appendFileSync(incr, '*3\r\n$3\r\nSET\r\n$4\r\ntorn\r\n$5\r\nval');
+  const port = await freePort();
+  const refused = launch(['--port', String(port), '--dir', dir, '--appendonly', 'yes', '--aof-load-truncated', 'no']);
+  assert.equal(await refused.exited, 1);
+  assert.match(refused.output(), /Unexpected end of file reading the append only file .* at offset \d+/);
+  const loaded = await start(t, dir);
+  assert.equal(await loaded.client.get('whole'), '1');
+  assert.equal(await loaded.client.exists('torn'), 0);
+  assert.match(loaded.output(), /AOF loaded anyway because aof-load-truncated is enabled/);
+});
+
+test('append-only directories move between redis-server and this server both ways', { skip: !ours && 'our server only' }, async (t) => {
+  const fromRedis = tempDir();
+  const redis = await start(t, fromRedis, ['--appendfsync', 'always'], { redis: true });
+  await writeSome(redis.client);
+  const expected = await contents(redis.client);
+  await killed(redis.proc);
+  const loaded = await start(t, fromRedis);
+  assert.deepEqual(await contents(loaded.client), expected, "ours loads Redis 7.0's appendonlydir");
+  const fromOurs = tempDir();
+  const mine = await start(t, fromOurs, ['--appendfsync', 'always']);
+  await writeSome(mine.client);
+  const written = await contents(mine.client);
+  await killed(mine.proc);
+  const redisLoads = await start(t, fromOurs, [], { redis: true });
+  assert.deepEqual(await contents(redisLoads.client), written, 'Redis loads our appendonlydir');
+});
