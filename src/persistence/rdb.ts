@@ -19,11 +19,21 @@ import { ZSetValue, type ZSetLimits } from '../store/zset.js';
 import { parseFloat64 } from '../util/numbers.js';
 
 export const RDB_VERSION = 10;
+/** Newest RDB version whose files load (Redis 7.4's 12), as far as their encodings are known here. */
+export const RDB_VERSION_READABLE = 12;
 
 const TYPE = {
   STRING: 0, LIST: 1, SET: 2, ZSET: 3, HASH: 4, ZSET_2: 5,
-  SET_INTSET: 11, HASH_LISTPACK: 16, ZSET_LISTPACK: 17, LIST_QUICKLIST_2: 18,
+  SET_INTSET: 11, HASH_LISTPACK: 16, ZSET_LISTPACK: 17, LIST_QUICKLIST_2: 18, SET_LISTPACK: 20,
 } as const;
+
+/** Types this server has no value for, named in the refusal. */
+const UNSUPPORTED: Readonly<Record<number, string>> = {
+  6: 'module values', 7: 'module values', 9: 'zipmap hashes (Redis 2.x)', 10: 'ziplist lists (Redis 3.x)',
+  12: 'ziplist sorted sets (before Redis 7.0)', 13: 'ziplist hashes (before Redis 7.0)', 14: 'quicklist ziplists (before Redis 7.0)',
+  15: 'streams', 19: 'streams', 21: 'streams', 22: 'hashes with field expiry (Redis 7.4)',
+  23: 'hashes with field expiry (Redis 7.4)', 24: 'hashes with field expiry (Redis 7.4)', 25: 'hashes with field expiry (Redis 7.4)',
+};
 
 /** Quicklist node containers (RDB_TYPE_LIST_QUICKLIST_2). */
 const NODE_PLAIN = 1;
@@ -440,6 +450,9 @@ export function readValue(r: Reader, type: number, limits: LoadLimits): RedisVal
     case TYPE.SET_INTSET:
       value = SetValue.of(intsetEntries(Buffer.from(r.string(), 'latin1')), limits.setMaxIntsetEntries);
       break;
+    case TYPE.SET_LISTPACK:
+      value = SetValue.of(listpackEntries(Buffer.from(r.string(), 'latin1')), limits.setMaxIntsetEntries);
+      break;
     case TYPE.ZSET:
     case TYPE.ZSET_2: {
       const n = r.length();
@@ -462,7 +475,7 @@ export function readValue(r: Reader, type: number, limits: LoadLimits): RedisVal
       value = hashOf(pairs(listpackEntries(Buffer.from(r.string(), 'latin1'))), limits);
       break;
     default:
-      throw new BadFormat(`unsupported type ${type}`);
+      throw new BadFormat(UNSUPPORTED[type] !== undefined ? `${UNSUPPORTED[type]} (RDB type ${type}) are not supported` : `unknown RDB value type ${type}`);
   }
   if (typeof value !== 'string' && isEmpty(value)) throw new BadFormat('empty collection');
   return value;

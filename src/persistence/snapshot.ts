@@ -12,10 +12,10 @@ import path from 'node:path';
 import type { Keyspace } from '../store/keyspace.js';
 import type { Database, RedisValue } from '../store/database.js';
 import { REDIS_VERSION } from '../version.js';
-import { BadFormat, Crc64, crc64, RDB_VERSION, Reader, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
+import { BadFormat, Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
 
 const OPCODE = {
-  FUNCTION2: 0xf5, MODULE_AUX: 0xf7, IDLE: 0xf8, FREQ: 0xf9, AUX: 0xfa,
+  SLOT_INFO: 0xf4, FUNCTION2: 0xf5, FUNCTION_PRE_GA: 0xf6, MODULE_AUX: 0xf7, IDLE: 0xf8, FREQ: 0xf9, AUX: 0xfa,
   RESIZEDB: 0xfb, EXPIRETIME_MS: 0xfc, EXPIRETIME: 0xfd, SELECTDB: 0xfe, EOF: 0xff,
 } as const;
 
@@ -195,7 +195,9 @@ export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimit
   };
   if (bytes.length < 9 + 1 + 8 || !bytes.subarray(0, 5).equals(Buffer.from('REDIS'))) fail(0, 'not an RDB file');
   const version = Number(bytes.toString('latin1', 5, 9));
-  if (!Number.isInteger(version) || version < 1 || version > RDB_VERSION) fail(5, `RDB version ${bytes.toString('latin1', 5, 9)} is not supported (newest known: ${RDB_VERSION})`);
+  if (!Number.isInteger(version) || version < 1 || version > RDB_VERSION_READABLE) {
+    fail(5, `RDB version ${bytes.toString('latin1', 5, 9)} is not supported (newest known: ${RDB_VERSION_READABLE})`);
+  }
   const expected = bytes.subarray(bytes.length - 8);
   // A file written with rdbchecksum no ends with eight zero bytes.
   if (!expected.equals(Buffer.alloc(8)) && !crc64(bytes.subarray(0, bytes.length - 8)).equals(expected)) {
@@ -235,7 +237,14 @@ export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimit
         case OPCODE.FREQ:
           r.byte();
           continue;
+        case OPCODE.SLOT_INFO:
+          // Cluster slot sizes (Redis 7.4): a hint only.
+          r.length();
+          r.length();
+          r.length();
+          continue;
         case OPCODE.FUNCTION2:
+        case OPCODE.FUNCTION_PRE_GA:
         case OPCODE.MODULE_AUX:
           fail(r.pos - 1, 'functions and modules are not supported');
       }
