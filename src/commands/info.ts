@@ -104,7 +104,9 @@ const sections: Record<string, Section> = {
     aof_rewrite_in_progress: ctx.server.aofRewriteInProgress ? 1 : 0,
     aof_rewrite_scheduled: 0,
     aof_last_write_status: 'ok',
-    ...(ctx.server.aofEnabled ? { aof_current_size: ctx.server.aofSize } : {}),
+    aof_last_bgrewrite_status: 'ok',
+    aof_rewrites: ctx.server.aofRewrites,
+    ...(ctx.server.aofEnabled ? { aof_current_size: ctx.server.aofSize, aof_base_size: ctx.server.aofBaseSize, aof_buffer_length: 0 } : {}),
   }),
   stats: (ctx) => {
     const s = ctx.server.stats;

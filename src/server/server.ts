@@ -583,6 +583,13 @@ export class Server implements ExecutionObserver {
     return this.aofRewriting;
   }
 
+  /** Rewrites finished (INFO aof_rewrites). */
+  aofRewrites = 0;
+
+  get aofBaseSize(): number {
+    return this.aof?.baseSize ?? 0;
+  }
+
   /** Bytes of the append-only file's base and increments (INFO aof_current_size). */
   get aofSize(): number {
     return this.aof ? this.aof.baseSize + this.aof.incrementSize : 0;
@@ -709,6 +716,7 @@ export class Server implements ExecutionObserver {
       aof.writeManifest([{ name: base, seq, type: 'b' }, { name: aof.incrName(seq), seq, type: 'i' }]);
       for (const entry of old) fs.rmSync(path.join(aof.dir, entry.name), { force: true });
       aof.baseSize = fs.statSync(path.join(aof.dir, base)).size;
+      this.aofRewrites++;
       this.log('notice', 'Background AOF rewrite finished successfully');
     });
     this.log('notice', 'Background append only file rewriting started');
