@@ -172,43 +172,23 @@ test('BGSAVE writes the data as it was when it started while commands keep chang
   assert.deepEqual(await l.lrange('list', 0, -1), ['before']);
 });
 
-const LIMITS = { hashMaxListpackEntries: 128, hashMaxListpackValue: 64, setMaxIntsetEntries: 512, zsetMaxListpackEntries: 128, zsetMaxListpackValue: 64 };
-
 test('any dataset survives a snapshot written and loaded back (property)', async () => {
   const fc = (await import('fast-check')).default;
   const { Keyspace } = await import('../dist/store/keyspace.js');
   const { SnapshotWriter, loadSnapshot } = await import('../dist/persistence/snapshot.js');
-  const { ListValue } = await import('../dist/store/list.js');
-  const { SetValue } = await import('../dist/store/set.js');
-  const { ZSetValue } = await import('../dist/store/zset.js');
-  const { HashValue } = await import('../dist/store/hash.js');
-  const bytes = fc.uint8Array({ maxLength: 30 }).map((a) => Buffer.from(a).toString('latin1'));
-  const member = fc.oneof(bytes, fc.integer({ min: -1e9, max: 1e9 }).map(String));
-  const value = fc.oneof(
-    bytes,
-    fc.array(member, { minLength: 1, maxLength: 20 }).map((items) => new ListValue(items)),
-    fc.uniqueArray(member, { minLength: 1, maxLength: 20 }).map((items) => SetValue.of(items, 512)),
-    fc.uniqueArray(fc.tuple(member, fc.double({ noNaN: true })), { minLength: 1, maxLength: 20, selector: ([m]) => m })
-      .map((entries) => ZSetValue.fromEntries(LIMITS, entries)),
-    fc.uniqueArray(fc.tuple(member, bytes), { minLength: 1, maxLength: 20, selector: ([f]) => f }).map((entries) => {
-      const hash = new HashValue();
-      for (const [f, v] of entries) hash.set(f, v, { maxEntries: 128, maxValue: 64 });
-      return hash;
-    }),
-  );
-  const entry = fc.record({ db: fc.integer({ min: 0, max: 3 }), key: bytes, value, ttl: fc.option(fc.integer({ min: 1000, max: 1e9 })) });
+  const { storedValue, bytes, canonical, LIMITS } = await import('./values.mjs');
+  const entry = fc.record({ db: fc.integer({ min: 0, max: 3 }), key: bytes, value: storedValue, ttl: fc.option(fc.integer({ min: 1000, max: 1e9 })) });
   const dump = (keyspace) => keyspace.dbs.map((db) => [...db.data.entries()]
-    .map(([k, v]) => [k, typeof v === 'string' ? v : v.canonical(), db.expireTime(k) ?? null])
+    .map(([k, v]) => [k, canonical(v), db.expireTime(k) ?? null])
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-  const dir = tempDir();
-  const file = path.join(dir, 'dump.rdb');
+  const file = path.join(tempDir(), 'dump.rdb');
+  const settings = { lfuLogFactor: 10, lfuDecayTime: 1 };
   fc.assert(
     fc.property(fc.array(entry, { maxLength: 30 }), (entries) => {
-      const settings = { lfuLogFactor: 10, lfuDecayTime: 1 };
       const source = new Keyspace(4, settings);
       const now = Date.now();
-      for (const { db, key, value: v, ttl } of entries) {
-        source.dbs[db].set(key, v);
+      for (const { db, key, value, ttl } of entries) {
+        source.dbs[db].set(key, value);
         if (ttl !== null) source.dbs[db].setExpire(key, now + ttl);
       }
       new SnapshotWriter(source, file).finish();
@@ -234,11 +214,12 @@ test('RDB files of version 11 and 12 load, with the set listpacks of Redis 7.2',
     const file = path.join(dir, `v${version}.rdb`);
     fs.writeFileSync(file, Buffer.concat([body, crc64(body)]));
     const keyspace = new Keyspace(16, { lfuLogFactor: 10, lfuDecayTime: 1 });
-    assert.equal(loadSnapshot(keyspace, file, LIMITS), 1);
+    assert.equal(loadSnapshot(keyspace, file, (await import('./values.mjs')).LIMITS), 1);
     assert.deepEqual([...keyspace.dbs[0].data.get('s').members()].sort(), ['1', 'a', 'b']);
   }
   const streams = Buffer.concat([Buffer.from('REDIS0011'), Buffer.from([0xfe, 0x00, 21, 1]), Buffer.from('x'), Buffer.from([0xff])]);
   const file = path.join(dir, 'stream.rdb');
   fs.writeFileSync(file, Buffer.concat([streams, crc64(streams)]));
+  const { LIMITS } = await import('./values.mjs');
   assert.throws(() => loadSnapshot(new Keyspace(16, { lfuLogFactor: 10, lfuDecayTime: 1 }), file, LIMITS), /Bad RDB file .* at offset \d+: streams \(RDB type 21\) are not supported/);
 });
