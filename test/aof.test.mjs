@@ -149,3 +149,15 @@ test('append-only directories move between redis-server and this server both way
   const redisLoads = await start(t, fromOurs, [], { redis: true });
   assert.deepEqual(await contents(redisLoads.client), written, 'Redis loads our appendonlydir');
 });
+
+test('DEBUG LOADAOF rebuilds the dataset from the file, without appending the replay again', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--enable-debug-command', 'yes']);
+  await writeSome(s.client);
+  const expected = await contents(s.client);
+  const incr = path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+  const before = fs.statSync(incr).size;
+  assert.equal(await s.client.debug('LOADAOF'), 'OK');
+  assert.deepEqual(await contents(s.client), expected);
+  assert.equal(fs.statSync(incr).size, before, 'the replay added nothing to the file');
+});

@@ -92,7 +92,9 @@ const HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'DIGEST', '    Output a hex signature representing the current DB content.',
   'DIGEST-VALUE <key> [<key> ...]', '    Output a hex signature of the values of all the specified keys.',
+  'LOADAOF', '    Write the pending commands to the append only file and rebuild the dataset from it.',
   'LOG <message>', '    Write <message> to the server log.',
+  'RELOAD [NOSAVE]', '    Save the dataset to the RDB file (unless NOSAVE), then load it back in place.',
   'OBJECT <key>', '    Show low level info about the key and associated value.',
   'PROTOCOL <type>', '    Reply with a test value of the specified type.',
   'SLEEP <seconds>', '    Stop the server for <seconds>. Decimals allowed.',
@@ -131,6 +133,13 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       return OK;
     case sub === 'reload':
       return reload(ctx, args.slice(2));
+    case sub === 'loadaof' && argc === 2:
+      try {
+        ctx.server.reloadAppendOnly();
+      } catch (error) {
+        throw new ReplyError(`ERR Error loading the append only file: ${(error as Error).message}`);
+      }
+      return OK;
     case sub === 'set-active-expire' && argc === 3:
       ctx.server.keyspace.activeExpireEnabled = args[2] !== '0';
       return OK;

@@ -146,7 +146,9 @@ export class Server implements ExecutionObserver {
     });
     this.keyspace.onFlush(() => this.tracking.flushed(this.clients.values()));
     // Keys that expire or are evicted go from the append-only file too, as DELs.
-    this.keyspace.onKeyDropped((db, key) => this.aof?.append(db.id, ['DEL', key]));
+    this.keyspace.onKeyDropped((db, key) => {
+      if (!this.replaying) this.aof?.append(db.id, ['DEL', key]);
+    });
     config.onChange('appendonly', () => this.setAppendOnly(config.getBool('appendonly')));
     const applyNotifyFlags = (): void => {
       this.keyspace.notifyFlags = config.values.notifyKeyspaceEvents;
@@ -567,6 +569,8 @@ export class Server implements ExecutionObserver {
   /** The append-only file, while appendonly is on. */
   private aof: AppendOnlyFile | undefined;
   private aofRewriting = false;
+  /** While an append-only file is being replayed: what it replays must not be appended again. */
+  private replaying = false;
 
   private newAof(): AppendOnlyFile {
     return new AppendOnlyFile(
@@ -600,7 +604,7 @@ export class Server implements ExecutionObserver {
   }
 
   propagate(ctx: CommandContext, name: string, args: string[], reply: Reply): void {
-    if (this.aof === undefined) return;
+    if (this.aof === undefined || this.replaying) return;
     const db = ctx.client.db;
     for (const command of propagation(name, args, db, reply)) this.aof.append(db.id, command);
   }
@@ -651,13 +655,35 @@ export class Server implements ExecutionObserver {
     this.log('notice', `DB loaded from append only file: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
   }
 
+  /** DEBUG LOADAOF: the pending commands go to the file, then the dataset is rebuilt from the append-only file. */
+  reloadAppendOnly(): void {
+    const aof = this.aof;
+    if (aof === undefined) throw new Error('the append only file is off');
+    aof.write('always');
+    const manifest = aof.readManifest() ?? [];
+    const increments = manifest.filter((e) => e.type === 'i');
+    this.keyspace.flushAll();
+    for (const entry of manifest) {
+      const file = path.join(aof.dir, entry.name);
+      if (entry.type === 'b' && entry.name.endsWith('.rdb')) loadSnapshot(this.keyspace, file, this.config.values);
+      else this.replay(file, entry === increments[increments.length - 1]);
+    }
+    this.keyspace.dirty = 0;
+  }
+
   /** Runs every command of an AOF file, as a client would; a torn last command is cut off if aof-load-truncated allows. */
   private replay(file: string, last: boolean): void {
     const bytes = fs.readFileSync(file);
     const client = new ReplayClient(this.keyspace.dbs[0], this);
     const limits = { protoMaxBulkLen: Number.MAX_SAFE_INTEGER, clientQueryBufferLimit: Number.MAX_SAFE_INTEGER, authRequired: false };
     const reader = new RequestReader(limits, (args) => void dispatch(client, args, this));
-    const result = reader.feed(bytes);
+    this.replaying = true;
+    let result;
+    try {
+      result = reader.feed(bytes);
+    } finally {
+      this.replaying = false;
+    }
     if (result !== null) throw new Error(`Bad file format reading the append only file ${file}`);
     const torn = reader.queryBufferBytes;
     if (torn === 0) return;
