@@ -161,3 +161,16 @@ test('DEBUG LOADAOF rebuilds the dataset from the file, without appending the re
   assert.deepEqual(await contents(s.client), expected);
   assert.equal(fs.statSync(incr).size, before, 'the replay added nothing to the file');
 });
+
+test('with appendonly off, BGREWRITEAOF still writes the files and DEBUG LOADAOF reads them', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--appendonly', 'no', '--enable-debug-command', 'yes']);
+  await s.client.set('x', '10', 'EX', 1000);
+  assert.equal(await s.client.bgrewriteaof(), 'Background append only file rewriting started');
+  for (let i = 0; i < 200 && /aof_rewrite_in_progress:1/.test(await s.client.info('persistence')); i++) await new Promise((r) => setTimeout(r, 10));
+  await s.client.set('later', 'not in the file');
+  assert.equal(await s.client.debug('LOADAOF'), 'OK');
+  assert.equal(await s.client.get('x'), '10');
+  assert.ok((await s.client.ttl('x')) > 900);
+  assert.equal(await s.client.exists('later'), 0);
+});

@@ -224,7 +224,6 @@ export const serverCommands: readonly CommandSpec[] = [
     complexity: 'O(1)', summary: 'Starts a new append-only file from a snapshot of this moment, while commands keep running.',
     run: (ctx) => {
       if (ctx.server.aofRewriteInProgress) throw new ReplyError('ERR Background append only file rewriting already in progress');
-      if (!ctx.server.aofEnabled) throw new ReplyError('ERR Background append only file rewriting requires appendonly yes here');
       try {
         ctx.server.rewriteAppendOnly();
       } catch (error) {

@@ -657,10 +657,11 @@ export class Server implements ExecutionObserver {
 
   /** DEBUG LOADAOF: the pending commands go to the file, then the dataset is rebuilt from the append-only file. */
   reloadAppendOnly(): void {
-    const aof = this.aof;
-    if (aof === undefined) throw new Error('the append only file is off');
+    // With appendonly off, the files a BGREWRITEAOF left are read all the same, as Redis does.
+    const aof = this.aof ?? this.newAof();
     aof.write('always');
-    const manifest = aof.readManifest() ?? [];
+    const manifest = aof.readManifest();
+    if (manifest === undefined) throw new Error(`no append only file manifest at ${aof.manifestPath}`);
     const increments = manifest.filter((e) => e.type === 'i');
     this.keyspace.flushAll();
     for (const entry of manifest) {
@@ -727,14 +728,20 @@ export class Server implements ExecutionObserver {
    * increment, and the old files go.
    */
   rewriteAppendOnly(): void {
-    const aof = this.aof;
-    if (aof === undefined) throw new Error('append only file is off');
     if (this.aofRewriting || this.backgroundSave) throw new Error('Background append only file rewriting already in progress');
+    // With appendonly off the files are written all the same (DEBUG LOADAOF reads them), but nothing is appended.
+    const appending = this.aof !== undefined;
+    const aof = this.aof ?? this.newAof();
     const old = aof.readManifest() ?? [];
     const seq = Math.max(0, ...old.map((e) => e.seq)) + 1;
-    aof.write('always');
-    aof.writeManifest([...old, { name: aof.incrName(seq), seq, type: 'i' }]);
-    aof.openIncrement(aof.incrName(seq));
+    fs.mkdirSync(aof.dir, { recursive: true });
+    if (appending) {
+      aof.write('always');
+      aof.writeManifest([...old, { name: aof.incrName(seq), seq, type: 'i' }]);
+      aof.openIncrement(aof.incrName(seq));
+    } else {
+      fs.writeFileSync(path.join(aof.dir, aof.incrName(seq)), '');
+    }
     this.aofRewriting = true;
     const base = aof.baseName(seq);
     this.startBackgroundSnapshot(path.join(aof.dir, base), () => {
