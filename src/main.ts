@@ -35,8 +35,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   try {
-    if (server.config.getBool('appendonly')) server.loadAppendOnly();
-    else server.loadSnapshot();
+    if (server.config.getBool('appendonly')) server.persistence.loadAppendOnly();
+    else server.persistence.loadSnapshot();
   } catch (error) {
     server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
     process.exit(1);
@@ -57,10 +57,10 @@ async function main(argv: string[]): Promise<void> {
   /** `saveFirst`: a signal, which saves when save points are configured (SHUTDOWN decided for itself). */
   const stop = (saveFirst: boolean): void => {
     if (exiting) return;
-    if (saveFirst && server.savePointsConfigured) {
+    if (saveFirst && server.persistence.savePointsConfigured) {
       try {
-        server.cancelBackgroundSave();
-        server.save();
+        server.persistence.cancelBackgroundSave();
+        server.persistence.save();
       } catch {
         server.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
         return;

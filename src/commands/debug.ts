@@ -111,8 +111,8 @@ function reload(ctx: CommandContext, options: string[]): Reply {
     else throw new ReplyError(`ERR DEBUG RELOAD only supports the NOSAVE option here, got '${option}'`);
   }
   try {
-    if (save) ctx.server.save();
-    ctx.server.loadSnapshot();
+    if (save) ctx.server.persistence.save();
+    ctx.server.persistence.loadSnapshot();
   } catch (error) {
     throw new ReplyError(`ERR Error trying to load the RDB dump: ${(error as Error).message}`);
   }
@@ -135,7 +135,7 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       return reload(ctx, args.slice(2));
     case sub === 'loadaof' && argc === 2:
       try {
-        ctx.server.reloadAppendOnly();
+        ctx.server.persistence.reloadAppendOnly();
       } catch (error) {
         throw new ReplyError(`ERR Error loading the append only file: ${(error as Error).message}`);
       }

@@ -34,11 +34,11 @@ function shutdown(ctx: CommandContext, args: string[]): Reply {
     options.add(opt);
   }
   if (options.has('NOSAVE') && options.has('SAVE')) throw syntaxError();
-  const save = options.has('SAVE') || (!options.has('NOSAVE') && ctx.server.savePointsConfigured);
+  const save = options.has('SAVE') || (!options.has('NOSAVE') && ctx.server.persistence.savePointsConfigured);
   if (save) {
     try {
-      ctx.server.cancelBackgroundSave();
-      ctx.server.save();
+      ctx.server.persistence.cancelBackgroundSave();
+      ctx.server.persistence.save();
     } catch {
       // FORCE: stop even though the data could not be saved.
       if (!options.has('FORCE')) throw new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
@@ -210,9 +210,9 @@ export const serverCommands: readonly CommandSpec[] = [
     name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], group: 'server', since: '1.0.0',
     complexity: 'O(N) where N is the total number of keys in all databases', summary: 'Writes the dataset to the snapshot file now.',
     run: (ctx) => {
-      if (ctx.server.saveInProgress) throw new ReplyError('ERR Background save already in progress');
+      if (ctx.server.persistence.saveInProgress) throw new ReplyError('ERR Background save already in progress');
       try {
-        ctx.server.save();
+        ctx.server.persistence.save();
       } catch {
         throw new ReplyError('ERR');
       }
@@ -223,9 +223,9 @@ export const serverCommands: readonly CommandSpec[] = [
     name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0',
     complexity: 'O(1)', summary: 'Starts a new append-only file from a snapshot of this moment, while commands keep running.',
     run: (ctx) => {
-      if (ctx.server.aofRewriteInProgress) throw new ReplyError('ERR Background append only file rewriting already in progress');
+      if (ctx.server.persistence.aofRewriteInProgress) throw new ReplyError('ERR Background append only file rewriting already in progress');
       try {
-        ctx.server.rewriteAppendOnly();
+        ctx.server.persistence.rewriteAppendOnly();
       } catch (error) {
         throw new ReplyError(`ERR ${(error as Error).message}`);
       }
@@ -237,9 +237,9 @@ export const serverCommands: readonly CommandSpec[] = [
     complexity: 'O(1)', summary: 'Writes a snapshot of this moment to the snapshot file while commands keep running.', syntax: '[SCHEDULE]',
     run: (ctx, args) => {
       if (args.length > 2 || (args.length === 2 && args[1].toUpperCase() !== 'SCHEDULE')) throw syntaxError();
-      if (ctx.server.saveInProgress) throw new ReplyError('ERR Background save already in progress');
+      if (ctx.server.persistence.saveInProgress) throw new ReplyError('ERR Background save already in progress');
       try {
-        ctx.server.backgroundSaveStart();
+        ctx.server.persistence.backgroundSaveStart();
       } catch {
         throw new ReplyError('ERR');
       }
@@ -256,7 +256,7 @@ export const serverCommands: readonly CommandSpec[] = [
   }),
   defineCommand({
     name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '1.0.0', complexity: 'O(1)',
-    summary: 'Unix time of the last successful save.', run: (ctx) => ctx.server.lastSave,
+    summary: 'Unix time of the last successful save.', run: (ctx) => ctx.server.persistence.lastSave,
   }),
   defineCommand({
     name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], group: 'server',

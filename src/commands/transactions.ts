@@ -30,7 +30,7 @@ function exec(ctx: CommandContext): Reply {
   if (watchFailed) return NIL_ARRAY;
   // Each queued command passes the same checks and statistics as if sent alone; blocking ones do not wait.
   client.executingTransaction = true;
-  const mark = ctx.server.propagationMark();
+  const mark = ctx.server.persistence.propagationMark();
   try {
     return frozen(() => queued.map((args) => {
       const dispatched = dispatch(ctx, args, ctx.server);
@@ -42,7 +42,7 @@ function exec(ctx: CommandContext): Reply {
       return reply;
     }));
   } finally {
-    ctx.server.propagationTransaction(mark);
+    ctx.server.persistence.propagationTransaction(mark);
     client.executingTransaction = false;
     // CLIENT LIST shows cmd=exec afterwards, not the last queued command.
     client.lastCommand = 'exec';

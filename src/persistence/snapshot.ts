@@ -55,7 +55,7 @@ export class SnapshotWriter {
   private finished = false;
 
   constructor(
-    private readonly keyspace: Keyspace,
+    keyspace: Keyspace,
     private readonly file: string,
   ) {
     this.temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);

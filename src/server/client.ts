@@ -224,7 +224,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   flush(): void {
     if (this.out.length > 0 && !this.closed) {
       // Acknowledged writes are in the append-only file first.
-      this.server.beforeReplies();
+      this.server.persistence.beforeReplies();
       this.server.stats.netOutputBytes += this.out.length;
       if (!this.socket.write(this.out.take())) {
         if (this.overOutputLimit()) return;
