@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, after, beforeEach } from 'node:test';
@@ -47,7 +47,8 @@ export async function waitForPort(port, proc, describe = () => '') {
  * server. TEST_TARGET=redis runs a real redis-server instead, to check that
  * what a test expects is what Redis does.
  */
-export function launch(args, { cwd = mkdtempSync(join(tmpdir(), 'noderedis-run-')) } = {}) {
+export function launch(args) {
+  const cwd = mkdtempSync(join(tmpdir(), 'noderedis-run-'));
   const [command, argv] =
     process.env.TEST_TARGET === 'redis'
       ? ['redis-server', [...args, '--save', '', '--appendonly', 'no']]
@@ -58,6 +59,8 @@ export function launch(args, { cwd = mkdtempSync(join(tmpdir(), 'noderedis-run-'
   proc.stdout.on('data', (d) => (stdout += d));
   proc.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+  // The working directory (and any snapshot saved in it) goes with the server.
+  exited.then(() => rmSync(cwd, { recursive: true, force: true }));
   return {
     proc,
     exited,
