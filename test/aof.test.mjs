@@ -2,7 +2,7 @@
 // incremental file), replay at start-up, durability under kill -9 with
 // appendfsync always, BGREWRITEAOF, a torn last command, and directories
 // moving between this server and a real redis-server 7.0 both ways.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +12,13 @@ import Redis from 'ioredis';
 import { launch, freePort, waitForPort } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'noderedis-aof-'));
+const made = [];
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noderedis-aof-'));
+  made.push(dir);
+  return dir;
+};
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 async function start(t, dir, args = [], { redis = false } = {}) {
   const port = await freePort();

@@ -1,7 +1,7 @@
 // RDB snapshots: SAVE, loading at start-up, DEBUG RELOAD, SHUTDOWN with and
 // without saving, refusing a damaged file, and dump.rdb files moving between
 // this server and a real redis-server 7.0 in both directions.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,13 @@ import Redis from 'ioredis';
 import { launch, freePort, waitForPort } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'noderedis-rdb-'));
+const made = [];
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noderedis-rdb-'));
+  made.push(dir);
+  return dir;
+};
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 /** Our server (or, with `redis`, redis-server) on a free port with `args`, in `dir`. */
 async function start(t, dir, args = [], { redis = false } = {}) {
