@@ -202,8 +202,8 @@ export class Persistence {
     const manifest = aof.readManifest();
     if (manifest === undefined) {
       this.loadSnapshot();
+      this.aofCreate(aof, 1);
       this.aof = aof;
-      this.aofCreate(1);
       return;
     }
     const started = performance.now();
@@ -265,8 +265,7 @@ export class Persistence {
   }
 
   /** Starts a fresh append-only file at `seq`: a base snapshot of the data now, an empty increment, the manifest. */
-  private aofCreate(seq: number): void {
-    const aof = this.aof!;
+  private aofCreate(aof: AppendOnlyFile, seq: number): void {
     fs.mkdirSync(aof.dir, { recursive: true });
     const base = aof.baseName(seq);
     new SnapshotWriter(this.keyspace, path.join(aof.dir, base)).finish();
@@ -279,10 +278,12 @@ export class Persistence {
   private setAppendOnly(on: boolean): void {
     if (on && this.aof === undefined) {
       if (this.backgroundSave) throw new Error('Background save already in progress');
-      this.aof = this.newAof();
-      const seqs = (this.aof.readManifest() ?? []).map((e) => e.seq);
-      this.aofCreate(seqs.length === 0 ? 1 : Math.max(...seqs) + 1);
-      this.log('notice', 'Background append only file rewriting started');
+      const aof = this.newAof();
+      const seqs = (aof.readManifest() ?? []).map((e) => e.seq);
+      // Only a complete file turns appending on: a failure leaves appendonly off (CONFIG SET reports it).
+      this.aofCreate(aof, seqs.length === 0 ? 1 : Math.max(...seqs) + 1);
+      this.aof = aof;
+      this.log('notice', 'Append only file created from the current data; appending is on');
     } else if (!on && this.aof !== undefined) {
       this.aof.closeIncrement();
       this.aof = undefined;
