@@ -630,3 +630,12 @@ test('OBJECT with an unknown subcommand or wrong arity is refused', async () => 
     message: "ERR wrong number of arguments for 'object|encoding' command",
   });
 });
+
+test('EXISTS counts keyspace hits and misses, as Redis does', async () => {
+  await r.config('RESETSTAT');
+  await r.set('here', '1');
+  assert.equal(await r.exists('here', 'gone', 'missing'), 1);
+  const stats = await r.info('stats');
+  assert.match(stats, /keyspace_hits:1\r\n/);
+  assert.match(stats, /keyspace_misses:2\r\n/);
+});

@@ -35,7 +35,7 @@ function countExisting(ctx: CommandContext, args: string[], remove: boolean): nu
   const db = ctx.client.db;
   let count = 0;
   for (let i = 1; i < args.length; i++) {
-    if (remove ? db.deleteNotify(args[i]) : db.has(args[i])) count++;
+    if (remove ? db.deleteNotify(args[i]) : db.read(args[i], false) !== undefined) count++;
   }
   return count;
 }
