@@ -229,3 +229,14 @@ test('RDB files of version 11 and 12 load, with the set listpacks of Redis 7.2',
   const { LIMITS } = await import('./values.mjs');
   assert.throws(() => loadSnapshot(new Keyspace(16, { lfuLogFactor: 10, lfuDecayTime: 1 }), file, LIMITS), /Bad RDB file .* at offset \d+: streams \(RDB type 21\) are not supported/);
 });
+
+test('SIGTERM saves first when save points are set (docker stop)', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--save', '3600 1']);
+  await s.client.set('kept-on-sigterm', '1');
+  const exited = new Promise((resolve) => s.proc.once('exit', resolve));
+  s.proc.kill('SIGTERM');
+  await exited;
+  const again = await start(t, dir);
+  assert.equal(await again.client.get('kept-on-sigterm'), '1');
+});
