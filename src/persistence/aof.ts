@@ -113,10 +113,6 @@ export class AppendOnlyFile {
     this.fd = undefined;
   }
 
-  get isOpen(): boolean {
-    return this.fd !== undefined;
-  }
-
   /** Queues a command executed in database `db`; `write` puts it in the file. */
   append(db: number, args: readonly string[]): void {
     if (this.fd === undefined) return;
@@ -125,11 +121,6 @@ export class AppendOnlyFile {
       this.selected = db;
     }
     this.pending += encodeCommand(args);
-  }
-
-  /** Queues raw RESP (MULTI/EXEC around a transaction's commands). */
-  appendRaw(resp: string): void {
-    if (this.fd !== undefined) this.pending += resp;
   }
 
   /** Length of what is queued, to wrap a transaction's commands afterwards. */

@@ -93,10 +93,6 @@ export class SnapshotWriter {
     if (captured && !captured.preserved.has(key)) captured.preserved.set(key, old);
   }
 
-  get done(): boolean {
-    return this.finished;
-  }
-
   /** Writes keys for about `budgetMs`; true when every key has been written. */
   step(budgetMs: number): boolean {
     const started = performance.now();

@@ -180,11 +180,6 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     return this.postponed !== undefined || this.backlogged || this.server.blocked.isBlocked(this);
   }
 
-  /** Replies not yet taken by the peer: pending here plus buffered in the socket. */
-  get outputBytes(): number {
-    return this.out.length + this.socket.writableLength;
-  }
-
   private get backlogged(): boolean {
     return this.socket.writableLength > OUTPUT_HIGH_WATER;
   }
