@@ -130,10 +130,7 @@ function hdel(ctx: CommandContext, args: string[]): Reply {
   let deleted = 0;
   for (let i = 2; i < args.length && hash.size > 0; i++) if (hash.delete(args[i])) deleted++;
   if (deleted === 0) return 0;
-  // As in Redis: the hdel event, then del when the hash was emptied.
-  if (hash.size > 0) db.modified(key);
-  db.notify(NOTIFY.HASH, 'hdel', key);
-  if (hash.size === 0) db.deleteNotify(key);
+  db.removedFrom(key, hash.size === 0, NOTIFY.HASH, 'hdel');
   return deleted;
 }
 

@@ -59,9 +59,7 @@ const readList = (db: Database, key: string): ListValue | undefined => db.readCo
 
 /** After removing elements: the command's event, then an empty list goes away (with a `del` event). */
 function afterRemoval(db: Database, key: string, list: ListValue, event: string): void {
-  if (list.length > 0) db.modified(key);
-  db.notify(NOTIFY.LIST, event, key);
-  if (list.length === 0) db.deleteNotify(key);
+  db.removedFrom(key, list.length === 0, NOTIFY.LIST, event);
 }
 
 const popEvent = (end: End): string => (end === 'left' ? 'lpop' : 'rpop');

@@ -41,9 +41,7 @@ const writeSet = (db: Database, key: string): SetValue | undefined => db.getColl
  * deleted (with a `del` event); otherwise the change is recorded.
  */
 function afterRemoval(db: Database, key: string, set: SetValue, event: string): void {
-  if (set.size > 0) db.modified(key);
-  db.notify(NOTIFY.SET, event, key);
-  if (set.size === 0) db.deleteNotify(key);
+  db.removedFrom(key, set.size === 0, NOTIFY.SET, event);
 }
 
 /**
@@ -51,12 +49,7 @@ function afterRemoval(db: Database, key: string, set: SetValue, event: string): 
  * event), otherwise the destination is deleted (a `del` event if it existed).
  */
 function store(db: Database, key: string, result: SetValue, event: string): number {
-  if (result.size === 0) {
-    db.deleteNotify(key);
-    return 0;
-  }
-  db.set(key, result);
-  db.notify(NOTIFY.SET, event, key);
+  db.storeResult(key, result.size === 0 ? undefined : result, NOTIFY.SET, event);
   return result.size;
 }
 
@@ -116,10 +109,9 @@ function spopCount(ctx: CommandContext, key: string, countArg: string): Reply {
   if (set === undefined || value === 0) return new SetReply([]);
   const size = set.size;
   const max = maxIntset(ctx);
-  db.notify(NOTIFY.SET, 'spop', key);
   if (value >= size) {
     const all = set.freshOrder(max);
-    db.deleteNotify(key);
+    db.removedFrom(key, true, NOTIFY.SET, 'spop');
     return new SetReply(all);
   }
   const count = Number(value);
@@ -133,7 +125,7 @@ function spopCount(ctx: CommandContext, key: string, countArg: string): Reply {
     if (wasIntset) sortIntegers(popped);
     set.reencode(max);
   }
-  db.modified(key);
+  db.removedFrom(key, false, NOTIFY.SET, 'spop');
   return new SetReply(popped);
 }
 

@@ -153,12 +153,7 @@ function sort(ctx: CommandContext, args: string[], readonly: boolean): Reply {
     for (const pattern of o.gets) output.push(lookupByPattern(db, pattern, element) ?? (o.store !== undefined ? '' : null));
   }
   if (o.store === undefined) return output;
-  if (output.length > 0) {
-    db.set(o.store, new ListValue(output as string[]));
-    db.notify(NOTIFY.LIST, 'sortstore', o.store);
-  } else {
-    db.deleteNotify(o.store);
-  }
+  db.storeResult(o.store, output.length > 0 ? new ListValue(output as string[]) : undefined, NOTIFY.LIST, 'sortstore');
   return output.length;
 }
 

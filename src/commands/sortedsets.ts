@@ -226,10 +226,7 @@ function zrem(ctx: CommandContext, args: string[]): Reply {
  * command's event, then an emptied set is deleted (with a `del` event).
  */
 function afterRemoval(db: Database, key: string, z: ZSetValue, removed: number, event: string): void {
-  if (removed === 0) return;
-  if (z.size > 0) db.modified(key);
-  db.notify(NOTIFY.ZSET, event, key);
-  if (z.size === 0) db.deleteNotify(key);
+  if (removed > 0) db.removedFrom(key, z.size === 0, NOTIFY.ZSET, event);
 }
 
 /** Members from `cursor` forward while `inRange` holds, at most `limit` (negative: no limit). */
@@ -389,13 +386,8 @@ function rangeGeneric(
     }
   }
   if (!store) return scoredReply(ctx, entries, withScores);
-  const destination = args[1];
-  if (entries.length === 0) {
-    db.deleteNotify(destination);
-    return 0;
-  }
-  db.set(destination, ZSetValue.fromEntries(limitsOf(ctx), entries));
-  db.notify(NOTIFY.ZSET, 'zrangestore', destination);
+  const result = entries.length === 0 ? undefined : ZSetValue.fromEntries(limitsOf(ctx), entries);
+  db.storeResult(args[1], result, NOTIFY.ZSET, 'zrangestore');
   return entries.length;
 }
 
@@ -697,13 +689,8 @@ function algebra(op: Operation, numkeysAt: number, store: boolean, cardinalityOn
 
     if (cardinalityOnly) return cardinality;
     if (store) {
-      const destination = args[1];
-      if (result.size === 0) {
-        db.deleteNotify(destination);
-        return 0;
-      }
-      db.set(destination, ZSetValue.fromEntries(limitsOf(ctx), [...result]));
-      db.notify(NOTIFY.ZSET, `z${op}store`, destination);
+      const stored = result.size === 0 ? undefined : ZSetValue.fromEntries(limitsOf(ctx), [...result]);
+      db.storeResult(args[1], stored, NOTIFY.ZSET, `z${op}store`);
       return result.size;
     }
     const sorted = [...result].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

@@ -173,6 +173,31 @@ export class Database {
     return true;
   }
 
+  /**
+   * After a command removed elements from the collection at `key`: its event,
+   * then, when that left it `emptied`, the key goes with a `del` event (Redis
+   * never keeps an empty collection).
+   */
+  removedFrom(key: string, emptied: boolean, cls: NotifyClass, event: string): void {
+    if (!emptied) this.modified(key);
+    this.hooks.keyEvent(this, cls, event, key);
+    if (emptied) this.deleteNotify(key);
+  }
+
+  /**
+   * The result of a store command (SINTERSTORE, ZUNIONSTORE, SORT ... STORE):
+   * stored with the command's event, or, when there is none (an empty
+   * result), the destination is deleted, with a `del` event if it existed.
+   */
+  storeResult(key: string, result: CollectionValue | undefined, cls: NotifyClass, event: string): void {
+    if (result === undefined) {
+      this.deleteNotify(key);
+      return;
+    }
+    this.set(key, result);
+    this.hooks.keyEvent(this, cls, event, key);
+  }
+
   /** Records an in-place change to a collection that is already stored. */
   modified(key: string): void {
     const value = this.data.get(key);
