@@ -9,6 +9,7 @@ import { NOTIFY } from '../store/notify.js';
 import { BadFormat, dumpValue, loadValue, payloadValid } from '../persistence/rdb.js';
 import { parseInt64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+import { asAbsoluteRestore } from '../persistence/propagation.js';
 
 function integerOption(text: string): number {
   const value = parseInt64(text);
@@ -76,7 +77,7 @@ export const dumpCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
-    name: 'restore', arity: -4, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'generic', since: '2.6.0',
+    name: 'restore', propagate: asAbsoluteRestore, arity: -4, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'generic', since: '2.6.0',
     complexity: 'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size.',
     summary: 'Creates a key from a DUMP payload, optionally replacing it and with a time to live.',
     syntax: 'key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]',

@@ -12,6 +12,7 @@ import { now } from '../store/clock.js';
 import { NOTIFY } from '../store/notify.js';
 import { integerArg, numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+import { asExpiry } from '../persistence/propagation.js';
 
 const ALL_KEYS = { first: 1, last: -1, step: 1 };
 const statusOf = (text: string): SimpleString => new SimpleString(text);
@@ -351,19 +352,19 @@ export const keyCommands: readonly CommandSpec[] = [
     syntax: 'key [key ...]', run: (ctx, args) => args.slice(1).filter((key) => ctx.client.db.read(key) !== undefined).length,
   }),
   defineCommand({
-    name: 'expire', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '1.0.0',
+    name: 'expire', propagate: asExpiry, arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '1.0.0',
     complexity: 'O(1)', summary: 'Sets a time to live in seconds.', syntax: 'key seconds [NX|XX|GT|LT]', run: expire(true, true),
   }),
   defineCommand({
-    name: 'pexpire', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '2.6.0',
+    name: 'pexpire', propagate: asExpiry, arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '2.6.0',
     complexity: 'O(1)', summary: 'Sets a time to live in milliseconds.', syntax: 'key milliseconds [NX|XX|GT|LT]', run: expire(true, false),
   }),
   defineCommand({
-    name: 'expireat', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '1.2.0',
+    name: 'expireat', propagate: asExpiry, arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '1.2.0',
     complexity: 'O(1)', summary: 'Sets the expiry as a Unix time in seconds.', syntax: 'key unix-time-seconds [NX|XX|GT|LT]', run: expire(false, true),
   }),
   defineCommand({
-    name: 'pexpireat', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '2.6.0',
+    name: 'pexpireat', propagate: asExpiry, arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'generic', since: '2.6.0',
     complexity: 'O(1)', summary: 'Sets the expiry as a Unix time in milliseconds.', syntax: 'key unix-time-milliseconds [NX|XX|GT|LT]', run: expire(false, false),
   }),
   defineCommand({

@@ -17,6 +17,7 @@ import { parseInt64 } from '../util/numbers.js';
 import { cursorArg, scanOptions } from './keys.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 import { keysAfterCount } from './keyspecs.js';
+import { asSrem } from '../persistence/propagation.js';
 
 const ALL_KEYS = { first: 1, last: -1, step: 1 };
 /** Store commands: the destination, then the source keys. */
@@ -331,7 +332,7 @@ export const setsCommands: readonly CommandSpec[] = [
     syntax: 'key [count]', run: srandmember,
   }),
   defineCommand({
-    name: 'spop', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0',
+    name: 'spop', propagate: asSrem, arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0',
     complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.',
     summary: 'Removes and returns a random member, or with a count up to that many distinct members.',
     syntax: 'key [count]', run: spop,

@@ -8,6 +8,7 @@ import { now } from '../store/clock.js';
 import { NOTIFY } from '../store/notify.js';
 import { addDecimals, addInt64, formatHumanFloat, toInt64, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+import { asExpiry, asSet, asSetKeepTtl } from '../persistence/propagation.js';
 
 
 /** Parses an integer argument or fails with Redis's "not an integer" error. */
@@ -292,13 +293,13 @@ export const stringCommands: readonly CommandSpec[] = [
     run: (ctx, args) => ctx.client.db.readString(args[1]) ?? null,
   }),
   defineCommand({
-    name: 'set', arity: -3, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'string', since: '1.0.0',
+    name: 'set', propagate: asSet, arity: -3, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'string', since: '1.0.0',
     complexity: 'O(1)', summary: 'Stores a string at a key, optionally only if it exists or not, with a time to live.',
     syntax: 'key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]',
     run: set,
   }),
   defineCommand({
-    name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'string', since: '1.0.0',
+    name: 'setnx', propagate: asSet, arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'string', since: '1.0.0',
     complexity: 'O(1)', summary: 'Stores a string only when the key does not exist yet; 1 if it did.', syntax: 'key value',
     run: (ctx, args) => {
       if (ctx.client.db.has(args[1])) return 0;
@@ -307,17 +308,17 @@ export const stringCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
-    name: 'setex', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'string', since: '2.0.0',
+    name: 'setex', propagate: asSet, arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'string', since: '2.0.0',
     complexity: 'O(1)', summary: 'Stores a string with a time to live in seconds.', syntax: 'key seconds value',
     run: setWithTtl('EX', 'setex'),
   }),
   defineCommand({
-    name: 'psetex', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'string', since: '2.6.0',
+    name: 'psetex', propagate: asSet, arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'string', since: '2.6.0',
     complexity: 'O(1)', summary: 'Stores a string with a time to live in milliseconds.', syntax: 'key milliseconds value',
     run: setWithTtl('PX', 'psetex'),
   }),
   defineCommand({
-    name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'string', since: '1.0.0',
+    name: 'getset', propagate: asSet, arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'string', since: '1.0.0',
     complexity: 'O(1)', summary: 'Stores a string and returns the one it replaced.', syntax: 'key value',
     run: (ctx, args) => {
       const previous = ctx.client.db.getString(args[1]) ?? null;
@@ -336,7 +337,7 @@ export const stringCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
-    name: 'getex', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'string', since: '6.2.0',
+    name: 'getex', propagate: asExpiry, arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'string', since: '6.2.0',
     complexity: 'O(1)', summary: 'Returns the string at a key and changes or removes its time to live.',
     syntax: 'key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]',
     run: getex,
@@ -415,7 +416,7 @@ export const stringCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
-    name: 'incrbyfloat', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'string', since: '2.6.0',
+    name: 'incrbyfloat', propagate: asSetKeepTtl, arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'string', since: '2.6.0',
     complexity: 'O(1)', summary: 'Adds a floating point number to the number at a key.', syntax: 'key increment',
     run: incrByFloat,
   }),

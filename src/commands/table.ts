@@ -178,7 +178,7 @@ export interface ExecutionObserver {
   /** Changes made to data so far (the keyspace's dirty counter): a write that changed nothing is not propagated. */
   changes(): number;
   /** A write command changed data: the append-only file records it. */
-  propagate(ctx: CommandContext, name: string, args: string[], reply: Reply): void;
+  propagate(ctx: CommandContext, spec: CommandSpec, args: string[], reply: Reply): void;
   /** Logs an unexpected exception from a handler and turns it into an error reply. */
   internalError(error: unknown, command: string): ReplyError;
 }
@@ -264,7 +264,7 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   stats.usec += durationUs;
   if (reply instanceof ReplyError) stats.failedCalls++;
   else if (resolved.isWrite && !(reply instanceof BlockRequest) && observer.changes() !== changesBefore) {
-    observer.propagate(ctx, resolved.fullName, args, reply);
+    observer.propagate(ctx, spec, args, reply);
   }
   observer.executed(ctx, spec, resolved.observed, args, durationUs);
   return reply;

@@ -4,6 +4,7 @@
  * cluster key-slot logic.
  */
 import type { ClientTracking } from '../server/tracking.js';
+import type { Propagation } from '../persistence/propagation.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Server } from '../server/server.js';
@@ -138,6 +139,8 @@ export interface CommandSpec {
   /** Argument grammar after the name, e.g. `key value [NX|XX]`; drives COMMAND DOCS and redis-cli hints. */
   readonly syntax?: string;
   readonly subcommands?: readonly CommandSpec[];
+  /** For writes that would replay differently (relative times, random picks): what the append-only file records instead. */
+  readonly propagate?: Propagation;
   /** Absent only on container commands, which dispatch to a subcommand. */
   readonly run?: Handler;
 }

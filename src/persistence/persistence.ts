@@ -7,13 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
-import type { CommandContext } from '../commands/types.js';
+import type { CommandContext, CommandSpec } from '../commands/types.js';
 import type { Reply } from '../protocol/reply.js';
 import { RequestReader } from '../protocol/request.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, type FsyncPolicy } from './aof.js';
-import { propagation } from './propagation.js';
 import { loadSnapshot, SnapshotWriter } from './snapshot.js';
 
 /** What persistence needs from the server. */
@@ -172,10 +171,11 @@ export class Persistence {
     return this.aof ? this.aof.baseSize + this.aof.incrementSize : 0;
   }
 
-  propagate(ctx: CommandContext, name: string, args: string[], reply: Reply): void {
+  /** A write command changed data: the append-only file records it, or what its `propagate` rule gives. */
+  propagate(ctx: CommandContext, spec: CommandSpec | undefined, args: string[], reply: Reply): void {
     if (this.aof === undefined || this.replaying) return;
     const db = ctx.client.db;
-    for (const command of propagation(name, args, db, reply)) this.aof.append(db.id, command);
+    for (const command of spec?.propagate ? spec.propagate(args, db, reply) : [args]) this.aof.append(db.id, command);
   }
 
   /** Where a transaction's propagated commands start, to wrap them in MULTI/EXEC when it ends. */

@@ -1,46 +1,54 @@
 /**
- * What the append-only file records for a write command that changed data:
- * usually the command as it came, but with the result of anything that would
- * come out differently when replayed later, as Redis propagates it. Relative
- * expiry becomes an absolute time, SPOP becomes SREM of what it popped,
- * INCRBYFLOAT becomes the SET of its result.
+ * What the append-only file records for a write command that changed data,
+ * when the command itself would come out differently if replayed later (as
+ * Redis propagates it): relative expiry becomes an absolute time, SPOP the
+ * SREM of what it popped, INCRBYFLOAT the SET of its result. A command
+ * declares its rule in the command table (`propagate`); without one the
+ * command is recorded as it came.
  */
 import type { Database } from '../store/database.js';
 import { SetReply, type Reply } from '../protocol/reply.js';
 
-const EXPIRE_COMMANDS = new Set(['expire', 'pexpire', 'expireat', 'pexpireat']);
-const SET_COMMANDS = new Set(['set', 'setex', 'psetex', 'getset', 'setnx']);
+/** Commands to record instead of `args`, given the database after the command ran and its reply. */
+export type Propagation = (args: string[], db: Database, reply: Reply) => string[][];
 
-/** The commands to append for `args` (name lower-cased in `name`), run in `db`, which answered `reply`. */
-export function propagation(name: string, args: string[], db: Database, reply: Reply): string[][] {
+const expiryOf = (db: Database, key: string): string | undefined => {
+  const at = db.expireTime(key);
+  return at === undefined ? undefined : String(at);
+};
+
+/** SET and its variants (SETEX, PSETEX, GETSET, SETNX): the value, with its expiry as an absolute time. */
+export const asSet: Propagation = (args, db) => {
   const key = args[1];
-  const exists = (): boolean => db.data.has(key);
-  const when = (): string | undefined => {
-    const at = db.expireTime(key);
-    return at === undefined ? undefined : String(at);
-  };
-  if (EXPIRE_COMMANDS.has(name) || name === 'getex') {
-    if (!exists()) return [['DEL', key]];
-    const at = when();
-    return [at === undefined ? ['PERSIST', key] : ['PEXPIREAT', key, at]];
-  }
-  if (SET_COMMANDS.has(name)) {
-    const value = db.data.get(key);
-    if (typeof value !== 'string') return [['DEL', key]];
-    const at = when();
-    return [at === undefined ? ['SET', key, value] : ['SET', key, value, 'PXAT', at]];
-  }
-  if (name === 'incrbyfloat') {
-    const value = db.data.get(key);
-    return typeof value === 'string' ? [['SET', key, value, 'KEEPTTL']] : [];
-  }
-  if (name === 'spop') {
-    const members = reply instanceof SetReply ? (reply.items as string[]) : typeof reply === 'string' ? [reply] : [];
-    return members.length === 0 ? [] : [['SREM', key, ...members]];
-  }
-  if (name === 'restore') {
-    if (!exists()) return [['DEL', key]];
-    return [['RESTORE', key, when() ?? '0', args[3], 'ABSTTL', 'REPLACE']];
-  }
-  return [args];
-}
+  const value = db.data.get(key);
+  if (typeof value !== 'string') return [['DEL', key]];
+  const at = expiryOf(db, key);
+  return [at === undefined ? ['SET', key, value] : ['SET', key, value, 'PXAT', at]];
+};
+
+/** The EXPIRE family and GETEX: the expiry as an absolute time, PERSIST, or DEL when the key went. */
+export const asExpiry: Propagation = (args, db) => {
+  const key = args[1];
+  if (!db.data.has(key)) return [['DEL', key]];
+  const at = expiryOf(db, key);
+  return [at === undefined ? ['PERSIST', key] : ['PEXPIREAT', key, at]];
+};
+
+/** INCRBYFLOAT: its result, so that replay does not depend on float formatting. */
+export const asSetKeepTtl: Propagation = (args, db) => {
+  const value = db.data.get(args[1]);
+  return typeof value === 'string' ? [['SET', args[1], value, 'KEEPTTL']] : [];
+};
+
+/** SPOP: the members it popped (a random choice replay would not repeat). */
+export const asSrem: Propagation = (args, _db, reply) => {
+  const members = reply instanceof SetReply ? (reply.items as string[]) : typeof reply === 'string' ? [reply] : [];
+  return members.length === 0 ? [] : [['SREM', args[1], ...members]];
+};
+
+/** RESTORE: with its expiry as an absolute time. */
+export const asAbsoluteRestore: Propagation = (args, db) => {
+  const key = args[1];
+  if (!db.data.has(key)) return [['DEL', key]];
+  return [['RESTORE', key, expiryOf(db, key) ?? '0', args[3], 'ABSTTL', 'REPLACE']];
+};

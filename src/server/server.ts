@@ -75,7 +75,7 @@ export class Server implements ExecutionObserver {
       this.executing = previous;
     }
     // Served now: the append-only file gets the command, which replays without waiting.
-    if (this.keyspace.dirty !== changes) this.persistence.propagate(client, args[0].toLowerCase(), args, null);
+    if (this.keyspace.dirty !== changes) this.persistence.propagate(client, undefined, args, null);
   });
   readonly watches = new WatchedKeys();
   readonly pubsub = new PubSubRegistry();
@@ -433,8 +433,8 @@ export class Server implements ExecutionObserver {
     return this.keyspace.dirty;
   }
 
-  propagate(ctx: CommandContext, name: string, args: string[], reply: Reply): void {
-    this.persistence.propagate(ctx, name, args, reply);
+  propagate(ctx: CommandContext, spec: CommandSpec, args: string[], reply: Reply): void {
+    this.persistence.propagate(ctx, spec, args, reply);
   }
 
   postpones(ctx: CommandContext, mayReplicate: boolean): boolean {
