@@ -2,47 +2,16 @@
 // incremental file), replay at start-up, durability under kill -9 with
 // appendfsync always, BGREWRITEAOF, a torn last command, and directories
 // moving between this server and a real redis-server 7.0 both ways.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import Redis from 'ioredis';
-import { launch, freePort, waitForPort } from './helpers.mjs';
+import { launch, freePort, startInDir, tempDirs } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
-const made = [];
-const tempDir = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noderedis-aof-'));
-  made.push(dir);
-  return dir;
-};
-after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-async function start(t, dir, args = [], { redis = false } = {}) {
-  const port = await freePort();
-  const base = ['--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', ...args];
-  let proc;
-  let output = () => '';
-  if (redis) {
-    proc = spawn('redis-server', base, { stdio: 'ignore' });
-    await waitForPort(port, proc);
-  } else {
-    const launched = launch(base);
-    await launched.ready(port);
-    proc = launched.proc;
-    output = launched.output;
-  }
-  const client = new Redis({ port, retryStrategy: () => null, lazyConnect: true, maxRetriesPerRequest: 0 });
-  client.on('error', () => {});
-  await client.connect();
-  t.after(() => {
-    client.disconnect();
-    proc.kill('SIGKILL');
-  });
-  return { proc, client, output };
-}
+const tempDir = tempDirs('noderedis-aof-');
+/** A server with the append-only file on (and no save points), in `dir`. */
+const start = (t, dir, args = [], options = {}) => startInDir(t, dir, ['--appendonly', 'yes', '--save', '', ...args], options);
 
 const killed = (proc) => new Promise((resolve) => {
   if (proc.exitCode !== null || proc.signalCode !== null) resolve();

@@ -252,3 +252,46 @@ export async function keyEvents(t, port, flags, run) {
   await finished;
   return seen;
 }
+
+/**
+ * A maker of temporary directories named `prefix...`, removed when the test
+ * file's tests are done.
+ */
+export function tempDirs(prefix) {
+  const made = [];
+  after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+}
+
+/**
+ * Our server (or, with `redis`, a real redis-server) on a free port working in
+ * `dir` with `args`, and an ioredis client that never reconnects; both are
+ * killed when test `t` ends. For tests that restart a server on its files.
+ */
+export async function startInDir(t, dir, args = [], { redis = false } = {}) {
+  const port = await freePort();
+  const argv = ['--port', String(port), '--dir', dir, ...args];
+  let proc;
+  let output = () => '';
+  if (redis) {
+    proc = spawn('redis-server', argv, { stdio: 'ignore' });
+    await waitForPort(port, proc);
+  } else {
+    const launched = launch(argv);
+    await launched.ready(port);
+    proc = launched.proc;
+    output = launched.output;
+  }
+  const client = new Redis({ port, retryStrategy: () => null, lazyConnect: true, maxRetriesPerRequest: 0 });
+  client.on('error', () => {});
+  await client.connect();
+  t.after(() => {
+    client.disconnect();
+    proc.kill('SIGKILL');
+  });
+  return { port, proc, client, output };
+}

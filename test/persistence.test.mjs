@@ -1,44 +1,15 @@
 // RDB snapshots: SAVE, loading at start-up, DEBUG RELOAD, SHUTDOWN with and
 // without saving, refusing a damaged file, and dump.rdb files moving between
 // this server and a real redis-server 7.0 in both directions.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import Redis from 'ioredis';
-import { launch, freePort, waitForPort } from './helpers.mjs';
+import { launch, freePort, startInDir, tempDirs } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
-const made = [];
-const tempDir = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noderedis-rdb-'));
-  made.push(dir);
-  return dir;
-};
-after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-/** Our server (or, with `redis`, redis-server) on a free port with `args`, in `dir`. */
-async function start(t, dir, args = [], { redis = false } = {}) {
-  const port = await freePort();
-  let proc;
-  if (redis) {
-    proc = spawn('redis-server', ['--port', String(port), '--dir', dir, '--appendonly', 'no', ...args], { stdio: 'ignore' });
-    await waitForPort(port, proc);
-  } else {
-    proc = launch(['--port', String(port), '--dir', dir, ...args]);
-    await proc.ready(port);
-  }
-  const client = new Redis({ port, retryStrategy: () => null, lazyConnect: true });
-  client.on('error', () => {});
-  await client.connect();
-  t.after(() => {
-    client.disconnect();
-    (proc.proc ?? proc).kill('SIGKILL');
-  });
-  return { port, proc: proc.proc ?? proc, client, output: proc.output ?? (() => '') };
-}
+const tempDir = tempDirs('noderedis-rdb-');
+const start = startInDir;
 
 async function fill(c) {
   await c.set('str', 'hello');
