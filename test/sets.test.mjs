@@ -756,7 +756,7 @@ test('COMMAND INFO describes the set commands as Redis does', async () => {
 
 // ---------------------------------------------------------------- model test
 
-test('random SADD/SREM/SPOP/SMOVE sequences agree with a JS Set model, encodings included', async () => {
+test('random SADD/SREM/SPOP/SMOVE/SRANDMEMBER sequences agree with a JS Set model, encodings included', async () => {
   const member = fc.oneof(
     fc.integer({ min: -20, max: 20 }).map(String),
     fc.constantFrom('a', 'b', '', '\x00', '\xff', '007', '-0', '9223372036854775807'),
@@ -766,6 +766,7 @@ test('random SADD/SREM/SPOP/SMOVE sequences agree with a JS Set model, encodings
     fc.record({ kind: fc.constant('srem'), key: fc.constantFrom('x', 'y'), members: fc.array(member, { minLength: 1, maxLength: 5 }) }),
     fc.record({ kind: fc.constant('spop'), key: fc.constantFrom('x', 'y'), count: fc.option(fc.integer({ min: 0, max: 8 })) }),
     fc.record({ kind: fc.constant('smove'), key: fc.constantFrom('x', 'y'), member }),
+    fc.record({ kind: fc.constant('srandmember'), key: fc.constantFrom('x', 'y'), count: fc.integer({ min: -8, max: 8 }) }),
   );
   // Members are latin1 strings of bytes; ioredis would send JS strings as UTF-8.
   const bytes = (m) => Buffer.from(m, 'latin1');
@@ -809,6 +810,11 @@ test('random SADD/SREM/SPOP/SMOVE sequences agree with a JS Set model, encodings
             if (o.count > 0 && o.count < size && (size - o.count) * 5 <= o.count) {
               intset[o.key] = s.size <= 6 && [...s].every(isInt);
             }
+          } else if (o.kind === 'srandmember') {
+            const drawn = (await r.srandmemberBuffer(o.key, o.count)).map((m) => m.toString('latin1'));
+            assert.equal(drawn.length, o.count >= 0 ? Math.min(o.count, s.size) : s.size === 0 ? 0 : -o.count);
+            for (const m of drawn) assert.ok(s.has(m), `drew ${Buffer.from(m, 'latin1').toString('hex')}, not a member`);
+            if (o.count > 0) assert.equal(new Set(drawn).size, drawn.length);
           } else {
             const other = o.key === 'x' ? 'y' : 'x';
             const moved = s.delete(o.member) ? 1 : 0;

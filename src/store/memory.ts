@@ -11,6 +11,9 @@ export const stringBytes = (length: number): number => (length + 19) & ~7;
 /** One entry of a Map: key, value and chain slots, plus its share of the buckets. */
 export const MAP_ENTRY = 32;
 
+/** One entry of a Set: key and chain slots, plus its share of the buckets. */
+export const SET_ENTRY = 24;
+
 /** One element slot of a JS array. */
 export const ARRAY_SLOT = 8;
 

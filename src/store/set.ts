@@ -2,12 +2,18 @@
  * The set type.
  *
  * Members are latin1 strings (binary safe). Two structures share them:
- * `slots` maps each member to its position in `list`, and `list` packs the
- * members densely. The map gives O(1) add/remove/membership and a live
- * iterator for SSCAN; the array gives an O(1) uniformly random member for
- * SPOP and SRANDMEMBER, which a Map alone cannot (it has no random access).
- * Removal moves the last member into the freed position. Per member this
- * costs one Map entry holding a small integer and one array slot, no object.
+ * `present`, a JS Set, gives O(1) add/remove/membership and a live iterator
+ * for SSCAN; `list`, an array, gives an O(1) uniformly random member for SPOP
+ * and SRANDMEMBER, which a Set alone cannot (it has no random access). Per
+ * member this costs one Set entry and one array slot, no object: a Map from
+ * member to position would cost a third word per member.
+ *
+ * Without positions, SREM cannot take a member out of `list` at once: it is
+ * left there, noted in `removed`, and skipped by random draws until a sweep
+ * drops every removed member, which runs once they make up half of `list`,
+ * so draws take two tries at most on average and sweeps cost O(1) per
+ * removal. A member added again while still in `list` is revived in place,
+ * so `list` never holds a member twice.
  *
  * Redis keeps small all-integer sets as a sorted "intset" and lists them in
  * numeric order; everything else lives in a hash table with arbitrary order.
@@ -19,15 +25,15 @@
 import { ReplyError } from '../errors.js';
 import { parseInt64 } from '../util/numbers.js';
 import type { CollectionValue } from './database.js';
-import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD } from './memory.js';
+import { ARRAY_SLOT, COLLECTION_BASE, SET_ENTRY, STRING_OVERHEAD } from './memory.js';
 
-/** A member: its Map entry, its array slot and its string's overhead. */
-const MEMBER_BYTES = MAP_ENTRY + ARRAY_SLOT + STRING_OVERHEAD;
+/** A member: its Set entry, its array slot and its string's overhead. */
+const MEMBER_BYTES = SET_ENTRY + ARRAY_SLOT + STRING_OVERHEAD;
 
 /** Redis caps intsets at 2^30 members whatever set-max-intset-entries says. */
 const INTSET_HARD_LIMIT = 2 ** 30;
 
-/** V8 Maps hold at most 2^24 entries; beyond that Map.set throws. */
+/** V8 Sets hold at most 2^24 entries; beyond that Set.add throws. */
 export const MAX_SET_SIZE = 2 ** 24;
 
 const setFull = (): ReplyError => new ReplyError(`ERR set reached the maximum of ${MAX_SET_SIZE} members this server supports`);
@@ -52,10 +58,13 @@ export function compareIntegers(a: string, b: string): number {
 export class SetValue implements CollectionValue {
   readonly type = 'set' as const;
   accounted = 0;
-  private slots = new Map<string, number>();
+  private present = new Set<string>();
   /** Total length of the members, for the memory estimate. */
   private memberBytes = 0;
+  /** Every member once, plus the members in `removed`. */
   private list: string[] = [];
+  /** Members taken out of the set but not yet swept out of `list`. */
+  private removed = new Set<string>();
   private intset = true;
   /** Meaningful in intset mode only: whether `list` is in numeric order. */
   private sorted = true;
@@ -68,11 +77,11 @@ export class SetValue implements CollectionValue {
   }
 
   get size(): number {
-    return this.list.length;
+    return this.present.size;
   }
 
   memory(): number {
-    return COLLECTION_BASE + this.list.length * MEMBER_BYTES + this.memberBytes;
+    return COLLECTION_BASE + this.present.size * MEMBER_BYTES + this.memberBytes;
   }
 
   get isIntset(): boolean {
@@ -80,42 +89,54 @@ export class SetValue implements CollectionValue {
   }
 
   has(member: string): boolean {
-    return this.slots.has(member);
+    return this.present.has(member);
   }
 
   /** Adds `member`; false when it was already there. `maxIntset` is set-max-intset-entries. */
   add(member: string, maxIntset: number): boolean {
-    if (this.slots.has(member)) return false;
-    const size = this.list.length;
+    const present = this.present;
+    if (present.has(member)) return false;
+    const size = present.size;
     if (size >= MAX_SET_SIZE) throw setFull();
+    const list = this.list;
     if (this.intset) {
       if (!isIntegerMember(member) || size + 1 > Math.min(maxIntset, INTSET_HARD_LIMIT)) this.intset = false;
-      else if (this.sorted && size > 0 && compareIntegers(member, this.list[size - 1]) < 0) this.sorted = false;
+      else if (this.sorted && list.length > 0 && compareIntegers(member, list[list.length - 1]) < 0) this.sorted = false;
     }
-    this.slots.set(member, size);
-    this.list.push(member);
+    present.add(member);
+    // Still in `list` (removed, not yet swept): it takes its old place again.
+    if (this.removed.size === 0 || !this.removed.delete(member)) list.push(member);
     this.memberBytes += member.length;
     return true;
   }
 
   /** Removes `member`; false when it was not there. */
   remove(member: string): boolean {
-    const slot = this.slots.get(member);
-    if (slot === undefined) return false;
-    this.removeAt(slot, member);
+    if (!this.present.delete(member)) return false;
+    this.memberBytes -= member.length;
+    this.removed.add(member);
+    if (this.removed.size * 2 > this.list.length) this.sweep();
     return true;
   }
 
   /** A uniformly random member; the set must not be empty. */
   random(): string {
-    return this.list[Math.floor(Math.random() * this.list.length)];
+    return this.list[this.randomSlot()];
   }
 
   /** Removes and returns a uniformly random member; the set must not be empty. */
   pop(): string {
-    const slot = Math.floor(Math.random() * this.list.length);
-    const member = this.list[slot];
-    this.removeAt(slot, member);
+    const list = this.list;
+    const slot = this.randomSlot();
+    const member = list[slot];
+    this.present.delete(member);
+    this.memberBytes -= member.length;
+    // Its position is known: the last entry (member or not) fills it.
+    const last = list.pop()!;
+    if (slot < list.length) {
+      list[slot] = last;
+      this.sorted = false;
+    }
     return member;
   }
 
@@ -124,10 +145,10 @@ export class SetValue implements CollectionValue {
    * in random order; the set is unchanged.
    */
   sample(count: number): string[] {
-    const size = this.list.length;
+    const size = this.present.size;
     if (count * 3 > size) {
       // Close to the whole set: a partial Fisher-Yates shuffle of a copy.
-      const copy = this.list.slice();
+      const copy = this.members().slice();
       for (let i = 0; i < count; i++) {
         const j = i + Math.floor(Math.random() * (size - i));
         const picked = copy[j];
@@ -139,7 +160,7 @@ export class SetValue implements CollectionValue {
     }
     // Far fewer than the set holds: draw positions until enough are distinct.
     const picked = new Set<number>();
-    while (picked.size < count) picked.add(Math.floor(Math.random() * size));
+    while (picked.size < count) picked.add(this.randomSlot());
     const out = new Array<string>(count);
     let i = 0;
     for (const slot of picked) out[i++] = this.list[slot];
@@ -151,9 +172,9 @@ export class SetValue implements CollectionValue {
    * arbitrary otherwise. The array is the set's own: read it before changing the set.
    */
   members(): readonly string[] {
+    if (this.removed.size > 0) this.sweep();
     if (this.intset && !this.sorted) {
       this.list.sort(compareIntegers);
-      for (let i = 0; i < this.list.length; i++) this.slots.set(this.list[i], i);
       this.sorted = true;
     }
     return this.list;
@@ -175,14 +196,14 @@ export class SetValue implements CollectionValue {
    * A live walk over the members for SSCAN: it returns, once, every member
    * present from its start to its end, whatever changes in between.
    *
-   * A Map iterates in insertion order and also visits members added during
+   * A Set iterates in insertion order and also visits members added during
    * the walk, so a client adding faster than it scans would never finish.
    * Those come after every member present at the start, so the walk stops
    * after as many steps as the set had members then.
    */
   *scan(): Generator<string, void, undefined> {
-    let left = this.list.length;
-    for (const member of this.slots.keys()) {
+    let left = this.present.size;
+    for (const member of this.present) {
       if (left-- === 0) return;
       yield member;
     }
@@ -190,7 +211,7 @@ export class SetValue implements CollectionValue {
 
   /** Picks the encoding again from the contents, as Redis does when it rebuilds a set (big SPOP). */
   reencode(maxIntset: number): void {
-    this.intset = this.list.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && this.list.every(isIntegerMember);
+    this.intset = this.present.size <= Math.min(maxIntset, INTSET_HARD_LIMIT) && this.members().every(isIntegerMember);
     this.sorted = false;
   }
 
@@ -200,8 +221,8 @@ export class SetValue implements CollectionValue {
 
   clone(): SetValue {
     const copy = new SetValue();
-    copy.slots = new Map(this.slots);
-    copy.list = this.list.slice();
+    copy.present = new Set(this.present);
+    copy.list = this.members().slice();
     copy.intset = this.intset;
     copy.sorted = this.sorted;
     copy.memberBytes = this.memberBytes;
@@ -209,20 +230,26 @@ export class SetValue implements CollectionValue {
   }
 
   canonical(): string {
-    const sorted = this.list.slice().sort();
+    const sorted = Array.from(this.present).sort();
     let out = '';
     for (const member of sorted) out += `${member.length}:${member}`;
     return out;
   }
 
-  private removeAt(slot: number, member: string): void {
-    const last = this.list.pop()!;
-    this.slots.delete(member);
-    this.memberBytes -= member.length;
-    if (last !== member) {
-      this.list[slot] = last;
-      this.slots.set(last, slot);
-      this.sorted = false;
+  /** A position in `list` holding a member, uniformly at random; the set must not be empty. */
+  private randomSlot(): number {
+    const list = this.list;
+    const removed = this.removed;
+    for (;;) {
+      const slot = Math.floor(Math.random() * list.length);
+      if (removed.size === 0 || !removed.has(list[slot])) return slot;
     }
+  }
+
+  /** Drops the removed members from `list`, keeping the order of the others. */
+  private sweep(): void {
+    const removed = this.removed;
+    this.list = this.list.filter((member) => !removed.has(member));
+    removed.clear();
   }
 }
