@@ -20,5 +20,5 @@ VOLUME /data
 EXPOSE 6379
 # Inside a container the server must listen on every interface; protected mode
 # still refuses non-loopback clients until a password is set or it is turned off.
-ENTRYPOINT ["node", "/app/dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/dist/main.js"]
 CMD ["--bind", "0.0.0.0", "-::", "--dir", "/data"]

@@ -1,6 +1,6 @@
 // The servers a benchmark compares: ours, and redis-server beside it when installed.
 import { spawn, spawnSync } from 'node:child_process';
-import { freePort, MAIN, waitForPort } from '../test/helpers.mjs';
+import { freePort, MAIN, SERVER_NODE_FLAGS, waitForPort } from '../test/helpers.mjs';
 
 export const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
@@ -18,7 +18,7 @@ async function start(name, command, args) {
  * `extraArgs` (e.g. ['--maxmemory', '50mb']) are passed to both.
  */
 export async function startServers(extraArgs = []) {
-  const servers = [await start('ours', process.execPath, [MAIN, '--save', '', '--loglevel', 'warning', ...extraArgs])];
+  const servers = [await start('ours', process.execPath, [...SERVER_NODE_FLAGS, MAIN, '--save', '', '--loglevel', 'warning', ...extraArgs])];
   if (have('redis-server')) {
     servers.push(await start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extraArgs]));
   } else {

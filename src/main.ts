@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * Entry point, invoked like redis-server: `noderedis-server [config-file] [--directive value ...]`.
  */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { parse } from 'yaml';
-import { startServer } from './helpers.mjs';
+import { SERVER_NODE_FLAGS, startServer } from './helpers.mjs';
 
 const root = new URL('../', import.meta.url);
 
@@ -39,7 +39,7 @@ test('the Dockerfile builds in two stages and runs as a non-root user on port 63
   assert.match(text, /^USER node$/m);
   assert.match(text, /^EXPOSE 6379$/m);
   const { entrypoint, cmd } = dockerfileCommand();
-  assert.deepEqual(entrypoint, ['node', '/app/dist/main.js']);
+  assert.deepEqual(entrypoint, ['node', ...SERVER_NODE_FLAGS, '/app/dist/main.js']);
   assert.ok(cmd.includes('--bind'));
 });
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, after, beforeEach } from 'node:test';
@@ -12,6 +12,16 @@ import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 
 export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+/**
+ * The V8 flags the server runs with, from the `#!/usr/bin/env -S node ...`
+ * line of src/main.ts: the one source that `npm start`, the Dockerfile, the
+ * tests and the benchmarks follow (a test checks the copies).
+ */
+export const SERVER_NODE_FLAGS = readFileSync(new URL('../src/main.ts', import.meta.url), 'utf8')
+  .split('\n', 1)[0]
+  .split(/\s+/)
+  .slice(3);
 
 /** A port nobody listens on right now. */
 export async function freePort() {
@@ -52,7 +62,7 @@ export function launch(args) {
   const [command, argv] =
     process.env.TEST_TARGET === 'redis'
       ? ['redis-server', [...args, '--save', '', '--appendonly', 'no']]
-      : [process.execPath, [MAIN, ...args]];
+      : [process.execPath, [...SERVER_NODE_FLAGS, MAIN, ...args]];
   const proc = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let stdout = '';
   let stderr = '';

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { freePort, launch, rawConnect, resp, startServer, useServer, sleep } from './helpers.mjs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort, launch, MAIN, rawConnect, resp, SERVER_NODE_FLAGS, startServer, useServer, sleep, waitForPort } from './helpers.mjs';
 
 let server;
 let r;
@@ -877,6 +879,29 @@ test('SHUTDOWN closes the connection and stops the process', async () => {
     await assert.rejects(rawConnect(other.port));
   } finally {
     await other.stop();
+  }
+});
+
+test('`npm start` and the installed command run the server with the V8 flags of src/main.ts', async () => {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  assert.equal(pkg.scripts.start, ['node', ...SERVER_NODE_FLAGS, 'dist/main.js'].join(' '));
+  assert.equal(pkg.bin['noderedis-server'], 'dist/main.js');
+  // tsc keeps the #! line, so the installed command gets the same flags.
+  assert.equal(fs.readFileSync(MAIN, 'utf8').split('\n', 1)[0], ['#!/usr/bin/env -S node', ...SERVER_NODE_FLAGS].join(' '));
+  const port = await freePort();
+  const cwd = tempDir();
+  const npm = spawn('npm', ['start', '--silent', '--prefix', fileURLToPath(new URL('..', import.meta.url)), '--', '--port', String(port), '--save', '', '--dir', cwd], {
+    stdio: 'ignore',
+  });
+  try {
+    await waitForPort(port, npm);
+    const conn = await rawConnect(port);
+    conn.write(resp('SHUTDOWN', 'NOSAVE'));
+    await conn.waitClosed();
+    const code = npm.exitCode ?? (await once(npm, 'exit'))[0];
+    assert.equal(code, 0);
+  } finally {
+    npm.kill();
   }
 });
 
