@@ -103,7 +103,10 @@ export class RequestReader {
     });
   }
 
-  /** Scans `chunk`, running each complete command through `onCommand` in order. */
+  /**
+   * Scans `chunk`, running each complete command through `onCommand` in order.
+   * Nothing keeps a reference to `chunk` after the call.
+   */
   feed(chunk: Buffer): FeedResult {
     const len = chunk.length;
     this.queryBufferBytes += len;
@@ -112,7 +115,9 @@ export class RequestReader {
     // a chunk that continues a request begun in an earlier read starts with such bytes.
     let respFrom = this.state === State.Idle || this.state === State.Inline ? -1 : 0;
     const flushResp = (to: number): void => {
-      if (respFrom >= 0 && to > respFrom) this.parser.execute(chunk.subarray(respFrom, to));
+      // A copy: the parser keeps what it was given until its command is complete, and
+      // the chunk is the connection's read buffer, overwritten by the next read.
+      if (respFrom >= 0 && to > respFrom) this.parser.execute(Buffer.from(chunk.subarray(respFrom, to)));
       respFrom = -1;
     };
 

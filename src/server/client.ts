@@ -71,7 +71,6 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
     this.reader = new RequestReader(this, (args) => this.execute(args));
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.drained());
     socket.on('error', () => {});
     socket.on('close', () => this.onClose());
@@ -90,17 +89,17 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     return !this.authenticated;
   }
 
-  /** True when the peer is on a loopback address (protected mode, enable-debug-command local). */
+  /** True when the peer is on a loopback address (enable-debug-command local). */
   get isLocal(): boolean {
-    const ip = this.socket.remoteAddress ?? '';
-    return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.') || this.socket.remoteFamily === undefined;
+    return isLoopback(this.socket);
   }
 
   get fd(): number {
     return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
   }
 
-  private onData(chunk: Buffer): void {
+  /** What the peer sent, valid only during the call (see readingSocket). */
+  received(chunk: Buffer): void {
     if (this.closing) return;
     this.lastInteraction = Date.now();
     this.server.stats.netInputBytes += chunk.length;
@@ -301,4 +300,10 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 function formatAddress(ip: string | undefined, port: number | undefined): string {
   if (ip === undefined) return '';
   return ip.includes(':') && !ip.startsWith('::ffff:') ? `${ip}:${port}` : `${ip.replace(/^::ffff:/, '')}:${port}`;
+}
+
+/** True when the peer is on a loopback address (protected mode, enable-debug-command local). */
+export function isLoopback(socket: Socket): boolean {
+  const ip = socket.remoteAddress ?? '';
+  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.') || socket.remoteFamily === undefined;
 }

@@ -19,12 +19,12 @@ import { BlockedClients } from './blocking.js';
 import { WatchedKeys } from './watches.js';
 import { PubSubRegistry } from './pubsub.js';
 import type { PushReply, Reply } from '../protocol/reply.js';
-import { Client } from './client.js';
+import { Client, isLoopback } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
-import { BindError, listenOn } from './listen.js';
+import { BindError, listenOn, readingSocket } from './listen.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -218,26 +218,30 @@ export class Server implements ExecutionObserver {
     this.blocked.cancel(client as Client, reply);
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(accepted: net.Socket): void {
     this.stats.connectionsReceived++;
     if (this.stopping) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
+    // Refusals go out on the accepted socket, which never reads.
     if (this.clients.size >= this.config.values.maxclients) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      accepted.end('-ERR max number of clients reached\r\n');
       return;
     }
+    if (this.config.values.protectedMode && !this.passwordRequired() && !isLoopback(accepted)) {
+      this.stats.rejectedConnections++;
+      accepted.end(PROTECTED_MODE_ERROR);
+      return;
+    }
+    let client: Client | undefined;
+    // Reads start on a later turn of the event loop, when `client` is set.
+    const socket = readingSocket(accepted, (chunk) => client!.received(chunk));
     const keepAliveSec = this.config.getNumber('tcp-keepalive');
     if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
     const id = this.nextClientId++;
-    const client = new Client(id, this, socket);
-    if (this.config.values.protectedMode && !this.passwordRequired() && !client.isLocal) {
-      this.stats.rejectedConnections++;
-      socket.end(PROTECTED_MODE_ERROR);
-      return;
-    }
+    client = new Client(id, this, socket);
     this.clients.set(id, client);
   }
 
