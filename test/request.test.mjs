@@ -11,7 +11,7 @@ const limits = { protoMaxBulkLen: 512 * 1024 * 1024, clientQueryBufferLimit: 102
 /** Feeds `bytes` in pieces of `step` bytes (all at once for 0); returns the commands and the outcome. */
 function read(bytes, step, readerLimits = limits) {
   const commands = [];
-  const reader = new RequestReader(readerLimits, (args) => commands.push(args));
+  const reader = new RequestReader(readerLimits, (batch) => commands.push(...batch));
   const buffer = Buffer.from(bytes, 'latin1');
   const size = step === 0 ? buffer.length : step;
   let outcome = null;
@@ -22,6 +22,27 @@ function read(bytes, step, readerLimits = limits) {
 const resp = (...args) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
 
 describe('request reader', () => {
+  it('keeps nothing of a read: a command split across reads survives its buffer being overwritten, as the shared read buffer is', () => {
+    const bytes = Buffer.from(resp('SET', 'key', 'v'.repeat(100)) + resp('GET', 'key'), 'latin1');
+    const commands = [];
+    const reader = new RequestReader(limits, (batch) => commands.push(...batch));
+    const shared = Buffer.alloc(bytes.length);
+    for (const [from, to] of [[0, 7], [7, 30], [30, bytes.length]]) {
+      bytes.copy(shared, 0, from, to);
+      assert.equal(reader.feed(shared.subarray(0, to - from)), null);
+      shared.fill('#');
+    }
+    assert.deepEqual(commands, [['SET', 'key', 'v'.repeat(100)], ['GET', 'key']]);
+  });
+
+  it('hands over the commands of a read together, those before a protocol error included', () => {
+    const batches = [];
+    const reader = new RequestReader(limits, (batch) => batches.push([...batch]));
+    assert.equal(reader.feed(Buffer.from(resp('PING') + resp('ECHO', 'a'), 'latin1')), null);
+    assert.deepEqual(reader.feed(Buffer.from(resp('PING') + '*1\r\n$x\r\n', 'latin1')), { protocolError: 'Protocol error: invalid bulk length' });
+    assert.deepEqual(batches, [[['PING'], ['ECHO', 'a']], [['PING']]]);
+  });
+
   it('reads whole and byte-by-byte input alike, errors included', () => {
     const fragments = ['*', '$', '\r\n', '\r', '-1', '0', '01', '1', '2', '3', '12', '-', 'PING', 'x', ' ', '"', '\0'];
     const piece = fc.oneof(

@@ -15,6 +15,9 @@ import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, type FsyncPolicy } from './aof.js';
 import { loadSnapshot, SnapshotWriter } from './snapshot.js';
 
+/** Bytes of an AOF file parsed before their commands run, which bounds what replay holds at once. */
+const REPLAY_SLICE = 64 * 1024;
+
 /** What persistence needs from the server. */
 export interface PersistenceHost {
   readonly keyspace: Keyspace;
@@ -245,11 +248,17 @@ export class Persistence {
   private replay(file: string, last: boolean): void {
     const bytes = fs.readFileSync(file);
     const limits = { protoMaxBulkLen: Number.MAX_SAFE_INTEGER, clientQueryBufferLimit: Number.MAX_SAFE_INTEGER, authRequired: false };
-    const reader = new RequestReader(limits, this.host.replayer());
+    const replay = this.host.replayer();
+    const reader = new RequestReader(limits, (batch) => {
+      for (const args of batch) replay(args);
+    });
     this.replaying = true;
-    let result;
+    let result = null;
     try {
-      result = reader.feed(bytes);
+      // In slices, as a socket delivers them: the commands of one slice are parsed before they run.
+      for (let at = 0; at < bytes.length && result === null; at += REPLAY_SLICE) {
+        result = reader.feed(bytes.subarray(at, at + REPLAY_SLICE));
+      }
     } finally {
       this.replaying = false;
     }

@@ -82,11 +82,14 @@ export class RequestReader {
    * command it completed; between reads, the incomplete command.
    */
   queryBufferBytes = 0;
+  /** Commands completed by the read being scanned. */
+  private readonly pending: string[][] = [];
   private readonly parser: RedisParser;
 
   constructor(
     private readonly limits: RequestLimits,
-    private readonly onCommand: (args: string[]) => void,
+    /** The commands complete after a read, in order; the array is reused once this returns. */
+    private readonly onCommands: (batch: string[][]) => void,
   ) {
     this.parser = new RedisParser({
       returnBuffers: true,
@@ -97,19 +100,32 @@ export class RequestReader {
         const args = new Array<string>(bufs.length);
         // Copy out now: the parser reuses its buffer pool for large arguments.
         for (let i = 0; i < bufs.length; i++) args[i] = bufs[i].toString('latin1');
-        this.onCommand(args);
+        this.pending.push(args);
       },
       returnError: () => {},
     });
   }
 
   /**
-   * Scans `chunk`, running each complete command through `onCommand` in order.
-   * Nothing keeps a reference to `chunk` after the call.
+   * Scans `chunk`, then hands the commands it completed to `onCommands`, also
+   * those before a protocol error. Nothing keeps a reference to `chunk`.
    */
   feed(chunk: Buffer): FeedResult {
+    this.queryBufferBytes += chunk.length;
+    const result = this.scan(chunk);
+    if (this.pending.length > 0) {
+      this.onCommands(this.pending);
+      this.pending.length = 0;
+    }
+    // Commands see the whole read as the query buffer while they run (CLIENT LIST qbuf).
+    if (result === null) {
+      this.queryBufferBytes = this.state === State.Idle ? 0 : this.state === State.Inline ? this.partialLine.length : this.commandBytes;
+    }
+    return result;
+  }
+
+  private scan(chunk: Buffer): FeedResult {
     const len = chunk.length;
-    this.queryBufferBytes += len;
     let pos = 0;
     // Start of the bytes in this chunk that belong to multibulk requests and await the parser;
     // a chunk that continues a request begun in an earlier read starts with such bytes.
@@ -164,7 +180,7 @@ export class RequestReader {
           if (line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
           const args = splitArgs(line);
           if (args === null) return { protocolError: 'Protocol error: unbalanced quotes in request' };
-          if (args.length > 0) this.onCommand(args);
+          if (args.length > 0) this.pending.push(args);
           break;
         }
         case State.MultibulkHeader:
@@ -220,7 +236,6 @@ export class RequestReader {
       }
     }
     flushResp(len);
-    this.queryBufferBytes = this.state === State.Idle ? 0 : this.state === State.Inline ? this.partialLine.length : this.commandBytes;
     return null;
   }
 
@@ -262,7 +277,7 @@ export class RequestReader {
       args[i] = chunk.toString('latin1', body, body + size);
     }
     if (pos - start > limits.clientQueryBufferLimit) return -1;
-    this.onCommand(args);
+    this.pending.push(args);
     return pos;
   }
 

@@ -69,7 +69,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.authenticated = !server.passwordRequired();
     this.address = formatAddress(socket.remoteAddress, socket.remotePort);
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
-    this.reader = new RequestReader(this, (args) => this.execute(args));
+    this.reader = new RequestReader(this, (batch) => this.executeBatch(batch));
     socket.setNoDelay(true);
     socket.on('drain', () => this.drained());
     socket.on('error', () => {});
@@ -116,6 +116,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       }
     }
     this.flush();
+  }
+
+  /** The commands of one read, in order. */
+  private executeBatch(batch: string[][]): void {
+    if (batch.length > 1) this.db.prefetch(batch);
+    for (let i = 0; i < batch.length; i++) this.execute(batch[i]);
   }
 
   private execute(args: string[]): void {

@@ -90,6 +90,28 @@ export class Database {
   }
 
   /**
+   * Looks up the key of each of a batch of pipelined commands (the second
+   * argument, where nearly every command has its key) before any of them
+   * runs. Each lookup is a chain of cache misses; back to back, the CPU
+   * overlaps the misses of several lookups, where spread between whole
+   * commands they are paid one after another. The commands then find their
+   * keys in the cache. (Redis 8 prefetches its dictionary the same way.)
+   * Returns a figure that depends on the lookups, so that they are not
+   * optimised away; it means nothing.
+   */
+  prefetch(batch: readonly string[][]): number {
+    const data = this.data;
+    let touched = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const args = batch[i];
+      if (args.length < 2) continue;
+      const value = data.get(args[1]);
+      if (typeof value === 'string') touched += value.length;
+    }
+    return touched;
+  }
+
+  /**
    * A read on behalf of a command: counts a keyspace hit or miss and, unless
    * `touch` is false (TYPE, TTL: introspection), records the access for eviction.
    */
