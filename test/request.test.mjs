@@ -35,6 +35,11 @@ describe('request reader', () => {
     assert.deepEqual(commands, [['SET', 'key', 'v'.repeat(100)], ['GET', 'key']]);
   });
 
+  it('refuses a multibulk count beyond 2^31 - 1 arriving whole, and waits on a huge one that may still come', () => {
+    assert.deepEqual(read('*4294967296\r\n$4\r\nPING\r\n', 0).outcome, { protocolError: 'Protocol error: invalid multibulk length' });
+    assert.deepEqual(read('*2147483647\r\n$4\r\nPING\r\n', 0), { commands: [], outcome: null });
+  });
+
   it('hands over the commands of a read together, those before a protocol error included', () => {
     const batches = [];
     const reader = new RequestReader(limits, (batch) => batches.push([...batch]));

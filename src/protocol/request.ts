@@ -259,6 +259,9 @@ export class RequestReader {
     if (pos + 1 >= len || chunk[pos] !== CR || count === 0 || chunk[start + 1] === 48 || pos - start > 11) return -1;
     if (count > 10 && limits.authRequired) return -1;
     pos += 2;
+    // Each argument takes at least 6 bytes (`$0\r\n\r\n`): a count the chunk cannot hold is
+    // left to the state machine, which also refuses the absurd ones, before any array is sized by it.
+    if (count * 6 > len - pos) return -1;
     const args = new Array<string>(count);
     for (let i = 0; i < count; i++) {
       if (pos >= len || chunk[pos] !== DOLLAR) return -1;
