@@ -886,8 +886,9 @@ test('`npm start` and the installed command run the server with the V8 flags of 
   const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   assert.equal(pkg.scripts.start, ['node', ...SERVER_NODE_FLAGS, 'dist/main.js'].join(' '));
   assert.equal(pkg.bin['noderedis-server'], 'dist/main.js');
-  // tsc keeps the #! line, so the installed command gets the same flags.
+  // tsc keeps the #! line, so the installed command, and dist/main.js run directly, get the same flags.
   assert.equal(fs.readFileSync(MAIN, 'utf8').split('\n', 1)[0], ['#!/usr/bin/env -S node', ...SERVER_NODE_FLAGS].join(' '));
+  assert.ok(fs.statSync(MAIN).mode & 0o100, 'npm run build makes dist/main.js executable');
   const port = await freePort();
   const cwd = tempDir();
   const npm = spawn('npm', ['start', '--silent', '--prefix', fileURLToPath(new URL('..', import.meta.url)), '--', '--port', String(port), '--save', '', '--dir', cwd], {
