@@ -4,6 +4,8 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { once } from 'node:events';
 import fc from 'fast-check';
 import { startServer, rawConnect as rawConnectWithTimeout, resp, sleep } from './helpers.mjs';
 
@@ -461,6 +463,48 @@ describe('wire protocol', () => {
         assert.equal(await other.roundTrip(resp('CONFIG', 'SET', 'client-query-buffer-limit', '1073741824'), '+OK\r\n'), '+OK\r\n');
       }
       await other.roundTrip(resp('DEL', 'small'), ':1\r\n');
+    });
+  });
+
+  describe('replies to a client that reads slowly', () => {
+    it('arrive byte-exact when the socket can only take them in pieces', async () => {
+      const values = Array.from({ length: 40 }, (_, i) => String.fromCharCode(97 + (i % 26)).repeat(1 + ((i * 997) % 5000)));
+      const conn = await rawConnect(server.port);
+      let setup = '';
+      values.forEach((v, i) => (setup += resp('SET', `slow:${i}`, v)));
+      const ok = '+OK\r\n'.repeat(values.length);
+      assert.equal(await conn.roundTrip(setup, ok), ok);
+      conn.close();
+      // 20 MB of replies to a socket that is not read, in flushes of about 50 KB (one per read
+      // of 20 commands): past the kernel's buffers the server's writes go out in part and
+      // queue, while it goes on reading and replying until a megabyte is queued.
+      const socket = net.connect(server.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.setNoDelay(true);
+      socket.pause();
+      let expected = '';
+      for (let batch = 0; batch < 400; batch++) {
+        let request = '';
+        for (let i = 0; i < 20; i++) {
+          const k = (batch * 20 + i) % values.length;
+          request += resp('GET', `slow:${k}`);
+          expected += `$${values[k].length}\r\n${values[k]}\r\n`;
+        }
+        socket.write(request);
+        await sleep(2);
+      }
+      await sleep(200);
+      const chunks = [];
+      socket.on('data', (d) => chunks.push(d));
+      let received = 0;
+      while (received < expected.length) {
+        socket.resume();
+        await sleep(5);
+        socket.pause();
+        received = chunks.reduce((n, c) => n + c.length, 0);
+      }
+      socket.destroy();
+      assert.equal(Buffer.concat(chunks).toString('latin1'), expected);
     });
   });
 

@@ -224,7 +224,8 @@ const SHORT_STRING = 64;
 /**
  * A client's pending output: replies are encoded straight into a reusable
  * buffer, so a batch of replies costs no intermediate strings, and the flush
- * copies it out once. Rare reply types go through the string encoder.
+ * hands that buffer's bytes to the socket as they are. Rare reply types go
+ * through the string encoder.
  */
 export class ReplyBuffer {
   private buf = Buffer.allocUnsafe(1024);
@@ -274,14 +275,22 @@ export class ReplyBuffer {
     }
   }
 
-  /** Hands the pending bytes over (a copy: the buffer is reused) and starts empty. */
-  take(): Buffer {
-    const out = Buffer.allocUnsafe(this.length);
-    this.buf.copy(out, 0, 0, this.length);
+  /** The pending bytes, in place: follow with `clear` or `release`. */
+  pending(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  /** Starts empty in the same buffer, once nothing holds on to its bytes any more. */
+  clear(): void {
     this.length = 0;
     // A huge reply should not pin its buffer for the life of the connection.
     if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(1024);
-    return out;
+  }
+
+  /** Starts empty in a new buffer, leaving the old one to whoever still holds its bytes. */
+  release(): void {
+    this.length = 0;
+    this.buf = Buffer.allocUnsafe(1024);
   }
 
   private byte(b: number): void {

@@ -226,7 +226,14 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       // Acknowledged writes are in the append-only file first.
       this.server.persistence.beforeReplies();
       this.server.stats.netOutputBytes += this.out.length;
-      if (!this.socket.write(this.out.take())) {
+      const socket = this.socket;
+      const idle = socket.writableLength === 0;
+      const accepted = socket.write(this.out.pending());
+      // Written whole at once, nothing queued: no one holds the bytes and the buffer is reused.
+      // Otherwise the socket keeps them until they are out, and the replies move to a new buffer.
+      if (idle && socket.writableLength === 0) this.out.clear();
+      else this.out.release();
+      if (!accepted) {
         if (this.overOutputLimit()) return;
         if (this.backlogged) this.socket.pause();
       }
