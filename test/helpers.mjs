@@ -202,6 +202,17 @@ export function useServer(args, onReady, { flushEachTest = true } = {}) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until the server behind `client` counts `n` blocked clients (INFO clients). */
+export async function blockedClients(client, n) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const count = Number(/blocked_clients:(\d+)/.exec(await client.info('clients'))[1]);
+    if (count === n) return;
+    if (Date.now() > deadline) throw new Error(`expected ${n} blocked clients, have ${count}`);
+    await sleep(5);
+  }
+}
+
 /** A further ioredis connection to `port`, closed when test `t` ends. */
 export function extraClient(t, port, options = {}) {
   const client = new Redis({ port, ...options });

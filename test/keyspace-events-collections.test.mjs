@@ -5,7 +5,7 @@
 // Redis 7.0.15 publishes (check with TEST_TARGET=redis).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, sleep, extraClient, keyEvents } from './helpers.mjs';
+import { blockedClients, useServer, extraClient, keyEvents } from './helpers.mjs';
 
 let server;
 let r;
@@ -19,15 +19,6 @@ const events = (t, flags, run) => keyEvents(t, server.port, flags, run);
 
 /** A keyevent in database 0, as keyEvents reports it. */
 const ev = (event, key) => `E 0 ${event} ${key}`;
-
-/** Waits until `n` clients are blocked. */
-async function blockedClients(n) {
-  for (let i = 0; i < 400; i++) {
-    if (Number(/blocked_clients:(\d+)/.exec(await r.info('clients'))[1]) === n) return;
-    await sleep(5);
-  }
-  throw new Error(`never saw ${n} blocked clients`);
-}
 
 // ---------------------------------------------------------------- hashes
 
@@ -257,11 +248,11 @@ test('a blocked sorted-set pop served by ZADD publishes zadd, then the pop', asy
   const second = extraClient(t, server.port);
   const seen = await events(t, 'EA', async () => {
     const popped = first.bzpopmin('w', 0);
-    await blockedClients(1);
+    await blockedClients(r, 1);
     await r.zadd('w', 1, 'a');
     assert.deepEqual(await popped, ['w', 'a', '1']);
     const multi = second.bzmpop(0, 2, 'w1', 'w2', 'MAX', 'COUNT', 1);
-    await blockedClients(1);
+    await blockedClients(r, 1);
     await r.zadd('w2', 1, 'x', 2, 'y');
     assert.deepEqual(await multi, ['w2', [['y', '2']]]);
   });

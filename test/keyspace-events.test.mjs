@@ -4,7 +4,7 @@
 // Redis 7.0.15 publishes (check with TEST_TARGET=redis).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, keyEvents, sleep, extraClient } from './helpers.mjs';
+import { blockedClients, useServer, keyEvents, sleep, extraClient } from './helpers.mjs';
 
 let server;
 let r;
@@ -179,7 +179,7 @@ test('a blocked pop served by a push publishes the push, then the pop', async (t
   const blocked = extraClient(t, server.port);
   const seen = await events(t, 'El', async () => {
     const popped = blocked.blpop('q', 0);
-    while (!/blocked_clients:1/.test(await r.info('clients'))) await sleep(5);
+    await blockedClients(r, 1);
     await r.rpush('q', 'job');
     assert.deepEqual(await popped, ['q', 'job']);
   });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import fc from 'fast-check';
-import { useServer, rawConnect, resp, sleep } from './helpers.mjs';
+import { blockedClients, useServer, rawConnect, resp, sleep } from './helpers.mjs';
 
 let server;
 let r;
@@ -27,18 +27,6 @@ function connect(t) {
   const client = new Redis({ port: server.port, maxRetriesPerRequest: 0 });
   t.after(() => client.disconnect());
   return client;
-}
-
-/** Waits until the server counts `n` blocked clients. */
-async function blockedClients(n) {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const info = await r.info('clients');
-    const count = Number(/blocked_clients:(\d+)/.exec(info)[1]);
-    if (count === n) return;
-    if (Date.now() > deadline) throw new Error(`expected ${n} blocked clients, have ${count}`);
-    await sleep(5);
-  }
 }
 
 /** Marks a reply that will fail as handled at once; the test checks it later with assert.rejects. */
@@ -496,17 +484,17 @@ test('BLMPOP answers at once with up to COUNT elements', async () => {
 test('BLPOP waits until another client pushes', async (t) => {
   const waiter = connect(t);
   const reply = waiter.blpop('l', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   assert.equal(await r.rpush('l', 'a', 'b'), 2);
   assert.deepEqual(await reply, ['l', 'a']);
   assert.deepEqual(await r.lrange('l', 0, -1), ['b']);
-  await blockedClients(0);
+  await blockedClients(r, 0);
 });
 
 test('a pushed element goes to the waiter, leaving no key behind', async (t) => {
   const waiter = connect(t);
   const reply = waiter.brpop('a', 'b', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await r.lpush('b', 'x');
   assert.deepEqual(await reply, ['b', 'x']);
   assert.equal(await r.exists('b'), 0);
@@ -517,7 +505,7 @@ test('clients blocked on one key are served first come, first served', async (t)
   const replies = [];
   for (const [i, client] of clients.entries()) {
     replies.push(client.blpop('l', 0));
-    await blockedClients(i + 1);
+    await blockedClients(r, i + 1);
   }
   await r.rpush('l', '1', '2');
   assert.deepEqual(await replies[0], ['l', '1']);
@@ -533,13 +521,13 @@ test('BLPOP with a timeout answers nil after about that long', async (t) => {
   assert.equal(await waiter.blpop('l', 0.2), null);
   const elapsed = Date.now() - started;
   assert.ok(elapsed >= 190 && elapsed < 1000, `elapsed ${elapsed}`);
-  await blockedClients(0);
+  await blockedClients(r, 0);
 });
 
 test('a timeout longer than a timer can hold (about 25 days) still waits', async (t) => {
   const waiter = connect(t);
   const reply = waiter.blpop('l', 3_000_000);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await sleep(50);
   assert.equal(await settled(reply), false);
   await r.rpush('l', 'x');
@@ -556,7 +544,7 @@ test('BLMPOP and BRPOPLPUSH time out with nil too', async (t) => {
 test('timeout 0 waits as long as it takes', async (t) => {
   const waiter = connect(t);
   const reply = waiter.blpop('l', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await sleep(300);
   assert.equal(await settled(reply), false);
   await r.rpush('l', 'late');
@@ -566,7 +554,7 @@ test('timeout 0 waits as long as it takes', async (t) => {
 test('BLMPOP waits and then takes up to COUNT from the list that got elements', async (t) => {
   const waiter = connect(t);
   const reply = waiter.call('BLMPOP', '0', '2', 'a', 'b', 'RIGHT', 'COUNT', '2');
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await r.rpush('b', '1', '2', '3');
   assert.deepEqual(await reply, ['b', ['3', '2']]);
   assert.deepEqual(await r.lrange('b', 0, -1), ['1']);
@@ -576,9 +564,9 @@ test('BLMOVE waits for the source, and its push wakes a client waiting on the de
   const mover = connect(t);
   const popper = connect(t);
   const moved = mover.call('BLMOVE', 'src', 'dst', 'RIGHT', 'LEFT', '0');
-  await blockedClients(1);
+  await blockedClients(r, 1);
   const popped = popper.blpop('dst', 0);
-  await blockedClients(2);
+  await blockedClients(r, 2);
   await r.rpush('src', 'a', 'b');
   assert.equal(await moved, 'b');
   assert.deepEqual(await popped, ['dst', 'b']);
@@ -589,11 +577,11 @@ test('BLMOVE waits for the source, and its push wakes a client waiting on the de
 test('a chain of BRPOPLPUSH clients passes an element along', async (t) => {
   const [c1, c2, c3] = [connect(t), connect(t), connect(t)];
   const r1 = c1.brpoplpush('l1', 'l2', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   const r2 = c2.brpoplpush('l2', 'l3', 0);
-  await blockedClients(2);
+  await blockedClients(r, 2);
   const r3 = c3.blpop('l3', 0);
-  await blockedClients(3);
+  await blockedClients(r, 3);
   await r.rpush('l1', 'x');
   assert.equal(await r1, 'x');
   assert.equal(await r2, 'x');
@@ -604,7 +592,7 @@ test('a chain of BRPOPLPUSH clients passes an element along', async (t) => {
 test('a blocked BRPOPLPUSH onto its own source keeps the element', async (t) => {
   const waiter = connect(t);
   const reply = waiter.brpoplpush('l', 'l', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await r.rpush('l', 'foo');
   assert.equal(await reply, 'foo');
   assert.deepEqual(await r.lrange('l', 0, -1), ['foo']);
@@ -613,18 +601,18 @@ test('a blocked BRPOPLPUSH onto its own source keeps the element', async (t) => 
 test('a blocked BLMOVE whose destination turned into another type fails with WRONGTYPE and moves nothing', async (t) => {
   const waiter = connect(t);
   const reply = later(waiter.call('BLMOVE', 'src', 'dst', 'LEFT', 'LEFT', '0'));
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await r.set('dst', 'string');
   await r.rpush('src', 'a', 'b');
   await assert.rejects(reply, WRONGTYPE);
   assert.deepEqual(await r.lrange('src', 0, -1), ['a', 'b']);
-  await blockedClients(0);
+  await blockedClients(r, 0);
 });
 
 test('a key that becomes another type keeps its waiters waiting', async (t) => {
   const waiter = connect(t);
   const reply = waiter.blpop('a', 'b', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await r.set('a', 'string');
   await sleep(30);
   assert.equal(await settled(reply), false);
@@ -635,9 +623,9 @@ test('a key that becomes another type keeps its waiters waiting', async (t) => {
 test('a client that disconnects while blocked is forgotten: a later push stays in the list', async (t) => {
   const waiter = connect(t);
   waiter.blpop('l', 0).catch(() => {});
-  await blockedClients(1);
+  await blockedClients(r, 1);
   waiter.disconnect();
-  await blockedClients(0);
+  await blockedClients(r, 0);
   await r.rpush('l', 'kept');
   assert.deepEqual(await r.lrange('l', 0, -1), ['kept']);
 });
@@ -646,17 +634,17 @@ test('CLIENT UNBLOCK ends a wait with nil (TIMEOUT, the default) or an error (ER
   const waiter = connect(t);
   const id = await waiter.client('ID');
   let reply = waiter.blpop('l', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   assert.equal(await r.client('UNBLOCK', id), 1);
   assert.equal(await reply, null);
 
   reply = waiter.call('BLMOVE', 'l', 'd', 'LEFT', 'LEFT', '0');
-  await blockedClients(1);
+  await blockedClients(r, 1);
   assert.equal(await r.client('UNBLOCK', id, 'TIMEOUT'), 1);
   assert.equal(await reply, null);
 
   reply = later(waiter.brpop('l', 0));
-  await blockedClients(1);
+  await blockedClients(r, 1);
   assert.equal(await r.client('UNBLOCK', id, 'ERROR'), 1);
   await assert.rejects(reply, { message: 'UNBLOCKED client unblocked via CLIENT UNBLOCK' });
   assert.equal(await r.client('UNBLOCK', id), 0);
@@ -670,7 +658,7 @@ test('commands pipelined behind a blocked BLPOP run after it is served, in order
   const conn = await rawConnect(server.port);
   try {
     conn.write(resp('BLPOP', 'l', '0') + resp('LLEN', 'l') + resp('ECHO', 'after'));
-    await blockedClients(1);
+    await blockedClients(r, 1);
     await sleep(30);
     await r.rpush('l', 'a', 'b');
     const expected = '*2\r\n$1\r\nl\r\n$1\r\na\r\n:1\r\n$5\r\nafter\r\n';
@@ -683,7 +671,7 @@ test('commands pipelined behind a blocked BLPOP run after it is served, in order
 test('RENAME onto a waited key wakes the waiter', async (t) => {
   const waiter = connect(t);
   const reply = waiter.blpop('target', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await r.rpush('other', 'a', 'b', 'c');
   await r.rename('other', 'target');
   assert.deepEqual(await reply, ['target', 'a']);
@@ -693,7 +681,7 @@ test('RENAME onto a waited key wakes the waiter', async (t) => {
 test('LMOVE onto a waited key wakes the waiter', async (t) => {
   const waiter = connect(t);
   const reply = waiter.brpop('target', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await r.rpush('src', 'a');
   assert.equal(await r.call('LMOVE', 'src', 'target', 'LEFT', 'LEFT'), 'a');
   assert.deepEqual(await reply, ['target', 'a']);
@@ -704,7 +692,7 @@ test('a waiter blocked in another database is served only by pushes there', asyn
   const waiter = connect(t);
   await waiter.select(1);
   const reply = waiter.blpop('l', 0);
-  await blockedClients(1);
+  await blockedClients(r, 1);
   await r.rpush('l', 'db0');
   assert.equal(await settled(reply), false);
   await r.select(1);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import fc from 'fast-check';
-import { rawConnect, resp, useServer, sleep } from './helpers.mjs';
+import { blockedClients, rawConnect, resp, useServer } from './helpers.mjs';
 
 let server;
 let r;
@@ -27,16 +27,6 @@ useServer([], (s, client) => {
 
 /** A second connection (blocking commands), closed by the caller. */
 const connect = () => new Redis({ port: server.port });
-
-/** Waits until the server counts `n` clients blocked. */
-async function blockedClients(n) {
-  for (let i = 0; i < 200; i++) {
-    const info = await r.info('clients');
-    if (Number(/blocked_clients:(\d+)/.exec(info)[1]) === n) return;
-    await sleep(10);
-  }
-  throw new Error(`never saw ${n} blocked clients`);
-}
 
 /** A raw connection switched to RESP3. */
 async function resp3() {
@@ -774,7 +764,7 @@ test('BZPOPMIN waits and is served by a later ZADD from another client', async (
   const waiter = connect();
   try {
     const pending = waiter.bzpopmin('z1', 'z2', 0);
-    await blockedClients(1);
+    await blockedClients(r, 1);
     await r.zadd('z2', 5, 'late', 3, 'early');
     assert.deepEqual(await pending, ['z2', 'early', '3']);
     assert.deepEqual(await r.zrange('z2', 0, -1), ['late']);
@@ -788,12 +778,12 @@ test('blocked clients are served first come, first served', async () => {
   const second = connect();
   try {
     const one = first.bzpopmax('z', 0);
-    await blockedClients(1);
+    await blockedClients(r, 1);
     const two = second.bzpopmax('z', 0);
-    await blockedClients(2);
+    await blockedClients(r, 2);
     await r.zadd('z', 1, 'a');
     assert.deepEqual(await one, ['z', 'a', '1']);
-    await blockedClients(1);
+    await blockedClients(r, 1);
     await r.zadd('z', 2, 'b', 3, 'c');
     assert.deepEqual(await two, ['z', 'c', '3']);
     assert.deepEqual(await r.zrange('z', 0, -1), ['b']);
@@ -807,7 +797,7 @@ test('BZMPOP waits, then pops up to COUNT members', async () => {
   const waiter = connect();
   try {
     const pending = waiter.call('BZMPOP', 0, 2, 'a', 'b', 'MAX', 'COUNT', 2);
-    await blockedClients(1);
+    await blockedClients(r, 1);
     await r.zadd('b', 1, 'x', 2, 'y', 3, 'z');
     assert.deepEqual(await pending, ['b', [['z', '3'], ['y', '2']]]);
     await r.zadd('a', 7, 'q');
