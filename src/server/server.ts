@@ -230,6 +230,8 @@ export class Server implements ExecutionObserver {
       accepted.end('-ERR max number of clients reached\r\n');
       return;
     }
+    // Redis has created the client, and used up its id, before protected mode turns it away.
+    const id = this.nextClientId++;
     if (this.config.values.protectedMode && !this.passwordRequired() && !isLoopback(accepted)) {
       this.stats.rejectedConnections++;
       accepted.end(PROTECTED_MODE_ERROR);
@@ -240,7 +242,6 @@ export class Server implements ExecutionObserver {
     const socket = readingSocket(accepted, (chunk) => client!.received(chunk));
     const keepAliveSec = this.config.getNumber('tcp-keepalive');
     if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
-    const id = this.nextClientId++;
     client = new Client(id, this, socket);
     this.clients.set(id, client);
   }
