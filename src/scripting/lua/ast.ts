@@ -1,0 +1,95 @@
+/**
+ * The syntax tree of a Lua 5.1 chunk, as the parser builds it and the code
+ * generator reads it. Every node that can raise a runtime error carries the
+ * source line Lua would report.
+ */
+
+export type BinaryOp =
+  | '+' | '-' | '*' | '/' | '%' | '^' | '..'
+  | '==' | '~=' | '<' | '<=' | '>' | '>='
+  | 'and' | 'or';
+
+export type UnaryOp = 'not' | '-' | '#';
+
+export interface FunctionBody {
+  kind: 'Function';
+  /** Parameter names in order; a method's implicit `self` is listed first. */
+  params: string[];
+  isVararg: boolean;
+  body: Block;
+  line: number;
+  /** Line of the closing `end`. */
+  endLine: number;
+}
+
+export type TableItem =
+  | { kind: 'Positional'; value: Expr }
+  /** `[k] = v` and `name = v` (then key is a String node). */
+  | { kind: 'Keyed'; key: Expr; value: Expr };
+
+export type Expr =
+  | { kind: 'Nil'; line: number }
+  | { kind: 'True'; line: number }
+  | { kind: 'False'; line: number }
+  | { kind: 'Number'; value: number; line: number }
+  | { kind: 'String'; value: string; line: number }
+  | { kind: 'Vararg'; line: number }
+  | FunctionBody
+  | { kind: 'Table'; items: TableItem[]; line: number }
+  | { kind: 'Binary'; op: BinaryOp; left: Expr; right: Expr; line: number }
+  | { kind: 'Unary'; op: UnaryOp; operand: Expr; line: number }
+  /** A variable reference; whether it is local, an upvalue or global is the code generator's business. */
+  | NameExpr
+  | IndexExpr
+  | CallExpr
+  | MethodCallExpr
+  /** `(e)`: truncates a multi-value expression to one value. */
+  | { kind: 'Paren'; expr: Expr; line: number };
+
+export interface NameExpr {
+  kind: 'Name';
+  name: string;
+  line: number;
+}
+/** `a.b` is an Index whose key is a String node. */
+export interface IndexExpr {
+  kind: 'Index';
+  object: Expr;
+  key: Expr;
+  line: number;
+}
+export interface CallExpr {
+  kind: 'Call';
+  callee: Expr;
+  args: Expr[];
+  line: number;
+}
+export interface MethodCallExpr {
+  kind: 'MethodCall';
+  object: Expr;
+  method: string;
+  args: Expr[];
+  line: number;
+}
+
+export type Stat =
+  | { kind: 'Local'; names: string[]; values: Expr[]; line: number }
+  | { kind: 'Assign'; targets: (NameExpr | IndexExpr)[]; values: Expr[]; line: number }
+  | { kind: 'CallStat'; call: CallExpr | MethodCallExpr; line: number }
+  | { kind: 'Do'; body: Block; line: number }
+  | { kind: 'While'; cond: Expr; body: Block; line: number }
+  /** The condition sees the body's locals. */
+  | { kind: 'Repeat'; body: Block; cond: Expr; line: number }
+  | { kind: 'If'; clauses: { cond: Expr; body: Block }[]; orelse: Block | undefined; line: number }
+  | { kind: 'NumericFor'; name: string; start: Expr; limit: Expr; step: Expr | undefined; body: Block; line: number }
+  | { kind: 'GenericFor'; names: string[]; exprs: Expr[]; body: Block; line: number }
+  /**
+   * `function a.b:c() end` is desugared by the parser into an Assign of a
+   * FunctionBody (with `self` first for methods); this node is `local function f`,
+   * whose name is in scope inside its own body.
+   */
+  | { kind: 'LocalFunction'; name: string; func: FunctionBody; line: number }
+  | { kind: 'Return'; values: Expr[]; line: number }
+  | { kind: 'Break'; line: number };
+
+export type Block = Stat[];
