@@ -1,0 +1,569 @@
+/**
+ * Compiles a Lua 5.1 syntax tree into the source of one JS function, which V8
+ * then optimises like any other hot code.
+ *
+ * No Lua text reaches the JS source except through JSON.stringify: Lua locals
+ * become generated names (L1, L2, ...), temporaries T1..., varargs VA1...,
+ * and the runtime's operations are bound to `$`-prefixed constants, a
+ * character no Lua name can contain. Globals are keys of the globals table,
+ * so no Lua name can reach a JS global or object.
+ */
+import type { Block, Expr, FunctionBody, IndexExpr, NameExpr, Stat, TableItem } from './ast.js';
+import { fb2intRound } from './table.js';
+
+/** Lua's LFIELDS_PER_FLUSH: a constructor stores its positional items in batches of this size. */
+const FIELDS_PER_FLUSH = 50;
+
+interface LocalVar {
+  js: string;
+  fn: FunctionState;
+}
+
+class Scope {
+  readonly vars = new Map<string, LocalVar>();
+  constructor(readonly parent: Scope | undefined) {}
+}
+
+class FunctionState {
+  temps = 0;
+  constructor(
+    readonly parent: FunctionState | undefined,
+    readonly vararg: string | undefined,
+  ) {}
+}
+
+const BINARY_HELPERS: Record<string, string> = {
+  '+': '$add',
+  '-': '$sub',
+  '*': '$mul',
+  '/': '$div',
+  '%': '$mod',
+  '^': '$pow',
+  '..': '$cat',
+};
+
+/** The operations the generated code binds as constants; see runtime.ts. */
+export const RUNTIME_NAMES = [
+  'index', 'indexStr', 'setIndex', 'callMeta', 'rawSetChecked', 'setList',
+  'add', 'sub', 'mul', 'div', 'mod', 'pow', 'neg', 'len', 'concat',
+  'eq', 'lt', 'le', 'truthy', 'forNumber', 'newTable',
+] as const;
+
+const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
+  index: '$idx',
+  indexStr: '$idxs',
+  setIndex: '$set',
+  callMeta: '$cm',
+  rawSetChecked: '$rs',
+  setList: '$sl',
+  add: '$add',
+  sub: '$sub',
+  mul: '$mul',
+  div: '$div',
+  mod: '$mod',
+  pow: '$pow',
+  neg: '$neg',
+  len: '$len',
+  concat: '$cat',
+  eq: '$eq',
+  lt: '$lt',
+  le: '$le',
+  truthy: '$tr',
+  forNumber: '$fn',
+  newTable: '$nt',
+};
+
+function isMulti(e: Expr): boolean {
+  return e.kind === 'Call' || e.kind === 'MethodCall' || e.kind === 'Vararg';
+}
+
+/** Expressions whose evaluation cannot run Lua code or move the error position. */
+function isSimple(e: Expr): boolean {
+  switch (e.kind) {
+    case 'Nil':
+    case 'True':
+    case 'False':
+    case 'Number':
+    case 'String':
+    case 'Vararg':
+    case 'Function':
+      return true;
+    case 'Name':
+      return true;
+    case 'Paren':
+      return isSimple(e.expr);
+    default:
+      return false;
+  }
+}
+
+function numberLiteral(n: number): string {
+  if (n === Infinity) return '(1/0)';
+  return String(n);
+}
+
+/**
+ * The generated source: `R` holds the runtime bindings, `G` the globals table,
+ * `W` the error-position cell and `C` the periodic-check control; the body
+ * returns the chunk's main function.
+ */
+export function generate(block: Block, chunkName: string): string {
+  return new Generator(chunkName).chunk(block);
+}
+
+class Generator {
+  private scope: Scope = new Scope(undefined);
+  private fn: FunctionState = new FunctionState(undefined, undefined);
+  private nextId = 0;
+  private readonly positions = new Map<number, string>();
+
+  constructor(private readonly chunkName: string) {}
+
+  chunk(block: Block): string {
+    const va = this.newName('VA');
+    this.fn = new FunctionState(undefined, va);
+    const body = this.functionBody(block);
+    const bindings = RUNTIME_NAMES.map((n) => `${n}: ${PREAMBLE_BINDINGS[n]}`).join(', ');
+    let pre = `"use strict";\nconst { ${bindings} } = R;\nconst $W = W, $C = C, $G = G, $E = R.none;\n`;
+    for (const [line, name] of this.positions) pre += `const ${name} = ${JSON.stringify(`${this.chunkName}:${line}: `)};\n`;
+    return `${pre}return function main(...${va}) {\n${body}};\n`;
+  }
+
+  private newName(prefix: string): string {
+    return prefix + ++this.nextId;
+  }
+
+  private temp(): string {
+    return 'T' + ++this.fn.temps;
+  }
+
+  private pos(line: number): string {
+    let name = this.positions.get(line);
+    if (name === undefined) {
+      name = `P${line}`;
+      this.positions.set(line, name);
+    }
+    return name;
+  }
+
+  private functionBody(block: Block): string {
+    const code = this.block(block);
+    let temps = '';
+    if (this.fn.temps > 0) {
+      const names: string[] = [];
+      for (let i = 1; i <= this.fn.temps; i++) names.push('T' + i);
+      temps = `let ${names.join(', ')};\n`;
+    }
+    return `if (--$C.budget < 0) $C.hook();\n${temps}${code}return $E;\n`;
+  }
+
+  private withScope<T>(f: () => T): T {
+    this.scope = new Scope(this.scope);
+    try {
+      return f();
+    } finally {
+      this.scope = this.scope.parent!;
+    }
+  }
+
+  private declare(name: string): string {
+    const js = this.newName('L');
+    this.scope.vars.set(name, { js, fn: this.fn });
+    return js;
+  }
+
+  private resolve(name: string): LocalVar | undefined {
+    for (let s: Scope | undefined = this.scope; s !== undefined; s = s.parent) {
+      const v = s.vars.get(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  private block(stats: Block): string {
+    return this.withScope(() => this.statements(stats));
+  }
+
+  private statements(stats: Block): string {
+    let out = '';
+    for (const s of stats) out += this.stat(s);
+    return out;
+  }
+
+  // ------------------------------------------------------------ statements
+
+  private stat(s: Stat): string {
+    switch (s.kind) {
+      case 'Local':
+        return this.local(s.names, s.values);
+      case 'Assign':
+        return this.assign(s.targets, s.values, s.line);
+      case 'CallStat':
+        return this.callCode(s.call) + ';\n';
+      case 'Do':
+        return `{\n${this.block(s.body)}}\n`;
+      case 'While':
+        return `while (${this.cond(s.cond)}) {\nif (--$C.budget < 0) $C.hook();\n${this.block(s.body)}}\n`;
+      case 'Repeat':
+        return this.withScope(
+          () => `while (true) {\nif (--$C.budget < 0) $C.hook();\n${this.statements(s.body)}if (${this.cond(s.cond)}) break;\n}\n`,
+        );
+      case 'If': {
+        let out = '';
+        s.clauses.forEach((c, i) => {
+          out += `${i === 0 ? 'if' : ' else if'} (${this.cond(c.cond)}) {\n${this.block(c.body)}}`;
+        });
+        if (s.orelse !== undefined) out += ` else {\n${this.block(s.orelse)}}`;
+        return out + '\n';
+      }
+      case 'NumericFor':
+        return this.numericFor(s);
+      case 'GenericFor':
+        return this.genericFor(s);
+      case 'LocalFunction': {
+        const js = this.declare(s.name);
+        return `let ${js};\n${js} = ${this.functionExpr(s.func)};\n`;
+      }
+      case 'Return':
+        return `return ${this.valueList(s.values)};\n`;
+      case 'Break':
+        return 'break;\n';
+    }
+  }
+
+  private local(names: string[], values: Expr[]): string {
+    const inits: string[] = [];
+    const extra: string[] = [];
+    const multiTail = values.length > 0 && isMulti(values[values.length - 1]) && names.length >= values.length;
+    const singles = multiTail ? values.length - 1 : values.length;
+    for (let i = 0; i < singles; i++) {
+      const code = this.expr(values[i]);
+      if (i < names.length) inits.push(code);
+      else extra.push(code);
+    }
+    if (multiTail) {
+      const t = this.temp();
+      const m = this.multi(values[values.length - 1]);
+      for (let i = singles; i < names.length; i++) inits.push(i === singles ? `(${t} = ${m})[0]` : `${t}[${i - singles}]`);
+    }
+    const decls = names.map((n, i) => {
+      const js = this.declare(n);
+      return i < inits.length ? `${js} = ${inits[i]}` : js;
+    });
+    // Values beyond the names are still evaluated, after the ones assigned (none of them can see the new locals).
+    return `let ${decls.join(', ')};\n${extra.map((e) => `${e};\n`).join('')}`;
+  }
+
+  private assign(targets: (NameExpr | IndexExpr)[], values: Expr[], line: number): string {
+    if (targets.length === 1 && values.length === 1) {
+      return this.store(targets[0], this.expr(values[0]), line) + ';\n';
+    }
+    let out = '';
+    // Lua evaluates the targets' tables and keys, then all values, then assigns right to left.
+    const prepared = targets.map((t) => {
+      if (t.kind === 'Name') return t;
+      const o = this.temp();
+      const k = this.temp();
+      out += `${o} = ${this.expr(t.object)};\n${k} = ${this.expr(t.key)};\n`;
+      return { target: t, object: o, key: k };
+    });
+    const valueTemps: string[] = [];
+    values.forEach((v, i) => {
+      const last = i === values.length - 1;
+      if (last && isMulti(v) && targets.length > i) {
+        const m = this.temp();
+        out += `${m} = ${this.multi(v)};\n`;
+        for (let j = i; j < targets.length; j++) valueTemps.push(`${m}[${j - i}]`);
+      } else {
+        const t = this.temp();
+        out += `${t} = ${this.expr(v)};\n`;
+        valueTemps.push(t);
+      }
+    });
+    for (let i = prepared.length - 1; i >= 0; i--) {
+      const p = prepared[i];
+      const value = i < valueTemps.length ? valueTemps[i] : 'undefined';
+      if ('kind' in p) out += this.store(p, value, line) + ';\n';
+      else out += `$set(${p.object}, ${p.key}, ${value}, ${this.pos(p.target.line)}, ${JSON.stringify(this.describe(p.target.object))});\n`;
+    }
+    return out;
+  }
+
+  private store(target: NameExpr | IndexExpr, value: string, line: number): string {
+    if (target.kind === 'Name') {
+      const v = this.resolve(target.name);
+      if (v !== undefined) return `${v.js} = ${value}`;
+      return `$set($G, ${JSON.stringify(target.name)}, ${value}, ${this.pos(line)}, "")`;
+    }
+    return `$set(${this.expr(target.object)}, ${this.expr(target.key)}, ${value}, ${this.pos(target.line)}, ${JSON.stringify(this.describe(target.object))})`;
+  }
+
+  private numericFor(s: Extract<Stat, { kind: 'NumericFor' }>): string {
+    const p = this.pos(s.line);
+    const i = this.temp();
+    const limit = this.temp();
+    const step = this.temp();
+    const start = `$fn(${this.expr(s.start)}, ${p}, "initial value")`;
+    const lim = `$fn(${this.expr(s.limit)}, ${p}, "limit")`;
+    const st = s.step === undefined ? '1' : `$fn(${this.expr(s.step)}, ${p}, "step")`;
+    const constantStep = s.step === undefined ? 1 : s.step.kind === 'Number' ? s.step.value : undefined;
+    const test =
+      constantStep === undefined ? `(${step} > 0 ? ${i} <= ${limit} : ${i} >= ${limit})` : constantStep > 0 ? `${i} <= ${limit}` : `${i} >= ${limit}`;
+    return this.withScope(() => {
+      const v = this.declare(s.name);
+      const body = this.block(s.body);
+      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\nif (--$C.budget < 0) $C.hook();\nlet ${v} = ${i};\n${body}}\n`;
+    });
+  }
+
+  private genericFor(s: Extract<Stat, { kind: 'GenericFor' }>): string {
+    const p = this.pos(s.line);
+    const f = this.temp();
+    const state = this.temp();
+    const control = this.temp();
+    const r = this.temp();
+    const init = this.temp();
+    let out = `${init} = ${this.valueList(s.exprs)};\n${f} = ${init}[0]; ${state} = ${init}[1]; ${control} = ${init}[2];\n`;
+    out += this.withScope(() => {
+      const names = s.names.map((n) => this.declare(n));
+      const call = `(typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${state}, ${control})) : $cm(${f}, ${p}, "", [${state}, ${control}]))`;
+      let loop = `while (true) {\nif (--$C.budget < 0) $C.hook();\n${r} = ${call};\nif (${r}[0] === undefined) break;\n${control} = ${r}[0];\n`;
+      loop += `let ${names.map((n, i) => `${n} = ${r}[${i}]`).join(', ')};\n`;
+      return loop + this.block(s.body) + '}\n';
+    });
+    return `{\n${out}}\n`;
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  /** Code for an expression list as one array of values (return values, a for's explist). */
+  private valueList(values: Expr[]): string {
+    if (values.length === 0) return '$E';
+    if (values.length === 1 && isMulti(values[0])) return this.multi(values[0]);
+    const parts = values.map((v, i) => (i === values.length - 1 && isMulti(v) ? `...${this.multi(v)}` : this.expr(v)));
+    return `[${parts.join(', ')}]`;
+  }
+
+  /** Arguments of a call: all values, the last expanded. */
+  private args(values: Expr[]): string {
+    return values.map((v, i) => (i === values.length - 1 && isMulti(v) ? `...${this.multi(v)}` : this.expr(v))).join(', ');
+  }
+
+  /** Code evaluating to the array of all values of a multi-value expression. */
+  private multi(e: Expr): string {
+    if (e.kind === 'Vararg') return this.fn.vararg!;
+    if (e.kind === 'Call' || e.kind === 'MethodCall') return this.callCode(e);
+    return `[${this.expr(e)}]`;
+  }
+
+  /** The name Lua's error messages give a value by where it came from. */
+  private describe(e: Expr): string {
+    if (e.kind === 'Name') {
+      const v = this.resolve(e.name);
+      if (v === undefined) return `global '${e.name}'`;
+      return v.fn === this.fn ? `local '${e.name}'` : `upvalue '${e.name}'`;
+    }
+    if (e.kind === 'Index' && e.key.kind === 'String') return `field '${e.key.value}'`;
+    return '';
+  }
+
+  private callCode(e: Extract<Expr, { kind: 'Call' | 'MethodCall' }>): string {
+    const p = this.pos(e.line);
+    const f = this.temp();
+    let prefix = '';
+    let args: string;
+    let self = '';
+    let fnCode: string;
+    let desc: string;
+    if (e.kind === 'MethodCall') {
+      const o = this.temp();
+      prefix = `${o} = ${this.expr(e.object)}, `;
+      fnCode = `$idxs(${o}, ${JSON.stringify(e.method)}, ${p}, ${JSON.stringify(this.describe(e.object))})`;
+      self = o;
+      desc = `method '${e.method}'`;
+    } else {
+      fnCode = this.expr(e.callee);
+      desc = this.describe(e.callee);
+    }
+    prefix += `${f} = ${fnCode}, `;
+    if (e.args.every(isSimple)) {
+      args = this.args(e.args);
+    } else {
+      // Evaluate arguments first so that the position the callee sees is this call's.
+      const parts: string[] = [];
+      e.args.forEach((a, i) => {
+        const t = this.temp();
+        if (i === e.args.length - 1 && isMulti(a)) {
+          prefix += `${t} = ${this.multi(a)}, `;
+          parts.push(`...${t}`);
+        } else {
+          prefix += `${t} = ${this.expr(a)}, `;
+          parts.push(t);
+        }
+      });
+      args = parts.join(', ');
+    }
+    const all = self === '' ? args : args === '' ? self : `${self}, ${args}`;
+    return `(${prefix}typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${all})) : $cm(${f}, ${p}, ${JSON.stringify(desc)}, [${all}]))`;
+  }
+
+  /** Code for a condition as a JS boolean. */
+  private cond(e: Expr): string {
+    switch (e.kind) {
+      case 'True':
+        return 'true';
+      case 'False':
+      case 'Nil':
+        return 'false';
+      case 'Unary':
+        if (e.op === 'not') return `!(${this.cond(e.operand)})`;
+        break;
+      case 'Paren':
+        return this.cond(e.expr);
+      case 'Binary':
+        if (e.op === 'and') return `(${this.cond(e.left)} && ${this.cond(e.right)})`;
+        if (e.op === 'or') return `(${this.cond(e.left)} || ${this.cond(e.right)})`;
+        if (['==', '~=', '<', '<=', '>', '>='].includes(e.op)) return this.expr(e);
+        break;
+      default:
+        break;
+    }
+    return `$tr(${this.expr(e)})`;
+  }
+
+  /** Code for an expression's single value. */
+  private expr(e: Expr): string {
+    switch (e.kind) {
+      case 'Nil':
+        return 'undefined';
+      case 'True':
+        return 'true';
+      case 'False':
+        return 'false';
+      case 'Number':
+        return numberLiteral(e.value);
+      case 'String':
+        return JSON.stringify(e.value);
+      case 'Vararg':
+        return `${this.fn.vararg!}[0]`;
+      case 'Function':
+        return this.functionExpr(e);
+      case 'Table':
+        return this.table(e.items, e.line);
+      case 'Paren':
+        return this.expr(e.expr);
+      case 'Name': {
+        const v = this.resolve(e.name);
+        if (v !== undefined) return v.js;
+        return `$idxs($G, ${JSON.stringify(e.name)}, ${this.pos(e.line)}, "")`;
+      }
+      case 'Index': {
+        const desc = JSON.stringify(this.describe(e.object));
+        if (e.key.kind === 'String') return `$idxs(${this.expr(e.object)}, ${JSON.stringify(e.key.value)}, ${this.pos(e.line)}, ${desc})`;
+        return `$idx(${this.expr(e.object)}, ${this.expr(e.key)}, ${this.pos(e.line)}, ${desc})`;
+      }
+      case 'Call':
+      case 'MethodCall':
+        return `${this.callCode(e)}[0]`;
+      case 'Unary': {
+        if (e.op === 'not') return `!(${this.cond(e.operand)})`;
+        const d = JSON.stringify(this.describe(e.operand));
+        if (e.op === '-') {
+          if (e.operand.kind === 'Number') return `(${numberLiteral(-e.operand.value)})`;
+          return `$neg(${this.expr(e.operand)}, ${this.pos(e.line)}, ${d})`;
+        }
+        return `$len(${this.expr(e.operand)}, ${this.pos(e.line)}, ${d})`;
+      }
+      case 'Binary':
+        return this.binary(e);
+    }
+  }
+
+  private binary(e: Extract<Expr, { kind: 'Binary' }>): string {
+    if (e.op === 'and' || e.op === 'or') {
+      const t = this.temp();
+      const left = this.expr(e.left);
+      const right = this.expr(e.right);
+      return e.op === 'and' ? `($tr(${t} = ${left}) ? ${right} : ${t})` : `($tr(${t} = ${left}) ? ${t} : ${right})`;
+    }
+    const a = this.expr(e.left);
+    const b = this.expr(e.right);
+    const p = this.pos(e.line);
+    switch (e.op) {
+      case '==':
+        return `$eq(${a}, ${b})`;
+      case '~=':
+        return `!$eq(${a}, ${b})`;
+      case '<':
+        return `$lt(${a}, ${b}, ${p})`;
+      case '<=':
+        return `$le(${a}, ${b}, ${p})`;
+      // Lua evaluates both operands left to right, then compares them swapped.
+      case '>':
+      case '>=': {
+        const ta = this.temp();
+        return `(${ta} = ${a}, $${e.op === '>' ? 'lt' : 'le'}(${b}, ${ta}, ${p}))`;
+      }
+      default:
+        return `${BINARY_HELPERS[e.op]}(${a}, ${b}, ${p}, ${JSON.stringify(this.describe(e.left))}, ${JSON.stringify(this.describe(e.right))})`;
+    }
+  }
+
+  private functionExpr(f: FunctionBody): string {
+    const outerFn = this.fn;
+    const outerScope = this.scope;
+    const va = f.isVararg ? this.newName('VA') : undefined;
+    this.fn = new FunctionState(outerFn, va);
+    this.scope = new Scope(outerScope);
+    try {
+      const params = f.params.map((p) => this.declare(p));
+      const body = this.functionBody(f.body);
+      const list = va === undefined ? params : [...params, `...${va}`];
+      return `(function (${list.join(', ')}) {\n${body}})`;
+    } finally {
+      this.fn = outerFn;
+      this.scope = outerScope;
+    }
+  }
+
+  private table(items: TableItem[], line: number): string {
+    if (items.length === 0) return '$nt(0, 0)';
+    const p = this.pos(line);
+    let positional = 0;
+    let keyed = 0;
+    items.forEach((it, i) => {
+      if (it.kind === 'Keyed') keyed++;
+      else if (!(i === items.length - 1 && isMulti(it.value))) positional++;
+    });
+    const t = this.temp();
+    let out = `(${t} = $nt(${fb2intRound(positional)}, ${fb2intRound(keyed)})`;
+    let pending: string[] = [];
+    let flushed = 1;
+    const mixed = keyed > 0 && positional > 0;
+    const flush = (): void => {
+      if (pending.length === 0) return;
+      out += `, $sl(${t}, ${flushed}, [${pending.join(', ')}])`;
+      flushed += pending.length;
+      pending = [];
+    };
+    items.forEach((it, i) => {
+      if (it.kind === 'Keyed') {
+        out += `, $rs(${t}, ${this.expr(it.key)}, ${this.expr(it.value)}, ${p})`;
+        return;
+      }
+      if (i === items.length - 1 && isMulti(it.value)) {
+        pending.push(`...${this.multi(it.value)}`);
+      } else if (mixed) {
+        // Positional values are evaluated in source order, between the keyed stores around them.
+        const v = this.temp();
+        out += `, ${v} = ${this.expr(it.value)}`;
+        pending.push(v);
+      } else {
+        pending.push(this.expr(it.value));
+      }
+      if (pending.length === FIELDS_PER_FLUSH) flush();
+    });
+    flush();
+    return out + `, ${t})`;
+  }
+}
