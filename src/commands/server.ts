@@ -281,11 +281,4 @@ export const serverCommands: readonly CommandSpec[] = [
       sub('list', -2, 'Lists the function libraries.', () => [], { flags: ['noscript'], since: '7.0.0', complexity: 'O(N) where N is the number of functions', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]' }),
     ],
   }),
-  defineCommand({
-    name: 'script', arity: -2, flags: [], group: 'scripting', since: '2.6.0', complexity: 'Depends on subcommand.',
-    summary: 'Manages the Lua script cache (nothing is cached yet).',
-    subcommands: [
-      sub('flush', -2, 'Empties the script cache.', flushScripts('ERR SCRIPT FLUSH only support SYNC|ASYNC option'), { syntax: '[ASYNC|SYNC]', flags: ['noscript'], since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache' }),
-    ],
-  }),
 ];

@@ -29,6 +29,7 @@ import { infoCommand } from './info.js';
 import { commandCommand } from './command.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands, SUBSCRIBED_MODE_COMMANDS } from './pubsub.js';
+import { scriptingCommands } from './scripting.js';
 
 /** Every top-level command, in no particular order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -49,6 +50,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   commandCommand,
   ...transactionCommands,
   ...pubsubCommands,
+  ...scriptingCommands,
 ];
 
 /** Per-command counters for INFO commandstats, keyed by full name (`config|get`). */

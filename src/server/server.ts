@@ -25,6 +25,7 @@ import { SlowLog } from './slowlog.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
 import { BindError, listenOn, readingSocket } from './listen.js';
+import { Scripting } from '../scripting/scripting.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -93,6 +94,8 @@ export class Server implements ExecutionObserver {
     this.keyspace.expiryPaused = paused;
   });
   readonly logger: Logger;
+  /** The Lua state EVAL scripts and function libraries run in. */
+  readonly scripting: Scripting;
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
   /** RDB snapshots and the append-only file. */
@@ -114,6 +117,7 @@ export class Server implements ExecutionObserver {
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
+    this.scripting = new Scripting((level, message) => this.log(level, message));
     this.keyspace = new Keyspace(config.getNumber('databases'), {
       get lfuLogFactor() {
         return config.getNumber('lfu-log-factor');

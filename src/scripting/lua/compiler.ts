@@ -99,6 +99,8 @@ function isSimple(e: Expr): boolean {
 
 function numberLiteral(n: number): string {
   if (n === Infinity) return '(1/0)';
+  if (n === -Infinity) return '(-1/0)';
+  if (Object.is(n, -0)) return '(-0)';
   return String(n);
 }
 

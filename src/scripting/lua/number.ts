@@ -14,8 +14,17 @@ export function isCSpace(code: number): boolean {
  * rounds it to even; ties only arise for values whose exact decimal form ends
  * just past the precision, so integers are rounded by hand.
  */
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+
+/** glibc prints the sign of a NaN: x86's arithmetic makes negative ones ("-nan"), negating one gives "nan". */
+export function nanText(n: number): string {
+  bits[0] = n;
+  return words[1] >>> 31 ? '-nan' : 'nan';
+}
+
 export function formatG(n: number, precision: number, alternate = false): string {
-  if (n !== n) return '-nan';
+  if (n !== n) return nanText(n);
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
   const p = precision === 0 ? 1 : precision;

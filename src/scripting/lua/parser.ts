@@ -202,7 +202,7 @@ class Lexer {
         this.pos++;
         break;
       }
-      if (c === -1) this.error('unfinished string', this.src.slice(start, this.pos), this.line);
+      if (c === -1) this.error('unfinished string', '<eof>');
       if (c === 10 || c === 13) this.error('unfinished string', this.src.slice(start, this.pos), this.line);
       if (c === 92) {
         this.pos++;

@@ -37,6 +37,8 @@ function metamethod(v: LuaValue, event: string): LuaValue {
 }
 
 function fail(pos: string, message: string): never {
+  // Where the script failed, for the "on @user_script:N." Redis appends.
+  where.pos = pos;
   throw new LuaError(pos + message);
 }
 

@@ -97,7 +97,9 @@ export function createBaseLib(compile: ChunkCompiler): Record<string, LuaValue> 
     error: (...args) => {
       const level = optInteger(args, 2, 'error', 1);
       const value = args[0];
-      throw new LuaError(typeof value === 'string' && level > 0 ? where.pos + value : value);
+      if (level > 0 && typeof value === 'string') throw new LuaError(where.pos + value);
+      if (level > 0 && typeof value === 'number') throw new LuaError(where.pos + numberToString(value));
+      throw new LuaError(value);
     },
     getmetatable: (...args) => {
       checkAny(args, 1, 'getmetatable');
@@ -180,6 +182,8 @@ export function createBaseLib(compile: ChunkCompiler): Record<string, LuaValue> 
     },
     pcall: (...args) => {
       checkAny(args, 1, 'pcall');
+      // What pcall calls directly is called from C: errors it raises carry no position.
+      where.pos = '';
       try {
         return [true, ...callValue(args[0], args.slice(1))];
       } catch (e) {
@@ -188,6 +192,7 @@ export function createBaseLib(compile: ChunkCompiler): Record<string, LuaValue> 
     },
     xpcall: (...args) => {
       checkAny(args, 2, 'xpcall');
+      where.pos = '';
       try {
         return [true, ...callValue(args[0], NO_VALUES)];
       } catch (e) {

@@ -1,0 +1,50 @@
+/**
+ * The client a script's redis.call runs commands as (Redis's "lua client"):
+ * it starts in the caller's database, speaks the RESP version the script
+ * chose with redis.setresp, never blocks and never queues.
+ */
+import type { ClientState, CommandContext, Subscriptions } from '../commands/types.js';
+import type { Server } from '../server/server.js';
+import type { Database } from '../store/database.js';
+import type { ClientTracking } from '../server/tracking.js';
+
+export class ScriptClient implements ClientState, CommandContext {
+  readonly client: ClientState = this;
+  readonly id = 0;
+  /** What MONITOR and SLOWLOG show as the peer of a script's commands. */
+  readonly address = 'lua';
+  name = '';
+  libName = '';
+  libVer = '';
+  resp: 2 | 3 = 2;
+  authenticated = true;
+  replyMode: 'on' | 'off' | 'skip' = 'on';
+  skippingReply = false;
+  tracking: ClientTracking | undefined = undefined;
+  lastCommand = 'NULL';
+  multi: string[][] | undefined = undefined;
+  multiFailed = false;
+  /** The script itself is the transaction: dispatch's maxmemory and pause gates were passed by EVAL. */
+  executingTransaction = true;
+  watchedKeyChanged = false;
+  noEvict = false;
+  noTouch = false;
+  readonly subscriptions: Subscriptions = { channels: new Set(), patterns: new Set(), shardChannels: new Set() };
+
+  constructor(
+    public db: Database,
+    readonly server: Server,
+  ) {}
+
+  get inTransaction(): boolean {
+    return true;
+  }
+
+  closeAfterReply(): void {}
+
+  describe(): string {
+    return `id=0 addr=lua laddr= fd=-1 name= flags=N db=${this.db.id} cmd=${this.lastCommand}`;
+  }
+
+  startMonitoring(): void {}
+}

@@ -1,0 +1,151 @@
+/**
+ * Conversions between command replies and Lua values, by Redis's rules:
+ * status and error replies become {ok=...} and {err=...} tables, a null
+ * becomes false (RESP2) or nil (RESP3), and RESP3's maps, sets, doubles,
+ * big numbers and verbatim strings become single-field tables.
+ */
+import { ReplyError } from '../errors.js';
+import {
+  AttributeReply,
+  BigNumberReply,
+  BooleanReply,
+  DoubleReply,
+  MapReply,
+  NullArray,
+  PushReply,
+  RawReply,
+  SetReply,
+  SimpleString,
+  VerbatimReply,
+  formatDouble,
+  type Reply,
+} from '../protocol/reply.js';
+import { LuaTable } from './lua/table.js';
+import type { LuaValue } from './lua/value.js';
+
+function field(name: string, value: LuaValue): LuaTable {
+  const t = new LuaTable();
+  t.setStr(name, value);
+  return t;
+}
+
+function sequence(items: readonly Reply[], resp: 2 | 3): LuaTable {
+  const t = new LuaTable();
+  for (let i = 0; i < items.length; i++) t.setInt(i + 1, replyToLua(items[i], resp));
+  return t;
+}
+
+/** A command's reply as the script sees it, in the RESP version the script speaks. */
+export function replyToLua(reply: Reply, resp: 2 | 3): LuaValue {
+  if (typeof reply === 'string') return reply;
+  if (typeof reply === 'number') return reply;
+  if (typeof reply === 'bigint') return Number(reply);
+  if (reply === null || reply instanceof NullArray) return resp === 2 ? false : undefined;
+  if (Array.isArray(reply)) return sequence(reply, resp);
+  if (reply instanceof ReplyError) return field('err', errorText(reply));
+  if (reply instanceof SimpleString) return field('ok', reply.text);
+  if (reply instanceof MapReply) {
+    if (resp === 2) return sequence(reply.flat, resp);
+    const map = new LuaTable();
+    for (let i = 0; i + 1 < reply.flat.length; i += 2) {
+      const k = replyToLua(reply.flat[i], resp);
+      if (k !== undefined) map.set(k, replyToLua(reply.flat[i + 1], resp));
+    }
+    return field('map', map);
+  }
+  if (reply instanceof SetReply) {
+    if (resp === 2) return sequence(reply.items, resp);
+    const set = new LuaTable();
+    for (const item of reply.items) {
+      const k = replyToLua(item, resp);
+      if (k !== undefined) set.set(k, true);
+    }
+    return field('set', set);
+  }
+  if (reply instanceof DoubleReply) return resp === 2 ? formatDouble(reply.value) : field('double', reply.value);
+  if (reply instanceof BooleanReply) return resp === 2 ? (reply.value ? 1 : 0) : reply.value;
+  if (reply instanceof BigNumberReply) return resp === 2 ? reply.digits : field('big_number', reply.digits);
+  if (reply instanceof VerbatimReply) {
+    if (resp === 2) return reply.text;
+    const v = new LuaTable();
+    v.setStr('format', reply.format);
+    v.setStr('string', reply.text);
+    return field('verbatim_string', v);
+  }
+  if (reply instanceof AttributeReply) return replyToLua(reply.value, resp);
+  if (reply instanceof PushReply) return sequence(reply.items, resp);
+  if (reply instanceof RawReply) return reply.resp;
+  return undefined;
+}
+
+/** An error reply's text as Redis hands it to Lua: without the leading '-', with a code, without the line ending. */
+function errorText(error: ReplyError): string {
+  const text = error.message.replace(/[\r\n]+$/, '');
+  return text.startsWith('-') ? text.slice(1) : text;
+}
+
+const INT64_MIN = -(2n ** 63n);
+
+/** (long long)d on x86-64: truncation, and the "integer indefinite" value for NaN and out-of-range doubles. */
+function toLongLong(n: number): number | bigint {
+  if (Number.isSafeInteger(Math.trunc(n))) return Math.trunc(n);
+  if (n !== n || n >= 2 ** 63 || n < -(2 ** 63)) return INT64_MIN;
+  return BigInt(Math.trunc(n));
+}
+
+/** Newlines would break a status line, so Redis turns them into spaces. */
+const oneLine = (s: string): string => s.replace(/[\r\n]/g, ' ');
+
+/** A script's return value as a reply; `resp` is the version the script set with redis.setresp. */
+export function luaToReply(v: LuaValue, resp: 2 | 3): Reply {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+      return toLongLong(v);
+    case 'boolean':
+      if (resp === 2) return v ? 1 : null;
+      return new BooleanReply(v);
+    case 'undefined':
+    case 'function':
+      return null;
+    default:
+      return tableToReply(v, resp);
+  }
+}
+
+function tableToReply(t: LuaTable, resp: 2 | 3): Reply {
+  const err = t.getStr('err');
+  if (typeof err === 'string') return new ReplyError(oneLine(err));
+  const ok = t.getStr('ok');
+  if (typeof ok === 'string') return new SimpleString(oneLine(ok));
+  const double = t.getStr('double');
+  if (typeof double === 'number') return new DoubleReply(double);
+  const big = t.getStr('big_number');
+  if (typeof big === 'string') return new BigNumberReply(oneLine(big));
+  const verbatim = t.getStr('verbatim_string');
+  if (verbatim instanceof LuaTable) {
+    const format = verbatim.getStr('format');
+    const text = verbatim.getStr('string');
+    if (typeof format === 'string' && typeof text === 'string') return new VerbatimReply(format, text);
+  }
+  const map = t.getStr('map');
+  if (map instanceof LuaTable) {
+    const flat: Reply[] = [];
+    for (let e = map.next(undefined); e !== undefined; e = map.next(e[0])) flat.push(luaToReply(e[0], resp), luaToReply(e[1], resp));
+    return new MapReply(flat);
+  }
+  const set = t.getStr('set');
+  if (set instanceof LuaTable) {
+    const items: Reply[] = [];
+    for (let e = set.next(undefined); e !== undefined; e = set.next(e[0])) items.push(luaToReply(e[0], resp));
+    return new SetReply(items);
+  }
+  const items: Reply[] = [];
+  for (let i = 1; ; i++) {
+    const item = t.getInt(i);
+    if (item === undefined) break;
+    items.push(luaToReply(item, resp));
+  }
+  return items;
+}

@@ -1,0 +1,409 @@
+/**
+ * The server side of scripting: one Lua state with Redis's sandbox (read-only
+ * globals, the `redis` table), and running a compiled script or function as
+ * one atomic command whose effects reach the append-only file as MULTI/EXEC.
+ */
+import { createHash } from 'node:crypto';
+import v8 from 'node:v8';
+import { ReplyError } from '../errors.js';
+import { dispatch, findCommand, POSTPONED } from '../commands/table.js';
+import { BlockRequest, type CommandContext, type CommandSpec } from '../commands/types.js';
+import type { Reply } from '../protocol/reply.js';
+import { frozen } from '../store/clock.js';
+import { ScriptClient } from './client.js';
+import { luaToReply, replyToLua } from './convert.js';
+import { LuaEngine } from './lua/engine.js';
+import { caughtValue } from './lua/lib/base.js';
+import { formatG } from './lua/number.js';
+import { control, tostring } from './lua/runtime.js';
+import { LuaTable } from './lua/table.js';
+import { LuaError, NO_VALUES, where, type LuaFunction, type LuaValue } from './lua/value.js';
+import { REDIS_VERSION, REDIS_VERSION_NUM } from '../version.js';
+import { splitArgs } from '../util/splitargs.js';
+
+/** How a script may behave: from its `#!lua flags=` line, a function's registration, or EVAL_RO. */
+export interface ScriptFlags {
+  noWrites: boolean;
+  allowOom: boolean;
+  allowStale: boolean;
+  noCluster: boolean;
+  allowCrossSlot: boolean;
+  /** EVAL without a shebang: Redis 7's compatibility rules (writes allowed, OOM checked at the first write). */
+  compat: boolean;
+}
+
+export const COMPAT_FLAGS: ScriptFlags = {
+  noWrites: false,
+  allowOom: false,
+  allowStale: false,
+  noCluster: false,
+  allowCrossSlot: false,
+  compat: true,
+};
+
+/** The periodic check fires every this many loop iterations and function entries. */
+const CHECK_INTERVAL = 100_000;
+
+/** A script may use at most this share of V8's heap limit before it is stopped with "not enough memory". */
+const HEAP_SHARE = 0.8;
+
+/** What runs while a script runs. */
+interface RunContext {
+  caller: CommandContext;
+  client: ScriptClient;
+  readOnly: boolean;
+  /** A write command has run: the script can no longer be refused for OOM, nor killed. */
+  dirty: boolean;
+  oomAtStart: boolean;
+  allowOom: boolean;
+  started: number;
+  /** Name Redis shows in errors: the SHA of an EVAL script, or the function's name. */
+  name: string;
+}
+
+/** Thrown through the script when it must end (SCRIPT KILL, out of memory): pcall cannot catch it. */
+export class ScriptAbort {
+  constructor(readonly reply: ReplyError) {}
+}
+
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(s, 'latin1').digest('hex');
+}
+
+function errorTable(message: string): LuaTable {
+  const t = new LuaTable();
+  // Redis stores error texts without the leading '-', with a code, and without a trailing line break.
+  let text = message.startsWith('-') ? message.slice(1) : message;
+  if (!message.startsWith('-')) text = 'ERR ' + text;
+  else if (!text.includes(' ')) text = 'ERR ' + text;
+  t.setStr('err', text.replace(/[\r\n]+$/, ''));
+  return t;
+}
+
+function raiseTable(message: string): never {
+  throw new LuaError(errorTable(message));
+}
+
+/** A script in the cache: EVAL compiles each body once and EVALSHA finds it by its SHA1. */
+export interface CachedScript {
+  sha: string;
+  body: string;
+  fn: LuaFunction;
+  flags: ScriptFlags;
+}
+
+const SHEBANG_FLAGS: Record<string, keyof ScriptFlags> = {
+  'no-writes': 'noWrites',
+  'allow-oom': 'allowOom',
+  'allow-stale': 'allowStale',
+  'no-cluster': 'noCluster',
+  'allow-cross-slot-keys': 'allowCrossSlot',
+};
+
+/** Flags named in a `#!lua flags=a,b` line or given to register_function; undefined names the unknown one. */
+export function parseFlagNames(names: readonly string[]): ScriptFlags | string {
+  const flags: ScriptFlags = { ...COMPAT_FLAGS, compat: false };
+  for (const name of names) {
+    const key = SHEBANG_FLAGS[name];
+    if (key === undefined) return name;
+    flags[key] = true;
+  }
+  return flags;
+}
+
+/** The flags of an EVAL body's `#!` line and the line's length (Redis's evalExtractShebangFlags). */
+function shebangFlags(body: string): { flags: ScriptFlags; length: number } {
+  if (!body.startsWith('#!')) return { flags: COMPAT_FLAGS, length: 0 };
+  const end = body.indexOf('\n');
+  if (end < 0) throw new ReplyError('ERR Invalid script shebang');
+  const parts = splitArgs(body.slice(0, end));
+  if (parts === null || parts.length === 0) throw new ReplyError('ERR Invalid engine in script shebang');
+  if (parts[0] !== '#!lua') throw new ReplyError(`ERR Unexpected engine in script shebang: ${parts[0]}`);
+  let flags: ScriptFlags = { ...COMPAT_FLAGS, compat: false };
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('flags=')) throw new ReplyError(`ERR Unknown lua shebang option: ${part}`);
+    const parsed = parseFlagNames(part.slice(6).split(','));
+    if (typeof parsed === 'string') throw new ReplyError(`ERR Unexpected flag in script shebang: ${parsed}`);
+    flags = parsed;
+  }
+  return { flags, length: end };
+}
+
+export class Scripting {
+  readonly engine = new LuaEngine();
+  readonly scripts = new Map<string, CachedScript>();
+  private run: RunContext | undefined;
+  private readonly heapLimit = v8.getHeapStatistics().heap_size_limit * HEAP_SHARE;
+
+  constructor(private readonly log: (level: 'debug' | 'verbose' | 'notice' | 'warning', message: string) => void) {
+    this.installSandbox();
+    control.hook = () => this.periodicCheck();
+  }
+
+  get running(): boolean {
+    return this.run !== undefined;
+  }
+
+  /** Compiles an EVAL body into the cache (once per body); throws the compile error reply. */
+  loadScript(body: string): CachedScript {
+    const sha = sha1hex(body);
+    const cached = this.scripts.get(sha);
+    if (cached !== undefined) return cached;
+    const { flags, length } = shebangFlags(body);
+    let fn: LuaFunction;
+    try {
+      // The shebang line is dropped but its line feed kept, so line numbers stay the user's.
+      fn = this.engine.load(body.slice(length), 'user_script');
+    } catch (error) {
+      if (error instanceof LuaError) throw new ReplyError(`ERR Error compiling script (new function): ${tostring(error.value).replace(/[\r\n]/g, ' ')}`);
+      throw error;
+    }
+    const script = { sha, body, fn, flags };
+    this.scripts.set(sha, script);
+    return script;
+  }
+
+  /** SCRIPT KILL / FUNCTION KILL outside a running script: there is nothing to stop. */
+  kill(kind: 'script' | 'function'): Reply {
+    void kind;
+    return new ReplyError('NOTBUSY No scripts in execution right now.');
+  }
+
+  private installSandbox(): void {
+    const g = this.engine.globals;
+    const basePcall = g.getStr('pcall') as LuaFunction;
+    // Redis 7 raises command errors as {err=...} tables; its pcall hands scripts the message, as older versions did.
+    g.setStr('pcall', (...args: LuaValue[]) => {
+      const r = basePcall(...args);
+      if (r[0] === false && r[1] instanceof LuaTable) {
+        const err = r[1].getStr('err');
+        if (typeof err === 'string') return [false, err];
+      }
+      return r;
+    });
+    g.setStr('redis', this.redisTable());
+    g.setStr('__redis__err__handler', () => NO_VALUES);
+    const meta = new LuaTable();
+    meta.setStr('__index', (_t: LuaValue, key: LuaValue) => {
+      throw new LuaError(`${where.pos}Script attempted to access nonexistent global variable '${tostring(key)}'`);
+    });
+    g.metatable = meta;
+    protect(g);
+  }
+
+  private redisTable(): LuaTable {
+    const t = new LuaTable();
+    const fn = (name: string, f: LuaFunction): void => t.setStr(name, f);
+    fn('call', (...args) => this.call(args, true));
+    fn('pcall', (...args) => this.call(args, false));
+    fn('sha1hex', (...args) => {
+      if (args.length !== 1) raiseTable('wrong number of arguments');
+      const s = args[0];
+      return [sha1hex(typeof s === 'string' ? s : typeof s === 'number' ? tostring(s) : '')];
+    });
+    fn('error_reply', (...args) => {
+      if (args.length !== 1 || typeof args[0] !== 'string') return [errorTable('wrong number or type of arguments')];
+      const msg = args[0];
+      return [errorTable(msg.startsWith('-') ? msg : '-' + msg)];
+    });
+    fn('status_reply', (...args) => {
+      if (args.length !== 1 || typeof args[0] !== 'string') return [errorTable('wrong number or type of arguments')];
+      const ok = new LuaTable();
+      ok.setStr('ok', args[0]);
+      return [ok];
+    });
+    fn('log', (...args) => {
+      if (args.length < 2) raiseTable('redis.log() requires two arguments or more.');
+      const level = typeof args[0] === 'number' ? args[0] : typeof args[0] === 'string' ? Number(args[0]) : NaN;
+      if (Number.isNaN(level)) raiseTable('First argument must be a number (log level).');
+      const levels = ['debug', 'verbose', 'notice', 'warning'] as const;
+      const name = levels[Math.trunc(level)];
+      if (name === undefined) raiseTable('Invalid debug level.');
+      const parts: string[] = [];
+      for (let i = 1; i < args.length; i++) {
+        const a = args[i];
+        if (typeof a === 'string' || typeof a === 'number') parts.push(tostring(a));
+      }
+      this.log(name, parts.join(' '));
+      return NO_VALUES;
+    });
+    t.setStr('LOG_DEBUG', 0);
+    t.setStr('LOG_VERBOSE', 1);
+    t.setStr('LOG_NOTICE', 2);
+    t.setStr('LOG_WARNING', 3);
+    t.setStr('REDIS_VERSION', REDIS_VERSION);
+    t.setStr('REDIS_VERSION_NUM', REDIS_VERSION_NUM);
+    fn('setresp', (...args) => {
+      const run = this.requireRun('redis.setresp can only be called inside a script invocation');
+      if (args.length !== 1) raiseTable('redis.setresp() requires one argument.');
+      const resp = typeof args[0] === 'number' ? Math.trunc(args[0]) : Number(args[0]);
+      if (resp !== 2 && resp !== 3) raiseTable('RESP version must be 2 or 3.');
+      run.client.resp = resp;
+      return NO_VALUES;
+    });
+    fn('set_repl', (...args) => {
+      this.requireRun('redis.set_repl can only be called inside a script invocation');
+      if (args.length !== 1) raiseTable('redis.set_repl() requires two arguments.');
+      const flags = typeof args[0] === 'number' ? Math.trunc(args[0]) : 0;
+      if ((flags & ~3) !== 0) raiseTable('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      return NO_VALUES;
+    });
+    t.setStr('REPL_NONE', 0);
+    t.setStr('REPL_AOF', 1);
+    t.setStr('REPL_SLAVE', 2);
+    t.setStr('REPL_REPLICA', 2);
+    t.setStr('REPL_ALL', 3);
+    // Redis 7 always replicates effects; the call remains for old scripts.
+    fn('replicate_commands', () => [true]);
+    fn('breakpoint', () => [false]);
+    fn('debug', () => NO_VALUES);
+    fn('acl_check_cmd', (...args) => {
+      this.requireRun('redis.acl_check_cmd can only be called inside a script invocation');
+      const argv = toArgv(args);
+      if (findCommand(argv[0]) === undefined) raiseTable('Invalid command passed to redis.acl_check_cmd()');
+      return [true];
+    });
+    return t;
+  }
+
+  private requireRun(message: string): RunContext {
+    if (this.run === undefined) raiseTable(message);
+    return this.run;
+  }
+
+  /** redis.call / redis.pcall: runs one command as the script's client. */
+  private call(args: LuaValue[], raise: boolean): LuaValue[] {
+    const run = this.requireRun('redis.call/pcall can only be called inside a script invocation');
+    const argv = toArgv(args);
+    const refusal = this.refusal(run, argv);
+    if (refusal !== undefined) {
+      if (raise) raiseTable(refusal);
+      return [errorTable(refusal)];
+    }
+    const client = run.client;
+    const dispatched = dispatch(client, argv, client.server);
+    if (dispatched === POSTPONED) throw new Error('a command inside a script was postponed');
+    const reply: Reply = dispatched instanceof BlockRequest ? dispatched.timeoutReply : dispatched;
+    if (reply instanceof ReplyError) {
+      client.server.countError(reply);
+      const t = errorTable('-' + reply.message);
+      t.setStr('ignore_error_stats_update', true);
+      if (raise) throw new LuaError(t);
+      return [t];
+    }
+    return [replyToLua(reply, client.resp)];
+  }
+
+  /** The checks Redis's scriptCall makes before a command runs from a script, in its order. */
+  private refusal(run: RunContext, argv: string[]): string | undefined {
+    const spec = lookup(argv);
+    if (spec === undefined) return 'Unknown Redis command called from script';
+    const arity = spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return 'Wrong number of args calling Redis command from script';
+    const flags = spec.flags;
+    if (flags.includes('noscript')) return 'This Redis command is not allowed from script';
+    const write = flags.includes('write');
+    if (run.readOnly && (write || flags.includes('may_replicate'))) return 'Write commands are not allowed from read-only scripts.';
+    if (!run.dirty && !run.allowOom && run.oomAtStart && flags.includes('denyoom')) {
+      return "-OOM command not allowed when used memory > 'maxmemory'.";
+    }
+    if (argv[0].toLowerCase() === 'xread' || argv[0].toLowerCase() === 'xreadgroup') {
+      if (argv.some((a) => a.toLowerCase() === 'block')) return `${argv[0].toLowerCase()} command is not allowed with BLOCK option from scripts`;
+    }
+    if (write) run.dirty = true;
+    return undefined;
+  }
+
+  /** Runs a compiled chunk or function as one command for `caller`; never throws. */
+  execute(caller: CommandContext, fn: LuaFunction, args: LuaValue[], flags: ScriptFlags, readOnlyCommand: boolean, name: string): Reply {
+    const server = caller.server;
+    if (this.run !== undefined) return new ReplyError('ERR Cannot run a script from within a script');
+    const readOnly = flags.noWrites || readOnlyCommand;
+    const oomAtStart = server.config.values.maxmemory > 0 && server.outOfMemory(true);
+    if (!flags.compat && !flags.allowOom && !readOnly && oomAtStart) {
+      return new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
+    }
+    const client = new ScriptClient(caller.client.db, server);
+    const run: RunContext = {
+      caller,
+      client,
+      readOnly,
+      dirty: false,
+      oomAtStart,
+      allowOom: flags.allowOom,
+      started: Date.now(),
+      name,
+    };
+    this.run = run;
+    where.pos = '';
+    control.budget = CHECK_INTERVAL;
+    const mark = server.persistence.propagationMark();
+    try {
+      const results = frozen(() => fn(...args));
+      return luaToReply(results[0], client.resp);
+    } catch (error) {
+      if (error instanceof ScriptAbort) return error.reply;
+      let value: LuaValue;
+      try {
+        value = caughtValue(error);
+      } catch (other) {
+        return server.internalError(other, 'eval');
+      }
+      return this.errorReply(value, name);
+    } finally {
+      this.run = undefined;
+      control.budget = Infinity;
+      server.persistence.propagationTransaction(mark);
+    }
+  }
+
+  /** The error a failed script answers: its message, then where it failed, as Redis's error handler reports it. */
+  private errorReply(value: LuaValue, name: string): ReplyError {
+    let message: string;
+    if (value instanceof LuaTable) {
+      const err = value.getStr('err');
+      // Redis 7.0.15 crashes on an error table without 'err'; this answers instead.
+      message = typeof err === 'string' ? err : 'ERR Script raised an error table without an err field';
+    } else {
+      message = 'ERR ' + tostring(value);
+    }
+    const at = where.pos.endsWith(': ') ? `@${where.pos.slice(0, -2)}` : '@user_script:0';
+    return new ReplyError(`${message.replace(/[\r\n]/g, ' ')} script: ${name}, on ${at}.`);
+  }
+
+  private periodicCheck(): void {
+    control.budget = CHECK_INTERVAL;
+    if (v8.getHeapStatistics().used_heap_size > this.heapLimit) {
+      throw new ScriptAbort(new ReplyError('ERR Script used too much memory and was stopped (not enough memory)'));
+    }
+  }
+}
+
+function lookup(argv: string[]): CommandSpec | undefined {
+  const spec = findCommand(argv[0]);
+  if (spec === undefined || spec.subcommands === undefined || argv.length < 2) return spec;
+  return spec.subcommands.find((s) => s.name === argv[1].toLowerCase()) ?? spec;
+}
+
+/** redis.call's arguments as command arguments: strings as they are, numbers as "%.17g". */
+function toArgv(args: LuaValue[]): string[] {
+  if (args.length === 0) raiseTable('Please specify at least one argument for this redis lib call');
+  const argv = new Array<string>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === 'string') argv[i] = a;
+    else if (typeof a === 'number') argv[i] = Number.isInteger(a) && Math.abs(a) < 1e17 ? String(a) : formatG(a, 17);
+    else raiseTable('Lua redis lib command arguments must be strings or integers');
+  }
+  return argv;
+}
+
+/** Makes a table and every table reachable from it read-only, as Redis locks its globals. */
+function protect(t: LuaTable): void {
+  if (t.readonly) return;
+  t.readonly = true;
+  for (let e = t.next(undefined); e !== undefined; e = t.next(e[0])) {
+    if (e[1] instanceof LuaTable) protect(e[1]);
+  }
+  if (t.metatable !== undefined) protect(t.metatable);
+}

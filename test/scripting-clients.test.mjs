@@ -1,0 +1,74 @@
+// Scripts as the libraries built on them use them: ioredis defineCommand, the EVALSHA-then-EVAL
+// fallback of redlock, rate-limiter-flexible's Redis limiter and a BullMQ queue with a worker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Redis from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { Queue, Worker } from 'bullmq';
+import { useServer } from './helpers.mjs';
+
+let server;
+let r;
+useServer([], (s, client) => {
+  server = s;
+  r = client;
+});
+
+test('ioredis defineCommand runs a script by EVALSHA, loading it on NOSCRIPT', async () => {
+  const client = new Redis({ port: server.port });
+  client.defineCommand('incrAndGet', { numberOfKeys: 1, lua: "redis.call('INCRBY', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])" });
+  assert.equal(await client.incrAndGet('n', 5), '5');
+  assert.equal(await client.incrAndGet('n', 2), '7');
+  await client.script('FLUSH');
+  assert.equal(await client.incrAndGet('n', 1), '8');
+  await client.quit();
+});
+
+test('EVALSHA of an unknown script answers NOSCRIPT, then EVAL runs it (redlock fallback)', async () => {
+  const lua = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+  const sha = (await r.script('LOAD', lua)).toString();
+  await r.script('FLUSH');
+  await assert.rejects(r.evalsha(sha, 1, 'lock', 'me'), /^ReplyError: NOSCRIPT No matching script\. Please use EVAL\./);
+  await r.set('lock', 'me');
+  assert.equal(await r.eval(lua, 1, 'lock', 'me'), 1);
+  assert.equal(await r.evalsha(sha, 1, 'lock', 'me'), 0);
+  assert.deepEqual(await r.script('EXISTS', sha, '0'.repeat(40)), [1, 0]);
+});
+
+test("rate-limiter-flexible's Redis limiter counts points and refuses past the limit", async () => {
+  const client = new Redis({ port: server.port, enableOfflineQueue: false });
+  await new Promise((resolve) => client.once('ready', resolve));
+  const limiter = new RateLimiterRedis({ storeClient: client, points: 3, duration: 10, keyPrefix: 'rl' });
+  const first = await limiter.consume('user1');
+  assert.equal(first.remainingPoints, 2);
+  await limiter.consume('user1');
+  await limiter.consume('user1');
+  await assert.rejects(limiter.consume('user1'), (res) => res.remainingPoints === 0 && res.msBeforeNext > 0);
+  assert.equal(await r.get('rl:user1'), '4');
+  await client.quit();
+});
+
+test('a BullMQ queue and worker process jobs end to end', { timeout: 30000 }, async () => {
+  const connection = { host: '127.0.0.1', port: server.port };
+  const queue = new Queue('jobs', { connection });
+  const processed = [];
+  let finish;
+  const allDone = new Promise((resolve) => (finish = resolve));
+  const worker = new Worker(
+    'jobs',
+    async (job) => {
+      processed.push(job.data.n);
+      if (processed.length === 5) finish();
+      return job.data.n * 2;
+    },
+    { connection },
+  );
+  for (let n = 1; n <= 5; n++) await queue.add('double', { n }, { priority: n % 2 === 0 ? 1 : undefined });
+  await allDone;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const completed = await queue.getCompleted();
+  assert.equal(processed.length, 5);
+  assert.deepEqual(completed.map((j) => j.returnvalue).sort((a, b) => a - b), [2, 4, 6, 8, 10]);
+  await worker.close();
+  await queue.close();
+});
