@@ -25,7 +25,6 @@
  * \u escapes become UTF-8 (surrogate pairs joined, lone surrogates an
  * error); tables are lua_newtable() filled in document order.
  */
-import { formatG } from '../number.js';
 import { LuaTable } from '../table.js';
 import { argError, raise, typeName, type LuaFunction, type LuaValue } from '../value.js';
 import { checkInteger, checkString } from './args.js';
@@ -154,7 +153,78 @@ function appendNumber(out: string[], cfg: Config, n: number): void {
     out.push('null');
     return;
   }
-  out.push(n === 0 && 1 / n < 0 ? '-0' : formatG(n, cfg.encodeNumberPrecision));
+  out.push(formatNumber(n, cfg.encodeNumberPrecision));
+}
+
+/** Whether the decimal `text` (as toExponential prints it) is exactly the double n. */
+function isExactly(n: number, text: string): boolean {
+  const e = text.indexOf('e');
+  const mantissa = text.slice(0, e).replace('-', '').replace('.', '');
+  const fracDigits = e - text.indexOf('.') - 1;
+  const exp10 = Number(text.slice(e + 1)) - (text.indexOf('.') < 0 ? 0 : fracDigits);
+  let num = BigInt(mantissa);
+  let den = 1n;
+  if (exp10 >= 0) num *= 10n ** BigInt(exp10);
+  else den = 10n ** BigInt(-exp10);
+  // n = m * 2^x exactly, from its bits.
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(n));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  let m = bits & ((1n << 52n) - 1n);
+  let x: number;
+  if (biased === 0) x = -1074;
+  else {
+    m |= 1n << 52n;
+    x = biased - 1075;
+  }
+  return x >= 0 ? num === (m << BigInt(x)) * den : num << BigInt(-x) === m * den;
+}
+
+/**
+ * printf("%.<p>g", n) for a number that is not NaN, as glibc prints it: the exactly
+ * rounded value, ties to even (JS's toExponential breaks exact ties upward,
+ * so a tie is detected and rounded here).
+ */
+function formatNumber(n: number, p: number): string {
+  if (n === 0) return 1 / n < 0 ? '-0' : '0';
+  if (n === Infinity) return 'inf';
+  if (n === -Infinity) return '-inf';
+  const neg = n < 0;
+  const text = Math.abs(n).toExponential(p - 1);
+  const e = text.indexOf('e');
+  let digits = text.slice(0, e).replace('.', '');
+  let x = Number(text.slice(e + 1));
+  const longer = Math.abs(n).toExponential(p);
+  const le = longer.indexOf('e');
+  if (longer.charCodeAt(le - 1) === 53 /* 5 */ && isExactly(Math.abs(n), longer)) {
+    // An exact tie: round the p + 1 digits to even by hand.
+    const all = longer.slice(0, le).replace('.', '');
+    let kept = all.slice(0, p);
+    x = Number(longer.slice(le + 1));
+    if ((kept.charCodeAt(p - 1) - 48) % 2 === 1) {
+      const up = (BigInt(kept) + 1n).toString();
+      if (up.length > p) {
+        kept = up.slice(0, p);
+        x++;
+      } else kept = up;
+    }
+    digits = kept;
+  }
+  let out: string;
+  if (x < -4 || x >= p) {
+    let mantissa = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    if (mantissa.indexOf('.') >= 0) mantissa = mantissa.replace(/\.?0+$/, '');
+    const ax = Math.abs(x);
+    out = `${mantissa}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  } else if (x < 0) {
+    out = ('0.' + '0'.repeat(-x - 1) + digits).replace(/\.?0+$/, '');
+  } else {
+    const intPart = digits.slice(0, x + 1);
+    const frac = digits.slice(x + 1).replace(/0+$/, '');
+    out = frac.length > 0 ? `${intPart}.${frac}` : intPart;
+  }
+  return neg ? '-' + out : out;
 }
 
 /** (int)k for a double k >= 1, as x86-64's 32-bit conversion does it: out of range gives INT_MIN. */
@@ -182,11 +252,21 @@ function arrayLength(t: LuaTable, cfg: Config): number {
   return max;
 }
 
-/**
- * json_append_data. `top` is how many Lua stack slots the C encoder is using
- * with this value on top, for its lua_checkstack(l, 3) next to the depth check.
- */
-function appendData(out: string[], cfg: Config, v: LuaValue, depth: number, top: number): void {
+interface EncodeFrame {
+  t: LuaTable;
+  /** The array length, or -1 for an object. */
+  len: number;
+  /** Arrays: the last index written. */
+  i: number;
+  /** Objects: the last key written (the next() position). */
+  key: LuaValue;
+  first: boolean;
+  depth: number;
+  /** The C encoder's Lua stack use with this table on top, for its lua_checkstack(l, 3) next to the depth check. */
+  top: number;
+}
+
+function appendScalar(out: string[], cfg: Config, v: LuaValue): void {
   switch (typeof v) {
     case 'string':
       appendString(out, v);
@@ -200,46 +280,77 @@ function appendData(out: string[], cfg: Config, v: LuaValue, depth: number, top:
     case 'undefined':
       out.push('null');
       return;
-    case 'object': {
+    default:
       if (v === JSON_NULL) {
         out.push('null');
         return;
       }
-      depth++;
-      if (depth > cfg.encodeMaxDepth || top + 3 > LUAI_MAXCSTACK) raise(`Cannot serialise, excessive nesting (${depth})`);
+      raise(`Cannot serialise ${cTypeName(v)}: type not supported`);
+  }
+}
+
+/**
+ * json_append_data over the whole value, with an explicit stack instead of
+ * the C recursion (nesting may go as deep as the settings allow). The Lua
+ * stack use of the C encoder is tracked: an array element adds one slot
+ * (lua_rawgeti), an object member two (lua_next's key and value).
+ */
+function appendData(out: string[], cfg: Config, root: LuaValue): void {
+  const stack: EncodeFrame[] = [];
+  let v = root;
+  let depth = 0;
+  let top = 1;
+  for (;;) {
+    if (v instanceof LuaTable && v !== JSON_NULL) {
+      const d = depth + 1;
+      if (d > cfg.encodeMaxDepth || top + 3 > LUAI_MAXCSTACK) raise(`Cannot serialise, excessive nesting (${d})`);
       const len = arrayLength(v, cfg);
-      if (len > 0) {
-        out.push('[');
-        for (let i = 1; i <= len; i++) {
-          if (i > 1) out.push(',');
-          appendData(out, cfg, v.getInt(i), depth, top + 1);
+      out.push(len > 0 ? '[' : '{');
+      stack.push({ t: v, len: len > 0 ? len : -1, i: 0, key: undefined, first: true, depth: d, top });
+    } else {
+      appendScalar(out, cfg, v);
+    }
+    // The next value to write, closing finished tables.
+    for (;;) {
+      const f = stack[stack.length - 1];
+      if (f === undefined) return;
+      if (f.len > 0) {
+        if (f.i < f.len) {
+          if (f.i > 0) out.push(',');
+          f.i++;
+          v = f.t.getInt(f.i);
+          top = f.top + 1;
+          break;
         }
         out.push(']');
-        return;
+        stack.pop();
+        continue;
       }
-      out.push('{');
-      let comma = false;
-      for (let e = v.next(undefined); e !== undefined; e = v.next(e[0])) {
-        if (comma) out.push(',');
-        else comma = true;
-        const k = e[0];
-        if (typeof k === 'number') {
-          out.push('"');
-          appendNumber(out, cfg, k);
-          out.push('":');
-        } else if (typeof k === 'string') {
-          appendString(out, k);
-          out.push(':');
-        } else {
-          raise(`Cannot serialise ${cTypeName(k)}: table key must be a number or string`);
-        }
-        appendData(out, cfg, e[1], depth, top + 2);
+      const e = f.t.next(f.key);
+      if (e === undefined) {
+        out.push('}');
+        stack.pop();
+        continue;
       }
-      out.push('}');
-      return;
+      if (f.first) f.first = false;
+      else out.push(',');
+      const k = e[0];
+      f.key = k;
+      if (typeof k === 'number') {
+        out.push('"');
+        appendNumber(out, cfg, k);
+        out.push('":');
+      } else if (typeof k === 'string') {
+        appendString(out, k);
+        out.push(':');
+      } else {
+        raise(`Cannot serialise ${cTypeName(k)}: table key must be a number or string`);
+      }
+      v = e[1];
+      top = f.top + 2;
+      break;
     }
-    default:
-      raise(`Cannot serialise ${cTypeName(v)}: type not supported`);
+    depth = stack[stack.length - 1].depth;
   }
 }
 
@@ -552,65 +663,105 @@ function descend(json: Parser, slots: number, top: number): void {
   raise(`Found too many nested data structures (${json.depth}) at character ${json.p}`);
 }
 
-function parseObject(json: Parser, top: number): LuaTable {
-  const token: Token = { type: T.END, index: 0, value: undefined, error: '' };
-  descend(json, 3, top);
-  const t = new LuaTable(0, 0);
-  let type = nextToken(json, token);
-  if (type === T.OBJ_END) {
-    json.depth--;
-    return t;
-  }
+interface DecodeFrame {
+  t: LuaTable;
+  isObject: boolean;
+  /** Objects: the key of the member being read. */
+  key: string;
+  /** Arrays: the index of the element being read. */
+  i: number;
+  /** The C decoder's Lua stack use below this table. */
+  top: number;
+}
+
+/** An object member's key and colon, leaving the value's first token in `token`. */
+function objectKey(json: Parser, token: Token, f: DecodeFrame): void {
+  if (token.type !== T.STRING) throwParseError('object key string', token);
+  f.key = token.value as string;
+  if (nextToken(json, token) !== T.COLON) throwParseError('colon', token);
+  nextToken(json, token);
+}
+
+/**
+ * json_process_value for the value whose first token is in `token`, with an
+ * explicit stack instead of the C recursion. Each object level holds two Lua
+ * stack slots (table, key) and each array level one, as in the C decoder.
+ */
+function processValue(json: Parser, token: Token): LuaValue {
+  const stack: DecodeFrame[] = [];
+  let top = 1;
   for (;;) {
-    if (type !== T.STRING) throwParseError('object key string', token);
-    const key = token.value as string;
-    if (nextToken(json, token) !== T.COLON) throwParseError('colon', token);
-    nextToken(json, token);
-    t.setStr(key, processValue(json, token, top + 2));
-    type = nextToken(json, token);
-    if (type === T.OBJ_END) {
-      json.depth--;
-      return t;
+    let v: LuaValue;
+    switch (token.type) {
+      case T.STRING:
+      case T.NUMBER:
+      case T.BOOLEAN:
+        v = token.value;
+        break;
+      case T.NULL:
+        v = JSON_NULL;
+        break;
+      case T.OBJ_BEGIN: {
+        descend(json, 3, top);
+        const t = new LuaTable(0, 0);
+        if (nextToken(json, token) === T.OBJ_END) {
+          json.depth--;
+          v = t;
+          break;
+        }
+        const f: DecodeFrame = { t, isObject: true, key: '', i: 0, top };
+        objectKey(json, token, f);
+        stack.push(f);
+        top = f.top + 2;
+        continue;
+      }
+      case T.ARR_BEGIN: {
+        descend(json, 2, top);
+        const t = new LuaTable(0, 0);
+        if (nextToken(json, token) === T.ARR_END) {
+          json.depth--;
+          v = t;
+          break;
+        }
+        stack.push({ t, isObject: false, key: '', i: 1, top });
+        top = top + 1;
+        continue;
+      }
+      default:
+        throwParseError('value', token);
     }
-    if (type !== T.COMMA) throwParseError('comma or object end', token);
-    type = nextToken(json, token);
-  }
-}
-
-function parseArray(json: Parser, top: number): LuaTable {
-  const token: Token = { type: T.END, index: 0, value: undefined, error: '' };
-  descend(json, 2, top);
-  const t = new LuaTable(0, 0);
-  if (nextToken(json, token) === T.ARR_END) {
-    json.depth--;
-    return t;
-  }
-  for (let i = 1; ; i++) {
-    t.setInt(i, processValue(json, token, top + 1));
-    const type = nextToken(json, token);
-    if (type === T.ARR_END) {
-      json.depth--;
-      return t;
+    // Store the finished value in its table; close the tables it finishes.
+    for (;;) {
+      const f = stack[stack.length - 1];
+      if (f === undefined) return v;
+      if (f.isObject) {
+        f.t.setStr(f.key, v);
+        const type = nextToken(json, token);
+        if (type === T.OBJ_END) {
+          json.depth--;
+          stack.pop();
+          v = f.t;
+          continue;
+        }
+        if (type !== T.COMMA) throwParseError('comma or object end', token);
+        nextToken(json, token);
+        objectKey(json, token, f);
+        top = f.top + 2;
+        break;
+      }
+      f.t.setInt(f.i++, v);
+      const type = nextToken(json, token);
+      if (type === T.ARR_END) {
+        json.depth--;
+        stack.pop();
+        v = f.t;
+        continue;
+      }
+      if (type !== T.COMMA) throwParseError('comma or array end', token);
+      nextToken(json, token);
+      top = f.top + 1;
+      break;
     }
-    if (type !== T.COMMA) throwParseError('comma or array end', token);
-    nextToken(json, token);
-  }
-}
-
-function processValue(json: Parser, token: Token, top: number): LuaValue {
-  switch (token.type) {
-    case T.STRING:
-    case T.NUMBER:
-    case T.BOOLEAN:
-      return token.value;
-    case T.OBJ_BEGIN:
-      return parseObject(json, top);
-    case T.ARR_BEGIN:
-      return parseArray(json, top);
-    case T.NULL:
-      return JSON_NULL;
-    default:
-      throwParseError('value', token);
   }
 }
 
@@ -623,7 +774,7 @@ function decode(cfg: Config, args: LuaValue[]): LuaValue[] {
   const json = new Parser(nul < 0 ? s : s.slice(0, nul), cfg);
   const token: Token = { type: T.END, index: 0, value: undefined, error: '' };
   nextToken(json, token);
-  const value = processValue(json, token, 1);
+  const value = processValue(json, token);
   if (nextToken(json, token) !== T.END) throwParseError('the end', token);
   return [value];
 }
@@ -631,7 +782,7 @@ function decode(cfg: Config, args: LuaValue[]): LuaValue[] {
 function encode(cfg: Config, args: LuaValue[]): LuaValue[] {
   if (args.length !== 1) argError(1, 'encode', 'expected 1 argument');
   const out: string[] = [];
-  appendData(out, cfg, args[0], 0, 1);
+  appendData(out, cfg, args[0]);
   return [out.join('')];
 }
 

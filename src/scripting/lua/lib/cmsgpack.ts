@@ -202,8 +202,24 @@ function checkStack(c: Cursor, n: number, message: string): void {
 
 const TOO_MANY = 'too many return values at once; use unpack_one or unpack_limit instead.';
 
-/** mp_decode_to_lua_type: one value, or undefined with c.err set. Pushes one stack slot on success. */
-function decodeValue(c: Cursor): LuaValue {
+/** A table being filled: what mp_decode_to_lua_array / _hash hold while their elements decode. */
+class Frame {
+  index = 1;
+  key: LuaValue = undefined;
+  haveKey = false;
+  readonly t = new LuaTable(0, 0);
+  constructor(
+    public remaining: number,
+    readonly isMap: boolean,
+  ) {}
+}
+
+/**
+ * The start of mp_decode_to_lua_type: a scalar (pushing one stack slot), or
+ * the Frame of an array or map whose header was read (its table pushed), or
+ * undefined with c.err set.
+ */
+function decodeItem(c: Cursor): LuaValue | Frame {
   if (c.left < 1) {
     c.err = EOF;
     return undefined;
@@ -300,7 +316,7 @@ function decodeValue(c: Cursor): LuaValue {
       }
       const len = hdr === 3 ? c.u16(1) : c.u32(1);
       c.p += hdr;
-      return b <= 0xdd ? decodeArray(c, len) : decodeMap(c, len);
+      return openTable(c, len, b <= 0xdd);
     }
     default:
       if ((b & 0x80) === 0) {
@@ -311,10 +327,10 @@ function decodeValue(c: Cursor): LuaValue {
         return decodeString(c, 1, b & 0x1f);
       } else if ((b & 0xf0) === 0x90) {
         c.p += 1;
-        return decodeArray(c, b & 0xf);
+        return openTable(c, b & 0xf, true);
       } else if ((b & 0xf0) === 0x80) {
         c.p += 1;
-        return decodeMap(c, b & 0xf);
+        return openTable(c, b & 0xf, false);
       } else {
         c.err = BADFMT;
         return undefined;
@@ -359,33 +375,55 @@ function settable(t: LuaTable, k: LuaValue, v: LuaValue): void {
   if (v !== undefined) t.set(k, v);
 }
 
-function decodeArray(c: Cursor, len: number): LuaValue {
-  const t = new LuaTable(0, 0);
-  c.top++;
-  checkStack(c, 1, 'in function mp_decode_to_lua_array');
-  let index = 1;
-  while (len-- > 0) {
-    c.top++; // the index
-    const v = decodeValue(c);
-    if (c.err) return undefined;
-    settable(t, index++, v);
-    c.top -= 2;
-  }
-  return t;
+function openTable(c: Cursor, len: number, isArray: boolean): Frame {
+  c.top++; // lua_newtable
+  if (isArray) checkStack(c, 1, 'in function mp_decode_to_lua_array');
+  return new Frame(len, !isArray);
 }
 
-function decodeMap(c: Cursor, len: number): LuaValue {
-  const t = new LuaTable(0, 0);
-  c.top++;
-  while (len-- > 0) {
-    const k = decodeValue(c);
+/**
+ * mp_decode_to_lua_type for one whole value, with an explicit stack instead
+ * of the C recursion; undefined with c.err set on failure. The Lua stack use
+ * of the C decoder is tracked: each array level holds its table and the
+ * pending index, each map level its table and, while a value decodes, its key.
+ */
+function decodeValue(c: Cursor): LuaValue {
+  const stack: Frame[] = [];
+  for (;;) {
+    const parent = stack[stack.length - 1];
+    if (parent !== undefined && !parent.isMap) c.top++; // lua_pushnumber(L, index)
+    const item = decodeItem(c);
     if (c.err) return undefined;
-    const v = decodeValue(c);
-    if (c.err) return undefined;
-    settable(t, k, v);
-    c.top -= 2;
+    let v: LuaValue;
+    if (item instanceof Frame) {
+      if (item.remaining > 0) {
+        stack.push(item);
+        continue;
+      }
+      v = item.t;
+    } else {
+      v = item;
+    }
+    for (;;) {
+      const f = stack[stack.length - 1];
+      if (f === undefined) return v;
+      if (f.isMap && !f.haveKey) {
+        f.key = v;
+        f.haveKey = true;
+        break;
+      }
+      if (f.isMap) {
+        settable(f.t, f.key, v);
+        f.haveKey = false;
+      } else {
+        settable(f.t, f.index++, v);
+      }
+      c.top -= 2;
+      if (--f.remaining > 0) break;
+      stack.pop();
+      v = f.t;
+    }
   }
-  return t;
 }
 
 function int32(n: number): number {
