@@ -1,53 +1,449 @@
 /**
- * PLACEHOLDER until the PUC-layout table lands: same interface, Map-backed.
+ * Lua 5.1 tables with PUC Lua 5.1.5's layout (ltable.c), reproduced node for
+ * node, because scripts observe it: `next`/`pairs` order (and so what
+ * cjson.encode or a reply built by iterating prints) and the border `#t`
+ * picks among several are functions of that layout, and Redis answers with
+ * PUC's.
+ *
+ * The layout: an array part for keys 1..sizearray and a hash part of 2^k
+ * nodes (none: PUC's shared dummy node) chained by `next` indexes, filled by
+ * Brent's variation of chained scatter with a `lastFree` cursor moving down,
+ * and resized only when no free node is left, to the sizes a count of the
+ * live keys asks for.
+ *
+ * The nodes only serve the order: lookups go through `index`, a JS Map from
+ * key to node, so reads never hash a string in JS. A key whose value became
+ * nil stays in its node and in `index` (as in PUC between garbage
+ * collections): next() can continue from it, setting it again reuses its
+ * node, and a new key whose main position it occupies takes the node over.
  */
-import type { LuaValue } from './value.js';
+import { raise, type LuaValue } from './value.js';
+
+/** ltable.c's MAXBITS: the largest array part and hash part are 2^MAXBITS. */
+const MAXBITS = 26;
+const MAXASIZE = 1 << MAXBITS;
+const MAX_INT = 2147483647;
+
+/** What a table without a hash part shares, as PUC's tables share the dummy node; never written (size 0 always rehashes first). */
+const NO_KEYS: LuaValue[] = [];
+const NO_INTS: number[] = [];
+const NO_INDEX = new Map<LuaValue, number>();
+
+const numBits = new Float64Array(1);
+const numWords = new Uint32Array(numBits.buffer);
+
+/** Tables and functions hash by address in PUC; a creation-order id stands in for it. */
+const objectIds = new WeakMap<object, number>();
+let lastObjectId = 0;
+
+/** rehash()'s nums[]: nums[i] counts integer keys in (2^(i-1), 2^i]. Used up before anything can rehash again. */
+const nums = new Array<number>(MAXBITS + 1).fill(0);
+
+/** ceil(log2(x)) for x >= 1 (luaO_log2(x - 1) + 1). */
+function ceilLog2(x: number): number {
+  return 32 - Math.clz32(x - 1);
+}
+
+/** luaS_hash: seeded with the length, sampling at most ~32 bytes from the end. */
+function stringHash(s: string): number {
+  const len = s.length;
+  let h = len | 0;
+  const step = (len >> 5) + 1;
+  for (let l1 = len; l1 >= step; l1 -= step) h ^= ((h << 5) + (h >>> 2) + s.charCodeAt(l1 - 1)) | 0;
+  return h;
+}
+
+/**
+ * The 32-bit value a key's main position derives from: luaS_hash for
+ * strings; for numbers hashnum's sum of the two words of n + 1 (the + 1 maps
+ * -0 and 0 together), little-endian as on x86-64.
+ */
+function keyHash(key: LuaValue): number {
+  switch (typeof key) {
+    case 'string':
+      return stringHash(key);
+    case 'number':
+      numBits[0] = key + 1;
+      return (numWords[0] + numWords[1]) >>> 0;
+    case 'boolean':
+      return key ? 1 : 0;
+    default: {
+      const o = key as object;
+      let id = objectIds.get(o);
+      if (id === undefined) {
+        id = ++lastObjectId;
+        objectIds.set(o, id);
+      }
+      return id;
+    }
+  }
+}
+
+/** mainposition: strings and booleans mask the hash (hashpow2), numbers and objects take it modulo an odd size (hashmod). */
+function mainPosition(key: LuaValue, hash: number, size: number): number {
+  const t = typeof key;
+  return t === 'string' || t === 'boolean' ? hash & (size - 1) : (hash >>> 0) % ((size - 1) | 1);
+}
+
+/** countint: an integer key that the array part could hold is counted in its power-of-two slice. */
+function countInt(key: LuaValue, counts: number[]): number {
+  if (typeof key === 'number' && key > 0 && key <= MAXASIZE && Math.floor(key) === key) {
+    counts[ceilLog2(key)]++;
+    return 1;
+  }
+  return 0;
+}
+
+function filled<T>(size: number, v: T): T[] {
+  const a = new Array<T>(size);
+  for (let i = 0; i < size; i++) a[i] = v;
+  return a;
+}
 
 export class LuaTable {
   metatable: LuaTable | undefined = undefined;
-  private readonly map = new Map<LuaValue, LuaValue>();
+  /** Redis's sandbox: writes raise "Attempt to modify a readonly table". */
+  readonly = false;
+  /** The array part: its length is PUC's sizearray; nil slots are undefined. */
+  private arr: LuaValue[];
+  private nodeKey: LuaValue[] = NO_KEYS;
+  private nodeVal: LuaValue[] = NO_KEYS;
+  /** Next node in the collision chain, -1 at its end. */
+  private nodeNext: number[] = NO_INTS;
+  /** keyHash of each node's key, so moving and rehashing nodes never rehash strings. */
+  private nodeHash: number[] = NO_INTS;
+  private index: Map<LuaValue, number> = NO_INDEX;
+  /** Nodes at and above it are known not to be free. */
+  private lastFree = 0;
 
-  /** lua_createtable(narr, nrec): room for narr array slots and nrec hash nodes. */
-  constructor(_narr = 0, _nrec = 0) {}
+  /** lua_createtable / luaH_new: an array part of exactly narr slots, a hash part of ceil(log2(nrec)) nodes. */
+  constructor(narr = 0, nrec = 0) {
+    this.arr = filled<LuaValue>(narr, undefined);
+    if (nrec > 0) this.setNodeVector(nrec);
+  }
 
   /** Raw get (no metamethods). Any key; nil for absent. */
   get(key: LuaValue): LuaValue {
-    if (typeof key === 'number' && key === 0) key = 0;
-    return this.map.get(key);
+    if (typeof key === 'number') return this.getNum(key);
+    const i = this.index.get(key);
+    return i === undefined ? undefined : this.nodeVal[i];
   }
+
   getStr(key: string): LuaValue {
-    return this.map.get(key);
+    const i = this.index.get(key);
+    return i === undefined ? undefined : this.nodeVal[i];
   }
+
+  /** key must be an integral number. */
   getInt(key: number): LuaValue {
-    return this.map.get(key);
+    const a = this.arr;
+    if (key >= 1 && key <= a.length) return a[key - 1];
+    const i = this.index.get(key);
+    return i === undefined ? undefined : this.nodeVal[i];
   }
-  /** Raw set. The caller has checked that key is neither nil nor NaN. Setting nil removes. */
+
+  private getNum(key: number): LuaValue {
+    const a = this.arr;
+    if (key >= 1 && key <= a.length && (key | 0) === key) return a[key - 1];
+    const i = this.index.get(key);
+    return i === undefined ? undefined : this.nodeVal[i];
+  }
+
+  /**
+   * Raw set (luaH_set and the store into the slot it returns). The caller has
+   * checked that key is neither nil nor NaN. Setting nil keeps the key's node;
+   * setting nil under an absent key even creates one (and may rehash), as PUC does.
+   */
   set(key: LuaValue, value: LuaValue): void {
-    if (typeof key === 'number' && key === 0) key = 0;
-    if (value === undefined) this.map.delete(key);
-    else this.map.set(key, value);
-  }
-  setStr(key: string, value: LuaValue): void {
-    this.set(key, value);
-  }
-  setInt(key: number, value: LuaValue): void {
-    this.set(key, value);
-  }
-  /** `#t`: a border, chosen as luaH_getn chooses it. */
-  length(): number {
-    let n = 0;
-    while (this.map.get(n + 1) !== undefined) n++;
-    return n;
-  }
-  /** next(t, key): the following key and its value, or undefined after the last. Throws LuaError "invalid key to 'next'". */
-  next(key: LuaValue): [LuaValue, LuaValue] | undefined {
-    let found = key === undefined;
-    for (const [k, v] of this.map) {
-      if (found) return [k, v];
-      if (k === key) found = true;
+    if (typeof key === 'number') {
+      this.setNum(key, value);
+      return;
     }
-    return undefined;
+    const i = this.index.get(key);
+    if (i !== undefined) this.nodeVal[i] = value;
+    else this.newKey(key, value);
   }
-  /** Grow the array part to at least n slots (the table constructor's SETLIST does this). */
-  resizeArray(_n: number): void {}
+
+  setStr(key: string, value: LuaValue): void {
+    const i = this.index.get(key);
+    if (i !== undefined) this.nodeVal[i] = value;
+    else this.newKey(key, value);
+  }
+
+  /** key must be an integral number. */
+  setInt(key: number, value: LuaValue): void {
+    const a = this.arr;
+    if (key >= 1 && key <= a.length) {
+      a[key - 1] = value;
+      return;
+    }
+    const i = this.index.get(key);
+    if (i !== undefined) this.nodeVal[i] = value;
+    else this.newKey(key, value);
+  }
+
+  private setNum(key: number, value: LuaValue): void {
+    const a = this.arr;
+    if (key >= 1 && key <= a.length && (key | 0) === key) {
+      a[key - 1] = value;
+      return;
+    }
+    const i = this.index.get(key);
+    if (i !== undefined) this.nodeVal[i] = value;
+    else this.newKey(key, value);
+  }
+
+  /** Size of the array part (PUC's sizearray). */
+  arraySize(): number {
+    return this.arr.length;
+  }
+
+  /** luaH_resizearray: the array part becomes exactly n slots; the hash part keeps its size but is rebuilt. */
+  resizeArray(n: number): void {
+    this.resize(n, this.nodeKey.length);
+  }
+
+  /** `#t`: luaH_getn's border. */
+  length(): number {
+    const a = this.arr;
+    let j = a.length;
+    if (j > 0 && a[j - 1] === undefined) {
+      let i = 0;
+      while (j - i > 1) {
+        const m = (i + j) >>> 1;
+        if (a[m - 1] === undefined) j = m;
+        else i = m;
+      }
+      return i;
+    }
+    if (this.nodeKey.length === 0) return j;
+    return this.unboundSearch(j);
+  }
+
+  private unboundSearch(start: number): number {
+    let i = start;
+    let j = start + 1;
+    while (this.getInt(j) !== undefined) {
+      i = j;
+      j *= 2;
+      if (j > MAX_INT) {
+        // PUC's fallback for tables built to defeat the doubling: a linear scan from 1.
+        i = 1;
+        while (this.getInt(i) !== undefined) i++;
+        return i - 1;
+      }
+    }
+    while (j - i > 1) {
+      const m = Math.floor((i + j) / 2);
+      if (this.getInt(m) === undefined) j = m;
+      else i = m;
+    }
+    return i;
+  }
+
+  /**
+   * next(t, key): the following key and its value, or undefined after the
+   * last. Throws LuaError "invalid key to 'next'" for a key not in the table.
+   */
+  next(key: LuaValue): [LuaValue, LuaValue] | undefined {
+    const p = this.nextIndex(this.findIndex(key));
+    return p < 0 ? undefined : [this.keyAt(p), this.valueAt(p)];
+  }
+
+  /**
+   * Allocation-free iteration over positions (array slots 0..sizearray-1,
+   * then nodes): findIndex(key) is the position of a key (-1 for nil, the
+   * start), nextIndex(p) the next position holding a value (-1 at the end).
+   * A position is only valid until the next insertion of a new key (which
+   * may rehash), so a loop that may run code between steps should continue
+   * with nextIndex(findIndex(key)), as next() does.
+   */
+  findIndex(key: LuaValue): number {
+    if (key === undefined) return -1;
+    if (typeof key === 'number' && key >= 1 && key <= this.arr.length && (key | 0) === key) return key - 1;
+    const i = this.index.get(key);
+    if (i === undefined) raise("invalid key to 'next'");
+    return this.arr.length + i;
+  }
+
+  nextIndex(p: number): number {
+    const a = this.arr;
+    const asize = a.length;
+    for (p++; p < asize; p++) if (a[p] !== undefined) return p;
+    const vals = this.nodeVal;
+    for (let i = p - asize; i < vals.length; i++) if (vals[i] !== undefined) return asize + i;
+    return -1;
+  }
+
+  keyAt(p: number): LuaValue {
+    const asize = this.arr.length;
+    return p < asize ? p + 1 : this.nodeKey[p - asize];
+  }
+
+  valueAt(p: number): LuaValue {
+    const asize = this.arr.length;
+    return p < asize ? this.arr[p] : this.nodeVal[p - asize];
+  }
+
+  /** setnodevector: a fresh hash part of 2^ceil(log2(size)) empty nodes, or none. */
+  private setNodeVector(size: number): void {
+    if (size === 0) {
+      this.nodeKey = NO_KEYS;
+      this.nodeVal = NO_KEYS;
+      this.nodeNext = NO_INTS;
+      this.nodeHash = NO_INTS;
+      this.index = NO_INDEX;
+      this.lastFree = 0;
+      return;
+    }
+    const lsize = ceilLog2(size);
+    if (lsize > MAXBITS) raise('table overflow');
+    const n = 1 << lsize;
+    this.nodeKey = filled<LuaValue>(n, undefined);
+    this.nodeVal = filled<LuaValue>(n, undefined);
+    this.nodeNext = filled(n, -1);
+    this.nodeHash = filled(n, 0);
+    this.index = new Map();
+    this.lastFree = n;
+  }
+
+  /** newkey: places a key absent from the table into the hash part, rehashing when no node is free. */
+  private newKey(key: LuaValue, value: LuaValue): void {
+    const size = this.nodeKey.length;
+    if (size === 0) {
+      this.rehash(key);
+      this.set(key, value);
+      return;
+    }
+    const keys = this.nodeKey;
+    const vals = this.nodeVal;
+    const nexts = this.nodeNext;
+    const hashes = this.nodeHash;
+    const h = keyHash(key);
+    let mp = mainPosition(key, h, size);
+    if (vals[mp] !== undefined) {
+      const free = this.freePosition();
+      if (free < 0) {
+        this.rehash(key);
+        this.set(key, value);
+        return;
+      }
+      const other = keys[mp];
+      let prev = mainPosition(other, hashes[mp], size);
+      if (prev !== mp) {
+        // The occupant is only chained here from its own main position: it moves out, the new key takes its place.
+        while (nexts[prev] !== mp) prev = nexts[prev];
+        nexts[prev] = free;
+        keys[free] = other;
+        vals[free] = vals[mp];
+        nexts[free] = nexts[mp];
+        hashes[free] = hashes[mp];
+        this.index.set(other, free);
+        nexts[mp] = -1;
+        vals[mp] = undefined;
+      } else {
+        nexts[free] = nexts[mp];
+        nexts[mp] = free;
+        mp = free;
+      }
+    } else if (keys[mp] !== undefined) {
+      // A dead key's node, taken over with its place in whatever chain it is in.
+      this.index.delete(keys[mp]);
+    }
+    keys[mp] = key;
+    vals[mp] = value;
+    hashes[mp] = h;
+    this.index.set(key, mp);
+  }
+
+  /** getfreepos: nodes whose key is nil, searched downwards once; dead keys are not free. */
+  private freePosition(): number {
+    const keys = this.nodeKey;
+    while (this.lastFree > 0) {
+      this.lastFree--;
+      if (keys[this.lastFree] === undefined) return this.lastFree;
+    }
+    return -1;
+  }
+
+  /** rehash: sizes for the live keys plus the one being inserted; the array part is the largest 2^i more than half full. */
+  private rehash(extraKey: LuaValue): void {
+    nums.fill(0);
+    const a = this.arr;
+    const asize = a.length;
+    let nasize = 0;
+    let i = 1;
+    for (let lg = 0, ttlg = 1; lg <= MAXBITS; lg++, ttlg *= 2) {
+      let lim = ttlg;
+      if (lim > asize) {
+        lim = asize;
+        if (i > lim) break;
+      }
+      let lc = 0;
+      for (; i <= lim; i++) if (a[i - 1] !== undefined) lc++;
+      nums[lg] += lc;
+      nasize += lc;
+    }
+    let total = nasize;
+    const keys = this.nodeKey;
+    const vals = this.nodeVal;
+    for (let n = keys.length - 1; n >= 0; n--) {
+      if (vals[n] !== undefined) {
+        nasize += countInt(keys[n], nums);
+        total++;
+      }
+    }
+    nasize += countInt(extraKey, nums);
+    total++;
+    // computesizes
+    let counted = 0;
+    let inArray = 0;
+    let optimal = 0;
+    for (let lg = 0, twotoi = 1; twotoi >>> 1 < nasize; lg++, twotoi *= 2) {
+      if (nums[lg] > 0) {
+        counted += nums[lg];
+        if (counted > twotoi >>> 1) {
+          optimal = twotoi;
+          inArray = counted;
+        }
+      }
+      if (counted === nasize) break;
+    }
+    this.resize(optimal, total - inArray);
+  }
+
+  /** resize: the array part's vanishing slice goes to the hash part first, then the old nodes from the last down. */
+  private resize(nasize: number, nhsize: number): void {
+    const a = this.arr;
+    const oldasize = a.length;
+    const oldKeys = this.nodeKey;
+    const oldVals = this.nodeVal;
+    for (let i = oldasize; i < nasize; i++) a.push(undefined);
+    this.setNodeVector(nhsize);
+    if (nasize < oldasize) {
+      const vanishing = a.slice(nasize);
+      a.length = nasize;
+      for (let i = 0; i < vanishing.length; i++) {
+        if (vanishing[i] !== undefined) this.setNum(nasize + i + 1, vanishing[i]);
+      }
+    }
+    for (let i = oldKeys.length - 1; i >= 0; i--) {
+      if (oldVals[i] !== undefined) this.set(oldKeys[i], oldVals[i]);
+    }
+  }
+}
+
+/**
+ * luaO_fb2int(luaO_int2fb(n)): the size a table constructor with n items of
+ * a kind asks for, as the "floating point byte" of NEWTABLE's operands
+ * rounds it (up, to 8..15 times a power of two past 15).
+ */
+export function fb2intRound(n: number): number {
+  let x = n;
+  let e = 0;
+  while (x >= 16) {
+    x = (x + 1) >>> 1;
+    e++;
+  }
+  return x * 2 ** e;
 }
