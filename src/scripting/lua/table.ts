@@ -55,15 +55,16 @@ function stringHash(s: string): number {
 
 /**
  * The 32-bit value a key's main position derives from: luaS_hash for
- * strings; for numbers hashnum's sum of the two words of n + 1 (the + 1 maps
- * -0 and 0 together), little-endian as on x86-64.
+ * strings; for numbers hashnum's sum of the two 32-bit words of the double
+ * (little-endian, as on x86-64), except that 0 and -0 both go to node 0.
  */
 function keyHash(key: LuaValue): number {
   switch (typeof key) {
     case 'string':
       return stringHash(key);
     case 'number':
-      numBits[0] = key + 1;
+      if (key === 0) return 0;
+      numBits[0] = key;
       return (numWords[0] + numWords[1]) >>> 0;
     case 'boolean':
       return key ? 1 : 0;
