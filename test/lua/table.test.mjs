@@ -4,7 +4,8 @@
 // order, borders, lookups) must be equal token for token. Garbage collection
 // is stopped in lua5.1: a cycle turns the keys of deleted entries into dead
 // keys that a later set no longer finds, which our table (like PUC between
-// collections) never does.
+// collections) never does. The random test takes FC_SEED and FC_RUNS from
+// the environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -24,9 +24,20 @@ const MAXBITS = 26;
 const MAXASIZE = 1 << MAXBITS;
 const MAX_INT = 2147483647;
 
-/** What a table without a hash part shares, as PUC's tables share the dummy node; never written (size 0 always rehashes first). */
-const NO_KEYS: LuaValue[] = [];
-const NO_INTS: number[] = [];
+/**
+ * A hash part is one array of nodes of four slots each (one allocation per
+ * resize, not four): key, value, the slot of the next node in its collision
+ * chain (-1 at the end), and the key's hash (kept so that moving and
+ * rehashing nodes never hash a string again). Nodes are named by the slot of
+ * their key, 4 * i.
+ */
+const KEY = 0;
+const VAL = 1;
+const NEXT = 2;
+const HASH = 3;
+
+/** What tables without a hash part share, as PUC's share the dummy node; never written (inserting into it rehashes first). */
+const NO_NODES: LuaValue[] = [];
 const NO_INDEX = new Map<LuaValue, number>();
 
 const numBits = new Float64Array(1);
@@ -37,7 +48,7 @@ const objectIds = new WeakMap<object, number>();
 let lastObjectId = 0;
 
 /** rehash()'s nums[]: nums[i] counts integer keys in (2^(i-1), 2^i]. Used up before anything can rehash again. */
-const nums = new Array<number>(MAXBITS + 1).fill(0);
+const nums = new Int32Array(MAXBITS + 1);
 
 /** ceil(log2(x)) for x >= 1 (luaO_log2(x - 1) + 1). */
 function ceilLog2(x: number): number {
@@ -65,7 +76,7 @@ function keyHash(key: LuaValue): number {
     case 'number':
       if (key === 0) return 0;
       numBits[0] = key;
-      return (numWords[0] + numWords[1]) >>> 0;
+      return (numWords[0] + numWords[1]) | 0;
     case 'boolean':
       return key ? 1 : 0;
     default: {
@@ -80,14 +91,17 @@ function keyHash(key: LuaValue): number {
   }
 }
 
-/** mainposition: strings and booleans mask the hash (hashpow2), numbers and objects take it modulo an odd size (hashmod). */
+/**
+ * mainposition, as a slot: strings and booleans mask the hash (hashpow2),
+ * numbers and objects take it, unsigned, modulo an odd size (hashmod).
+ */
 function mainPosition(key: LuaValue, hash: number, size: number): number {
   const t = typeof key;
-  return t === 'string' || t === 'boolean' ? hash & (size - 1) : (hash >>> 0) % ((size - 1) | 1);
+  return (t === 'string' || t === 'boolean' ? hash & (size - 1) : (hash >>> 0) % ((size - 1) | 1)) << 2;
 }
 
 /** countint: an integer key that the array part could hold is counted in its power-of-two slice. */
-function countInt(key: LuaValue, counts: number[]): number {
+function countInt(key: LuaValue, counts: Int32Array): number {
   if (typeof key === 'number' && key > 0 && key <= MAXASIZE && Math.floor(key) === key) {
     counts[ceilLog2(key)]++;
     return 1;
@@ -95,10 +109,43 @@ function countInt(key: LuaValue, counts: number[]): number {
   return 0;
 }
 
-function filled<T>(size: number, v: T): T[] {
-  const a = new Array<T>(size);
-  for (let i = 0; i < size; i++) a[i] = v;
-  return a;
+/**
+ * Fresh arrays are copies of templates: copying a small packed array is much
+ * cheaper than filling a new one, and small tables are created and rehashed
+ * often.
+ */
+function templated(make: (size: number) => LuaValue[]): (size: number) => LuaValue[] {
+  const templates: LuaValue[][] = [];
+  return (size) => {
+    if (size > 256) return make(size);
+    return (templates[size] ??= make(size)).slice();
+  };
+}
+const nils = templated((size) => new Array<LuaValue>(size).fill(undefined));
+const copiedNodes = templated((size) => {
+  const nodes = new Array<LuaValue>(4 * size);
+  for (let i = 0; i < nodes.length; i += 4) {
+    nodes[i + KEY] = undefined;
+    nodes[i + VAL] = undefined;
+    nodes[i + NEXT] = -1;
+    nodes[i + HASH] = 0;
+  }
+  return nodes;
+});
+
+/** Array literals are cheaper still, for the sizes most tables have. */
+function emptyNodes(size: number): LuaValue[] {
+  const u = undefined;
+  switch (size) {
+    case 1:
+      return [u, u, -1, 0];
+    case 2:
+      return [u, u, -1, 0, u, u, -1, 0];
+    case 4:
+      return [u, u, -1, 0, u, u, -1, 0, u, u, -1, 0, u, u, -1, 0];
+    default:
+      return copiedNodes(size);
+  }
 }
 
 export class LuaTable {
@@ -107,19 +154,15 @@ export class LuaTable {
   readonly = false;
   /** The array part: its length is PUC's sizearray; nil slots are undefined. */
   private arr: LuaValue[];
-  private nodeKey: LuaValue[] = NO_KEYS;
-  private nodeVal: LuaValue[] = NO_KEYS;
-  /** Next node in the collision chain, -1 at its end. */
-  private nodeNext: number[] = NO_INTS;
-  /** keyHash of each node's key, so moving and rehashing nodes never rehash strings. */
-  private nodeHash: number[] = NO_INTS;
+  private nodes: LuaValue[] = NO_NODES;
+  /** Key to the slot of its node, dead keys included. */
   private index: Map<LuaValue, number> = NO_INDEX;
-  /** Nodes at and above it are known not to be free. */
+  /** Nodes from this slot up are known not to be free. */
   private lastFree = 0;
 
   /** lua_createtable / luaH_new: an array part of exactly narr slots, a hash part of ceil(log2(nrec)) nodes. */
   constructor(narr = 0, nrec = 0) {
-    this.arr = filled<LuaValue>(narr, undefined);
+    this.arr = narr === 0 ? [] : nils(narr);
     if (nrec > 0) this.setNodeVector(nrec);
   }
 
@@ -127,12 +170,12 @@ export class LuaTable {
   get(key: LuaValue): LuaValue {
     if (typeof key === 'number') return this.getNum(key);
     const i = this.index.get(key);
-    return i === undefined ? undefined : this.nodeVal[i];
+    return i === undefined ? undefined : this.nodes[i + VAL];
   }
 
   getStr(key: string): LuaValue {
     const i = this.index.get(key);
-    return i === undefined ? undefined : this.nodeVal[i];
+    return i === undefined ? undefined : this.nodes[i + VAL];
   }
 
   /** key must be an integral number. */
@@ -140,14 +183,14 @@ export class LuaTable {
     const a = this.arr;
     if (key >= 1 && key <= a.length) return a[key - 1];
     const i = this.index.get(key);
-    return i === undefined ? undefined : this.nodeVal[i];
+    return i === undefined ? undefined : this.nodes[i + VAL];
   }
 
   private getNum(key: number): LuaValue {
     const a = this.arr;
     if (key >= 1 && key <= a.length && (key | 0) === key) return a[key - 1];
     const i = this.index.get(key);
-    return i === undefined ? undefined : this.nodeVal[i];
+    return i === undefined ? undefined : this.nodes[i + VAL];
   }
 
   /**
@@ -161,13 +204,13 @@ export class LuaTable {
       return;
     }
     const i = this.index.get(key);
-    if (i !== undefined) this.nodeVal[i] = value;
+    if (i !== undefined) this.nodes[i + VAL] = value;
     else this.newKey(key, value);
   }
 
   setStr(key: string, value: LuaValue): void {
     const i = this.index.get(key);
-    if (i !== undefined) this.nodeVal[i] = value;
+    if (i !== undefined) this.nodes[i + VAL] = value;
     else this.newKey(key, value);
   }
 
@@ -179,7 +222,7 @@ export class LuaTable {
       return;
     }
     const i = this.index.get(key);
-    if (i !== undefined) this.nodeVal[i] = value;
+    if (i !== undefined) this.nodes[i + VAL] = value;
     else this.newKey(key, value);
   }
 
@@ -190,7 +233,7 @@ export class LuaTable {
       return;
     }
     const i = this.index.get(key);
-    if (i !== undefined) this.nodeVal[i] = value;
+    if (i !== undefined) this.nodes[i + VAL] = value;
     else this.newKey(key, value);
   }
 
@@ -201,7 +244,7 @@ export class LuaTable {
 
   /** luaH_resizearray: the array part becomes exactly n slots; the hash part keeps its size but is rebuilt. */
   resizeArray(n: number): void {
-    this.resize(n, this.nodeKey.length);
+    this.resize(n, this.nodes.length >> 2);
   }
 
   /** `#t`: luaH_getn's border. */
@@ -217,7 +260,7 @@ export class LuaTable {
       }
       return i;
     }
-    if (this.nodeKey.length === 0) return j;
+    if (this.nodes.length === 0) return j;
     return this.unboundSearch(j);
   }
 
@@ -264,112 +307,102 @@ export class LuaTable {
     if (typeof key === 'number' && key >= 1 && key <= this.arr.length && (key | 0) === key) return key - 1;
     const i = this.index.get(key);
     if (i === undefined) raise("invalid key to 'next'");
-    return this.arr.length + i;
+    return this.arr.length + (i >> 2);
   }
 
   nextIndex(p: number): number {
     const a = this.arr;
     const asize = a.length;
     for (p++; p < asize; p++) if (a[p] !== undefined) return p;
-    const vals = this.nodeVal;
-    for (let i = p - asize; i < vals.length; i++) if (vals[i] !== undefined) return asize + i;
+    const nodes = this.nodes;
+    for (let i = (p - asize) << 2; i < nodes.length; i += 4) if (nodes[i + VAL] !== undefined) return asize + (i >> 2);
     return -1;
   }
 
   keyAt(p: number): LuaValue {
     const asize = this.arr.length;
-    return p < asize ? p + 1 : this.nodeKey[p - asize];
+    return p < asize ? p + 1 : this.nodes[((p - asize) << 2) + KEY];
   }
 
   valueAt(p: number): LuaValue {
     const asize = this.arr.length;
-    return p < asize ? this.arr[p] : this.nodeVal[p - asize];
+    return p < asize ? this.arr[p] : this.nodes[((p - asize) << 2) + VAL];
   }
 
   /** setnodevector: a fresh hash part of 2^ceil(log2(size)) empty nodes, or none. */
   private setNodeVector(size: number): void {
     if (size === 0) {
-      this.nodeKey = NO_KEYS;
-      this.nodeVal = NO_KEYS;
-      this.nodeNext = NO_INTS;
-      this.nodeHash = NO_INTS;
+      this.nodes = NO_NODES;
       this.index = NO_INDEX;
       this.lastFree = 0;
       return;
     }
     const lsize = ceilLog2(size);
     if (lsize > MAXBITS) raise('table overflow');
-    const n = 1 << lsize;
-    this.nodeKey = filled<LuaValue>(n, undefined);
-    this.nodeVal = filled<LuaValue>(n, undefined);
-    this.nodeNext = filled(n, -1);
-    this.nodeHash = filled(n, 0);
+    this.nodes = emptyNodes(1 << lsize);
     this.index = new Map();
-    this.lastFree = n;
+    this.lastFree = this.nodes.length;
   }
 
   /** newkey: places a key absent from the table into the hash part, rehashing when no node is free. */
   private newKey(key: LuaValue, value: LuaValue): void {
-    const size = this.nodeKey.length;
-    if (size === 0) {
+    const nodes = this.nodes;
+    if (nodes.length === 0) {
       this.rehash(key);
       this.set(key, value);
       return;
     }
-    const keys = this.nodeKey;
-    const vals = this.nodeVal;
-    const nexts = this.nodeNext;
-    const hashes = this.nodeHash;
+    const size = nodes.length >> 2;
     const h = keyHash(key);
     let mp = mainPosition(key, h, size);
-    if (vals[mp] !== undefined) {
+    if (nodes[mp + VAL] !== undefined) {
       const free = this.freePosition();
       if (free < 0) {
         this.rehash(key);
         this.set(key, value);
         return;
       }
-      const other = keys[mp];
-      let prev = mainPosition(other, hashes[mp], size);
+      const other = nodes[mp + KEY];
+      let prev = mainPosition(other, nodes[mp + HASH] as number, size);
       if (prev !== mp) {
         // The occupant is only chained here from its own main position: it moves out, the new key takes its place.
-        while (nexts[prev] !== mp) prev = nexts[prev];
-        nexts[prev] = free;
-        keys[free] = other;
-        vals[free] = vals[mp];
-        nexts[free] = nexts[mp];
-        hashes[free] = hashes[mp];
+        while (nodes[prev + NEXT] !== mp) prev = nodes[prev + NEXT] as number;
+        nodes[prev + NEXT] = free;
+        nodes[free + KEY] = other;
+        nodes[free + VAL] = nodes[mp + VAL];
+        nodes[free + NEXT] = nodes[mp + NEXT];
+        nodes[free + HASH] = nodes[mp + HASH];
         this.index.set(other, free);
-        nexts[mp] = -1;
-        vals[mp] = undefined;
+        nodes[mp + NEXT] = -1;
+        nodes[mp + VAL] = undefined;
       } else {
-        nexts[free] = nexts[mp];
-        nexts[mp] = free;
+        nodes[free + NEXT] = nodes[mp + NEXT];
+        nodes[mp + NEXT] = free;
         mp = free;
       }
-    } else if (keys[mp] !== undefined) {
+    } else if (nodes[mp + KEY] !== undefined) {
       // A dead key's node, taken over with its place in whatever chain it is in.
-      this.index.delete(keys[mp]);
+      this.index.delete(nodes[mp + KEY]);
     }
-    keys[mp] = key;
-    vals[mp] = value;
-    hashes[mp] = h;
+    nodes[mp + KEY] = key;
+    nodes[mp + VAL] = value;
+    nodes[mp + HASH] = h;
     this.index.set(key, mp);
   }
 
   /** getfreepos: nodes whose key is nil, searched downwards once; dead keys are not free. */
   private freePosition(): number {
-    const keys = this.nodeKey;
+    const nodes = this.nodes;
     while (this.lastFree > 0) {
-      this.lastFree--;
-      if (keys[this.lastFree] === undefined) return this.lastFree;
+      this.lastFree -= 4;
+      if (nodes[this.lastFree + KEY] === undefined) return this.lastFree;
     }
     return -1;
   }
 
   /** rehash: sizes for the live keys plus the one being inserted; the array part is the largest 2^i more than half full. */
   private rehash(extraKey: LuaValue): void {
-    nums.fill(0);
+    for (let lg = 0; lg <= MAXBITS; lg++) nums[lg] = 0;
     const a = this.arr;
     const asize = a.length;
     let nasize = 0;
@@ -386,11 +419,10 @@ export class LuaTable {
       nasize += lc;
     }
     let total = nasize;
-    const keys = this.nodeKey;
-    const vals = this.nodeVal;
-    for (let n = keys.length - 1; n >= 0; n--) {
-      if (vals[n] !== undefined) {
-        nasize += countInt(keys[n], nums);
+    const nodes = this.nodes;
+    for (let n = nodes.length - 4; n >= 0; n -= 4) {
+      if (nodes[n + VAL] !== undefined) {
+        nasize += countInt(nodes[n + KEY], nums);
         total++;
       }
     }
@@ -417,8 +449,7 @@ export class LuaTable {
   private resize(nasize: number, nhsize: number): void {
     const a = this.arr;
     const oldasize = a.length;
-    const oldKeys = this.nodeKey;
-    const oldVals = this.nodeVal;
+    const old = this.nodes;
     for (let i = oldasize; i < nasize; i++) a.push(undefined);
     this.setNodeVector(nhsize);
     if (nasize < oldasize) {
@@ -428,8 +459,8 @@ export class LuaTable {
         if (vanishing[i] !== undefined) this.setNum(nasize + i + 1, vanishing[i]);
       }
     }
-    for (let i = oldKeys.length - 1; i >= 0; i--) {
-      if (oldVals[i] !== undefined) this.set(oldKeys[i], oldVals[i]);
+    for (let n = old.length - 4; n >= 0; n -= 4) {
+      if (old[n + VAL] !== undefined) this.set(old[n + KEY], old[n + VAL]);
     }
   }
 }
