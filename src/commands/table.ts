@@ -30,6 +30,7 @@ import { commandCommand } from './command.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands, SUBSCRIBED_MODE_COMMANDS } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
+import { functionCommands } from './functions.js';
 
 /** Every top-level command, in no particular order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -51,6 +52,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...scriptingCommands,
+  ...functionCommands,
 ];
 
 /** Per-command counters for INFO commandstats, keyed by full name (`config|get`). */

@@ -13,7 +13,7 @@ import { RequestReader } from '../protocol/request.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, type FsyncPolicy } from './aof.js';
-import { loadSnapshot, SnapshotWriter } from './snapshot.js';
+import { loadSnapshot, SnapshotWriter, type FunctionLibraries } from './snapshot.js';
 
 /** Bytes of an AOF file parsed before their commands run, which bounds what replay holds at once. */
 const REPLAY_SLICE = 64 * 1024;
@@ -23,6 +23,8 @@ export interface PersistenceHost {
   readonly keyspace: Keyspace;
   readonly config: Config;
   log(level: LogLevel, message: string): void;
+  /** The function libraries, which RDB files carry along with the keys. */
+  readonly functions?: FunctionLibraries;
   /** A function that runs a command read from an append-only file, as a client without a connection. */
   replayer(): (args: string[]) => void;
 }
@@ -91,7 +93,7 @@ export class Persistence {
     const dirty = this.keyspace.dirty;
     let writer: SnapshotWriter | undefined;
     try {
-      writer = new SnapshotWriter(this.keyspace, this.snapshotFile());
+      writer = new SnapshotWriter(this.keyspace, this.snapshotFile(), this.host.functions?.libraryCodes());
       writer.finish();
     } catch (error) {
       writer?.abandon();
@@ -119,7 +121,7 @@ export class Persistence {
   /** Writes a snapshot of this moment to `file` in steps between commands, then calls `done`. */
   private startBackgroundSnapshot(file: string, done: () => void): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
-    const writer = new SnapshotWriter(this.keyspace, file);
+    const writer = new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes());
     this.backgroundSave = { writer, started: performance.now(), done };
     const step = (): void => {
       const current = this.backgroundSave;
@@ -214,7 +216,7 @@ export class Persistence {
     for (const entry of manifest) {
       const file = path.join(aof.dir, entry.name);
       if (entry.type === 'b' && entry.name.endsWith('.rdb')) {
-        loadSnapshot(this.keyspace, file, this.config.values);
+        loadSnapshot(this.keyspace, file, this.config.values, this.host.functions);
         aof.baseSize = fs.statSync(file).size;
       } else {
         this.replay(file, entry === increments[increments.length - 1]);
@@ -236,9 +238,10 @@ export class Persistence {
     if (manifest === undefined) throw new Error(`no append only file manifest at ${aof.manifestPath}`);
     const increments = manifest.filter((e) => e.type === 'i');
     this.keyspace.flushAll();
+    this.host.functions?.replaceAll([]);
     for (const entry of manifest) {
       const file = path.join(aof.dir, entry.name);
-      if (entry.type === 'b' && entry.name.endsWith('.rdb')) loadSnapshot(this.keyspace, file, this.config.values);
+      if (entry.type === 'b' && entry.name.endsWith('.rdb')) loadSnapshot(this.keyspace, file, this.config.values, this.host.functions);
       else this.replay(file, entry === increments[increments.length - 1]);
     }
     this.keyspace.dirty = 0;
@@ -277,7 +280,7 @@ export class Persistence {
   private aofCreate(aof: AppendOnlyFile, seq: number): void {
     fs.mkdirSync(aof.dir, { recursive: true });
     const base = aof.baseName(seq);
-    new SnapshotWriter(this.keyspace, path.join(aof.dir, base)).finish();
+    new SnapshotWriter(this.keyspace, path.join(aof.dir, base), this.host.functions?.libraryCodes()).finish();
     aof.baseSize = fs.statSync(path.join(aof.dir, base)).size;
     aof.writeManifest([{ name: base, seq, type: 'b' }, { name: aof.incrName(seq), seq, type: 'i' }]);
     aof.openIncrement(aof.incrName(seq));
@@ -389,7 +392,7 @@ export class Persistence {
     const file = this.snapshotFile();
     if (!fs.existsSync(file)) return;
     const started = performance.now();
-    const keys = loadSnapshot(this.keyspace, file, this.config.values);
+    const keys = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions);
     this.keyspace.dirty = 0;
     this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds, ${keys} keys`);
   }

@@ -486,3 +486,19 @@ function isEmpty(value: Exclude<RedisValue, string>): boolean {
   if (value instanceof SetValue || value instanceof ZSetValue || value instanceof HashValue) return value.size === 0;
   return false;
 }
+
+// ---------------------------------------------------------------- function libraries
+
+/** RDB opcodes of a library: its code with the shebang (7.0 GA), and 7.0-rc's name, engine, description and body. */
+export const RDB_OPCODE_FUNCTION2 = 245;
+export const RDB_OPCODE_FUNCTION_PRE_GA = 246;
+
+/** One library record after its opcode: FUNCTION2 is the code; the pre-GA form is rebuilt into code with its shebang. */
+export function readLibrary(r: Reader, type: number): string {
+  if (type === RDB_OPCODE_FUNCTION2) return r.string();
+  const name = r.string();
+  const engine = r.string();
+  if (r.length() !== 0) r.string();
+  const body = r.string();
+  return `#!${engine} name=${name}\n${body}`;
+}

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Keyspace } from '../store/keyspace.js';
 import type { Database, RedisValue } from '../store/database.js';
 import { REDIS_VERSION } from '../version.js';
-import { BadFormat, Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
+import { BadFormat, Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readLibrary, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
 
 const OPCODE = {
   SLOT_INFO: 0xf4, FUNCTION2: 0xf5, FUNCTION_PRE_GA: 0xf6, MODULE_AUX: 0xf7, IDLE: 0xf8, FREQ: 0xf9, AUX: 0xfa,
@@ -20,6 +20,13 @@ const OPCODE = {
 } as const;
 
 const MAGIC = `REDIS${String(RDB_VERSION).padStart(4, '0')}`;
+
+/** The function libraries as RDB files carry them: each library's code (RDB_OPCODE_FUNCTION2), before the databases. */
+export interface FunctionLibraries {
+  libraryCodes(): string[];
+  /** Replaces every library with these; throws, changing nothing, if one does not load. */
+  replaceAll(codes: readonly string[]): void;
+}
 
 /** A file that cannot be loaded; the message names the file and where reading stopped. */
 export class SnapshotError extends Error {}
@@ -57,6 +64,7 @@ export class SnapshotWriter {
   constructor(
     keyspace: Keyspace,
     private readonly file: string,
+    libraries: readonly string[] = [],
   ) {
     this.temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
     this.fd = fs.openSync(this.temp, 'w');
@@ -72,6 +80,10 @@ export class SnapshotWriter {
     aux('ctime', String(Math.floor(this.startedAt / 1000)));
     aux('used-mem', String(keyspace.usedMemory));
     aux('aof-base', '0');
+    for (const code of libraries) {
+      w.byte(OPCODE.FUNCTION2);
+      w.string(code);
+    }
     for (const db of keyspace.dbs) {
       if (db.size === 0) continue;
       const collections = new Map<string, Buffer>();
@@ -184,7 +196,7 @@ export class SnapshotWriter {
  * Replaces the contents of `keyspace` with the RDB file at `file`; returns
  * the number of keys loaded. Nothing changes when the file is refused.
  */
-export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimits): number {
+export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimits, functions?: FunctionLibraries): number {
   const bytes = fs.readFileSync(file);
   const fail = (offset: number, why: string): never => {
     throw new SnapshotError(`Bad RDB file ${file} at offset ${offset}: ${why}`);
@@ -202,6 +214,7 @@ export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimit
   const r = new Reader(bytes.subarray(0, bytes.length - 8));
   r.pos = 9;
   const loaded: { db: number; key: string; value: RedisValue; expireAt?: number }[] = [];
+  const libraries: string[] = [];
   let db = 0;
   let expireAt: number | undefined;
   try {
@@ -241,8 +254,11 @@ export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimit
           continue;
         case OPCODE.FUNCTION2:
         case OPCODE.FUNCTION_PRE_GA:
+          if (functions === undefined) fail(r.pos - 1, 'functions are not supported here');
+          libraries.push(readLibrary(r, opcode));
+          continue;
         case OPCODE.MODULE_AUX:
-          fail(r.pos - 1, 'functions and modules are not supported');
+          fail(r.pos - 1, 'modules are not supported');
       }
       const key = r.string();
       loaded.push({ db, key, value: readValue(r, opcode, limits), expireAt });
@@ -253,6 +269,13 @@ export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimit
     throw error;
   }
   if (!r.done) fail(r.pos, 'data after the end marker');
+  if (functions !== undefined) {
+    try {
+      functions.replaceAll(libraries);
+    } catch (error) {
+      fail(r.pos, `Failed loading library: ${(error as Error).message}`);
+    }
+  }
   keyspace.flushAll();
   const now = Date.now();
   let count = 0;

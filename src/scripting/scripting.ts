@@ -70,7 +70,8 @@ export function sha1hex(s: string): string {
   return createHash('sha1').update(s, 'latin1').digest('hex');
 }
 
-function errorTable(message: string): LuaTable {
+/** An error as Redis's Lua API raises it: {err="CODE message"} (a bare message gets the ERR code). */
+export function errorTable(message: string): LuaTable {
   const t = new LuaTable();
   // Redis stores error texts without the leading '-', with a code, and without a trailing line break.
   let text = message.startsWith('-') ? message.slice(1) : message;
@@ -80,7 +81,7 @@ function errorTable(message: string): LuaTable {
   return t;
 }
 
-function raiseTable(message: string): never {
+export function raiseTable(message: string): never {
   throw new LuaError(errorTable(message));
 }
 
@@ -136,7 +137,7 @@ export class Scripting {
   private readonly heapLimit = v8.getHeapStatistics().heap_size_limit * HEAP_SHARE;
 
   constructor(private readonly log: (level: 'debug' | 'verbose' | 'notice' | 'warning', message: string) => void) {
-    this.installSandbox();
+    installSandbox(this.engine, this.redisTable());
     control.hook = () => this.periodicCheck();
   }
 
@@ -169,29 +170,8 @@ export class Scripting {
     return new ReplyError('NOTBUSY No scripts in execution right now.');
   }
 
-  private installSandbox(): void {
-    const g = this.engine.globals;
-    const basePcall = g.getStr('pcall') as LuaFunction;
-    // Redis 7 raises command errors as {err=...} tables; its pcall hands scripts the message, as older versions did.
-    g.setStr('pcall', (...args: LuaValue[]) => {
-      const r = basePcall(...args);
-      if (r[0] === false && r[1] instanceof LuaTable) {
-        const err = r[1].getStr('err');
-        if (typeof err === 'string') return [false, err];
-      }
-      return r;
-    });
-    g.setStr('redis', this.redisTable());
-    g.setStr('__redis__err__handler', () => NO_VALUES);
-    const meta = new LuaTable();
-    meta.setStr('__index', (_t: LuaValue, key: LuaValue) => {
-      throw new LuaError(`${where.pos}Script attempted to access nonexistent global variable '${tostring(key)}'`);
-    });
-    g.metatable = meta;
-    protect(g);
-  }
-
-  private redisTable(): LuaTable {
+  /** A `redis` table bound to this server's script runs (each Lua state gets its own). */
+  redisTable(): LuaTable {
     const t = new LuaTable();
     const fn = (name: string, f: LuaFunction): void => t.setStr(name, f);
     fn('call', (...args) => this.call(args, true));
@@ -398,8 +378,40 @@ function toArgv(args: LuaValue[]): string[] {
   return argv;
 }
 
+/**
+ * Redis's sandbox on a Lua state: pcall that hands back error messages,
+ * `redis`, the error handler's name, the nonexistent-global error and
+ * read-only globals. EVAL's state and the functions' state both get it.
+ */
+export function installSandbox(engine: LuaEngine, redis: LuaTable): void {
+  const g = engine.globals;
+  const basePcall = g.getStr('pcall') as LuaFunction;
+  // Redis 7 raises command errors as {err=...} tables; its pcall hands scripts the message, as older versions did.
+  g.setStr('pcall', (...args: LuaValue[]) => {
+    const r = basePcall(...args);
+    if (r[0] === false && r[1] instanceof LuaTable) {
+      const err = r[1].getStr('err');
+      if (typeof err === 'string') return [false, err];
+    }
+    return r;
+  });
+  g.setStr('redis', redis);
+  g.setStr('__redis__err__handler', () => NO_VALUES);
+  g.metatable = nonexistentGlobalMeta();
+  protect(g);
+}
+
+/** The metatable whose __index raises Redis's "nonexistent global variable" error. */
+export function nonexistentGlobalMeta(): LuaTable {
+  const meta = new LuaTable();
+  meta.setStr('__index', (_t: LuaValue, key: LuaValue) => {
+    throw new LuaError(`${where.pos}Script attempted to access nonexistent global variable '${tostring(key)}'`);
+  });
+  return meta;
+}
+
 /** Makes a table and every table reachable from it read-only, as Redis locks its globals. */
-function protect(t: LuaTable): void {
+export function protect(t: LuaTable): void {
   if (t.readonly) return;
   t.readonly = true;
   for (let e = t.next(undefined); e !== undefined; e = t.next(e[0])) {

@@ -26,6 +26,7 @@ import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
 import { BindError, listenOn, readingSocket } from './listen.js';
 import { Scripting } from '../scripting/scripting.js';
+import { Functions } from '../scripting/functions.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -96,6 +97,8 @@ export class Server implements ExecutionObserver {
   readonly logger: Logger;
   /** The Lua state EVAL scripts and function libraries run in. */
   readonly scripting: Scripting;
+  /** Function libraries (FUNCTION LOAD, FCALL), in their own Lua state. */
+  readonly functions: Functions;
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
   /** RDB snapshots and the append-only file. */
@@ -118,6 +121,7 @@ export class Server implements ExecutionObserver {
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
     this.scripting = new Scripting((level, message) => this.log(level, message));
+    this.functions = new Functions(this.scripting);
     this.keyspace = new Keyspace(config.getNumber('databases'), {
       get lfuLogFactor() {
         return config.getNumber('lfu-log-factor');
@@ -145,6 +149,7 @@ export class Server implements ExecutionObserver {
       keyspace: this.keyspace,
       config,
       log: (level, message) => this.log(level, message),
+      functions: this.functions,
       replayer: () => {
         const client = new ReplayClient(this.keyspace.dbs[0], this);
         return (args) => void dispatch(client, args, this);
