@@ -7,6 +7,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { execFileSync, spawn } from 'node:child_process';
 import { createClient } from 'redis';
+import { crc64 } from '../dist/persistence/rdb.js';
 import { freePort, resp, startInDir, startServer, tempDirs, waitForPort } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
@@ -400,6 +401,21 @@ test('FUNCTION DUMP and RESTORE: round trips, policies and payloads moving betwe
   const keyDump = bulk(await b.command('DUMP', 'dumped'));
   await same('FUNCTION', 'RESTORE', keyDump);
   await same('DEL', 'dumped');
+  // Redis 7.0-rc's record (opcode 246: name, engine, description, body) is still read.
+  const rc = (description) => {
+    const str = (x) => Buffer.concat([Buffer.from([x.length]), Buffer.from(x, 'latin1')]);
+    const body = Buffer.concat([
+      Buffer.from([246]), str('rclib'), str('LUA'),
+      ...(description === undefined ? [Buffer.from([0])] : [Buffer.from([1]), str(description)]),
+      str("redis.register_function('rcf', function() return 'rc' end)"), Buffer.from([10, 0]),
+    ]);
+    return Buffer.concat([body, crc64(body)]).toString('latin1');
+  };
+  await same('FUNCTION', 'RESTORE', rc(undefined));
+  await same('FCALL', 'rcf', '0');
+  await same('FUNCTION', 'RESTORE', rc('a description'), 'FLUSH');
+  await same('FUNCTION', 'LIST', 'WITHCODE');
+  await same('FUNCTION', 'FLUSH');
   // A payload with a library that does not load.
   await same('FUNCTION', 'LOAD', lib('bad', "redis.register_function('same', function() return 1 end)"));
   await same('FUNCTION', 'LOAD', lib('bad2', "redis.register_function('same2', function() return 1 end)"));

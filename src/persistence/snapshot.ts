@@ -1,6 +1,7 @@
 /**
  * RDB files (version 10, as Redis 7.0 writes them): the whole keyspace with
- * expiry times, aux fields, SELECTDB/RESIZEDB and a CRC64 at the end.
+ * expiry times, aux fields, the function libraries, SELECTDB/RESIZEDB and a
+ * CRC64 at the end.
  *
  * A save writes a temporary file next to the target, fsyncs it and renames
  * it over the old file, so a crash mid-save never damages the previous
