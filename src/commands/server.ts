@@ -111,16 +111,6 @@ const latencyCommand = defineCommand({
   ],
 });
 
-/** FLUSH [ASYNC|SYNC] of FUNCTION and SCRIPT (whose errors Redis words differently); nothing is stored until scripting exists. */
-function flushScripts(error: string) {
-  return (_ctx: CommandContext, args: string[]): Reply => {
-    if (args.length > 3 || (args.length === 3 && !['ASYNC', 'SYNC'].includes(args[2].toUpperCase()))) {
-      throw new ReplyError(error);
-    }
-    return OK;
-  };
-}
-
 /** MEMORY USAGE: the same estimate used_memory adds up (SAMPLES is accepted; the estimate needs none). */
 function memoryUsage(ctx: CommandContext, args: string[]): Reply {
   for (let i = 3; i < args.length; i += 2) {
@@ -273,12 +263,4 @@ export const serverCommands: readonly CommandSpec[] = [
   }),
   slowlogCommand,
   latencyCommand,
-  defineCommand({
-    name: 'function', arity: -2, flags: [], group: 'scripting', since: '7.0.0', complexity: 'Depends on subcommand.',
-    summary: 'Manages server-side function libraries (none can be loaded yet).',
-    subcommands: [
-      sub('flush', -2, 'Deletes every function library.', flushScripts('ERR FUNCTION FLUSH only supports SYNC|ASYNC option'), { syntax: '[ASYNC|SYNC]', flags: ['write', 'noscript'], since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted' }),
-      sub('list', -2, 'Lists the function libraries.', () => [], { flags: ['noscript'], since: '7.0.0', complexity: 'O(N) where N is the number of functions', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]' }),
-    ],
-  }),
 ];
