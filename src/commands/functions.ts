@@ -126,9 +126,11 @@ function flush(ctx: CommandContext, args: string[]): Reply {
 
 function stats(ctx: CommandContext): Reply {
   const functions = ctx.server.functions;
-  // Scripts run to completion before another command is read, so none is ever running here.
+  const running = ctx.server.scripting.runningScript();
+  // Allowed while a function is busy, but an EVAL script is another matter.
+  if (running?.isEval) throw new ReplyError('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
   return new MapReply([
-    'running_script', null,
+    'running_script', running === undefined ? null : new MapReply(['name', running.name, 'command', [...running.command], 'duration_ms', running.durationMs]),
     'engines', new MapReply([
       ENGINE_NAME, new MapReply(['libraries_count', functions.libraries.size, 'functions_count', functions.functionCount]),
     ]),

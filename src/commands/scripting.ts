@@ -40,7 +40,9 @@ function evalGeneric(ctx: CommandContext, args: string[], bySha: boolean, readOn
   const g = scripting.engine.globals;
   g.setStr('KEYS', array(args.slice(3, 3 + numkeys)));
   g.setStr('ARGV', array(args.slice(3 + numkeys)));
-  return scripting.execute(ctx, script.fn, [], script.flags, readOnly, script.sha);
+  return scripting.execute(ctx, {
+    fn: script.fn, args: [], flags: script.flags, readOnlyCommand: readOnly, name: script.sha, command: args, isEval: true,
+  });
 }
 
 const evalKeys = keysAfterCount(2);

@@ -34,6 +34,9 @@ function shutdown(ctx: CommandContext, args: string[]): Reply {
     options.add(opt);
   }
   if (options.has('NOSAVE') && options.has('SAVE')) throw syntaxError();
+  // A timed-out script holds the data mid-change: only NOSAVE may stop the server then.
+  const busy = ctx.server.scripting.busyRefusal(ctx);
+  if (busy !== undefined && !options.has('NOSAVE')) throw busy;
   const save = options.has('SAVE') || (!options.has('NOSAVE') && ctx.server.persistence.savePointsConfigured);
   if (save) {
     try {

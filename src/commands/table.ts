@@ -71,6 +71,8 @@ interface Resolved {
   isProtected: boolean;
   noAuth: boolean;
   noMulti: boolean;
+  /** Served while a script is busy (allow_busy). */
+  allowBusy: boolean;
   /** Write or may_replicate: what CLIENT PAUSE WRITE holds back. */
   mayReplicate: boolean;
   /** May grow memory (denyoom): refused while over maxmemory. */
@@ -102,6 +104,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     isProtected: has('protected'),
     noAuth: has('no_auth'),
     noMulti: has('no_multi'),
+    allowBusy: has('allow_busy'),
     mayReplicate: has('write') || has('may_replicate'),
     denyOom: has('denyoom'),
     isWrite: has('write'),
@@ -177,6 +180,8 @@ export interface ExecutionObserver {
    * limit and the command, which `mayGrow` memory, must be refused.
    */
   outOfMemory(mayGrow: boolean): boolean;
+  /** BUSY, for a client other than the script's while a script runs past busy-reply-threshold. */
+  busyRefusal(ctx: CommandContext): ReplyError | undefined;
   /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
   postpones(ctx: CommandContext, mayReplicate: boolean): boolean;
   /** Changes made to data so far (the keyspace's dirty counter): a write that changed nothing is not propagated. */
@@ -209,6 +214,14 @@ function mayGrowMemory(resolved: Resolved, queued: readonly string[][] | undefin
   return !MULTI_OOM_EXEMPT.has(resolved.fullName);
 }
 
+/** Ends the transaction and forgets the watched keys, whatever EXEC or DISCARD decided. */
+export function endTransaction(ctx: CommandContext): void {
+  ctx.client.multi = undefined;
+  ctx.client.multiFailed = false;
+  ctx.client.watchedKeyChanged = false;
+  ctx.server.unwatchAll(ctx.client);
+}
+
 /** The chain of checks in front of every command, then the call; returns the reply to send, or a request to wait. */
 export function dispatch(ctx: CommandContext, args: string[], observer: ExecutionObserver): Reply | BlockRequest | typeof POSTPONED {
   const resolved = resolve(args);
@@ -238,12 +251,21 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     rejection = new ReplyError(
       `ERR Can't execute '${resolved.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
+  } else if (!resolved.allowBusy && (rejection = observer.busyRefusal(ctx)) !== undefined) {
+    // A timed-out script holds the server: only what may help end it is served.
   } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(resolved, client.multi))) {
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   }
   if (rejection !== undefined) {
-    if (client.multi) client.multiFailed = true;
     stats.rejectedCalls++;
+    if (client.multi) {
+      client.multiFailed = true;
+      // A refused EXEC ends the transaction and says why, as Redis's execCommandAbort does.
+      if (resolved.fullName === 'exec') {
+        endTransaction(ctx);
+        return new ReplyError(`EXECABORT Transaction discarded because of: ${rejection.message.replace(/^ERR /, '')}`);
+      }
+    }
     return rejection;
   }
   const mayReplicate = resolved.mayReplicate || (resolved.fullName === 'exec' && client.multi !== undefined && queuedAny(client.multi, (r) => r.mayReplicate));

@@ -6,18 +6,10 @@
 import { ReplyError } from '../errors.js';
 import { NIL_ARRAY, OK, type Reply } from '../protocol/reply.js';
 import { frozen } from '../store/clock.js';
-import { dispatch, POSTPONED } from './table.js';
+import { dispatch, endTransaction, POSTPONED } from './table.js';
 import { BlockRequest, defineCommand, type CommandContext, type CommandSpec } from './types.js';
 
 const FLAGS = ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] as const;
-
-/** Ends the transaction and forgets the watched keys, whatever EXEC or DISCARD decided. */
-function endTransaction(ctx: CommandContext): void {
-  ctx.client.multi = undefined;
-  ctx.client.multiFailed = false;
-  ctx.client.watchedKeyChanged = false;
-  ctx.server.unwatchAll(ctx.client);
-}
 
 function exec(ctx: CommandContext): Reply {
   const client = ctx.client;

@@ -246,10 +246,7 @@ export class ReplyBuffer {
     } else if (reply === null) {
       this.latin1(resp3 ? '_\r\n' : '$-1\r\n');
     } else if (Array.isArray(reply)) {
-      this.byte(42);
-      this.latin1(String(reply.length));
-      this.crlf();
-      for (let i = 0; i < reply.length; i++) this.write(reply[i], resp3);
+      this.writeArray(reply, resp3);
     } else if (reply instanceof SimpleString) {
       this.byte(43);
       this.latin1(reply.text);
@@ -259,6 +256,38 @@ export class ReplyBuffer {
     } else {
       this.latin1(encode(reply, resp3, ''));
     }
+  }
+
+  /** Arrays within arrays go by an explicit stack: a script can return them thousands deep. */
+  private writeArray(root: Reply[], resp3: boolean): void {
+    this.arrayHeader(root.length);
+    let items = root;
+    let next = 0;
+    let outer: { items: Reply[]; next: number }[] | undefined;
+    for (;;) {
+      if (next === items.length) {
+        const up = outer?.pop();
+        if (up === undefined) return;
+        items = up.items;
+        next = up.next;
+      } else {
+        const item = items[next++];
+        if (Array.isArray(item)) {
+          this.arrayHeader(item.length);
+          (outer ??= []).push({ items, next });
+          items = item;
+          next = 0;
+        } else {
+          this.write(item, resp3);
+        }
+      }
+    }
+  }
+
+  private arrayHeader(length: number): void {
+    this.byte(42);
+    this.latin1(String(length));
+    this.crlf();
   }
 
   /** Appends bytes already in RESP form. */

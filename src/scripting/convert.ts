@@ -96,8 +96,45 @@ function toLongLong(n: number): number | bigint {
 /** Newlines would break a status line, so Redis turns them into spaces. */
 const oneLine = (s: string): string => s.replace(/[\r\n]/g, ' ');
 
+/**
+ * Tables nested deeper than this end in an error element, where Redis's
+ * conversion runs out of Lua stack (7995 levels of `{{...}}` in 7.0.15), so
+ * a table that contains itself still gets a finite reply.
+ */
+const MAX_REPLY_DEPTH = 7995;
+
 /** A script's return value as a reply; `resp` is the version the script set with redis.setresp. */
-export function luaToReply(v: LuaValue, resp: 2 | 3): Reply {
+export function luaToReply(v: LuaValue, resp: 2 | 3, depth = 0): Reply {
+  if (!(v instanceof LuaTable)) return scalarToReply(v, resp);
+  if (depth >= MAX_REPLY_DEPTH) return new ReplyError('ERR reached lua stack limit');
+  const special = specialTableReply(v, resp, depth);
+  if (special !== undefined) return special;
+  // Arrays of arrays go by an explicit stack: {{{...}}} thousands deep would overflow JS's.
+  const root: Reply[] = [];
+  const stack: { table: LuaTable; items: Reply[]; next: number }[] = [{ table: v, items: root, next: 1 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const item = top.table.getInt(top.next++);
+    if (item === undefined) {
+      stack.pop();
+    } else if (!(item instanceof LuaTable)) {
+      top.items.push(scalarToReply(item, resp));
+    } else {
+      const level = depth + stack.length;
+      const converted = level >= MAX_REPLY_DEPTH ? new ReplyError('ERR reached lua stack limit') : specialTableReply(item, resp, level);
+      if (converted !== undefined) {
+        top.items.push(converted);
+      } else {
+        const items: Reply[] = [];
+        top.items.push(items);
+        stack.push({ table: item, items, next: 1 });
+      }
+    }
+  }
+  return root;
+}
+
+function scalarToReply(v: Exclude<LuaValue, LuaTable>, resp: 2 | 3): Reply {
   switch (typeof v) {
     case 'string':
       return v;
@@ -106,15 +143,13 @@ export function luaToReply(v: LuaValue, resp: 2 | 3): Reply {
     case 'boolean':
       if (resp === 2) return v ? 1 : null;
       return new BooleanReply(v);
-    case 'undefined':
-    case 'function':
-      return null;
     default:
-      return tableToReply(v, resp);
+      return null;
   }
 }
 
-function tableToReply(t: LuaTable, resp: 2 | 3): Reply {
+/** The reply of a table with a special field (err, ok, double, map, ...); undefined for a plain array. */
+function specialTableReply(t: LuaTable, resp: 2 | 3, depth: number): Reply | undefined {
   const err = t.getStr('err');
   if (typeof err === 'string') return new ReplyError(oneLine(err));
   const ok = t.getStr('ok');
@@ -132,20 +167,14 @@ function tableToReply(t: LuaTable, resp: 2 | 3): Reply {
   const map = t.getStr('map');
   if (map instanceof LuaTable) {
     const flat: Reply[] = [];
-    for (let e = map.next(undefined); e !== undefined; e = map.next(e[0])) flat.push(luaToReply(e[0], resp), luaToReply(e[1], resp));
+    for (let e = map.next(undefined); e !== undefined; e = map.next(e[0])) flat.push(luaToReply(e[0], resp, depth + 1), luaToReply(e[1], resp, depth + 1));
     return new MapReply(flat);
   }
   const set = t.getStr('set');
   if (set instanceof LuaTable) {
     const items: Reply[] = [];
-    for (let e = set.next(undefined); e !== undefined; e = set.next(e[0])) items.push(luaToReply(e[0], resp));
+    for (let e = set.next(undefined); e !== undefined; e = set.next(e[0])) items.push(luaToReply(e[0], resp, depth + 1));
     return new SetReply(items);
   }
-  const items: Reply[] = [];
-  for (let i = 1; ; i++) {
-    const item = t.getInt(i);
-    if (item === undefined) break;
-    items.push(luaToReply(item, resp));
-  }
-  return items;
+  return undefined;
 }

@@ -358,7 +358,9 @@ export class Functions {
     }
     const keys = array(args.slice(3, 3 + numkeys));
     const argv = array(args.slice(3 + numkeys));
-    return this.scripting.execute(ctx, f.fn, [keys, argv], f.flags, readOnlyCommand, f.name);
+    return this.scripting.execute(ctx, {
+      fn: f.fn, args: [keys, argv], flags: f.flags, readOnlyCommand, name: f.name, command: args, isEval: false,
+    });
   }
 
   /** The code of every library, in order (what an RDB file and FUNCTION DUMP hold). */

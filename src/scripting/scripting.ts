@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import { ReplyError } from '../errors.js';
 import { dispatch, findCommand, POSTPONED } from '../commands/table.js';
 import { BlockRequest, type CommandContext, type CommandSpec } from '../commands/types.js';
-import type { Reply } from '../protocol/reply.js';
+import { OK, type Reply } from '../protocol/reply.js';
 import { frozen } from '../store/clock.js';
 import { ScriptClient } from './client.js';
 import { luaToReply, replyToLua } from './convert.js';
@@ -47,8 +47,33 @@ const CHECK_INTERVAL = 100_000;
 /** A script may use at most this share of V8's heap limit before it is stopped with "not enough memory". */
 const HEAP_SHARE = 0.8;
 
+/** What the scripting layer needs from the server it runs in. */
+export interface ScriptHost {
+  log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void;
+  /** busy-reply-threshold in milliseconds: how long a script runs before other clients are answered BUSY. */
+  busyThreshold(): number;
+  /** Reads what every client but `caller` has sent and answers it, without waiting for anyone. */
+  serveOthers(caller: CommandContext): void;
+}
+
+/** One script or function to run as a command. */
+export interface ScriptCall {
+  fn: LuaFunction;
+  args: LuaValue[];
+  flags: ScriptFlags;
+  /** EVAL_RO / EVALSHA_RO / FCALL_RO. */
+  readOnlyCommand: boolean;
+  /** Name Redis shows in errors and FUNCTION STATS: the SHA of an EVAL script, or the function's name. */
+  name: string;
+  /** The command that runs it, as FUNCTION STATS shows it. */
+  command: readonly string[];
+  /** EVAL family (SCRIPT KILL stops it) or FCALL (FUNCTION KILL does). */
+  isEval: boolean;
+}
+
 /** What runs while a script runs. */
 interface RunContext {
+  call: ScriptCall;
   caller: CommandContext;
   client: ScriptClient;
   readOnly: boolean;
@@ -57,14 +82,19 @@ interface RunContext {
   oomAtStart: boolean;
   allowOom: boolean;
   started: number;
-  /** Name Redis shows in errors: the SHA of an EVAL script, or the function's name. */
-  name: string;
+  /** Past busy-reply-threshold: other clients are being served, and answered BUSY. */
+  timedOut: boolean;
+  /** SCRIPT KILL or FUNCTION KILL asked for the end of it. */
+  killed: boolean;
 }
 
 /** Thrown through the script when it must end (SCRIPT KILL, out of memory): pcall cannot catch it. */
-export class ScriptAbort {
-  constructor(readonly reply: ReplyError) {}
+class ScriptAbort {
+  constructor(readonly error: LuaValue) {}
 }
+
+const EVAL_BUSY = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const FUNCTION_BUSY = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 
 export function sha1hex(s: string): string {
   return createHash('sha1').update(s, 'latin1').digest('hex');
@@ -136,13 +166,27 @@ export class Scripting {
   private run: RunContext | undefined;
   private readonly heapLimit = v8.getHeapStatistics().heap_size_limit * HEAP_SHARE;
 
-  constructor(private readonly log: (level: 'debug' | 'verbose' | 'notice' | 'warning', message: string) => void) {
+  constructor(private readonly host: ScriptHost) {
     installSandbox(this.engine, this.redisTable());
     control.hook = () => this.periodicCheck();
   }
 
   get running(): boolean {
     return this.run !== undefined;
+  }
+
+  /** What a client other than the script's gets while a timed-out script runs; undefined when none does. */
+  busyRefusal(ctx: CommandContext): ReplyError | undefined {
+    const run = this.run;
+    if (run === undefined || !run.timedOut || ctx === run.client) return undefined;
+    return new ReplyError(run.call.isEval ? EVAL_BUSY : FUNCTION_BUSY);
+  }
+
+  /** The running script as FUNCTION STATS shows it: its name, command and milliseconds so far. */
+  runningScript(): { name: string; command: readonly string[]; durationMs: number; isEval: boolean } | undefined {
+    const run = this.run;
+    if (run === undefined) return undefined;
+    return { name: run.call.name, command: run.call.command, durationMs: Date.now() - run.started, isEval: run.call.isEval };
   }
 
   /** Compiles an EVAL body into the cache (once per body); throws the compile error reply. */
@@ -164,10 +208,19 @@ export class Scripting {
     return script;
   }
 
-  /** SCRIPT KILL / FUNCTION KILL outside a running script: there is nothing to stop. */
+  /** SCRIPT KILL / FUNCTION KILL: asks the running script to stop at its next periodic check. */
   kill(kind: 'script' | 'function'): Reply {
-    void kind;
-    return new ReplyError('NOTBUSY No scripts in execution right now.');
+    const run = this.run;
+    if (run === undefined) return new ReplyError('NOTBUSY No scripts in execution right now.');
+    if (run.dirty) {
+      return new ReplyError(
+        'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+      );
+    }
+    if (kind === 'script' && !run.call.isEval) return new ReplyError(FUNCTION_BUSY);
+    if (kind === 'function' && run.call.isEval) return new ReplyError(EVAL_BUSY);
+    run.killed = true;
+    return OK;
   }
 
   /** A `redis` table bound to this server's script runs (each Lua state gets its own). */
@@ -204,7 +257,7 @@ export class Scripting {
         const a = args[i];
         if (typeof a === 'string' || typeof a === 'number') parts.push(tostring(a));
       }
-      this.log(name, parts.join(' '));
+      this.host.log(name, parts.join(' '));
       return NO_VALUES;
     });
     t.setStr('LOG_DEBUG', 0);
@@ -295,16 +348,18 @@ export class Scripting {
   }
 
   /** Runs a compiled chunk or function as one command for `caller`; never throws. */
-  execute(caller: CommandContext, fn: LuaFunction, args: LuaValue[], flags: ScriptFlags, readOnlyCommand: boolean, name: string): Reply {
+  execute(caller: CommandContext, call: ScriptCall): Reply {
     const server = caller.server;
     if (this.run !== undefined) return new ReplyError('ERR Cannot run a script from within a script');
-    const readOnly = flags.noWrites || readOnlyCommand;
+    const { fn, args, flags, name } = call;
+    const readOnly = flags.noWrites || call.readOnlyCommand;
     const oomAtStart = server.config.values.maxmemory > 0 && server.outOfMemory(true);
     if (!flags.compat && !flags.allowOom && !readOnly && oomAtStart) {
       return new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
     }
     const client = new ScriptClient(caller.client.db, server);
     const run: RunContext = {
+      call,
       caller,
       client,
       readOnly,
@@ -312,7 +367,8 @@ export class Scripting {
       oomAtStart,
       allowOom: flags.allowOom,
       started: Date.now(),
-      name,
+      timedOut: false,
+      killed: false,
     };
     this.run = run;
     where.pos = '';
@@ -322,15 +378,15 @@ export class Scripting {
       const results = frozen(() => fn(...args));
       return luaToReply(results[0], client.resp);
     } catch (error) {
-      if (error instanceof ScriptAbort) return error.reply;
       let value: LuaValue;
       try {
-        value = caughtValue(error);
+        value = error instanceof ScriptAbort ? error.error : caughtValue(error);
       } catch (other) {
-        return server.internalError(other, 'eval');
+        return server.internalError(other, call.command[0].toLowerCase());
       }
       return this.errorReply(value, name);
     } finally {
+      if (run.timedOut) this.host.log('warning', 'Slow script finished running');
       this.run = undefined;
       control.budget = Infinity;
       server.persistence.propagationTransaction(mark);
@@ -351,10 +407,33 @@ export class Scripting {
     return new ReplyError(`${message.replace(/[\r\n]/g, ' ')} script: ${name}, on ${at}.`);
   }
 
+  /**
+   * Every CHECK_INTERVAL loop iterations and function entries. Past
+   * busy-reply-threshold the script enters Redis's timed-out mode: each check
+   * then serves the other clients once (they get BUSY, SCRIPT KILL is
+   * heard), which is what keeps the server answering while a script loops.
+   */
   private periodicCheck(): void {
     control.budget = CHECK_INTERVAL;
+    const run = this.run;
+    if (run === undefined) return;
     if (v8.getHeapStatistics().used_heap_size > this.heapLimit) {
-      throw new ScriptAbort(new ReplyError('ERR Script used too much memory and was stopped (not enough memory)'));
+      throw new ScriptAbort('Script used too much memory and was stopped (not enough memory)');
+    }
+    if (!run.timedOut) {
+      const threshold = this.host.busyThreshold();
+      const elapsed = Date.now() - run.started;
+      if (threshold <= 0 || elapsed < threshold) return;
+      run.timedOut = true;
+      this.host.log(
+        'warning',
+        `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the ${run.call.isEval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.call.name}.`,
+      );
+    }
+    this.host.serveOthers(run.caller);
+    if (run.killed) {
+      this.host.log('warning', 'Lua script killed by user with SCRIPT KILL.');
+      throw new ScriptAbort('Script killed by user with SCRIPT KILL...');
     }
   }
 }

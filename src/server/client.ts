@@ -2,6 +2,7 @@
  * One connection: reads requests, runs them in order, and writes the replies
  * of everything one socket read produced in a single write.
  */
+import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { RequestReader, type RequestLimits } from '../protocol/request.js';
 import { PushReply, ReplyBuffer, type Reply } from '../protocol/reply.js';
@@ -17,6 +18,9 @@ import type { ClientTracking } from './tracking.js';
  * pipelines without reading costs this much memory, not without bound.
  */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+
+/** Reads made while a script holds the event loop go here (the event loop's read buffer may be in use). */
+const busyReadBuffer = Buffer.allocUnsafe(16 * 1024);
 
 export class Client implements ClientState, CommandContext, RequestLimits {
   readonly client: ClientState = this;
@@ -116,6 +120,28 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       }
     }
     this.flush();
+  }
+
+  /**
+   * While a timed-out script holds the event loop, reads what this client
+   * has sent straight from its socket, which is non-blocking: nothing waits.
+   * Whatever is read is served as usual, so commands get BUSY and SCRIPT
+   * KILL is heard. A closed peer is noticed by the event loop afterwards.
+   */
+  readWhileBusy(): void {
+    const fd = this.fd;
+    if (fd < 0 || this.closing || this.waiting) return;
+    for (;;) {
+      let bytes: number;
+      try {
+        bytes = readSync(fd, busyReadBuffer, 0, busyReadBuffer.length, null);
+      } catch {
+        return; // EAGAIN: nothing more has arrived.
+      }
+      if (bytes === 0) return;
+      this.received(busyReadBuffer.subarray(0, bytes));
+      if (bytes < busyReadBuffer.length || this.closing) return;
+    }
   }
 
   /** The commands of one read, in order. */

@@ -120,7 +120,13 @@ export class Server implements ExecutionObserver {
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
-    this.scripting = new Scripting((level, message) => this.log(level, message));
+    this.scripting = new Scripting({
+      log: (level, message) => this.log(level, message),
+      busyThreshold: () => this.config.values.busyReplyThreshold,
+      serveOthers: (caller) => {
+        for (const client of this.clients.values()) if (client !== caller) client.readWhileBusy();
+      },
+    });
     this.functions = new Functions(this.scripting);
     this.keyspace = new Keyspace(config.getNumber('databases'), {
       get lfuLogFactor() {
@@ -333,13 +339,18 @@ export class Server implements ExecutionObserver {
     this.cronPaused = paused;
   }
 
-  /** Shuts down after the current command, then exits the process via the registered handler. */
+  /**
+   * Shuts down after the current command, then exits the process via the
+   * registered handler; during a timed-out script (SHUTDOWN NOSAVE) at once,
+   * since the script holds the event loop.
+   */
   requestShutdown(): void {
-    setImmediate(() => this.onShutdownRequested());
+    if (this.scripting.running) this.onShutdownRequested(true);
+    else setImmediate(() => this.onShutdownRequested(false));
   }
 
-  /** Set by main: what to do when a client asks for SHUTDOWN. */
-  onShutdownRequested: () => void = () => void this.shutdown();
+  /** Set by main: what to do when a client asks for SHUTDOWN; `now`: exit before returning. */
+  onShutdownRequested: (now: boolean) => void = () => void this.shutdown();
 
   clientClosed(client: Client): void {
     this.blocked.drop(client);
@@ -457,6 +468,10 @@ export class Server implements ExecutionObserver {
 
   authRequired(ctx: CommandContext): boolean {
     return !ctx.client.authenticated;
+  }
+
+  busyRefusal(ctx: CommandContext): ReplyError | undefined {
+    return this.scripting.busyRefusal(ctx);
   }
 
   private feedMonitors(client: Client, args: string[]): void {

@@ -46,7 +46,7 @@ const BINARY_HELPERS: Record<string, string> = {
 export const RUNTIME_NAMES = [
   'index', 'indexStr', 'setIndex', 'callMeta', 'rawSetChecked', 'setList',
   'add', 'sub', 'mul', 'div', 'mod', 'pow', 'neg', 'len', 'concat',
-  'eq', 'lt', 'le', 'truthy', 'forNumber', 'newTable',
+  'eq', 'lt', 'le', 'truthy', 'forNumber', 'newTable', 'budgetSpent',
 ] as const;
 
 const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
@@ -71,6 +71,7 @@ const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
   truthy: '$tr',
   forNumber: '$fn',
   newTable: '$nt',
+  budgetSpent: '$bs',
 };
 
 function isMulti(e: Expr): boolean {
@@ -124,7 +125,7 @@ class Generator {
   chunk(block: Block): string {
     const va = this.newName('VA');
     this.fn = new FunctionState(undefined, va);
-    const body = this.functionBody(block);
+    const body = this.functionBody(block, 1);
     const bindings = RUNTIME_NAMES.map((n) => `${n}: ${PREAMBLE_BINDINGS[n]}`).join(', ');
     let pre = `"use strict";\nconst { ${bindings} } = R;\nconst $W = W, $C = C, $G = G, $E = R.none;\n`;
     for (const [line, name] of this.positions) pre += `const ${name} = ${JSON.stringify(`${this.chunkName}:${line}: `)};\n`;
@@ -148,7 +149,12 @@ class Generator {
     return name;
   }
 
-  private functionBody(block: Block): string {
+  /** The periodic check at a loop back-edge or function entry; the line is where an abort is reported. */
+  private check(line: number): string {
+    return `if (--$C.budget < 0) $bs(${this.pos(line)});\n`;
+  }
+
+  private functionBody(block: Block, line: number): string {
     const code = this.block(block);
     let temps = '';
     if (this.fn.temps > 0) {
@@ -156,7 +162,7 @@ class Generator {
       for (let i = 1; i <= this.fn.temps; i++) names.push('T' + i);
       temps = `let ${names.join(', ')};\n`;
     }
-    return `if (--$C.budget < 0) $C.hook();\n${temps}${code}return $E;\n`;
+    return `${this.check(line)}${temps}${code}return $E;\n`;
   }
 
   private withScope<T>(f: () => T): T {
@@ -205,10 +211,10 @@ class Generator {
       case 'Do':
         return `{\n${this.block(s.body)}}\n`;
       case 'While':
-        return `while (${this.cond(s.cond)}) {\nif (--$C.budget < 0) $C.hook();\n${this.block(s.body)}}\n`;
+        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}}\n`;
       case 'Repeat':
         return this.withScope(
-          () => `while (true) {\nif (--$C.budget < 0) $C.hook();\n${this.statements(s.body)}if (${this.cond(s.cond)}) break;\n}\n`,
+          () => `while (true) {\n${this.check(s.line)}${this.statements(s.body)}if (${this.cond(s.cond)}) break;\n}\n`,
         );
       case 'If': {
         let out = '';
@@ -314,7 +320,7 @@ class Generator {
     return this.withScope(() => {
       const v = this.declare(s.name);
       const body = this.block(s.body);
-      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\nif (--$C.budget < 0) $C.hook();\nlet ${v} = ${i};\n${body}}\n`;
+      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${body}}\n`;
     });
   }
 
@@ -329,7 +335,7 @@ class Generator {
     out += this.withScope(() => {
       const names = s.names.map((n) => this.declare(n));
       const call = `(typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${state}, ${control})) : $cm(${f}, ${p}, "", [${state}, ${control}]))`;
-      let loop = `while (true) {\nif (--$C.budget < 0) $C.hook();\n${r} = ${call};\nif (${r}[0] === undefined) break;\n${control} = ${r}[0];\n`;
+      let loop = `while (true) {\n${this.check(s.line)}${r} = ${call};\nif (${r}[0] === undefined) break;\n${control} = ${r}[0];\n`;
       loop += `let ${names.map((n, i) => `${n} = ${r}[${i}]`).join(', ')};\n`;
       return loop + this.block(s.body) + '}\n';
     });
@@ -519,7 +525,7 @@ class Generator {
     this.scope = new Scope(outerScope);
     try {
       const params = f.params.map((p) => this.declare(p));
-      const body = this.functionBody(f.body);
+      const body = this.functionBody(f.body, f.line);
       const list = va === undefined ? params : [...params, `...${va}`];
       return `(function (${list.join(', ')}) {\n${body}})`;
     } finally {

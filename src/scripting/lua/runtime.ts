@@ -25,6 +25,12 @@ export const control: { budget: number; hook: () => void } = {
   hook: () => {},
 };
 
+/** What compiled code calls when the budget runs out, at `pos` ("chunk:line: "), so an abort names the line it stopped at. */
+export function budgetSpent(pos: string): void {
+  where.pos = pos;
+  control.hook();
+}
+
 export function metatableOf(v: LuaValue): LuaTable | undefined {
   if (v instanceof LuaTable) return v.metatable;
   if (typeof v === 'string') return stringMeta.table;
