@@ -1,8 +1,13 @@
-# Build stage: compile TypeScript with the dev dependencies.
+# Build stage: compile TypeScript with the dev dependencies, and the native
+# accept addon (connections during busy scripts) with a C toolchain.
 FROM node:20-bookworm-slim AS build
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ >/dev/null && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json binding.gyp ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY native ./native
+COPY scripts ./scripts
+RUN npm run install && test -f build/Release/busy_accept.node
 COPY src ./src
 RUN npx tsc -p tsconfig.json
 
@@ -13,6 +18,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/Release/busy_accept.node ./build/Release/busy_accept.node
 RUN mkdir -p /data && chown node:node /data
 USER node
 WORKDIR /data

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { ReplayClient } from './replay.js';
+import { acceptWaiting } from './busy-accept.js';
 import { Persistence } from '../persistence/persistence.js';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
@@ -124,6 +125,7 @@ export class Server implements ExecutionObserver {
       log: (level, message) => this.log(level, message),
       busyThreshold: () => this.config.values.busyReplyThreshold,
       serveOthers: (caller) => {
+        for (const listener of this.listeners) acceptWaiting(listener, (socket) => this.accept(socket));
         for (const client of this.clients.values()) if (client !== caller) client.readWhileBusy();
       },
     });
