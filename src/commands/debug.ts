@@ -161,7 +161,10 @@ function debug(ctx: CommandContext, args: string[]): Reply {
     case sub === 'pause-cron' && argc === 3:
       ctx.server.pauseCron(args[2] !== '0');
       return OK;
-    case ['quicklist-packed-threshold', 'replybuffer', 'change-repl-id', 'set-disable-deny-scripts'].includes(sub):
+    case sub === 'set-disable-deny-scripts' && argc === 3:
+      ctx.server.scripting.denyScriptsDisabled = args[2] !== '0';
+      return OK;
+    case ['quicklist-packed-threshold', 'replybuffer', 'change-repl-id'].includes(sub):
       // Tuning knobs of Redis internals we do not have; accepted so test setups proceed.
       return OK;
     default:

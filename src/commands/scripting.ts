@@ -4,18 +4,11 @@
  */
 import { ReplyError } from '../errors.js';
 import { OK, SimpleString, type Reply } from '../protocol/reply.js';
-import { LuaTable } from '../scripting/lua/table.js';
+import { argumentTable } from '../scripting/convert.js';
 import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
 import { keysAfterCount } from './keyspecs.js';
 
 const NOSCRIPT = (): ReplyError => new ReplyError('NOSCRIPT No matching script. Please use EVAL.');
-
-/** KEYS and ARGV as Redis builds them: fresh tables filled from index 1. */
-function array(values: readonly string[]): LuaTable {
-  const t = new LuaTable();
-  for (let i = 0; i < values.length; i++) t.setInt(i + 1, values[i]);
-  return t;
-}
 
 /** numkeys of EVAL and FCALL, checked as Redis checks it. */
 export function parseNumKeys(args: readonly string[]): number {
@@ -38,8 +31,8 @@ function evalGeneric(ctx: CommandContext, args: string[], bySha: boolean, readOn
     script = scripting.loadScript(args[1]);
   }
   const g = scripting.engine.globals;
-  g.setStr('KEYS', array(args.slice(3, 3 + numkeys)));
-  g.setStr('ARGV', array(args.slice(3 + numkeys)));
+  g.setStr('KEYS', argumentTable(args, 3, 3 + numkeys));
+  g.setStr('ARGV', argumentTable(args, 3 + numkeys, args.length));
   return scripting.execute(ctx, {
     fn: script.fn, args: [], flags: script.flags, readOnlyCommand: readOnly, name: script.sha, command: args, isEval: true,
   });

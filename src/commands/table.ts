@@ -3,6 +3,7 @@
  * runs, in Redis's order: lookup → arity → protected (DEBUG) → auth →
  * no_multi → subscribed mode (RESP2) → MULTI queueing → call.
  */
+import { clusterCommands } from './cluster.js';
 import {
   ReplyError,
   noAuth,
@@ -53,6 +54,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...pubsubCommands,
   ...scriptingCommands,
   ...functionCommands,
+  ...clusterCommands,
 ];
 
 /** Per-command counters for INFO commandstats, keyed by full name (`config|get`). */

@@ -178,3 +178,10 @@ function specialTableReply(t: LuaTable, resp: 2 | 3, depth: number): Reply | und
   }
   return undefined;
 }
+
+/** KEYS or ARGV as Redis builds them: a fresh table of args[from..to), filled from index 1. */
+export function argumentTable(args: readonly string[], from: number, to: number): LuaTable {
+  const t = new LuaTable();
+  for (let i = from; i < to; i++) t.setInt(i - from + 1, args[i]);
+  return t;
+}

@@ -13,6 +13,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { CommandContext } from '../commands/types.js';
 import { BadFormat, crc64, payloadValid, RDB_OPCODE_FUNCTION2, RDB_OPCODE_FUNCTION_PRE_GA, RDB_VERSION, Reader, readLibrary, Writer } from '../persistence/rdb.js';
 import { splitArgs } from '../util/splitargs.js';
+import { argumentTable } from './convert.js';
 import { LuaEngine } from './lua/engine.js';
 import { caughtValue } from './lua/lib/base.js';
 import { control, tostring } from './lua/runtime.js';
@@ -197,12 +198,6 @@ function readRegistration(args: LuaValue[]): Registration {
 }
 
 /** A fresh array table {values[0], values[1], ...}, as FCALL's KEYS and ARGV. */
-function array(values: readonly string[]): LuaTable {
-  const t = new LuaTable();
-  for (let i = 0; i < values.length; i++) t.setInt(i + 1, values[i]);
-  return t;
-}
-
 /** Sets a field of a read-only table (the sandbox's own switch, not a script's write). */
 function setProtected(t: LuaTable, key: string, value: LuaValue): void {
   t.readonly = false;
@@ -356,8 +351,8 @@ export class Functions {
     if (readOnlyCommand && !f.flags.noWrites) {
       throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
     }
-    const keys = array(args.slice(3, 3 + numkeys));
-    const argv = array(args.slice(3 + numkeys));
+    const keys = argumentTable(args, 3, 3 + numkeys);
+    const argv = argumentTable(args, 3 + numkeys, args.length);
     return this.scripting.execute(ctx, {
       fn: f.fn, args: [keys, argv], flags: f.flags, readOnlyCommand, name: f.name, command: args, isEval: false,
     });

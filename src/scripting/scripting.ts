@@ -164,6 +164,10 @@ export class Scripting {
   readonly engine = new LuaEngine();
   readonly scripts = new Map<string, CachedScript>();
   private run: RunContext | undefined;
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS: lets scripts run noscript commands, for Redis's own tests. */
+  denyScriptsDisabled = false;
+  /** The one client scripts run commands as, reset for each run. */
+  private client: ScriptClient | undefined;
   private readonly heapLimit = v8.getHeapStatistics().heap_size_limit * HEAP_SHARE;
 
   constructor(private readonly host: ScriptHost) {
@@ -329,21 +333,19 @@ export class Scripting {
 
   /** The checks Redis's scriptCall makes before a command runs from a script, in its order. */
   private refusal(run: RunContext, argv: string[]): string | undefined {
-    const spec = lookup(argv);
-    if (spec === undefined) return 'Unknown Redis command called from script';
-    const arity = spec.arity;
+    const gate = scriptGate(argv);
+    if (gate === undefined) return 'Unknown Redis command called from script';
+    const arity = gate.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return 'Wrong number of args calling Redis command from script';
-    const flags = spec.flags;
-    if (flags.includes('noscript')) return 'This Redis command is not allowed from script';
-    const write = flags.includes('write');
-    if (run.readOnly && (write || flags.includes('may_replicate'))) return 'Write commands are not allowed from read-only scripts.';
-    if (!run.dirty && !run.allowOom && run.oomAtStart && flags.includes('denyoom')) {
+    if (gate.noScript && !this.denyScriptsDisabled) return 'This Redis command is not allowed from script';
+    if (run.readOnly && gate.mayWrite) return 'Write commands are not allowed from read-only scripts.';
+    if (!run.dirty && !run.allowOom && run.oomAtStart && gate.denyOom) {
       return "-OOM command not allowed when used memory > 'maxmemory'.";
     }
-    if (argv[0].toLowerCase() === 'xread' || argv[0].toLowerCase() === 'xreadgroup') {
-      if (argv.some((a) => a.toLowerCase() === 'block')) return `${argv[0].toLowerCase()} command is not allowed with BLOCK option from scripts`;
+    if (gate.isXread && argv.some((a) => a.toLowerCase() === 'block')) {
+      return `${argv[0].toLowerCase()} command is not allowed with BLOCK option from scripts`;
     }
-    if (write) run.dirty = true;
+    if (gate.write) run.dirty = true;
     return undefined;
   }
 
@@ -357,7 +359,9 @@ export class Scripting {
     if (!flags.compat && !flags.allowOom && !readOnly && oomAtStart) {
       return new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
     }
-    const client = new ScriptClient(caller.client.db, server);
+    const client = (this.client ??= new ScriptClient(caller.client.db, server));
+    client.db = caller.client.db;
+    client.resp = 2;
     const run: RunContext = {
       call,
       caller,
@@ -438,10 +442,42 @@ export class Scripting {
   }
 }
 
-function lookup(argv: string[]): CommandSpec | undefined {
+/** What the checks before a script's command need of its spec, worked out once per spec. */
+interface ScriptGate {
+  arity: number;
+  noScript: boolean;
+  write: boolean;
+  /** write or may_replicate: refused in read-only scripts. */
+  mayWrite: boolean;
+  denyOom: boolean;
+  isXread: boolean;
+}
+
+const gates = new Map<CommandSpec, ScriptGate>();
+
+function gateOf(spec: CommandSpec): ScriptGate {
+  let gate = gates.get(spec);
+  if (gate === undefined) {
+    const flags = spec.flags;
+    gate = {
+      arity: spec.arity,
+      noScript: flags.includes('noscript'),
+      write: flags.includes('write'),
+      mayWrite: flags.includes('write') || flags.includes('may_replicate'),
+      denyOom: flags.includes('denyoom'),
+      isXread: spec.name === 'xread' || spec.name === 'xreadgroup',
+    };
+    gates.set(spec, gate);
+  }
+  return gate;
+}
+
+/** The gate of the command (or subcommand) argv names; undefined for an unknown command. */
+function scriptGate(argv: string[]): ScriptGate | undefined {
   const spec = findCommand(argv[0]);
-  if (spec === undefined || spec.subcommands === undefined || argv.length < 2) return spec;
-  return spec.subcommands.find((s) => s.name === argv[1].toLowerCase()) ?? spec;
+  if (spec === undefined) return undefined;
+  if (spec.subcommands === undefined || argv.length < 2) return gateOf(spec);
+  return gateOf(spec.subcommands.find((s) => s.name === argv[1].toLowerCase()) ?? spec);
 }
 
 /** redis.call's arguments as command arguments: strings as they are, numbers as "%.17g". */
