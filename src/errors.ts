@@ -6,6 +6,9 @@
 
 /** An error reply: `message` is sent as `-message\r\n` (it starts with the code, e.g. `ERR`). */
 export class ReplyError extends Error {
+  /** Already in the error statistics: a script hands on an error its redis.call got, which counted then. */
+  counted = false;
+
   constructor(message: string) {
     super(message);
   }
@@ -35,6 +38,7 @@ export const unknownSubcommandOrArity = (sub: string, cmd: string): ReplyError =
 export const invalidExpireTime = (cmd: string): ReplyError =>
   err(`ERR invalid expire time in '${cmd}' command`);
 export const dbIndexOutOfRange = (): ReplyError => err('ERR DB index is out of range');
+export const noReplicas = (): ReplyError => err('NOREPLICAS Not enough good replicas to write.');
 export const noAuth = (): ReplyError => err('NOAUTH Authentication required.');
 export const wrongPass = (): ReplyError =>
   err('WRONGPASS invalid username-password pair or user is disabled.');

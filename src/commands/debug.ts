@@ -81,7 +81,8 @@ function blockFor(seconds: number): void {
 }
 
 function debugObject(ctx: CommandContext, key: string): Reply {
-  const value = ctx.client.db.get(key);
+  // As in Redis, DEBUG OBJECT sees a key that has expired but not yet been deleted.
+  const value = ctx.client.db.data.get(key);
   if (value === undefined) throw noSuchKey();
   const encoding = typeof value === 'string' ? (value.length <= 44 ? 'embstr' : 'raw') : value.encoding();
   const length = typeof value === 'string' ? value.length : 0;

@@ -101,8 +101,9 @@ function sort(ctx: CommandContext, args: string[], readonly: boolean): Reply {
   const source = db.read(args[1]);
   if (source !== undefined && (typeof source === 'string' || !['list', 'set', 'zset'].includes(source.type))) throw wrongType();
   const value = (source ?? new ListValue()) as ListValue | SetValue | ZSetValue;
-  // A set has no order of its own: storing it unsorted would be arbitrary, so Redis sorts it.
-  if (o.dontSort && value.type === 'set' && o.store !== undefined) {
+  // A set has no order of its own: stored or handed to a script unsorted, the result would
+  // differ between replicas and the AOF, so Redis sorts it.
+  if (o.dontSort && value.type === 'set' && (o.store !== undefined || ctx.client.isScript)) {
     o.dontSort = false;
     o.alpha = true;
     o.by = undefined;

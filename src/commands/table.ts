@@ -7,6 +7,7 @@ import { clusterCommands } from './cluster.js';
 import {
   ReplyError,
   noAuth,
+  noReplicas,
   unknownCommand,
   unknownSubcommand,
   wrongArity,
@@ -182,6 +183,8 @@ export interface ExecutionObserver {
    * limit and the command, which `mayGrow` memory, must be refused.
    */
   outOfMemory(mayGrow: boolean): boolean;
+  /** min-replicas-to-write is set and fewer replicas are connected and in time: writes are refused. */
+  replicasMissing(): boolean;
   /** BUSY, for a client other than the script's while a script runs past busy-reply-threshold. */
   busyRefusal(ctx: CommandContext): ReplyError | undefined;
   /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
@@ -203,6 +206,12 @@ function queuedAny(queued: readonly string[][], property: (resolved: Resolved) =
     const resolved = resolve(args);
     return !(resolved instanceof ReplyError) && property(resolved);
   });
+}
+
+/** A write, or an EXEC of a transaction with one, as Redis's is_write_command. */
+function isWriteCommand(resolved: Resolved, queued: readonly string[][] | undefined): boolean {
+  if (resolved.isWrite) return true;
+  return resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => r.isWrite);
 }
 
 /** Commands that stay allowed inside MULTI while over maxmemory (queueing anything else would grow memory). */
@@ -257,6 +266,8 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     // A timed-out script holds the server: only what may help end it is served.
   } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(resolved, client.multi))) {
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
+  } else if (!client.executingTransaction && isWriteCommand(resolved, client.multi) && observer.replicasMissing()) {
+    rejection = noReplicas();
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;

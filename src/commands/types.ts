@@ -52,6 +52,8 @@ export type Subscriptions = Readonly<Record<PubSubKind, Set<string>>>;
 /** The per-connection state a handler may read and change. It never sees the socket. */
 export interface ClientState {
   readonly id: number;
+  /** The client a script's redis.call runs as (Redis's CLIENT_SCRIPT). */
+  readonly isScript: boolean;
   name: string;
   libName: string;
   libVer: string;

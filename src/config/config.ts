@@ -71,6 +71,8 @@ export interface ConfigValues {
   slowlogMaxLen: number;
   latencyMonitorThreshold: number;
   busyReplyThreshold: number;
+  minReplicasToWrite: number;
+  minReplicasMaxLag: number;
   hashMaxListpackEntries: number;
   hashMaxListpackValue: number;
   setMaxIntsetEntries: number;
@@ -143,6 +145,8 @@ const HOT: Readonly<Record<string, (v: ConfigValues, s: State) => void>> = {
   'slowlog-max-len': (v, s) => { v.slowlogMaxLen = s.num; },
   'latency-monitor-threshold': (v, s) => { v.latencyMonitorThreshold = s.num; },
   'busy-reply-threshold': (v, s) => { v.busyReplyThreshold = s.num; },
+  'min-replicas-to-write': (v, s) => { v.minReplicasToWrite = s.num; },
+  'min-replicas-max-lag': (v, s) => { v.minReplicasMaxLag = s.num; },
   'hash-max-listpack-entries': (v, s) => { v.hashMaxListpackEntries = s.num; },
   'hash-max-listpack-value': (v, s) => { v.hashMaxListpackValue = s.num; },
   'set-max-intset-entries': (v, s) => { v.setMaxIntsetEntries = s.num; },
@@ -525,7 +529,7 @@ export class Config {
       logfile: '', maxclients: 0, timeout: 0, protoMaxBulkLen: 0, clientQueryBufferLimit: 0,
       enableDebugCommand: 'no', enableProtectedConfigs: 'no', enableModuleCommand: 'no', hz: 0,
       maxmemory: 0, maxmemoryPolicy: '', notifyKeyspaceEvents: 0, outputBufferLimits: { normal: NO_OUTPUT_LIMIT, pubsub: NO_OUTPUT_LIMIT }, slowlogLogSlowerThan: 0,
-      slowlogMaxLen: 0, latencyMonitorThreshold: 0, busyReplyThreshold: 0, hashMaxListpackEntries: 0,
+      slowlogMaxLen: 0, latencyMonitorThreshold: 0, busyReplyThreshold: 0, minReplicasToWrite: 0, minReplicasMaxLag: 0, hashMaxListpackEntries: 0,
       hashMaxListpackValue: 0, setMaxIntsetEntries: 0, zsetMaxListpackEntries: 0, zsetMaxListpackValue: 0,
       listMaxListpackSize: 0, listCompressDepth: 0,
     };

@@ -11,6 +11,7 @@ import type { ClientTracking } from '../server/tracking.js';
 export class ScriptClient implements ClientState, CommandContext {
   readonly client: ClientState = this;
   readonly id = 0;
+  readonly isScript = true;
   /** What MONITOR and SLOWLOG show as the peer of a script's commands. */
   readonly address = 'lua';
   name = '';

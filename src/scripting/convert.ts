@@ -151,7 +151,7 @@ function scalarToReply(v: Exclude<LuaValue, LuaTable>, resp: 2 | 3): Reply {
 /** The reply of a table with a special field (err, ok, double, map, ...); undefined for a plain array. */
 function specialTableReply(t: LuaTable, resp: 2 | 3, depth: number): Reply | undefined {
   const err = t.getStr('err');
-  if (typeof err === 'string') return new ReplyError(oneLine(err));
+  if (typeof err === 'string') return scriptError(oneLine(err), t);
   const ok = t.getStr('ok');
   if (typeof ok === 'string') return new SimpleString(oneLine(ok));
   const double = t.getStr('double');
@@ -184,4 +184,11 @@ export function argumentTable(args: readonly string[], from: number, to: number)
   const t = new LuaTable();
   for (let i = from; i < to; i++) t.setInt(i - from + 1, args[i]);
   return t;
+}
+
+/** The error a script ends with; one that redis.call or pcall produced was counted in INFO errorstats then. */
+export function scriptError(message: string, t: LuaTable): ReplyError {
+  const error = new ReplyError(message);
+  error.counted = t.getStr('ignore_error_stats_update') === true;
+  return error;
 }

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
-import { ReplyError } from '../errors.js';
-import { dispatch, findCommand, POSTPONED } from '../commands/table.js';
+import { noReplicas, ReplyError } from '../errors.js';
+import { commandStats, dispatch, findCommand, POSTPONED, type CommandStats } from '../commands/table.js';
 import { BlockRequest, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { OK, type Reply } from '../protocol/reply.js';
 import { frozen } from '../store/clock.js';
@@ -153,7 +153,8 @@ function shebangFlags(body: string): { flags: ScriptFlags; length: number } {
   let flags: ScriptFlags = { ...COMPAT_FLAGS, compat: false };
   for (const part of parts.slice(1)) {
     if (!part.startsWith('flags=')) throw new ReplyError(`ERR Unknown lua shebang option: ${part}`);
-    const parsed = parseFlagNames(part.slice(6).split(','));
+    const list = part.slice(6);
+    const parsed = parseFlagNames(list === '' ? [] : list.split(','));
     if (typeof parsed === 'string') throw new ReplyError(`ERR Unexpected flag in script shebang: ${parsed}`);
     flags = parsed;
   }
@@ -314,8 +315,12 @@ export class Scripting {
     const argv = toArgv(args);
     const refusal = this.refusal(run, argv);
     if (refusal !== undefined) {
-      if (raise) raiseTable(refusal);
-      return [errorTable(refusal)];
+      // Refused before it ran: counted once here, so the script's error reply is not counted again.
+      const t = errorTable(refusal);
+      run.client.server.countError(new ReplyError(t.getStr('err') as string));
+      t.setStr('ignore_error_stats_update', true);
+      if (raise) throw new LuaError(t);
+      return [t];
     }
     const client = run.client;
     const dispatched = dispatch(client, argv, client.server);
@@ -335,6 +340,12 @@ export class Scripting {
   private refusal(run: RunContext, argv: string[]): string | undefined {
     const gate = scriptGate(argv);
     if (gate === undefined) return 'Unknown Redis command called from script';
+    const refused = this.checkGate(run, gate, argv);
+    if (refused !== undefined && gate.stats !== undefined) gate.stats.rejectedCalls++;
+    return refused;
+  }
+
+  private checkGate(run: RunContext, gate: ScriptGate, argv: string[]): string | undefined {
     const arity = gate.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return 'Wrong number of args calling Redis command from script';
     if (gate.noScript && !this.denyScriptsDisabled) return 'This Redis command is not allowed from script';
@@ -345,6 +356,7 @@ export class Scripting {
     if (gate.isXread && argv.some((a) => a.toLowerCase() === 'block')) {
       return `${argv[0].toLowerCase()} command is not allowed with BLOCK option from scripts`;
     }
+    if (gate.write && !run.dirty && run.caller.server.replicasMissing()) return '-' + noReplicas().message;
     if (gate.write) run.dirty = true;
     return undefined;
   }
@@ -356,6 +368,7 @@ export class Scripting {
     const { fn, args, flags, name } = call;
     const readOnly = flags.noWrites || call.readOnlyCommand;
     const oomAtStart = server.config.values.maxmemory > 0 && server.outOfMemory(true);
+    if (!flags.compat && !readOnly && server.replicasMissing()) return noReplicas();
     if (!flags.compat && !flags.allowOom && !readOnly && oomAtStart) {
       return new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
     }
@@ -400,15 +413,19 @@ export class Scripting {
   /** The error a failed script answers: its message, then where it failed, as Redis's error handler reports it. */
   private errorReply(value: LuaValue, name: string): ReplyError {
     let message: string;
+    let counted = false;
     if (value instanceof LuaTable) {
       const err = value.getStr('err');
       // Redis 7.0.15 crashes on an error table without 'err'; this answers instead.
       message = typeof err === 'string' ? err : 'ERR Script raised an error table without an err field';
+      counted = value.getStr('ignore_error_stats_update') === true;
     } else {
       message = 'ERR ' + tostring(value);
     }
     const at = where.pos.endsWith(': ') ? `@${where.pos.slice(0, -2)}` : '@user_script:0';
-    return new ReplyError(`${message.replace(/[\r\n]/g, ' ')} script: ${name}, on ${at}.`);
+    const error = new ReplyError(`${message.replace(/[\r\n]/g, ' ')} script: ${name}, on ${at}.`);
+    error.counted = counted;
+    return error;
   }
 
   /**
@@ -451,11 +468,13 @@ interface ScriptGate {
   mayWrite: boolean;
   denyOom: boolean;
   isXread: boolean;
+  /** INFO commandstats of the command: a refusal counts as a rejected call. */
+  stats: CommandStats | undefined;
 }
 
 const gates = new Map<CommandSpec, ScriptGate>();
 
-function gateOf(spec: CommandSpec): ScriptGate {
+function gateOf(spec: CommandSpec, fullName: string): ScriptGate {
   let gate = gates.get(spec);
   if (gate === undefined) {
     const flags = spec.flags;
@@ -466,6 +485,7 @@ function gateOf(spec: CommandSpec): ScriptGate {
       mayWrite: flags.includes('write') || flags.includes('may_replicate'),
       denyOom: flags.includes('denyoom'),
       isXread: spec.name === 'xread' || spec.name === 'xreadgroup',
+      stats: commandStats.get(fullName),
     };
     gates.set(spec, gate);
   }
@@ -476,8 +496,9 @@ function gateOf(spec: CommandSpec): ScriptGate {
 function scriptGate(argv: string[]): ScriptGate | undefined {
   const spec = findCommand(argv[0]);
   if (spec === undefined) return undefined;
-  if (spec.subcommands === undefined || argv.length < 2) return gateOf(spec);
-  return gateOf(spec.subcommands.find((s) => s.name === argv[1].toLowerCase()) ?? spec);
+  if (spec.subcommands === undefined || argv.length < 2) return gateOf(spec, spec.name);
+  const sub = spec.subcommands.find((s) => s.name === argv[1].toLowerCase());
+  return sub === undefined ? gateOf(spec, spec.name) : gateOf(sub, `${spec.name}|${sub.name}`);
 }
 
 /** redis.call's arguments as command arguments: strings as they are, numbers as "%.17g". */

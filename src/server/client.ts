@@ -24,6 +24,7 @@ const busyReadBuffer = Buffer.allocUnsafe(16 * 1024);
 
 export class Client implements ClientState, CommandContext, RequestLimits {
   readonly client: ClientState = this;
+  readonly isScript = false;
   name = '';
   libName = '';
   libVer = '';

@@ -10,6 +10,7 @@ import type { Server } from './server.js';
 export class ReplayClient implements ClientState, CommandContext {
   readonly client: ClientState = this;
   readonly id = 0;
+  readonly isScript = false;
   name = '';
   libName = '';
   libVer = '';

@@ -413,6 +413,7 @@ export class Server implements ExecutionObserver {
 
   /** INFO errorstats: errors by their code, the first word of the message. */
   countError(error: ReplyError): void {
+    if (error.counted) return;
     const space = error.message.indexOf(' ');
     const code = space < 0 ? error.message : error.message.slice(0, space);
     this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
@@ -470,6 +471,12 @@ export class Server implements ExecutionObserver {
 
   authRequired(ctx: CommandContext): boolean {
     return !ctx.client.authenticated;
+  }
+
+  replicasMissing(): boolean {
+    // No replication yet, so no replica is ever good: any required count is unmet.
+    const { minReplicasToWrite, minReplicasMaxLag } = this.config.values;
+    return minReplicasToWrite > 0 && minReplicasMaxLag > 0;
   }
 
   busyRefusal(ctx: CommandContext): ReplyError | undefined {

@@ -2,6 +2,10 @@
 // Each entry: [script, ...keysAndArgs] with numkeys given as the second element.
 export const EVAL_CORPUS = [
   ['return 1', 0],
+  // A binary chunk is refused: loadstring parses it as text. A library function cannot be dumped.
+  ['local f, e = loadstring(string.dump(function() return 1 end)) return {type(f), e}', 0],
+  ['return {pcall(string.dump, string.len)}', 0],
+  ["return {select(2, loadstring('x\\0y'))}", 0],
   ['return 1.9', 0],
   ['return -2.5', 0],
   ["return 'hello'", 0],

@@ -148,6 +148,13 @@ export const PROGRAMS = [
   'print(loadstring("return 1 + 1")())',
   'print(loadstring("return +"))',
   'print(select(2, loadstring("x = ")))',
+  // Expression statements: anything but a call must be an assignment.
+  'print(select(2, loadstring("x y")))',
+  'print(select(2, loadstring("x.y")))',
+  'print(select(2, loadstring("(x) y")))',
+  'print(select(2, loadstring("x, f() = 1")))',
+  'print(select(2, loadstring("f() = 1")))',
+  'print(select(2, loadstring("x\\0y")))',
   'print(pcall(loadstring("error(\'inner\')", "=chunk")))',
   'local ok, e = pcall(function() local function r() return r() + 1 end return r() end) print(ok, e)',
   'goto = 1 print(goto)',

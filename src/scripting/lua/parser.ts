@@ -272,7 +272,9 @@ class Parser {
   }
 
   private error(message: string, token: Token | undefined = this.tok): never {
-    this.lx.error(message, token === undefined ? undefined : token.raw, token?.line ?? this.lx.line);
+    // A NUL byte is token 0, which PUC's luaX_lexerror takes for "no token": no "near" part.
+    const near = token === undefined || token.raw === 'char(0)' ? undefined : token.raw;
+    this.lx.error(message, near, token?.line ?? this.lx.line);
   }
 
   private advance(): void {
@@ -520,14 +522,14 @@ class Parser {
 
   private exprStat(line: number): Stat {
     const e = this.suffixedExpr();
-    if (this.is('=') || this.is(',')) {
+    // As lparser.c: anything but a call is an assignment, whose first target must be assignable.
+    if (e.kind !== 'Call' && e.kind !== 'MethodCall') {
       const targets: (NameExpr | IndexExpr)[] = [this.assignable(e)];
       while (this.accept(',')) targets.push(this.assignable(this.suffixedExpr()));
       this.expect('=');
       const values = this.exprList();
       return { kind: 'Assign', targets, values, line };
     }
-    if (e.kind !== 'Call' && e.kind !== 'MethodCall') this.error('syntax error');
     return { kind: 'CallStat', call: e, line };
   }
 

@@ -21,6 +21,9 @@ const ID_SIZE = 60;
 
 /** luaO_chunkid: how error messages name a chunk. */
 export function chunkId(source: string): string {
+  // PUC reads the name as a C string: it ends at the first NUL.
+  const nul = source.indexOf('\0');
+  if (nul >= 0) source = source.slice(0, nul);
   if (source.startsWith('=')) return source.slice(1, ID_SIZE);
   if (source.startsWith('@')) {
     const name = source.slice(1);

@@ -608,10 +608,20 @@ function char(...args: LuaValue[]): LuaValue[] {
   return [out];
 }
 
+/** Compiled Lua functions open with the budget check (compiler.ts); library functions are plain JS. */
+function isLibraryFunction(f: LuaValue): boolean {
+  return !String(f).includes('$C.budget');
+}
+
+const BYTECODE_HEADER = '\x1bLuaQ\x00\x01\x04\x08\x04\x08\x00';
+
 function dump(...args: LuaValue[]): LuaValue[] {
   if (typeof args[0] !== 'function') typeError(1, 'dump', 'function', args);
-  // Our functions are compiled to JS: there is no bytecode to dump (PUC says this of C functions).
-  raise('unable to dump given function');
+  // Our functions are compiled to JS, so there is no bytecode to dump. A Lua function gets 5.1's
+  // bytecode header (x86-64 sizes) and nothing else: loadstring refuses it as redis-server's
+  // refuses any binary chunk, parsing it as text; a library function cannot be dumped in PUC either.
+  if (isLibraryFunction(args[0])) raise('unable to dump given function');
+  return [BYTECODE_HEADER];
 }
 
 // ---------------------------------------------------------------- format
