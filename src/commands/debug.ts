@@ -104,19 +104,25 @@ const HELP = [
   'HELP', '    Prints this help.',
 ];
 
-/** DEBUG RELOAD [NOSAVE]: saves the dataset (unless NOSAVE), empties it and loads the snapshot file back. */
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the dataset (unless NOSAVE), empties it (unless NOFLUSH) and loads the snapshot file back. */
 function reload(ctx: CommandContext, options: string[]): Reply {
   let save = true;
+  const mode = { keep: false, merge: false };
   for (const option of options) {
-    if (option.toUpperCase() === 'NOSAVE') save = false;
-    else throw new ReplyError(`ERR DEBUG RELOAD only supports the NOSAVE option here, got '${option}'`);
+    const name = option.toUpperCase();
+    if (name === 'NOSAVE') save = false;
+    else if (name === 'NOFLUSH') mode.keep = true;
+    else if (name === 'MERGE') mode.merge = true;
+    else throw new ReplyError('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
   try {
     if (save) ctx.server.persistence.save();
-    ctx.server.persistence.loadSnapshot();
+    ctx.server.persistence.loadSnapshot(mode);
   } catch (error) {
-    throw new ReplyError(`ERR Error trying to load the RDB dump: ${(error as Error).message}`);
+    ctx.server.log('warning', `DEBUG RELOAD: ${(error as Error).message}`);
+    throw new ReplyError('ERR Error trying to load the RDB dump');
   }
+  ctx.server.log('warning', 'DB reloaded by DEBUG RELOAD');
   return OK;
 }
 

@@ -13,7 +13,7 @@ import { RequestReader } from '../protocol/request.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, type FsyncPolicy } from './aof.js';
-import { loadSnapshot, SnapshotWriter, type FunctionLibraries } from './snapshot.js';
+import { loadSnapshot, SnapshotWriter, type FunctionLibraries, type LoadMode } from './snapshot.js';
 
 /** Bytes of an AOF file parsed before their commands run, which bounds what replay holds at once. */
 const REPLAY_SLICE = 64 * 1024;
@@ -388,11 +388,11 @@ export class Persistence {
   }
 
   /** Loads the snapshot file if there is one (start-up, DEBUG RELOAD); a bad file throws SnapshotError. */
-  loadSnapshot(): void {
+  loadSnapshot(mode?: LoadMode): void {
     const file = this.snapshotFile();
     if (!fs.existsSync(file)) return;
     const started = performance.now();
-    const keys = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions);
+    const keys = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode);
     this.keyspace.dirty = 0;
     this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds, ${keys} keys`);
   }

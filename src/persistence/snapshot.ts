@@ -27,7 +27,21 @@ export interface FunctionLibraries {
   libraryCodes(): string[];
   /** Replaces every library with these; throws, changing nothing, if one does not load. */
   replaceAll(codes: readonly string[]): void;
+  /** Adds these to the libraries, replacing those of the same name if `replace`; throws, changing nothing, on a failure. */
+  addAll(codes: readonly string[], replace: boolean): void;
 }
+
+/**
+ * How a loaded file meets what is in memory (DEBUG RELOAD's options): by
+ * default everything is replaced; `keep` loads over the current data, where
+ * a key or library already there is an error unless `merge` lets the file's win.
+ */
+export interface LoadMode {
+  keep: boolean;
+  merge: boolean;
+}
+
+const REPLACE_ALL: LoadMode = { keep: false, merge: false };
 
 /** A file that cannot be loaded; the message names the file and where reading stopped. */
 export class SnapshotError extends Error {}
@@ -197,7 +211,7 @@ export class SnapshotWriter {
  * Replaces the contents of `keyspace` with the RDB file at `file`; returns
  * the number of keys loaded. Nothing changes when the file is refused.
  */
-export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimits, functions?: FunctionLibraries): number {
+export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimits, functions?: FunctionLibraries, mode: LoadMode = REPLACE_ALL): number {
   const bytes = fs.readFileSync(file);
   const fail = (offset: number, why: string): never => {
     throw new SnapshotError(`Bad RDB file ${file} at offset ${offset}: ${why}`);
@@ -270,14 +284,18 @@ export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimit
     throw error;
   }
   if (!r.done) fail(r.pos, 'data after the end marker');
+  if (mode.keep && !mode.merge) {
+    for (const entry of loaded) if (keyspace.dbs[entry.db].data.has(entry.key)) fail(r.pos, `duplicated key '${entry.key}'`);
+  }
   if (functions !== undefined) {
     try {
-      functions.replaceAll(libraries);
+      if (mode.keep) functions.addAll(libraries, mode.merge);
+      else functions.replaceAll(libraries);
     } catch (error) {
       fail(r.pos, `Failed loading library: ${(error as Error).message}`);
     }
   }
-  keyspace.flushAll();
+  if (!mode.keep) keyspace.flushAll();
   const now = Date.now();
   let count = 0;
   for (const entry of loaded) {

@@ -375,6 +375,10 @@ export class Functions {
     this.current = this.build(codes);
   }
 
+  addAll(codes: readonly string[], replace: boolean): void {
+    this.join(this.build(codes), replace);
+  }
+
   /** FUNCTION DUMP: an RDB function record per library, the RDB version and a CRC64. */
   dump(): Buffer {
     const w = new Writer();

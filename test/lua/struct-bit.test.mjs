@@ -64,7 +64,11 @@ function luaSource(v) {
   return `(${Number.isInteger(v) && Math.abs(v) < 2 ** 53 ? String(v) : v.toPrecision(17)})`;
 }
 
+/** The NaN that Lua source `0/0` makes on x86: sign bit set, which glibc prints as "-nan". */
+const LUA_NAN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0];
+
 function toLua(v) {
+  if (v !== v) return LUA_NAN;
   return v === TABLE ? new LuaTable(0, 0) : v;
 }
 
@@ -76,14 +80,39 @@ function dumpValue(v) {
   return '?' + typeof v;
 }
 
-/** Redis's dump with its numbers re-read, so both sides print them the same way. */
+/** A number of Redis's dump ("%.17g") as our dumpValue prints it. */
+function normalizeNumber(text) {
+  const v = text === 'nan' || text === '-nan' ? NaN : text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
+  return `n${Object.is(v, -0) ? '-0' : v};`;
+}
+
+/**
+ * Redis's dump with its numbers re-read, so both sides print them the same
+ * way. The values are walked one by one: a string's bytes (length-prefixed)
+ * may look like a number.
+ */
 function normalizeDump(s) {
-  return s
-    .replace(/n([^;]*);/g, (_, text) => {
-      const v = text === 'nan' || text === '-nan' ? NaN : text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
-      return `n${Object.is(v, -0) ? '-0' : v};`;
-    })
-    .replace(/^(ER)user_script:\d+: /, '$1user_script:L: ');
+  if (!s.startsWith('OK')) return s.replace(/^(ER)user_script:\d+: /, '$1user_script:L: ');
+  let out = 'OK';
+  let at = 2;
+  while (at < s.length) {
+    if (s[at] === '|') out += s[at++];
+    if (s[at] === 's') {
+      const colon = s.indexOf(':', at);
+      const end = colon + 1 + Number(s.slice(at + 1, colon));
+      out += s.slice(at, end);
+      at = end;
+    } else if (s[at] === 'n') {
+      const end = s.indexOf(';', at);
+      out += normalizeNumber(s.slice(at + 1, end));
+      at = end + 1;
+    } else {
+      const end = s.indexOf('|', at);
+      out += s.slice(at, end < 0 ? s.length : end);
+      at = end < 0 ? s.length : end;
+    }
+  }
+  return out;
 }
 
 function oursDump(f, args) {
