@@ -180,7 +180,11 @@ function fcallCommand(name: string, readOnly: boolean, summary: string): Command
     complexity: 'Depends on the function that is executed.',
     summary,
     syntax: 'function numkeys [key [key ...]] [arg [arg ...]]',
-    run: (ctx, args) => ctx.server.functions.call(ctx, args, readOnly),
+    run: (ctx, args) => {
+      // Shown before the commands the function runs, as Redis does (hence skip_monitor).
+      ctx.server.feedMonitorsNow(ctx, args);
+      return ctx.server.functions.call(ctx, args, readOnly);
+    },
   });
 }
 

@@ -21,6 +21,8 @@ export function parseNumKeys(args: readonly string[]): number {
 }
 
 function evalGeneric(ctx: CommandContext, args: string[], bySha: boolean, readOnly: boolean): Reply {
+  // EVAL is skip_monitor so that it can be shown before the commands it runs, as Redis does.
+  ctx.server.feedMonitorsNow(ctx, args);
   const scripting = ctx.server.scripting;
   const numkeys = parseNumKeys(args);
   let script;

@@ -483,6 +483,11 @@ export class Server implements ExecutionObserver {
     return this.scripting.busyRefusal(ctx);
   }
 
+  /** Shows a command to MONITOR clients ahead of its run (EVAL and FCALL, so the commands they run follow them). */
+  feedMonitorsNow(ctx: CommandContext, args: string[]): void {
+    if (this.monitors.size > 0) this.feedMonitors(ctx.client as Client, args);
+  }
+
   private feedMonitors(client: Client, args: string[]): void {
     const now = Date.now();
     const quoted = withoutSecrets(args).map(quoteMonitorArg).join(' ');
