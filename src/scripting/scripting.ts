@@ -9,7 +9,7 @@ import { noReplicas, ReplyError } from '../errors.js';
 import { commandStats, dispatch, findCommand, POSTPONED, type CommandStats } from '../commands/table.js';
 import { BlockRequest, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { OK, type Reply } from '../protocol/reply.js';
-import { frozen } from '../store/clock.js';
+import { freeze, unfreeze } from '../store/clock.js';
 import { ScriptClient } from './client.js';
 import { luaToReply, replyToLua } from './convert.js';
 import { LuaEngine } from './lua/engine.js';
@@ -391,8 +391,10 @@ export class Scripting {
     where.pos = '';
     control.budget = CHECK_INTERVAL;
     const mark = server.persistence.propagationMark();
+    // A script sees one instant, as a transaction does: keys cannot expire half-way through it.
+    const outerClock = freeze(run.started);
     try {
-      const results = frozen(() => fn(...args));
+      const results = fn(...args);
       return luaToReply(results[0], client.resp);
     } catch (error) {
       let value: LuaValue;
@@ -403,6 +405,7 @@ export class Scripting {
       }
       return this.errorReply(value, name);
     } finally {
+      unfreeze(outerClock);
       if (run.timedOut) this.host.log('warning', 'Slow script finished running');
       this.run = undefined;
       control.budget = Infinity;

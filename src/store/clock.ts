@@ -12,11 +12,21 @@ export function now(): number {
 
 /** Runs `work` with the clock stopped at the current instant. */
 export function frozen<T>(work: () => T): T {
-  const outer = frozenAt;
-  frozenAt = now();
+  const outer = freeze(now());
   try {
     return work();
   } finally {
-    frozenAt = outer;
+    unfreeze(outer);
   }
+}
+
+/** Stops the clock at `at` (unless it is stopped already); returns what `unfreeze` restores. For hot paths that cannot afford `frozen`'s closure. */
+export function freeze(at: number): number {
+  const outer = frozenAt;
+  if (outer === 0) frozenAt = at;
+  return outer;
+}
+
+export function unfreeze(outer: number): void {
+  frozenAt = outer;
 }
