@@ -245,8 +245,8 @@ export class ReplyBuffer {
       this.crlf();
     } else if (reply === null) {
       this.latin1(resp3 ? '_\r\n' : '$-1\r\n');
-    } else if (Array.isArray(reply)) {
-      this.writeArray(reply, resp3);
+    } else if (Array.isArray(reply) || reply instanceof MapReply || reply instanceof SetReply) {
+      this.writeNested(reply, resp3);
     } else if (reply instanceof SimpleString) {
       this.byte(43);
       this.latin1(reply.text);
@@ -258,10 +258,9 @@ export class ReplyBuffer {
     }
   }
 
-  /** Arrays within arrays go by an explicit stack: a script can return them thousands deep. */
-  private writeArray(root: Reply[], resp3: boolean): void {
-    this.arrayHeader(root.length);
-    let items = root;
+  /** Containers within containers go by an explicit stack: a script can return them thousands deep. */
+  private writeNested(root: Reply[] | MapReply | SetReply, resp3: boolean): void {
+    let items = this.openContainer(root, resp3)!;
     let next = 0;
     let outer: { items: Reply[]; next: number }[] | undefined;
     for (;;) {
@@ -272,20 +271,37 @@ export class ReplyBuffer {
         next = up.next;
       } else {
         const item = items[next++];
-        if (Array.isArray(item)) {
-          this.arrayHeader(item.length);
-          (outer ??= []).push({ items, next });
-          items = item;
-          next = 0;
-        } else {
+        const children = this.openContainer(item, resp3);
+        if (children === undefined) {
           this.write(item, resp3);
+        } else {
+          (outer ??= []).push({ items, next });
+          items = children;
+          next = 0;
         }
       }
     }
   }
 
-  private arrayHeader(length: number): void {
-    this.byte(42);
+  /** For an array, map or set: writes its header and returns its elements; undefined for anything else. */
+  private openContainer(reply: Reply, resp3: boolean): Reply[] | undefined {
+    if (Array.isArray(reply)) {
+      this.header(42, reply.length);
+      return reply;
+    }
+    if (reply instanceof MapReply) {
+      this.header(resp3 ? 37 : 42, resp3 ? reply.flat.length / 2 : reply.flat.length);
+      return reply.flat;
+    }
+    if (reply instanceof SetReply) {
+      this.header(resp3 ? 126 : 42, reply.items.length);
+      return reply.items;
+    }
+    return undefined;
+  }
+
+  private header(type: number, length: number): void {
+    this.byte(type);
     this.latin1(String(length));
     this.crlf();
   }

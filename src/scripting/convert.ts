@@ -97,37 +97,44 @@ function toLongLong(n: number): number | bigint {
 const oneLine = (s: string): string => s.replace(/[\r\n]/g, ' ');
 
 /**
- * Tables nested deeper than this end in an error element, where Redis's
- * conversion runs out of Lua stack (7995 levels of `{{...}}` in 7.0.15), so
- * a table that contains itself still gets a finite reply.
+ * Redis converts a script's result on the Lua stack, one C call per value,
+ * each first making room for 4 more slots: a value met with more than this
+ * many slots in use becomes a "reached lua stack limit" error element. So a
+ * table that contains itself still gets a finite reply, the same one.
  */
-const MAX_REPLY_DEPTH = 7995;
+const MAX_SLOTS = 8000 - 4;
+/** Slots in use when the result itself is converted (the error handler and the result). */
+const RESULT_SLOTS = 2;
+const stackLimit = (): ReplyError => new ReplyError('ERR reached lua stack limit');
 
 /** A script's return value as a reply; `resp` is the version the script set with redis.setresp. */
-export function luaToReply(v: LuaValue, resp: 2 | 3, depth = 0): Reply {
+export function luaToReply(v: LuaValue, resp: 2 | 3, slots = RESULT_SLOTS): Reply {
+  if (slots > MAX_SLOTS) return stackLimit();
   if (!(v instanceof LuaTable)) return scalarToReply(v, resp);
-  if (depth >= MAX_REPLY_DEPTH) return new ReplyError('ERR reached lua stack limit');
-  const special = specialTableReply(v, resp, depth);
+  const special = specialTableReply(v, resp, slots);
   if (special !== undefined) return special;
   // Arrays of arrays go by an explicit stack: {{{...}}} thousands deep would overflow JS's.
+  // An array element is converted with one more slot in use: the element itself.
   const root: Reply[] = [];
-  const stack: { table: LuaTable; items: Reply[]; next: number }[] = [{ table: v, items: root, next: 1 }];
+  const stack: { table: LuaTable; items: Reply[]; next: number; slots: number }[] = [{ table: v, items: root, next: 1, slots }];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
     const item = top.table.getInt(top.next++);
+    const itemSlots = top.slots + 1;
     if (item === undefined) {
       stack.pop();
+    } else if (itemSlots > MAX_SLOTS) {
+      top.items.push(stackLimit());
     } else if (!(item instanceof LuaTable)) {
       top.items.push(scalarToReply(item, resp));
     } else {
-      const level = depth + stack.length;
-      const converted = level >= MAX_REPLY_DEPTH ? new ReplyError('ERR reached lua stack limit') : specialTableReply(item, resp, level);
+      const converted = specialTableReply(item, resp, itemSlots);
       if (converted !== undefined) {
         top.items.push(converted);
       } else {
         const items: Reply[] = [];
         top.items.push(items);
-        stack.push({ table: item, items, next: 1 });
+        stack.push({ table: item, items, next: 1, slots: itemSlots });
       }
     }
   }
@@ -149,7 +156,7 @@ function scalarToReply(v: Exclude<LuaValue, LuaTable>, resp: 2 | 3): Reply {
 }
 
 /** The reply of a table with a special field (err, ok, double, map, ...); undefined for a plain array. */
-function specialTableReply(t: LuaTable, resp: 2 | 3, depth: number): Reply | undefined {
+function specialTableReply(t: LuaTable, resp: 2 | 3, slots: number): Reply | undefined {
   const err = t.getStr('err');
   if (typeof err === 'string') return scriptError(oneLine(err), t);
   const ok = t.getStr('ok');
@@ -164,16 +171,18 @@ function specialTableReply(t: LuaTable, resp: 2 | 3, depth: number): Reply | und
     const text = verbatim.getStr('string');
     if (typeof format === 'string' && typeof text === 'string') return new VerbatimReply(format, text);
   }
+  // Redis walks a map with the map, the key and the value on the stack, and converts a copy of the key.
   const map = t.getStr('map');
   if (map instanceof LuaTable) {
     const flat: Reply[] = [];
-    for (let e = map.next(undefined); e !== undefined; e = map.next(e[0])) flat.push(luaToReply(e[0], resp, depth + 1), luaToReply(e[1], resp, depth + 1));
+    for (let e = map.next(undefined); e !== undefined; e = map.next(e[0])) flat.push(luaToReply(e[0], resp, slots + 4), luaToReply(e[1], resp, slots + 3));
     return new MapReply(flat);
   }
+  // A set's walk drops each value before it converts a copy of the key.
   const set = t.getStr('set');
   if (set instanceof LuaTable) {
     const items: Reply[] = [];
-    for (let e = set.next(undefined); e !== undefined; e = set.next(e[0])) items.push(luaToReply(e[0], resp, depth + 1));
+    for (let e = set.next(undefined); e !== undefined; e = set.next(e[0])) items.push(luaToReply(e[0], resp, slots + 3));
     return new SetReply(items);
   }
   return undefined;
