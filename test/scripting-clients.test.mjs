@@ -73,3 +73,25 @@ test('a BullMQ queue and worker process jobs end to end', { timeout: 30000, skip
   await worker.close();
   await queue.close();
 });
+
+test('MONITOR shows EVAL and FCALL before the commands they run, which come from "lua"', async (t) => {
+  const monitor = new Redis({ port: server.port });
+  t.after(() => monitor.disconnect());
+  const lines = [];
+  const feed = await monitor.monitor();
+  feed.on('monitor', (time, args, source) => lines.push(`${source} ${args.join(' ')}`));
+  await r.eval("redis.call('set', KEYS[1], ARGV[1])", 1, 'foo', 'bar');
+  await r.call('FUNCTION', 'LOAD', 'REPLACE', "#!lua name=mon\nredis.register_function('setit', function(keys, args) return redis.call('set', keys[1], args[1]) end)");
+  await r.call('FCALL', 'setit', '1', 'foo', 'baz');
+  await r.ping();
+  for (let i = 0; i < 100 && !lines.some((l) => l.endsWith('ping')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const shown = lines.map((l) => l.replace(/^[0-9.:]+ /, 'client ').replace(/^\S+:\d+ /, 'client '));
+  assert.deepEqual(shown.filter((l) => !l.includes('FUNCTION')), [
+    'client eval redis.call(\'set\', KEYS[1], ARGV[1]) 1 foo bar',
+    'lua set foo bar',
+    'client FCALL setit 1 foo baz',
+    'lua set foo baz',
+    'client ping',
+  ]);
+  await feed.disconnect();
+});
