@@ -35,6 +35,14 @@ test('a RESP3 client is told when a key it read changes', async (t) => {
   await exchange(conn, [['PING']], '+PONG\r\n', 'the key is forgotten after one invalidation');
 });
 
+test('keys a script reads are tracked for the client that ran it', async (t) => {
+  await r.set('k', 'v1');
+  const conn = await resp3Tracking(t);
+  await exchange(conn, [['EVAL', "return redis.call('GET', KEYS[1])", '1', 'k']], '$2\r\nv1\r\n');
+  await r.set('k', 'v2');
+  assert.equal(await conn.read(invalidate('k').length), invalidate('k'));
+});
+
 test("a client's own change is invalidated after its reply", async (t) => {
   await r.hset('h', 'f', '1');
   const conn = await resp3Tracking(t);

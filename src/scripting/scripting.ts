@@ -180,6 +180,11 @@ export class Scripting {
     return this.run !== undefined;
   }
 
+  /** The command context that runs the current script, if one runs. */
+  caller(): CommandContext | undefined {
+    return this.run?.caller;
+  }
+
   /** What a client other than the script's gets while a timed-out script runs; undefined when none does. */
   busyRefusal(ctx: CommandContext): ReplyError | undefined {
     const run = this.run;

@@ -422,7 +422,9 @@ export class Server implements ExecutionObserver {
 
   executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void {
     const client = ctx.client as Client;
-    if (flags.tracksKeys && client.tracking) this.tracking.remember(client, commandKeys(spec, flags.name, args).map((ref) => ref.key));
+    // Keys a script reads are remembered for the client that ran the script, as in Redis.
+    const reader = client.isScript ? (this.scripting.caller()?.client as Client | undefined) : client;
+    if (flags.tracksKeys && reader?.tracking) this.tracking.remember(reader, commandKeys(spec, flags.name, args).map((ref) => ref.key));
     // Counted here, so commands run by EXEC count and refused or queued ones do not, as in Redis.
     this.stats.commandsProcessed++;
     if (flags.slowlog) this.slowlog.record(client, args, durationUs);
