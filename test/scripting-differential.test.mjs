@@ -132,6 +132,11 @@ const SEQUENCES = {
     ['MULTI'], ['SET', 'x', '3'], ['EXEC'],
     ['CONFIG', 'SET', 'min-replicas-to-write', '0'], ['SET', 'x', '4'],
   ],
+  'read-only commands refuse scripts that may write': [
+    ['EVAL_RO', '#!lua\nreturn 1', '0'], ['EVAL_RO', '#!lua flags=no-writes\nreturn 1', '0'], ['EVAL_RO', 'return 1', '0'],
+    ['FUNCTION', 'LOAD', 'REPLACE', "#!lua name=ro\nredis.register_function('w', function() return 1 end)"],
+    ['FCALL_RO', 'w', '0'], ['FCALL_RO', 'w', 'x'], ['FCALL_RO', 'nosuch', '0'], ['FUNCTION', 'DELETE', 'ro'],
+  ],
   'a refused EXEC aborts the transaction and says why': [
     ['MULTI'], ['SET', 'a', '1'], ['EXEC', 'extra'], ['EXEC'], ['GET', 'a'],
   ],

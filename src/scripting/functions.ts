@@ -348,9 +348,6 @@ export class Functions {
     const numkeys = Number(text);
     if (numkeys > args.length - 3) throw new ReplyError("ERR Number of keys can't be greater than number of args");
     if (numkeys < 0) throw new ReplyError("ERR Number of keys can't be negative");
-    if (readOnlyCommand && !f.flags.noWrites) {
-      throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
-    }
     const keys = argumentTable(args, 3, 3 + numkeys);
     const argv = argumentTable(args, 3 + numkeys, args.length);
     return this.scripting.execute(ctx, {

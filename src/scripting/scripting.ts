@@ -373,6 +373,9 @@ export class Scripting {
     const { fn, args, flags, name } = call;
     const readOnly = flags.noWrites || call.readOnlyCommand;
     const oomAtStart = server.config.values.maxmemory > 0 && server.outOfMemory(true);
+    if (!flags.compat && !flags.noWrites && call.readOnlyCommand) {
+      return new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
+    }
     if (!flags.compat && !readOnly && server.replicasMissing()) return noReplicas();
     if (!flags.compat && !flags.allowOom && !readOnly && oomAtStart) {
       return new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");

@@ -5,6 +5,11 @@ export const EVAL_CORPUS = [
   // A binary chunk is refused: loadstring parses it as text. A library function cannot be dumped.
   ['local f, e = loadstring(string.dump(function() return 1 end)) return {type(f), e}', 0],
   ['return {pcall(string.dump, string.len)}', 0],
+  // cjson.null is a light userdata.
+  ["return {type(cjson.null), tostring(cjson.null), cjson.encode({cjson.null}), type(cjson.decode('[null]')[1]), cjson.null == cjson.decode('null')}", 0],
+  ['return {pcall(function() return cjson.null.x end)}', 0],
+  ['return {pcall(function() return #cjson.null end)}', 0],
+  ['return {cmsgpack.pack(cjson.null), cjson.null}', 0],
   ["return {select(2, loadstring('x\\0y'))}", 0],
   ['return 1.9', 0],
   ['return -2.5', 0],

@@ -7,7 +7,7 @@
  */
 import { numberToString, stringToNumber } from './number.js';
 import { LuaTable } from './table.js';
-import { LuaError, typeName, where, type LuaFunction, type LuaValue } from './value.js';
+import { LuaError, LuaUserdata, typeName, where, type LuaFunction, type LuaValue } from './value.js';
 
 /** Lua 5.1's MAXTAGLOOP: how many __index/__newindex hops before "loop in gettable". */
 const MAX_TAG_LOOP = 100;
@@ -351,6 +351,7 @@ export function tostring(v: LuaValue): string {
     if (typeof r === 'number') return numberToString(r);
     throw new LuaError(where.pos + "'__tostring' must return a string");
   }
+  if (v instanceof LuaUserdata) return `userdata: ${v.address}`;
   return `${typeName(v)}: ${addressOf(v)}`;
 }
 

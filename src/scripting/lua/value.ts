@@ -3,7 +3,8 @@
  * JS booleans and doubles (Lua 5.1's numbers are doubles too), strings are JS
  * strings holding one byte per UTF-16 unit (latin1, the server's key and value
  * form, so scripts and the keyspace exchange strings without conversion),
- * tables are LuaTable and functions are JS functions.
+ * tables are LuaTable, functions are JS functions, and the one userdata a
+ * script can meet (cjson.null) is a LuaUserdata.
  *
  * Calling convention: a Lua function takes its arguments as JS arguments
  * (missing ones are undefined, i.e. nil) and returns an array of its results.
@@ -12,7 +13,13 @@
  */
 import type { LuaTable } from './table.js';
 
-export type LuaValue = undefined | boolean | number | string | LuaTable | LuaFunction;
+export type LuaValue = undefined | boolean | number | string | LuaTable | LuaFunction | LuaUserdata;
+
+/** A light userdata: a C pointer to Lua 5.1, with no metatable. Redis's scripts see one, cjson.null (NULL). */
+export class LuaUserdata {
+  /** How tostring prints it after "userdata: " (glibc's %p: "(nil)" for NULL). */
+  constructor(readonly address: string) {}
+}
 export type LuaFunction = (...args: LuaValue[]) => LuaValue[];
 
 export const NO_VALUES: LuaValue[] = [];
@@ -58,7 +65,7 @@ export function typeName(v: LuaValue): string {
     case 'function':
       return 'function';
     default:
-      return 'table';
+      return v instanceof LuaUserdata ? 'userdata' : 'table';
   }
 }
 

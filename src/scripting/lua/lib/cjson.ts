@@ -2,12 +2,9 @@
  * The `cjson` library as Redis bundles it (deps/lua/src/lua_cjson.c, Lua
  * CJSON 2.1.0 with its default configuration), byte for byte.
  *
- * cjson.null: in C a NULL lightuserdata. Our values have no userdata, so it
- * is JSON_NULL, one frozen, read-only, empty LuaTable shared by every cjson
- * table (cjson.new() included), as the NULL pointer is. Code that must tell
- * it from a table (type(), the script reply conversion, cmsgpack, which
- * packs it as nil) checks `v === JSON_NULL` / isJsonNull(v). It encodes as
- * `null` and is what `null` decodes to.
+ * cjson.null: in C a NULL lightuserdata, here JSON_NULL, one LuaUserdata
+ * shared by every cjson table (cjson.new() included), as the NULL pointer
+ * is. It encodes as `null` and is what `null` decodes to.
  *
  * Encoding: a table whose keys are all integers >= 1 is an array up to its
  * largest key (holes are null) unless excessively sparse (largest key >
@@ -26,22 +23,12 @@
  * error); tables are lua_newtable() filled in document order.
  */
 import { LuaTable } from '../table.js';
-import { argError, raise, typeName, type LuaFunction, type LuaValue } from '../value.js';
+import { argError, LuaUserdata, raise, typeName, type LuaFunction, type LuaValue } from '../value.js';
 import { checkInteger, checkString } from './args.js';
 
-function makeNull(): LuaTable {
-  const t = new LuaTable(0, 0);
-  t.readonly = true;
-  Object.freeze(t);
-  return t;
-}
+/** cjson.null: Redis's cjson makes it a NULL light userdata. */
+export const JSON_NULL = new LuaUserdata('(nil)');
 
-/** cjson.null (a NULL lightuserdata in Redis): one shared sentinel. */
-export const JSON_NULL: LuaTable = makeNull();
-
-export function isJsonNull(v: LuaValue): boolean {
-  return v === JSON_NULL;
-}
 
 const INT_MAX = 2147483647;
 const LUAI_MAXCSTACK = 8000;
@@ -72,10 +59,7 @@ function defaultConfig(): Config {
   };
 }
 
-/** lua_typename as the C code sees the value (cjson.null is a userdata there). */
-function cTypeName(v: LuaValue): string {
-  return v === JSON_NULL ? 'userdata' : typeName(v);
-}
+const cTypeName = typeName;
 
 // ===== Configuration functions =====
 
@@ -301,7 +285,7 @@ function appendData(out: string[], cfg: Config, root: LuaValue): void {
   let depth = 0;
   let top = 1;
   for (;;) {
-    if (v instanceof LuaTable && v !== JSON_NULL) {
+    if (v instanceof LuaTable) {
       const d = depth + 1;
       if (d > cfg.encodeMaxDepth || top + 3 > LUAI_MAXCSTACK) raise(`Cannot serialise, excessive nesting (${d})`);
       const len = arrayLength(v, cfg);

@@ -17,7 +17,6 @@
 import { LuaTable } from '../table.js';
 import { argError, raise, LuaError, type LuaFunction, type LuaValue } from '../value.js';
 import { checkInteger, checkString, optInteger } from './args.js';
-import { JSON_NULL } from './cjson.js';
 
 const MAX_NESTING = 16;
 const LUAI_MAXCSTACK = 8000;
@@ -129,7 +128,7 @@ function encodeValue(w: Writer, v: LuaValue, level: number): void {
       encodeNumber(w, v);
       return;
     case 'object':
-      if (v instanceof LuaTable && v !== JSON_NULL && level !== MAX_NESTING) {
+      if (v instanceof LuaTable && level !== MAX_NESTING) {
         encodeTable(w, v, level);
         return;
       }
