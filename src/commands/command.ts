@@ -30,7 +30,8 @@ const CATEGORY_ORDER = [
 export function aclCategories(spec: CommandSpec, group = spec.group): string[] {
   const categories: string[] = [];
   if (spec.flags.includes('write')) categories.push('@write');
-  if (spec.flags.includes('readonly')) categories.push('@read');
+  // Redis leaves @read off read-only scripting commands: what a script reads is up to the script.
+  if (spec.flags.includes('readonly') && group !== 'scripting') categories.push('@read');
   if (spec.flags.includes('admin')) categories.push('@admin', '@dangerous');
   const byGroup = GROUP_CATEGORY[group];
   if (byGroup) categories.push(byGroup);
