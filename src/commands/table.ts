@@ -21,6 +21,7 @@ import { hashesCommands } from './hashes.js';
 import { listsCommands } from './lists.js';
 import { setsCommands } from './sets.js';
 import { sortedsetsCommands } from './sortedsets.js';
+import { streamCommands } from './streams.js';
 import { sortCommands } from './sort.js';
 import { keyCommands } from './keys.js';
 import { dumpCommands } from './dump.js';
@@ -43,6 +44,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...listsCommands,
   ...setsCommands,
   ...sortedsetsCommands,
+  ...streamCommands,
   ...sortCommands,
   ...keyCommands,
   ...dumpCommands,
@@ -121,7 +123,11 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
 }
 
 const byName = new Map<string, CommandSpec>();
-for (const spec of COMMANDS) byName.set(spec.name, spec);
+for (const spec of COMMANDS) {
+  // Scripts and clients spell names in either case: both are found without a lowercase copy.
+  byName.set(spec.name, spec);
+  byName.set(spec.name.toUpperCase(), spec);
+}
 
 /** Looks a command up by name, case-insensitively. */
 export function findCommand(name: string): CommandSpec | undefined {

@@ -190,7 +190,10 @@ function specialTableReply(t: LuaTable, resp: 2 | 3, slots: number): Reply | und
 
 /** KEYS or ARGV as Redis builds them: a fresh table of args[from..to), filled from index 1. */
 export function argumentTable(args: readonly string[], from: number, to: number): LuaTable {
-  const t = new LuaTable();
+  // PUC's rehashes while 1..n are inserted in order end with an array part of the next power of two and no hash part:
+  // made that size at once, the table is the same without the rehashes.
+  const n = to - from;
+  const t = new LuaTable(n === 0 ? 0 : 2 ** Math.ceil(Math.log2(n)), 0);
   for (let i = from; i < to; i++) t.setInt(i - from + 1, args[i]);
   return t;
 }
