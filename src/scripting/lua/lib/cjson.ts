@@ -172,6 +172,8 @@ function isExactly(n: number, text: string): boolean {
  */
 function formatNumber(n: number, p: number): string {
   if (n === 0) return 1 / n < 0 ? '-0' : '0';
+  // An integer of at most p digits prints as itself: the common case, without the digit work below.
+  if (Number.isSafeInteger(n) && (n < 0 ? -n : n) < 10 ** p) return String(n);
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
   const neg = n < 0;
