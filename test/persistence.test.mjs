@@ -194,11 +194,12 @@ test('RDB files of version 11 and 12 load, with the set listpacks of Redis 7.2',
     assert.equal(loadSnapshot(keyspace, file, (await import('./values.mjs')).LIMITS), 1);
     assert.deepEqual([...keyspace.dbs[0].data.get('s').members()].sort(), ['1', 'a', 'b']);
   }
+  // A stream record (type 21, Redis 7.2) cut short: refused with where reading stopped.
   const streams = Buffer.concat([Buffer.from('REDIS0011'), Buffer.from([0xfe, 0x00, 21, 1]), Buffer.from('x'), Buffer.from([0xff])]);
   const file = path.join(dir, 'stream.rdb');
   fs.writeFileSync(file, Buffer.concat([streams, crc64(streams)]));
   const { LIMITS } = await import('./values.mjs');
-  assert.throws(() => loadSnapshot(new Keyspace(16, { lfuLogFactor: 10, lfuDecayTime: 1 }), file, LIMITS), /Bad RDB file .* at offset \d+: streams \(RDB type 21\) are not supported/);
+  assert.throws(() => loadSnapshot(new Keyspace(16, { lfuLogFactor: 10, lfuDecayTime: 1 }), file, LIMITS), /Bad RDB file .* at offset \d+: encoded value where a length belongs/);
 });
 
 test('SIGTERM saves first when save points are set (docker stop)', { skip: !ours && 'our server only' }, async (t) => {

@@ -16,6 +16,8 @@ import { HashValue, type ListpackLimits } from '../store/hash.js';
 import { ListValue } from '../store/list.js';
 import { SetValue } from '../store/set.js';
 import { ZSetValue, type ZSetLimits } from '../store/zset.js';
+import { StreamValue } from '../store/stream.js';
+import { readStream, writeStream, RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2, RDB_TYPE_STREAM_LISTPACKS_3 } from './stream-rdb.js';
 import { parseFloat64 } from '../util/numbers.js';
 
 export const RDB_VERSION = 10;
@@ -31,7 +33,7 @@ const TYPE = {
 const UNSUPPORTED: Readonly<Record<number, string>> = {
   6: 'module values', 7: 'module values', 9: 'zipmap hashes (Redis 2.x)', 10: 'ziplist lists (Redis 3.x)',
   12: 'ziplist sorted sets (before Redis 7.0)', 13: 'ziplist hashes (before Redis 7.0)', 14: 'quicklist ziplists (before Redis 7.0)',
-  15: 'streams', 19: 'streams', 21: 'streams', 22: 'hashes with field expiry (Redis 7.4)',
+  22: 'hashes with field expiry (Redis 7.4)',
   23: 'hashes with field expiry (Redis 7.4)', 24: 'hashes with field expiry (Redis 7.4)', 25: 'hashes with field expiry (Redis 7.4)',
 };
 
@@ -148,6 +150,18 @@ export class Writer {
     }
   }
 
+  /** A length beyond 32 bits (stream IDs' milliseconds and sequences): 0x81 and 8 bytes, big-endian. */
+  bigLength(n: bigint): void {
+    if (n < 0x100000000n) {
+      this.length(Number(n));
+      return;
+    }
+    this.room(9);
+    this.buf[this.size] = 0x81;
+    this.buf.writeBigUInt64BE(n, this.size + 1);
+    this.size += 9;
+  }
+
   string(s: string): void {
     this.length(s.length);
     this.room(s.length);
@@ -195,6 +209,9 @@ export function writeValue(w: Writer, value: RedisValue): void {
       w.string(field);
       w.string(v);
     });
+  } else if (value instanceof StreamValue) {
+    w.byte(RDB_TYPE_STREAM_LISTPACKS_2);
+    writeStream(w, value);
   } else {
     throw new BadFormat(`cannot serialize a ${value.type}`);
   }
@@ -262,6 +279,15 @@ export class Reader {
     return n;
   }
 
+  /** A length of up to 64 bits, exactly. */
+  bigLength(): bigint {
+    if (this.buf[this.pos] === 0x81) {
+      this.pos++;
+      return this.take(8).readBigUInt64BE(0);
+    }
+    return BigInt(this.length());
+  }
+
   string(): string {
     const n = this.lengthOrEncoding();
     if (typeof n === 'number') return this.take(n).toString('latin1');
@@ -320,7 +346,7 @@ function lzfDecompress(input: Buffer, size: number): Buffer {
 }
 
 /** The entries of a listpack, as strings (integers in their decimal form). */
-function listpackEntries(lp: Buffer): string[] {
+export function listpackEntries(lp: Buffer): string[] {
   if (lp.length < 7) throw new BadFormat('short listpack');
   const out: string[] = [];
   let p = 6;
@@ -473,6 +499,11 @@ export function readValue(r: Reader, type: number, limits: LoadLimits): RedisVal
     }
     case TYPE.HASH_LISTPACK:
       value = hashOf(pairs(listpackEntries(Buffer.from(r.string(), 'latin1'))), limits);
+      break;
+    case RDB_TYPE_STREAM_LISTPACKS:
+    case RDB_TYPE_STREAM_LISTPACKS_2:
+    case RDB_TYPE_STREAM_LISTPACKS_3:
+      value = readStream(r, type);
       break;
     default:
       throw new BadFormat(UNSUPPORTED[type] !== undefined ? `${UNSUPPORTED[type]} (RDB type ${type}) are not supported` : `unknown RDB value type ${type}`);

@@ -1,0 +1,263 @@
+/**
+ * Streams in RDB files and DUMP payloads, in Redis's own format:
+ * RDB_TYPE_STREAM_LISTPACKS_2 (what 7.0 writes), read back along with the
+ * 6.x form (STREAM_LISTPACKS) and the 7.2 one (STREAM_LISTPACKS_3, whose
+ * consumers also carry an active time).
+ *
+ * Entries go in nodes as XADD builds them: a listpack per node, keyed by the
+ * node's first ID, whose master entry names the fields of the node's first
+ * entry; an entry with the same fields stores only its values. Our nodes
+ * drop deleted entries, so a node is written with what is live and a
+ * deleted count of 0, which Redis reads the same way.
+ */
+import { ListpackWriter } from './listpack.js';
+import { BadFormat, listpackEntries, type Reader, type Writer } from './rdb.js';
+import {
+  Consumer, ConsumerGroup, StreamValue, ID_MAX, ID_ZERO, idMs, idSeq, makeId,
+  type Nack, type StreamId, type StreamLimits,
+} from '../store/stream.js';
+
+export const RDB_TYPE_STREAM_LISTPACKS = 15;
+export const RDB_TYPE_STREAM_LISTPACKS_2 = 19;
+export const RDB_TYPE_STREAM_LISTPACKS_3 = 21;
+
+/**
+ * Where nodes are cut when written and when loaded: Redis's defaults of
+ * stream-node-max-entries and stream-node-max-bytes. Only XINFO's node count
+ * and how later entries fill the last node depend on it.
+ */
+export const DEFAULT_NODE_LIMITS: StreamLimits = { nodeMaxEntries: 100, nodeMaxBytes: 4096 };
+
+/** Entry flags in a node's listpack. */
+const FLAG_DELETED = 1;
+const FLAG_SAME_FIELDS = 2;
+
+/** A 16-byte ID as Redis keys its radix trees: milliseconds then sequence, big-endian. */
+function rawId(id: StreamId): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeBigUInt64BE(idMs(id), 0);
+  b.writeBigUInt64BE(idSeq(id), 8);
+  return b;
+}
+
+function readRawId(bytes: Buffer): StreamId {
+  if (bytes.length !== 16) throw new BadFormat('stream ID of the wrong size');
+  return makeId(bytes.readBigUInt64BE(0), bytes.readBigUInt64BE(8));
+}
+
+function writeId(w: Writer, id: StreamId): void {
+  w.bigLength(idMs(id));
+  w.bigLength(idSeq(id));
+}
+
+function readId(r: Reader): StreamId {
+  const ms = r.bigLength();
+  return makeId(ms, r.bigLength());
+}
+
+/** rdbSaveMillisecondTime: 8 bytes, little-endian. */
+function writeTime(w: Writer, ms: number): void {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64LE(BigInt(Math.trunc(ms)));
+  w.raw(b);
+}
+
+function readTime(r: Reader): number {
+  return Number(r.take(8).readBigInt64LE(0));
+}
+
+/** One node being filled: its listpack so far and what the master entry says. */
+interface OpenNode {
+  masterId: StreamId;
+  masterFields: readonly string[];
+  ids: StreamId[];
+  entries: (readonly string[])[];
+  bytes: number;
+}
+
+/** The listpack of a node: master entry, then each entry relative to it. */
+function nodeListpack(node: OpenNode): Buffer {
+  const lp = new ListpackWriter();
+  lp.integer(node.entries.length);
+  lp.integer(0);
+  lp.integer(node.masterFields.length);
+  for (const field of node.masterFields) lp.string(field);
+  lp.integer(0);
+  const masterMs = idMs(node.masterId);
+  const masterSeq = idSeq(node.masterId);
+  for (let e = 0; e < node.entries.length; e++) {
+    const fields = node.entries[e];
+    const n = fields.length / 2;
+    let same = n === node.masterFields.length;
+    for (let i = 0; same && i < n; i++) same = fields[2 * i] === node.masterFields[i];
+    lp.integer(same ? FLAG_SAME_FIELDS : 0);
+    lp.integer(BigInt.asIntN(64, idMs(node.ids[e]) - masterMs));
+    lp.integer(BigInt.asIntN(64, idSeq(node.ids[e]) - masterSeq));
+    if (same) {
+      for (let i = 1; i < fields.length; i += 2) lp.string(fields[i]);
+      lp.integer(n + 3);
+    } else {
+      lp.integer(n);
+      for (const part of fields) lp.string(part);
+      lp.integer(2 * n + 4);
+    }
+  }
+  return lp.finish();
+}
+
+/** The entries cut into nodes as XADD would have cut them with these limits. */
+function nodesOf(stream: StreamValue, limits: StreamLimits): OpenNode[] {
+  const nodes: OpenNode[] = [];
+  let open: OpenNode | undefined;
+  for (const { id, fields } of stream.range(ID_ZERO, ID_MAX)) {
+    let size = 0;
+    for (const part of fields) size += part.length;
+    if (open !== undefined) {
+      const full = (limits.nodeMaxBytes > 0 && open.bytes + size >= limits.nodeMaxBytes) ||
+        (limits.nodeMaxEntries > 0 && open.entries.length >= limits.nodeMaxEntries);
+      if (full) open = undefined;
+    }
+    if (open === undefined) {
+      const masterFields: string[] = [];
+      for (let i = 0; i < fields.length; i += 2) masterFields.push(fields[i]);
+      open = { masterId: id, masterFields, ids: [], entries: [], bytes: 0 };
+      nodes.push(open);
+    }
+    open.ids.push(id);
+    open.entries.push(fields);
+    // Close enough to the listpack's size for cutting: the strings and a few bytes of framing each.
+    open.bytes += size + 4 * (fields.length + 3);
+  }
+  return nodes;
+}
+
+/** The serialization after the type byte (rdbSaveObject's stream case). */
+export function writeStream(w: Writer, stream: StreamValue, limits: StreamLimits = DEFAULT_NODE_LIMITS): void {
+  const nodes = nodesOf(stream, limits);
+  w.length(nodes.length);
+  for (const node of nodes) {
+    w.string(rawId(node.masterId).toString('latin1'));
+    w.string(nodeListpack(node).toString('latin1'));
+  }
+  w.length(stream.length);
+  writeId(w, stream.lastId);
+  writeId(w, stream.firstId);
+  writeId(w, stream.maxDeletedId);
+  w.bigLength(BigInt(stream.entriesAdded));
+  const groups = [...stream.groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  w.length(groups.length);
+  for (const [name, group] of groups) {
+    w.string(name);
+    writeId(w, group.lastId);
+    w.bigLength(BigInt.asUintN(64, BigInt(group.entriesRead)));
+    w.length(group.pel.size);
+    for (const [id, nack] of group.pel.range(ID_ZERO)) {
+      w.raw(rawId(id));
+      writeTime(w, nack.deliveryTime);
+      w.length(nack.deliveryCount);
+    }
+    const consumers = group.sortedConsumers();
+    w.length(consumers.length);
+    for (const consumer of consumers) {
+      w.string(consumer.name);
+      writeTime(w, consumer.seenTime);
+      w.length(consumer.pel.size);
+      for (const [id] of consumer.pel.range(ID_ZERO)) w.raw(rawId(id));
+    }
+  }
+}
+
+/** Reads a stream of any of the three types, after its type byte. */
+export function readStream(r: Reader, type: number, limits: StreamLimits = DEFAULT_NODE_LIMITS): StreamValue {
+  const stream = new StreamValue();
+  const nodes = r.length();
+  for (let n = 0; n < nodes; n++) {
+    const masterId = readRawId(Buffer.from(r.string(), 'latin1'));
+    readNode(stream, masterId, listpackEntries(Buffer.from(r.string(), 'latin1')), limits);
+  }
+  const length = r.length();
+  if (length !== stream.length) throw new BadFormat(`stream length ${length} but ${stream.length} entries`);
+  stream.lastId = readId(r);
+  if (type === RDB_TYPE_STREAM_LISTPACKS) {
+    stream.firstId = stream.first()?.id ?? ID_ZERO;
+    stream.maxDeletedId = ID_ZERO;
+    stream.entriesAdded = stream.length;
+  } else {
+    stream.firstId = readId(r);
+    stream.maxDeletedId = readId(r);
+    stream.entriesAdded = Number(r.bigLength());
+  }
+  const groups = r.length();
+  for (let g = 0; g < groups; g++) {
+    const name = r.string();
+    const lastId = readId(r);
+    // 6.x files have no entries-read: as Redis, it is unknown (-1) unless the group is at the end.
+    const entriesRead = type === RDB_TYPE_STREAM_LISTPACKS
+      ? (lastId === stream.lastId ? stream.entriesAdded : -1)
+      : Number(BigInt.asIntN(64, r.bigLength()));
+    const group = new ConsumerGroup(lastId, entriesRead);
+    stream.groups.set(name, group);
+    const pending = r.length();
+    for (let i = 0; i < pending; i++) {
+      const id = readRawId(r.take(16));
+      const nack: Nack = { deliveryTime: readTime(r), deliveryCount: r.length(), consumer: undefined };
+      group.pel.set(id, nack);
+    }
+    const consumers = r.length();
+    for (let c = 0; c < consumers; c++) {
+      const consumer = new Consumer(r.string(), readTime(r));
+      if (type === RDB_TYPE_STREAM_LISTPACKS_3) readTime(r); // active-time (7.2), which 7.0 does not keep
+      group.consumers.set(consumer.name, consumer);
+      const owned = r.length();
+      for (let i = 0; i < owned; i++) {
+        const id = readRawId(r.take(16));
+        const nack = group.pel.get(id);
+        if (nack === undefined) throw new BadFormat("a consumer's pending entry is not in its group's list");
+        nack.consumer = consumer;
+        consumer.pel.set(id, nack);
+      }
+    }
+    for (const [, nack] of group.pel.range(ID_ZERO)) {
+      if (nack.consumer === undefined) throw new BadFormat('a pending entry without a consumer');
+    }
+  }
+  return stream;
+}
+
+/** The live entries of one node's listpack, appended in order. */
+function readNode(stream: StreamValue, masterId: StreamId, items: string[], limits: StreamLimits): void {
+  let at = 0;
+  const next = (): string => {
+    if (at >= items.length) throw new BadFormat('stream node listpack ends early');
+    return items[at++];
+  };
+  const int = (): bigint => BigInt(next());
+  const count = Number(int());
+  const deleted = Number(int());
+  const masterFields: string[] = [];
+  const fieldCount = Number(int());
+  for (let i = 0; i < fieldCount; i++) masterFields.push(next());
+  if (next() !== '0') throw new BadFormat('stream node master entry without its terminator');
+  const masterMs = idMs(masterId);
+  const masterSeq = idSeq(masterId);
+  for (let e = 0; e < count + deleted; e++) {
+    const flags = Number(int());
+    const ms = BigInt.asUintN(64, masterMs + int());
+    const seq = BigInt.asUintN(64, masterSeq + int());
+    let fields: string[];
+    if (flags & FLAG_SAME_FIELDS) {
+      fields = [];
+      for (const field of masterFields) fields.push(field, next());
+    } else {
+      const n = Number(int());
+      fields = [];
+      for (let i = 0; i < 2 * n; i++) fields.push(next());
+    }
+    next(); // lp-count, for walking backwards
+    if (flags & FLAG_DELETED) continue;
+    const id = makeId(ms, seq);
+    if (id <= stream.lastId && stream.length > 0) throw new BadFormat('stream entries out of order');
+    stream.append(id, fields, limits);
+  }
+  if (at !== items.length) throw new BadFormat('stream node listpack has extra elements');
+}
