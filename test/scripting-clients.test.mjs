@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { Queue, Worker } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import { useServer } from './helpers.mjs';
 
 let server;
@@ -48,29 +48,36 @@ test("rate-limiter-flexible's Redis limiter counts points and refuses past the l
   await client.quit();
 });
 
-// BullMQ's job scripts publish their events with XADD, so they need streams (issue #12) before they can run here.
-test('a BullMQ queue and worker process jobs end to end', { timeout: 30000, skip: 'BullMQ scripts call XADD: streams are not implemented yet' }, async () => {
+test('a BullMQ queue, worker and queue events process jobs end to end', { timeout: 30000 }, async () => {
   const connection = { host: '127.0.0.1', port: server.port };
   const queue = new Queue('jobs', { connection });
+  // QueueEvents reads the queue's event stream with XREAD BLOCK.
+  const events = new QueueEvents('jobs', { connection });
+  await events.waitUntilReady();
+  const completedEvents = [];
+  events.on('completed', ({ jobId, returnvalue }) => completedEvents.push([jobId, String(returnvalue)]));
   const processed = [];
-  let finish;
-  const allDone = new Promise((resolve) => (finish = resolve));
   const worker = new Worker(
     'jobs',
     async (job) => {
       processed.push(job.data.n);
-      if (processed.length === 5) finish();
+      if (job.data.n === 3) throw new Error('three fails once');
       return job.data.n * 2;
     },
     { connection },
   );
-  for (let n = 1; n <= 5; n++) await queue.add('double', { n }, { priority: n % 2 === 0 ? 1 : undefined });
-  await allDone;
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const completed = await queue.getCompleted();
-  assert.equal(processed.length, 5);
-  assert.deepEqual(completed.map((j) => j.returnvalue).sort((a, b) => a - b), [2, 4, 6, 8, 10]);
+  const jobs = [];
+  for (let n = 1; n <= 5; n++) jobs.push(await queue.add('double', { n }, { priority: n % 2 === 0 ? 1 : undefined }));
+  const delayed = await queue.add('double', { n: 6 }, { delay: 300 });
+  const results = await Promise.allSettled([...jobs, delayed].map((job) => job.waitUntilFinished(events, 10000)));
+  assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason.message)), [2, 4, 'three fails once', 8, 10, 12]);
+  assert.deepEqual(processed.slice().sort((a, b) => a - b), [1, 2, 3, 4, 5, 6]);
+  const counts = await queue.getJobCounts('completed', 'failed', 'wait', 'delayed', 'active');
+  assert.deepEqual(counts, { completed: 5, failed: 1, wait: 0, delayed: 0, active: 0 });
+  assert.equal(completedEvents.length, 5);
+  assert.deepEqual((await queue.getFailed()).map((j) => j.failedReason), ['three fails once']);
   await worker.close();
+  await events.close();
   await queue.close();
 });
 
