@@ -206,15 +206,14 @@ function parseAddOrTrim(ctx: CommandContext, args: string[], xadd: boolean): Add
   return out;
 }
 
-/** The command line with an approximate trim made exact (what the trim left), as Redis rewrites it. */
-function exactTrimArgs(args: string[], parsed: AddTrimArgs, s: StreamValue): string[] {
-  const out = args.slice();
+/** Makes an approximate trim in `line` exact (what the trim left), as Redis rewrites it. */
+function makeTrimExact(line: string[], parsed: AddTrimArgs, s: StreamValue): string[] {
   const trim = parsed.trim!;
-  out[parsed.trimArgAt - 1] = '=';
-  out[parsed.trimArgAt] = trim.strategy === 'maxlen' ? String(s.length) : formatId(s.first()?.id ?? ID_ZERO);
+  line[parsed.trimArgAt - 1] = '=';
+  line[parsed.trimArgAt] = trim.strategy === 'maxlen' ? String(s.length) : formatId(s.first()?.id ?? ID_ZERO);
   // LIMIT is refused with '=': replay trims exactly what was trimmed here anyway.
-  if (parsed.limitAt !== 0) out.splice(parsed.limitAt - 1, 2);
-  return out;
+  if (parsed.limitAt !== 0) line.splice(parsed.limitAt - 1, 2);
+  return line;
 }
 
 function xadd(ctx: CommandContext, args: string[]): Reply {
@@ -251,19 +250,17 @@ function xadd(ctx: CommandContext, args: string[]): Reply {
   const reply = formatId(id);
   db.modified(key);
   db.notify(NOTIFY.STREAM, 'xadd', key);
-  let record = args;
+  const record = args.slice();
+  // The generated ID first: dropping LIMIT below moves the arguments after it.
+  if (given === undefined || !given.seqGiven) record[parsed.idAt] = reply;
   if (parsed.trim !== undefined) {
     if (s.trim(parsed.trim) > 0) {
       db.modified(key);
       db.notify(NOTIFY.STREAM, 'xtrim', key);
     }
-    if (parsed.trim.approx) record = exactTrimArgs(args, parsed, s);
+    if (parsed.trim.approx) makeTrimExact(record, parsed, s);
   }
-  if (given === undefined || !given.seqGiven) {
-    if (record === args) record = args.slice();
-    record[parsed.idAt] = reply;
-  }
-  if (record !== args) propagated = [record];
+  propagated = [record];
   return reply;
 }
 
@@ -276,7 +273,7 @@ function xtrim(ctx: CommandContext, args: string[]): Reply {
   const deleted = s.trim(parsed.trim!);
   if (deleted > 0) {
     db.notify(NOTIFY.STREAM, 'xtrim', args[1]);
-    if (parsed.trim!.approx) propagated = [exactTrimArgs(args, parsed, s)];
+    if (parsed.trim!.approx) propagated = [makeTrimExact(args.slice(), parsed, s)];
     db.modified(args[1]);
   }
   return deleted;

@@ -153,10 +153,6 @@ export class PendingList<T> {
     return this.values.get(id);
   }
 
-  has(id: StreamId): boolean {
-    return this.values.has(id);
-  }
-
   /** Adds or replaces; IDs mostly arrive in increasing order, which appends. */
   set(id: StreamId, value: T): void {
     if (!this.values.has(id)) {
