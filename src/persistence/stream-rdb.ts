@@ -191,9 +191,9 @@ export function readStream(r: Reader, type: number, limits: StreamLimits = DEFAU
   for (let g = 0; g < groups; g++) {
     const name = r.string();
     const lastId = readId(r);
-    // 6.x files have no entries-read: as Redis, it is unknown (-1) unless the group is at the end.
+    // 6.x files have no entries-read: estimated from the stream's counters, as Redis does.
     const entriesRead = type === RDB_TYPE_STREAM_LISTPACKS
-      ? (lastId === stream.lastId ? stream.entriesAdded : -1)
+      ? stream.estimateEntriesRead(lastId)
       : Number(BigInt.asIntN(64, r.bigLength()));
     const group = new ConsumerGroup(lastId, entriesRead);
     stream.groups.set(name, group);

@@ -3,6 +3,7 @@
  * of everything one socket read produced in a single write.
  */
 import { readSync } from 'node:fs';
+import { ReplyError } from '../errors.js';
 import type { Socket } from 'node:net';
 import { RequestReader, type RequestLimits } from '../protocol/request.js';
 import { PushReply, ReplyBuffer, type Reply } from '../protocol/reply.js';
@@ -188,6 +189,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   /** The end of a blocking wait: the reply goes out, then the commands that queued up behind it run. */
   unblocked(reply: Reply): void {
+    if (reply instanceof ReplyError) this.server.countError(reply);
     if (this.replyMode === 'on') this.send(reply);
     this.server.tracking.afterReply(this);
     this.flush();
