@@ -70,6 +70,18 @@ function lpStringSize(s: string): number {
   return size + backlenSize(size);
 }
 
+/** Index of the first of the sorted `ids` that is >= `id` (ids.length when none). */
+function lowerBound(ids: readonly StreamId[], id: StreamId): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** A signed 64-bit difference, as the listpack stores an entry's ID relative to the node's first. */
 const delta = (a: bigint, b: bigint): bigint => BigInt.asIntN(64, a - b);
 
@@ -113,15 +125,7 @@ class StreamNode {
 
   /** Index of the first entry with an ID >= `id` (ids.length when none). */
   lowerBound(id: StreamId): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid] < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.ids, id);
   }
 
   removeAt(index: number): void {
@@ -198,15 +202,7 @@ export class PendingList<T> {
   }
 
   private lowerBound(id: StreamId): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid] < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.ids, id);
   }
 }
 
