@@ -3,12 +3,11 @@
 // and libraries kept by RDB files (both ways with redis-server) and the AOF.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { once } from 'node:events';
 import { execFileSync, spawn } from 'node:child_process';
 import { createClient } from 'redis';
 import { crc64 } from '../dist/persistence/rdb.js';
-import { freePort, resp, startInDir, startServer, tempDirs, waitForPort } from './helpers.mjs';
+import { freePort, startInDir, startServer, tempDirs, waitForPort, replyConnection } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
 const haveRedis = (() => {
@@ -21,59 +20,6 @@ const haveRedis = (() => {
 })();
 const tempDir = tempDirs('noderedis-functions-');
 
-/** Length of the first complete RESP2/RESP3 reply in buf, or -1 when it is not all there yet. */
-function replyLength(buf, at = 0) {
-  if (at >= buf.length) return -1;
-  const eol = buf.indexOf('\r\n', at);
-  if (eol < 0) return -1;
-  const type = String.fromCharCode(buf[at]);
-  const head = buf.toString('latin1', at + 1, eol);
-  if (type === '$' || type === '=' || type === '!') {
-    const n = Number(head);
-    if (n < 0) return eol + 2 - at;
-    return buf.length >= eol + 2 + n + 2 ? eol + 2 + n + 2 - at : -1;
-  }
-  if (type === '*' || type === '%' || type === '~' || type === '>') {
-    const n = Number(head) * (type === '%' ? 2 : 1);
-    let pos = eol + 2;
-    for (let i = 0; i < n; i++) {
-      const len = replyLength(buf, pos);
-      if (len < 0) return -1;
-      pos += len;
-    }
-    return pos - at;
-  }
-  return eol + 2 - at;
-}
-
-/** A raw connection whose `command` answers the reply's exact bytes (latin1). */
-async function connection(port) {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let buf = Buffer.alloc(0);
-  let wake = () => {};
-  socket.on('data', (d) => {
-    buf = Buffer.concat([buf, d]);
-    wake();
-  });
-  return {
-    async command(...args) {
-      socket.write(Buffer.from(resp(...args), 'latin1'));
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        const len = replyLength(buf);
-        if (len >= 0) {
-          const reply = buf.toString('latin1', 0, len);
-          buf = buf.subarray(len);
-          return reply;
-        }
-        if (Date.now() > deadline) throw new Error(`no reply to ${args.join(' ')}`);
-        await Promise.race([new Promise((r) => (wake = r)), new Promise((r) => setTimeout(r, 100))]);
-      }
-    },
-    close: () => socket.destroy(),
-  };
-}
 
 /** A bulk string reply's content. */
 function bulk(reply) {
@@ -89,12 +35,12 @@ let b;
 
 before(async () => {
   mine = await startServer(['--save', '']);
-  a = await connection(mine.port);
+  a = await replyConnection(mine.port);
   if (haveRedis && ours) {
     const port = await freePort();
     redisProc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', tempDir()], { stdio: 'ignore' });
     await waitForPort(port, redisProc);
-    b = await connection(port);
+    b = await replyConnection(port);
   }
 });
 

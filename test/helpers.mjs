@@ -316,3 +316,58 @@ export async function startInDir(t, dir, args = [], { redis = false } = {}) {
   });
   return { port, proc, client, output };
 }
+
+/**
+ * Length of the first complete RESP2/RESP3 reply in `buf`, or -1 when it is
+ * not all there yet. Iterative: replies may nest thousands deep.
+ */
+export function replyLength(buf) {
+  let pos = 0;
+  let pending = 1;
+  while (pending > 0) {
+    const eol = buf.indexOf('\r\n', pos);
+    if (eol < 0) return -1;
+    const type = String.fromCharCode(buf[pos]);
+    const n = Number(buf.toString('latin1', pos + 1, eol));
+    pending--;
+    pos = eol + 2;
+    if ((type === '$' || type === '=' || type === '!') && n >= 0) {
+      if (buf.length < pos + n + 2) return -1;
+      pos += n + 2;
+    } else if ((type === '*' || type === '~' || type === '>') && n > 0) {
+      pending += n;
+    } else if (type === '%' && n > 0) {
+      pending += 2 * n;
+    }
+  }
+  return pos;
+}
+
+/** A raw connection whose `command` answers the exact bytes of one reply (latin1), for byte-for-byte comparisons. */
+export async function replyConnection(port) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let buf = Buffer.alloc(0);
+  let wake = () => {};
+  socket.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    wake();
+  });
+  return {
+    async command(...args) {
+      socket.write(Buffer.from(resp(...args), 'latin1'));
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const len = replyLength(buf);
+        if (len >= 0) {
+          const reply = buf.toString('latin1', 0, len);
+          buf = buf.subarray(len);
+          return reply;
+        }
+        if (Date.now() > deadline) throw new Error(`no reply to ${args.join(' ')}`);
+        await Promise.race([new Promise((r) => (wake = r)), new Promise((r) => setTimeout(r, 100))]);
+      }
+    },
+    close: () => socket.destroy(),
+  };
+}

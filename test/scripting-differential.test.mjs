@@ -1,10 +1,8 @@
 // EVAL against redis-server 7.0.15: every script of the corpus must get the same reply, byte for byte.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { once } from 'node:events';
 import { execFileSync, spawn } from 'node:child_process';
-import { freePort, resp, startServer, waitForPort } from './helpers.mjs';
+import { freePort, startServer, waitForPort, replyConnection } from './helpers.mjs';
 import { EVAL_CORPUS } from './lua/corpus.mjs';
 
 const haveRedis = (() => {
@@ -16,55 +14,6 @@ const haveRedis = (() => {
   }
 })();
 
-/** Length of the first complete RESP reply in buf, or -1 when it is not all there yet (without recursion: replies may nest thousands deep). */
-function replyLength(buf) {
-  let pos = 0;
-  let pending = 1;
-  while (pending > 0) {
-    const eol = buf.indexOf('\r\n', pos);
-    if (eol < 0) return -1;
-    const type = String.fromCharCode(buf[pos]);
-    const n = Number(buf.toString('latin1', pos + 1, eol));
-    pending--;
-    pos = eol + 2;
-    if (type === '$' && n >= 0) {
-      if (buf.length < pos + n + 2) return -1;
-      pos += n + 2;
-    } else if (type === '*' && n > 0) {
-      pending += n;
-    }
-  }
-  return pos;
-}
-
-async function connection(port) {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let buf = Buffer.alloc(0);
-  let wake = () => {};
-  socket.on('data', (d) => {
-    buf = Buffer.concat([buf, d]);
-    wake();
-  });
-  return {
-    socket,
-    async command(...args) {
-      socket.write(resp(...args));
-      for (;;) {
-        const len = replyLength(buf);
-        if (len >= 0) {
-          const reply = buf.toString('latin1', 0, len);
-          buf = buf.subarray(len);
-          return reply;
-        }
-        await new Promise((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 2000);
-        });
-      }
-    },
-  };
-}
 
 let ours;
 let redis;
@@ -77,12 +26,12 @@ before(async () => {
   const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await waitForPort(port, proc);
   redis = { proc, port };
-  oursConn = await connection(ours.port);
-  redisConn = await connection(port);
+  oursConn = await replyConnection(ours.port);
+  redisConn = await replyConnection(port);
 });
 after(async () => {
-  oursConn?.socket.destroy();
-  redisConn?.socket.destroy();
+  oursConn?.close();
+  redisConn?.close();
   await ours?.stop();
   redis?.proc.kill();
 });
