@@ -55,6 +55,24 @@ test('UNLINK removes keys and counts those that existed', async () => {
   assert.equal(await r.dbsize(), 0);
 });
 
+test("INFO lazyfreed_objects counts what Redis frees lazily: big values UNLINKed, keys flushed ASYNC", async () => {
+  const lazyfreed = async () => Number((await r.info('memory')).match(/lazyfreed_objects:(\d+)/)[1]);
+  await r.config('RESETSTAT');
+  await r.sadd('big', ...Array.from({ length: 100 }, (_, i) => `m${i}`));
+  await r.sadd('small', 'a', 'b');
+  await r.rpush('list', 'x');
+  assert.equal(await r.unlink('big', 'small', 'list'), 3);
+  assert.equal(await lazyfreed(), 1);
+  await r.sadd('big', ...Array.from({ length: 100 }, (_, i) => `m${i}`));
+  assert.equal(await r.del('big'), 1, 'DEL frees at once by default');
+  assert.equal(await lazyfreed(), 1);
+  await r.mset('a', '1', 'b', '2');
+  await r.flushdb('ASYNC');
+  assert.equal(await lazyfreed(), 3);
+  await r.config('RESETSTAT');
+  assert.equal(await lazyfreed(), 0);
+});
+
 test('EXISTS counts repeated keys each time', async () => {
   await r.mset('a', '1', 'b', '2');
   assert.equal(await r.exists('a'), 1);

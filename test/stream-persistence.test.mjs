@@ -3,9 +3,10 @@
 // (entries, IDs, counters, groups, pending entries, consumers) is the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
-import { startInDir, tempDirs } from './helpers.mjs';
+import { blockedClients, startInDir, tempDirs } from './helpers.mjs';
 
 const tempDir = tempDirs('noderedis-streams-');
 
@@ -71,3 +72,27 @@ for (const [writer, reader] of [['ours', 'redis'], ['redis', 'ours']]) {
     }
   });
 }
+
+test('a blocked XREADGROUP served later is recorded in the AOF as its claims, and replays', async (t) => {
+  const dir = tempDir();
+  const args = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+  const first = await startInDir(t, dir, args);
+  await first.client.xgroup('CREATE', 's', 'g', '$', 'MKSTREAM');
+  const reader = first.client.duplicate();
+  t.after(() => reader.disconnect());
+  const served = reader.xreadgroup('GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>');
+  await blockedClients(first.client, 1);
+  await first.client.xadd('s', '5-1', 'f', 'v');
+  assert.deepEqual(await served, [['s', [['5-1', ['f', 'v']]]]]);
+  const expected = await first.client.xpending('s', 'g', '-', '+', 10);
+  const aof = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+  assert.doesNotMatch(aof, /XREADGROUP/i);
+  assert.match(aof, /XCLAIM/i);
+  first.proc.kill('SIGKILL');
+  await once(first.proc, 'exit');
+
+  const second = await startInDir(t, dir, args);
+  const pending = await second.client.xpending('s', 'g', '-', '+', 10);
+  assert.deepEqual(pending.map(([id, consumer, , deliveries]) => [id, consumer, deliveries]), expected.map(([id, consumer, , deliveries]) => [id, consumer, deliveries]));
+  assert.equal((await second.client.xinfo('GROUPS', 's'))[0][7], '5-1');
+});

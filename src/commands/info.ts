@@ -123,6 +123,7 @@ const sections: Record<string, Section> = {
       mem_fragmentation_ratio: (rss / Math.max(1, used)).toFixed(2),
       mem_allocator: 'v8',
       lazyfree_pending_objects: 0,
+      lazyfreed_objects: ctx.server.stats.lazyfreedObjects,
     };
   },
   persistence: (ctx) => ({

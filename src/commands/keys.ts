@@ -41,6 +41,24 @@ function countExisting(ctx: CommandContext, args: string[], remove: boolean): nu
   return count;
 }
 
+/** Above this many allocations Redis frees a value in its background thread rather than at once (LAZYFREE_THRESHOLD). */
+const LAZYFREE_THRESHOLD = 64;
+
+/**
+ * UNLINK, and DEL under lazyfree-lazy-user-del: V8's collector frees everything
+ * lazily, so what differs from DEL is only that Redis counts the big values.
+ */
+function unlinkKeys(ctx: CommandContext, args: string[]): number {
+  const db = ctx.client.db;
+  for (let i = 1; i < args.length; i++) {
+    const value = db.read(args[i], false);
+    if (value !== undefined && typeof value !== 'string' && value.freeEffort() > LAZYFREE_THRESHOLD) ctx.server.stats.lazyfreedObjects++;
+  }
+  return countExisting(ctx, args, true);
+}
+
+const lazyUserDel = (ctx: CommandContext): boolean => ctx.server.config.get('lazyfree-lazy-user-del') === 'yes';
+
 function rename(ctx: CommandContext, args: string[], onlyIfNew: boolean): Reply {
   const db = ctx.client.db;
   const [, from, to] = args;
@@ -277,12 +295,12 @@ export const keyCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'del', arity: -2, flags: ['write'], keys: ALL_KEYS, group: 'generic', since: '1.0.0',
     complexity: 'O(N) where N is the number of keys', summary: 'Deletes keys; returns how many existed.', syntax: 'key [key ...]',
-    run: (ctx, args) => countExisting(ctx, args, true),
+    run: (ctx, args) => (lazyUserDel(ctx) ? unlinkKeys(ctx, args) : countExisting(ctx, args, true)),
   }),
   defineCommand({
     name: 'unlink', arity: -2, flags: ['write', 'fast'], keys: ALL_KEYS, group: 'generic', since: '4.0.0',
     complexity: 'O(1) for each key removed', summary: 'Deletes keys, reclaiming their memory in the background; returns how many existed.',
-    syntax: 'key [key ...]', run: (ctx, args) => countExisting(ctx, args, true),
+    syntax: 'key [key ...]', run: unlinkKeys,
   }),
   defineCommand({
     name: 'exists', arity: -2, flags: ['readonly', 'fast'], keys: ALL_KEYS, group: 'generic', since: '1.0.0',
@@ -427,8 +445,9 @@ export const keyCommands: readonly CommandSpec[] = [
     complexity: 'O(N) where N is the number of keys in the selected database', summary: 'Deletes every key of the selected database.',
     syntax: '[ASYNC|SYNC]',
     run: (ctx, args) => {
-      flushMode(args);
-      ctx.server.keyspace.flush(ctx.client.db);
+      const lazily = flushIsAsync(ctx, args);
+      const removed = ctx.server.keyspace.flush(ctx.client.db);
+      if (lazily) ctx.server.stats.lazyfreedObjects += removed;
       return OK;
     },
   }),
@@ -437,8 +456,9 @@ export const keyCommands: readonly CommandSpec[] = [
     complexity: 'O(N) where N is the total number of keys in all databases', summary: 'Deletes every key of every database.',
     syntax: '[ASYNC|SYNC]',
     run: (ctx, args) => {
-      flushMode(args);
-      ctx.server.keyspace.flushAll();
+      const lazily = flushIsAsync(ctx, args);
+      const removed = ctx.server.keyspace.flushAll();
+      if (lazily) ctx.server.stats.lazyfreedObjects += removed;
       return OK;
     },
   }),
@@ -453,8 +473,10 @@ export const keyCommands: readonly CommandSpec[] = [
 ];
 
 /** FLUSHDB/FLUSHALL take an optional ASYNC or SYNC; both free at once here. */
-function flushMode(args: string[]): void {
-  if (args.length === 1) return;
+/** True when the flush is asynchronous: ASYNC given, or nothing given and lazyfree-lazy-user-flush on. */
+function flushIsAsync(ctx: CommandContext, args: string[]): boolean {
+  if (args.length === 1) return ctx.server.config.get('lazyfree-lazy-user-flush') === 'yes';
   const mode = args[1].toUpperCase();
   if (args.length > 2 || (mode !== 'ASYNC' && mode !== 'SYNC')) throw syntaxError();
+  return mode === 'ASYNC';
 }

@@ -589,8 +589,12 @@ function xread(ctx: CommandContext, args: string[]): Reply | BlockRequest {
       }
       if (s === undefined || s.lastId <= gt) continue;
       if (group === undefined) return perStream(ctx, [[key, readNew(s, key, gt + 1n, served, undefined)]]);
-      const { consumer } = consumerOf(ctx, key, group, consumerName);
-      const entries = readNew(s, key, gt + 1n, served, { group, groupName: groupName!, consumer, noack, records: [] });
+      const { consumer, created } = consumerOf(ctx, key, group, consumerName);
+      const effects: string[][] = [];
+      if (created && noack) effects.push(['XGROUP', 'CREATECONSUMER', key, groupName!, consumerName]);
+      const entries = readNew(s, key, gt + 1n, served, { group, groupName: groupName!, consumer, noack, records: effects });
+      // Served later, the wait records its effects like an immediate read; the server hands them to this command's propagate rule.
+      propagated = effects;
       dirtied(ctx);
       return perStream(ctx, [[key, entries]]);
     }

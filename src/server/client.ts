@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { RequestReader, type RequestLimits } from '../protocol/request.js';
 import { PushReply, ReplyBuffer, type Reply } from '../protocol/reply.js';
 import { PushFrames } from '../commands/pubsub.js';
+import { commandStats } from '../commands/table.js';
 import { isSubscribed, type ClientState, type CommandContext, type Subscriptions } from '../commands/types.js';
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
@@ -189,7 +190,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   /** The end of a blocking wait: the reply goes out, then the commands that queued up behind it run. */
   unblocked(reply: Reply): void {
-    if (reply instanceof ReplyError) this.server.countError(reply);
+    if (reply instanceof ReplyError) {
+      // The wait's command was counted when it blocked; its failure shows only now (Redis: updateStatsOnUnblock).
+      this.server.countError(reply);
+      const stats = commandStats.get(this.lastCommand);
+      if (stats !== undefined) stats.failedCalls++;
+    }
     if (this.replyMode === 'on') this.send(reply);
     this.server.tracking.afterReply(this);
     this.flush();

@@ -12,7 +12,7 @@ import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import type { EvictionPolicy } from '../store/eviction.js';
-import { dispatch, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
+import { dispatch, findCommand, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
 import { ReplyError, replyTooLarge } from '../errors.js';
@@ -61,6 +61,8 @@ export interface ServerStats {
   /** Errors replied, by error code (the first word), for INFO errorstats. */
   errors: Map<string, number>;
   totalErrorReplies: number;
+  /** Values UNLINK, FLUSH* ASYNC and the lazyfree-lazy-user-* settings hand to lazy freeing, by Redis's rule (INFO lazyfreed_objects). */
+  lazyfreedObjects: number;
 }
 
 export class Server implements ExecutionObserver {
@@ -77,8 +79,8 @@ export class Server implements ExecutionObserver {
     } finally {
       this.executing = previous;
     }
-    // Served now: the append-only file gets the command, which replays without waiting.
-    if (this.keyspace.dirty !== changes) this.persistence.propagate(client, undefined, args, null);
+    // Served now: the append-only file gets what the command's own rule records (XREADGROUP's claims), which replays without waiting.
+    if (this.keyspace.dirty !== changes) this.persistence.propagate(client, findCommand(args[0]), args, null);
   });
   readonly watches = new WatchedKeys();
   readonly pubsub = new PubSubRegistry();
@@ -557,6 +559,7 @@ function newStats(): ServerStats {
     netOutputBytes: 0,
     errors: new Map(),
     totalErrorReplies: 0,
+    lazyfreedObjects: 0,
   };
 }
 

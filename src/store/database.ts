@@ -31,6 +31,8 @@ export interface CollectionValue {
   readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
   /** OBJECT ENCODING's answer. */
   encoding(): string;
+  /** How many allocations Redis would free for it (lazyfreeGetFreeEffort): above 64, UNLINK counts it as lazily freed. */
+  freeEffort(): number;
   /** An independent copy, for COPY. */
   clone(): CollectionValue;
   /** The contents in a canonical text form, equal for equal values whatever their history (DEBUG DIGEST). */

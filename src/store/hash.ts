@@ -143,6 +143,10 @@ export class HashValue implements CollectionValue {
     return this.listpack ? 'listpack' : 'hashtable';
   }
 
+  freeEffort(): number {
+    return this.listpack ? 1 : this.size;
+  }
+
   clone(): HashValue {
     const copy = new HashValue();
     copy.slots = new Map(this.slots);

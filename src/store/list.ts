@@ -75,6 +75,11 @@ export class ListValue implements CollectionValue {
     return 'quicklist';
   }
 
+  /** Redis frees a quicklist node by node; ours has none, so the count is that of 8 KB nodes (list-max-listpack-size -2). */
+  freeEffort(): number {
+    return Math.ceil(this.memory() / 8192);
+  }
+
   clone(): ListValue {
     const copy = new ListValue();
     copy.resize(this.slots.length);

@@ -219,6 +219,10 @@ export class SetValue implements CollectionValue {
     return this.intset ? 'intset' : 'hashtable';
   }
 
+  freeEffort(): number {
+    return this.intset ? 1 : this.size;
+  }
+
   clone(): SetValue {
     const copy = new SetValue();
     copy.present = new Set(this.present);

@@ -280,6 +280,12 @@ export class StreamValue implements CollectionValue {
     return 'stream';
   }
 
+  /** Redis's estimate: every node, and every group with as many pending entries as the first one. */
+  freeEffort(): number {
+    const first = this.groups.values().next();
+    return this.nodes.length + (first.done ? 0 : this.groups.size * (1 + first.value.pel.size));
+  }
+
   /** Number of nodes (XINFO STREAM's radix-tree-keys). */
   get nodeCount(): number {
     return this.nodes.length;

@@ -256,6 +256,10 @@ export class ZSetValue implements CollectionValue {
     return this.compact ? 'listpack' : 'skiplist';
   }
 
+  freeEffort(): number {
+    return this.compact ? 1 : this.size;
+  }
+
   clone(): ZSetValue {
     const copy = new ZSetValue(this.limits);
     const entries = [...this.tree.entries()];
