@@ -12,12 +12,13 @@
 //   hash     one hash, BENCH_COUNT fields `field:<n>`, HSET to a distinct BENCH_VALUE_SIZE-byte value
 //   set      one set, BENCH_COUNT members `member:<n>` (SADD)
 //   zset     one sorted set, BENCH_COUNT members `member:<n>` with random scores (ZADD)
+//   stream   one stream, BENCH_COUNT entries of two small fields `name n<n> value <n mod 1000>` (XADD *)
 // The growth includes whatever the server allocates while working (for ours: JIT
 // code, V8 heap slack), which is part of what a user pays. A measurement, not a
 // test: it never fails on the numbers.
 //
 // Options (environment): BENCH_COUNT (default 1000000), BENCH_VALUE_SIZE (32),
-// BENCH_BATCH (10000), BENCH_SETTLE_MS (3000), BENCH_DATASETS (strings,hash,set,zset).
+// BENCH_BATCH (10000), BENCH_SETTLE_MS (3000), BENCH_DATASETS (strings,hash,set,zset,stream).
 import net from 'node:net';
 import { once } from 'node:events';
 import { connect, encode, info, rss, sleep } from './control.mjs';
@@ -27,7 +28,7 @@ const count = Number(process.env.BENCH_COUNT ?? 1_000_000);
 const valueSize = Number(process.env.BENCH_VALUE_SIZE ?? 32);
 const batchSize = Number(process.env.BENCH_BATCH ?? 10_000);
 const settleMs = Number(process.env.BENCH_SETTLE_MS ?? 3000);
-const wanted = (process.env.BENCH_DATASETS ?? 'strings,hash,set,zset').split(/[\s,]+/).filter(Boolean);
+const wanted = (process.env.BENCH_DATASETS ?? 'strings,hash,set,zset,stream').split(/[\s,]+/).filter(Boolean);
 
 /** A distinct, non-numeric value of exactly valueSize bytes. */
 const value = (n) => `v${n}`.padEnd(valueSize, 'x').slice(0, valueSize);
@@ -37,6 +38,8 @@ const DATASETS = {
   hash: { command: (n) => ['HSET', 'hash', `field:${n}`, value(n)], size: ['HLEN', 'hash'] },
   set: { command: (n) => ['SADD', 'set', `member:${n}`], size: ['SCARD', 'set'] },
   zset: { command: (n) => ['ZADD', 'zset', String(Math.random()), `member:${n}`], size: ['ZCARD', 'zset'] },
+  // XADD replies with the ID as a bulk string: two lines a reply.
+  stream: { command: (n) => ['XADD', 'stream', '*', 'name', `n${n}`, 'value', String(n % 1000)], size: ['XLEN', 'stream'], replyLines: 2 },
 };
 
 /** Minimum RSS and used_memory over `ms` (a sample every 500 ms, at least two). */
@@ -55,9 +58,9 @@ async function settle(s, conn, ms) {
 
 /**
  * Sends `count` commands, batchSize per round trip, over one socket; every reply
- * of these commands is one line, so counting line ends counts replies.
+ * of these commands is `replyLines` lines, so counting line ends counts replies.
  */
-async function load(port, command) {
+async function load(port, command, replyLines = 1) {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let replies = 0;
@@ -85,8 +88,8 @@ async function load(port, command) {
     for (let n = sent; n < end; n++) out += encode(command(n));
     socket.write(out);
     sent = end;
-    while (replies < sent) {
-      if (closed) throw new Error(`connection closed after ${replies} replies`);
+    while (replies < sent * replyLines) {
+      if (closed) throw new Error(`connection closed after ${Math.floor(replies / replyLines)} replies`);
       await new Promise((r) => (wake = r));
     }
   }
@@ -100,7 +103,7 @@ async function measure(s, dataset) {
   try {
     const before = await settle(s, conn, 1000);
     const started = performance.now();
-    await load(s.port, dataset.command);
+    await load(s.port, dataset.command, dataset.replyLines);
     const seconds = (performance.now() - started) / 1000;
     await conn.call('MEMORY', 'PURGE');
     const after = await settle(s, conn, settleMs);

@@ -2,9 +2,14 @@
 // against a redis-server started beside it (when installed); prints requests
 // per second and the ratio. A measurement, not a test: it never fails on speed.
 //
+// Two kinds of rows: redis-benchmark's own tests (-t), and the commands of
+// COMMANDS below, each run as a redis-benchmark custom command after a setup
+// that gives both servers the same data (a Lua script, which both run alike).
+//
 // Options (environment): BENCH_REQUESTS (default 200000), BENCH_WARMUP (500000 per test
 // and depth, unmeasured), BENCH_CLIENTS (50),
-// BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
+// BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd), BENCH_COMMANDS (names from COMMANDS,
+// default all; "none" for none), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
 // is the median of the rounds, the servers taking turns, since a 2-core machine
 // shared with redis-benchmark is noisy.
 import { execFileSync } from 'node:child_process';
@@ -17,11 +22,46 @@ const pipelines = (process.env.BENCH_PIPELINES ?? '1 16').split(/\s+/).map(Numbe
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const warmup = Number(process.env.BENCH_WARMUP ?? 500000);
 
-/** Runs redis-benchmark and returns { test: requestsPerSecond }. */
-function benchmark(port, pipeline, count = requests) {
+/** `count` stream entries with IDs 1-0, 2-0, ... and one small field each. */
+const FILL_STREAM = "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], i .. '-0', 'f', 'v') end";
+
+/**
+ * Custom commands: `setup` (a Lua script, its keys, then its arguments: `count` is
+ * the number of requests the round will send) runs before every round, since
+ * some of these commands consume what the setup made.
+ */
+const COMMANDS = [
+  { name: 'XADD', setup: ["redis.call('DEL', KEYS[1])", ['bench:xadd']], command: ['XADD', 'bench:xadd', '*', 'field', 'value'] },
+  {
+    name: 'XRANGE (10 entries)',
+    setup: [`redis.call('DEL', KEYS[1]) ${FILL_STREAM}`, ['bench:xrange'], '1000'],
+    command: ['XRANGE', 'bench:xrange', '-', '+', 'COUNT', '10'],
+  },
+  {
+    name: 'XREADGROUP (COUNT 1)',
+    setup: [`redis.call('DEL', KEYS[1]) ${FILL_STREAM} redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0')`, ['bench:group'], 'count'],
+    command: ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '1', 'STREAMS', 'bench:group', '>'],
+  },
+  {
+    // Every entry delivered and pending; random IDs ack about two thirds of them over the round.
+    name: 'XACK',
+    setup: [
+      `redis.call('DEL', KEYS[1]) ${FILL_STREAM} redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0') redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', KEYS[1], '>')`,
+      ['bench:ack'],
+      'count',
+    ],
+    command: ['XACK', 'bench:ack', 'g', '__rand_int__-0'],
+    random: 'count',
+  },
+];
+const wantedCommands = (process.env.BENCH_COMMANDS ?? COMMANDS.map((c) => c.name).join(',')).split(',').map((n) => n.trim().toUpperCase());
+const commands = COMMANDS.filter((c) => wantedCommands.some((w) => c.name.toUpperCase().startsWith(w)));
+
+/** Runs redis-benchmark with `extra` arguments (-t tests, or a custom command) and returns { test: requestsPerSecond }. */
+function benchmark(port, pipeline, count, extra, random = 100000) {
   const out = execFileSync(
     'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '-n', String(count), '-c', String(clients), '-P', String(pipeline), '-t', tests, '--csv', '-r', '100000'],
+    ['-h', '127.0.0.1', '-p', String(port), '-n', String(count), '-c', String(clients), '-P', String(pipeline), '--csv', '-r', String(random), ...extra],
     { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
   const result = {};
@@ -29,6 +69,22 @@ function benchmark(port, pipeline, count = requests) {
     const cells = line.split(',').map((c) => c.replace(/"/g, ''));
     if (cells.length > 1) result[cells[0]] = Number(cells[1]);
   }
+  return result;
+}
+
+const standardTests = (port, pipeline, count) => (tests === 'none' ? {} : benchmark(port, pipeline, count, ['-t', tests]));
+
+/** One custom command's round: its setup, then its requests; { name: requestsPerSecond }. */
+function customCommand(port, pipeline, count, spec) {
+  const [script, keys, ...args] = spec.setup;
+  execFileSync('redis-cli', ['-p', String(port), 'EVAL', script, String(keys.length), ...keys, ...args.map((a) => (a === 'count' ? String(count) : a))]);
+  const [rps] = Object.values(benchmark(port, pipeline, count, spec.command, spec.random === 'count' ? count : 100000));
+  return { [spec.name]: rps };
+}
+
+function measure(port, pipeline, count) {
+  const result = standardTests(port, pipeline, count);
+  for (const spec of commands) Object.assign(result, customCommand(port, pipeline, count, spec));
   return result;
 }
 
@@ -44,11 +100,11 @@ try {
   for (const pipeline of pipelines) {
     // Warm up at this depth first: the JIT compiles the pipelined path only after some
     // hundreds of thousands of commands, and a long-running server is past that point.
-    for (const s of servers) benchmark(s.port, pipeline, warmup);
+    for (const s of servers) measure(s.port, pipeline, warmup);
     const samples = {};
     for (let round = 0; round < rounds; round++) {
       for (const s of servers) {
-        for (const [test, rps] of Object.entries(benchmark(s.port, pipeline))) {
+        for (const [test, rps] of Object.entries(measure(s.port, pipeline, requests))) {
           ((samples[s.name] ??= {})[test] ??= []).push(rps);
         }
       }

@@ -9,8 +9,12 @@ export class ReplyError extends Error {
   /** Already in the error statistics: a script hands on an error its redis.call got, which counted then. */
   counted = false;
 
+  // An error reply is protocol data, not a fault: capturing a stack trace would cost ten times the rest of the object.
   constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 

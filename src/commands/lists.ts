@@ -38,13 +38,14 @@ function longArg(text: string): number {
 }
 
 /** A `long` that must lie in [min, ∞), with the command's own message for both a bad number and a small one. */
-function atLeastArg(text: string, min: number, message: string): number {
+/** An integer of at least `min`; else `message`, or by default Redis's "must be positive". */
+function atLeastArg(text: string, min: number, message?: string): number {
   const value = parseInt64(text);
-  if (value === null || value < min) throw new ReplyError(message);
+  if (value === null || value < min) throw message === undefined ? notPositive() : new ReplyError(message);
   return Number(value);
 }
 
-const positiveArg = (text: string, message = notPositive().message): number => atLeastArg(text, 0, message);
+const positiveArg = (text: string, message?: string): number => atLeastArg(text, 0, message);
 
 function endArg(text: string): End {
   const lower = text.toLowerCase();

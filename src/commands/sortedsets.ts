@@ -58,8 +58,9 @@ function rangedLongArg(text: string, min: bigint, max: bigint, message?: string)
   return Number(value);
 }
 
-const positiveLongArg = (text: string, message = notPositive().message): number =>
-  rangedLongArg(text, 0n, LONG_MAX, message);
+const NOT_POSITIVE = notPositive().message;
+const positiveLongArg = (text: string, message?: string): number =>
+  rangedLongArg(text, 0n, LONG_MAX, message ?? NOT_POSITIVE);
 
 /**
  * A score or weight as Redis's string2d reads it: the whole text is a float

@@ -109,9 +109,9 @@ function intervalId(text: string, missingSeq: bigint, start: boolean): StreamId 
 }
 
 /** A `long long` argument, with Redis's message for one that is not. */
-function longLongArg(text: string, message = notInteger().message): number {
+function longLongArg(text: string, message?: string): number {
   const value = parseInt64(text);
-  if (value === null) throw new ReplyError(message);
+  if (value === null) throw message === undefined ? notInteger() : new ReplyError(message);
   return Number(value);
 }
 

@@ -144,65 +144,113 @@ class StreamNode {
   }
 }
 
-/** IDs in order with a value each: the pending entries lists of groups and consumers. */
+/** IDs per chunk of a pending entries list; a full chunk splits in two. */
+const PEL_CHUNK_MAX = 128;
+
+/**
+ * IDs in order with a value each: the pending entries lists of groups and
+ * consumers, O(log n) per lookup as Redis's radix tree. Sorted chunks rather
+ * than one array, so an XACK in the middle of a million pending entries moves
+ * at most a chunk; and no Map keyed by ID, since V8 hashes a BigInt by its low
+ * 64 bits, which for IDs is the sequence number: nearly all IDs collide.
+ */
 export class PendingList<T> {
-  private readonly ids: StreamId[] = [];
-  private readonly values = new Map<StreamId, T>();
+  private readonly chunks: { ids: StreamId[]; values: T[] }[] = [];
+  private count = 0;
 
   get size(): number {
-    return this.ids.length;
+    return this.count;
   }
 
   get(id: StreamId): T | undefined {
-    return this.values.get(id);
+    const [c, i] = this.locate(id);
+    const chunk = this.chunks[c];
+    return chunk !== undefined && chunk.ids[i] === id ? chunk.values[i] : undefined;
   }
 
   /** Adds or replaces; IDs mostly arrive in increasing order, which appends. */
   set(id: StreamId, value: T): void {
-    if (!this.values.has(id)) {
-      const ids = this.ids;
-      if (ids.length === 0 || ids[ids.length - 1] < id) ids.push(id);
-      else ids.splice(this.lowerBound(id), 0, id);
+    const chunks = this.chunks;
+    let c = chunks.length - 1;
+    let chunk = chunks[c];
+    let i: number;
+    if (chunk === undefined || chunk.ids[chunk.ids.length - 1] < id) {
+      if (chunk === undefined || chunk.ids.length === PEL_CHUNK_MAX) {
+        chunks.push({ ids: [id], values: [value] });
+        this.count++;
+        return;
+      }
+      i = chunk.ids.length;
+    } else {
+      [c, i] = this.locate(id);
+      chunk = chunks[c];
+      if (chunk.ids[i] === id) {
+        chunk.values[i] = value;
+        return;
+      }
     }
-    this.values.set(id, value);
+    chunk.ids.splice(i, 0, id);
+    chunk.values.splice(i, 0, value);
+    this.count++;
+    if (chunk.ids.length > PEL_CHUNK_MAX) {
+      const half = chunk.ids.length >>> 1;
+      chunks.splice(c + 1, 0, { ids: chunk.ids.splice(half), values: chunk.values.splice(half) });
+    }
   }
 
   delete(id: StreamId): boolean {
-    if (!this.values.delete(id)) return false;
-    const ids = this.ids;
-    const at = ids[0] === id ? 0 : this.lowerBound(id);
-    ids.splice(at, 1);
+    const [c, i] = this.locate(id);
+    const chunk = this.chunks[c];
+    if (chunk === undefined || chunk.ids[i] !== id) return false;
+    chunk.ids.splice(i, 1);
+    chunk.values.splice(i, 1);
+    if (chunk.ids.length === 0) this.chunks.splice(c, 1);
+    this.count--;
     return true;
   }
 
   first(): StreamId | undefined {
-    return this.ids[0];
+    return this.chunks[0]?.ids[0];
   }
 
   last(): StreamId | undefined {
-    return this.ids[this.ids.length - 1];
+    const chunk = this.chunks[this.chunks.length - 1];
+    return chunk?.ids[chunk.ids.length - 1];
   }
 
-  /** The entries with IDs in [start, end], in order. */
+  /** The entries with IDs in [start, end], in order; the caller may delete entries as it goes (XAUTOCLAIM does). */
   *range(start: StreamId, end: StreamId = ID_MAX): Generator<[StreamId, T]> {
-    const ids = this.ids;
-    for (let i = this.lowerBound(start); i < ids.length; i++) {
-      const id = ids[i];
+    let from = start;
+    for (;;) {
+      const [c, i] = this.locate(from);
+      const chunk = this.chunks[c];
+      if (chunk === undefined) return;
+      const id = chunk.ids[i];
       if (id > end) return;
-      const value = this.values.get(id);
-      // Deleted while iterating (XAUTOCLAIM drops entries as it goes): the next one slid into place.
-      if (value === undefined) continue;
-      yield [id, value];
+      yield [id, chunk.values[i]];
+      if (id === ID_MAX) return;
+      from = id + 1n;
     }
   }
 
   /** The first ID >= `id`, or undefined. */
   ceiling(id: StreamId): StreamId | undefined {
-    return this.ids[this.lowerBound(id)];
+    const [c, i] = this.locate(id);
+    return this.chunks[c]?.ids[i];
   }
 
-  private lowerBound(id: StreamId): number {
-    return lowerBound(this.ids, id);
+  /** The chunk and index of the first ID >= `id`; the chunk index is past the end when there is none. */
+  private locate(id: StreamId): [number, number] {
+    const chunks = this.chunks;
+    let lo = 0;
+    let hi = chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const ids = chunks[mid].ids;
+      if (ids[ids.length - 1] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === chunks.length ? [lo, 0] : [lo, lowerBound(chunks[lo].ids, id)];
   }
 }
 
