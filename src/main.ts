@@ -4,6 +4,8 @@
  */
 import { ConfigError, loadStartupConfig } from './config/config.js';
 import { Server } from './server/server.js';
+import { BindError } from './server/listen.js';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from './version.js';
 
 const USAGE = `Usage: ${SERVER_NAME}-server [/path/to/redis.conf] [options]
@@ -16,6 +18,19 @@ Examples:
        ${SERVER_NAME}-server --port 7777
        ${SERVER_NAME}-server /etc/myredis.conf --loglevel verbose --requirepass secret
 `;
+
+/** The start-up banner of always-show-logo, in our own design; like redis-server's, it names the port and the PID. */
+function logo(server: Server): string {
+  const lines = [
+    '',
+    `    ${SERVER_NAME} ${SERVER_VERSION}, Redis ${REDIS_VERSION} compatible, on Node.js ${process.versions.node}`,
+    '    Running in standalone mode',
+    `    Port: ${server.port}`,
+    `    PID: ${process.pid}`,
+    '',
+  ];
+  return lines.join('\n') + '\n';
+}
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '-v' || argv[0] === '--version') {
@@ -41,17 +56,30 @@ async function main(argv: string[]): Promise<void> {
     server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
     process.exit(1);
   }
+  const pidfile = server.config.get('pidfile');
+  const removePidfile = (): void => {
+    if (!pidfile) return;
+    server.log('notice', 'Removing the pid file.');
+    try {
+      unlinkSync(pidfile);
+    } catch {
+      // Already gone.
+    }
+  };
   try {
     await server.listen();
   } catch (error) {
     server.log('warning', (error as Error).message);
+    if (error instanceof BindError) server.log('warning', `Failed listening on port ${error.port} (${error.kind}), aborting.`);
     process.exit(1);
   }
+  if (pidfile) writeFileSync(pidfile, `${process.pid}\n`);
+  if (server.config.getBool('always-show-logo')) process.stdout.write(logo(server));
   server.log(
     'notice',
     `${SERVER_NAME} ${SERVER_VERSION} (Redis ${REDIS_VERSION} compatible) started, pid=${process.pid}, port=${server.port}`,
   );
-  server.log('notice', 'Ready to accept connections tcp');
+  server.log('notice', `Ready to accept connections ${server.describeListeners()}`);
 
   let exiting = false;
   /** `saveFirst`: a signal, which saves when save points are configured (SHUTDOWN decided for itself). */
@@ -67,7 +95,10 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     exiting = true;
-    void server.shutdown().then(() => process.exit(0));
+    void server.shutdown().then(() => {
+      removePidfile();
+      process.exit(0);
+    });
   };
   process.on('SIGINT', () => stop(true));
   process.on('SIGTERM', () => stop(true));
@@ -75,6 +106,7 @@ async function main(argv: string[]): Promise<void> {
     if (!now) return stop(false);
     // The event loop is held (a timed-out script): what shutdown does at once is all it does.
     void server.shutdown();
+    removePidfile();
     process.exit(0);
   };
 }

@@ -71,11 +71,14 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     readonly id: number,
     readonly server: Server,
     private readonly socket: Socket,
+    /** The unix socket's path, for a client connected through it. */
+    private readonly unixPath?: string,
   ) {
     this.db = server.keyspace.dbs[0];
     this.authenticated = !server.passwordRequired();
-    this.address = formatAddress(socket.remoteAddress, socket.remotePort);
-    this.localAddress = formatAddress(socket.localAddress, socket.localPort);
+    // A unix socket peer has no address: Redis names the socket's path with port 0 on both ends.
+    this.address = unixPath !== undefined ? `${unixPath}:0` : formatAddress(socket.remoteAddress, socket.remotePort);
+    this.localAddress = unixPath !== undefined ? `${unixPath}:0` : formatAddress(socket.localAddress, socket.localPort);
     this.reader = new RequestReader(this, (batch) => this.executeBatch(batch));
     socket.setNoDelay(true);
     socket.on('drain', () => this.drained());
@@ -333,7 +336,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     // Replies the socket holds because the peer has not taken them yet.
     const queuedOutput = this.socket.writableLength;
     const flags = (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') +
-      (this.tracking ? 't' : '') + (this.tracking?.brokenRedirect ? 'R' : '') + (this.tracking?.bcast ? 'B' : '') || 'N';
+      (this.tracking ? 't' : '') + (this.tracking?.brokenRedirect ? 'R' : '') + (this.tracking?.bcast ? 'B' : '') + (this.unixPath !== undefined ? 'U' : '') || 'N';
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +

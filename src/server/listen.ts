@@ -3,16 +3,17 @@
  * Redis logs and replies them, and reading what its connections send.
  */
 import net from 'node:net';
+import { chmodSync, unlinkSync } from 'node:fs';
 
 /** A bind address that could not be listened on; `reason` in the words of strerror, as Redis logs it. */
 export class BindError extends Error {
   readonly reason: string;
 
-  constructor(host: string, port: number, error: NodeJS.ErrnoException) {
+  constructor(host: string, readonly port: number, error: NodeJS.ErrnoException, readonly kind: 'TCP' | 'TLS' = 'TCP') {
     const reason = error.code === 'EADDRINUSE' ? 'Address already in use'
       : error.code === 'EACCES' ? 'Permission denied'
         : error.code === 'EADDRNOTAVAIL' ? 'Cannot assign requested address' : error.message;
-    super(`Could not create server TCP listening socket ${host}:${port}: ${reason}`);
+    super(`Could not create server ${kind} listening socket ${host}:${port}: ${reason}`);
     this.reason = reason;
   }
 }
@@ -28,6 +29,27 @@ export function listenOn(host: string, port: number, onSocket: (s: net.Socket) =
     // ipv6Only keeps `::` from also claiming the IPv4 port that `*` binds.
     listener.listen({ host, port, ipv6Only: host.includes(':'), backlog: 511 }, () => {
       listener.off('error', reject);
+      resolve(listener);
+    });
+  });
+}
+
+/**
+ * Listens on the unix socket `path`, replacing a stale socket file as Redis
+ * does; `perm` (unixsocketperm, 0 for the umask's default) is applied to it.
+ */
+export function listenUnix(path: string, perm: number, onSocket: (s: net.Socket) => void): Promise<net.Server> {
+  try {
+    unlinkSync(path);
+  } catch {
+    // No stale file.
+  }
+  return new Promise((resolve, reject) => {
+    const listener = net.createServer({ pauseOnConnect: true }, onSocket);
+    listener.once('error', reject);
+    listener.listen({ path, backlog: 511 }, () => {
+      listener.off('error', reject);
+      if (perm !== 0) chmodSync(path, perm);
       resolve(listener);
     });
   });

@@ -25,7 +25,10 @@ import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
-import { BindError, listenOn, readingSocket } from './listen.js';
+import { BindError, listenOn, listenUnix, readingSocket } from './listen.js';
+import { listenTls, reloadTls, tlsServerOptions } from './tls.js';
+import type tls from 'node:tls';
+import { unlinkSync } from 'node:fs';
 import { Scripting } from '../scripting/scripting.js';
 import { Functions } from '../scripting/functions.js';
 
@@ -106,10 +109,12 @@ export class Server implements ExecutionObserver {
   readonly stats: ServerStats = newStats();
   /** RDB snapshots and the append-only file. */
   readonly persistence: Persistence;
-  /** Port actually bound (differs from the config when it says 0). */
+  /** The TCP port listened on; 0 when there is no plain TCP listener. */
   port = 0;
   private nextClientId = 1;
   private listeners: net.Server[] = [];
+  private tlsListeners: tls.Server[] = [];
+  private unixListener: net.Server | undefined;
   private cron: NodeJS.Timeout | undefined;
   private stopping = false;
   private cronPaused = false;
@@ -127,7 +132,9 @@ export class Server implements ExecutionObserver {
       log: (level, message) => this.log(level, message),
       busyThreshold: () => this.config.values.busyReplyThreshold,
       serveOthers: (caller) => {
+        // TLS connections wait: their bytes need the event loop's TLS layer, which a busy script holds.
         for (const listener of this.listeners) acceptWaiting(listener, (socket) => this.accept(socket));
+        if (this.unixListener) acceptWaiting(this.unixListener, (socket) => this.accept(socket, false, this.config.get('unixsocket') ?? undefined));
         for (const client of this.clients.values()) if (client !== caller) client.readWhileBusy();
       },
     });
@@ -185,34 +192,66 @@ export class Server implements ExecutionObserver {
     return this.config.values.requirepass !== '';
   }
 
-  /** Binds every `bind` address (a leading '-' marks one that may be unavailable). */
+  /**
+   * Opens every listener the configuration names: TCP on `port` and TLS on
+   * `tls-port` at each `bind` address (0 turns either off, as in Redis), and
+   * the `unixsocket`.
+   */
   async listen(): Promise<void> {
-    this.listeners = await this.bindAll(this.config.values.port);
+    const { port } = this.config.values;
+    const tlsPort = this.config.getNumber('tls-port');
+    const unixPath = this.config.get('unixsocket');
+    if (port === 0 && tlsPort === 0 && !unixPath) throw new Error('Configured to not listen anywhere, exiting.');
+    if (port !== 0) this.listeners = await this.bindAll(port, (host, p) => listenOn(host, p, (socket) => this.accept(socket)));
+    this.port = port;
+    if (tlsPort !== 0) {
+      const options = tlsServerOptions(this.config);
+      this.tlsListeners = await this.bindAll(tlsPort, (host, p) => listenTls(host, p, options, (socket) => this.accept(socket, true)), 'TLS');
+      const reload = (): void => {
+        try {
+          reloadTls(this.tlsListeners, tlsServerOptions(this.config));
+        } catch (error) {
+          this.log('warning', (error as Error).message);
+          throw new Error('Unable to update TLS configuration. Check server logs.');
+        }
+      };
+      for (const name of TLS_RELOADED) this.config.onChange(name, reload);
+    }
+    if (unixPath) {
+      this.unixListener = await listenUnix(unixPath, this.config.getNumber('unixsocketperm'), (socket) => this.accept(socket, false, unixPath)).catch((error: Error) => {
+        throw new Error(`Failed opening Unix socket: ${error.message}`);
+      });
+    }
     this.keyspace.startExpiryCycle(() => this.config.values.hz);
     this.cron = setInterval(() => this.serverCron(), 100);
     this.cron.unref();
   }
 
+  /** Where the server listens, for the start-up log line. */
+  describeListeners(): string {
+    const places: string[] = [];
+    if (this.listeners.length > 0) places.push('tcp');
+    if (this.tlsListeners.length > 0) places.push('tls');
+    const unixPath = this.config.get('unixsocket');
+    if (unixPath) places.push(`at ${unixPath}`);
+    return places.join(' ');
+  }
+
   /**
    * Listens on `port` at every bind address (a `-` marks one that may be
-   * missing); on failure nothing stays bound. Port 0 takes a free port, and
-   * `this.port` becomes the port actually bound.
+   * missing) with `open`; on failure nothing stays bound.
    */
-  private async bindAll(port: number): Promise<net.Server[]> {
-    const bound: net.Server[] = [];
-    let actual = port;
+  private async bindAll<L extends net.Server>(port: number, open: (host: string, port: number) => Promise<L>, kind: 'TCP' | 'TLS' = 'TCP'): Promise<L[]> {
+    const bound: L[] = [];
     try {
       for (const entry of this.config.values.bind) {
         const optional = entry.startsWith('-');
         const host = normalizeBindAddress(optional ? entry.slice(1) : entry);
         try {
-          const listener = await listenOn(host, actual, (socket) => this.accept(socket));
-          bound.push(listener);
-          const address = listener.address();
-          if (actual === 0 && address && typeof address === 'object') actual = address.port;
+          bound.push(await open(host, port));
         } catch (error) {
           if (optional) continue;
-          throw new BindError(host, port, error as NodeJS.ErrnoException);
+          throw new BindError(host, port, error as NodeJS.ErrnoException, kind);
         }
       }
       if (bound.length === 0) throw new Error('Failed listening on any address');
@@ -220,16 +259,16 @@ export class Server implements ExecutionObserver {
       for (const listener of bound) listener.close();
       throw error;
     }
-    this.port = actual;
     return bound;
   }
 
   /** CONFIG SET port: listens on the new port first, and only then lets go of the old one. */
   async changePort(port: number): Promise<void> {
     const previous = this.listeners;
-    this.listeners = await this.bindAll(port);
+    this.listeners = port === 0 ? [] : await this.bindAll(port, (host, p) => listenOn(host, p, (socket) => this.accept(socket)));
+    this.port = port;
     for (const listener of previous) listener.close();
-    this.log('notice', `Ready to accept connections on port ${this.port}`);
+    if (port !== 0) this.log('notice', `Ready to accept connections on port ${this.port}`);
   }
 
   /** Ends a client's wait for a reply that came later (a handler that answered with a BlockRequest without keys). */
@@ -237,7 +276,8 @@ export class Server implements ExecutionObserver {
     this.blocked.cancel(client as Client, reply);
   }
 
-  private accept(accepted: net.Socket): void {
+  /** A new connection: plain TCP and unix sockets arrive paused, TLS ones after their handshake. */
+  private accept(accepted: net.Socket, secure = false, unixPath?: string): void {
     this.stats.connectionsReceived++;
     if (this.stopping) {
       accepted.destroy();
@@ -257,11 +297,13 @@ export class Server implements ExecutionObserver {
       return;
     }
     let client: Client | undefined;
-    // Reads start on a later turn of the event loop, when `client` is set.
-    const socket = readingSocket(accepted, (chunk) => client!.received(chunk));
+    // Reads start on a later turn of the event loop, when `client` is set. The
+    // TLS layer owns its socket's reads, so those come as events instead.
+    const socket = secure ? accepted : readingSocket(accepted, (chunk) => client!.received(chunk));
+    if (secure) socket.on('data', (chunk: Buffer) => client!.received(chunk));
     const keepAliveSec = this.config.getNumber('tcp-keepalive');
     if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
-    client = new Client(id, this, socket);
+    client = new Client(id, this, socket, unixPath);
     this.clients.set(id, client);
   }
 
@@ -545,10 +587,27 @@ export class Server implements ExecutionObserver {
     clearInterval(this.cron);
     this.keyspace.stopExpiryCycle();
     for (const client of this.clients.values()) client.kill();
-    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    const all: net.Server[] = [...this.listeners, ...this.tlsListeners, ...(this.unixListener ? [this.unixListener] : [])];
+    await Promise.all(all.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    const unixPath = this.config.get('unixsocket');
+    if (unixPath) {
+      this.log('notice', 'Removing the unix socket file.');
+      try {
+        unlinkSync(unixPath);
+      } catch {
+        // Already gone.
+      }
+    }
     this.log('warning', 'Redis is now ready to exit, bye bye...');
   }
 }
+
+/** The directives whose CONFIG SET gives new TLS connections new settings. */
+const TLS_RELOADED = [
+  'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-auth-clients',
+  'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching',
+  'tls-session-cache-timeout', 'tls-dh-params-file',
+];
 
 function newStats(): ServerStats {
   return {
