@@ -974,3 +974,19 @@ test('COMMAND GETKEYS finds keys that follow a count, and the destination of sto
   assert.deepEqual(await r.call('COMMAND', 'GETKEYS', 'SORT', 'abc', 'STORE', 'x', 'STORE', 'def'), ['abc', 'def']);
   await assert.rejects(r.call('COMMAND', 'GETKEYS', 'ZUNION', '5', 'a', 'b'), { message: 'ERR Invalid arguments specified for command' });
 });
+
+test('MODULE answers as a redis-server without modules; LOAD, LOADEX and UNLOAD need enable-module-command', async (t) => {
+  const notAllowed = 'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
+  assert.deepEqual(await r.call('MODULE', 'LIST'), []);
+  await assert.rejects(r.call('MODULE', 'LOAD', '/x.so'), { message: notAllowed });
+  await assert.rejects(r.call('MODULE', 'UNLOAD', 'x'), { message: notAllowed });
+  await assert.rejects(r.call('MODULE', 'LOAD'), { message: "ERR wrong number of arguments for 'module|load' command" });
+  const enabled = await startServer(['--enable-module-command', 'yes']);
+  t.after(() => enabled.stop());
+  const e = new Redis({ port: enabled.port });
+  t.after(() => e.disconnect());
+  await assert.rejects(e.call('MODULE', 'LOAD', '/x.so'), { message: 'ERR Error loading the extension. Please check the server logs.' });
+  await assert.rejects(e.call('MODULE', 'LOADEX', '/x.so', 'ARGS', 'a'), { message: 'ERR Error loading the extension. Please check the server logs.' });
+  await assert.rejects(e.call('MODULE', 'UNLOAD', 'x'), { message: 'ERR Error unloading module: no such module with that name' });
+  assert.equal((await e.call('MODULE', 'HELP'))[0], 'MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
+});

@@ -4,6 +4,7 @@
  * no_multi → subscribed mode (RESP2) → MULTI queueing → call.
  */
 import { clusterCommands } from './cluster.js';
+import { moduleCommands } from './module.js';
 import {
   ReplyError,
   noAuth,
@@ -58,6 +59,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...scriptingCommands,
   ...functionCommands,
   ...clusterCommands,
+  ...moduleCommands,
 ];
 
 /** Per-command counters for INFO commandstats, keyed by full name (`config|get`). */
@@ -73,7 +75,8 @@ interface Resolved {
   spec: CommandSpec;
   fullName: string;
   stats: CommandStats;
-  isProtected: boolean;
+  /** For a protected command (DEBUG, MODULE LOAD...): the command whose enable-<name>-command directive allows it. */
+  protectedBy: string | undefined;
   noAuth: boolean;
   noMulti: boolean;
   /** Served while a script is busy (allow_busy). */
@@ -106,7 +109,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     spec,
     fullName,
     stats,
-    isProtected: has('protected'),
+    protectedBy: has('protected') ? fullName.split('|')[0] : undefined,
     noAuth: has('no_auth'),
     noMulti: has('no_multi'),
     allowBusy: has('allow_busy'),
@@ -181,8 +184,8 @@ function arityOk(arity: number, argc: number): boolean {
 export interface ExecutionObserver {
   /** Called after a command ran (not for rejected ones). */
   executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void;
-  /** Whether DEBUG and similar protected commands are allowed for this client. */
-  debugAllowed(ctx: CommandContext): boolean;
+  /** Whether a protected command of `name` (debug, module) is allowed for this client by its enable-<name>-command directive. */
+  protectedAllowed(ctx: CommandContext, name: string): boolean;
   authRequired(ctx: CommandContext): boolean;
   /**
    * Runs eviction when maxmemory is set; true when memory is still over the
@@ -255,9 +258,10 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   let rejection: ReplyError | undefined;
   if (!arityOk(spec.arity, args.length)) {
     rejection = wrongArity(resolved.fullName);
-  } else if (resolved.isProtected && !observer.debugAllowed(ctx)) {
+  } else if (resolved.protectedBy !== undefined && !observer.protectedAllowed(ctx, resolved.protectedBy)) {
+    const name = resolved.protectedBy;
     rejection = new ReplyError(
-      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+      `ERR ${name.toUpperCase()} command not allowed. If the enable-${name}-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`,
     );
   } else if (!resolved.noAuth && observer.authRequired(ctx)) {
     rejection = noAuth();

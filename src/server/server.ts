@@ -483,8 +483,8 @@ export class Server implements ExecutionObserver {
     return new ReplyError(`ERR internal error in '${command}': ${text.replace(/[\r\n]/g, ' ')}`);
   }
 
-  debugAllowed(ctx: CommandContext): boolean {
-    const setting = this.config.values.enableDebugCommand;
+  protectedAllowed(ctx: CommandContext, name: string): boolean {
+    const setting = name === 'debug' ? this.config.values.enableDebugCommand : this.config.values.enableModuleCommand;
     return setting === 'yes' || (setting === 'local' && (ctx.client as Client).isLocal);
   }
 
