@@ -6,21 +6,24 @@ export const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function start(name, command, args) {
+async function start(name, command, args, withTls) {
   const port = await freePort();
-  const proc = spawn(command, [...args, '--port', String(port)], { stdio: 'ignore' });
+  const tlsPort = withTls ? await freePort() : undefined;
+  const tlsArgs = tlsPort === undefined ? [] : ['--tls-port', String(tlsPort), ...withTls];
+  const proc = spawn(command, [...args, '--port', String(port), ...tlsArgs], { stdio: 'ignore' });
   await waitForPort(port, proc);
-  return { name, port, proc };
+  return { name, port, tlsPort, proc };
 }
 
 /**
  * Starts our server and, if installed, redis-server, both without persistence; stop them with stopServers.
- * `extraArgs` (e.g. ['--maxmemory', '50mb']) are passed to both.
+ * `extraArgs` (e.g. ['--maxmemory', '50mb']) are passed to both; with `tlsArgs` (the certificate
+ * directives) each also listens for TLS on a port of its own, its `tlsPort`.
  */
-export async function startServers(extraArgs = []) {
-  const servers = [await start('ours', process.execPath, [...SERVER_NODE_FLAGS, MAIN, '--save', '', '--loglevel', 'warning', ...extraArgs])];
+export async function startServers(extraArgs = [], tlsArgs = undefined) {
+  const servers = [await start('ours', process.execPath, [...SERVER_NODE_FLAGS, MAIN, '--save', '', '--loglevel', 'warning', ...extraArgs], tlsArgs)];
   if (have('redis-server')) {
-    servers.push(await start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extraArgs]));
+    servers.push(await start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extraArgs], tlsArgs));
   } else {
     console.log('redis-server not installed: reporting our figures only');
   }
