@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import { strerror, trimChars } from '../config/config.js';
-import { channelAllowed, keyAccess, mergeSelectorArguments, RuleFailure, RULE_ERRORS, hasSpaces, User, type AclCommand, type AclSettings } from './user.js';
+import {
+  channelAllowed, keyAccess, mergeSelectorArguments, RuleFailure, RULE_ERRORS, hasSpaces, User, type AclCommand, type AclSettings, type Selector,
+} from './user.js';
 
 /** Why a command was refused (Redis's ACL_DENIED_*; the order decides which of several selectors' refusals is reported). */
 export type Denial = 'command' | 'key' | 'channel';
@@ -40,6 +42,12 @@ const LOG_GROUPING_SCAN = 10;
 export interface AclHost extends Omit<AclSettings, 'table'> {
   /** acllog-max-len. */
   logMaxLength(): number;
+}
+
+/** The ACL file: where it is, and its name as configured, which error messages show. */
+export interface AclFile {
+  readonly path: string;
+  readonly name: string;
 }
 
 /** What loading a set of users replaced, so that the caller can disconnect the clients of users that are gone. */
@@ -141,48 +149,26 @@ export class Acl {
    * those the one furthest in the arguments, as Redis picks.
    */
   check(user: User, cmd: AclCommand, args: readonly string[]): AclRefusal | undefined {
-    let worst: AclRefusal | undefined;
-    let worstRank = 0;
-    let worstPosition = -1;
-    let keys: ReturnType<AclCommand['keys']> | undefined;
+    let worst: SelectorRefusal | undefined;
+    const keys = new KeysOnce(cmd, args);
     for (const selector of user.selectors) {
-      let refusal: AclRefusal | undefined;
-      let position = 0;
-      if (!selector.allowsCommand(cmd, args)) {
-        refusal = { reason: 'command', object: cmd.fullName };
-      } else {
-        if (!selector.allKeys && cmd.hasKeys) {
-          keys ??= cmd.keys(args);
-          for (let i = 0; i < keys.length; i++) {
-            const ref = keys[i];
-            if (!selector.allowsKey(ref.key, keyAccess(ref.flags))) {
-              refusal = { reason: 'key', object: ref.key };
-              position = i;
-              break;
-            }
-          }
-        }
-        const channels = cmd.channels;
-        if (refusal === undefined && channels !== undefined && !selector.allChannels) {
-          const last = channels.last < 0 ? args.length - 1 : channels.last;
-          for (let i = channels.first; i <= last; i++) {
-            if (!selector.allowsChannel(args[i], channels.pattern)) {
-              refusal = { reason: 'channel', object: args[i] };
-              position = i;
-              break;
-            }
-          }
-        }
-        if (refusal === undefined) return undefined;
-      }
+      const refusal = checkSelector(selector, cmd, args, keys);
+      if (refusal === undefined) return undefined;
       const rank = DENIAL_RANK[refusal.reason];
-      if (rank > worstRank || (rank === worstRank && position > worstPosition)) {
-        worst = refusal;
-        worstRank = rank;
-        worstPosition = position;
-      }
+      const worstRank = worst === undefined ? 0 : DENIAL_RANK[worst.reason];
+      if (rank > worstRank || (rank === worstRank && refusal.position > worst!.position)) worst = refusal;
     }
     return worst;
+  }
+
+  /**
+   * Whether a selector of `user` allows this command line and grants
+   * `access` (READ/WRITE) on every key: SORT's BY and GET patterns may name
+   * any key (Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess).
+   */
+  allowsOnAllKeys(user: User, cmd: AclCommand, args: readonly string[], access: number): boolean {
+    const keys = new KeysOnce(cmd, args);
+    return user.selectors.some((s) => s.allowsAnyKey(access) && checkSelector(s, cmd, args, keys) === undefined);
   }
 
   /** Adds a refusal or failed AUTH to the ACL log, counting it in a recent similar entry when there is one. */
@@ -271,10 +257,11 @@ export class Acl {
    * Redis's error text is returned. Otherwise the new users replace the
    * old ones; the default user keeps its identity and takes the new rules.
    */
-  loadFile(filename: string): string | Replaced {
+  loadFile(file: AclFile): string | Replaced {
+    const filename = file.name;
     let text: string;
     try {
-      text = fs.readFileSync(Buffer.from(filename, 'latin1'), 'latin1');
+      text = fs.readFileSync(Buffer.from(file.path, 'latin1'), 'latin1');
     } catch (error) {
       return `Error loading ACLs, opening file '${filename}': ${strerror(error)}`;
     }
@@ -333,18 +320,57 @@ export class Acl {
   }
 
   /** ACL SAVE: every user as a `user` line, written to a temporary file renamed over the target. */
-  saveFile(filename: string): void {
+  saveFile(file: AclFile): void {
     let text = '';
     for (const user of this.sortedUsers()) text += `user ${user.name} ${user.describe()}\n`;
-    const tmp = `${filename}.tmp-${process.pid}-${Date.now()}`;
+    const tmp = `${file.path}.tmp-${process.pid}-${Date.now()}`;
     try {
       fs.writeFileSync(Buffer.from(tmp, 'latin1'), text, { encoding: 'latin1', mode: 0o644 });
-      fs.renameSync(Buffer.from(tmp, 'latin1'), Buffer.from(filename, 'latin1'));
+      fs.renameSync(Buffer.from(tmp, 'latin1'), Buffer.from(file.path, 'latin1'));
     } catch (error) {
       fs.rmSync(Buffer.from(tmp, 'latin1'), { force: true });
       throw error;
     }
   }
+}
+
+interface SelectorRefusal extends AclRefusal {
+  /** Argument index (keys: their order among the keys), to pick which refusal to report. */
+  readonly position: number;
+}
+
+/** The keys of a command line, found once for all the selectors that need them. */
+class KeysOnce {
+  private found: ReturnType<AclCommand['keys']> | undefined;
+
+  constructor(
+    private readonly cmd: AclCommand,
+    private readonly args: readonly string[],
+  ) {}
+
+  get keys(): ReturnType<AclCommand['keys']> {
+    return (this.found ??= this.cmd.keys(this.args));
+  }
+}
+
+/** One selector's verdict on a command line (Redis's ACLSelectorCheckCmd). */
+function checkSelector(selector: Selector, cmd: AclCommand, args: readonly string[], found: KeysOnce): SelectorRefusal | undefined {
+  if (!selector.allowsCommand(cmd, args)) return { reason: 'command', object: cmd.fullName, position: 0 };
+  if (!selector.allKeys && cmd.hasKeys) {
+    const keys = found.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const ref = keys[i];
+      if (!selector.allowsKey(ref.key, keyAccess(ref.flags))) return { reason: 'key', object: ref.key, position: i };
+    }
+  }
+  const channels = cmd.channels;
+  if (channels !== undefined && !selector.allChannels) {
+    const last = channels.last < 0 ? args.length - 1 : channels.last;
+    for (let i = channels.first; i <= last; i++) {
+      if (!selector.allowsChannel(args[i], channels.pattern)) return { reason: 'channel', object: args[i], position: i };
+    }
+  }
+  return undefined;
 }
 
 /** Whether any of the channels is outside `allowed` (patterns compared literally); `allowed` undefined allows all. */

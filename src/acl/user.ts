@@ -302,6 +302,11 @@ export class Selector {
     return channelAllowed(this.channels, channel, isPattern);
   }
 
+  /** Whether some pattern granting at least `access` is `*`, or all keys are allowed. */
+  allowsAnyKey(access: number): boolean {
+    return this.allKeys || this.patterns.some((p) => (p.access & access) === access && p.pattern === '*');
+  }
+
   /** Key patterns as rules: `~p`, `%R~p`, `%W~p`. */
   keyRules(): string[] {
     return this.patterns.map((p) => (p.access === ALL_ACCESS ? '~' : p.access === READ ? '%R~' : '%W~') + p.pattern);

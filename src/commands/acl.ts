@@ -161,8 +161,8 @@ function dryrun(ctx: CommandContext, args: string[]): Reply {
 
 function load(ctx: CommandContext): Reply {
   const server = ctx.server;
-  const file = server.config.get('aclfile') ?? '';
-  if (file === '') throw new ReplyError(NO_ACL_FILE);
+  const file = server.aclFile();
+  if (file === undefined) throw new ReplyError(NO_ACL_FILE);
   const loaded = server.acl.loadFile(file);
   if (typeof loaded === 'string') throw new ReplyError(`ERR ${loaded}`);
   // The users the file replaced are gone, and so are their connections (the default user stays).
@@ -172,8 +172,8 @@ function load(ctx: CommandContext): Reply {
 
 function save(ctx: CommandContext): Reply {
   const server = ctx.server;
-  const file = server.config.get('aclfile') ?? '';
-  if (file === '') throw new ReplyError(NO_ACL_FILE);
+  const file = server.aclFile();
+  if (file === undefined) throw new ReplyError(NO_ACL_FILE);
   try {
     server.acl.saveFile(file);
   } catch (error) {

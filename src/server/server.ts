@@ -4,6 +4,7 @@
  * periodic cron, and shutdown.
  */
 import net from 'node:net';
+import path from 'node:path';
 import { ReplayClient } from './replay.js';
 import { acceptWaiting } from './busy-accept.js';
 import { Persistence } from '../persistence/persistence.js';
@@ -28,7 +29,7 @@ import { Tracking } from './tracking.js';
 import { BindError, listenOn, readingSocket } from './listen.js';
 import { Scripting } from '../scripting/scripting.js';
 import { Functions } from '../scripting/functions.js';
-import { Acl, type AclRefusal, type LogContext } from '../acl/acl.js';
+import { Acl, type AclFile, type AclRefusal, type LogContext } from '../acl/acl.js';
 import type { AclCommand, User } from '../acl/user.js';
 import { configLineError } from '../config/config.js';
 
@@ -220,20 +221,26 @@ export class Server implements ExecutionObserver {
    * log before exiting when they cannot be loaded.
    */
   loadUsersAtStartup(): string[] | undefined {
-    const aclfile = this.config.get('aclfile') ?? '';
+    const aclfile = this.aclFile();
     const users = this.config.users.map((u) => u.args.slice(1));
-    if (aclfile !== '' && users.length > 0) {
+    if (aclfile !== undefined && users.length > 0) {
       return [
         'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
       ];
     }
     const error = this.acl.loadConfigUsers(users);
     if (error !== undefined) return [error, 'Critical error while loading ACLs. Exiting.'];
-    if (aclfile !== '') {
+    if (aclfile !== undefined) {
       const loaded = this.acl.loadFile(aclfile);
       if (typeof loaded === 'string') return [`Aborting Redis startup because of ACL errors: ${loaded}`];
     }
     return undefined;
+  }
+
+  /** The aclfile, if set; a relative path is taken from `dir`, where Redis has chdir'ed. */
+  aclFile(): AclFile | undefined {
+    const name = this.config.get('aclfile') ?? '';
+    return name === '' ? undefined : { name, path: path.resolve(this.config.values.dir, name) };
   }
 
   /** The NOPERM reply, and an ACL LOG entry, when the client's user may not run this command line. */
