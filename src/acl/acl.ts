@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { strerror, trimChars } from '../config/config.js';
 import {
-  channelAllowed, keyAccess, mergeSelectorArguments, RuleFailure, RULE_ERRORS, hasSpaces, User, type AclCommand, type AclSettings, type Selector,
+  channelAllowed, keyAccess, mergeSelectorArguments, RuleFailure, RULE_ERRORS, hasSpaces, User, type AclCommand, type AclSettings, type KeyRange, type Selector,
 } from './user.js';
 
 /** Why a command was refused (Redis's ACL_DENIED_*; the order decides which of several selectors' refusals is reported). */
@@ -149,6 +149,7 @@ export class Acl {
    * those the one furthest in the arguments, as Redis picks.
    */
   check(user: User, cmd: AclCommand, args: readonly string[]): AclRefusal | undefined {
+    if (user.selectors.length === 1) return checkSelector(user.root, cmd, args, undefined);
     let worst: SelectorRefusal | undefined;
     const keys = new KeysOnce(cmd, args);
     for (const selector of user.selectors) {
@@ -354,20 +355,43 @@ class KeysOnce {
 }
 
 /** One selector's verdict on a command line (Redis's ACLSelectorCheckCmd). */
-function checkSelector(selector: Selector, cmd: AclCommand, args: readonly string[], found: KeysOnce): SelectorRefusal | undefined {
+/** `found` shares the keys between selectors; without it they are found here. */
+function checkSelector(selector: Selector, cmd: AclCommand, args: readonly string[], found: KeysOnce | undefined): SelectorRefusal | undefined {
   if (!selector.allowsCommand(cmd, args)) return { reason: 'command', object: cmd.fullName, position: 0 };
   if (!selector.allKeys && cmd.hasKeys) {
-    const keys = found.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const ref = keys[i];
-      if (!selector.allowsKey(ref.key, keyAccess(ref.flags))) return { reason: 'key', object: ref.key, position: i };
-    }
+    const refusal = cmd.keyRanges !== undefined ? refusedInRanges(selector, cmd.keyRanges, args) : refusedKey(selector, found ? found.keys : cmd.keys(args));
+    if (refusal !== undefined) return refusal;
   }
   const channels = cmd.channels;
   if (channels !== undefined && !selector.allChannels) {
     const last = channels.last < 0 ? args.length - 1 : channels.last;
     for (let i = channels.first; i <= last; i++) {
       if (!selector.allowsChannel(args[i], channels.pattern)) return { reason: 'channel', object: args[i], position: i };
+    }
+  }
+  return undefined;
+}
+
+function refusedKey(selector: Selector, keys: ReturnType<AclCommand['keys']>): SelectorRefusal | undefined {
+  for (let i = 0; i < keys.length; i++) {
+    const ref = keys[i];
+    if (!selector.allowsKey(ref.key, keyAccess(ref.flags))) return { reason: 'key', object: ref.key, position: i };
+  }
+  return undefined;
+}
+
+/** The first key of the ranges the selector refuses; a range outside the arguments means no keys at all, as commandKeys has it. */
+function refusedInRanges(selector: Selector, ranges: readonly KeyRange[], args: readonly string[]): SelectorRefusal | undefined {
+  const argc = args.length;
+  for (const r of ranges) {
+    const last = r.last < 0 ? argc + r.last : r.last;
+    if (last >= argc || last < r.first || r.first >= argc) return undefined;
+  }
+  for (const r of ranges) {
+    const last = r.last < 0 ? argc + r.last : r.last;
+    const access = r.accessOf ? r.accessOf(args) : r.access;
+    for (let i = r.first; i <= last; i += r.step) {
+      if (!selector.allowsKey(args[i], access)) return { reason: 'key', object: args[i], position: i };
     }
   }
   return undefined;

@@ -26,8 +26,19 @@ export interface AclCommand {
   readonly hasKeys: boolean;
   /** The keys of a full command line with their key-spec flags (`access`, `insert`, `update`, `delete` matter here). */
   keys(args: readonly string[]): readonly { readonly key: string; readonly flags: readonly string[] }[];
+  /** The same keys as plain argument ranges with the access they need, for most commands: checked without building a list. */
+  readonly keyRanges: readonly KeyRange[] | undefined;
   /** Channel arguments a publish or subscribe names, checked against the channel patterns. */
   readonly channels: ChannelArgs | undefined;
+}
+
+/** Keys at arguments `first` to `last` (negative: from the end), every `step`, needing `access` (READ/WRITE bits), or what `accessOf` reads from the arguments. */
+export interface KeyRange {
+  readonly first: number;
+  readonly last: number;
+  readonly step: number;
+  readonly access: number;
+  readonly accessOf?: (args: readonly string[]) => number;
 }
 
 /** Where a pub/sub command's channels are: from `first` to `last` (-1: to the end); `pattern` for PSUBSCRIBE. */

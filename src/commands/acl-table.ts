@@ -4,8 +4,8 @@
  * dispatcher runs.
  */
 import { commandCategories } from '../acl/categories.js';
-import type { AclCommand, AclCommandTable, ChannelArgs } from '../acl/user.js';
-import { commandHasKeys, commandKeys, type KeyRef } from './keyspecs.js';
+import { keyAccess, type AclCommand, type AclCommandTable, type ChannelArgs } from '../acl/user.js';
+import { commandHasKeys, commandKeys, keyRanges, type KeyRef } from './keyspecs.js';
 import type { CommandSpec } from './types.js';
 
 /** The channels pub/sub commands name (Redis's getChannelsFromCommand); unsubscribing is never refused. */
@@ -44,6 +44,9 @@ export function buildAclTable(commands: readonly CommandSpec[]): AclCommandTable
           return NO_KEYS;
         }
       },
+      keyRanges: keyRanges(spec, fullName)?.map(({ first, last, step, flags, flagsOf }) => ({
+        first, last, step, access: keyAccess(flags), accessOf: flagsOf && ((args: readonly string[]) => keyAccess(flagsOf(args))),
+      })),
       channels: CHANNEL_ARGS[fullName],
     };
     all.push(cmd);
