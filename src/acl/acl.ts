@@ -397,7 +397,7 @@ function refusedInRanges(selector: Selector, ranges: readonly KeyRange[], args: 
   return undefined;
 }
 
-/** Whether any of the channels is outside `allowed` (patterns compared literally); `allowed` undefined allows all. */
+/** Whether any of the channels (or, with `patterns`, PSUBSCRIBE patterns, compared literally) is outside `allowed`. */
 export function channelsRevoked(allowed: readonly string[], channels: Iterable<string>, patterns: boolean): boolean {
   for (const channel of channels) if (!channelAllowed(allowed, channel, patterns)) return true;
   return false;
