@@ -49,6 +49,11 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+  const aclErrors = server.loadUsersAtStartup();
+  if (aclErrors !== undefined) {
+    for (const line of aclErrors) server.log('warning', line);
+    process.exit(1);
+  }
   try {
     if (server.config.getBool('appendonly')) server.persistence.loadAppendOnly();
     else server.persistence.loadSnapshot();

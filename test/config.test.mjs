@@ -318,8 +318,8 @@ describe('startup', () => {
     assert.equal(c.get('loglevel'), 'warning');
     assert.equal(c.get('unixsocketperm'), '700');
     assert.deepEqual(c.values.bind, ['0.0.0.0', '::']);
-    assert.deepEqual(c.renameCommands, [['flushdb', '']]);
-    assert.deepEqual(c.users, [['alice', 'on', '>pw']]);
+    assert.deepEqual(c.renameCommands.map((d) => d.args), [['flushdb', '']]);
+    assert.deepEqual(c.users.map((d) => d.args), [['user', 'alice', 'on', '>pw']]);
   });
 
   test('command-line forms redis-server accepts', () => {

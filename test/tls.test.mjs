@@ -222,6 +222,8 @@ test('port 0 without other listeners exits; a taken port logs Redis lines and ex
   const shown = launch(['--port', String(port), '--always-show-logo', 'yes', '--save', '']);
   t.after(() => shown.stop());
   await shown.ready(port);
+  // The banner follows the listeners' opening by a moment.
+  for (let i = 0; i < 50 && !shown.output().includes('Port:'); i++) await sleep(20);
   assert.match(shown.output(), new RegExp(` PID: ${shown.proc.pid}\\b`));
   assert.match(shown.output(), new RegExp(`Port: ${port}\\b`));
 });

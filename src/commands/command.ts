@@ -7,7 +7,8 @@ import { ReplyError, syntaxError } from '../errors.js';
 import { MapReply, SetReply, SimpleString, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../util/glob.js';
 import { argumentsReply, parseSyntax } from './docs.js';
-import { COMMANDS, findCommand } from './table.js';
+import { ACL_TABLE, COMMANDS, findCommand } from './table.js';
+import { categoryNames } from '../acl/categories.js';
 import {
   commandHasKeys, commandKeys, keySpecsOf, legacyRange, type BeginSearch, type FindKeys, type KeyRef, type KeySpecification,
 } from './keyspecs.js';
@@ -15,35 +16,15 @@ import { defineCommand, type CommandFlag, type CommandSpec } from './types.js';
 
 const status = (text: string): SimpleString => new SimpleString(text);
 
-const GROUP_CATEGORY: Record<string, string> = {
-  string: '@string', bitmap: '@bitmap', transactions: '@transaction', generic: '@keyspace', keyspace: '@keyspace', connection: '@connection', server: '',
-  scripting: '@scripting', list: '@list', hash: '@hash', set: '@set', sorted_set: '@sortedset', pubsub: '@pubsub',
-};
-
-/** ACL categories in the order Redis prints them (its category bit order). */
-const CATEGORY_ORDER = [
-  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream', 'pubsub',
-  'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
-].map((name) => `@${name}`);
-
-/** ACL categories follow from the group and flags, as Redis derives most of them; listed in Redis's order. */
-export function aclCategories(spec: CommandSpec, group = spec.group): string[] {
-  const categories: string[] = [];
-  if (spec.flags.includes('write')) categories.push('@write');
-  // Redis leaves @read off read-only scripting commands: what a script reads is up to the script.
-  if (spec.flags.includes('readonly') && group !== 'scripting') categories.push('@read');
-  if (spec.flags.includes('admin')) categories.push('@admin', '@dangerous');
-  const byGroup = GROUP_CATEGORY[group];
-  if (byGroup) categories.push(byGroup);
-  categories.push(spec.flags.includes('fast') ? '@fast' : '@slow');
-  if (spec.flags.includes('blocking')) categories.push('@blocking');
-  return categories.sort((a, b) => CATEGORY_ORDER.indexOf(a) - CATEGORY_ORDER.indexOf(b));
+/** A command's ACL categories as COMMAND INFO prints them, in Redis's order. */
+function aclCategories(fullName: string): string[] {
+  return categoryNames(ACL_TABLE.lookup(fullName)!.categories).map((name) => `@${name}`);
 }
 
 /** Command flags in the order COMMAND INFO prints them; may_replicate and protected stay hidden, as in Redis. */
 const FLAG_ORDER: readonly CommandFlag[] = [
   'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor',
-  'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_multi', 'movablekeys', 'allow_busy',
+  'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
 ];
 
 /** A command's flags as COMMAND INFO shows them: movablekeys also follows from its key specs. */
@@ -91,7 +72,7 @@ function commandInfo(spec: CommandSpec, fullName = spec.name, parent?: CommandSp
     first,
     last,
     step,
-    new SetReply(aclCategories(spec, parent?.group).map(status)),
+    new SetReply(aclCategories(fullName).map(status)),
     new SetReply([]),
     new SetReply(specs.map(keySpecReply)),
     spec.subcommands ? spec.subcommands.map((sub) => commandInfo(sub, `${spec.name}|${sub.name}`, spec)) : new SetReply([]),
@@ -155,7 +136,7 @@ function list(args: string[]): Reply {
     const kind = args[3].toUpperCase();
     const value = args[4];
     if (kind === 'MODULE') filter = () => false;
-    else if (kind === 'ACLCAT') filter = (spec) => aclCategories(spec).includes(`@${value.toLowerCase()}`);
+    else if (kind === 'ACLCAT') filter = (spec) => aclCategories(spec.name).includes(`@${value.toLowerCase()}`);
     else if (kind === 'PATTERN') filter = (spec) => globMatch(value, spec.name, true);
     else throw syntaxError();
   }

@@ -10,22 +10,27 @@ import { parseInt64 } from '../util/numbers.js';
 import { numberArg } from './strings.js';
 import { defineCommand, isSubscribed, type CommandContext, type CommandSpec } from './types.js';
 
-/** Checks credentials against `requirepass` (we have only the default user). */
-function authenticate(ctx: CommandContext, user: string, password: string): void {
-  const required = ctx.server.config.values.requirepass;
-  if (user !== 'default' || (required !== '' && password !== required)) throw wrongPass();
-  ctx.client.authenticated = true;
+/** Logs the client in as `name`, or logs the failure in ACL LOG and refuses. */
+function authenticate(ctx: CommandContext, command: string, name: string, password: string): void {
+  const client = ctx.client;
+  const user = ctx.server.acl.authenticate(name, password);
+  if (user === undefined) {
+    ctx.server.logAclRefusal(client, { reason: 'auth', object: command }, client.multi ? 'multi' : 'toplevel', name);
+    throw wrongPass();
+  }
+  client.authenticated = true;
+  client.user = user;
 }
 
 function auth(ctx: CommandContext, args: string[]): Reply {
   if (args.length > 3) throw syntaxError();
-  if (args.length === 2 && ctx.server.config.values.requirepass === '') {
+  if (args.length === 2 && ctx.server.acl.defaultUser.nopass) {
     throw new ReplyError(
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
     );
   }
   const [user, password] = args.length === 3 ? [args[1], args[2]] : ['default', args[1]];
-  authenticate(ctx, user, password);
+  authenticate(ctx, args[0], user, password);
   return OK;
 }
 
@@ -61,7 +66,7 @@ function hello(ctx: CommandContext, args: string[]): Reply {
       throw new ReplyError(`ERR Syntax error in HELLO option '${args[i]}'`);
     }
   }
-  if (credentials) authenticate(ctx, credentials[0], credentials[1]);
+  if (credentials) authenticate(ctx, args[0], credentials[0], credentials[1]);
   if (!ctx.client.authenticated) {
     throw new ReplyError(
       'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
@@ -88,7 +93,8 @@ function reset(ctx: CommandContext): Reply {
   client.replyMode = 'on';
   client.noEvict = false;
   client.noTouch = false;
-  client.authenticated = ctx.server.config.values.requirepass === '';
+  client.user = ctx.server.acl.defaultUser;
+  client.authenticated = client.user.nopass && client.user.enabled;
   ctx.server.resetClient(client);
   return new SimpleString('RESET');
 }
@@ -120,7 +126,7 @@ function clientKill(ctx: CommandContext, args: string[]): Reply {
     } else if (opt === 'ADDR') filter.addr = value;
     else if (opt === 'LADDR') filter.laddr = value;
     else if (opt === 'USER') {
-      if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
+      if (ctx.server.acl.getUser(value) === undefined) throw new ReplyError(`ERR No such user '${value}'`);
       filter.user = value;
     }
     else if (opt === 'TYPE') {
@@ -253,7 +259,8 @@ const clientCommand = defineCommand({
       return OK;
     }, 'LIB-NAME libname|LIB-VER libver'),
     sub('info', 2, 'Describes this connection.', (ctx) => new VerbatimReply('txt', ctx.client.describe() + '\n')),
-    sub('list', -2, 'Describes every connection.', clientList, '[TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]'),
+    sub('list', -2, 'Describes every connection.', clientList, '[TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]',
+      ['admin', 'noscript', 'loading', 'stale']),
     sub('kill', -3, 'Closes connections by address, ID, type or user.', clientKill,
       'ip:port|[ID client-id] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES|NO]',
       ['admin', 'noscript', 'loading', 'stale']),
@@ -320,7 +327,7 @@ const clientCommand = defineCommand({
     sub('no-evict', 3, 'Exempts this connection from client eviction.', (ctx, args) => {
       ctx.client.noEvict = onOff(args[2]);
       return OK;
-    }, 'ON|OFF'),
+    }, 'ON|OFF', ['admin', 'noscript', 'loading', 'stale']),
     sub('no-touch', 3, 'Keeps commands of this connection from changing keys\' access times.', (ctx, args) => {
       ctx.client.noTouch = onOff(args[2]);
       return OK;
@@ -341,7 +348,7 @@ export const connectionCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
-    name: 'echo', arity: 2, flags: ['fast'], group: 'connection', since: '1.0.0', complexity: 'O(1)',
+    name: 'echo', arity: 2, flags: ['loading', 'stale', 'fast'], group: 'connection', since: '1.0.0', complexity: 'O(1)',
     summary: 'Returns its argument.', syntax: 'message', run: (_ctx, args) => args[1],
   }),
   defineCommand({

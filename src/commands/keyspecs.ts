@@ -375,10 +375,15 @@ function sortKeys(args: readonly string[], withStore: boolean): KeyRef[] {
 }
 
 /** SET reads the key too when GET is given (Redis's setGetKeys). */
-function setKeys(args: readonly string[]): KeyRef[] {
-  const get = args.slice(3).some((a) => a.toLowerCase() === 'get');
-  return [{ key: args[1], flags: get ? RW_ACCESS_UPDATE : OW_UPDATE }];
+function setKeyFlags(args: readonly string[]): readonly KeyFlag[] {
+  for (let i = 3; i < args.length; i++) if (args[i].length === 3 && args[i].toLowerCase() === 'get') return RW_ACCESS_UPDATE;
+  return OW_UPDATE;
 }
+
+const setKeys = (args: readonly string[]): KeyRef[] => [{ key: args[1], flags: setKeyFlags(args) }];
+
+/** The flags of commands whose single key's flags depend on the arguments (key spec flag variable_flags). */
+const VARIABLE_FLAGS: Readonly<Record<string, (args: readonly string[]) => readonly KeyFlag[]>> = { set: setKeyFlags };
 
 /** Key finders with flags for commands whose specs are incomplete or have variable flags. */
 const KEY_PROCS: Readonly<Record<string, (args: readonly string[]) => KeyRef[]>> = {
@@ -411,6 +416,37 @@ export function commandKeys(command: CommandSpec, fullName: string, args: readon
   // The command's own finder flags nothing, as Redis's generic finders.
   if (command.keysOf) return command.keysOf(args).map((key) => ({ key, flags: [] }));
   return [];
+}
+
+/** Keys from `first` to `last` (negative: from the end) every `step`, all with the same flags, or flags that `flagsOf` reads from the arguments. */
+export interface KeyRange {
+  readonly first: number;
+  readonly last: number;
+  readonly step: number;
+  readonly flags: readonly KeyFlag[];
+  readonly flagsOf?: (args: readonly string[]) => readonly KeyFlag[];
+}
+
+/**
+ * The key specs of a command as plain ranges, when that is all commandKeys
+ * would read (every spec a fixed index and a range, flags fixed, no key
+ * finder of its own): callers on hot paths then walk the arguments without
+ * building KeyRefs. Undefined for any other command.
+ */
+export function keyRanges(command: CommandSpec, fullName: string): readonly KeyRange[] | undefined {
+  const flagsOf = VARIABLE_FLAGS[fullName];
+  if (flagsOf !== undefined) return [{ first: 1, last: 1, step: 1, flags: [], flagsOf }];
+  if (KEY_PROCS[fullName] !== undefined || command.keysOf !== undefined) return undefined;
+  const ranges: KeyRange[] = [];
+  for (const s of keySpecsOf(fullName, command)) {
+    if (s.flags.includes('not_key')) continue;
+    const { beginSearch: begin, findKeys: find } = s;
+    if (s.flags.includes('incomplete') || s.flags.includes('variable_flags') || begin.type !== 'index' || find.type !== 'range' || find.limit !== 0) {
+      return undefined;
+    }
+    ranges.push({ first: begin.index, last: find.lastkey >= 0 ? begin.index + find.lastkey : find.lastkey, step: find.keystep, flags: s.flags });
+  }
+  return ranges;
 }
 
 /** C's atoi: optional blanks and sign, then as many digits as there are; 0 when none. */

@@ -14,6 +14,8 @@ import type { ZSetValue } from '../store/zset.js';
 import { parseFloat64 } from '../util/numbers.js';
 import { numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
+import { ACL_TABLE } from './table.js';
+import { READ } from '../acl/user.js';
 
 interface SortOptions {
   desc: boolean;
@@ -28,7 +30,17 @@ interface SortOptions {
   store?: string;
 }
 
-function parseOptions(args: string[], readonly: boolean): SortOptions {
+/**
+ * BY and GET patterns name keys the ACL cannot see in the arguments: they
+ * need read access to every key, as Redis requires.
+ */
+function readsAnyKey(ctx: CommandContext, args: string[], readonly: boolean): boolean {
+  const user = ctx.client.user;
+  return user.unrestricted || ctx.server.acl.allowsOnAllKeys(user, ACL_TABLE.lookup(readonly ? 'sort_ro' : 'sort')!, args, READ);
+}
+
+function parseOptions(ctx: CommandContext, args: string[], readonly: boolean): SortOptions {
+  const anyKey = readsAnyKey(ctx, args, readonly);
   const o: SortOptions = { desc: false, alpha: false, offset: 0, count: -1, dontSort: false, gets: [] };
   for (let i = 2; i < args.length; i++) {
     const opt = args[i].toUpperCase();
@@ -44,7 +56,11 @@ function parseOptions(args: string[], readonly: boolean): SortOptions {
     else if (opt === 'BY' && left >= 1) {
       o.by = args[++i];
       o.dontSort = !o.by.includes('*');
-    } else if (opt === 'GET' && left >= 1) o.gets.push(args[++i]);
+      if (!o.dontSort && !anyKey) throw new ReplyError('ERR BY option of SORT denied due to insufficient ACL permissions.');
+    } else if (opt === 'GET' && left >= 1) {
+      if (!anyKey) throw new ReplyError('ERR GET option of SORT denied due to insufficient ACL permissions.');
+      o.gets.push(args[++i]);
+    }
     else throw syntaxError();
   }
   return o;
@@ -96,7 +112,7 @@ function sortScore(text: string): number | null {
 const compareBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function sort(ctx: CommandContext, args: string[], readonly: boolean): Reply {
-  const o = parseOptions(args, readonly);
+  const o = parseOptions(ctx, args, readonly);
   const db = ctx.client.db;
   const source = db.read(args[1]);
   if (source !== undefined && (typeof source === 'string' || !['list', 'set', 'zset'].includes(source.type))) throw wrongType();

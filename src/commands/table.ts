@@ -1,7 +1,7 @@
 /**
  * The command table and the chain of checks every command passes before it
  * runs, in Redis's order: lookup → arity → protected (DEBUG) → auth →
- * no_multi → subscribed mode (RESP2) → MULTI queueing → call.
+ * no_multi → ACL → subscribed mode (RESP2) → MULTI queueing → call.
  */
 import { clusterCommands } from './cluster.js';
 import { moduleCommands } from './module.js';
@@ -35,6 +35,9 @@ import { transactionCommands } from './transactions.js';
 import { pubsubCommands, SUBSCRIBED_MODE_COMMANDS } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
+import { buildAclTable } from './acl-table.js';
+import { aclCommand } from './acl.js';
+import type { AclCommand } from '../acl/user.js';
 
 /** Every top-level command, in no particular order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -60,7 +63,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...functionCommands,
   ...clusterCommands,
   ...moduleCommands,
+  aclCommand,
 ];
+
+/** The command table as the ACL sees it: ids, categories, keys and channels of every command and subcommand. */
+export const ACL_TABLE = buildAclTable(COMMANDS);
 
 /** Per-command counters for INFO commandstats, keyed by full name (`config|get`). */
 export interface CommandStats {
@@ -75,6 +82,8 @@ interface Resolved {
   spec: CommandSpec;
   fullName: string;
   stats: CommandStats;
+  /** What the ACL checks: the command's id, keys and channels. */
+  acl: AclCommand;
   /** For a protected command (DEBUG, MODULE LOAD...): the command whose enable-<name>-command directive allows it. */
   protectedBy: string | undefined;
   noAuth: boolean;
@@ -109,6 +118,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     spec,
     fullName,
     stats,
+    acl: ACL_TABLE.lookup(fullName)!,
     protectedBy: has('protected') ? fullName.split('|')[0] : undefined,
     noAuth: has('no_auth'),
     noMulti: has('no_multi'),
@@ -155,6 +165,27 @@ for (const spec of COMMANDS) {
   }
 }
 
+/**
+ * rename-command: the command answers to `to` from now on, or to nothing
+ * when `to` is empty. Only lookups change; ACL rules and COMMAND keep the
+ * original names, as in Redis. Returns Redis's config error, if any.
+ */
+export function renameCommand(from: string, to: string): string | undefined {
+  const spec = findCommand(from);
+  if (spec === undefined) return 'No such command in rename-command';
+  const resolved = resolvedCommands.get(spec.name)!;
+  for (const map of [byName, resolvedCommands]) {
+    for (const [name, value] of map) if (value === spec || value === resolved) map.delete(name);
+  }
+  if (to === '') return undefined;
+  if (findCommand(to) !== undefined) return 'Target command name already exists';
+  for (const name of [to, to.toLowerCase(), to.toUpperCase()]) {
+    byName.set(name, spec);
+    resolvedCommands.set(name, resolved);
+  }
+  return undefined;
+}
+
 /** Clears INFO commandstats (CONFIG RESETSTAT). */
 export function resetCommandStats(): void {
   for (const stats of commandStats.values()) Object.assign(stats, newStats());
@@ -187,6 +218,8 @@ export interface ExecutionObserver {
   /** Whether a protected command of `name` (debug, module) is allowed for this client by its enable-<name>-command directive. */
   protectedAllowed(ctx: CommandContext, name: string): boolean;
   authRequired(ctx: CommandContext): boolean;
+  /** The NOPERM error when the client's user may not run this command line (only asked for restricted users). */
+  aclRefusal(ctx: CommandContext, command: AclCommand, args: string[]): ReplyError | undefined;
   /**
    * Runs eviction when maxmemory is set; true when memory is still over the
    * limit and the command, which `mayGrow` memory, must be refused.
@@ -267,6 +300,8 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     rejection = noAuth();
   } else if (client.multi && resolved.noMulti) {
     rejection = new ReplyError('ERR Command not allowed inside a transaction');
+  } else if (!client.user.unrestricted && (rejection = observer.aclRefusal(ctx, resolved.acl, args)) !== undefined) {
+    // The user may not run this command, or not on these keys or channels.
   } else if (client.resp === 2 && isSubscribed(client) && !SUBSCRIBED_MODE_COMMANDS.has(resolved.fullName)) {
     // In RESP2 a reply could not be told apart from a message, so a subscriber may only manage subscriptions.
     rejection = new ReplyError(

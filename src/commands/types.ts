@@ -8,6 +8,7 @@ import type { Propagation } from '../persistence/propagation.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Server } from '../server/server.js';
+import type { User } from '../acl/user.js';
 
 /** Redis's command flags, spelled as COMMAND INFO prints them. */
 export type CommandFlag =
@@ -59,6 +60,8 @@ export interface ClientState {
   libVer: string;
   resp: 2 | 3;
   authenticated: boolean;
+  /** The ACL user the connection runs as: the default user until AUTH or HELLO says otherwise. */
+  user: User;
   db: Database;
   replyMode: 'on' | 'off' | 'skip';
   /** True while the running command follows CLIENT REPLY SKIP: its reply is dropped unless it turns replies ON. */

@@ -262,7 +262,7 @@ function formatMemory(v: bigint): string {
 }
 
 /** Strips any of `chars` from both ends, as sdstrim. */
-function trimChars(s: string, chars: string): string {
+export function trimChars(s: string, chars: string): string {
   let a = 0;
   let b = s.length;
   while (a < b && chars.includes(s[a])) a++;
@@ -279,7 +279,7 @@ const STRERROR: Readonly<Record<string, string>> = {
 };
 
 /** The C strerror() text for a Node fs error, which is what Redis prints. */
-function strerror(err: unknown): string {
+export function strerror(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code !== undefined && STRERROR[code] !== undefined) return STRERROR[code];
   return err instanceof Error ? err.message : String(err);
@@ -323,6 +323,16 @@ function writeAtomically(file: string, content: string): void {
 }
 
 /** The report redis-server prints before exiting on a bad config line (without its leading blank line). */
+/** A config line other layers check (rename-command, user): its arguments, and where it was for the error report. */
+export interface FileDirective {
+  readonly args: readonly string[];
+  readonly lineNumber: number;
+  readonly line: string;
+}
+
+/** Redis's report of a bad config line, for the directives that other layers check. */
+export const configLineError = (reason: string, lineNumber: number, line: string): ConfigError => fatal(reason, lineNumber, line);
+
 function fatal(reason: string, lineNumber?: number, line?: string): ConfigError {
   const where = lineNumber === undefined ? '' : `Reading the configuration file, at line ${lineNumber}\n>>> '${line}'\n`;
   return new ConfigError(`*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n${where}${reason}`);
@@ -506,9 +516,9 @@ export class Config {
   /** Typed values of the hot directives; the same object is updated in place on every change. */
   readonly values: Readonly<ConfigValues>;
   /** `rename-command from to` lines, in order, for the command table to apply (and validate). */
-  readonly renameCommands: [string, string][] = [];
-  /** Arguments of each `user ...` line (without the word "user"), for the ACL layer. */
-  readonly users: string[][] = [];
+  readonly renameCommands: FileDirective[] = [];
+  /** `user ...` lines, for the ACL layer. */
+  readonly users: FileDirective[] = [];
   /** Arguments of each `loadmodule path [args]` line; modules are not supported, the caller decides. */
   readonly loadModules: string[][] = [];
 
@@ -884,9 +894,9 @@ export class Config {
         if (depth >= MAX_INCLUDE_DEPTH) throw fail('Too many nested include directives');
         this.loadText(this.readSource(argv[1]), depth + 1);
       } else if (name === 'rename-command' && argv.length === 3) {
-        this.renameCommands.push([argv[1], argv[2]]);
+        this.renameCommands.push({ args: argv.slice(1), lineNumber: i + 1, line });
       } else if (name === 'user' && argv.length >= 2) {
-        this.users.push(argv.slice(1));
+        this.users.push({ args: argv, lineNumber: i + 1, line });
       } else if (name === 'loadmodule' && argv.length >= 2) {
         this.loadModules.push(argv.slice(1));
       } else if (name.includes('.')) {

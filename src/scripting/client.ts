@@ -4,6 +4,7 @@
  * chose with redis.setresp, never blocks and never queues.
  */
 import type { ClientState, CommandContext, Subscriptions } from '../commands/types.js';
+import type { User } from '../acl/user.js';
 import type { Server } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import type { ClientTracking } from '../server/tracking.js';
@@ -19,6 +20,8 @@ export class ScriptClient implements ClientState, CommandContext {
   libVer = '';
   resp: 2 | 3 = 2;
   authenticated = true;
+  /** Never refused by dispatch: a script's commands are checked against its caller's user before they are dispatched. */
+  readonly user: User;
   replyMode: 'on' | 'off' | 'skip' = 'on';
   skippingReply = false;
   tracking: ClientTracking | undefined = undefined;
@@ -35,7 +38,9 @@ export class ScriptClient implements ClientState, CommandContext {
   constructor(
     public db: Database,
     readonly server: Server,
-  ) {}
+  ) {
+    this.user = server.acl.superuser;
+  }
 
   get inTransaction(): boolean {
     return true;

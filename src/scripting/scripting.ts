@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import { noReplicas, ReplyError } from '../errors.js';
-import { commandStats, dispatch, findCommand, POSTPONED, type CommandStats } from '../commands/table.js';
+import { ACL_TABLE, commandStats, dispatch, findCommand, POSTPONED, type CommandStats } from '../commands/table.js';
+import type { Denial } from '../acl/acl.js';
+import type { AclCommand } from '../acl/user.js';
 import { BlockRequest, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { OK, type Reply } from '../protocol/reply.js';
 import { freeze, unfreeze } from '../store/clock.js';
@@ -303,8 +305,10 @@ export class Scripting {
     fn('acl_check_cmd', (...args) => {
       this.requireRun('redis.acl_check_cmd can only be called inside a script invocation');
       const argv = toArgv(args);
-      if (findCommand(argv[0]) === undefined) raiseTable('Invalid command passed to redis.acl_check_cmd()');
-      return [true];
+      const gate = scriptGate(argv);
+      if (gate === undefined) raiseTable('Invalid command passed to redis.acl_check_cmd()');
+      const caller = this.run!.caller;
+      return [caller.server.acl.check(caller.client.user, gate.acl, argv) === undefined];
     });
     return t;
   }
@@ -354,6 +358,14 @@ export class Scripting {
     const arity = gate.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return 'Wrong number of args calling Redis command from script';
     if (gate.noScript && !this.denyScriptsDisabled) return 'This Redis command is not allowed from script';
+    const caller = run.caller;
+    if (!caller.client.user.unrestricted) {
+      const refusal = caller.server.acl.check(caller.client.user, gate.acl, argv);
+      if (refusal !== undefined) {
+        caller.server.logAclRefusal(caller.client, refusal, 'lua');
+        return `The user executing the script ${SCRIPT_REFUSALS[refusal.reason]}`;
+      }
+    }
     if (run.readOnly && gate.mayWrite) return 'Write commands are not allowed from read-only scripts.';
     if (!run.dirty && !run.allowOom && run.oomAtStart && gate.denyOom) {
       return "-OOM command not allowed when used memory > 'maxmemory'.";
@@ -481,7 +493,16 @@ interface ScriptGate {
   isXread: boolean;
   /** INFO commandstats of the command: a refusal counts as a rejected call. */
   stats: CommandStats | undefined;
+  /** What the ACL checks against the caller's user. */
+  acl: AclCommand;
 }
+
+/** Why the ACL refused a script's command, after "The user executing the script ". */
+const SCRIPT_REFUSALS: Readonly<Record<Denial, string>> = {
+  command: "can't run this command or subcommand",
+  key: "can't access at least one of the keys mentioned in the command arguments",
+  channel: "can't publish to the channel mentioned in the command",
+};
 
 const gates = new Map<CommandSpec, ScriptGate>();
 
@@ -497,6 +518,7 @@ function gateOf(spec: CommandSpec, fullName: string): ScriptGate {
       denyOom: flags.includes('denyoom'),
       isXread: spec.name === 'xread' || spec.name === 'xreadgroup',
       stats: commandStats.get(fullName),
+      acl: ACL_TABLE.lookup(fullName)!,
     };
     gates.set(spec, gate);
   }

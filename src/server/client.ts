@@ -13,6 +13,7 @@ import { isSubscribed, type ClientState, type CommandContext, type Subscriptions
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 import type { ClientTracking } from './tracking.js';
+import type { User } from '../acl/user.js';
 
 /**
  * Replies a client has not read yet, beyond which its next commands wait
@@ -32,6 +33,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   libVer = '';
   resp: 2 | 3 = 2;
   authenticated: boolean;
+  user: User;
   db: Database;
   replyMode: 'on' | 'off' | 'skip' = 'on';
   noEvict = false;
@@ -75,7 +77,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     private readonly unixPath?: string,
   ) {
     this.db = server.keyspace.dbs[0];
-    this.authenticated = !server.passwordRequired();
+    this.user = server.acl.defaultUser;
+    this.authenticated = this.user.nopass && this.user.enabled;
     // A unix socket peer has no address: Redis names the socket's path with port 0 on both ends.
     this.address = unixPath !== undefined ? `${unixPath}:0` : formatAddress(socket.remoteAddress, socket.remotePort);
     this.localAddress = unixPath !== undefined ? `${unixPath}:0` : formatAddress(socket.localAddress, socket.localPort);
@@ -96,7 +99,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   }
 
   get authRequired(): boolean {
-    return !this.authenticated;
+    return !this.authenticated && this.server.acl.authRequired;
   }
 
   /** True when the peer is on a loopback address (enable-debug-command local). */
@@ -342,7 +345,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=${this.reader.queryBufferBytes} qbuf-free=0 argv-mem=0 multi-mem=0` +
       ` rbs=0 rbp=0 obl=${this.out.length} oll=${queuedOutput > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${queuedOutput + this.out.length}` +
-      ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=default redir=${this.tracking ? this.tracking.redirect : -1}` +
+      ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=${this.user.name} redir=${this.tracking ? this.tracking.redirect : -1}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );
   }

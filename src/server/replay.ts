@@ -5,6 +5,7 @@
 import type { ClientState, CommandContext, Subscriptions } from '../commands/types.js';
 import type { Database } from '../store/database.js';
 import type { ClientTracking } from './tracking.js';
+import type { User } from '../acl/user.js';
 import type { Server } from './server.js';
 
 export class ReplayClient implements ClientState, CommandContext {
@@ -16,6 +17,8 @@ export class ReplayClient implements ClientState, CommandContext {
   libVer = '';
   resp: 2 | 3 = 2;
   authenticated = true;
+  /** The file is replayed whatever the ACL says, as Redis's AOF client has no user. */
+  readonly user: User;
   replyMode: 'on' | 'off' | 'skip' = 'on';
   skippingReply = false;
   tracking: ClientTracking | undefined = undefined;
@@ -31,7 +34,9 @@ export class ReplayClient implements ClientState, CommandContext {
   constructor(
     public db: Database,
     readonly server: Server,
-  ) {}
+  ) {
+    this.user = server.acl.superuser;
+  }
 
   get inTransaction(): boolean {
     // Blocking commands in the file were served when they ran: replayed, they must not wait.

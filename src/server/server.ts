@@ -4,6 +4,7 @@
  * periodic cron, and shutdown.
  */
 import net from 'node:net';
+import path from 'node:path';
 import { ReplayClient } from './replay.js';
 import { acceptWaiting } from './busy-accept.js';
 import { Persistence } from '../persistence/persistence.js';
@@ -12,7 +13,7 @@ import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import type { EvictionPolicy } from '../store/eviction.js';
-import { dispatch, findCommand, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
+import { ACL_TABLE, dispatch, findCommand, POSTPONED, renameCommand, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
 import { ReplyError, replyTooLarge } from '../errors.js';
@@ -31,6 +32,9 @@ import type tls from 'node:tls';
 import { unlinkSync } from 'node:fs';
 import { Scripting } from '../scripting/scripting.js';
 import { Functions } from '../scripting/functions.js';
+import { Acl, type AclFile, type AclRefusal, type LogContext } from '../acl/acl.js';
+import type { AclCommand, User } from '../acl/user.js';
+import { configLineError } from '../config/config.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -109,6 +113,8 @@ export class Server implements ExecutionObserver {
   readonly stats: ServerStats = newStats();
   /** RDB snapshots and the append-only file. */
   readonly persistence: Persistence;
+  /** ACL users, the permission check and the ACL log. */
+  readonly acl: Acl;
   /** The TCP port listened on; 0 when there is no plain TCP listener. */
   port = 0;
   private nextClientId = 1;
@@ -128,6 +134,15 @@ export class Server implements ExecutionObserver {
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
+    this.acl = new Acl(ACL_TABLE, {
+      pubsubAllChannels: () => config.getNumber('acl-pubsub-default') !== 0,
+      logMaxLength: () => config.getNumber('acllog-max-len'),
+      warn: (message) => this.log('warning', message),
+    });
+    this.applyFileDirectives();
+    // requirepass is the default user's password, as in Redis 6+.
+    this.acl.setDefaultPassword(config.values.requirepass);
+    config.onChange('requirepass', (password) => this.acl.setDefaultPassword(password));
     this.scripting = new Scripting({
       log: (level, message) => this.log(level, message),
       busyThreshold: () => this.config.values.busyReplyThreshold,
@@ -188,8 +203,89 @@ export class Server implements ExecutionObserver {
     this.logger.log(level, message);
   }
 
+  /** Protected mode turns outside clients away while the default user needs no password. */
   passwordRequired(): boolean {
-    return this.config.values.requirepass !== '';
+    return !this.acl.defaultUser.nopass;
+  }
+
+  /** rename-command and the syntax of `user` lines, checked as Redis does while it reads the config file. */
+  private applyFileDirectives(): void {
+    const config = this.config;
+    for (const { args, lineNumber, line } of config.renameCommands) {
+      const error = renameCommand(args[0], args[1]);
+      if (error !== undefined) throw configLineError(error, lineNumber, line);
+    }
+    const invalid = this.acl.validateConfigUsers(config.users.map((u) => u.args.slice(1)));
+    if (invalid !== undefined) {
+      const { lineNumber, line } = config.users[invalid.index];
+      throw configLineError(invalid.reason, lineNumber, line);
+    }
+  }
+
+  /**
+   * The users of the config file's `user` lines or of aclfile, once the
+   * config is read (Redis's ACLLoadUsersAtStartup); returns the lines to
+   * log before exiting when they cannot be loaded.
+   */
+  loadUsersAtStartup(): string[] | undefined {
+    const aclfile = this.aclFile();
+    const users = this.config.users.map((u) => u.args.slice(1));
+    if (aclfile !== undefined && users.length > 0) {
+      return [
+        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+      ];
+    }
+    const error = this.acl.loadConfigUsers(users);
+    if (error !== undefined) return [error, 'Critical error while loading ACLs. Exiting.'];
+    if (aclfile !== undefined) {
+      const loaded = this.acl.loadFile(aclfile);
+      if (typeof loaded === 'string') return [`Aborting Redis startup because of ACL errors: ${loaded}`];
+    }
+    return undefined;
+  }
+
+  /** The aclfile, if set; a relative path is taken from `dir`, where Redis has chdir'ed. */
+  aclFile(): AclFile | undefined {
+    const name = this.config.get('aclfile') ?? '';
+    return name === '' ? undefined : { name, path: path.resolve(this.config.values.dir, name) };
+  }
+
+  /** The NOPERM reply, and an ACL LOG entry, when the client's user may not run this command line. */
+  aclRefusal(ctx: CommandContext, command: AclCommand, args: string[]): ReplyError | undefined {
+    const client = ctx.client;
+    const refusal = this.acl.check(client.user, command, args);
+    if (refusal === undefined) return undefined;
+    this.logAclRefusal(client, refusal, client.multi || client.executingTransaction ? 'multi' : 'toplevel');
+    // EXEC checks its commands again: the rules may have changed since they were queued.
+    if (client.executingTransaction) {
+      const reason = {
+        command: 'no permission to execute the command or subcommand',
+        key: 'no permission to touch the specified keys',
+        channel: 'no permission to access one of the channels used as arguments',
+      }[refusal.reason];
+      return new ReplyError(
+        `NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${reason}`,
+      );
+    }
+    if (refusal.reason === 'command') return new ReplyError(`NOPERM this user has no permissions to run the '${command.fullName}' command`);
+    return new ReplyError(`NOPERM this user has no permissions to access one of the ${refusal.reason === 'key' ? 'keys' : 'channels'} used as arguments`);
+  }
+
+  /** An ACL LOG entry for a refusal; a script's refusals show its caller. */
+  logAclRefusal(client: ClientState, refusal: AclRefusal | { reason: 'auth'; object: string }, context: LogContext, username = client.user.name): void {
+    this.acl.addLogEntry({ reason: refusal.reason, context, object: refusal.object, username, clientInfo: client.describe() });
+  }
+
+  /** Closes the connections authenticated as `user` (ACL DELUSER, ACL LOAD); the one running the command closes after its reply. */
+  disconnectUser(user: User, self: ClientState): void {
+    for (const client of this.clients.values()) {
+      if (client.user !== user) continue;
+      // Until it is gone it must not run as the deleted user.
+      client.user = this.acl.defaultUser;
+      client.authenticated = false;
+      if (client === self) client.closeAfterReply();
+      else client.kill();
+    }
   }
 
   /**
@@ -331,7 +427,7 @@ export class Server implements ExecutionObserver {
       if (filter.id !== undefined && client.id !== filter.id) continue;
       if (filter.addr !== undefined && client.address !== filter.addr) continue;
       if (filter.laddr !== undefined && client.localAddress !== filter.laddr) continue;
-      if (filter.user !== undefined && filter.user !== 'default') continue;
+      if (filter.user !== undefined && client.user.name !== filter.user) continue;
       // Without replication a client is either in subscribed mode (pubsub) or normal.
       if (filter.type !== undefined && filter.type !== (isSubscribed(client) ? 'pubsub' : 'normal')) continue;
       killed++;
@@ -516,7 +612,7 @@ export class Server implements ExecutionObserver {
   }
 
   authRequired(ctx: CommandContext): boolean {
-    return !ctx.client.authenticated;
+    return !ctx.client.authenticated && this.acl.authRequired;
   }
 
   replicasMissing(): boolean {
@@ -646,10 +742,11 @@ function quoteMonitorArg(arg: string): string {
   return out + '"';
 }
 
-/** Passwords never reach MONITOR: AUTH's arguments and HELLO's AUTH pair show as (redacted), as in Redis. */
+/** Passwords never reach MONITOR: AUTH's arguments, HELLO's AUTH pair and ACL SETUSER's rules show as (redacted), as in Redis. */
 function withoutSecrets(args: string[]): string[] {
   const name = args[0].toLowerCase();
   if (name === 'auth') return args.map((arg, i) => (i === 0 ? arg : '(redacted)'));
+  if (name === 'acl' && args[1]?.toLowerCase() === 'setuser') return args.map((arg, i) => (i < 2 ? arg : '(redacted)'));
   if (name !== 'hello') return args;
   const shown = args.slice();
   for (let i = 2; i + 2 < shown.length; i++) {
