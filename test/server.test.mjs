@@ -990,3 +990,9 @@ test('MODULE answers as a redis-server without modules; LOAD, LOADEX and UNLOAD 
   await assert.rejects(e.call('MODULE', 'UNLOAD', 'x'), { message: 'ERR Error unloading module: no such module with that name' });
   assert.equal((await e.call('MODULE', 'HELP'))[0], 'MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
 });
+
+test('ASKING, READONLY and READWRITE answer as a redis-server without cluster support', async () => {
+  for (const command of ['ASKING', 'READONLY', 'READWRITE']) {
+    await assert.rejects(r.call(command), { message: 'ERR This instance has cluster support disabled' }, command);
+  }
+});

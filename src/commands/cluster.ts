@@ -1,6 +1,6 @@
 /**
- * CLUSTER: we run as a server with cluster support disabled, as redis-server
- * does without cluster-enabled, so every subcommand answers that; the table
+ * CLUSTER, ASKING, READONLY and READWRITE: we run as a server with cluster
+ * support disabled, as redis-server does without cluster-enabled, so each answers that; the table
  * still carries each one's arity and flags, which COMMAND INFO and scripts
  * (CLUSTER RESET is noscript) see.
  */
@@ -45,7 +45,16 @@ const SUBCOMMANDS: [string, number, CommandFlag[], string, string][] = [
   ['slots', 2, ['stale'], '3.0.0', 'Get array of Cluster slot to node mappings'],
 ];
 
+/** The cluster client's connection commands, refused the same way outside cluster mode. */
+const CONNECTION: [string, CommandFlag[], string, string][] = [
+  ['asking', ['fast'], '3.0.0', 'Sent by cluster clients after an -ASK redirect'],
+  ['readonly', ['loading', 'stale', 'fast'], '3.0.0', 'Enables read queries for a connection to a cluster replica node'],
+  ['readwrite', ['loading', 'stale', 'fast'], '3.0.0', 'Disables read queries for a connection to a cluster replica node'],
+];
+
 export const clusterCommands: CommandSpec[] = [
+  ...CONNECTION.map(([name, flags, since, summary]) =>
+    defineCommand({ name, arity: 1, flags, group: 'cluster', since, complexity: 'O(1)', summary, run: disabled })),
   defineCommand({
     name: 'cluster', arity: -2, flags: [], group: 'cluster', since: '3.0.0', complexity: 'Depends on subcommand.',
     summary: 'A container for cluster commands',
