@@ -9,7 +9,8 @@
 // Options (environment): BENCH_REQUESTS (default 200000), BENCH_WARMUP (500000 per test
 // and depth, unmeasured), BENCH_CLIENTS (50),
 // BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd), BENCH_COMMANDS (names from COMMANDS,
-// default all; "none" for none), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
+// default all; "none" for none), BENCH_ACL (1: SET and GET again as a user restricted to
+// ~key:* +@read +@write, to compare with the default user's rows; 0 to skip), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
 // is the median of the rounds, the servers taking turns, since a 2-core machine
 // shared with redis-benchmark is noisy.
 import { execFileSync } from 'node:child_process';
@@ -62,7 +63,8 @@ function benchmark(port, pipeline, count, extra, random = 100000) {
   const out = execFileSync(
     'redis-benchmark',
     ['-h', '127.0.0.1', '-p', String(port), '-n', String(count), '-c', String(clients), '-P', String(pipeline), '--csv', '-r', String(random), ...extra],
-    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+    // stderr dropped: a restricted user cannot read CONFIG, and redis-benchmark warns about it.
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const result = {};
   for (const line of out.split('\n').slice(1)) {
@@ -82,8 +84,18 @@ function customCommand(port, pipeline, count, spec) {
   return { [spec.name]: rps };
 }
 
+const aclRows = process.env.BENCH_ACL !== '0';
+const RESTRICTED = ['ACL', 'SETUSER', 'bench', 'on', '>bench', '~key:*', '+@read', '+@write'];
+
+/** SET and GET as the restricted user, named apart from the default user's rows. */
+function restrictedUser(port, pipeline, count) {
+  const rows = benchmark(port, pipeline, count, ['--user', 'bench', '-a', 'bench', '-t', 'set,get']);
+  return Object.fromEntries(Object.entries(rows).map(([test, rps]) => [`${test} (ACL user ~key:* +@read +@write)`, rps]));
+}
+
 function measure(port, pipeline, count) {
   const result = standardTests(port, pipeline, count);
+  if (aclRows) Object.assign(result, restrictedUser(port, pipeline, count));
   for (const spec of commands) Object.assign(result, customCommand(port, pipeline, count, spec));
   return result;
 }
@@ -94,6 +106,7 @@ if (!have('redis-benchmark')) {
 }
 
 const servers = await startServers();
+if (aclRows) for (const s of servers) execFileSync('redis-cli', ['-p', String(s.port), ...RESTRICTED]);
 
 try {
   const rows = [];
