@@ -456,17 +456,18 @@ export const bitmapCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'bitop', arity: -4, flags: ['write', 'denyoom'], keys: { first: 2, last: -1, step: 1 }, group: 'bitmap', since: '2.6.0',
     complexity: 'O(N)', summary: 'Stores the bitwise AND, OR, XOR or NOT of strings; returns the length of the result.',
-    syntax: 'operation destkey key [key ...]', run: bitop,
+    syntax: 'AND|OR|XOR|NOT destination key [key ...]', run: bitop,
   }),
   defineCommand({
     name: 'bitfield', arity: -2, flags: ['write', 'denyoom'], keys: ONE_KEY, group: 'bitmap', since: '3.2.0', complexity: 'O(1)',
     summary: 'Reads, sets and increments integer fields of any width and alignment in a string.',
-    syntax: 'key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|[OVERFLOW WRAP|SAT|FAIL] INCRBY encoding offset increment [...]]',
+    // The operations repeat in any order, which the syntax line cannot say.
+    syntax: 'key [GET encoding offset] [OVERFLOW WRAP|SAT|FAIL] [SET encoding offset value] [INCRBY encoding offset increment]',
     run: (ctx, args) => bitfield(ctx, args, false),
   }),
   defineCommand({
     name: 'bitfield_ro', arity: -2, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'bitmap', since: '6.0.0', complexity: 'O(1)',
-    summary: 'Reads integer fields of a string (BITFIELD limited to GET).', syntax: 'key [GET encoding offset [...]]',
+    summary: 'Reads integer fields of a string (BITFIELD limited to GET).', syntax: 'key [GET encoding offset]',
     run: (ctx, args) => bitfield(ctx, args, true),
   }),
 ];
