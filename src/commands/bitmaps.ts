@@ -3,13 +3,13 @@
  * BITOP, BITFIELD and BITFIELD_RO. Bit 0 is the most significant bit of the
  * first byte, as in Redis; a string reads as zero bits past its end.
  *
- * Strings are immutable latin1 JS strings, so a write rebuilds the value
- * around the few bytes it changed (V8 keeps the untouched parts as slices
- * until the next read flattens them).
+ * They work on the string in its BitString form (see store/database.ts),
+ * bytes edited in place, as Redis edits its strings.
  */
 import { NOTIFY } from '../store/notify.js';
 import { ReplyError, syntaxError } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
+import type { BitString } from '../store/database.js';
 import { parseInt64, type Int64 } from '../util/numbers.js';
 import { integerArg, numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
@@ -34,35 +34,31 @@ function bitOffsetArg(ctx: CommandContext, text: string, width = 0): number {
   return Number(offset);
 }
 
-/** `value` with `bytes` written at byte `from`, zero-padded if it was shorter. */
-function patch(value: string, from: number, bytes: string): string {
-  const head = value.length >= from ? value.slice(0, from) : value + '\0'.repeat(from - value.length);
-  return head + bytes + value.slice(from + bytes.length);
-}
-
 function setbit(ctx: CommandContext, args: string[]): Reply {
   const offset = bitOffsetArg(ctx, args[2]);
   if (args[3] !== '0' && args[3] !== '1') throw new ReplyError('ERR bit is not an integer or out of range');
   const db = ctx.client.db;
-  const value = db.getString(args[1]);
+  const bits = db.editBits(args[1]);
   const byteIndex = offset >> 3;
   const mask = 0x80 >> (offset & 7);
-  const grows = value === undefined || value.length <= byteIndex;
-  const byte = grows ? 0 : value.charCodeAt(byteIndex);
+  const grew = bits.grow(byteIndex + 1);
+  const byte = bits.bytes[byteIndex];
   const updated = args[3] === '1' ? byte | mask : byte & ~mask;
   // Rewriting the same bit is no change (WATCH must not see one), unless the string grew.
-  if (updated === byte && !grows) return byte & mask ? 1 : 0;
-  db.set(args[1], patch(value ?? '', byteIndex, String.fromCharCode(updated)), true);
-  db.notify(NOTIFY.STRING, 'setbit', args[1]);
+  if (updated !== byte || grew) {
+    bits.bytes[byteIndex] = updated;
+    db.modified(args[1]);
+    db.notify(NOTIFY.STRING, 'setbit', args[1]);
+  }
   return byte & mask ? 1 : 0;
 }
 
 function getbit(ctx: CommandContext, args: string[]): Reply {
   const offset = bitOffsetArg(ctx, args[2]);
-  const value = ctx.client.db.readString(args[1]) ?? '';
+  const bits = ctx.client.db.readBits(args[1]);
   const byteIndex = offset >> 3;
-  if (byteIndex >= value.length) return 0;
-  return value.charCodeAt(byteIndex) & (0x80 >> (offset & 7)) ? 1 : 0;
+  if (bits === undefined || byteIndex >= bits.length) return 0;
+  return bits.bytes[byteIndex] & (0x80 >> (offset & 7)) ? 1 : 0;
 }
 
 const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
@@ -94,7 +90,7 @@ function bitRange(length: number, start: number, end: number, inBits: boolean): 
 
 function bitcount(ctx: CommandContext, args: string[]): Reply {
   // Redis looks the key up first: a missing key counts 0 whatever the arguments.
-  const value = ctx.client.db.readString(args[1]);
+  const value = ctx.client.db.readBits(args[1]);
   if (value === undefined) return 0;
   let range: [number, number] | undefined = [0, value.length * 8 - 1];
   if (args.length === 4 || args.length === 5) {
@@ -107,24 +103,25 @@ function bitcount(ctx: CommandContext, args: string[]): Reply {
   }
   if (range === undefined) return 0;
   const [first, last] = range;
+  const bytes = value.bytes;
   let count = 0;
   for (let bit = first; bit <= last; ) {
     if ((bit & 7) === 0 && bit + 7 <= last) {
-      count += POPCOUNT[value.charCodeAt(bit >> 3)];
+      count += POPCOUNT[bytes[bit >> 3]];
       bit += 8;
     } else {
-      if (value.charCodeAt(bit >> 3) & (0x80 >> (bit & 7))) count++;
+      if (bytes[bit >> 3] & (0x80 >> (bit & 7))) count++;
       bit++;
     }
   }
   return count;
 }
 
-/** The first bit equal to `bit` in bits first..last of `value`, or -1. */
-function findBit(value: string, bit: number, first: number, last: number): number {
+/** The first bit equal to `bit` in bits first..last of `bytes`, or -1. */
+function findBit(bytes: Buffer, bit: number, first: number, last: number): number {
   const skip = bit ? 0 : 0xff;
   for (let pos = first; pos <= last; ) {
-    const byte = value.charCodeAt(pos >> 3);
+    const byte = bytes[pos >> 3];
     if ((pos & 7) === 0 && pos + 7 <= last && byte === skip) {
       pos += 8;
       continue;
@@ -139,7 +136,7 @@ function bitpos(ctx: CommandContext, args: string[]): Reply {
   const bit = numberArg(args[2]);
   if (bit !== 0 && bit !== 1) throw new ReplyError('ERR The bit argument must be 1 or 0.');
   // A missing key is an endless run of zero bits, whatever the range.
-  const value = ctx.client.db.readString(args[1]);
+  const value = ctx.client.db.readBits(args[1]);
   if (value === undefined) return bit ? -1 : 0;
   if (args.length > 6) throw syntaxError();
   const start = args.length > 3 ? numberArg(args[3]) : 0;
@@ -147,25 +144,26 @@ function bitpos(ctx: CommandContext, args: string[]): Reply {
   const endGiven = args.length > 4;
   const range = bitRange(value.length, start, endGiven ? numberArg(args[4]) : -1, inBits);
   if (range === undefined) return -1;
-  const found = findBit(value, bit, range[0], range[1]);
+  const found = findBit(value.bytes, bit, range[0], range[1]);
   // Without an end the string counts as followed by zero bits; with one, only the range counts.
   if (found === -1 && bit === 0 && !endGiven) return value.length * 8;
   return found;
 }
 
 type BitOp = 'AND' | 'OR' | 'XOR' | 'NOT';
+const EMPTY = Buffer.alloc(0);
 
 function bitop(ctx: CommandContext, args: string[]): Reply {
   const op = args[1].toUpperCase();
   if (op !== 'AND' && op !== 'OR' && op !== 'XOR' && op !== 'NOT') throw syntaxError();
   if (op === 'NOT' && args.length !== 4) throw new ReplyError('ERR BITOP NOT must be called with a single source key.');
   const db = ctx.client.db;
-  const sources: string[] = [];
+  const sources: Buffer[] = [];
   let length = 0;
   for (let i = 3; i < args.length; i++) {
-    const value = db.readString(args[i]) ?? '';
-    sources.push(value);
-    length = Math.max(length, value.length);
+    const value = db.readBits(args[i]);
+    sources.push(value === undefined ? EMPTY : value.bytes.subarray(0, value.length));
+    length = Math.max(length, value?.length ?? 0);
   }
   const dest = args[2];
   if (length === 0) {
@@ -178,14 +176,14 @@ function bitop(ctx: CommandContext, args: string[]): Reply {
 }
 
 /** The bitwise `op` of `sources`, each read as zero bytes past its end, over `length` bytes. */
-function combine(op: BitOp, sources: readonly string[], length: number): string {
+function combine(op: BitOp, sources: readonly Buffer[], length: number): string {
   const result = Buffer.alloc(length);
-  result.write(sources[0], 'latin1');
+  sources[0].copy(result);
   if (op === 'NOT') {
     for (let i = 0; i < length; i++) result[i] = ~result[i];
   }
   for (let s = 1; s < sources.length; s++) {
-    const source = Buffer.from(sources[s], 'latin1');
+    const source = sources[s];
     const n = source.length;
     if (op === 'AND') {
       for (let i = 0; i < n; i++) result[i] &= source[i];
@@ -289,69 +287,39 @@ const NUMBER_BITS = 52;
 /** The bytes a field of up to 64 bits touches: at most 9. */
 const fieldBytes = (op: FieldOp): number => ((op.offset & 7) + op.bits + 7) >> 3;
 
-/**
- * One BITFIELD call's view of a string: the bytes its writes touch are
- * copied into `span`, edited there, and put back into the string once, by
- * `result()`. Each operation works on a 9-byte copy of its field's bytes.
- */
-class FieldBytes {
-  private readonly field = new Uint8Array(9);
-  private readonly span: Uint8Array;
+/** A field's bytes (at most 9), loaded to read it and stored back after a write. */
+const field = new Uint8Array(9);
 
-  constructor(
-    private readonly value: string,
-    /** First byte of the span. */
-    private readonly from: number,
-    to: number,
-  ) {
-    this.span = new Uint8Array(Math.max(0, to - from));
-    const end = Math.min(to, value.length);
-    for (let i = from; i < end; i++) this.span[i - from] = value.charCodeAt(i);
+/** The field's value as stored, two's complement for a signed one; zero bits past the string's end. */
+function readField(bits: BitString | undefined, op: FieldOp): Int64 {
+  const byte = op.offset >> 3;
+  const count = fieldBytes(op);
+  const length = bits?.length ?? 0;
+  for (let i = 0; i < count; i++) field[i] = byte + i < length ? bits!.bytes[byte + i] : 0;
+  const shift = op.offset & 7;
+  if (op.bits <= NUMBER_BITS) {
+    const unsigned = readBits(field, shift, op.bits);
+    return op.signed && unsigned >= 2 ** (op.bits - 1) ? unsigned - 2 ** op.bits : unsigned;
   }
+  const high = readBits(field, shift, op.bits - 32);
+  const unsigned = (BigInt(high) << 32n) | BigInt(readBits(field, shift + op.bits - 32, 32));
+  return op.signed ? BigInt.asIntN(op.bits, unsigned) : unsigned;
+}
 
-  /** The field's value as stored: two's complement for a signed one. */
-  read(op: FieldOp): Int64 {
-    const byte = op.offset >> 3;
-    const count = fieldBytes(op);
-    const { value, span, from, field } = this;
-    for (let i = 0; i < count; i++) {
-      const at = byte + i;
-      field[i] = at >= from && at - from < span.length ? span[at - from] : at < value.length ? value.charCodeAt(at) : 0;
-    }
-    const shift = op.offset & 7;
-    if (op.bits <= NUMBER_BITS) {
-      const unsigned = readBits(field, shift, op.bits);
-      return op.signed && unsigned >= 2 ** (op.bits - 1) ? unsigned - 2 ** op.bits : unsigned;
-    }
-    const high = readBits(field, shift, op.bits - 32);
-    const unsigned = (BigInt(high) << 32n) | BigInt(readBits(field, shift + op.bits - 32, 32));
-    return op.signed ? BigInt.asIntN(op.bits, unsigned) : unsigned;
+/** Stores `v` in the field `readField` just loaded; the string already reaches past it. */
+function writeField(bits: BitString, op: FieldOp, v: Int64): void {
+  const shift = op.offset & 7;
+  if (op.bits <= NUMBER_BITS) {
+    const n = Number(v);
+    writeBits(field, shift, op.bits, n < 0 ? n + 2 ** op.bits : n);
+  } else {
+    const unsigned = BigInt.asUintN(op.bits, BigInt(v));
+    writeBits(field, shift + op.bits - 32, 32, Number(unsigned & 0xffffffffn));
+    writeBits(field, shift, op.bits - 32, Number(unsigned >> 32n));
   }
-
-  /** Stores `v` in the field `read(op)` just loaded (the span covers every written field). */
-  write(op: FieldOp, v: Int64): void {
-    const shift = op.offset & 7;
-    const { field } = this;
-    if (op.bits <= NUMBER_BITS) {
-      const n = Number(v);
-      writeBits(field, shift, op.bits, n < 0 ? n + 2 ** op.bits : n);
-    } else {
-      const unsigned = BigInt.asUintN(op.bits, BigInt(v));
-      writeBits(field, shift + op.bits - 32, 32, Number(unsigned & 0xffffffffn));
-      writeBits(field, shift, op.bits - 32, Number(unsigned >> 32n));
-    }
-    const at = (op.offset >> 3) - this.from;
-    this.span.set(field.subarray(0, fieldBytes(op)), at);
-  }
-
-  /** The string with the span put back, `length` bytes long at least. */
-  result(length: number): string {
-    const { value, span } = this;
-    const padded = value.length < length ? value + '\0'.repeat(length - value.length) : value;
-    if (span.length === 0) return padded;
-    const bytes = span.length <= 64 ? String.fromCharCode.apply(null, span as unknown as number[]) : Buffer.from(span.buffer).toString('latin1');
-    return patch(padded, this.from, bytes);
-  }
+  const byte = op.offset >> 3;
+  const count = fieldBytes(op);
+  for (let i = 0; i < count; i++) bits.bytes[byte + i] = field[i];
 }
 
 /** `bits` bits (at most 53) of `bytes` from bit `start`, as an unsigned number. */
@@ -384,20 +352,15 @@ function writeBits(bytes: Uint8Array, start: number, bits: number, v: number): v
 function bitfield(ctx: CommandContext, args: string[], readOnly: boolean): Reply {
   const ops = parseFieldOps(ctx, args);
   const db = ctx.client.db;
-  let from = Infinity;
-  let to = 0;
-  for (const op of ops) {
-    if (op.kind === 'GET') continue;
-    from = Math.min(from, op.offset >> 3);
-    to = Math.max(to, ((op.offset + op.bits - 1) >> 3) + 1);
-  }
-  if (to === 0) {
+  let length = 0;
+  for (const op of ops) if (op.kind !== 'GET') length = Math.max(length, ((op.offset + op.bits - 1) >> 3) + 1);
+  if (length === 0) {
     // Only GETs: a read, which neither creates nor grows the key.
-    const bytes = new FieldBytes(db.readString(args[1]) ?? '', 0, 0);
-    return ops.map((op) => bytes.read(op));
+    const bits = db.readBits(args[1]);
+    return ops.map((op) => readField(bits, op));
   }
   if (readOnly) throw new ReplyError('ERR BITFIELD_RO only supports the GET subcommand');
-  return writeFields(ctx, args[1], ops, from, to);
+  return writeFields(ctx, args[1], ops, length);
 }
 
 /**
@@ -405,31 +368,33 @@ function bitfield(ctx: CommandContext, args: string[], readOnly: boolean): Reply
  * farthest written byte first, and each write that changed a field, or
  * follows that growth, counts as one change for the dirty counter.
  */
-function writeFields(ctx: CommandContext, key: string, ops: readonly FieldOp[], from: number, to: number): Reply {
+function writeFields(ctx: CommandContext, key: string, ops: readonly FieldOp[], length: number): Reply {
   const db = ctx.client.db;
-  const value = db.getString(key);
-  const grows = value === undefined || value.length < to;
-  const bytes = new FieldBytes(value ?? '', from, to);
+  const bits = db.editBits(key);
+  const grew = bits.grow(length);
   let changes = 0;
   const replies: Reply[] = ops.map((op) => {
-    const old = bytes.read(op);
+    const old = readField(bits, op);
     if (op.kind === 'GET') return old;
     const updated =
       op.bits <= NUMBER_BITS && typeof op.value === 'number'
         ? fieldResult(op, old as number, op.value)
         : bigFieldResult(op, BigInt(old), BigInt(op.value));
     if (updated === undefined) return null;
-    bytes.write(op, updated);
+    writeField(bits, op, updated);
     // Loose on purpose: a field's number and the same value as a bigint are no change.
-    if (grows || updated != old) changes++;
+    if (grew || updated != old) changes++;
     return op.kind === 'SET' ? old : updated;
   });
-  if (changes > 0 || grows) {
-    db.set(key, bytes.result(to), true);
-    // db.set counted one change; Redis counts each (and none for a mere growth, whose writes all failed).
+  if (changes > 0) {
+    db.modified(key);
+    // modified counted one change; Redis counts each.
     ctx.server.keyspace.dirty += changes - 1;
+    db.notify(NOTIFY.STRING, 'setbit', key);
+  } else if (grew) {
+    // Created or grown with every write failing: Redis keeps the bytes but counts no change.
+    db.resized(key);
   }
-  if (changes > 0) db.notify(NOTIFY.STRING, 'setbit', key);
   return replies;
 }
 
