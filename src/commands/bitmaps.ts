@@ -212,14 +212,17 @@ interface FieldOp {
 const badType = (): ReplyError =>
   new ReplyError('ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.');
 
-/** A field type, `i1`..`i64` or `u1`..`u63` (a u64 could not be replied as a signed 64-bit integer). */
-function fieldTypeArg(text: string): { signed: boolean; bits: number } {
-  const sign = text.charCodeAt(0);
-  if (sign !== 0x69 && sign !== 0x75) throw badType(); // 'i', 'u'
-  const signed = sign === 0x69;
-  const bits = parseInt64(text.slice(1));
-  if (bits === null || bits < 1 || bits > (signed ? 64 : 63)) throw badType();
-  return { signed, bits: Number(bits) };
+/**
+ * The width of a field type, `i1`..`i64` or `u1`..`u63` (a u64 could not be
+ * replied as a signed 64-bit integer): one or two digits, no leading zero.
+ */
+function fieldWidthArg(text: string): number {
+  const d1 = text.charCodeAt(1) - 0x30;
+  const d2 = text.length === 3 ? text.charCodeAt(2) - 0x30 : 0;
+  const bits = text.length === 2 ? d1 : d1 * 10 + d2;
+  const max = text.charCodeAt(0) === 0x69 ? 64 : 63; // 'i'
+  if ((text.length !== 2 && text.length !== 3) || d1 < 1 || d1 > 9 || d2 < 0 || d2 > 9 || bits > max) throw badType();
+  return bits;
 }
 
 /** BITFIELD's operations, all checked before any runs. */
@@ -240,10 +243,13 @@ function parseFieldOps(ctx: CommandContext, args: string[]): FieldOp[] {
     const kind: FieldOp['kind'] | undefined =
       word === 'GET' && left >= 2 ? 'GET' : word === 'SET' && left >= 3 ? 'SET' : word === 'INCRBY' && left >= 3 ? 'INCRBY' : undefined;
     if (kind === undefined) throw syntaxError();
-    const { signed, bits } = fieldTypeArg(args[i + 1]);
+    const type = args[i + 1];
+    const sign = type.charCodeAt(0);
+    if (sign !== 0x69 && sign !== 0x75) throw badType(); // 'i', 'u'
+    const bits = fieldWidthArg(type);
     const offset = bitOffsetArg(ctx, args[i + 2], bits);
     const value = kind === 'GET' ? 0 : integerArg(args[i + 3]);
-    ops.push({ kind, signed, bits, offset, value, overflow });
+    ops.push({ kind, signed: sign === 0x69, bits, offset, value, overflow });
     i += kind === 'GET' ? 2 : 3;
   }
   return ops;
@@ -290,30 +296,45 @@ const fieldBytes = (op: FieldOp): number => ((op.offset & 7) + op.bits + 7) >> 3
 /** A field's bytes (at most 9), loaded to read it and stored back after a write. */
 const field = new Uint8Array(9);
 
-/** The field's value as stored, two's complement for a signed one; zero bits past the string's end. */
-function readField(bits: BitString | undefined, op: FieldOp): Int64 {
+/** Loads the bytes of `op`'s field into `field`: zero past the string's end. */
+function loadField(bits: BitString | undefined, op: FieldOp): void {
   const byte = op.offset >> 3;
   const count = fieldBytes(op);
-  const length = bits?.length ?? 0;
+  const length = bits === undefined ? 0 : bits.length;
   for (let i = 0; i < count; i++) field[i] = byte + i < length ? bits!.bytes[byte + i] : 0;
+}
+
+/** The loaded field as a number (up to NUMBER_BITS wide), two's complement for a signed one. */
+function numberField(op: FieldOp): number {
+  const unsigned = readBits(field, op.offset & 7, op.bits);
+  return op.signed && unsigned >= 2 ** (op.bits - 1) ? unsigned - 2 ** op.bits : unsigned;
+}
+
+/** The loaded field as a bigint, any width. */
+function bigField(op: FieldOp): bigint {
   const shift = op.offset & 7;
-  if (op.bits <= NUMBER_BITS) {
-    const unsigned = readBits(field, shift, op.bits);
-    return op.signed && unsigned >= 2 ** (op.bits - 1) ? unsigned - 2 ** op.bits : unsigned;
-  }
-  const high = readBits(field, shift, op.bits - 32);
-  const unsigned = (BigInt(high) << 32n) | BigInt(readBits(field, shift + op.bits - 32, 32));
+  const unsigned =
+    op.bits <= 32
+      ? BigInt(readBits(field, shift, op.bits))
+      : (BigInt(readBits(field, shift, op.bits - 32)) << 32n) | BigInt(readBits(field, shift + op.bits - 32, 32));
   return op.signed ? BigInt.asIntN(op.bits, unsigned) : unsigned;
 }
 
-/** Stores `v` in the field `readField` just loaded; the string already reaches past it. */
-function writeField(bits: BitString, op: FieldOp, v: Int64): void {
+/** A GET: the field as a number where one holds it exactly. */
+function readField(bits: BitString | undefined, op: FieldOp): Int64 {
+  loadField(bits, op);
+  return op.bits <= NUMBER_BITS ? numberField(op) : bigField(op);
+}
+
+/** Writes `v` into the loaded field and the field back into the string, which already reaches past it. */
+function storeField(bits: BitString, op: FieldOp, v: number | bigint): void {
   const shift = op.offset & 7;
-  if (op.bits <= NUMBER_BITS) {
-    const n = Number(v);
-    writeBits(field, shift, op.bits, n < 0 ? n + 2 ** op.bits : n);
+  if (typeof v === 'number') {
+    writeBits(field, shift, op.bits, v < 0 ? v + 2 ** op.bits : v);
+  } else if (op.bits <= 32) {
+    writeBits(field, shift, op.bits, Number(BigInt.asUintN(op.bits, v)));
   } else {
-    const unsigned = BigInt.asUintN(op.bits, BigInt(v));
+    const unsigned = BigInt.asUintN(op.bits, v);
     writeBits(field, shift + op.bits - 32, 32, Number(unsigned & 0xffffffffn));
     writeBits(field, shift, op.bits - 32, Number(unsigned >> 32n));
   }
@@ -324,6 +345,11 @@ function writeField(bits: BitString, op: FieldOp, v: Int64): void {
 
 /** `bits` bits (at most 53) of `bytes` from bit `start`, as an unsigned number. */
 function readBits(bytes: Uint8Array, start: number, bits: number): number {
+  if (start < 8 && start + bits <= 32) {
+    // Within the first 32-bit word: the common narrow fields, in integer arithmetic.
+    const word = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+    return bits === 32 ? word : (word >>> (32 - start - bits)) & ((1 << bits) - 1);
+  }
   let v = 0;
   for (let pos = start, left = bits; left > 0; ) {
     const inByte = pos & 7;
@@ -337,6 +363,16 @@ function readBits(bytes: Uint8Array, start: number, bits: number): number {
 
 /** Writes the unsigned `v` (below 2^bits, bits at most 53) into `bytes` from bit `start`, lowest bits last. */
 function writeBits(bytes: Uint8Array, start: number, bits: number, v: number): void {
+  if (start < 8 && start + bits <= 32) {
+    const shift = 32 - start - bits;
+    const mask = (bits === 32 ? 0xffffffff : ((1 << bits) - 1) << shift) >>> 0;
+    const word = ((((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) & ~mask) | ((v << shift) & mask)) >>> 0;
+    bytes[0] = word >>> 24;
+    bytes[1] = word >>> 16;
+    bytes[2] = word >>> 8;
+    bytes[3] = word;
+    return;
+  }
   for (let end = start + bits; end > start; ) {
     const last = end - 1;
     const take = Math.min((last & 7) + 1, end - start);
@@ -357,7 +393,9 @@ function bitfield(ctx: CommandContext, args: string[], readOnly: boolean): Reply
   if (length === 0) {
     // Only GETs: a read, which neither creates nor grows the key.
     const bits = db.readBits(args[1]);
-    return ops.map((op) => readField(bits, op));
+    const replies: Reply[] = new Array(ops.length);
+    for (let i = 0; i < ops.length; i++) replies[i] = readField(bits, ops[i]);
+    return replies;
   }
   if (readOnly) throw new ReplyError('ERR BITFIELD_RO only supports the GET subcommand');
   return writeFields(ctx, args[1], ops, length);
@@ -373,19 +411,32 @@ function writeFields(ctx: CommandContext, key: string, ops: readonly FieldOp[], 
   const bits = db.editBits(key);
   const grew = bits.grow(length);
   let changes = 0;
-  const replies: Reply[] = ops.map((op) => {
-    const old = readField(bits, op);
-    if (op.kind === 'GET') return old;
-    const updated =
-      op.bits <= NUMBER_BITS && typeof op.value === 'number'
-        ? fieldResult(op, old as number, op.value)
-        : bigFieldResult(op, BigInt(old), BigInt(op.value));
-    if (updated === undefined) return null;
-    writeField(bits, op, updated);
-    // Loose on purpose: a field's number and the same value as a bigint are no change.
-    if (grew || updated != old) changes++;
-    return op.kind === 'SET' ? old : updated;
-  });
+  const replies: Reply[] = new Array(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (op.kind === 'GET') {
+      replies[i] = readField(bits, op);
+      continue;
+    }
+    loadField(bits, op);
+    // Numbers where every step is exact, bigints beyond; the paths stay apart so each stays monomorphic.
+    let old: Int64;
+    let updated: Int64 | undefined;
+    if (op.bits <= NUMBER_BITS && typeof op.value === 'number') {
+      old = numberField(op);
+      updated = fieldResult(op, old, op.value);
+    } else {
+      old = bigField(op);
+      updated = bigFieldResult(op, old, BigInt(op.value));
+    }
+    if (updated === undefined) {
+      replies[i] = null;
+      continue;
+    }
+    storeField(bits, op, updated);
+    if (grew || updated !== old) changes++;
+    replies[i] = op.kind === 'SET' ? old : updated;
+  }
   if (changes > 0) {
     db.modified(key);
     // modified counted one change; Redis counts each.
