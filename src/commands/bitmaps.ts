@@ -14,6 +14,9 @@ import { parseInt64, type Int64 } from '../util/numbers.js';
 import { integerArg, numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
+/** The byte holding bit `bit`, in arithmetic: bit offsets pass 2^31, where `>>` would wrap. */
+const byteOf = (bit: number): number => Math.floor(bit / 8);
+
 const badOffset = (): ReplyError => new ReplyError('ERR bit offset is not an integer or out of range');
 
 /**
@@ -39,7 +42,7 @@ function setbit(ctx: CommandContext, args: string[]): Reply {
   if (args[3] !== '0' && args[3] !== '1') throw new ReplyError('ERR bit is not an integer or out of range');
   const db = ctx.client.db;
   const bits = db.editBits(args[1]);
-  const byteIndex = offset >> 3;
+  const byteIndex = byteOf(offset);
   const mask = 0x80 >> (offset & 7);
   const grew = bits.grow(byteIndex + 1);
   const byte = bits.bytes[byteIndex];
@@ -56,7 +59,7 @@ function setbit(ctx: CommandContext, args: string[]): Reply {
 function getbit(ctx: CommandContext, args: string[]): Reply {
   const offset = bitOffsetArg(ctx, args[2]);
   const bits = ctx.client.db.readBits(args[1]);
-  const byteIndex = offset >> 3;
+  const byteIndex = byteOf(offset);
   if (bits === undefined || byteIndex >= bits.length) return 0;
   return bits.bytes[byteIndex] & (0x80 >> (offset & 7)) ? 1 : 0;
 }
@@ -107,10 +110,10 @@ function bitcount(ctx: CommandContext, args: string[]): Reply {
   let count = 0;
   for (let bit = first; bit <= last; ) {
     if ((bit & 7) === 0 && bit + 7 <= last) {
-      count += POPCOUNT[bytes[bit >> 3]];
+      count += POPCOUNT[bytes[byteOf(bit)]];
       bit += 8;
     } else {
-      if (bytes[bit >> 3] & (0x80 >> (bit & 7))) count++;
+      if (bytes[byteOf(bit)] & (0x80 >> (bit & 7))) count++;
       bit++;
     }
   }
@@ -121,7 +124,7 @@ function bitcount(ctx: CommandContext, args: string[]): Reply {
 function findBit(bytes: Buffer, bit: number, first: number, last: number): number {
   const skip = bit ? 0 : 0xff;
   for (let pos = first; pos <= last; ) {
-    const byte = bytes[pos >> 3];
+    const byte = bytes[byteOf(pos)];
     if ((pos & 7) === 0 && pos + 7 <= last && byte === skip) {
       pos += 8;
       continue;
@@ -298,7 +301,7 @@ const field = new Uint8Array(9);
 
 /** Loads the bytes of `op`'s field into `field`: zero past the string's end. */
 function loadField(bits: BitString | undefined, op: FieldOp): void {
-  const byte = op.offset >> 3;
+  const byte = byteOf(op.offset);
   const count = fieldBytes(op);
   const length = bits === undefined ? 0 : bits.length;
   for (let i = 0; i < count; i++) field[i] = byte + i < length ? bits!.bytes[byte + i] : 0;
@@ -338,7 +341,7 @@ function storeField(bits: BitString, op: FieldOp, v: number | bigint): void {
     writeBits(field, shift + op.bits - 32, 32, Number(unsigned & 0xffffffffn));
     writeBits(field, shift, op.bits - 32, Number(unsigned >> 32n));
   }
-  const byte = op.offset >> 3;
+  const byte = byteOf(op.offset);
   const count = fieldBytes(op);
   for (let i = 0; i < count; i++) bits.bytes[byte + i] = field[i];
 }
@@ -389,7 +392,7 @@ function bitfield(ctx: CommandContext, args: string[], readOnly: boolean): Reply
   const ops = parseFieldOps(ctx, args);
   const db = ctx.client.db;
   let length = 0;
-  for (const op of ops) if (op.kind !== 'GET') length = Math.max(length, ((op.offset + op.bits - 1) >> 3) + 1);
+  for (const op of ops) if (op.kind !== 'GET') length = Math.max(length, byteOf(op.offset + op.bits - 1) + 1);
   if (length === 0) {
     // Only GETs: a read, which neither creates nor grows the key.
     const bits = db.readBits(args[1]);
