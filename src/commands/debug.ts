@@ -17,7 +17,7 @@ import {
   VerbatimReply,
   type Reply,
 } from '../protocol/reply.js';
-import type { RedisValue } from '../store/database.js';
+import { plainValue, type RedisValue } from '../store/database.js';
 import { globMatch } from '../util/glob.js';
 import { parseFloat64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext } from './types.js';
@@ -63,7 +63,7 @@ function datasetDigest(ctx: CommandContext): string {
     for (const [key, value] of db.data) {
       if (db.expireIfDue(key)) continue;
       empty = false;
-      const entry = createHash('sha1').update(`${db.id}\0`).update(key, 'latin1').update(valueDigest(value));
+      const entry = createHash('sha1').update(`${db.id}\0`).update(key, 'latin1').update(valueDigest(plainValue(value)));
       const when = db.expireTime(key);
       if (when !== undefined) entry.update(`\0expire:${when}`);
       const bytes = entry.digest();
@@ -82,8 +82,9 @@ function blockFor(seconds: number): void {
 
 function debugObject(ctx: CommandContext, key: string): Reply {
   // As in Redis, DEBUG OBJECT sees a key that has expired but not yet been deleted.
-  const value = ctx.client.db.data.get(key);
-  if (value === undefined) throw noSuchKey();
+  const stored = ctx.client.db.data.get(key);
+  if (stored === undefined) throw noSuchKey();
+  const value = plainValue(stored);
   const encoding = typeof value === 'string' ? (value.length <= 44 ? 'embstr' : 'raw') : value.encoding();
   const length = typeof value === 'string' ? value.length : 0;
   return new SimpleString(`Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${length} lru:0 lru_seconds_idle:0`);

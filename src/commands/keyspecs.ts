@@ -70,6 +70,10 @@ function k(flags: string, pos: number, lastkey = 0, step = 1, limit = 0, notes?:
 const KEY_SPECS: Readonly<Record<string, readonly KeySpecification[]>> = {
   append: [k('RW insert', 1)],
   bitcount: [k('RO access', 1)],
+  bitfield: [k('RW access update variable_flags', 1, 0, 1, 0, 'This command allows both access and modification of the key')],
+  bitfield_ro: [k('RO access', 1)],
+  bitop: [k('OW update', 2), k('RO access', 3, -1)],
+  bitpos: [k('RO access', 1)],
   blmove: [k('RW access delete', 1), k('RW insert', 2)],
   blmpop: [spec('RW access delete', index(2), keynum(0, 1, 1))],
   blpop: [k('RW access delete', 1, -2)],
@@ -385,8 +389,25 @@ const setKeys = (args: readonly string[]): KeyRef[] => [{ key: args[1], flags: s
 /** The flags of commands whose single key's flags depend on the arguments (key spec flag variable_flags). */
 const VARIABLE_FLAGS: Readonly<Record<string, (args: readonly string[]) => readonly KeyFlag[]>> = { set: setKeyFlags };
 
+/**
+ * BITFIELD only reads its key while every operation up to the first write
+ * is a GET or OVERFLOW (Redis's bitfieldGetKeys; anything it cannot parse
+ * counts as a write, to be safe).
+ */
+function bitfieldKeys(args: readonly string[]): KeyRef[] {
+  for (let i = 2; i < args.length; i++) {
+    const left = args.length - i - 1;
+    const word = args[i].toLowerCase();
+    if (word === 'get' && left >= 2) i += 2;
+    else if (word === 'overflow' && left >= 1) i += 1;
+    else return [{ key: args[1], flags: RW_ACCESS_UPDATE }];
+  }
+  return [{ key: args[1], flags: RO_ACCESS }];
+}
+
 /** Key finders with flags for commands whose specs are incomplete or have variable flags. */
 const KEY_PROCS: Readonly<Record<string, (args: readonly string[]) => KeyRef[]>> = {
+  bitfield: bitfieldKeys,
   set: setKeys,
   sort: (args) => sortKeys(args, true),
   sort_ro: (args) => sortKeys(args, false),

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Keyspace } from '../store/keyspace.js';
-import type { Database, RedisValue } from '../store/database.js';
+import { BitString, type Database, type RedisValue, type StoredValue } from '../store/database.js';
 import { REDIS_VERSION } from '../version.js';
 import { BadFormat, Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readLibrary, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
 
@@ -103,7 +103,7 @@ export class SnapshotWriter {
       if (db.size === 0) continue;
       const collections = new Map<string, Buffer>();
       for (const [key, value] of db.data) {
-        if (typeof value === 'string') continue;
+        if (typeof value === 'string' || value instanceof BitString) continue;
         const v = new Writer();
         writeValue(v, value);
         collections.set(key, v.take());
@@ -114,10 +114,10 @@ export class SnapshotWriter {
   }
 
   /** Called by a database just before `key`'s value is replaced or deleted. */
-  preserve(db: Database, key: string, old: RedisValue): void {
-    if (typeof old !== 'string') return;
+  preserve(db: Database, key: string, old: StoredValue): void {
+    if (typeof old !== 'string' && !(old instanceof BitString)) return;
     const captured = this.captured.find((c) => c.db === db);
-    if (captured && !captured.preserved.has(key)) captured.preserved.set(key, old);
+    if (captured && !captured.preserved.has(key)) captured.preserved.set(key, old.toString());
   }
 
   /** Writes keys for about `budgetMs`; true when every key has been written. */
@@ -140,7 +140,8 @@ export class SnapshotWriter {
         // Keys already past their time are left out, as Redis leaves them.
         if (when !== undefined && when <= this.startedAt) continue;
         const serialized = collections.get(key);
-        const value = serialized === undefined ? preserved.get(key) ?? db.data.get(key) : undefined;
+        const stored = serialized === undefined ? preserved.get(key) ?? db.data.get(key) : undefined;
+        const value = stored instanceof BitString ? stored.toString() : stored;
         if (serialized === undefined && typeof value !== 'string') continue;
         if (when !== undefined) {
           w.byte(OPCODE.EXPIRETIME_MS);

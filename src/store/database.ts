@@ -8,7 +8,7 @@
 import { wrongType } from '../errors.js';
 import { now as clockNow } from './clock.js';
 import { NOTIFY, type NotifyClass } from './notify.js';
-import { EXPIRE_ENTRY, MAP_ENTRY, stringBytes } from './memory.js';
+import { BUFFER_OBJECT, EXPIRE_ENTRY, MAP_ENTRY, stringBytes } from './memory.js';
 import { AccessRecord } from './access.js';
 
 /** Always empty: a lookup in it only computes and caches the key string's hash. */
@@ -18,10 +18,10 @@ const HASHING_ONLY = new Set<string>();
 const keyBytes = (key: string): number => stringBytes(key.length) + MAP_ENTRY;
 
 /** Estimated bytes of a value as the database last counted it. */
-const countedBytes = (value: RedisValue): number => (typeof value === 'string' ? stringBytes(value.length) : value.accounted);
+const countedBytes = (value: StoredValue): number => (typeof value === 'string' ? stringBytes(value.length) : value.accounted);
 
 /** Counts a value's current estimate as its accounted size and returns it. */
-function recount(value: RedisValue): number {
+function recount(value: StoredValue): number {
   if (typeof value === 'string') return stringBytes(value.length);
   return (value.accounted = value.memory());
 }
@@ -45,9 +45,56 @@ export interface CollectionValue {
 
 export type RedisValue = string | CollectionValue;
 
+/**
+ * A string as the bit commands (SETBIT, BITFIELD, ...) keep it: its bytes in
+ * a buffer with room to grow, edited in place, where a JS string would be
+ * copied whole by every write. Only the bit commands ever see one: any
+ * other access to the key turns it back into a string (`Database.get`), so
+ * a key switches form at most once per change between kinds of commands.
+ */
+export class BitString {
+  accounted = 0;
+
+  constructor(
+    /** The capacity; bytes past `length` are zero. */
+    public bytes: Buffer,
+    public length: number,
+  ) {}
+
+  static of(value: string): BitString {
+    return new BitString(Buffer.from(value, 'latin1'), value.length);
+  }
+
+  /** Zero-pads to `length` bytes if shorter; true when it grew. Capacity doubles (up to 1 MB more) so growing bit by bit stays linear. */
+  grow(length: number): boolean {
+    if (length <= this.length) return false;
+    if (length > this.bytes.length) {
+      const bytes = Buffer.alloc(Math.max(length, Math.min(this.bytes.length * 2, length + 1024 * 1024)));
+      this.bytes.copy(bytes, 0, 0, this.length);
+      this.bytes = bytes;
+    }
+    this.length = length;
+    return true;
+  }
+
+  toString(): string {
+    return this.bytes.toString('latin1', 0, this.length);
+  }
+
+  memory(): number {
+    return stringBytes(this.bytes.length) + BUFFER_OBJECT;
+  }
+}
+
+/** What the keyspace holds: a value, or a string in the bit commands' form. */
+export type StoredValue = RedisValue | BitString;
+
+/** The value a stored one stands for (a BitString as its string), without changing what is stored. */
+export const plainValue = (value: StoredValue): RedisValue => (value instanceof BitString ? value.toString() : value);
+
 /** Type name as TYPE reports it. */
-export function typeName(value: RedisValue): string {
-  return typeof value === 'string' ? 'string' : value.type;
+export function typeName(value: StoredValue): string {
+  return typeof value === 'string' || value instanceof BitString ? 'string' : value.type;
 }
 
 /** What a database tells the keyspace: every change, for WATCH, notifications, dirty counters. */
@@ -67,13 +114,13 @@ export interface KeyspaceHooks {
 }
 
 export class Database {
-  data = new Map<string, RedisValue>();
+  data = new Map<string, StoredValue>();
   /** Absolute expiry time in ms since the epoch, for keys that have one. */
   expires = new Map<string, number>();
   /** Estimated bytes of every key, value and expiry here, kept up to date by each change. */
   usedBytes = 0;
   /** A snapshot being written (BGSAVE): it gets each value about to be replaced or deleted. */
-  snapshot: { preserve(db: Database, key: string, old: RedisValue): void } | undefined = undefined;
+  snapshot: { preserve(db: Database, key: string, old: StoredValue): void } | undefined = undefined;
 
   constructor(
     public id: number,
@@ -91,7 +138,72 @@ export class Database {
     const value = this.data.get(key);
     if (value === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfDue(key)) return undefined;
+    return value instanceof BitString ? this.restring(key, value) : value;
+  }
+
+  /** Stores a BitString back as a plain string: the same value in another form, so no change. */
+  private restring(key: string, bits: BitString): string {
+    const value = bits.toString();
+    this.data.set(key, value);
+    this.usedBytes += stringBytes(value.length) - bits.accounted;
     return value;
+  }
+
+  /** Stores the string at `key` as a BitString for the bit commands (no change either). */
+  private asBits(key: string, value: string): BitString {
+    // A snapshot being written reads the stored string, which is about to go.
+    this.snapshot?.preserve(this, key, value);
+    const bits = BitString.of(value);
+    this.data.set(key, bits);
+    this.usedBytes += recount(bits) - stringBytes(value.length);
+    return bits;
+  }
+
+  /**
+   * The string at `key` in the bit commands' form, for reading: undefined
+   * when missing, WRONGTYPE for any other type; counts a hit or miss.
+   */
+  readBits(key: string): BitString | undefined {
+    let value = this.data.get(key);
+    if (value !== undefined && this.expires.size !== 0 && this.expireIfDue(key)) value = undefined;
+    this.counted(key, value);
+    if (value === undefined || value instanceof BitString) return value;
+    if (typeof value === 'string') return this.asBits(key, value);
+    throw wrongType();
+  }
+
+  /**
+   * The string at `key` in the bit commands' form, to edit in place: an
+   * empty one is created when missing, WRONGTYPE for any other type. The
+   * edit is the command's to report, with `modified` when the value
+   * changed, or `resized` when it only grew (which Redis counts as no
+   * change when it is all a BITFIELD did).
+   */
+  editBits(key: string): BitString {
+    let value = this.data.get(key);
+    if (value !== undefined && this.expires.size !== 0 && this.expireIfDue(key)) value = undefined;
+    if (value === undefined) {
+      const bits = new BitString(Buffer.alloc(0), 0);
+      this.data.set(key, bits);
+      this.usedBytes += keyBytes(key) + recount(bits);
+      this.access.created(key);
+      this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
+      return bits;
+    }
+    this.access.touch(key);
+    if (typeof value === 'string') return this.asBits(key, value);
+    if (!(value instanceof BitString)) throw wrongType();
+    this.snapshot?.preserve(this, key, value);
+    return value;
+  }
+
+  /** Counts the memory of a BitString grown in place. */
+  resized(key: string): void {
+    const value = this.data.get(key);
+    if (value !== undefined) {
+      const counted = countedBytes(value);
+      this.usedBytes += recount(value) - counted;
+    }
   }
 
   /**
@@ -132,6 +244,11 @@ export class Database {
    */
   read(key: string, touch = true): RedisValue | undefined {
     const value = this.get(key);
+    this.counted(key, value, touch);
+    return value;
+  }
+
+  private counted(key: string, value: StoredValue | undefined, touch = true): void {
     if (value === undefined) {
       this.hooks.stats.misses++;
       this.hooks.keyEvent(this, NOTIFY.KEY_MISS, 'keymiss', key);
@@ -139,7 +256,6 @@ export class Database {
       this.hooks.stats.hits++;
       if (touch && !this.hooks.touchSuppressed) this.access.touch(key);
     }
-    return value;
   }
 
   /** The string at `key`, undefined if missing; WRONGTYPE for any other type. */
@@ -237,11 +353,7 @@ export class Database {
 
   /** Records an in-place change to a collection that is already stored. */
   modified(key: string): void {
-    const value = this.data.get(key);
-    if (value !== undefined && typeof value !== 'string') {
-      const counted = value.accounted;
-      this.usedBytes += recount(value) - counted;
-    }
+    this.resized(key);
     this.hooks.keyModified(this, key);
   }
 

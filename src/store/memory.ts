@@ -14,6 +14,9 @@ export const MAP_ENTRY = 32;
 /** One entry of a Set: key and chain slots, plus its share of the buckets. */
 export const SET_ENTRY = 24;
 
+/** A Buffer object over its own backing store, beside the bytes. */
+export const BUFFER_OBJECT = 96;
+
 /** One element slot of a JS array. */
 export const ARRAY_SLOT = 8;
 
