@@ -63,6 +63,11 @@ function k(flags: string, pos: number, lastkey = 0, step = 1, limit = 0, notes?:
   return spec(flags, index(pos), { type: 'range', lastkey, keystep: step, limit }, notes);
 }
 
+/** The destination after a STORE-like keyword searched from argument `startfrom` on (GEORADIUS). */
+function storeKeyword(keyword: string, startfrom: number): KeySpecification {
+  return spec('OW update', { type: 'keyword', keyword, startfrom }, { type: 'range', lastkey: 0, keystep: 1, limit: 0 });
+}
+
 /**
  * Key specs by full command name (`memory|usage` for a subcommand), copied
  * from Redis 7.0.15's src/commands/*.json. A command absent here has no keys.
@@ -92,6 +97,16 @@ const KEY_SPECS: Readonly<Record<string, readonly KeySpecification[]>> = {
   expireat: [k('RW update', 1)],
   expiretime: [k('RO access', 1)],
   get: [k('RO access', 1)],
+  geoadd: [k('RW update', 1)],
+  geodist: [k('RO access', 1)],
+  geohash: [k('RO access', 1)],
+  geopos: [k('RO access', 1)],
+  georadius: [k('RO access', 1), storeKeyword('STORE', 6), storeKeyword('STOREDIST', 6)],
+  georadius_ro: [k('RO access', 1)],
+  georadiusbymember: [k('RO access', 1), storeKeyword('STORE', 5), storeKeyword('STOREDIST', 5)],
+  georadiusbymember_ro: [k('RO access', 1)],
+  geosearch: [k('RO access', 1)],
+  geosearchstore: [k('OW update', 1), k('RO access', 2)],
   getbit: [k('RO access', 1)],
   getdel: [k('RW access delete', 1)],
   getex: [k('RW access update', 1, 0, 1, 0, 'read-write with update: the time to live may change')],

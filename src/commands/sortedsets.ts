@@ -79,7 +79,7 @@ function strictDouble(text: string): number | null {
   return value;
 }
 
-function scoreArg(text: string, message = 'ERR value is not a valid float'): number {
+export function scoreArg(text: string, message = 'ERR value is not a valid float'): number {
   const value = strictDouble(text);
   if (value === null) throw new ReplyError(message);
   return value;
@@ -135,8 +135,8 @@ function scoredReply(ctx: CommandContext, entries: readonly Entry[], withScores:
 
 // ------------------------------------------------------------------ ZADD / ZINCRBY
 
-/** ZADD and ZINCRBY (which is ZADD with INCR, options and all, as in Redis). */
-function zadd(ctx: CommandContext, args: string[], incrCommand: boolean): Reply {
+/** ZADD and ZINCRBY (which is ZADD with INCR, options and all, as in Redis); GEOADD too, with the scores it computed. */
+export function zadd(ctx: CommandContext, args: string[], incrCommand: boolean): Reply {
   let nx = false;
   let xx = false;
   let gt = false;

@@ -23,6 +23,7 @@ import { listsCommands } from './lists.js';
 import { setsCommands } from './sets.js';
 import { sortedsetsCommands } from './sortedsets.js';
 import { streamCommands } from './streams.js';
+import { geoCommands } from './geo.js';
 import { sortCommands } from './sort.js';
 import { keyCommands } from './keys.js';
 import { dumpCommands } from './dump.js';
@@ -49,6 +50,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...setsCommands,
   ...sortedsetsCommands,
   ...streamCommands,
+  ...geoCommands,
   ...sortCommands,
   ...keyCommands,
   ...dumpCommands,

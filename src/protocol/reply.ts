@@ -28,7 +28,8 @@ export class SetReply {
 
 /** RESP3 double; a bulk string in RESP2 (Redis formats it the same way in both). */
 export class DoubleReply {
-  constructor(readonly value: number) {}
+  /** `text` when the command prints the value its own way (GEOPOS coordinates), else %.17g. */
+  constructor(readonly value: number, readonly text?: string) {}
 }
 
 /** RESP3 verbatim string (`=len\r\ntxt:...`); a bulk string in RESP2. */
@@ -187,7 +188,7 @@ export function encode(reply: Reply, resp3: boolean, out: string): string {
     return out;
   }
   if (reply instanceof DoubleReply) {
-    const text = formatDouble(reply.value);
+    const text = reply.text ?? formatDouble(reply.value);
     return resp3 ? out + ',' + text + CRLF : out + '$' + text.length + CRLF + text + CRLF;
   }
   if (reply instanceof NullArray) return out + (resp3 ? '_\r\n' : '*-1\r\n');

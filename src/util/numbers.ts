@@ -116,3 +116,28 @@ export function addDecimals(a: string, b: string): string | null {
   const text = fraction === '' ? whole : `${whole}.${fraction}`;
   return negative && text !== '0' ? `-${text}` : text;
 }
+
+/**
+ * C's `%.<decimals>f` of a double: the exact binary value rounded to
+ * `decimals` places, ties to even (toFixed breaks them upward), no exponent
+ * form for large magnitudes, `inf` and `-inf`. Exact ties are rare: the
+ * value must have exactly decimals+1 fractional bits.
+ */
+export function formatFixed(value: number, decimals: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
+  const magnitude = Math.abs(value);
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  if (magnitude >= 1e21) return `${sign}${BigInt(magnitude)}${decimals > 0 ? '.' + '0'.repeat(decimals) : ''}`;
+  const scaled = magnitude * 2 ** (decimals + 1);
+  const tie = Number.isInteger(scaled) && !Number.isInteger(magnitude * 2 ** decimals);
+  let text = magnitude.toFixed(decimals);
+  if (tie) {
+    // toFixed went up; keep the even neighbour instead when that made the last digit odd.
+    const digits = text.replace('.', '');
+    if (Number(digits[digits.length - 1]) % 2 === 1) {
+      const lowered = (BigInt(digits) - 1n).toString().padStart(digits.length, '0');
+      text = decimals > 0 ? `${lowered.slice(0, -decimals) || '0'}.${lowered.slice(-decimals)}` : lowered;
+    }
+  }
+  return sign + text;
+}
