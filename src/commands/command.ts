@@ -18,6 +18,7 @@ const status = (text: string): SimpleString => new SimpleString(text);
 const GROUP_CATEGORY: Record<string, string> = {
   string: '@string', bitmap: '@bitmap', transactions: '@transaction', generic: '@keyspace', keyspace: '@keyspace', connection: '@connection', server: '',
   scripting: '@scripting', list: '@list', hash: '@hash', set: '@set', sorted_set: '@sortedset', pubsub: '@pubsub',
+  hyperloglog: '@hyperloglog',
 };
 
 /** ACL categories in the order Redis prints them (its category bit order). */
