@@ -19,7 +19,7 @@ const isToken = (word: string): boolean => /^[A-Z][A-Z0-9_-]*$/.test(word);
 
 /** The COMMAND DOCS type of a named argument, from the names Redis's docs use. */
 function typeOf(name: string): string {
-  if (/^(key|key\d|newkey|source|destination|src|dst)$/.test(name)) return 'key';
+  if (/^(key|key\d|newkey|source|destination|src|dst|destkey|sourcekey)$/.test(name)) return 'key';
   if (name.includes('pattern')) return 'pattern';
   if (name.startsWith('unix-time')) return 'unix-time';
   if (/^(count|seconds|milliseconds|offset|start|end|index\d?|db|destination-db|increment|decrement|timeout|min-match-len|client-id|numkeys|protover|cursor)$/.test(name)) {

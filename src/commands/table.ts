@@ -39,12 +39,14 @@ import { functionCommands } from './functions.js';
 import { buildAclTable } from './acl-table.js';
 import { aclCommand } from './acl.js';
 import type { AclCommand } from '../acl/user.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 
 /** Every top-level command, in no particular order. */
 export const COMMANDS: readonly CommandSpec[] = [
   ...connectionCommands,
   ...stringCommands,
   ...bitmapCommands,
+  ...hyperloglogCommands,
   ...hashesCommands,
   ...listsCommands,
   ...setsCommands,
@@ -349,7 +351,7 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   stats.calls++;
   stats.usec += durationUs;
   if (reply instanceof ReplyError) stats.failedCalls++;
-  else if (resolved.isWrite && !(reply instanceof BlockRequest) && observer.changes() !== changesBefore) {
+  else if ((resolved.isWrite || spec.propagate !== undefined) && !(reply instanceof BlockRequest) && observer.changes() !== changesBefore) {
     observer.propagate(ctx, spec, args, reply);
   }
   observer.executed(ctx, spec, resolved.observed, args, durationUs);

@@ -144,7 +144,10 @@ export interface CommandSpec {
   /** Argument grammar after the name, e.g. `key value [NX|XX]`; drives COMMAND DOCS and redis-cli hints. */
   readonly syntax?: string;
   readonly subcommands?: readonly CommandSpec[];
-  /** For writes that would replay differently (relative times, random picks): what the append-only file records instead. */
+  /**
+   * For writes that would replay differently (relative times, random picks): what the append-only file records instead.
+   * A command not flagged write that declares one is recorded too when it changed data (PFCOUNT caching its estimate).
+   */
   readonly propagate?: Propagation;
   /** Absent only on container commands, which dispatch to a subcommand. */
   readonly run?: Handler;
