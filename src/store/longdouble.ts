@@ -210,10 +210,12 @@ function parseGeneral(text: string): LongDouble | null {
   const first = text.charCodeAt(0);
   const negative = first === 45;
   if (negative || first === 43) i++;
+  const c = text.charCodeAt(i);
+  if (isDigit(c) && !(c === 48 && (text.charCodeAt(i + 1) | 32) === 120)) return parseDecimal(text, i, negative);
   const rest = text.slice(i).toLowerCase();
   if (rest === 'inf' || rest === 'infinity') return infinity(negative);
   if (rest.startsWith('0x')) return parseHex(rest, negative);
-  return parseDecimal(rest, negative);
+  return parseDecimal(rest, 0, negative);
 }
 
 /** A finite literal: overflow to infinity and underflow to zero make strtold set ERANGE, which string2ld refuses. */
@@ -221,43 +223,46 @@ function literal(value: LongDouble): LongDouble | null {
   return value.kind === 'finite' && value.significand !== 0n ? value : null;
 }
 
-function parseDecimal(text: string, negative: boolean): LongDouble | null {
-  let i = 0;
-  let digits = '';
-  let decimals = 0;
-  let seenPoint = false;
-  let anyDigit = false;
+/** 10^i for the exponents short decimals need, so that parsing them builds no power. */
+const POWERS_OF_TEN = Array.from({ length: 48 }, (_, i) => 10n ** BigInt(i));
+const POWER_OF_TEN_BITS = POWERS_OF_TEN.map((p) => p.toString(2).length);
+const tenTo = (power: number): bigint => (power < POWERS_OF_TEN.length ? POWERS_OF_TEN[power] : 10n ** BigInt(power));
+
+/** Digits with at most one point from `start`, then an optional exponent `e` (or `E`) reaching the end. */
+function parseDecimal(text: string, start: number, negative: boolean): LongDouble | null {
+  let i = start;
+  let point = -1;
   for (; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (isDigit(c)) {
-      anyDigit = true;
-      if (seenPoint) decimals++;
-      if (digits !== '' || c !== 48) digits += text[i];
-    } else if (c === 46 && !seenPoint) {
-      seenPoint = true;
-    } else {
-      break;
-    }
+    if (c === 46 && point < 0) point = i;
+    else if (!isDigit(c)) break;
   }
-  if (!anyDigit) return null;
+  const end = i;
+  if (end - start === (point < 0 ? 0 : 1)) return null;
   let exponent = 0;
   if (i < text.length) {
-    if (text.charCodeAt(i) !== 101) return null;
+    if ((text.charCodeAt(i) | 32) !== 101) return null;
     const parsed = exponentAt(text, i + 1);
     if (parsed === null) return null;
     exponent = parsed;
   }
-  if (digits === '') return zero(negative);
-  const trimmed = digits.replace(/0+$/, '');
-  // value = trimmed * 10^power, with `trimmed` free of leading and trailing zeros
-  const power = exponent - decimals + (digits.length - trimmed.length);
-  const magnitude = trimmed.length - 1 + power;
+  const digits = point < 0 ? text.slice(start, end) : text.slice(start, point) + text.slice(point + 1, end);
+  const decimals = point < 0 ? 0 : end - point - 1;
+  let first = 0;
+  while (first < digits.length && digits.charCodeAt(first) === 48) first++;
+  if (first === digits.length) return zero(negative);
+  let last = digits.length;
+  while (digits.charCodeAt(last - 1) === 48) last--;
+  // value = digits[first, last) * 10^power
+  const power = exponent - decimals + (digits.length - last);
+  const magnitude = last - first - 1 + power;
   if (magnitude > MAX_DECIMAL_EXP || magnitude < MIN_DECIMAL_EXP) return null;
-  const d = BigInt(trimmed);
-  if (power >= 0) return literal(round(negative, d * 10n ** BigInt(power), 0, false));
-  const divisor = 10n ** BigInt(-power);
+  const d = BigInt(first === 0 && last === digits.length ? digits : digits.slice(first, last));
+  if (power >= 0) return literal(round(negative, d * tenTo(power), 0, false));
+  const divisor = tenTo(-power);
+  const divisorBits = -power < POWER_OF_TEN_BITS.length ? POWER_OF_TEN_BITS[-power] : bitLength(divisor);
   // Enough quotient bits for PRECISION + 2 and a remainder for the sticky bit.
-  const shift = Math.max(0, bitLength(divisor) - bitLength(d) + PRECISION + 2);
+  const shift = Math.max(0, divisorBits - bitLength(d) + PRECISION + 2);
   const scaled = d << BigInt(shift);
   const quotient = scaled / divisor;
   return literal(round(negative, quotient, -shift, quotient * divisor !== scaled));
@@ -325,8 +330,9 @@ export function formatLongDoubleHuman(x: LongDouble): string {
     if (rest > half || (rest === half && (units & 1n) === 1n)) units += 1n;
     const digits = units.toString().padStart(DECIMALS + 1, '0');
     const point = digits.length - DECIMALS;
-    const fraction = digits.slice(point).replace(/0+$/, '');
-    text = fraction === '' ? digits.slice(0, point) : `${digits.slice(0, point)}.${fraction}`;
+    let end = digits.length;
+    while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+    text = end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
   }
   return negative && text !== '0' ? '-' + text : text;
 }
