@@ -8,10 +8,12 @@ import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import { HashValue, MAX_HASH_FIELDS, type ListpackLimits } from '../store/hash.js';
 import { globMatch } from '../util/glob.js';
-import { addDecimals, addInt64, formatHumanFloat, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
+import { addInt64, parseInt64, type Int64 } from '../util/numbers.js';
+import { ZERO, addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../store/longdouble.js';
 import { cursorArg, scanOptions } from './keys.js';
 import { integerArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+import { asHset } from '../persistence/propagation.js';
 
 
 // Errors only the hash commands give (candidates for errors.ts).
@@ -107,17 +109,16 @@ function hincrby(ctx: CommandContext, args: string[]): Reply {
 
 function hincrbyfloat(ctx: CommandContext, args: string[]): Reply {
   const [, key, field, increment] = args;
-  const delta = parseFloat64(increment);
+  const delta = parseLongDouble(increment);
   if (delta === null) throw notFloat();
-  if (!Number.isFinite(delta)) throw incrementNotFinite();
+  if (!isFiniteLongDouble(delta)) throw incrementNotFinite();
   const existing = writeHash(ctx.client.db, key);
   const current = existing?.get(field);
-  const base = current === undefined ? 0 : parseFloat64(current);
+  const base = current === undefined ? ZERO : parseLongDouble(current);
   if (base === null) throw hashNotFloat();
-  const result = base + delta;
-  if (!Number.isFinite(result)) throw notFinite();
-  // As INCRBYFLOAT: exact decimal addition where it gives Redis's long double answer.
-  const text = addDecimals(current ?? '0', increment) ?? formatHumanFloat(result);
+  const sum = addLongDouble(base, delta);
+  if (!isFiniteLongDouble(sum)) throw notFinite();
+  const text = formatLongDoubleHuman(sum);
   storeCounter(ctx, key, existing, field, text, 'hincrbyfloat');
   return text;
 }
@@ -325,7 +326,7 @@ export const hashesCommands: readonly CommandSpec[] = [
     syntax: 'key field increment', run: hincrby,
   }),
   defineCommand({
-    name: 'hincrbyfloat', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'hash', since: '2.6.0',
+    name: 'hincrbyfloat', propagate: asHset, arity: 4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'hash', since: '2.6.0',
     complexity: 'O(1)', summary: 'Adds a floating point number to the number in a hash field (missing counts as 0).',
     syntax: 'key field increment', run: hincrbyfloat,
   }),

@@ -6,7 +6,8 @@ import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import { now } from '../store/clock.js';
 import { NOTIFY } from '../store/notify.js';
-import { addDecimals, addInt64, formatHumanFloat, toInt64, parseFloat64, parseInt64, type Int64 } from '../util/numbers.js';
+import { addInt64, toInt64, parseInt64, type Int64 } from '../util/numbers.js';
+import { ZERO, addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../store/longdouble.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 import { asExpiry, asSet, asSetKeepTtl } from '../persistence/propagation.js';
 
@@ -135,12 +136,12 @@ function incrementBy(db: Database, key: string, delta: Int64): Reply {
 function incrByFloat(ctx: CommandContext, args: string[]): Reply {
   const db = ctx.client.db;
   const current = db.getString(args[1]);
-  const base = current === undefined ? 0 : parseFloat64(current);
-  const delta = parseFloat64(args[2]);
+  const base = current === undefined ? ZERO : parseLongDouble(current);
+  const delta = parseLongDouble(args[2]);
   if (base === null || delta === null) throw notFloat();
-  const result = base + delta;
-  if (!Number.isFinite(result)) throw notFinite();
-  const text = addDecimals(current ?? '0', args[2]) ?? formatHumanFloat(result);
+  const sum = addLongDouble(base, delta);
+  if (!isFiniteLongDouble(sum)) throw notFinite();
+  const text = formatLongDoubleHuman(sum);
   db.set(args[1], text, true);
   db.notify(NOTIFY.STRING, 'incrbyfloat', args[1]);
   return text;

@@ -2,9 +2,9 @@
  * What the append-only file records for a write command that changed data,
  * when the command itself would come out differently if replayed later (as
  * Redis propagates it): relative expiry becomes an absolute time, SPOP the
- * SREM of what it popped, INCRBYFLOAT the SET of its result. A command
- * declares its rule in the command table (`propagate`); without one the
- * command is recorded as it came.
+ * SREM of what it popped, INCRBYFLOAT the SET of its result and HINCRBYFLOAT
+ * the HSET of it. A command declares its rule in the command table
+ * (`propagate`); without one the command is recorded as it came.
  */
 import type { Database } from '../store/database.js';
 import { SetReply, type Reply } from '../protocol/reply.js';
@@ -39,6 +39,10 @@ export const asSetKeepTtl: Propagation = (args, db) => {
   const value = db.data.get(args[1]);
   return typeof value === 'string' ? [['SET', args[1], value, 'KEEPTTL']] : [];
 };
+
+/** HINCRBYFLOAT: the HSET of its result (the reply), for the same reason. */
+export const asHset: Propagation = (args, _db, reply) =>
+  typeof reply === 'string' ? [['HSET', args[1], args[2], reply]] : [];
 
 /** SPOP: the members it popped (a random choice replay would not repeat). */
 export const asSrem: Propagation = (args, _db, reply) => {

@@ -1,6 +1,6 @@
 /**
  * Numbers as Redis reads and writes them: strict 64-bit integers (string2ll),
- * C-style floats (strtold), and INCRBYFLOAT's human formatting.
+ * and C-style doubles (strtod); INCRBYFLOAT's long doubles are in store/longdouble.ts.
  */
 
 export const INT64_MAX = 9223372036854775807n;
@@ -71,50 +71,6 @@ export function parseFloat64(text: string): number | null {
     return hex[1] === '-' ? -value : value;
   }
   return null;
-}
-
-/**
- * Formats as Redis's human long-double output (`%.17Lf`, trailing zeros
- * trimmed): never exponent notation, `0` rather than `-0`.
- */
-export function formatHumanFloat(value: number): string {
-  if (value === 0) return '0';
-  if (Number.isInteger(value)) return BigInt(value).toString();
-  const text = String(value);
-  if (!text.includes('e')) return text;
-  // Tiny magnitudes: fixed notation with 17 decimals, as %.17Lf prints them.
-  const fixed = value.toFixed(17).replace(/\.?0+$/, '');
-  return fixed === '-0' || fixed === '' ? '0' : fixed;
-}
-
-const PLAIN_DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
-/** Redis prints INCRBYFLOAT results with at most 17 decimals. */
-const MAX_DECIMALS = 17;
-
-/**
- * Adds two plain decimal strings exactly. Redis does INCRBYFLOAT in long
- * double, whose extra precision hides binary rounding for ordinary inputs
- * (0.1 + 0.2 prints as 0.3); exact decimal arithmetic gives those same
- * answers. Null when either is not a plain decimal (exponents, inf) or has
- * more decimals than Redis prints: the caller then adds doubles.
- */
-export function addDecimals(a: string, b: string): string | null {
-  const ma = PLAIN_DECIMAL.exec(a);
-  const mb = PLAIN_DECIMAL.exec(b);
-  if (!ma || !mb || (ma[2] === '' && !ma[3]) || (mb[2] === '' && !mb[3])) return null;
-  const scale = Math.max(ma[3]?.length ?? 0, mb[3]?.length ?? 0);
-  if (scale > MAX_DECIMALS) return null;
-  const scaled = (m: RegExpExecArray): bigint => {
-    const digits = BigInt((m[2] || '0') + (m[3] ?? '').padEnd(scale, '0'));
-    return m[1] === '-' ? -digits : digits;
-  };
-  const sum = scaled(ma) + scaled(mb);
-  const negative = sum < 0n;
-  const digits = (negative ? -sum : sum).toString().padStart(scale + 1, '0');
-  const whole = digits.slice(0, digits.length - scale);
-  const fraction = digits.slice(digits.length - scale).replace(/0+$/, '');
-  const text = fraction === '' ? whole : `${whole}.${fraction}`;
-  return negative && text !== '0' ? `-${text}` : text;
 }
 
 /**
