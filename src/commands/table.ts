@@ -25,6 +25,7 @@ import { streamCommands } from './streams.js';
 import { sortCommands } from './sort.js';
 import { keyCommands } from './keys.js';
 import { dumpCommands } from './dump.js';
+import { migrateCommands } from './migrate.js';
 import { serverCommands } from './server.js';
 import { configCommand } from './config.js';
 import { debugCommand } from './debug.js';
@@ -48,6 +49,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...sortCommands,
   ...keyCommands,
   ...dumpCommands,
+  ...migrateCommands,
   ...serverCommands,
   configCommand,
   debugCommand,

@@ -28,6 +28,7 @@ import { Tracking } from './tracking.js';
 import { BindError, listenOn, readingSocket } from './listen.js';
 import { Scripting } from '../scripting/scripting.js';
 import { Functions } from '../scripting/functions.js';
+import { MigrateLink } from './migrate-link.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -100,6 +101,8 @@ export class Server implements ExecutionObserver {
   readonly scripting: Scripting;
   /** Function libraries (FUNCTION LOAD, FCALL), in their own Lua state. */
   readonly functions: Functions;
+  /** MIGRATE's connections to other instances. */
+  readonly migrations = new MigrateLink();
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
   /** RDB snapshots and the append-only file. */
@@ -230,9 +233,9 @@ export class Server implements ExecutionObserver {
     this.log('notice', `Ready to accept connections on port ${this.port}`);
   }
 
-  /** Ends a client's wait for a reply that came later (a handler that answered with a BlockRequest without keys). */
+  /** Ends a client's wait for the reply of a deferred command (BlockRequest.deferred). */
   finishWaiting(client: ClientState, reply: Reply): void {
-    this.blocked.cancel(client as Client, reply);
+    this.blocked.finish(client as Client, reply);
   }
 
   private accept(accepted: net.Socket): void {
@@ -540,6 +543,7 @@ export class Server implements ExecutionObserver {
     this.stopping = true;
     this.log('warning', 'User requested shutdown...');
     this.persistence.close();
+    this.migrations.close();
     clearInterval(this.cron);
     this.keyspace.stopExpiryCycle();
     for (const client of this.clients.values()) client.kill();
