@@ -111,28 +111,34 @@ function forget(target: string): void {
   cacheChanged();
 }
 
-function connect(host: string, port: number, timeout: number): Promise<net.Socket | undefined> {
+/**
+ * Starts connecting as Redis's blocking connect does, with its quirk kept:
+ * only what fails before a connection is even attempted (a host that does
+ * not resolve, a negative port) is a failure here. A refused or timed-out
+ * connect still hands the socket on, and the first write then fails
+ * (IOERR ... writing), as redis-server answers.
+ */
+function open(host: string, port: number, timeout: number): Promise<net.Socket | undefined> {
+  // C's getaddrinfo takes the port as a service name: 16 bits of it, and nothing negative.
+  if (port < 0 || port > 0x7fffffff) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    let socket: net.Socket;
-    try {
-      socket = net.connect({ host, port, noDelay: true });
-    } catch {
-      // A port outside 0-65535 is refused before any attempt.
-      resolve(undefined);
-      return;
-    }
-    const fail = (): void => {
+    const socket = net.connect({ host, port: port & 0xffff, noDelay: true });
+    socket.on('error', () => {});
+    const settle = (result: net.Socket | undefined): void => {
       clearTimeout(timer);
-      socket.destroy();
-      resolve(undefined);
+      socket.off('error', failed);
+      socket.off('connect', connected);
+      resolve(result);
     };
-    const timer = setTimeout(fail, timeout);
-    socket.once('error', fail);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', fail);
-      resolve(socket);
-    });
+    const failed = (error: NodeJS.ErrnoException): void => {
+      if (error.syscall !== 'getaddrinfo') return settle(socket);
+      socket.destroy();
+      settle(undefined);
+    };
+    const connected = (): void => settle(socket);
+    const timer = setTimeout(connected, timeout);
+    socket.once('error', failed);
+    socket.once('connect', connected);
   });
 }
 
@@ -143,7 +149,7 @@ async function connectionFor(request: WorkerRequest): Promise<Connection | undef
     cached.lastUse = seconds();
     return cached;
   }
-  const socket = await connect(request.host, request.port, request.timeout);
+  const socket = await open(request.host, request.port, request.timeout);
   if (!socket) return undefined;
   if (cache.size >= CACHE_LIMIT) {
     const names = [...cache.keys()];
