@@ -24,7 +24,7 @@ function aclCategories(fullName: string): string[] {
 /** Command flags in the order COMMAND INFO prints them; may_replicate and protected stay hidden, as in Redis. */
 const FLAG_ORDER: readonly CommandFlag[] = [
   'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor',
-  'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
+  'skip_slowlog', 'asking', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
 ];
 
 /** A command's flags as COMMAND INFO shows them: movablekeys also follows from its key specs. */

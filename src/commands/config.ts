@@ -25,7 +25,7 @@ function movePort(ctx: CommandContext, port: number, previous: [string, string][
       server.finishWaiting(client, new ReplyError("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs."));
     },
   );
-  return new BlockRequest([], 0, () => undefined, OK);
+  return BlockRequest.deferred(OK);
 }
 
 /** Runs a config operation, turning its validation failures into `ERR ...` replies. */

@@ -83,4 +83,12 @@ export const dumpCommands: readonly CommandSpec[] = [
     syntax: 'key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]',
     run: restore,
   }),
+  // What a cluster node's MIGRATE sends instead of RESTORE; without cluster mode the same thing.
+  defineCommand({
+    name: 'restore-asking', propagate: asAbsoluteRestore, arity: -4, flags: ['write', 'denyoom', 'asking'], keys: ONE_KEY, group: 'server', since: '3.0.0',
+    complexity: 'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).',
+    summary: 'RESTORE as a cluster node migrating keys sends it.',
+    syntax: 'key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]',
+    run: restore,
+  }),
 ];

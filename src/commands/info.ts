@@ -161,6 +161,7 @@ const sections: Record<string, Section> = {
       pubsub_channels: ctx.server.pubsub.size('channels'),
       pubsub_patterns: ctx.server.pubsub.size('patterns'),
       pubsubshard_channels: ctx.server.pubsub.size('shardChannels'),
+      migrate_cached_sockets: ctx.server.migrations.cachedConnections,
       tracking_total_keys: ctx.server.tracking.totalKeys,
       tracking_total_items: ctx.server.tracking.totalItems,
       tracking_total_prefixes: ctx.server.tracking.totalPrefixes,

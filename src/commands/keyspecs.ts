@@ -9,7 +9,7 @@
  * STORE, SET's GET that changes the key's flags.
  */
 import { ReplyError } from '../errors.js';
-import { parseInt64 } from '../util/numbers.js';
+import { atoi, parseInt64 } from '../util/numbers.js';
 import type { CommandSpec } from './types.js';
 
 /** Key-spec flags, in the order Redis prints them. */
@@ -147,6 +147,10 @@ const KEY_SPECS: Readonly<Record<string, readonly KeySpecification[]>> = {
   ltrim: [k('RW delete', 1)],
   'memory|usage': [k('RO', 2)],
   mget: [k('RO access', 1, -1)],
+  migrate: [
+    k('RW access delete', 3),
+    spec('RW access delete incomplete', { type: 'keyword', keyword: 'KEYS', startfrom: -2 }, { type: 'range', lastkey: -1, keystep: 1, limit: 0 }),
+  ],
   move: [k('RW access update', 1)],
   mset: [k('OW update', 1, -1, 2)],
   msetnx: [k('OW insert', 1, -1, 2)],
@@ -171,6 +175,7 @@ const KEY_SPECS: Readonly<Record<string, readonly KeySpecification[]>> = {
   psetex: [k('OW update', 1)],
   pttl: [k('RO access', 1)],
   restore: [k('OW update', 1)],
+  'restore-asking': [k('OW update', 1)],
   rename: [k('RW access delete', 1), k('OW update', 2)],
   renamenx: [k('RW access delete', 1), k('OW insert', 2)],
   rpop: [k('RW access delete', 1)],
@@ -487,12 +492,6 @@ export function keyRanges(command: CommandSpec, fullName: string): readonly KeyR
     ranges.push({ first: begin.index, last: find.lastkey >= 0 ? begin.index + find.lastkey : find.lastkey, step: find.keystep, flags: s.flags });
   }
   return ranges;
-}
-
-/** C's atoi: optional blanks and sign, then as many digits as there are; 0 when none. */
-function atoi(text: string): number {
-  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return match ? Number.parseInt(match[1], 10) : 0;
 }
 
 /**

@@ -27,6 +27,7 @@ import { geoCommands } from './geo.js';
 import { sortCommands } from './sort.js';
 import { keyCommands } from './keys.js';
 import { dumpCommands } from './dump.js';
+import { migrateCommands } from './migrate.js';
 import { serverCommands } from './server.js';
 import { configCommand } from './config.js';
 import { debugCommand } from './debug.js';
@@ -56,6 +57,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...sortCommands,
   ...keyCommands,
   ...dumpCommands,
+  ...migrateCommands,
   ...serverCommands,
   configCommand,
   debugCommand,

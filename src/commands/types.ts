@@ -31,6 +31,7 @@ export type CommandFlag =
   | 'no_multi'
   | 'allow_busy'
   | 'movablekeys'
+  | 'asking'
   | 'protected';
 
 /** Where the keys are in the arguments: Redis's legacy (first, last, step) triple. */
@@ -119,7 +120,14 @@ export class BlockRequest {
     readonly attempt: () => Reply | undefined,
     /** The reply on timeout (the command's kind of null). */
     readonly timeoutReply: Reply,
+    /** Not a blocking command: its reply comes later, through Server.finishWaiting, and CLIENT UNBLOCK leaves it be. */
+    readonly deferred = false,
   ) {}
+
+  /** A command whose work goes on in the background (CONFIG SET port, MIGRATE); `inTransaction` is its reply inside MULTI. */
+  static deferred(inTransaction: Reply): BlockRequest {
+    return new BlockRequest([], 0, () => undefined, inTransaction, true);
+  }
 }
 
 /** A command implementation: arguments in (args[0] is the command name), reply out; errors are thrown as ReplyError. */

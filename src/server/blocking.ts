@@ -87,12 +87,18 @@ export class BlockedClients {
     }
   }
 
-  /** CLIENT UNBLOCK: ends the wait with the timeout reply, or with `error`; false when not blocked. */
+  /** CLIENT UNBLOCK: ends the wait with the timeout reply, or with `error`; false when not blocked in a blocking command. */
   cancel(client: Client, reply?: Reply): boolean {
     const waiter = this.byClient.get(client);
-    if (!waiter) return false;
+    if (!waiter || waiter.request.deferred) return false;
     this.release(waiter, reply ?? waiter.request.timeoutReply);
     return true;
+  }
+
+  /** The reply of a deferred command has come: the wait ends with it (nothing happens for a client that went away). */
+  finish(client: Client, reply: Reply): void {
+    const waiter = this.byClient.get(client);
+    if (waiter) this.release(waiter, reply);
   }
 
   /** Forgets a client that went away while blocked. */

@@ -35,6 +35,7 @@ import { Functions } from '../scripting/functions.js';
 import { Acl, type AclFile, type AclRefusal, type LogContext } from '../acl/acl.js';
 import type { AclCommand, User } from '../acl/user.js';
 import { configLineError } from '../config/config.js';
+import { MigrateLink } from './migrate-link.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -109,6 +110,8 @@ export class Server implements ExecutionObserver {
   readonly scripting: Scripting;
   /** Function libraries (FUNCTION LOAD, FCALL), in their own Lua state. */
   readonly functions: Functions;
+  /** MIGRATE's connections to other instances. */
+  readonly migrations = new MigrateLink();
   readonly startTime = Date.now();
   readonly stats: ServerStats = newStats();
   /** RDB snapshots and the append-only file. */
@@ -367,9 +370,9 @@ export class Server implements ExecutionObserver {
     if (port !== 0) this.log('notice', `Ready to accept connections on port ${this.port}`);
   }
 
-  /** Ends a client's wait for a reply that came later (a handler that answered with a BlockRequest without keys). */
+  /** Ends a client's wait for the reply of a deferred command (BlockRequest.deferred). */
   finishWaiting(client: ClientState, reply: Reply): void {
-    this.blocked.cancel(client as Client, reply);
+    this.blocked.finish(client as Client, reply);
   }
 
   /** A new connection: plain TCP and unix sockets arrive paused, TLS ones after their handshake. */
@@ -680,6 +683,7 @@ export class Server implements ExecutionObserver {
     this.stopping = true;
     this.log('warning', 'User requested shutdown...');
     this.persistence.close();
+    this.migrations.close();
     clearInterval(this.cron);
     this.keyspace.stopExpiryCycle();
     for (const client of this.clients.values()) client.kill();

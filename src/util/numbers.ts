@@ -38,6 +38,12 @@ export function parseInt64(text: string): Int64 | null {
   return Number.isSafeInteger(Number(big)) ? Number(big) : big;
 }
 
+/** C's atoi: optional blanks and sign, then as many digits as there are; 0 when none. */
+export function atoi(text: string): number {
+  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return match ? Number.parseInt(match[1], 10) : 0;
+}
+
 /** Normalizes a bigint result back to a number when it fits exactly. */
 export function toInt64(value: bigint): Int64 {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
