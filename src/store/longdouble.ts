@@ -15,7 +15,7 @@
 /** string2ld's buffer: a text this long or longer is not a float (MAX_LONG_DOUBLE_CHARS). */
 const MAX_TEXT = 5 * 1024;
 const PRECISION = 64;
-/** The unit of the smallest subnormal, 2^-16445 (2^-16382 for the smallest normal, 63 bits lower). */
+/** The last bit's weight at the bottom of the range: the least subnormal is 2^-16445, the least normal 2^63 of those. */
 const MIN_UNIT = -16445;
 /** The unit of the largest finite value, (2^64 - 1) * 2^16320 (just under 2^16384). */
 const MAX_UNIT = 16320;
@@ -52,10 +52,11 @@ export const ZERO: LongDouble = { kind: 'small', n: 0, k: 0 };
 const zero = (negative: boolean): Finite => ({ kind: 'finite', negative, significand: 0n, exponent: MIN_UNIT });
 const infinity = (negative: boolean): Infinite => ({ kind: 'infinite', negative });
 
-/** Infinity or NaN: what INCRBYFLOAT refuses to store. */
+/** False for infinity and NaN, which INCRBYFLOAT and HINCRBYFLOAT refuse to store. */
 export const isFiniteLongDouble = (x: LongDouble): boolean => x.kind === 'small' || x.kind === 'finite';
 
 const float64 = new Float64Array(1);
+/** The sign and exponent half of `float64` (little-endian, as on x86-64 and ARM). */
 const float64High = new Uint32Array(float64.buffer, 4, 1);
 
 /** The number of bits of a positive bigint. */
