@@ -51,13 +51,20 @@ const TWO_63 = 2 ** 63;
 const SEED = 0xadc83b19;
 const M_LO = 0x5bd1e995;
 const M_HI = 0xc6a4a793;
-/** The running 64-bit hash, and the product mulM leaves. */
-let hLo = 0;
-let hHi = 0;
-let pLo = 0;
-let pHi = 0;
+/*
+ * The running hash (H_LO, H_HI), the last product (P_LO, P_HI) and the
+ * pattern found (INDEX, COUNT). Numbers past 2^30 kept in plain variables
+ * would be boxed on every store; a typed array holds them unboxed.
+ */
+const H_LO = 0;
+const H_HI = 1;
+const P_LO = 2;
+const P_HI = 3;
+const INDEX = 4;
+const COUNT = 5;
+const state = new Uint32Array(6);
 
-/** (hi:lo) × 0xc6a4a7935bd1e995 mod 2^64 into pHi:pLo; the low halves' full product is built from 16-bit pieces. */
+/** (hi:lo) × 0xc6a4a7935bd1e995 mod 2^64 into the product; the low halves' full product is built from 16-bit pieces. */
 function mulM(lo: number, hi: number): void {
   const a0 = lo & 0xffff;
   const a1 = lo >>> 16;
@@ -65,32 +72,32 @@ function mulM(lo: number, hi: number): void {
   const p01 = a0 * 0x5bd1;
   const p10 = a1 * 0xe995;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  pLo = ((mid << 16) | (p00 & 0xffff)) >>> 0;
-  pHi = (a1 * 0x5bd1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(hi, M_LO) + Math.imul(lo, M_HI)) >>> 0;
+  state[P_LO] = (mid << 16) | (p00 & 0xffff);
+  state[P_HI] = a1 * 0x5bd1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(hi, M_LO) + Math.imul(lo, M_HI);
 }
 
 function hashBegin(length: number): void {
   mulM(length, 0);
-  hLo = (pLo ^ SEED) >>> 0;
-  hHi = pHi;
+  state[H_LO] = state[P_LO] ^ SEED;
+  state[H_HI] = state[P_HI];
 }
 
 /** Mixes one 8-byte little-endian block. */
 function hashBlock(kLo: number, kHi: number): void {
   mulM(kLo, kHi);
-  mulM((pLo ^ (pHi >>> 15)) >>> 0, pHi);
-  mulM((hLo ^ pLo) >>> 0, (hHi ^ pHi) >>> 0);
-  hLo = pLo;
-  hHi = pHi;
+  mulM(state[P_LO] ^ (state[P_HI] >>> 15), state[P_HI]);
+  mulM(state[H_LO] ^ state[P_LO], state[H_HI] ^ state[P_HI]);
+  state[H_LO] = state[P_LO];
+  state[H_HI] = state[P_HI];
 }
 
 function hashEnd(): void {
-  mulM((hLo ^ (hHi >>> 15)) >>> 0, hHi);
-  hLo = (pLo ^ (pHi >>> 15)) >>> 0;
-  hHi = pHi;
+  mulM(state[H_LO] ^ (state[H_HI] >>> 15), state[H_HI]);
+  state[H_LO] = state[P_LO] ^ (state[P_HI] >>> 15);
+  state[H_HI] = state[P_HI];
 }
 
-/** MurmurHash64A of a latin1 string's bytes, left in hHi:hLo. */
+/** MurmurHash64A of a latin1 string's bytes, left in the state. */
 function hashString(s: string): void {
   const length = s.length;
   hashBegin(length);
@@ -98,8 +105,8 @@ function hashString(s: string): void {
   let i = 0;
   for (; i < blocks; i += 8) {
     hashBlock(
-      (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) >>> 0,
-      (s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24)) >>> 0,
+      s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24),
+      s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24),
     );
   }
   const rest = length & 7;
@@ -110,26 +117,24 @@ function hashString(s: string): void {
       if (j < 4) lo |= s.charCodeAt(i + j) << (8 * j);
       else hi |= s.charCodeAt(i + j) << (8 * (j - 4));
     }
-    mulM((hLo ^ lo) >>> 0, (hHi ^ hi) >>> 0);
-    hLo = pLo;
-    hHi = pHi;
+    mulM(state[H_LO] ^ lo, state[H_HI] ^ hi);
+    state[H_LO] = state[P_LO];
+    state[H_HI] = state[P_HI];
   }
   hashEnd();
 }
 
-/** The register and value the current hash maps to (Redis's hllPatLen), set by pattern(). */
-let patIndex = 0;
-let patCount = 0;
-
-/** Index from the hash's low 14 bits; count = 1 + the trailing zeros of the other 50 (bit 50 set so it stops at 51). */
+/** The register index from the hash's low 14 bits; count = 1 + the trailing zeros of the other 50 (bit 50 set so it stops at 51). */
 function pattern(): void {
-  patIndex = hLo & (REGISTERS - 1);
-  const low = (hLo >>> P) | (hHi << (32 - P));
+  const lo = state[H_LO];
+  const hi = state[H_HI];
+  state[INDEX] = lo & (REGISTERS - 1);
+  const low = (lo >>> P) | (hi << (32 - P));
   if (low !== 0) {
-    patCount = 32 - Math.clz32(low & -low);
+    state[COUNT] = 32 - Math.clz32(low & -low);
   } else {
-    const high = (hHi >>> P) | (1 << (Q - 32));
-    patCount = 64 - Math.clz32(high & -high);
+    const high = (hi >>> P) | (1 << (Q - 32));
+    state[COUNT] = 64 - Math.clz32(high & -high);
   }
 }
 
@@ -137,7 +142,7 @@ function pattern(): void {
 export function patternOf(element: string): [number, number] {
   hashString(element);
   pattern();
-  return [patIndex, patCount];
+  return [state[INDEX], state[COUNT]];
 }
 
 // ---------------------------------------------------------------------------
@@ -310,7 +315,7 @@ export class HyperLogLog {
   add(element: string, sparseMaxBytes: number): 0 | 1 {
     hashString(element);
     pattern();
-    return this.set(patIndex, patCount, sparseMaxBytes);
+    return this.set(state[INDEX], state[COUNT], sparseMaxBytes);
   }
 
   /** Raises register `index` to `count` if it is lower (the edit behind add and PFMERGE). */
@@ -651,11 +656,11 @@ export function selfTest(sparseMaxBytes: number): string | undefined {
   let checkpoint = 1;
   for (let j = 1; j <= 10_000_000; j++) {
     hashBegin(8);
-    hashBlock((j ^ seedLo) >>> 0, seedHi);
+    hashBlock(j ^ seedLo, seedHi);
     hashEnd();
     pattern();
-    dense.set(patIndex, patCount, sparseMaxBytes);
-    sparse.set(patIndex, patCount, sparseMaxBytes);
+    dense.set(state[INDEX], state[COUNT], sparseMaxBytes);
+    sparse.set(state[INDEX], state[COUNT], sparseMaxBytes);
     if (j !== checkpoint) continue;
     if (j < sparseMaxBytes / 2 && sparse.isDense) return 'TESTFAILED sparse encoding not used';
     const card = dense.cardinality();
