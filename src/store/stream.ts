@@ -13,9 +13,13 @@
  * stream-node-max-entries entries, live or deleted, or when its estimated
  * listpack size reaches stream-node-max-bytes. Redis flags deleted entries
  * instead of removing them; a node here removes them and counts them.
+ *
+ * Only the last node keeps entries as JS arrays; the others are packed into
+ * one string each (see StreamNode), about Redis's listpack size, and entries
+ * are decoded only when read. No bigint is kept per entry there.
  */
 import type { CollectionValue } from './database.js';
-import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD } from './memory.js';
+import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD, stringBytes } from './memory.js';
 
 export type StreamId = bigint;
 
@@ -44,28 +48,44 @@ export interface StreamEntry {
 /** Bytes of a listpack element's back-length for an element of `n` bytes. */
 const backlenSize = (n: number): number => (n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : n < 268435456 ? 4 : 5);
 
-/** Bytes of an integer in a listpack, with its back-length. */
-function lpIntSize(v: bigint | number): number {
-  const n = typeof v === 'bigint' ? v : BigInt(v);
-  let size: number;
-  if (n >= 0n && n <= 127n) size = 1;
-  else if (n >= -4096n && n <= 4095n) size = 2;
-  else if (n >= -32768n && n <= 32767n) size = 3;
-  else if (n >= -8388608n && n <= 8388607n) size = 4;
-  else if (n >= -2147483648n && n <= 2147483647n) size = 5;
-  else size = 9;
-  return size + 1;
+/** Bytes of an integer in a listpack, with its back-length (a bigint only when outside 32 bits anyway). */
+function lpIntSize(n: bigint | number): number {
+  if (typeof n === 'bigint') return n >= -2147483648n && n <= 2147483647n ? lpIntSize(Number(n)) : 10;
+  if (n >= 0 && n <= 127) return 2;
+  if (n >= -4096 && n <= 4095) return 3;
+  if (n >= -32768 && n <= 32767) return 4;
+  if (n >= -8388608 && n <= 8388607) return 5;
+  if (n >= -2147483648 && n <= 2147483647) return 6;
+  return 10;
 }
 
-const LP_INT_TEXT = /^(?:0|-?[1-9][0-9]{0,19})$/;
+/** Whether `s` is integer text as listpacks take it: '0', or digits with an optional '-' and no leading zero. */
+function isIntegerText(s: string): boolean {
+  const len = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === len) return false;
+  const first = s.charCodeAt(i);
+  if (first === 48) return len === 1;
+  if (first < 49 || first > 57) return false;
+  for (i++; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
 
 /** Bytes of a string in a listpack: strings that read as 64-bit integers are stored as integers. */
 function lpStringSize(s: string): number {
-  if (s.length <= 20 && LP_INT_TEXT.test(s)) {
-    const n = BigInt(s);
-    if (n >= -(1n << 63n) && n < 1n << 63n) return lpIntSize(n);
-  }
   const len = s.length;
+  if (len <= 20 && isIntegerText(s)) {
+    // Up to 15 digits a double holds the value exactly.
+    if (len <= 15) return lpIntSize(Number(s));
+    const n = BigInt(s);
+    if (n >= INT64_MIN && n <= INT64_MAX) return 10;
+  }
   const size = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
   return size + backlenSize(size);
 }
@@ -85,18 +105,107 @@ function lowerBound(ids: readonly StreamId[], id: StreamId): number {
 /** A signed 64-bit difference, as the listpack stores an entry's ID relative to the node's first. */
 const delta = (a: bigint, b: bigint): bigint => BigInt.asIntN(64, a - b);
 
+const SAFE = Number.MAX_SAFE_INTEGER;
+const SAFE_BIG = BigInt(SAFE);
+
+/** Entry flags in a packed node. */
+const SAME_FIELDS = 1;
+/** The entry's ms delta or seq is beyond 2^53, so it is read back as a bigint. */
+const BIG_ID = 2;
+
+/**
+ * Past this many bytes a node stays unpacked: one string holds a packed node
+ * and V8 caps strings at about 2^29 characters.
+ */
+const PACK_MAX = 1 << 28;
+
+/** Bytes of an unsigned LEB128 number. */
+function varintSize(n: number | bigint): number {
+  let size = 1;
+  if (typeof n === 'number') {
+    for (; n >= 128; size++) n = Math.floor(n / 128);
+  } else {
+    for (; n >= 128n; size++) n >>= 7n;
+  }
+  return size;
+}
+
+function writeVarint(buf: Buffer, at: number, n: number | bigint): number {
+  if (typeof n === 'number') {
+    for (; n >= 128; n = Math.floor(n / 128)) buf[at++] = (n % 128) | 128;
+    buf[at++] = n;
+  } else {
+    for (; n >= 128n; n >>= 7n) buf[at++] = Number(n & 127n) | 128;
+    buf[at++] = Number(n);
+  }
+  return at;
+}
+
+/** The decoder's position in the packed string being read: the read* helpers advance it. */
+let pos = 0;
+/** The ID StreamNode.readId decoded last. */
+let decodedId: StreamId = 0n;
+
+function readNumber(data: string): number {
+  let b = data.charCodeAt(pos++);
+  if (b < 128) return b;
+  let n = b & 127;
+  for (let scale = 128; ; scale *= 128) {
+    b = data.charCodeAt(pos++);
+    n += (b & 127) * scale;
+    if (b < 128) return n;
+  }
+}
+
+function readBigint(data: string): bigint {
+  let n = 0n;
+  for (let shift = 0n; ; shift += 7n) {
+    const b = data.charCodeAt(pos++);
+    n |= BigInt(b & 127) << shift;
+    if (b < 128) return n;
+  }
+}
+
+function readText(data: string): string {
+  const len = readNumber(data);
+  const start = pos;
+  pos += len;
+  return data.substring(start, pos);
+}
+
+/**
+ * A node: the entries between two radix-tree keys of Redis. The last node
+ * is open and keeps its entries as XADD appended them; a node is packed
+ * once another one follows it. Packed, the node is one latin1 string: per
+ * entry a flag byte, the ms delta from the node's first ID and the sequence
+ * as varints, then the values (and the field names unless they are the
+ * node's first entry's), each as a varint length and its bytes; after the
+ * entries an offset table, 2 or 4 bytes per entry, for seeking.
+ */
 class StreamNode {
-  readonly ids: StreamId[] = [];
-  readonly entries: (readonly string[])[] = [];
+  /** Open form; undefined while packed. */
+  private ids: StreamId[] | undefined = [];
+  private entries: (readonly string[])[] | undefined = [];
+  /** Bytes of the strings the open form holds, for the memory estimate. */
+  private textBytes = 0;
+  /** Packed form: entries then offset table, which starts at tableAt. */
+  private data = '';
+  private tableAt = 0;
+  /** Whether some packed entry has a BIG_ID. */
+  private bigIds = false;
+  /** Live entries. */
+  size = 0;
   /** Entries deleted from this node: they still count toward its capacity, as Redis's tombstones do. */
   tombstones = 0;
   /** Estimated listpack bytes beyond the two counters, which change size as they grow. */
   private bodyBytes: number;
+  private readonly masterMs: bigint;
 
   constructor(
     readonly masterId: StreamId,
     readonly masterFields: readonly string[],
   ) {
+    this.masterMs = idMs(masterId);
     // Header and end byte, the field count, the master fields and their terminator.
     let bytes = 7 + lpIntSize(masterFields.length) + lpIntSize(0);
     for (const field of masterFields) bytes += lpStringSize(field);
@@ -104,40 +213,245 @@ class StreamNode {
   }
 
   get listpackBytes(): number {
-    return this.bodyBytes + lpIntSize(this.ids.length) + lpIntSize(this.tombstones);
+    return this.bodyBytes + lpIntSize(this.size) + lpIntSize(this.tombstones);
+  }
+
+  /** Estimated heap bytes. */
+  memory(): number {
+    return this.ids === undefined ? NODE_BYTES + stringBytes(this.data.length) : NODE_BYTES + this.size * ENTRY_BYTES + this.textBytes;
+  }
+
+  private sameFields(fields: readonly string[]): boolean {
+    const master = this.masterFields;
+    if (fields.length !== 2 * master.length) return false;
+    for (let i = 0; i < master.length; i++) if (fields[2 * i] !== master[i]) return false;
+    return true;
   }
 
   append(id: StreamId, fields: readonly string[]): void {
+    if (this.ids === undefined) this.unpack();
+    const same = this.sameFields(fields);
     const numfields = fields.length / 2;
-    let same = numfields === this.masterFields.length;
-    for (let i = 0; same && i < numfields; i++) same = fields[2 * i] === this.masterFields[i];
-    let bytes = 2 + lpIntSize(delta(idMs(id), idMs(this.masterId))) + lpIntSize(delta(idSeq(id), idSeq(this.masterId)));
+    let bytes = 2 + lpIntSize(delta(idMs(id), this.masterMs)) + lpIntSize(delta(idSeq(id), idSeq(this.masterId)));
     let parts = numfields + 3;
     if (!same) {
       bytes += lpIntSize(numfields);
       parts += numfields + 1;
     }
-    for (let i = 0; i < fields.length; i++) if (!same || i % 2 === 1) bytes += lpStringSize(fields[i]);
+    for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) bytes += lpStringSize(fields[i]);
     this.bodyBytes += bytes + lpIntSize(parts);
-    this.ids.push(id);
-    this.entries.push(fields);
+    for (const f of fields) this.textBytes += f.length + STRING_OVERHEAD;
+    this.ids!.push(id);
+    this.entries!.push(fields);
+    this.size++;
   }
 
-  /** Index of the first entry with an ID >= `id` (ids.length when none). */
+  /** Packs the open form into one string, unless it would be too long for one. */
+  pack(): void {
+    const ids = this.ids;
+    const entries = this.entries;
+    if (ids === undefined || entries === undefined) return;
+    const msDeltas: (number | bigint)[] = [];
+    const seqs: (number | bigint)[] = [];
+    let bytes = 0;
+    for (let e = 0; e < ids.length; e++) {
+      const ms = idMs(ids[e]) - this.masterMs;
+      const seq = idSeq(ids[e]);
+      const msd = ms > SAFE_BIG ? ms : Number(ms);
+      const sq = seq > SAFE_BIG ? seq : Number(seq);
+      msDeltas.push(msd);
+      seqs.push(sq);
+      bytes += 1 + varintSize(msd) + varintSize(sq);
+      const fields = entries[e];
+      const same = this.sameFields(fields);
+      if (!same) bytes += varintSize(fields.length / 2);
+      for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) bytes += varintSize(fields[i].length) + fields[i].length;
+    }
+    const width = bytes < 65536 ? 2 : 4;
+    const total = bytes + width * ids.length;
+    if (total > PACK_MAX) return;
+    const buf = Buffer.allocUnsafe(total);
+    let at = 0;
+    let table = bytes;
+    let big = false;
+    for (let e = 0; e < ids.length; e++) {
+      if (width === 2) buf.writeUInt16LE(at, table);
+      else buf.writeUInt32LE(at, table);
+      table += width;
+      const fields = entries[e];
+      const same = this.sameFields(fields);
+      const msd = msDeltas[e];
+      const seq = seqs[e];
+      const bigId = typeof msd === 'bigint' || typeof seq === 'bigint';
+      big ||= bigId;
+      buf[at++] = (same ? SAME_FIELDS : 0) | (bigId ? BIG_ID : 0);
+      at = writeVarint(buf, at, msd);
+      at = writeVarint(buf, at, seq);
+      if (!same) at = writeVarint(buf, at, fields.length / 2);
+      for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) {
+        at = writeVarint(buf, at, fields[i].length);
+        at += buf.write(fields[i], at, 'latin1');
+      }
+    }
+    this.data = buf.toString('latin1');
+    this.tableAt = bytes;
+    this.bigIds = big;
+    this.ids = undefined;
+    this.entries = undefined;
+    this.textBytes = 0;
+  }
+
+  /** Back to the open form, for an append to a node that was closed (its successor went). */
+  private unpack(): void {
+    const ids: StreamId[] = [];
+    const entries: (readonly string[])[] = [];
+    let textBytes = 0;
+    for (let i = 0; i < this.size; i++) {
+      ids.push(this.idAt(i));
+      const fields = this.fieldsAt(i);
+      for (const f of fields) textBytes += f.length + STRING_OVERHEAD;
+      entries.push(fields);
+    }
+    this.ids = ids;
+    this.entries = entries;
+    this.textBytes = textBytes;
+    this.data = '';
+    this.tableAt = 0;
+    this.bigIds = false;
+  }
+
+  /** Where packed entry `i` starts. */
+  private offset(i: number): number {
+    const data = this.data;
+    if (this.tableAt < 65536) {
+      const t = this.tableAt + 2 * i;
+      return data.charCodeAt(t) | (data.charCodeAt(t + 1) << 8);
+    }
+    const t = this.tableAt + 4 * i;
+    return data.charCodeAt(t) + (data.charCodeAt(t + 1) << 8) + (data.charCodeAt(t + 2) << 16) + data.charCodeAt(t + 3) * 16777216;
+  }
+
+  /** Reads packed entry `i`'s flags and ID, leaving `pos` at what follows; returns the flags. */
+  private readId(i: number): number {
+    pos = this.offset(i);
+    const data = this.data;
+    const flags = data.charCodeAt(pos++);
+    if (flags & BIG_ID) {
+      decodedId = makeId(this.masterMs + readBigint(data), readBigint(data));
+    } else {
+      const msd = readNumber(data);
+      decodedId = makeId(this.masterMs + BigInt(msd), BigInt(readNumber(data)));
+    }
+    return flags;
+  }
+
+  idAt(i: number): StreamId {
+    if (this.ids !== undefined) return this.ids[i];
+    this.readId(i);
+    return decodedId;
+  }
+
+  fieldsAt(i: number): readonly string[] {
+    if (this.entries !== undefined) return this.entries[i];
+    return this.readFields(this.readId(i));
+  }
+
+  entryAt(i: number): StreamEntry {
+    if (this.ids !== undefined) return { id: this.ids[i], fields: this.entries![i] };
+    const fields = this.readFields(this.readId(i));
+    return { id: decodedId, fields };
+  }
+
+  /** The fields of the packed entry whose flags were just read. */
+  private readFields(flags: number): string[] {
+    const data = this.data;
+    const fields: string[] = [];
+    if (flags & SAME_FIELDS) {
+      for (const field of this.masterFields) fields.push(field, readText(data));
+    } else {
+      for (let n = 2 * readNumber(data); n > 0; n--) fields.push(readText(data));
+    }
+    return fields;
+  }
+
+  /** Index of the first entry with an ID >= `id` (size when none). */
   lowerBound(id: StreamId): number {
-    return lowerBound(this.ids, id);
+    if (this.ids !== undefined) return lowerBound(this.ids, id);
+    let lo = 0;
+    let hi = this.size;
+    if (this.bigIds) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.idAt(mid) < id) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    }
+    // Every ms delta and sequence here is a safe number: compare numbers, with Infinity for anything larger.
+    const d = idMs(id) - this.masterMs;
+    if (d < 0n) return 0;
+    const targetMs = d > SAFE_BIG ? Infinity : Number(d);
+    const seq = idSeq(id);
+    const targetSeq = seq > SAFE_BIG ? Infinity : Number(seq);
+    const data = this.data;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      pos = this.offset(mid) + 1;
+      const msd = readNumber(data);
+      if (msd < targetMs || (msd === targetMs && readNumber(data) < targetSeq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
-  removeAt(index: number): void {
-    this.ids.splice(index, 1);
-    this.entries.splice(index, 1);
-    this.tombstones++;
+  /** Removes entries [from, to); they become tombstones. */
+  remove(from: number, to: number): void {
+    const count = to - from;
+    if (count <= 0) return;
+    const ids = this.ids;
+    const entries = this.entries;
+    if (ids !== undefined && entries !== undefined) {
+      for (let i = from; i < to; i++) for (const f of entries[i]) this.textBytes -= f.length + STRING_OVERHEAD;
+      ids.splice(from, count);
+      entries.splice(from, count);
+    } else {
+      this.removePacked(from, to);
+    }
+    this.size -= count;
+    this.tombstones += count;
+  }
+
+  /** Rewrites the packed string without entries [from, to). */
+  private removePacked(from: number, to: number): void {
+    const start = this.offset(from);
+    const end = to === this.size ? this.tableAt : this.offset(to);
+    const gone = end - start;
+    const bytes = this.tableAt - gone;
+    const left = this.size - (to - from);
+    const width = bytes < 65536 ? 2 : 4;
+    const table = Buffer.allocUnsafe(width * left);
+    let t = 0;
+    for (let i = 0; i < this.size; i++) {
+      if (i === from) i = to;
+      if (i === this.size) break;
+      const at = i < from ? this.offset(i) : this.offset(i) - gone;
+      if (width === 2) table.writeUInt16LE(at, t);
+      else table.writeUInt32LE(at, t);
+      t += width;
+    }
+    this.data = this.data.slice(0, start) + this.data.slice(end, this.tableAt) + table.toString('latin1');
+    this.tableAt = bytes;
   }
 
   clone(): StreamNode {
     const copy = new StreamNode(this.masterId, this.masterFields);
-    copy.ids.push(...this.ids);
-    copy.entries.push(...this.entries);
+    copy.ids = this.ids?.slice();
+    copy.entries = this.entries?.slice();
+    copy.textBytes = this.textBytes;
+    copy.data = this.data;
+    copy.tableAt = this.tableAt;
+    copy.bigIds = this.bigIds;
+    copy.size = this.size;
     copy.tombstones = this.tombstones;
     copy.bodyBytes = this.bodyBytes;
     return copy;
@@ -304,8 +618,10 @@ export interface StreamLimits {
   nodeMaxBytes: number;
 }
 
-/** Estimated bytes per entry beyond its strings: ID, arrays and node slots. */
+/** Estimated bytes per entry of an open node beyond its strings: ID, arrays and slots. */
 const ENTRY_BYTES = 16 + 3 * ARRAY_SLOT + 32;
+/** Estimated bytes of a node beyond its entries: the object, its master ID and fields, its slot. */
+const NODE_BYTES = 224;
 const NACK_BYTES = 2 * MAP_ENTRY + 2 * ARRAY_SLOT + 48;
 
 export class StreamValue implements CollectionValue {
@@ -318,7 +634,8 @@ export class StreamValue implements CollectionValue {
   maxDeletedId: StreamId = ID_ZERO;
   entriesAdded = 0;
   readonly groups = new Map<string, ConsumerGroup>();
-  private stringBytes = 0;
+  /** The nodes' memory estimates, summed: updated around every change to a node. */
+  private nodeBytes = 0;
 
   get type(): 'stream' {
     return 'stream';
@@ -342,7 +659,7 @@ export class StreamValue implements CollectionValue {
   memory(): number {
     let pending = 0;
     for (const group of this.groups.values()) pending += group.pel.size * NACK_BYTES + group.consumers.size * (MAP_ENTRY + 64);
-    return COLLECTION_BASE + this.length * ENTRY_BYTES + this.stringBytes + this.nodes.length * 96 + pending;
+    return COLLECTION_BASE + this.nodeBytes + pending;
   }
 
   /** Appends an entry; the caller made sure `id` is above lastId. */
@@ -353,20 +670,30 @@ export class StreamValue implements CollectionValue {
       for (const f of fields) textBytes += f.length;
       const maxBytes = limits.nodeMaxBytes === 0 || limits.nodeMaxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.nodeMaxBytes;
       if (node.listpackBytes + textBytes >= maxBytes) node = undefined;
-      else if (limits.nodeMaxEntries > 0 && node.ids.length + node.tombstones >= limits.nodeMaxEntries) node = undefined;
+      else if (limits.nodeMaxEntries > 0 && node.size + node.tombstones >= limits.nodeMaxEntries) node = undefined;
     }
     if (node === undefined) {
+      const closed = this.nodes[this.nodes.length - 1];
+      if (closed !== undefined) this.changeNode(closed, () => closed.pack());
       const masterFields: string[] = [];
       for (let i = 0; i < fields.length; i += 2) masterFields.push(fields[i]);
       node = new StreamNode(id, masterFields);
       this.nodes.push(node);
+      this.nodeBytes += node.memory();
     }
-    node.append(id, fields);
-    for (const f of fields) this.stringBytes += f.length + STRING_OVERHEAD;
+    const open = node;
+    this.changeNode(open, () => open.append(id, fields));
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
     if (this.length === 1) this.firstId = id;
+  }
+
+  /** Runs a change to a node, keeping nodeBytes up to date. */
+  private changeNode(node: StreamNode, change: () => void): void {
+    const before = node.memory();
+    change();
+    this.nodeBytes += node.memory() - before;
   }
 
   /** Position of the first entry with ID >= `id`: [node index, index in node], node index = nodes.length when none. */
@@ -377,29 +704,31 @@ export class StreamValue implements CollectionValue {
     // The last node whose first ID is <= id holds it if anyone does.
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (nodes[mid].ids[0] <= id) lo = mid + 1;
+      if (nodes[mid].masterId <= id) lo = mid + 1;
       else hi = mid;
     }
     if (lo === 0) return [0, 0];
     const n = lo - 1;
     const at = nodes[n].lowerBound(id);
-    return at < nodes[n].ids.length ? [n, at] : [lo, 0];
+    return at < nodes[n].size ? [n, at] : [lo, 0];
   }
 
   get(id: StreamId): readonly string[] | undefined {
     const [n, i] = this.seek(id);
     const node = this.nodes[n];
-    return node !== undefined && node.ids[i] === id ? node.entries[i] : undefined;
+    return node !== undefined && i < node.size && node.idAt(i) === id ? node.fieldsAt(i) : undefined;
   }
 
   /** Removes one entry by ID (XDEL); true when it was there. Redis's first-ID bookkeeping is the caller's. */
   delete(id: StreamId): boolean {
     const [n, i] = this.seek(id);
     const node = this.nodes[n];
-    if (node === undefined || node.ids[i] !== id) return false;
-    for (const f of node.entries[i]) this.stringBytes -= f.length + STRING_OVERHEAD;
-    node.removeAt(i);
-    if (node.ids.length === 0) this.nodes.splice(n, 1);
+    if (node === undefined || i >= node.size || node.idAt(i) !== id) return false;
+    this.changeNode(node, () => node.remove(i, i + 1));
+    if (node.size === 0) {
+      this.nodes.splice(n, 1);
+      this.nodeBytes -= node.memory();
+    }
     this.length--;
     return true;
   }
@@ -413,10 +742,10 @@ export class StreamValue implements CollectionValue {
       let [n, i] = this.seek(start);
       for (; n < nodes.length; n++, i = 0) {
         const node = nodes[n];
-        for (; i < node.ids.length; i++) {
-          const id = node.ids[i];
-          if (id > end) return;
-          yield { id, fields: node.entries[i] };
+        for (; i < node.size; i++) {
+          const entry = node.entryAt(i);
+          if (entry.id > end) return;
+          yield entry;
           if (++emitted === count) return;
         }
       }
@@ -428,32 +757,30 @@ export class StreamValue implements CollectionValue {
       if (i === 0) {
         if (n === 0) return;
         n--;
-        i = nodes[n].ids.length;
+        i = nodes[n].size;
       }
       i--;
-      const node = nodes[n];
-      const id = node.ids[i];
-      if (id < start) return;
-      yield { id, fields: node.entries[i] };
+      const entry = nodes[n].entryAt(i);
+      if (entry.id < start) return;
+      yield entry;
       if (++emitted === count) return;
     }
   }
 
   first(): StreamEntry | undefined {
     const node = this.nodes[0];
-    return node === undefined ? undefined : { id: node.ids[0], fields: node.entries[0] };
+    return node?.entryAt(0);
   }
 
   last(): StreamEntry | undefined {
     const node = this.nodes[this.nodes.length - 1];
-    if (node === undefined) return undefined;
-    const i = node.ids.length - 1;
-    return { id: node.ids[i], fields: node.entries[i] };
+    return node?.entryAt(node.size - 1);
   }
 
   /** The ID of the last live entry (0-0 when empty), which lastId may be past. */
   lastValidId(): StreamId {
-    return this.last()?.id ?? ID_ZERO;
+    const node = this.nodes[this.nodes.length - 1];
+    return node === undefined ? ID_ZERO : node.idAt(node.size - 1);
   }
 
   /** Trims from the front as XADD and XTRIM do; returns how many entries went. */
@@ -462,27 +789,21 @@ export class StreamValue implements CollectionValue {
     while (this.nodes.length > 0) {
       if (spec.strategy === 'maxlen' && this.length <= spec.maxlen) break;
       const node = this.nodes[0];
-      const entries = node.ids.length;
+      const entries = node.size;
       if (spec.limit !== 0 && deleted + entries > spec.limit) break;
       const removeNode =
-        spec.strategy === 'maxlen' ? this.length - entries >= spec.maxlen : node.ids[entries - 1] < spec.minid;
+        spec.strategy === 'maxlen' ? this.length - entries >= spec.maxlen : node.idAt(entries - 1) < spec.minid;
       if (removeNode) {
-        for (const fields of node.entries) for (const f of fields) this.stringBytes -= f.length + STRING_OVERHEAD;
+        this.nodeBytes -= node.memory();
         this.nodes.shift();
         this.length -= entries;
         deleted += entries;
         continue;
       }
       if (spec.approx) break;
-      let cut = 0;
-      while (cut < entries) {
-        if (spec.strategy === 'maxlen' ? this.length - cut <= spec.maxlen : node.ids[cut] >= spec.minid) break;
-        cut++;
-      }
-      for (let i = 0; i < cut; i++) for (const f of node.entries[i]) this.stringBytes -= f.length + STRING_OVERHEAD;
-      node.ids.splice(0, cut);
-      node.entries.splice(0, cut);
-      node.tombstones += cut;
+      // Removing the whole node was ruled out above, so some entry stays.
+      const cut = spec.strategy === 'maxlen' ? this.length - spec.maxlen : node.lowerBound(spec.minid);
+      this.changeNode(node, () => node.remove(0, cut));
       this.length -= cut;
       deleted += cut;
       break;
@@ -567,7 +888,7 @@ export class StreamValue implements CollectionValue {
     copy.firstId = this.firstId;
     copy.maxDeletedId = this.maxDeletedId;
     copy.entriesAdded = this.entriesAdded;
-    copy.stringBytes = this.stringBytes;
+    copy.nodeBytes = this.nodeBytes;
     for (const [name, group] of this.groups) {
       const g = new ConsumerGroup(group.lastId, group.entriesRead);
       for (const [cname, consumer] of group.consumers) g.consumers.set(cname, new Consumer(cname, consumer.seenTime));
