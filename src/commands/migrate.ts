@@ -114,19 +114,20 @@ function migrate(ctx: CommandContext, args: string[]): Reply | BlockRequest {
   // Often a key simply expired meanwhile, so this is no error.
   if (keys.length === 0) return new SimpleString('NOKEY');
 
+  // A key that expired since the lookup is left out (and stays, to expire here).
   let restores = '';
-  const sent: number[] = [];
+  const sentKeys: string[] = [];
+  const sentValues: RedisValue[] = [];
   const now = Date.now();
   for (let i = 0; i < keys.length; i++) {
     const expireAt = db.expireTime(keys[i]);
-    const ttl = expireAt === undefined ? 0 : Math.max(1, expireAt - now);
     if (expireAt !== undefined && expireAt < now) continue;
+    const ttl = expireAt === undefined ? 0 : Math.max(1, expireAt - now);
     const payload = dumpValue(values[i]).toString('latin1');
     restores += encodeCommand(options.replace ? ['RESTORE', keys[i], String(ttl), payload, 'REPLACE'] : ['RESTORE', keys[i], String(ttl), payload]);
-    sent.push(i);
+    sentKeys.push(keys[i]);
+    sentValues.push(values[i]);
   }
-  const sentKeys = sent.map((i) => keys[i]);
-  const sentValues = sent.map((i) => values[i]);
   const request = {
     host: args[1],
     port: atoi(args[2]),
@@ -135,7 +136,7 @@ function migrate(ctx: CommandContext, args: string[]): Reply | BlockRequest {
     db: targetDb,
     auth: options.auth,
     restores: Buffer.from(restores, 'latin1'),
-    count: sent.length,
+    count: sentKeys.length,
   };
   const { server, client } = ctx;
   if (client.inTransaction) return conclude(db, sentKeys, sentValues, options.copy, server.migrations.runNow(request));

@@ -28,6 +28,7 @@ import { sortCommands } from './sort.js';
 import { keyCommands } from './keys.js';
 import { dumpCommands } from './dump.js';
 import { migrateCommands } from './migrate.js';
+import { lolwutCommands } from './lolwut.js';
 import { serverCommands } from './server.js';
 import { configCommand } from './config.js';
 import { debugCommand } from './debug.js';
@@ -58,6 +59,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...keyCommands,
   ...dumpCommands,
   ...migrateCommands,
+  ...lolwutCommands,
   ...serverCommands,
   configCommand,
   debugCommand,
