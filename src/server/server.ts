@@ -12,7 +12,7 @@ import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import type { EvictionPolicy } from '../store/eviction.js';
-import { dispatch, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
+import { commandStats, dispatch, POSTPONED, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
 import { ReplyError, replyTooLarge } from '../errors.js';
@@ -23,6 +23,7 @@ import type { PushReply, Reply } from '../protocol/reply.js';
 import { Client, isLoopback } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
+import { LatencyHistogram, LatencyMonitor } from './latency.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
 import { BindError, listenOn, readingSocket } from './listen.js';
@@ -68,14 +69,23 @@ export class Server implements ExecutionObserver {
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
+  readonly latency = new LatencyMonitor(() => this.config.values.latencyMonitorThreshold);
   readonly blocked = new BlockedClients((client, args, work) => {
     const previous = this.executing;
     this.executing = client;
     const changes = this.keyspace.dirty;
+    const started = performance.now();
     try {
       work();
     } finally {
       this.executing = previous;
+    }
+    if (!this.blocked.isBlocked(client)) {
+      const servedUs = Math.round((performance.now() - started) * 1000);
+      this.latency.addIfNeeded('command-unblocking', Math.floor(servedUs / 1000));
+      // Its call was left out of the histogram while it waited: the work of serving it counts instead.
+      const stats = commandStats.get(client.lastCommand);
+      if (stats && this.latencyTracking) (stats.histogram ??= new LatencyHistogram()).recordUs(servedUs);
     }
     // Served now: the append-only file gets the command, which replays without waiting.
     if (this.keyspace.dirty !== changes) this.persistence.propagate(client, undefined, args, null);
@@ -169,6 +179,8 @@ export class Server implements ExecutionObserver {
     applyNotifyFlags();
     config.onChange('notify-keyspace-events', applyNotifyFlags);
     this.keyspace.eventListener = (db, event, key) => this.publishKeyEvent(db, event, key);
+    // Redis reads its millisecond clock around a cycle, so a cycle counts its whole milliseconds.
+    this.keyspace.cycleListener = (event, ms) => this.latency.addIfNeeded(event, Math.floor(ms));
     this.keyspace.onDatabaseReplaced((db, other) => {
       this.watches.touchAll(db, other);
       this.blocked.databaseReplaced(db);
@@ -427,7 +439,10 @@ export class Server implements ExecutionObserver {
     if (flags.tracksKeys && reader?.tracking) this.tracking.remember(reader, commandKeys(spec, flags.name, args).map((ref) => ref.key));
     // Counted here, so commands run by EXEC count and refused or queued ones do not, as in Redis.
     this.stats.commandsProcessed++;
-    if (flags.slowlog) this.slowlog.record(client, args, durationUs);
+    if (flags.slowlog) {
+      this.latency.addIfNeeded(flags.fast ? 'fast-command' : 'command', Math.floor(durationUs / 1000));
+      this.slowlog.record(client, args, durationUs);
+    }
     if (flags.monitor && this.monitors.size > 0) this.feedMonitors(client, args);
   }
 
@@ -437,6 +452,10 @@ export class Server implements ExecutionObserver {
     // V8 refuses strings beyond ~512 MB: a reply that large cannot be built.
     if (error instanceof RangeError) return replyTooLarge();
     return new ReplyError(`ERR internal error in '${command}': ${text.replace(/[\r\n]/g, ' ')}`);
+  }
+
+  get latencyTracking(): boolean {
+    return this.config.values.latencyTracking;
   }
 
   debugAllowed(ctx: CommandContext): boolean {
