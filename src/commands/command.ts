@@ -15,9 +15,33 @@ import { defineCommand, type CommandFlag, type CommandSpec } from './types.js';
 
 const status = (text: string): SimpleString => new SimpleString(text);
 
+/** The category a command's group implies, unless EXPLICIT_CATEGORIES says otherwise (pub/sub's follows from the pubsub flag). */
 const GROUP_CATEGORY: Record<string, string> = {
   string: '@string', bitmap: '@bitmap', transactions: '@transaction', generic: '@keyspace', keyspace: '@keyspace', connection: '@connection', server: '',
-  scripting: '@scripting', list: '@list', hash: '@hash', set: '@set', sorted_set: '@sortedset', pubsub: '@pubsub',
+  scripting: '@scripting', list: '@list', hash: '@hash', set: '@set', sorted_set: '@sortedset', stream: '@stream', geo: '@geo',
+  hyperloglog: '@hyperloglog',
+};
+
+const COMMAND_SUBCOMMANDS = ['count', 'info', 'docs', 'list', 'getkeys', 'getkeysandflags', 'help'];
+
+/**
+ * Commands whose categories besides those implied by their flags are not
+ * their group's, as Redis 7.0.15 declares them (acl_categories of its
+ * src/commands/*.json), by full name.
+ */
+const EXPLICIT_CATEGORIES: Readonly<Record<string, readonly string[]>> = {
+  sort: ['@set', '@sortedset', '@list', '@dangerous'],
+  sort_ro: ['@set', '@sortedset', '@list', '@dangerous'],
+  keys: ['@keyspace', '@dangerous'],
+  swapdb: ['@keyspace', '@dangerous'],
+  dbsize: ['@keyspace'],
+  flushdb: ['@keyspace', '@dangerous'],
+  flushall: ['@keyspace', '@dangerous'],
+  restore: ['@keyspace', '@dangerous'],
+  lastsave: ['@admin', '@dangerous'],
+  info: ['@dangerous'],
+  command: ['@connection'],
+  ...Object.fromEntries(COMMAND_SUBCOMMANDS.map((name) => [`command|${name}`, ['@connection']])),
 };
 
 /** ACL categories in the order Redis prints them (its category bit order). */
@@ -26,24 +50,31 @@ const CATEGORY_ORDER = [
   'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
 ].map((name) => `@${name}`);
 
-/** ACL categories follow from the group and flags, as Redis derives most of them; listed in Redis's order. */
-export function aclCategories(spec: CommandSpec, group = spec.group): string[] {
-  const categories: string[] = [];
-  if (spec.flags.includes('write')) categories.push('@write');
+/** ACL categories follow from the flags, as in Redis, and from the group (or the exceptions above); listed in Redis's order. */
+export function aclCategories(spec: CommandSpec, fullName: string, group: string): string[] {
+  const categories = new Set<string>();
+  const add = (category: string): void => void categories.add(category);
+  if (spec.flags.includes('write')) add('@write');
   // Redis leaves @read off read-only scripting commands: what a script reads is up to the script.
-  if (spec.flags.includes('readonly') && group !== 'scripting') categories.push('@read');
-  if (spec.flags.includes('admin')) categories.push('@admin', '@dangerous');
-  const byGroup = GROUP_CATEGORY[group];
-  if (byGroup) categories.push(byGroup);
-  categories.push(spec.flags.includes('fast') ? '@fast' : '@slow');
-  if (spec.flags.includes('blocking')) categories.push('@blocking');
-  return categories.sort((a, b) => CATEGORY_ORDER.indexOf(a) - CATEGORY_ORDER.indexOf(b));
+  if (spec.flags.includes('readonly') && group !== 'scripting') add('@read');
+  if (spec.flags.includes('admin')) {
+    add('@admin');
+    add('@dangerous');
+  }
+  if (spec.flags.includes('pubsub')) add('@pubsub');
+  const explicit = EXPLICIT_CATEGORIES[fullName];
+  if (explicit) explicit.forEach(add);
+  // A container's subcommands carry the group's category, the container itself none.
+  else if (GROUP_CATEGORY[group] && !spec.subcommands) add(GROUP_CATEGORY[group]);
+  add(spec.flags.includes('fast') ? '@fast' : '@slow');
+  if (spec.flags.includes('blocking')) add('@blocking');
+  return [...categories].sort((a, b) => CATEGORY_ORDER.indexOf(a) - CATEGORY_ORDER.indexOf(b));
 }
 
 /** Command flags in the order COMMAND INFO prints them; may_replicate and protected stay hidden, as in Redis. */
 const FLAG_ORDER: readonly CommandFlag[] = [
   'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor',
-  'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_multi', 'movablekeys', 'allow_busy',
+  'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
 ];
 
 /** A command's flags as COMMAND INFO shows them: movablekeys also follows from its key specs. */
@@ -91,7 +122,7 @@ function commandInfo(spec: CommandSpec, fullName = spec.name, parent?: CommandSp
     first,
     last,
     step,
-    new SetReply(aclCategories(spec, parent?.group).map(status)),
+    new SetReply(aclCategories(spec, fullName, parent?.group ?? spec.group).map(status)),
     new SetReply([]),
     new SetReply(specs.map(keySpecReply)),
     spec.subcommands ? spec.subcommands.map((sub) => commandInfo(sub, `${spec.name}|${sub.name}`, spec)) : new SetReply([]),
@@ -149,22 +180,22 @@ function keysOfLine(args: string[]): KeyRef[] {
 }
 
 function list(args: string[]): Reply {
-  let filter: (spec: CommandSpec) => boolean = () => true;
+  let filter: (spec: CommandSpec, fullName: string, group: string) => boolean = () => true;
   if (args.length > 2) {
     if (args.length !== 5 || args[2].toUpperCase() !== 'FILTERBY') throw syntaxError();
     const kind = args[3].toUpperCase();
     const value = args[4];
     if (kind === 'MODULE') filter = () => false;
-    else if (kind === 'ACLCAT') filter = (spec) => aclCategories(spec).includes(`@${value.toLowerCase()}`);
-    else if (kind === 'PATTERN') filter = (spec) => globMatch(value, spec.name, true);
+    else if (kind === 'ACLCAT') filter = (spec, fullName, group) => aclCategories(spec, fullName, group).includes(`@${value.toLowerCase()}`);
+    else if (kind === 'PATTERN') filter = (_spec, fullName) => globMatch(value, fullName, true);
     else throw syntaxError();
   }
   const names: string[] = [];
   for (const spec of COMMANDS) {
-    if (filter(spec)) names.push(spec.name);
+    if (filter(spec, spec.name, spec.group)) names.push(spec.name);
     for (const sub of spec.subcommands ?? []) {
       const fullName = `${spec.name}|${sub.name}`;
-      if (filter({ ...sub, name: fullName })) names.push(fullName);
+      if (filter(sub, fullName, spec.group)) names.push(fullName);
     }
   }
   return names;

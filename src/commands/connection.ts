@@ -47,27 +47,24 @@ function hello(ctx: CommandContext, args: string[]): Reply {
     version = requested as 2 | 3;
     i = 2;
   }
-  let name: string | undefined;
-  let credentials: [string, string] | undefined;
+  // Options take effect as they are read, as in Redis: a failing AUTH keeps a SETNAME before it.
   for (; i < args.length; i++) {
     const opt = args[i].toUpperCase();
     if (opt === 'AUTH' && i + 2 < args.length) {
-      credentials = [args[i + 1], args[i + 2]];
+      authenticate(ctx, args[i + 1], args[i + 2]);
       i += 2;
     } else if (opt === 'SETNAME' && i + 1 < args.length) {
-      name = args[++i];
-      validateName(name);
+      validateName(args[++i]);
+      ctx.client.name = args[i];
     } else {
       throw new ReplyError(`ERR Syntax error in HELLO option '${args[i]}'`);
     }
   }
-  if (credentials) authenticate(ctx, credentials[0], credentials[1]);
   if (!ctx.client.authenticated) {
     throw new ReplyError(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
-  if (name !== undefined) ctx.client.name = name;
   if (version !== undefined) ctx.client.resp = version;
   return new MapReply([
     'server', 'redis',
@@ -253,7 +250,7 @@ const clientCommand = defineCommand({
       return OK;
     }, 'LIB-NAME libname|LIB-VER libver'),
     sub('info', 2, 'Describes this connection.', (ctx) => new VerbatimReply('txt', ctx.client.describe() + '\n')),
-    sub('list', -2, 'Describes every connection.', clientList, '[TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]'),
+    sub('list', -2, 'Describes every connection.', clientList, '[TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]', ['admin', 'noscript', 'loading', 'stale']),
     sub('kill', -3, 'Closes connections by address, ID, type or user.', clientKill,
       'ip:port|[ID client-id] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES|NO]',
       ['admin', 'noscript', 'loading', 'stale']),
@@ -320,7 +317,7 @@ const clientCommand = defineCommand({
     sub('no-evict', 3, 'Exempts this connection from client eviction.', (ctx, args) => {
       ctx.client.noEvict = onOff(args[2]);
       return OK;
-    }, 'ON|OFF'),
+    }, 'ON|OFF', ['admin', 'noscript', 'loading', 'stale']),
     sub('no-touch', 3, 'Keeps commands of this connection from changing keys\' access times.', (ctx, args) => {
       ctx.client.noTouch = onOff(args[2]);
       return OK;
@@ -341,7 +338,7 @@ export const connectionCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
-    name: 'echo', arity: 2, flags: ['fast'], group: 'connection', since: '1.0.0', complexity: 'O(1)',
+    name: 'echo', arity: 2, flags: ['loading', 'stale', 'fast'], group: 'connection', since: '1.0.0', complexity: 'O(1)',
     summary: 'Returns its argument.', syntax: 'message', run: (_ctx, args) => args[1],
   }),
   defineCommand({

@@ -94,7 +94,7 @@ const scriptCommand = defineCommand({
   summary: 'A container for Lua scripts management commands.',
   subcommands: [
     scriptSub('load', 3, ['noscript', 'stale'], 'Compiles a script into the script cache and returns its SHA1.', (ctx, args) => ctx.server.scripting.loadScript(args[2]).sha, 'script'),
-    scriptSub('exists', -3, ['noscript', 'stale'], 'Tells which of the given SHA1s are in the script cache.', (ctx, args) =>
+    scriptSub('exists', -3, ['noscript'], 'Tells which of the given SHA1s are in the script cache.', (ctx, args) =>
       args.slice(2).map((sha) => (ctx.server.scripting.scripts.has(sha.toLowerCase()) ? 1 : 0)), 'sha1 [sha1 ...]'),
     scriptSub('flush', -2, ['noscript'], 'Empties the script cache.', (ctx, args) => {
       if (args.length > 3 || (args.length === 3 && !['sync', 'async'].includes(args[2].toLowerCase()))) {

@@ -62,16 +62,19 @@ function slowlogGet(ctx: CommandContext, args: string[]): Reply {
   return ctx.server.slowlog.latest(count).map((e) => [e.id, e.time, e.durationUs, e.args, e.peer, e.clientName]);
 }
 
+/** Scripts may read and clear the slow log. */
+const SLOWLOG_FLAGS: CommandFlag[] = ['admin', 'loading', 'stale'];
+
 const slowlogCommand = defineCommand({
   name: 'slowlog', arity: -2, flags: [], group: 'server', since: '2.2.12', complexity: 'Depends on subcommand.',
   summary: 'Reads and clears the log of slow commands.',
   subcommands: [
-    sub('get', -2, 'Returns the newest entries of the slow log.', slowlogGet, { syntax: '[count]' }),
-    sub('len', 2, 'Counts the entries of the slow log.', (ctx) => ctx.server.slowlog.length),
+    sub('get', -2, 'Returns the newest entries of the slow log.', slowlogGet, { syntax: '[count]', flags: SLOWLOG_FLAGS }),
+    sub('len', 2, 'Counts the entries of the slow log.', (ctx) => ctx.server.slowlog.length, { flags: SLOWLOG_FLAGS }),
     sub('reset', 2, 'Empties the slow log.', (ctx) => {
       ctx.server.slowlog.reset();
       return OK;
-    }),
+    }, { flags: SLOWLOG_FLAGS }),
     sub('help', 2, 'Lists the SLOWLOG subcommands.', () =>
       helpLines([
         'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -151,13 +154,13 @@ const memoryCommand = defineCommand({
   subcommands: [
     sub('usage', -3, 'Estimates the bytes a key and its value take.', memoryUsage,
       { syntax: 'key [SAMPLES count]', flags: ['readonly'], since: '4.0.0', complexity: 'O(N) where N is the number of samples.' }),
-    sub('stats', 2, 'Reports the memory estimate in detail.', memoryStats, { flags: ['readonly'], since: '4.0.0' }),
-    sub('doctor', 2, 'Gives advice on the memory use.', memoryDoctor, { since: '4.0.0' }),
+    sub('stats', 2, 'Reports the memory estimate in detail.', memoryStats, { flags: [], since: '4.0.0' }),
+    sub('doctor', 2, 'Gives advice on the memory use.', memoryDoctor, { flags: [], since: '4.0.0' }),
     sub('purge', 2, 'Runs a full garbage collection, so that free memory can go back to the system.', () => {
       collectGarbage();
       return OK;
-    }, { since: '4.0.0' }),
-    sub('malloc-stats', 2, 'Allocator statistics (none here).', () => 'Stats not supported for the current allocator', { since: '4.0.0' }),
+    }, { flags: [], since: '4.0.0' }),
+    sub('malloc-stats', 2, 'Allocator statistics (none here).', () => 'Stats not supported for the current allocator', { flags: [], since: '4.0.0' }),
     sub('help', 2, 'Lists the MEMORY subcommands.', () =>
       helpLines([
         'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',

@@ -24,6 +24,7 @@ import { Client, isLoopback } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyHistogram, LatencyMonitor } from './latency.js';
+import { redactedArgs } from './redaction.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
 import { BindError, listenOn, readingSocket } from './listen.js';
@@ -511,7 +512,7 @@ export class Server implements ExecutionObserver {
 
   private feedMonitors(client: Client, args: string[]): void {
     const now = Date.now();
-    const quoted = withoutSecrets(args).map(quoteMonitorArg).join(' ');
+    const quoted = redactedArgs(args).map(quoteMonitorArg).join(' ');
     const line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${client.db.id} ${client.address}] ${quoted}\r\n`;
     for (const monitor of this.monitors) {
       if (monitor === client) continue;
@@ -601,20 +602,4 @@ function quoteMonitorArg(arg: string): string {
     else out += arg[i];
   }
   return out + '"';
-}
-
-/** Passwords never reach MONITOR: AUTH's arguments and HELLO's AUTH pair show as (redacted), as in Redis. */
-function withoutSecrets(args: string[]): string[] {
-  const name = args[0].toLowerCase();
-  if (name === 'auth') return args.map((arg, i) => (i === 0 ? arg : '(redacted)'));
-  if (name !== 'hello') return args;
-  const shown = args.slice();
-  for (let i = 2; i + 2 < shown.length; i++) {
-    if (shown[i].toLowerCase() === 'auth') {
-      shown[i + 1] = '(redacted)';
-      shown[i + 2] = '(redacted)';
-      i += 2;
-    }
-  }
-  return shown;
 }
