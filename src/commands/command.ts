@@ -130,22 +130,22 @@ function keysOfLine(args: string[]): KeyRef[] {
 }
 
 function list(args: string[]): Reply {
-  let filter: (spec: CommandSpec) => boolean = () => true;
+  let filter: (spec: CommandSpec, fullName: string, group: string) => boolean = () => true;
   if (args.length > 2) {
     if (args.length !== 5 || args[2].toUpperCase() !== 'FILTERBY') throw syntaxError();
     const kind = args[3].toUpperCase();
     const value = args[4];
     if (kind === 'MODULE') filter = () => false;
-    else if (kind === 'ACLCAT') filter = (spec) => aclCategories(spec.name).includes(`@${value.toLowerCase()}`);
-    else if (kind === 'PATTERN') filter = (spec) => globMatch(value, spec.name, true);
+    else if (kind === 'ACLCAT') filter = (_spec, fullName) => aclCategories(fullName).includes(`@${value.toLowerCase()}`);
+    else if (kind === 'PATTERN') filter = (_spec, fullName) => globMatch(value, fullName, true);
     else throw syntaxError();
   }
   const names: string[] = [];
   for (const spec of COMMANDS) {
-    if (filter(spec)) names.push(spec.name);
+    if (filter(spec, spec.name, spec.group)) names.push(spec.name);
     for (const sub of spec.subcommands ?? []) {
       const fullName = `${spec.name}|${sub.name}`;
-      if (filter({ ...sub, name: fullName })) names.push(fullName);
+      if (filter(sub, fullName, spec.group)) names.push(fullName);
     }
   }
   return names;

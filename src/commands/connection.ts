@@ -52,27 +52,24 @@ function hello(ctx: CommandContext, args: string[]): Reply {
     version = requested as 2 | 3;
     i = 2;
   }
-  let name: string | undefined;
-  let credentials: [string, string] | undefined;
+  // Options take effect as they are read, as in Redis: a failing AUTH keeps a SETNAME before it.
   for (; i < args.length; i++) {
     const opt = args[i].toUpperCase();
     if (opt === 'AUTH' && i + 2 < args.length) {
-      credentials = [args[i + 1], args[i + 2]];
+      authenticate(ctx, args[0], args[i + 1], args[i + 2]);
       i += 2;
     } else if (opt === 'SETNAME' && i + 1 < args.length) {
-      name = args[++i];
-      validateName(name);
+      validateName(args[++i]);
+      ctx.client.name = args[i];
     } else {
       throw new ReplyError(`ERR Syntax error in HELLO option '${args[i]}'`);
     }
   }
-  if (credentials) authenticate(ctx, args[0], credentials[0], credentials[1]);
   if (!ctx.client.authenticated) {
     throw new ReplyError(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
-  if (name !== undefined) ctx.client.name = name;
   if (version !== undefined) ctx.client.resp = version;
   return new MapReply([
     'server', 'redis',

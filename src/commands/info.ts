@@ -204,8 +204,20 @@ const sections: Record<string, Section> = {
     for (const [code, count] of ctx.server.stats.errors) out[`errorstat_${code}`] = `count=${count}`;
     return out;
   },
-  // No latency percentiles are sampled; the section exists so parsers find it.
-  latencystats: () => ({}),
+  latencystats: (ctx) => {
+    const out: Record<string, string> = {};
+    if (!ctx.server.config.values.latencyTracking) return out;
+    // The config keeps each percentile as Redis prints it (%f with the trailing zeros trimmed).
+    const percentiles = (ctx.server.config.get('latency-tracking-info-percentiles') ?? '').split(' ').filter((p) => p !== '');
+    for (const [name, s] of commandStats) {
+      const histogram = s.histogram;
+      if (histogram === undefined) continue;
+      out[`latency_percentiles_usec_${name}`] = percentiles
+        .map((p) => `p${p}=${(histogram.valueAtPercentile(Number(p)) / 1000).toFixed(3)}`)
+        .join(',');
+    }
+    return out;
+  },
   cluster: () => ({ cluster_enabled: 0 }),
   keyspace: (ctx) => {
     const out: Record<string, string> = {};

@@ -429,9 +429,30 @@ function bitfieldKeys(args: readonly string[]): KeyRef[] {
   return [{ key: args[1], flags: RO_ACCESS }];
 }
 
+const RW_ACCESS_DELETE = parseFlags('RW access delete');
+
+/**
+ * MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw] [KEYS key ...]:
+ * the one key, or every key after KEYS when the key argument is empty (Redis's migrateGetKeys).
+ */
+function migrateKeys(args: readonly string[]): KeyRef[] {
+  const optionArgs: Record<string, number> = { auth: 1, auth2: 2 };
+  for (let i = 6; i < args.length; i++) {
+    const word = args[i].toLowerCase();
+    if (word === 'keys') {
+      // KEYS with a non-empty key is a syntax error MIGRATE reports itself.
+      if (args[3] !== '') return [];
+      return args.slice(i + 1).map((key) => ({ key, flags: RW_ACCESS_DELETE }));
+    }
+    i += optionArgs[word] ?? 0;
+  }
+  return [{ key: args[3], flags: RW_ACCESS_DELETE }];
+}
+
 /** Key finders with flags for commands whose specs are incomplete or have variable flags. */
 const KEY_PROCS: Readonly<Record<string, (args: readonly string[]) => KeyRef[]>> = {
   bitfield: bitfieldKeys,
+  migrate: migrateKeys,
   set: setKeys,
   sort: (args) => sortKeys(args, true),
   sort_ro: (args) => sortKeys(args, false),
@@ -504,7 +525,8 @@ export function keysAfterCount(countIndex: number, destinationIndex?: number) {
   return (args: readonly string[]): string[] => {
     const count = atoi(args[countIndex] ?? '');
     const firstKey = countIndex + 1;
-    if (count < 1 || count > args.length - firstKey) throw new ReplyError('ERR Invalid arguments specified for command');
+    // A count the command itself will refuse names no keys.
+    if (count < 1 || count > args.length - firstKey) return [];
     const keys = args.slice(firstKey, firstKey + count);
     return destinationIndex === undefined ? keys : [...keys, args[destinationIndex]];
   };

@@ -1,6 +1,6 @@
 /**
  * Server administration: TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG,
- * LATENCY, and the FUNCTION/SCRIPT flushes that test harnesses send.
+ * and the FUNCTION/SCRIPT flushes that test harnesses send.
  */
 import { ReplyError, syntaxError } from '../errors.js';
 import { DoubleReply, MapReply, NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
@@ -90,30 +90,6 @@ const slowlogCommand = defineCommand({
         'HELP',
         '    Prints this help.',
       ]), { flags: ['loading', 'stale'] }),
-  ],
-});
-
-// We do not sample latency events; LATENCY answers as a Redis that has seen none.
-const latencyCommand = defineCommand({
-  name: 'latency', arity: -2, flags: [], group: 'server', since: '2.8.13', complexity: 'Depends on subcommand.',
-  summary: 'Reports latency events (none are recorded here).',
-  subcommands: [
-    sub('latest', 2, 'Returns the latest latency samples of every event.', () => [], { since: '2.8.13' }),
-    sub('history', 3, 'Returns the latency history of one event.', () => [], { since: '2.8.13', syntax: 'event' }),
-    sub('reset', -2, 'Clears latency data; returns how many events were reset.', () => 0, { since: '2.8.13', syntax: '[event [event ...]]' }),
-    sub('doctor', 2, 'Explains the latency data in words.', () =>
-      new VerbatimReply('txt', 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep.\n'),
-      { since: '2.8.13' }),
-    sub('help', 2, 'Lists the LATENCY subcommands.', () =>
-      helpLines([
-        'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-        'DOCTOR', '    Return a human readable latency analysis report.',
-        'HISTORY <event>', '    Return time-latency samples for the <event> class.',
-        'LATEST', '    Return the latest latency samples for all events.',
-        'RESET [<event> ...]', '    Reset latency data of one or more <event> classes.',
-        '    (default: reset all data for all event classes)',
-        'HELP', '    Prints this help.',
-      ]), { flags: ['loading', 'stale'], since: '2.8.13' }),
   ],
 });
 
@@ -268,5 +244,4 @@ export const serverCommands: readonly CommandSpec[] = [
     },
   }),
   slowlogCommand,
-  latencyCommand,
 ];

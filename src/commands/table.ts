@@ -14,6 +14,7 @@ import {
   wrongArity,
 } from '../errors.js';
 import { SimpleString, type Reply } from '../protocol/reply.js';
+import { LatencyHistogram } from '../util/latency-histogram.js';
 import { BlockRequest, isSubscribed, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
@@ -34,6 +35,7 @@ import { configCommand } from './config.js';
 import { debugCommand } from './debug.js';
 import { infoCommand } from './info.js';
 import { commandCommand } from './command.js';
+import { latencyCommand } from './latency.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands, SUBSCRIBED_MODE_COMMANDS } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
@@ -65,6 +67,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   debugCommand,
   infoCommand,
   commandCommand,
+  latencyCommand,
   ...transactionCommands,
   ...pubsubCommands,
   ...scriptingCommands,
@@ -83,6 +86,8 @@ export interface CommandStats {
   usec: number;
   rejectedCalls: number;
   failedCalls: number;
+  /** Latencies of the calls since the last reset, while latency-tracking is on (created on the first call). */
+  histogram: LatencyHistogram | undefined;
 }
 
 /** A resolved command: the spec that runs, the name its statistics go under, and its flags as booleans for the per-command checks. */
@@ -116,6 +121,8 @@ export interface ExecutionFlags {
   monitor: boolean;
   /** A read-only command outside pub/sub: client-side caching remembers the keys it read. */
   tracksKeys: boolean;
+  /** Its latency monitor event is fast-command rather than command. */
+  fast: boolean;
 }
 
 function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
@@ -139,6 +146,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
       slowlog: !has('skip_slowlog'),
       monitor: !has('skip_monitor') && !has('admin'),
       tracksKeys: has('readonly') && !has('pubsub'),
+      fast: has('fast'),
     },
   };
 }
@@ -160,7 +168,7 @@ export const commandStats = new Map<string, CommandStats>();
 
 const resolvedSubcommands = new Map<CommandSpec, Map<string, Resolved>>();
 const resolvedCommands = new Map<string, Resolved>();
-const newStats = (): CommandStats => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 });
+const newStats = (): CommandStats => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0, histogram: undefined });
 for (const spec of COMMANDS) {
   const entry = resolvedEntry(spec, spec.name);
   // Clients send names in either case; both spellings skip a toLowerCase per command.
@@ -225,6 +233,8 @@ export interface ExecutionObserver {
   executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void;
   /** Whether a protected command of `name` (debug, module) is allowed for this client by its enable-<name>-command directive. */
   protectedAllowed(ctx: CommandContext, name: string): boolean;
+  /** latency-tracking: per-command latency histograms are kept. */
+  readonly latencyTracking: boolean;
   authRequired(ctx: CommandContext): boolean;
   /** The NOPERM error when the client's user may not run this command line (only asked for restricted users). */
   aclRefusal(ctx: CommandContext, command: AclCommand, args: string[]): ReplyError | undefined;
@@ -354,6 +364,8 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   const durationUs = Math.round((performance.now() - started) * 1000);
   stats.calls++;
   stats.usec += durationUs;
+  // A command that waits for a key gets its latency recorded when it is served.
+  if (observer.latencyTracking && !(reply instanceof BlockRequest)) (stats.histogram ??= new LatencyHistogram()).recordUs(durationUs);
   if (reply instanceof ReplyError) stats.failedCalls++;
   else if ((resolved.isWrite || spec.propagate !== undefined) && !(reply instanceof BlockRequest) && observer.changes() !== changesBefore) {
     observer.propagate(ctx, spec, args, reply);

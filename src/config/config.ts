@@ -70,6 +70,7 @@ export interface ConfigValues {
   slowlogLogSlowerThan: number;
   slowlogMaxLen: number;
   latencyMonitorThreshold: number;
+  latencyTracking: boolean;
   busyReplyThreshold: number;
   minReplicasToWrite: number;
   minReplicasMaxLag: number;
@@ -145,6 +146,7 @@ const HOT: Readonly<Record<string, (v: ConfigValues, s: State) => void>> = {
   'slowlog-log-slower-than': (v, s) => { v.slowlogLogSlowerThan = s.num; },
   'slowlog-max-len': (v, s) => { v.slowlogMaxLen = s.num; },
   'latency-monitor-threshold': (v, s) => { v.latencyMonitorThreshold = s.num; },
+  'latency-tracking': (v, s) => { v.latencyTracking = s.num !== 0; },
   'busy-reply-threshold': (v, s) => { v.busyReplyThreshold = s.num; },
   'min-replicas-to-write': (v, s) => { v.minReplicasToWrite = s.num; },
   'min-replicas-max-lag': (v, s) => { v.minReplicasMaxLag = s.num; },
@@ -541,7 +543,7 @@ export class Config {
       logfile: '', maxclients: 0, timeout: 0, protoMaxBulkLen: 0, clientQueryBufferLimit: 0,
       enableDebugCommand: 'no', enableProtectedConfigs: 'no', enableModuleCommand: 'no', hz: 0,
       maxmemory: 0, maxmemoryPolicy: '', notifyKeyspaceEvents: 0, outputBufferLimits: { normal: NO_OUTPUT_LIMIT, pubsub: NO_OUTPUT_LIMIT }, slowlogLogSlowerThan: 0,
-      slowlogMaxLen: 0, latencyMonitorThreshold: 0, busyReplyThreshold: 0, minReplicasToWrite: 0, minReplicasMaxLag: 0, hashMaxListpackEntries: 0,
+      slowlogMaxLen: 0, latencyMonitorThreshold: 0, latencyTracking: false, busyReplyThreshold: 0, minReplicasToWrite: 0, minReplicasMaxLag: 0, hashMaxListpackEntries: 0,
       hashMaxListpackValue: 0, setMaxIntsetEntries: 0, zsetMaxListpackEntries: 0, zsetMaxListpackValue: 0,
       listMaxListpackSize: 0, listCompressDepth: 0, hllSparseMaxBytes: 0,
     };

@@ -13,7 +13,7 @@ import { Keyspace } from '../store/keyspace.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import type { EvictionPolicy } from '../store/eviction.js';
-import { ACL_TABLE, dispatch, findCommand, POSTPONED, renameCommand, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
+import { ACL_TABLE, commandStats, dispatch, findCommand, POSTPONED, renameCommand, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
 import { ReplyError, replyTooLarge } from '../errors.js';
@@ -24,6 +24,9 @@ import type { PushReply, Reply } from '../protocol/reply.js';
 import { Client, isLoopback } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
 import { SlowLog } from './slowlog.js';
+import { LatencyMonitor } from './latency.js';
+import { LatencyHistogram } from '../util/latency-histogram.js';
+import { redactedArgs } from './redaction.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
 import { BindError, listenOn, listenUnix, readingSocket } from './listen.js';
@@ -78,14 +81,23 @@ export class Server implements ExecutionObserver {
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
+  readonly latency = new LatencyMonitor(() => this.config.values.latencyMonitorThreshold);
   readonly blocked = new BlockedClients((client, args, work) => {
     const previous = this.executing;
     this.executing = client;
     const changes = this.keyspace.dirty;
+    const started = performance.now();
     try {
       work();
     } finally {
       this.executing = previous;
+    }
+    if (!this.blocked.isBlocked(client)) {
+      const servedUs = Math.round((performance.now() - started) * 1000);
+      this.latency.addIfNeeded('command-unblocking', Math.floor(servedUs / 1000));
+      // Its call was left out of the histogram while it waited: the work of serving it counts instead.
+      const stats = commandStats.get(client.lastCommand);
+      if (stats && this.latencyTracking) (stats.histogram ??= new LatencyHistogram()).recordUs(servedUs);
     }
     // Served now: the append-only file gets what the command's own rule records (XREADGROUP's claims), which replays without waiting.
     if (this.keyspace.dirty !== changes) this.persistence.propagate(client, findCommand(args[0]), args, null);
@@ -196,6 +208,8 @@ export class Server implements ExecutionObserver {
     applyNotifyFlags();
     config.onChange('notify-keyspace-events', applyNotifyFlags);
     this.keyspace.eventListener = (db, event, key) => this.publishKeyEvent(db, event, key);
+    // Redis reads its millisecond clock around a cycle, so a cycle counts its whole milliseconds.
+    this.keyspace.cycleListener = (event, ms) => this.latency.addIfNeeded(event, Math.floor(ms));
     this.keyspace.onDatabaseReplaced((db, other) => {
       this.watches.touchAll(db, other);
       this.blocked.databaseReplaced(db);
@@ -570,7 +584,10 @@ export class Server implements ExecutionObserver {
     if (flags.tracksKeys && reader?.tracking) this.tracking.remember(reader, commandKeys(spec, flags.name, args).map((ref) => ref.key));
     // Counted here, so commands run by EXEC count and refused or queued ones do not, as in Redis.
     this.stats.commandsProcessed++;
-    if (flags.slowlog) this.slowlog.record(client, args, durationUs);
+    if (flags.slowlog) {
+      this.latency.addIfNeeded(flags.fast ? 'fast-command' : 'command', Math.floor(durationUs / 1000));
+      this.slowlog.record(client, args, durationUs);
+    }
     if (flags.monitor && this.monitors.size > 0) this.feedMonitors(client, args);
   }
 
@@ -580,6 +597,10 @@ export class Server implements ExecutionObserver {
     // V8 refuses strings beyond ~512 MB: a reply that large cannot be built.
     if (error instanceof RangeError) return replyTooLarge();
     return new ReplyError(`ERR internal error in '${command}': ${text.replace(/[\r\n]/g, ' ')}`);
+  }
+
+  get latencyTracking(): boolean {
+    return this.config.values.latencyTracking;
   }
 
   protectedAllowed(ctx: CommandContext, name: string): boolean {
@@ -635,7 +656,7 @@ export class Server implements ExecutionObserver {
 
   private feedMonitors(client: Client, args: string[]): void {
     const now = Date.now();
-    const quoted = withoutSecrets(args).map(quoteMonitorArg).join(' ');
+    const quoted = redactedArgs(args).map(quoteMonitorArg).join(' ');
     const line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${client.db.id} ${client.address}] ${quoted}\r\n`;
     for (const monitor of this.monitors) {
       if (monitor === client) continue;
@@ -744,21 +765,4 @@ function quoteMonitorArg(arg: string): string {
     else out += arg[i];
   }
   return out + '"';
-}
-
-/** Passwords never reach MONITOR: AUTH's arguments, HELLO's AUTH pair and ACL SETUSER's rules show as (redacted), as in Redis. */
-function withoutSecrets(args: string[]): string[] {
-  const name = args[0].toLowerCase();
-  if (name === 'auth') return args.map((arg, i) => (i === 0 ? arg : '(redacted)'));
-  if (name === 'acl' && args[1]?.toLowerCase() === 'setuser') return args.map((arg, i) => (i < 2 ? arg : '(redacted)'));
-  if (name !== 'hello') return args;
-  const shown = args.slice();
-  for (let i = 2; i + 2 < shown.length; i++) {
-    if (shown[i].toLowerCase() === 'auth') {
-      shown[i + 1] = '(redacted)';
-      shown[i + 2] = '(redacted)';
-      i += 2;
-    }
-  }
-  return shown;
 }

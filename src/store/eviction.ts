@@ -46,14 +46,18 @@ export class Evictor {
     if (this.keyspace.usedMemory <= maxmemory) return true;
     if (policy === 'noeviction') return false;
     const started = performance.now();
-    while (this.keyspace.usedMemory > maxmemory) {
-      const victim = this.choose(policy, samples);
-      if (victim === undefined) return false;
-      victim[0].evict(victim[1]);
-      this.evicted++;
-      if (performance.now() - started > BUDGET_MS) return this.keyspace.usedMemory <= maxmemory;
+    try {
+      while (this.keyspace.usedMemory > maxmemory) {
+        const victim = this.choose(policy, samples);
+        if (victim === undefined) return false;
+        victim[0].evict(victim[1]);
+        this.evicted++;
+        if (performance.now() - started > BUDGET_MS) return this.keyspace.usedMemory <= maxmemory;
+      }
+      return true;
+    } finally {
+      this.keyspace.cycleTook('eviction-cycle', performance.now() - started);
     }
-    return true;
   }
 
   private choose(policy: EvictionPolicy, samples: number): [Database, string] | undefined {
