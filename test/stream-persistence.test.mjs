@@ -96,3 +96,23 @@ test('a blocked XREADGROUP served later is recorded in the AOF as its claims, an
   assert.deepEqual(pending.map(([id, consumer, , deliveries]) => [id, consumer, deliveries]), expected.map(([id, consumer, , deliveries]) => [id, consumer, deliveries]));
   assert.equal((await second.client.xinfo('GROUPS', 's'))[0][7], '5-1');
 });
+
+test('XADD reaches the AOF with the ID it generated and an approximate trim made exact, and replays to the same stream', async (t) => {
+  const dir = tempDir();
+  const args = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--stream-node-max-entries', '3'];
+  const first = await startInDir(t, dir, args);
+  const c = first.client;
+  for (let i = 0; i < 10; i++) await c.xadd('s', '*', 'f', String(i));
+  await c.xadd('s', '9999999999999-*', 'f', 'star');
+  await c.xadd('s', 'MAXLEN', '~', '4', 'LIMIT', '100', '*', 'f', 'trimmed');
+  await c.xadd('s', 'MINID', '~', '0-1', '99999999999999-1', 'f', 'kept');
+  const expected = [await c.xrange('s', '-', '+'), await c.xlen('s')];
+  const aof = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+  assert.doesNotMatch(aof, /\r\n\*\r\n/, 'no * ID left in the AOF');
+  assert.doesNotMatch(aof, /LIMIT|~/i);
+  assert.match(aof, /\r\n9999999999999-0\r\n/);
+  first.proc.kill('SIGKILL');
+  await once(first.proc, 'exit');
+  const second = await startInDir(t, dir, args);
+  assert.deepEqual([await second.client.xrange('s', '-', '+'), await second.client.xlen('s')], expected);
+});

@@ -49,13 +49,22 @@ const asRecorded: Propagation = (args) => {
   return commands;
 };
 
-const limitsOf = (ctx: CommandContext): StreamLimits => ({
-  nodeMaxEntries: ctx.server.config.getNumber('stream-node-max-entries'),
-  nodeMaxBytes: ctx.server.config.getNumber('stream-node-max-bytes'),
-});
+const limitsOf = (ctx: CommandContext): StreamLimits => ctx.server.config.values;
 
 /** Redis's string2ull: a strict integer, else what strtoull accepts whole (blanks, a sign, leading zeros); null otherwise. */
 function parseU64(text: string): bigint | null {
+  // Short digit strings (leading zeros are fine for strtoull) are most IDs: no regex, no string-to-bigint parse.
+  const len = text.length;
+  if (len > 0 && len <= 15) {
+    let n = 0;
+    let i = 0;
+    for (; i < len; i++) {
+      const digit = text.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) break;
+      n = n * 10 + digit;
+    }
+    if (i === len) return BigInt(n);
+  }
   const strict = parseInt64(text);
   if (strict !== null) return BigInt(strict) < 0n ? null : BigInt(strict);
   const match = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(text);
@@ -197,7 +206,7 @@ function parseAddOrTrim(ctx: CommandContext, args: string[], xadd: boolean): Add
       out.trim.limit = limit;
     } else if (out.trim.approx) {
       // At most 100 nodes' worth of work unless told otherwise, within sane bounds.
-      let work = 100 * ctx.server.config.getNumber('stream-node-max-entries');
+      let work = 100 * ctx.server.config.values.streamNodeMaxEntries;
       if (work <= 0) work = 10000;
       if (work > 1000000) work = 1000000;
       out.trim.limit = work;
@@ -206,19 +215,43 @@ function parseAddOrTrim(ctx: CommandContext, args: string[], xadd: boolean): Add
   return out;
 }
 
-/** Makes an approximate trim in `line` exact (what the trim left), as Redis rewrites it. */
-function makeTrimExact(line: string[], parsed: AddTrimArgs, s: StreamValue): string[] {
-  const trim = parsed.trim!;
+/** The threshold that makes an approximate trim exact: what the trim left. */
+const trimmedTo = (parsed: AddTrimArgs, s: StreamValue): string =>
+  parsed.trim!.strategy === 'maxlen' ? String(s.length) : formatId(s.first()?.id ?? ID_ZERO);
+
+/** Makes an approximate trim in `line` exact, with `threshold` from trimmedTo, as Redis rewrites it. */
+function makeTrimExact(line: string[], parsed: AddTrimArgs, threshold: string): string[] {
   line[parsed.trimArgAt - 1] = '=';
-  line[parsed.trimArgAt] = trim.strategy === 'maxlen' ? String(s.length) : formatId(s.first()?.id ?? ID_ZERO);
+  line[parsed.trimArgAt] = threshold;
   // LIMIT is refused with '=': replay trims exactly what was trimmed here anyway.
   if (parsed.limitAt !== 0) line.splice(parsed.limitAt - 1, 2);
   return line;
 }
 
+/** XADD key * field value ...: nothing to parse before the fields. */
+const AUTO_ID_ONLY: Readonly<AddTrimArgs> = { trim: undefined, trimArgAt: 0, limitAt: 0, noMkStream: false, idAt: 2, id: undefined };
+
+/**
+ * What XADD's record needs beyond its arguments, left by the last XADD for
+ * its propagate rule (which runs right after it, and only with an
+ * append-only file): so that without one, no record is built.
+ */
+let added: { parsed: Readonly<AddTrimArgs>; idText: string | undefined; threshold: string | undefined } | undefined;
+
+const xaddRecorded: Propagation = (args) => {
+  const line = args.slice();
+  if (added === undefined) return [line];
+  const { parsed, idText, threshold } = added;
+  added = undefined;
+  // The generated ID first: dropping LIMIT below moves the arguments after it.
+  if (idText !== undefined) line[parsed.idAt] = idText;
+  if (threshold !== undefined) makeTrimExact(line, parsed, threshold);
+  return [line];
+};
+
 function xadd(ctx: CommandContext, args: string[]): Reply {
-  propagated = undefined;
-  const parsed = parseAddOrTrim(ctx, args, true);
+  added = undefined;
+  const parsed = args[2] === '*' ? AUTO_ID_ONLY : parseAddOrTrim(ctx, args, true);
   const fieldAt = parsed.idAt + 1;
   const fieldCount = args.length - fieldAt;
   if (fieldCount < 2 || fieldCount % 2 === 1) throw wrongArity('xadd');
@@ -234,9 +267,17 @@ function xadd(ctx: CommandContext, args: string[]): Reply {
   }
   if (s.lastId === ID_MAX) throw new ReplyError('ERR The stream has exhausted the last possible ID, unable to add more items');
   let id: StreamId;
+  let reply: string | undefined;
   if (given === undefined) {
-    const now = BigInt(Date.now());
-    id = now > idMs(s.lastId) ? makeId(now, 0n) : s.lastId + 1n;
+    const now = Date.now();
+    // now-0 is above the last ID exactly when now is above its ms.
+    const fresh = BigInt(now) << 64n;
+    if (fresh > s.lastId) {
+      id = fresh;
+      reply = `${now}-0`;
+    } else {
+      id = s.lastId + 1n;
+    }
   } else if (given.seqGiven) {
     id = given.id;
   } else if (idMs(s.lastId) === idMs(given.id)) {
@@ -245,22 +286,20 @@ function xadd(ctx: CommandContext, args: string[]): Reply {
   } else {
     id = given.id;
   }
-  if (id <= s.lastId) throw new ReplyError('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+  if (given !== undefined && id <= s.lastId) throw new ReplyError('ERR The ID specified in XADD is equal or smaller than the target stream top item');
   s.append(id, args.slice(fieldAt), limitsOf(ctx));
-  const reply = formatId(id);
+  reply ??= formatId(id);
   db.modified(key);
   db.notify(NOTIFY.STREAM, 'xadd', key);
-  const record = args.slice();
-  // The generated ID first: dropping LIMIT below moves the arguments after it.
-  if (given === undefined || !given.seqGiven) record[parsed.idAt] = reply;
+  let threshold: string | undefined;
   if (parsed.trim !== undefined) {
     if (s.trim(parsed.trim) > 0) {
       db.modified(key);
       db.notify(NOTIFY.STREAM, 'xtrim', key);
     }
-    if (parsed.trim.approx) makeTrimExact(record, parsed, s);
+    if (parsed.trim.approx) threshold = trimmedTo(parsed, s);
   }
-  propagated = [record];
+  added = { parsed, idText: given === undefined || !given.seqGiven ? reply : undefined, threshold };
   return reply;
 }
 
@@ -273,7 +312,7 @@ function xtrim(ctx: CommandContext, args: string[]): Reply {
   const deleted = s.trim(parsed.trim!);
   if (deleted > 0) {
     db.notify(NOTIFY.STREAM, 'xtrim', args[1]);
-    if (parsed.trim!.approx) propagated = [makeTrimExact(args.slice(), parsed, s)];
+    if (parsed.trim!.approx) propagated = [makeTrimExact(args.slice(), parsed, trimmedTo(parsed, s))];
     db.modified(args[1]);
   }
   return deleted;
@@ -702,9 +741,8 @@ function xack(ctx: CommandContext, args: string[]): Reply {
   const ids = args.slice(3).map(strictId);
   let acknowledged = 0;
   for (const id of ids) {
-    const nack = group.pel.get(id);
+    const nack = group.pel.delete(id);
     if (nack === undefined) continue;
-    group.pel.delete(id);
     nack.consumer?.pel.delete(id);
     acknowledged++;
   }
@@ -1022,7 +1060,7 @@ export const streamCommands: readonly CommandSpec[] = [
     complexity: 'O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.',
     summary: 'Appends an entry to a stream, creating it if needed; returns its ID.',
     syntax: 'key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]',
-    propagate: asRecorded, run: xadd,
+    propagate: xaddRecorded, run: xadd,
   }),
   defineCommand({
     name: 'xlen', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'stream', since: '5.0.0', complexity: 'O(1)',

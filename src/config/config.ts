@@ -82,6 +82,8 @@ export interface ConfigValues {
   listMaxListpackSize: number;
   listCompressDepth: number;
   hllSparseMaxBytes: number;
+  streamNodeMaxEntries: number;
+  streamNodeMaxBytes: number;
 }
 
 /** One class's client-output-buffer-limit, in bytes and seconds; 0 means no limit. */
@@ -158,6 +160,8 @@ const HOT: Readonly<Record<string, (v: ConfigValues, s: State) => void>> = {
   'list-max-listpack-size': (v, s) => { v.listMaxListpackSize = s.num; },
   'list-compress-depth': (v, s) => { v.listCompressDepth = s.num; },
   'hll-sparse-max-bytes': (v, s) => { v.hllSparseMaxBytes = s.num; },
+  'stream-node-max-entries': (v, s) => { v.streamNodeMaxEntries = s.num; },
+  'stream-node-max-bytes': (v, s) => { v.streamNodeMaxBytes = s.num; },
 };
 
 /** Directives the config file knows besides the standard ones (CONFIG REWRITE keeps their lines). */
@@ -545,7 +549,7 @@ export class Config {
       maxmemory: 0, maxmemoryPolicy: '', notifyKeyspaceEvents: 0, outputBufferLimits: { normal: NO_OUTPUT_LIMIT, pubsub: NO_OUTPUT_LIMIT }, slowlogLogSlowerThan: 0,
       slowlogMaxLen: 0, latencyMonitorThreshold: 0, latencyTracking: false, busyReplyThreshold: 0, minReplicasToWrite: 0, minReplicasMaxLag: 0, hashMaxListpackEntries: 0,
       hashMaxListpackValue: 0, setMaxIntsetEntries: 0, zsetMaxListpackEntries: 0, zsetMaxListpackValue: 0,
-      listMaxListpackSize: 0, listCompressDepth: 0, hllSparseMaxBytes: 0,
+      listMaxListpackSize: 0, listCompressDepth: 0, hllSparseMaxBytes: 0, streamNodeMaxEntries: 0, streamNodeMaxBytes: 0,
     };
     this.values = this.hot;
     for (const def of DIRECTIVES) {

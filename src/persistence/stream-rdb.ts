@@ -26,7 +26,7 @@ export const RDB_TYPE_STREAM_LISTPACKS_3 = 21;
  * stream-node-max-entries and stream-node-max-bytes. Only XINFO's node count
  * and how later entries fill the last node depend on it.
  */
-export const DEFAULT_NODE_LIMITS: StreamLimits = { nodeMaxEntries: 100, nodeMaxBytes: 4096 };
+export const DEFAULT_NODE_LIMITS: StreamLimits = { streamNodeMaxEntries: 100, streamNodeMaxBytes: 4096 };
 
 /** Entry flags in a node's listpack. */
 const FLAG_DELETED = 1;
@@ -113,8 +113,8 @@ function nodesOf(stream: StreamValue, limits: StreamLimits): OpenNode[] {
     let size = 0;
     for (const part of fields) size += part.length;
     if (open !== undefined) {
-      const full = (limits.nodeMaxBytes > 0 && open.bytes + size >= limits.nodeMaxBytes) ||
-        (limits.nodeMaxEntries > 0 && open.entries.length >= limits.nodeMaxEntries);
+      const full = (limits.streamNodeMaxBytes > 0 && open.bytes + size >= limits.streamNodeMaxBytes) ||
+        (limits.streamNodeMaxEntries > 0 && open.entries.length >= limits.streamNodeMaxEntries);
       if (full) open = undefined;
     }
     if (open === undefined) {

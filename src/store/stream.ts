@@ -90,20 +90,36 @@ function lpStringSize(s: string): number {
   return size + backlenSize(size);
 }
 
-/** Index of the first of the sorted `ids` that is >= `id` (ids.length when none). */
-function lowerBound(ids: readonly StreamId[], id: StreamId): number {
+/**
+ * A number that IDs are ordered by, up to ties: ms * 4096 plus the sequence
+ * capped at 4095, rounded. Searches compare these and look at the bigints only
+ * on a tie (IDs of one ms past sequence 4095, or ms past 2^41), since
+ * comparing two bigints costs V8 some ten times more than two numbers.
+ */
+const orderKeyOf = (ms: bigint, seq: bigint): number => Number(ms) * 4096 + Math.min(Number(seq), 4095);
+const orderKey = (id: StreamId): number => orderKeyOf(id >> 64n, id & SEQ_MASK);
+
+/** Index of the first of the sorted `ids` (with their order keys) that is >= `id` (ids.length when none). */
+function lowerBound(keys: readonly number[], ids: readonly StreamId[], key: number, id: StreamId): number {
   let lo = 0;
   let hi = ids.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ids[mid] < id) lo = mid + 1;
+    const k = keys[mid];
+    if (k < key || (k === key && ids[mid] < id)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/** A signed 64-bit difference, as the listpack stores an entry's ID relative to the node's first. */
-const delta = (a: bigint, b: bigint): bigint => BigInt.asIntN(64, a - b);
+/** Bytes of an ID part's difference from the node's first ID, stored as a signed 64-bit integer (wrapping as Redis's does). */
+function lpDeltaSize(d: bigint): number {
+  const n = Number(d);
+  if (n > -2147483649 && n < 2147483648) return lpIntSize(n);
+  // Well inside int64 whatever the rounding to a double.
+  if (n > -9.2e18 && n < 9.2e18) return 10;
+  return lpIntSize(BigInt.asIntN(64, d));
+}
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 const SAFE_BIG = BigInt(SAFE);
@@ -119,27 +135,22 @@ const BIG_ID = 2;
  */
 const PACK_MAX = 1 << 28;
 
-/** Bytes of an unsigned LEB128 number. */
-function varintSize(n: number | bigint): number {
-  let size = 1;
+/** An unsigned LEB128 number, as latin1 text. */
+function varint(n: number | bigint): string {
   if (typeof n === 'number') {
-    for (; n >= 128; size++) n = Math.floor(n / 128);
-  } else {
-    for (; n >= 128n; size++) n >>= 7n;
+    if (n < 128) return String.fromCharCode(n);
+    let out = '';
+    for (; n >= 128; n = Math.floor(n / 128)) out += String.fromCharCode((n % 128) | 128);
+    return out + String.fromCharCode(n);
   }
-  return size;
+  let out = '';
+  for (; n >= 128n; n >>= 7n) out += String.fromCharCode(Number(n & 127n) | 128);
+  return out + String.fromCharCode(Number(n));
 }
 
-function writeVarint(buf: Buffer, at: number, n: number | bigint): number {
-  if (typeof n === 'number') {
-    for (; n >= 128; n = Math.floor(n / 128)) buf[at++] = (n % 128) | 128;
-    buf[at++] = n;
-  } else {
-    for (; n >= 128n; n >>= 7n) buf[at++] = Number(n & 127n) | 128;
-    buf[at++] = Number(n);
-  }
-  return at;
-}
+/** An entry's offset in a node's table: 4 bytes when the entries take 64 KB or more, else 2; little-endian. */
+const offsetText = (at: number, wide: boolean): string =>
+  wide ? String.fromCharCode(at & 255, (at >>> 8) & 255, (at >>> 16) & 255, at >>> 24) : String.fromCharCode(at & 255, at >>> 8);
 
 /** The decoder's position in the packed string being read: the read* helpers advance it. */
 let pos = 0;
@@ -183,8 +194,9 @@ function readText(data: string): string {
  * entries an offset table, 2 or 4 bytes per entry, for seeking.
  */
 class StreamNode {
-  /** Open form; undefined while packed. */
+  /** Open form, with the IDs' order keys; undefined while packed. */
   private ids: StreamId[] | undefined = [];
+  private keys: number[] | undefined = [];
   private entries: (readonly string[])[] | undefined = [];
   /** Bytes of the strings the open form holds, for the memory estimate. */
   private textBytes = 0;
@@ -200,12 +212,16 @@ class StreamNode {
   /** Estimated listpack bytes beyond the two counters, which change size as they grow. */
   private bodyBytes: number;
   private readonly masterMs: bigint;
+  private readonly masterSeq: bigint;
+  readonly masterKey: number;
 
   constructor(
     readonly masterId: StreamId,
     readonly masterFields: readonly string[],
   ) {
     this.masterMs = idMs(masterId);
+    this.masterSeq = idSeq(masterId);
+    this.masterKey = orderKeyOf(this.masterMs, this.masterSeq);
     // Header and end byte, the field count, the master fields and their terminator.
     let bytes = 7 + lpIntSize(masterFields.length) + lpIntSize(0);
     for (const field of masterFields) bytes += lpStringSize(field);
@@ -232,7 +248,9 @@ class StreamNode {
     if (this.ids === undefined) this.unpack();
     const same = this.sameFields(fields);
     const numfields = fields.length / 2;
-    let bytes = 2 + lpIntSize(delta(idMs(id), this.masterMs)) + lpIntSize(delta(idSeq(id), idSeq(this.masterId)));
+    const ms = idMs(id);
+    const seq = idSeq(id);
+    let bytes = 2 + lpDeltaSize(ms - this.masterMs) + lpDeltaSize(seq - this.masterSeq);
     let parts = numfields + 3;
     if (!same) {
       bytes += lpIntSize(numfields);
@@ -242,6 +260,7 @@ class StreamNode {
     this.bodyBytes += bytes + lpIntSize(parts);
     for (const f of fields) this.textBytes += f.length + STRING_OVERHEAD;
     this.ids!.push(id);
+    this.keys!.push(orderKeyOf(ms, seq));
     this.entries!.push(fields);
     this.size++;
   }
@@ -251,52 +270,39 @@ class StreamNode {
     const ids = this.ids;
     const entries = this.entries;
     if (ids === undefined || entries === undefined) return;
-    const msDeltas: (number | bigint)[] = [];
-    const seqs: (number | bigint)[] = [];
+    const pieces: string[] = [];
+    const offsets: number[] = [];
     let bytes = 0;
-    for (let e = 0; e < ids.length; e++) {
-      const ms = idMs(ids[e]) - this.masterMs;
-      const seq = idSeq(ids[e]);
-      const msd = ms > SAFE_BIG ? ms : Number(ms);
-      const sq = seq > SAFE_BIG ? seq : Number(seq);
-      msDeltas.push(msd);
-      seqs.push(sq);
-      bytes += 1 + varintSize(msd) + varintSize(sq);
-      const fields = entries[e];
-      const same = this.sameFields(fields);
-      if (!same) bytes += varintSize(fields.length / 2);
-      for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) bytes += varintSize(fields[i].length) + fields[i].length;
-    }
-    const width = bytes < 65536 ? 2 : 4;
-    const total = bytes + width * ids.length;
-    if (total > PACK_MAX) return;
-    const buf = Buffer.allocUnsafe(total);
-    let at = 0;
-    let table = bytes;
     let big = false;
     for (let e = 0; e < ids.length; e++) {
-      if (width === 2) buf.writeUInt16LE(at, table);
-      else buf.writeUInt32LE(at, table);
-      table += width;
+      offsets.push(bytes);
+      const ms = idMs(ids[e]) - this.masterMs;
+      const seq = idSeq(ids[e]);
+      const bigId = ms > SAFE_BIG || seq > SAFE_BIG;
+      big ||= bigId;
       const fields = entries[e];
       const same = this.sameFields(fields);
-      const msd = msDeltas[e];
-      const seq = seqs[e];
-      const bigId = typeof msd === 'bigint' || typeof seq === 'bigint';
-      big ||= bigId;
-      buf[at++] = (same ? SAME_FIELDS : 0) | (bigId ? BIG_ID : 0);
-      at = writeVarint(buf, at, msd);
-      at = writeVarint(buf, at, seq);
-      if (!same) at = writeVarint(buf, at, fields.length / 2);
+      let head = String.fromCharCode((same ? SAME_FIELDS : 0) | (bigId ? BIG_ID : 0));
+      head += bigId ? varint(ms) + varint(seq) : varint(Number(ms)) + varint(Number(seq));
+      if (!same) head += varint(fields.length / 2);
+      pieces.push(head);
+      bytes += head.length;
       for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) {
-        at = writeVarint(buf, at, fields[i].length);
-        at += buf.write(fields[i], at, 'latin1');
+        const length = varint(fields[i].length);
+        pieces.push(length, fields[i]);
+        bytes += length.length + fields[i].length;
       }
+      if (bytes > PACK_MAX) return;
     }
-    this.data = buf.toString('latin1');
+    const wide = bytes >= 65536;
+    for (const at of offsets) {
+      pieces.push(offsetText(at, wide));
+    }
+    this.data = pieces.join('');
     this.tableAt = bytes;
     this.bigIds = big;
     this.ids = undefined;
+    this.keys = undefined;
     this.entries = undefined;
     this.textBytes = 0;
   }
@@ -313,6 +319,7 @@ class StreamNode {
       entries.push(fields);
     }
     this.ids = ids;
+    this.keys = ids.map(orderKey);
     this.entries = entries;
     this.textBytes = textBytes;
     this.data = '';
@@ -375,8 +382,8 @@ class StreamNode {
   }
 
   /** Index of the first entry with an ID >= `id` (size when none). */
-  lowerBound(id: StreamId): number {
-    if (this.ids !== undefined) return lowerBound(this.ids, id);
+  lowerBound(id: StreamId, key = orderKey(id)): number {
+    if (this.ids !== undefined) return lowerBound(this.keys!, this.ids, key, id);
     let lo = 0;
     let hi = this.size;
     if (this.bigIds) {
@@ -413,6 +420,7 @@ class StreamNode {
     if (ids !== undefined && entries !== undefined) {
       for (let i = from; i < to; i++) for (const f of entries[i]) this.textBytes -= f.length + STRING_OVERHEAD;
       ids.splice(from, count);
+      this.keys!.splice(from, count);
       entries.splice(from, count);
     } else {
       this.removePacked(from, to);
@@ -427,25 +435,22 @@ class StreamNode {
     const end = to === this.size ? this.tableAt : this.offset(to);
     const gone = end - start;
     const bytes = this.tableAt - gone;
-    const left = this.size - (to - from);
-    const width = bytes < 65536 ? 2 : 4;
-    const table = Buffer.allocUnsafe(width * left);
-    let t = 0;
+    const wide = bytes >= 65536;
+    const table: string[] = [];
     for (let i = 0; i < this.size; i++) {
       if (i === from) i = to;
       if (i === this.size) break;
       const at = i < from ? this.offset(i) : this.offset(i) - gone;
-      if (width === 2) table.writeUInt16LE(at, t);
-      else table.writeUInt32LE(at, t);
-      t += width;
+      table.push(offsetText(at, wide));
     }
-    this.data = this.data.slice(0, start) + this.data.slice(end, this.tableAt) + table.toString('latin1');
+    this.data = this.data.slice(0, start) + this.data.slice(end, this.tableAt) + table.join('');
     this.tableAt = bytes;
   }
 
   clone(): StreamNode {
     const copy = new StreamNode(this.masterId, this.masterFields);
     copy.ids = this.ids?.slice();
+    copy.keys = this.keys?.slice();
     copy.entries = this.entries?.slice();
     copy.textBytes = this.textBytes;
     copy.data = this.data;
@@ -469,7 +474,7 @@ const PEL_CHUNK_MAX = 128;
  * 64 bits, which for IDs is the sequence number: nearly all IDs collide.
  */
 export class PendingList<T> {
-  private readonly chunks: { ids: StreamId[]; values: T[] }[] = [];
+  private readonly chunks: { ids: StreamId[]; keys: number[]; values: T[] }[] = [];
   private count = 0;
 
   get size(): number {
@@ -477,50 +482,63 @@ export class PendingList<T> {
   }
 
   get(id: StreamId): T | undefined {
-    const [c, i] = this.locate(id);
+    const key = orderKey(id);
+    const c = this.chunkOf(key, id);
     const chunk = this.chunks[c];
-    return chunk !== undefined && chunk.ids[i] === id ? chunk.values[i] : undefined;
+    if (chunk === undefined) return undefined;
+    const i = lowerBound(chunk.keys, chunk.ids, key, id);
+    return chunk.ids[i] === id ? chunk.values[i] : undefined;
   }
 
   /** Adds or replaces; IDs mostly arrive in increasing order, which appends. */
   set(id: StreamId, value: T): void {
     const chunks = this.chunks;
+    const key = orderKey(id);
     let c = chunks.length - 1;
     let chunk = chunks[c];
     let i: number;
-    if (chunk === undefined || chunk.ids[chunk.ids.length - 1] < id) {
+    const lastKey = chunk?.keys[chunk.keys.length - 1];
+    if (chunk === undefined || lastKey! < key || (lastKey === key && chunk.ids[chunk.ids.length - 1] < id)) {
       if (chunk === undefined || chunk.ids.length === PEL_CHUNK_MAX) {
-        chunks.push({ ids: [id], values: [value] });
+        chunks.push({ ids: [id], keys: [key], values: [value] });
         this.count++;
         return;
       }
       i = chunk.ids.length;
     } else {
-      [c, i] = this.locate(id);
+      c = this.chunkOf(key, id);
       chunk = chunks[c];
+      i = lowerBound(chunk.keys, chunk.ids, key, id);
       if (chunk.ids[i] === id) {
         chunk.values[i] = value;
         return;
       }
     }
     chunk.ids.splice(i, 0, id);
+    chunk.keys.splice(i, 0, key);
     chunk.values.splice(i, 0, value);
     this.count++;
     if (chunk.ids.length > PEL_CHUNK_MAX) {
       const half = chunk.ids.length >>> 1;
-      chunks.splice(c + 1, 0, { ids: chunk.ids.splice(half), values: chunk.values.splice(half) });
+      chunks.splice(c + 1, 0, { ids: chunk.ids.splice(half), keys: chunk.keys.splice(half), values: chunk.values.splice(half) });
     }
   }
 
-  delete(id: StreamId): boolean {
-    const [c, i] = this.locate(id);
+  /** Removes an entry; returns its value, undefined when it was not there. */
+  delete(id: StreamId): T | undefined {
+    const key = orderKey(id);
+    const c = this.chunkOf(key, id);
     const chunk = this.chunks[c];
-    if (chunk === undefined || chunk.ids[i] !== id) return false;
+    if (chunk === undefined) return undefined;
+    const i = lowerBound(chunk.keys, chunk.ids, key, id);
+    if (chunk.ids[i] !== id) return undefined;
+    const value = chunk.values[i];
     chunk.ids.splice(i, 1);
+    chunk.keys.splice(i, 1);
     chunk.values.splice(i, 1);
     if (chunk.ids.length === 0) this.chunks.splice(c, 1);
     this.count--;
-    return true;
+    return value;
   }
 
   first(): StreamId | undefined {
@@ -536,9 +554,10 @@ export class PendingList<T> {
   *range(start: StreamId, end: StreamId = ID_MAX): Generator<[StreamId, T]> {
     let from = start;
     for (;;) {
-      const [c, i] = this.locate(from);
-      const chunk = this.chunks[c];
+      const key = orderKey(from);
+      const chunk = this.chunks[this.chunkOf(key, from)];
       if (chunk === undefined) return;
+      const i = lowerBound(chunk.keys, chunk.ids, key, from);
       const id = chunk.ids[i];
       if (id > end) return;
       yield [id, chunk.values[i]];
@@ -549,22 +568,24 @@ export class PendingList<T> {
 
   /** The first ID >= `id`, or undefined. */
   ceiling(id: StreamId): StreamId | undefined {
-    const [c, i] = this.locate(id);
-    return this.chunks[c]?.ids[i];
+    const key = orderKey(id);
+    const chunk = this.chunks[this.chunkOf(key, id)];
+    return chunk?.ids[lowerBound(chunk.keys, chunk.ids, key, id)];
   }
 
-  /** The chunk and index of the first ID >= `id`; the chunk index is past the end when there is none. */
-  private locate(id: StreamId): [number, number] {
+  /** The first chunk whose last ID is >= `id` (chunks.length when none). */
+  private chunkOf(key: number, id: StreamId): number {
     const chunks = this.chunks;
     let lo = 0;
     let hi = chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const ids = chunks[mid].ids;
-      if (ids[ids.length - 1] < id) lo = mid + 1;
+      const { ids, keys } = chunks[mid];
+      const last = ids.length - 1;
+      if (keys[last] < key || (keys[last] === key && ids[last] < id)) lo = mid + 1;
       else hi = mid;
     }
-    return lo === chunks.length ? [lo, 0] : [lo, lowerBound(chunks[lo].ids, id)];
+    return lo;
   }
 }
 
@@ -614,8 +635,8 @@ export interface TrimSpec {
 
 /** The node directives that decide where a node ends. */
 export interface StreamLimits {
-  nodeMaxEntries: number;
-  nodeMaxBytes: number;
+  readonly streamNodeMaxEntries: number;
+  readonly streamNodeMaxBytes: number;
 }
 
 /** Estimated bytes per entry of an open node beyond its strings: ID, arrays and slots. */
@@ -668,9 +689,9 @@ export class StreamValue implements CollectionValue {
     if (node !== undefined) {
       let textBytes = 0;
       for (const f of fields) textBytes += f.length;
-      const maxBytes = limits.nodeMaxBytes === 0 || limits.nodeMaxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.nodeMaxBytes;
+      const maxBytes = limits.streamNodeMaxBytes === 0 || limits.streamNodeMaxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.streamNodeMaxBytes;
       if (node.listpackBytes + textBytes >= maxBytes) node = undefined;
-      else if (limits.nodeMaxEntries > 0 && node.size + node.tombstones >= limits.nodeMaxEntries) node = undefined;
+      else if (limits.streamNodeMaxEntries > 0 && node.size + node.tombstones >= limits.streamNodeMaxEntries) node = undefined;
     }
     if (node === undefined) {
       const closed = this.nodes[this.nodes.length - 1];
@@ -681,8 +702,9 @@ export class StreamValue implements CollectionValue {
       this.nodes.push(node);
       this.nodeBytes += node.memory();
     }
-    const open = node;
-    this.changeNode(open, () => open.append(id, fields));
+    const before = node.memory();
+    node.append(id, fields);
+    this.nodeBytes += node.memory() - before;
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
@@ -699,17 +721,19 @@ export class StreamValue implements CollectionValue {
   /** Position of the first entry with ID >= `id`: [node index, index in node], node index = nodes.length when none. */
   private seek(id: StreamId): [number, number] {
     const nodes = this.nodes;
+    const key = orderKey(id);
     let lo = 0;
     let hi = nodes.length;
     // The last node whose first ID is <= id holds it if anyone does.
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (nodes[mid].masterId <= id) lo = mid + 1;
+      const k = nodes[mid].masterKey;
+      if (k < key || (k === key && nodes[mid].masterId <= id)) lo = mid + 1;
       else hi = mid;
     }
     if (lo === 0) return [0, 0];
     const n = lo - 1;
-    const at = nodes[n].lowerBound(id);
+    const at = nodes[n].lowerBound(id, key);
     return at < nodes[n].size ? [n, at] : [lo, 0];
   }
 
@@ -736,34 +760,27 @@ export class StreamValue implements CollectionValue {
   /** Entries with IDs in [start, end], forward or backward, at most `count` (0: all). */
   *range(start: StreamId, end: StreamId, rev = false, count = 0): Generator<StreamEntry> {
     if (start > end) return;
-    let emitted = 0;
     const nodes = this.nodes;
+    // Both ends found first, so the walk between them compares no IDs.
+    let [n, i] = this.seek(start);
+    let [endN, endI] = end === ID_MAX ? [nodes.length, 0] : this.seek(end + 1n);
+    let left = count === 0 ? Infinity : count;
     if (!rev) {
-      let [n, i] = this.seek(start);
-      for (; n < nodes.length; n++, i = 0) {
-        const node = nodes[n];
-        for (; i < node.size; i++) {
-          const entry = node.entryAt(i);
-          if (entry.id > end) return;
-          yield entry;
-          if (++emitted === count) return;
+      for (; left > 0 && (n < endN || (n === endN && i < endI)); left--) {
+        yield nodes[n].entryAt(i);
+        if (++i === nodes[n].size) {
+          n++;
+          i = 0;
         }
       }
       return;
     }
-    let [n, i] = end === ID_MAX ? [nodes.length, 0] : this.seek(end + 1n);
-    // Step back to the last entry below the position found.
-    for (;;) {
-      if (i === 0) {
-        if (n === 0) return;
-        n--;
-        i = nodes[n].size;
+    for (; left > 0 && (endN > n || (endN === n && endI > i)); left--) {
+      if (endI === 0) {
+        endN--;
+        endI = nodes[endN].size;
       }
-      i--;
-      const entry = nodes[n].entryAt(i);
-      if (entry.id < start) return;
-      yield entry;
-      if (++emitted === count) return;
+      yield nodes[endN].entryAt(--endI);
     }
   }
 
