@@ -7,24 +7,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
 import fc from 'fast-check';
-import { freePort, startInDir, startServer, tempDirs, waitForPort, replyConnection } from './helpers.mjs';
+import { HAVE_REDIS, replyConnection, startInDir, startRedis, startServer, tempDirs } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
-const haveRedis = (() => {
-  try {
-    execFileSync('redis-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const differential = haveRedis && ours;
+const differential = HAVE_REDIS && ours;
 const tempDir = tempDirs('noderedis-float-');
 
 let mine;
-let redisProc;
+let reference;
 let a;
 let b;
 
@@ -32,17 +23,14 @@ before(async () => {
   mine = await startServer(['--save', '']);
   a = await replyConnection(mine.port);
   if (differential) {
-    const port = await freePort();
-    redisProc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', tempDir()], { stdio: 'ignore' });
-    await waitForPort(port, redisProc);
-    b = await replyConnection(port);
+    reference = await startRedis();
+    b = reference.conn;
   }
 });
 
 after(async () => {
   a?.close();
-  b?.close();
-  redisProc?.kill('SIGKILL');
+  reference?.stop();
   await mine?.stop();
 });
 

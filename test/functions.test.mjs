@@ -4,22 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { execFileSync, spawn } from 'node:child_process';
 import { createClient } from 'redis';
 import { crc64 } from '../dist/persistence/rdb.js';
-import { freePort, startInDir, startServer, tempDirs, waitForPort, replyConnection } from './helpers.mjs';
+import { HAVE_REDIS, replyConnection, startInDir, startRedis, startServer, tempDirs } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
-const haveRedis = (() => {
-  try {
-    execFileSync('redis-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const tempDir = tempDirs('noderedis-functions-');
-
 
 /** A bulk string reply's content. */
 function bulk(reply) {
@@ -29,25 +19,22 @@ function bulk(reply) {
 }
 
 let mine;
-let redisProc;
+let reference;
 let a;
 let b;
 
 before(async () => {
   mine = await startServer(['--save', '']);
   a = await replyConnection(mine.port);
-  if (haveRedis && ours) {
-    const port = await freePort();
-    redisProc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', tempDir()], { stdio: 'ignore' });
-    await waitForPort(port, redisProc);
-    b = await replyConnection(port);
+  if (HAVE_REDIS && ours) {
+    reference = await startRedis();
+    b = reference.conn;
   }
 });
 
 after(async () => {
   a?.close();
-  b?.close();
-  redisProc?.kill('SIGKILL');
+  reference?.stop();
   await mine?.stop();
 });
 
@@ -97,7 +84,7 @@ test('FUNCTION LOAD and FCALL from node-redis', { timeout: 20_000 }, async () =>
   }
 });
 
-test('FUNCTION LOAD errors are those of redis-server', { skip: (!haveRedis || !ours) && 'needs redis-server', timeout: 30_000 }, async () => {
+test('FUNCTION LOAD errors are those of redis-server', { skip: (!HAVE_REDIS || !ours) && 'needs redis-server', timeout: 30_000 }, async () => {
   await same('FUNCTION', 'FLUSH');
   await same('FUNCTION', 'LOAD', 'return 1');
   await same('FUNCTION', 'LOAD', '#!lua');
@@ -169,7 +156,7 @@ test('FUNCTION LOAD errors are those of redis-server', { skip: (!haveRedis || !o
   await same('FUNCTION', 'FLUSH');
 });
 
-test('FCALL and FCALL_RO as redis-server answers them', { skip: (!haveRedis || !ours) && 'needs redis-server', timeout: 30_000 }, async () => {
+test('FCALL and FCALL_RO as redis-server answers them', { skip: (!HAVE_REDIS || !ours) && 'needs redis-server', timeout: 30_000 }, async () => {
   await same('FUNCTION', 'FLUSH');
   await same('FLUSHALL');
   await same('FUNCTION', 'LOAD', lib('calls', [
@@ -239,7 +226,7 @@ test('FCALL and FCALL_RO as redis-server answers them', { skip: (!haveRedis || !
   await same('FLUSHALL');
 });
 
-test('FUNCTION LIST, DELETE, FLUSH, STATS, KILL, HELP and argument errors as redis-server answers them', { skip: (!haveRedis || !ours) && 'needs redis-server', timeout: 30_000 }, async () => {
+test('FUNCTION LIST, DELETE, FLUSH, STATS, KILL, HELP and argument errors as redis-server answers them', { skip: (!HAVE_REDIS || !ours) && 'needs redis-server', timeout: 30_000 }, async () => {
   await same('FUNCTION', 'FLUSH');
   await same('FUNCTION', 'LIST');
   await same('FUNCTION', 'STATS');
@@ -297,7 +284,7 @@ test('FUNCTION LIST, DELETE, FLUSH, STATS, KILL, HELP and argument errors as red
   }
 });
 
-test('FUNCTION DUMP and RESTORE: round trips, policies and payloads moving between the servers', { skip: (!haveRedis || !ours) && 'needs redis-server', timeout: 30_000 }, async () => {
+test('FUNCTION DUMP and RESTORE: round trips, policies and payloads moving between the servers', { skip: (!HAVE_REDIS || !ours) && 'needs redis-server', timeout: 30_000 }, async () => {
   await same('FUNCTION', 'FLUSH');
   const one = lib('d1', "redis.register_function('d1f', function() return 'one' end)");
   const two = lib('d2', "redis.register_function{function_name='d2f', callback=function() return 'two' end, flags={'no-writes'}, description='second'}");
@@ -372,7 +359,7 @@ test('FUNCTION DUMP and RESTORE: round trips, policies and payloads moving betwe
   await same('FUNCTION', 'FLUSH');
 });
 
-test('libraries in dump.rdb move between redis-server and this server both ways', { skip: (!haveRedis || !ours) && 'needs redis-server', timeout: 60_000 }, async (t) => {
+test('libraries in dump.rdb move between redis-server and this server both ways', { skip: (!HAVE_REDIS || !ours) && 'needs redis-server', timeout: 60_000 }, async (t) => {
   const codes = [
     lib('rdb1', "redis.register_function('rdb1f', function(keys, args) return {keys[1], args[1]} end)"),
     lib('rdb2', `-- ${'a long comment that LZF compresses well '.repeat(20)}\nredis.register_function{function_name='rdb2f', callback=function() return redis.call('get', 'k') end, flags={'no-writes'}, description='reads k'}`),
@@ -445,7 +432,7 @@ test('FUNCTION LOAD, DELETE, FLUSH and RESTORE reach the append-only file and re
   assert.equal(await third.client.get('written'), 'by-function');
 });
 
-test('how many replies were compared with redis-server', { skip: (!haveRedis || !ours) && 'needs redis-server' }, () => {
+test('how many replies were compared with redis-server', { skip: (!HAVE_REDIS || !ours) && 'needs redis-server' }, () => {
   assert.ok(compared > 150, `compared ${compared}`);
   console.log(`# functions: ${compared} replies compared with redis-server`);
 });

@@ -1,6 +1,6 @@
 // Starts the real server (dist/main.js) in a child process on a free port, and
 // offers raw-socket helpers. Every integration test goes through here.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -285,6 +285,38 @@ export function tempDirs(prefix) {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     made.push(dir);
     return dir;
+  };
+}
+
+/** Whether Debian's redis-server is installed: the differential tests compare with it. */
+export const HAVE_REDIS = (() => {
+  try {
+    execFileSync('redis-server', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A redis-server without persistence on a free port, in a temporary directory
+ * of its own, with a reply connection; `stop` ends it all.
+ */
+export async function startRedis(args = []) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'noderedis-reference-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: 'ignore' });
+  await waitForPort(port, proc);
+  const conn = await replyConnection(port);
+  return {
+    port,
+    proc,
+    conn,
+    stop() {
+      conn.close();
+      proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -5,40 +5,26 @@
 // it does (the disordered rows, the skyline).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import fc from 'fast-check';
-import { freePort, replyConnection, startServer, tempDirs, waitForPort } from './helpers.mjs';
-
-const haveRedis = (() => {
-  try {
-    execFileSync('redis-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const tempDir = tempDirs('noderedis-lolwut-');
+import { HAVE_REDIS, replyConnection, startRedis, startServer } from './helpers.mjs';
 
 let mine;
-let redisProc;
+let reference;
 let ours;
 let redis;
 
 before(async () => {
   mine = await startServer(['--save', '']);
   ours = await replyConnection(mine.port);
-  if (haveRedis) {
-    const port = await freePort();
-    redisProc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', tempDir()], { stdio: 'ignore' });
-    await waitForPort(port, redisProc);
-    redis = await replyConnection(port);
+  if (HAVE_REDIS) {
+    reference = await startRedis();
+    redis = reference.conn;
   }
 });
 
 after(async () => {
   ours?.close();
-  redis?.close();
-  redisProc?.kill('SIGKILL');
+  reference?.stop();
   await mine?.stop();
 });
 

@@ -1,43 +1,28 @@
 // EVAL against redis-server 7.0.15: every script of the corpus must get the same reply, byte for byte.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { freePort, startServer, waitForPort, replyConnection } from './helpers.mjs';
+import { HAVE_REDIS, replyConnection, startRedis, startServer } from './helpers.mjs';
 import { EVAL_CORPUS } from './lua/corpus.mjs';
 
-const haveRedis = (() => {
-  try {
-    execFileSync('redis-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-
 let ours;
-let redis;
+let reference;
 let oursConn;
 let redisConn;
 before(async () => {
-  if (!haveRedis) return;
+  if (!HAVE_REDIS) return;
   ours = await startServer([]);
-  const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitForPort(port, proc);
-  redis = { proc, port };
+  reference = await startRedis();
   oursConn = await replyConnection(ours.port);
-  redisConn = await replyConnection(port);
+  redisConn = reference.conn;
 });
 after(async () => {
   oursConn?.close();
-  redisConn?.close();
   await ours?.stop();
-  redis?.proc.kill();
+  reference?.stop();
 });
 
 for (const [script, ...rest] of EVAL_CORPUS) {
-  test(`EVAL ${JSON.stringify(script).slice(0, 90)} answers as Redis does`, { skip: !haveRedis && 'redis-server is not installed' }, async () => {
+  test(`EVAL ${JSON.stringify(script).slice(0, 90)} answers as Redis does`, { skip: !HAVE_REDIS && 'redis-server is not installed' }, async () => {
     const args = ['EVAL', script, ...rest.map(String)];
     await oursConn.command('FLUSHALL');
     await redisConn.command('FLUSHALL');
@@ -125,7 +110,7 @@ async function run(conn, args) {
 }
 
 for (const [name, commands] of Object.entries(SEQUENCES)) {
-  test(`as Redis: ${name}`, { skip: !haveRedis && 'redis-server is not installed' }, async () => {
+  test(`as Redis: ${name}`, { skip: !HAVE_REDIS && 'redis-server is not installed' }, async () => {
     await oursConn.command('FLUSHALL');
     await redisConn.command('FLUSHALL');
     for (const args of commands) {

@@ -5,40 +5,26 @@
 // for byte with a redis-server 7.0.15 started here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import fc from 'fast-check';
-import { freePort, replyConnection, startServer, tempDirs, waitForPort } from './helpers.mjs';
-
-const haveRedis = (() => {
-  try {
-    execFileSync('redis-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const tempDir = tempDirs('noderedis-stream-nodes-');
+import { HAVE_REDIS, replyConnection, startRedis, startServer } from './helpers.mjs';
 
 let mine;
-let redisProc;
+let reference;
 let a;
 let b;
 
 before(async () => {
   mine = await startServer(['--save', '']);
   a = await replyConnection(mine.port);
-  if (haveRedis) {
-    const port = await freePort();
-    redisProc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', tempDir()], { stdio: 'ignore' });
-    await waitForPort(port, redisProc);
-    b = await replyConnection(port);
+  if (HAVE_REDIS) {
+    reference = await startRedis();
+    b = reference.conn;
   }
 });
 
 after(async () => {
   a?.close();
-  b?.close();
-  redisProc?.kill('SIGKILL');
+  reference?.stop();
   await mine?.stop();
 });
 
@@ -80,7 +66,7 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('config'), entries: fc.integer({ min: 0, max: 6 }), bytes: fc.constantFrom(0, 60, 150, 400, 4096) }) },
 );
 
-test('random XADD / XDEL / XTRIM / XRANGE / XREAD over packed nodes: replies as redis-server', { skip: !haveRedis }, async () => {
+test('random XADD / XDEL / XTRIM / XRANGE / XREAD over packed nodes: replies as redis-server', { skip: !HAVE_REDIS }, async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 70 }), async (ops) => {
       await both('FLUSHALL');
@@ -122,7 +108,7 @@ test('random XADD / XDEL / XTRIM / XRANGE / XREAD over packed nodes: replies as 
   );
 });
 
-test('nodes past 64 KB (4-byte offsets), deleted from and trimmed inside, as redis-server', { skip: !haveRedis }, async () => {
+test('nodes past 64 KB (4-byte offsets), deleted from and trimmed inside, as redis-server', { skip: !HAVE_REDIS }, async () => {
   await both('FLUSHALL');
   await both('CONFIG', 'SET', 'stream-node-max-entries', '0');
   await both('CONFIG', 'SET', 'stream-node-max-bytes', '300000');

@@ -5,42 +5,28 @@
 // IDs are fixed wherever Redis would use the clock, so both servers agree.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import Redis from 'ioredis';
-import { blockedClients, freePort, startServer, tempDirs, waitForPort, replyConnection } from './helpers.mjs';
+import { blockedClients, HAVE_REDIS, replyConnection, startRedis, startServer } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
-const haveRedis = (() => {
-  try {
-    execFileSync('redis-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const tempDir = tempDirs('noderedis-streams-');
-
 
 let mine;
-let redisProc;
+let reference;
 let a;
 let b;
 
 before(async () => {
   mine = await startServer(['--save', '']);
   a = await replyConnection(mine.port);
-  if (haveRedis && ours) {
-    const port = await freePort();
-    redisProc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', tempDir()], { stdio: 'ignore' });
-    await waitForPort(port, redisProc);
-    b = await replyConnection(port);
+  if (HAVE_REDIS && ours) {
+    reference = await startRedis();
+    b = reference.conn;
   }
 });
 
 after(async () => {
   a?.close();
-  b?.close();
-  redisProc?.kill('SIGKILL');
+  reference?.stop();
   await mine?.stop();
 });
 
