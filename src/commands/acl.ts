@@ -10,23 +10,11 @@ import { hasSpaces, type Selector, type User } from '../acl/user.js';
 import { ReplyError, notInteger } from '../errors.js';
 import { DoubleReply, MapReply, OK, SetReply, SimpleString, type Reply } from '../protocol/reply.js';
 import { parseInt64 } from '../util/numbers.js';
-import { defineCommand, isSubscribed, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+import { adminSubcommands, defineCommand, isSubscribed, type CommandContext } from './types.js';
 import { ACL_TABLE, findCommand } from './table.js';
 
-const ADMIN: CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
 
-function sub(
-  name: string,
-  arity: number,
-  summary: string,
-  run: (ctx: CommandContext, args: string[]) => Reply,
-  options: { syntax?: string; flags?: CommandFlag[]; since?: string; complexity?: string } = {},
-): CommandSpec {
-  return defineCommand({
-    name, arity, flags: options.flags ?? ADMIN, group: 'server', since: options.since ?? '6.0.0', complexity: options.complexity ?? 'O(1)',
-    summary, syntax: options.syntax, run,
-  });
-}
+const sub = adminSubcommands('6.0.0');
 
 const NO_ACL_FILE =
   'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.';

@@ -7,22 +7,10 @@ import { ReplyError } from '../errors.js';
 import { MapReply, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
 import type { LatencyHistogram } from '../util/latency-histogram.js';
 import { commandStats, findCommand } from './table.js';
-import { defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+import { adminSubcommands, defineCommand } from './types.js';
 
-const ADMIN: CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
 
-function sub(
-  name: string,
-  arity: number,
-  summary: string,
-  run: (ctx: CommandContext, args: string[]) => Reply,
-  options: { syntax?: string; flags?: CommandFlag[]; since?: string; complexity?: string } = {},
-): CommandSpec {
-  return defineCommand({
-    name, arity, flags: options.flags ?? ADMIN, group: 'server', since: options.since ?? '2.8.13',
-    complexity: options.complexity ?? 'O(1)', summary, syntax: options.syntax, run,
-  });
-}
+const sub = adminSubcommands('2.8.13');
 
 /** One command's entry of LATENCY HISTOGRAM: its call count and cumulative counts by microseconds. */
 function histogramReply(histogram: LatencyHistogram): MapReply {

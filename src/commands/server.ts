@@ -7,23 +7,11 @@ import { DoubleReply, MapReply, NO_REPLY, OK, SimpleString, VerbatimReply, type 
 import { BASELINE_BYTES, EXPIRE_ENTRY, MAP_ENTRY } from '../store/memory.js';
 import { collectGarbage } from '../util/gc.js';
 import { parseInt64 } from '../util/numbers.js';
-import { defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+import { adminSubcommands, defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 
 const helpLines = (lines: string[]): Reply => lines.map((l) => new SimpleString(l));
 
-/** A subcommand of a container command; `since` and flags default to the container's usual. */
-function sub(
-  name: string,
-  arity: number,
-  summary: string,
-  run: (ctx: CommandContext, args: string[]) => Reply,
-  options: { syntax?: string; flags?: CommandFlag[]; since?: string; complexity?: string } = {},
-): CommandSpec {
-  return defineCommand({
-    name, arity, flags: options.flags ?? ['admin', 'noscript', 'loading', 'stale'], group: 'server',
-    since: options.since ?? '2.2.12', complexity: options.complexity ?? 'O(1)', summary, syntax: options.syntax, run,
-  });
-}
+const sub = adminSubcommands('2.2.12');
 
 function shutdown(ctx: CommandContext, args: string[]): Reply {
   const options = new Set<string>();

@@ -167,3 +167,30 @@ export function defineCommand(spec: CommandSpec): CommandSpec {
   if (spec.subcommands && !spec.run && spec.arity > -2) throw new Error(`container command ${spec.name} must have arity -2`);
   return spec;
 }
+
+/** Options of a server container's subcommand; each defaults to the container's usual. */
+export interface SubcommandOptions {
+  syntax?: string;
+  flags?: CommandFlag[];
+  since?: string;
+  complexity?: string;
+}
+
+/**
+ * The maker of an administrative container's subcommands (ACL, LATENCY,
+ * SLOWLOG, ...): admin flags, the server group, O(1) and the container's
+ * `since` unless a subcommand says otherwise.
+ */
+export function adminSubcommands(since: string) {
+  return (
+    name: string,
+    arity: number,
+    summary: string,
+    run: (ctx: CommandContext, args: string[]) => Reply,
+    options: SubcommandOptions = {},
+  ): CommandSpec =>
+    defineCommand({
+      name, arity, flags: options.flags ?? ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: options.since ?? since,
+      complexity: options.complexity ?? 'O(1)', summary, syntax: options.syntax, run,
+    });
+}
