@@ -126,6 +126,34 @@ test('nodes past 64 KB (4-byte offsets), deleted from and trimmed inside, as red
   await both('CONFIG', 'SET', 'stream-node-max-bytes', '4096');
 });
 
+test('XTRIM MINID past a node\'s deleted last entry empties the node and keeps it, as redis-server', { skip: !HAVE_REDIS }, async () => {
+  await both('FLUSHALL');
+  await both('CONFIG', 'SET', 'stream-node-max-entries', '4');
+  for (let i = 1; i <= 10; i++) await both('XADD', 'e', `${i}-0`, 'f', String(i));
+  await both('XDEL', 'e', '4-0');
+  // 1..3 live and 4 deleted in the first node: the node's last ID is 4-0, not below MINID 4, so it is emptied, not dropped.
+  assert.equal(await both('XTRIM', 'e', 'MINID', '4'), ':3\r\n');
+  await both('XINFO', 'STREAM', 'e');
+  await both('XRANGE', 'e', '-', '+');
+  await both('XREVRANGE', 'e', '+', '-');
+  await both('XRANGE', 'e', '0', '5');
+  await both('XREAD', 'STREAMS', 'e', '0-0');
+  await both('XTRIM', 'e', 'MINID', '5');
+  await both('XINFO', 'STREAM', 'e', 'FULL');
+  // MAXLEN drops the empty node once it trims at all.
+  await both('XTRIM', 'e', 'MAXLEN', '5');
+  await both('XINFO', 'STREAM', 'e');
+  // A stream whose only node was emptied takes new entries into that node.
+  for (let i = 1; i <= 3; i++) await both('XADD', 'one', `${i}-0`, 'f', String(i));
+  await both('XDEL', 'one', '3-0');
+  assert.equal(await both('XTRIM', 'one', 'MINID', '3'), ':2\r\n');
+  await both('XINFO', 'STREAM', 'one');
+  await both('XADD', 'one', '7-0', 'f', '7');
+  await both('XADD', 'one', '8-0', 'f', '8');
+  await both('XINFO', 'STREAM', 'one', 'FULL');
+  await both('CONFIG', 'SET', 'stream-node-max-entries', '100');
+});
+
 test('MEMORY USAGE of a stream follows its packed size', async () => {
   await a.command('FLUSHALL');
   for (let i = 1; i <= 1000; i++) await a.command('XADD', 'm', `${i}-0`, 'name', `n${i}`, 'value', String(i % 1000));

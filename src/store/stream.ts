@@ -209,6 +209,8 @@ class StreamNode {
   size = 0;
   /** Entries deleted from this node: they still count toward its capacity, as Redis's tombstones do. */
   tombstones = 0;
+  /** The last ID appended, deleted or not: what Redis's MINID trimming compares to drop a whole node. */
+  lastAppendedId: StreamId;
   /** Estimated listpack bytes beyond the two counters, which change size as they grow. */
   private bodyBytes: number;
   private readonly masterMs: bigint;
@@ -222,6 +224,7 @@ class StreamNode {
     this.masterMs = idMs(masterId);
     this.masterSeq = idSeq(masterId);
     this.masterKey = orderKeyOf(this.masterMs, this.masterSeq);
+    this.lastAppendedId = masterId;
     // Header and end byte, the field count, the master fields and their terminator.
     let bytes = 7 + lpIntSize(masterFields.length) + lpIntSize(0);
     for (const field of masterFields) bytes += lpStringSize(field);
@@ -263,6 +266,7 @@ class StreamNode {
     this.keys!.push(orderKeyOf(ms, seq));
     this.entries!.push(fields);
     this.size++;
+    this.lastAppendedId = id;
   }
 
   /** Packs the open form into one string, unless it would be too long for one. */
@@ -458,6 +462,7 @@ class StreamNode {
     copy.bigIds = this.bigIds;
     copy.size = this.size;
     copy.tombstones = this.tombstones;
+    copy.lastAppendedId = this.lastAppendedId;
     copy.bodyBytes = this.bodyBytes;
     return copy;
   }
@@ -731,10 +736,21 @@ export class StreamValue implements CollectionValue {
       if (k < key || (k === key && nodes[mid].masterId <= id)) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === 0) return [0, 0];
+    if (lo === 0) return nodes.length > 0 && nodes[0].size === 0 ? [1, 0] : [0, 0];
     const n = lo - 1;
     const at = nodes[n].lowerBound(id, key);
     return at < nodes[n].size ? [n, at] : [lo, 0];
+  }
+
+  /** The first node with a live entry: only the first node can be empty (see trim). */
+  private firstLive(): StreamNode | undefined {
+    const node = this.nodes[0];
+    return node !== undefined && node.size === 0 ? this.nodes[1] : node;
+  }
+
+  private lastLive(): StreamNode | undefined {
+    const node = this.nodes[this.nodes.length - 1];
+    return node !== undefined && node.size === 0 ? undefined : node;
   }
 
   get(id: StreamId): readonly string[] | undefined {
@@ -785,18 +801,17 @@ export class StreamValue implements CollectionValue {
   }
 
   first(): StreamEntry | undefined {
-    const node = this.nodes[0];
-    return node?.entryAt(0);
+    return this.firstLive()?.entryAt(0);
   }
 
   last(): StreamEntry | undefined {
-    const node = this.nodes[this.nodes.length - 1];
+    const node = this.lastLive();
     return node?.entryAt(node.size - 1);
   }
 
   /** The ID of the last live entry (0-0 when empty), which lastId may be past. */
   lastValidId(): StreamId {
-    const node = this.nodes[this.nodes.length - 1];
+    const node = this.lastLive();
     return node === undefined ? ID_ZERO : node.idAt(node.size - 1);
   }
 
@@ -809,7 +824,7 @@ export class StreamValue implements CollectionValue {
       const entries = node.size;
       if (spec.limit !== 0 && deleted + entries > spec.limit) break;
       const removeNode =
-        spec.strategy === 'maxlen' ? this.length - entries >= spec.maxlen : node.idAt(entries - 1) < spec.minid;
+        spec.strategy === 'maxlen' ? this.length - entries >= spec.maxlen : node.lastAppendedId < spec.minid;
       if (removeNode) {
         this.nodeBytes -= node.memory();
         this.nodes.shift();
@@ -818,7 +833,7 @@ export class StreamValue implements CollectionValue {
         continue;
       }
       if (spec.approx) break;
-      // Removing the whole node was ruled out above, so some entry stays.
+      // The node stays even when this empties it (its deleted entries reach minid), as Redis's listpack does.
       const cut = spec.strategy === 'maxlen' ? this.length - spec.maxlen : node.lowerBound(spec.minid);
       this.changeNode(node, () => node.remove(0, cut));
       this.length -= cut;
