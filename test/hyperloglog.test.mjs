@@ -3,7 +3,7 @@
 // here: random command sequences (fast-check) through the sparse → dense
 // promotion at several hll-sparse-max-bytes, corrupted values and crafted
 // sparse opcode sequences (INVALIDOBJ where Redis gives it), DUMP/RESTORE
-// both ways, WATCH and the append-only file after PFCOUNT caches its estimate.
+// and dump.rdb both ways, WATCH and the append-only file after PFCOUNT caches its estimate.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -286,6 +286,36 @@ test('DUMP from redis-server RESTOREs on ours and back: same bytes, same estimat
   } finally {
     ioMine.disconnect();
     ioRedis.disconnect();
+  }
+});
+
+test('HyperLogLogs in a dump.rdb saved by either server load on the other: same bytes, same estimates', { skip: !differential && 'needs redis-server' }, async (t) => {
+  const keys = ['sparse', 'dense', 'cached', 'empty', 'merged'];
+  for (const redisFirst of [true, false]) {
+    const dir = tempDir();
+    const first = await startInDir(t, dir, ['--save', ''], { redis: redisFirst });
+    const source = await replyConnection(first.port);
+    t.after(() => source.close());
+    await source.command('PFADD', 'sparse', ...bulk('s', 100));
+    await source.command('PFADD', 'dense', ...bulk('d', 5000));
+    await source.command('PFADD', 'cached', ...bulk('c', 300));
+    await source.command('PFCOUNT', 'cached');
+    await source.command('PFADD', 'empty');
+    await source.command('PFMERGE', 'merged', 'sparse', 'dense');
+    const values = [];
+    for (const key of keys) values.push(await source.command('GET', key));
+    await source.command('SAVE');
+    // The estimates and edits that follow the save, on the saving server and then on the loading one.
+    const followUps = [['PFCOUNT', 'cached'], ['PFCOUNT', 'sparse'], ['PFCOUNT', 'dense', 'sparse'], ['PFADD', 'sparse', 'new'], ['GET', 'sparse'], ['PFDEBUG', 'ENCODING', 'merged']];
+    const replies = [];
+    for (const args of followUps) replies.push(await source.command(...args));
+    first.proc.kill('SIGKILL');
+    const second = await startInDir(t, dir, ['--save', ''], { redis: !redisFirst });
+    const loaded = await replyConnection(second.port);
+    t.after(() => loaded.close());
+    const what = redisFirst ? 'ours loads Redis\'s dump.rdb' : 'Redis loads ours';
+    for (let i = 0; i < keys.length; i++) assert.equal(await loaded.command('GET', keys[i]), values[i], `${keys[i]}: ${what}`);
+    for (let i = 0; i < followUps.length; i++) assert.equal(await loaded.command(...followUps[i]), replies[i], `${followUps[i].join(' ')}: ${what}`);
   }
 });
 
