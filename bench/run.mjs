@@ -54,6 +54,34 @@ const COMMANDS = [
     command: ['XACK', 'bench:ack', 'g', '__rand_int__-0'],
     random: 'count',
   },
+  // A random element each: the sketch turns dense early in the round, as any busy one does.
+  { name: 'PFADD', setup: ["redis.call('DEL', KEYS[1])", ['bench:hll']], command: ['PFADD', 'bench:hll', 'e:__rand_int__'] },
+  {
+    // The union of two dense sketches: every register of both read, nothing cached.
+    name: 'PFCOUNT (2 dense keys)',
+    setup: [
+      "redis.call('DEL', KEYS[1], KEYS[2]) for i = 1, 5000 do redis.call('PFADD', KEYS[1], 'a' .. i) redis.call('PFADD', KEYS[2], 'b' .. i) end",
+      ['bench:hll1', 'bench:hll2'],
+    ],
+    command: ['PFCOUNT', 'bench:hll1', 'bench:hll2'],
+  },
+  // The digits of __rand_int__ after the point: random positions within a degree of Palermo.
+  { name: 'GEOADD', setup: ["redis.call('DEL', KEYS[1])", ['bench:geoadd']], command: ['GEOADD', 'bench:geoadd', '13.__rand_int__', '38.__rand_int__', 'm:__rand_int__'] },
+  {
+    // 1000 points on a grid of a degree square; the circle holds about 30 of them.
+    name: 'GEOSEARCH (10 km, ~30 found, WITHDIST ASC)',
+    setup: [
+      "redis.call('DEL', KEYS[1]) for i = 0, 999 do redis.call('GEOADD', KEYS[1], 13 + (i % 32) / 32, 38 + math.floor(i / 32) / 32, 'p' .. i) end",
+      ['bench:geosearch'],
+    ],
+    command: ['GEOSEARCH', 'bench:geosearch', 'FROMLONLAT', '13.5', '38.5', 'BYRADIUS', '10', 'km', 'ASC', 'WITHDIST'],
+  },
+  {
+    // Fixed offsets: __rand_int__ is zero-padded, which an integer argument refuses.
+    name: 'BITFIELD (SET u8, GET i16, INCRBY i32 SAT)',
+    setup: ["redis.call('DEL', KEYS[1]) redis.call('SETBIT', KEYS[1], 100000, 0)", ['bench:bitfield']],
+    command: ['BITFIELD', 'bench:bitfield', 'SET', 'u8', '#100', '255', 'GET', 'i16', '1003', 'OVERFLOW', 'SAT', 'INCRBY', 'i32', '50000', '7'],
+  },
 ];
 const wantedCommands = (process.env.BENCH_COMMANDS ?? COMMANDS.map((c) => c.name).join(',')).split(',').map((n) => n.trim().toUpperCase());
 const commands = COMMANDS.filter((c) => wantedCommands.some((w) => c.name.toUpperCase().startsWith(w)));

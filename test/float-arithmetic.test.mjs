@@ -1,8 +1,8 @@
 // Float arithmetic compared byte for byte with a real redis-server 7.0.15:
 // INCRBYFLOAT and HINCRBYFLOAT (strtold, x87 long double addition, "%.17Lf"),
-// ZINCRBY and ZADD INCR (doubles printed as "%.17g"), in a table of tricky
-// cases and in random command streams; then what the append-only file
-// records for the float increments.
+// ZINCRBY and ZADD INCR (doubles printed as "%.17g"; with NX/XX/GT/LT/CH
+// on both encodings), in a table of tricky cases and in random command
+// streams; then what the append-only file records for the float increments.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -181,6 +181,28 @@ test('random streams of float increments give Redis’s replies', { skip: !diffe
     }),
     { numRuns: 30 },
   );
+});
+
+test('random ZADD INCR with NX / XX / GT / LT / CH and ZINCRBY on both encodings give Redis’s scores', { skip: !differential && 'needs redis-server' }, async () => {
+  const flags = fc.constantFrom([], ['NX'], ['XX'], ['GT'], ['LT'], ['CH'], ['XX', 'GT'], ['XX', 'LT', 'CH'], ['NX', 'GT'], ['GT', 'LT'], ['NX', 'XX']);
+  const member = fc.constantFrom('a', 'b', 'c', '1', '-0', 'x'.repeat(70));
+  const zstep = fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(flags, increment, member).map(([f, by, m]) => ['ZADD', 'z', ...f, 'INCR', by, m]) },
+    { weight: 2, arbitrary: fc.tuple(increment, member).map(([by, m]) => ['ZINCRBY', 'z', by, m]) },
+    { weight: 1, arbitrary: fc.tuple(flags, increment, member).map(([f, score, m]) => ['ZADD', 'z', ...f, score, m]) },
+    { weight: 1, arbitrary: member.map((m) => ['ZSCORE', 'z', m]) },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('128', '2'), fc.array(zstep, { minLength: 5, maxLength: 40 }), async (maxEntries, steps) => {
+      await both(['FLUSHALL']);
+      await both(['CONFIG', 'SET', 'zset-max-listpack-entries', maxEntries]);
+      for (const args of steps) await both(args);
+      await both(['ZRANGE', 'z', '0', '-1', 'WITHSCORES']);
+      await both(['OBJECT', 'ENCODING', 'z']);
+    }),
+    { numRuns: 60 },
+  );
+  await both(['CONFIG', 'SET', 'zset-max-listpack-entries', '128']);
 });
 
 // ---------------------------------------------------------------- propagation

@@ -13,6 +13,7 @@ import {
   GEO_LONG_MAX,
   GEO_LONG_MIN,
   cellScores,
+  centreCosine,
   decodeScore,
   distance,
   distanceInShape,
@@ -197,6 +198,7 @@ function pointsInShape(z: ZSetValue, shape: Shape, limit: number): Found[] {
   const found: Found[] = [];
   const xy: [number, number] = [0, 0];
   const cells = searchCells(shape);
+  const centreCos = centreCosine(shape);
   // The index of the last cell scanned; 0 (the centre) never counts, as in Redis.
   let lastIndex = 0;
   for (let i = 0; i < cells.length; i++) {
@@ -212,7 +214,7 @@ function pointsInShape(z: ZSetValue, shape: Shape, limit: number): Found[] {
       const score = cursor.score;
       if (score >= max) break;
       decodeScore(score, xy);
-      const d = distanceInShape(shape, xy[0], xy[1]);
+      const d = distanceInShape(shape, centreCos, xy[0], xy[1]);
       if (!(d < 0)) found.push({ member: cursor.member, score, lon: xy[0], lat: xy[1], dist: d });
       if (limit > 0 && found.length >= limit) break;
       cursor.next();

@@ -154,23 +154,36 @@ function scoreWords(score: number): void {
   wordHi = hi >>> 0;
 }
 
+const CELLS = 2 ** GEO_STEP_MAX;
+const LONG_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+
 /**
  * The position of a stored score: the centre of its cell, clamped to the
  * limits (Redis's geohashDecodeToLongLatWGS84). Writes into `out` as
  * [longitude, latitude] so that a search decodes without allocating.
  */
-export function decodeScore(score: number, out: [number, number] | Float64Array): void {
-  scoreWords(score);
-  const lat = (compact16(wordLo) | (compact16(wordHi) << 16)) >>> 0;
-  const lon = (compact16(wordLo >>> 1) | (compact16(wordHi >>> 1) << 16)) >>> 0;
-  // decodeCell's arithmetic, inline: searches decode every candidate.
-  const cells = 2 ** GEO_STEP_MAX;
-  const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
-  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
-  let x = (GEO_LONG_MIN + (lon / cells) * lonScale + (GEO_LONG_MIN + (((lon + 1) >>> 0) / cells) * lonScale)) / 2;
+export function decodeScore(score: number, out: [number, number]): void {
+  // Searches decode every candidate: the words of a score GEOADD made (an
+  // integer below 2^53) stay in locals, since a number this large stored in
+  // a module variable is boxed anew each time.
+  let lo: number;
+  let hi: number;
+  if (score >= 0 && score < 2 ** 53) {
+    hi = Math.floor(score / TWO_32);
+    lo = (Math.floor(score) - hi * TWO_32) >>> 0;
+  } else {
+    scoreWords(score);
+    lo = wordLo;
+    hi = wordHi;
+  }
+  const lat = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
+  const lon = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
+  // decodeCell's arithmetic, inline.
+  let x = (GEO_LONG_MIN + (lon / CELLS) * LONG_SCALE + (GEO_LONG_MIN + (((lon + 1) >>> 0) / CELLS) * LONG_SCALE)) / 2;
   if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
   if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
-  let y = (GEO_LAT_MIN + (lat / cells) * latScale + (GEO_LAT_MIN + (((lat + 1) >>> 0) / cells) * latScale)) / 2;
+  let y = (GEO_LAT_MIN + (lat / CELLS) * LAT_SCALE + (GEO_LAT_MIN + (((lat + 1) >>> 0) / CELLS) * LAT_SCALE)) / 2;
   if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
   if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
   out[0] = x;
@@ -209,12 +222,16 @@ export function latDistance(lat1: number, lat2: number): number {
 
 /** Great-circle distance in meters by the haversine formula. */
 export function distance(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  return haversine(lon1, lat1, Math.cos(degRad(lat1)), lon2, lat2);
+}
+
+/** `distance` with the cosine of the first point's latitude given: a search measures every candidate from one centre. */
+function haversine(lon1: number, lat1: number, cosLat1: number, lon2: number, lat2: number): number {
   const v = Math.sin((degRad(lon2) - degRad(lon1)) / 2);
   if (v === 0) return latDistance(lat1, lat2);
-  const lat1r = degRad(lat1);
   const lat2r = degRad(lat2);
-  const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
+  const u = Math.sin((lat2r - degRad(lat1)) / 2);
+  const a = u * u + cosLat1 * Math.cos(lat2r) * v * v;
   return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
 }
 
@@ -236,17 +253,26 @@ export interface Shape {
  * The distance from the shape's centre to a point when the point lies in
  * the shape, else -1 (Redis's geoWithinShape). A box contains what lies
  * within half its height along the meridian and half its width along the
- * point's parallel.
+ * point's parallel. `centreCos` is the cosine of the centre's latitude
+ * (centreCosine), the same for every point of a search.
  */
-export function distanceInShape(shape: Shape, lon: number, lat: number): number {
+export function distanceInShape(shape: Shape, centreCos: number, lon: number, lat: number): number {
   if (shape.kind === 'radius') {
-    const d = distance(shape.lon, shape.lat, lon, lat);
-    return d > shape.radius * shape.conversion ? -1 : d;
+    const limit = shape.radius * shape.conversion;
+    // A great circle is never shorter than its latitude difference along a
+    // meridian: with a margin far above both formulas' rounding errors, that
+    // cheap test leaves out most candidates of the cells scanned, as the
+    // haversine would.
+    if (latDistance(lat, shape.lat) > limit * (1 + 1e-6)) return -1;
+    const d = haversine(shape.lon, shape.lat, centreCos, lon, lat);
+    return d > limit ? -1 : d;
   }
   if (latDistance(lat, shape.lat) > (shape.height * shape.conversion) / 2) return -1;
   if (distance(lon, lat, shape.lon, lat) > (shape.width * shape.conversion) / 2) return -1;
-  return distance(shape.lon, shape.lat, lon, lat);
+  return haversine(shape.lon, shape.lat, centreCos, lon, lat);
 }
+
+export const centreCosine = (shape: Shape): number => Math.cos(degRad(shape.lat));
 
 /** Longitude and latitude bounds of a shape (Redis's geohashBoundingBox): [minLon, minLat, maxLon, maxLat]. */
 function boundingBox(shape: Shape): [number, number, number, number] {

@@ -389,10 +389,10 @@ export class HyperLogLog {
       }
       return;
     }
-    const index = this.walkValues((i, value) => {
+    const valid = this.walkValues((i, value) => {
       if (value > max[i]) max[i] = value;
     });
-    if (index !== REGISTERS) throw new CorruptedHyperLogLog();
+    if (!valid) throw new CorruptedHyperLogLog();
   }
 
   /** Converts a sparse sketch to dense (header kept, cached cardinality included); false when it already was. */
@@ -401,8 +401,7 @@ export class HyperLogLog {
     const dense = Buffer.alloc(DENSE_SIZE + 1);
     dense.set(this.bytes.subarray(0, HEADER));
     dense[4] = DENSE;
-    const index = this.walkValues((i, value) => setRegister(dense, i, value));
-    if (index !== REGISTERS) throw new CorruptedHyperLogLog();
+    if (!this.walkValues((i, value) => setRegister(dense, i, value))) throw new CorruptedHyperLogLog();
     this.bytes = dense;
     this.length = DENSE_SIZE;
     this.histogram = undefined;
@@ -438,10 +437,15 @@ export class HyperLogLog {
 
   /**
    * Calls `visit` for each register a sparse sketch's VAL opcodes set, and
-   * returns how many registers the opcodes covered (16384 when valid). A
-   * VAL run that would pass the last register stops the walk short.
+   * answers whether the opcodes cover exactly the 16384 registers. A VAL run
+   * that would pass the last register stops the walk and makes the sketch
+   * corrupted even when the runs before it ended exactly at the last
+   * register: the redis-server 7.0.15 we compare with (Debian's, which
+   * carries the CVE-2025-32023 fix) refuses such a value in PFMERGE, PFCOUNT
+   * of several keys and the conversion to dense, where 7.0.15's own source
+   * accepted it.
    */
-  private walkValues(visit: (index: number, value: number) => void): number {
+  private walkValues(visit: (index: number, value: number) => void): boolean {
     const b = this.bytes;
     const end = this.length;
     let index = 0;
@@ -456,12 +460,12 @@ export class HyperLogLog {
       } else {
         let run = valLen(op);
         const value = valValue(op);
-        if (index + run > REGISTERS) break;
+        if (index + run > REGISTERS) return false;
         while (run-- > 0) visit(index++, value);
         p++;
       }
     }
-    return index;
+    return index === REGISTERS;
   }
 
   private denseHistogram(): Int32Array {
