@@ -235,11 +235,7 @@ export class ReplyBuffer {
   /** Appends the encoding of `reply`. */
   write(reply: Reply, resp3: boolean): void {
     if (typeof reply === 'string') {
-      this.byte(36);
-      this.latin1(String(reply.length));
-      this.crlf();
-      this.latin1(reply);
-      this.crlf();
+      this.bulk(reply);
     } else if (typeof reply === 'number' || typeof reply === 'bigint') {
       this.byte(58);
       this.latin1(String(reply));
@@ -302,9 +298,49 @@ export class ReplyBuffer {
   }
 
   private header(type: number, length: number): void {
-    this.byte(type);
-    this.latin1(String(length));
-    this.crlf();
+    this.reserve(24);
+    this.buf[this.length++] = type;
+    this.digits(length);
+    this.buf[this.length++] = CR;
+    this.buf[this.length++] = LF;
+  }
+
+  /** `$len\r\ntext\r\n`, with one capacity check: most replies are made of these. */
+  private bulk(text: string): void {
+    const n = text.length;
+    this.reserve(n + 24);
+    const buf = this.buf;
+    buf[this.length++] = 36;
+    this.digits(n);
+    let at = this.length;
+    buf[at++] = CR;
+    buf[at++] = LF;
+    if (n < SHORT_STRING) {
+      for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+    } else {
+      at += buf.write(text, at, n, 'latin1');
+    }
+    buf[at++] = CR;
+    buf[at++] = LF;
+    this.length = at;
+  }
+
+  /** A length's decimal digits, written in place (room reserved by the caller): no string made per reply. */
+  private digits(value: number): void {
+    const buf = this.buf;
+    if (value < 10) {
+      buf[this.length++] = 48 + value;
+      return;
+    }
+    let width = 1;
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) width++;
+    let at = this.length + width;
+    this.length = at;
+    for (let v = value; width > 0; width--) {
+      const q = Math.floor(v / 10);
+      buf[--at] = 48 + (v - q * 10);
+      v = q;
+    }
   }
 
   /** Appends bytes already in RESP form. */
