@@ -13,6 +13,13 @@
 //   set      one set, BENCH_COUNT members `member:<n>` (SADD)
 //   zset     one sorted set, BENCH_COUNT members `member:<n>` with random scores (ZADD)
 //   stream   one stream, BENCH_COUNT entries of two small fields `name n<n> value <n mod 1000>` (XADD *)
+// Small collections, as apps keep objects, tags, queues and leaderboards: BENCH_SMALL_COUNT
+// (default 100000) keys of 5 elements each, one command a key; the figure is per key:
+//   smallhash    HSET obj:<n> with 5 fields of 6-10 bytes
+//   smalllist    RPUSH queue:<n> with 5 items of 8 bytes
+//   smallset     SADD tags:<n> with 5 short words
+//   smallintset  SADD ids:<n> with 5 integers
+//   smallzset    ZADD board:<n> with 5 members and integer scores
 // The growth includes whatever the server allocates while working (for ours: JIT
 // code, V8 heap slack), which is part of what a user pays. A measurement, not a
 // test: it never fails on the numbers.
@@ -28,7 +35,10 @@ const count = Number(process.env.BENCH_COUNT ?? 1_000_000);
 const valueSize = Number(process.env.BENCH_VALUE_SIZE ?? 32);
 const batchSize = Number(process.env.BENCH_BATCH ?? 10_000);
 const settleMs = Number(process.env.BENCH_SETTLE_MS ?? 3000);
-const wanted = (process.env.BENCH_DATASETS ?? 'strings,hash,set,zset,stream').split(/[\s,]+/).filter(Boolean);
+const smallCount = Number(process.env.BENCH_SMALL_COUNT ?? 100_000);
+const wanted = (process.env.BENCH_DATASETS ?? 'strings,hash,set,zset,stream,smallhash,smalllist,smallset,smallintset,smallzset')
+  .split(/[\s,]+/)
+  .filter(Boolean);
 
 /** A distinct, non-numeric value of exactly valueSize bytes. */
 const value = (n) => `v${n}`.padEnd(valueSize, 'x').slice(0, valueSize);
@@ -40,6 +50,15 @@ const DATASETS = {
   zset: { command: (n) => ['ZADD', 'zset', String(Math.random()), `member:${n}`], size: ['ZCARD', 'zset'] },
   // XADD replies with the ID as a bulk string: two lines a reply.
   stream: { command: (n) => ['XADD', 'stream', '*', 'name', `n${n}`, 'value', String(n % 1000)], size: ['XLEN', 'stream'], replyLines: 2 },
+  smallhash: {
+    command: (n) => ['HSET', `obj:${n}`, 'name', `user${n % 1000}`, 'email', `u${n}@x.io`, 'age', String(n % 90), 'city', 'Lisbon', 'plan', 'free'],
+    size: ['DBSIZE'],
+    count: smallCount,
+  },
+  smalllist: { command: (n) => ['RPUSH', `queue:${n}`, 'job:0001', 'job:0002', 'job:0003', 'job:0004', `job:${n % 10000}`], size: ['DBSIZE'], count: smallCount },
+  smallset: { command: (n) => ['SADD', `tags:${n}`, 'red', 'green', 'blue', 'large', `t${n % 100}`], size: ['DBSIZE'], count: smallCount },
+  smallintset: { command: (n) => ['SADD', `ids:${n}`, '1', '2', '3', '4', String(5 + (n % 1000))], size: ['DBSIZE'], count: smallCount },
+  smallzset: { command: (n) => ['ZADD', `board:${n}`, '1', 'alice', '2', 'bob', '3', 'carol', '4', 'dave', String(n % 100), 'eve'], size: ['DBSIZE'], count: smallCount },
 };
 
 /** Minimum RSS and used_memory over `ms` (a sample every 500 ms, at least two). */
@@ -60,7 +79,7 @@ async function settle(s, conn, ms) {
  * Sends `count` commands, batchSize per round trip, over one socket; every reply
  * of these commands is `replyLines` lines, so counting line ends counts replies.
  */
-async function load(port, command, replyLines = 1) {
+async function load(port, command, count, replyLines = 1) {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let replies = 0;
@@ -98,12 +117,12 @@ async function load(port, command, replyLines = 1) {
 }
 
 /** Loads a dataset into one server; returns the growth figures. */
-async function measure(s, dataset) {
+async function measure(s, dataset, count) {
   const conn = await connect(s.port);
   try {
     const before = await settle(s, conn, 1000);
     const started = performance.now();
-    await load(s.port, dataset.command, dataset.replyLines);
+    await load(s.port, dataset.command, count, dataset.replyLines);
     const seconds = (performance.now() - started) / 1000;
     await conn.call('MEMORY', 'PURGE');
     const after = await settle(s, conn, settleMs);
@@ -121,7 +140,6 @@ async function stop(servers) {
   await Promise.all(exited);
 }
 
-const perElement = (bytes) => Math.round(bytes / count);
 const mb = (bytes) => (bytes / 1048576).toFixed(1);
 
 const rows = [];
@@ -129,11 +147,13 @@ const details = [];
 for (const name of wanted) {
   const dataset = DATASETS[name];
   if (!dataset) throw new Error(`unknown dataset ${name} (known: ${Object.keys(DATASETS).join(', ')})`);
+  const elements = dataset.count ?? count;
+  const perElement = (bytes) => Math.round(bytes / elements);
   const servers = await startServers();
   const results = {};
   try {
     for (const s of servers) {
-      const r = (results[s.name] = await measure(s, dataset));
+      const r = (results[s.name] = await measure(s, dataset, elements));
       details.push({
         dataset: name,
         server: s.name,
@@ -148,7 +168,7 @@ for (const name of wanted) {
     await stop(servers);
   }
   const growth = (server, field) => (results[server] ? results[server].after[field] - results[server].before[field] : undefined);
-  const row = { dataset: name, elements: count };
+  const row = { dataset: name, elements };
   for (const [field, label] of [['rss', 'RSS'], ['used', 'used_memory']]) {
     const ours = growth('ours', field);
     const redis = growth('redis', field);
@@ -159,6 +179,6 @@ for (const name of wanted) {
   rows.push(row);
 }
 
-console.log(`Growth per element after loading ${count} elements (${valueSize}-byte values for strings and hash fields), settled for ${settleMs} ms`);
+console.log(`Growth per element (per key for the small-collection datasets) after loading (${valueSize}-byte values for strings and hash fields), settled for ${settleMs} ms`);
 console.table(rows);
 console.table(details);

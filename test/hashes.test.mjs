@@ -773,3 +773,58 @@ test('random HSET/HSETNX/HDEL/HINCRBY/HINCRBYFLOAT sequences agree with a Map mo
     { numRuns: 300 },
   );
 });
+
+test('a packed (listpack) hash behaves as the hash table and as a Map, with binary fields and lengths past one varint byte', () => {
+  const text = fc.oneof(
+    fc.constantFrom('', 'a', 'b', '\x00', '\xff', '\x80\x81'),
+    fc.string({ maxLength: 6 }).map((s) => Buffer.from(s).toString('latin1')),
+    fc.integer({ min: 120, max: 20000 }).map((n) => 'L'.repeat(n)),
+  );
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('set'), field: text, value: text }),
+    fc.record({ kind: fc.constant('del'), field: text }),
+    fc.record({ kind: fc.constant('get'), field: text }),
+  );
+  const roomy = { maxEntries: 1000, maxValue: 1 << 30 };
+  const table = { maxEntries: 0, maxValue: 0 };
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const packed = new HashValue();
+      const big = new HashValue();
+      const model = new Map();
+      for (const o of ops) {
+        if (o.kind === 'set') {
+          assert.equal(packed.set(o.field, o.value, roomy), !model.has(o.field));
+          big.set(o.field, o.value, table);
+          model.set(o.field, o.value);
+        } else if (o.kind === 'del') {
+          assert.equal(packed.delete(o.field), model.has(o.field));
+          big.delete(o.field);
+          model.delete(o.field);
+        } else {
+          assert.equal(packed.get(o.field), model.get(o.field));
+          assert.equal(packed.has(o.field), model.has(o.field));
+        }
+      }
+      assert.equal(packed.encoding(), 'listpack');
+      assert.equal(packed.size, model.size);
+      assert.equal(packed.bytes, big.bytes);
+      const pairs = [];
+      packed.forEach((f, v) => pairs.push([f, v]));
+      // Insertion order, as Redis's listpack keeps it.
+      assert.deepEqual(pairs, [...model]);
+      for (let slot = 0; slot < packed.size; slot++) assert.deepEqual([packed.fieldAt(slot), packed.valueAt(slot)], pairs[slot]);
+      assert.equal(packed.canonical(), big.canonical());
+      assert.equal(packed.clone().canonical(), packed.canonical());
+      // Converting keeps every pair and the order.
+      if (model.size > 0) {
+        packed.set(pairs[0][0], pairs[0][1], table);
+        assert.equal(packed.encoding(), 'hashtable');
+        const after = [];
+        packed.forEach((f, v) => after.push([f, v]));
+        assert.deepEqual(after, pairs);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
