@@ -229,8 +229,8 @@ function arityOk(arity: number, argc: number): boolean {
 
 /** Observers of command execution: statistics, slow log and MONITOR live in the server. */
 export interface ExecutionObserver {
-  /** Called after a command ran (not for rejected ones). */
-  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void;
+  /** Called after a command ran (not for rejected ones); `waits` when it now waits for keys. */
+  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number, waits: boolean): void;
   /** Whether a protected command of `name` (debug, module) is allowed for this client by its enable-<name>-command directive. */
   protectedAllowed(ctx: CommandContext, name: string): boolean;
   /** latency-tracking: per-command latency histograms are kept. */
@@ -370,6 +370,6 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   else if ((resolved.isWrite || spec.propagate !== undefined) && !(reply instanceof BlockRequest) && observer.changes() !== changesBefore) {
     observer.propagate(ctx, spec, args, reply);
   }
-  observer.executed(ctx, spec, resolved.observed, args, durationUs);
+  observer.executed(ctx, spec, resolved.observed, args, durationUs, reply instanceof BlockRequest && !reply.deferred);
   return reply;
 }

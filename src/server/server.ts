@@ -95,6 +95,7 @@ export class Server implements ExecutionObserver {
     if (!this.blocked.isBlocked(client)) {
       const servedUs = Math.round((performance.now() - started) * 1000);
       this.latency.addIfNeeded('command-unblocking', Math.floor(servedUs / 1000));
+      this.slowlog.record(client, args, client.waitingCallUs + servedUs);
       // Its call was left out of the histogram while it waited: the work of serving it counts instead.
       const stats = commandStats.get(client.lastCommand);
       if (stats && this.latencyTracking) (stats.histogram ??= new LatencyHistogram()).recordUs(servedUs);
@@ -577,7 +578,7 @@ export class Server implements ExecutionObserver {
     this.stats.totalErrorReplies++;
   }
 
-  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void {
+  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number, waits: boolean): void {
     const client = ctx.client as Client;
     // Keys a script reads are remembered for the client that ran the script, as in Redis.
     const reader = client.isScript ? (this.scripting.caller()?.client as Client | undefined) : client;
@@ -586,7 +587,9 @@ export class Server implements ExecutionObserver {
     this.stats.commandsProcessed++;
     if (flags.slowlog) {
       this.latency.addIfNeeded(flags.fast ? 'fast-command' : 'command', Math.floor(durationUs / 1000));
-      this.slowlog.record(client, args, durationUs);
+      // A wait is logged once served, for the call and the serving together; one that times out or is unblocked never is, as in Redis.
+      if (waits) client.waitingCallUs = durationUs;
+      else this.slowlog.record(client, args, durationUs);
     }
     if (flags.monitor && this.monitors.size > 0) this.feedMonitors(client, args);
   }
