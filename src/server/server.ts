@@ -186,7 +186,7 @@ export class Server implements ExecutionObserver {
     config.onChange('maxmemory-policy', applyPolicy);
     // A lower limit applies at once, as in Redis, not only before the next command.
     config.onChange('maxmemory', () => this.outOfMemory(false));
-    this.slowlog = new SlowLog(config);
+    this.slowlog = new SlowLog(config, this.credentialsValid);
     this.keyspace.onKeyModified((db, key) => {
       this.watches.touch(db, key);
       this.blocked.keyModified(db, key);
@@ -657,9 +657,11 @@ export class Server implements ExecutionObserver {
     if (this.monitors.size > 0) this.feedMonitors(ctx.client as Client, args);
   }
 
+  private readonly credentialsValid = (user: string, password: string): boolean => this.acl.authenticate(user, password) !== undefined;
+
   private feedMonitors(client: Client, args: string[]): void {
     const now = Date.now();
-    const quoted = redactedArgs(args).map(quoteMonitorArg).join(' ');
+    const quoted = redactedArgs(args, this.credentialsValid).map(quoteMonitorArg).join(' ');
     const line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${client.db.id} ${client.address}] ${quoted}\r\n`;
     for (const monitor of this.monitors) {
       if (monitor === client) continue;
