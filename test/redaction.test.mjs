@@ -4,7 +4,7 @@
 // fail part-way (Redis only redacts what its handler reached).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { HAVE_REDIS, rawConnect, replyConnection, resp, startRedis, startServer } from './helpers.mjs';
+import { HAVE_REDIS, monitorLines, replyConnection, startRedis, startServer } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
 const skip = (!HAVE_REDIS || !ours) && 'needs redis-server';
@@ -74,26 +74,9 @@ const ADMIN_SECRET_COMMANDS = [
   ['ACL', 'GETUSER', 'default'],
 ];
 
-/** MONITOR lines without the timestamp and client address. */
-async function monitored(port, commands) {
-  const monitor = await rawConnect(port);
-  const client = await replyConnection(port);
-  try {
-    monitor.write(resp('MONITOR'));
-    assert.equal(await monitor.read(5), '+OK\r\n');
-    for (const args of commands) await client.command(...args);
-    await client.command('ECHO', 'done');
-    const text = await monitor.readUntil('"ECHO" "done"\r\n');
-    return text.split('\r\n').filter((l) => l !== '').map((l) => l.replace(/^\+\d+\.\d+ \[\d+ [^\]]+\] /, ''));
-  } finally {
-    monitor.close();
-    client.close();
-  }
-}
-
 test('MONITOR shows the secrets of AUTH, HELLO and MIGRATE as Redis redacts them, and no admin command', { skip }, async () => {
   const commands = [...SECRET_COMMANDS, ...ADMIN_SECRET_COMMANDS];
-  const [got, expected] = await Promise.all(ports().map((port) => monitored(port, commands)));
+  const [got, expected] = await Promise.all(ports().map((port) => monitorLines(port, commands)));
   assert.deepEqual(got, expected);
   assert.ok(expected.some((l) => l.includes('(redacted)')));
 });

@@ -334,13 +334,13 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;
-    if (client.multi) {
-      client.multiFailed = true;
-      // A refused EXEC ends the transaction and says why, as Redis's execCommandAbort does.
-      if (resolved.fullName === 'exec') {
-        endTransaction(ctx);
-        return new ReplyError(`EXECABORT Transaction discarded because of: ${rejection.message.replace(/^ERR /, '')}`);
-      }
+    if (client.multi) client.multiFailed = true;
+    // A refused EXEC, in a transaction or not, discards it (and the watches) and says why, as
+    // Redis's execCommandAbort does; MONITOR sees the EXEC, closing the MULTI it was shown.
+    if (resolved.fullName === 'exec') {
+      endTransaction(ctx);
+      ctx.server.feedMonitorsNow(ctx, args);
+      return new ReplyError(`EXECABORT Transaction discarded because of: ${rejection.message.replace(/^ERR /, '')}`);
     }
     return rejection;
   }
