@@ -215,3 +215,24 @@ test('INFO latencystats: a line per command, percentiles named as configured, no
     await both('CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 99 99.9');
   }
 });
+
+test('an active expiry cycle over the threshold is an "expire-cycle" event', { skip, timeout: 20_000 }, async () => {
+  await fresh(5);
+  try {
+    // 200k keys expiring together keep the cycle busy for its whole time budget (25 ms at hz 10) on both servers.
+    await both('FLUSHALL');
+    await both('EVAL', "for i = 1, 200000 do redis.call('set', 'k' .. i, 'v', 'PX', 100) end", '0');
+    for (const c of clients) {
+      const deadline = Date.now() + 10_000;
+      while ((await c.dbsize()) > 0 && Date.now() < deadline) await sleep(50);
+    }
+    const [mineLatest, redisLatest] = await Promise.all(clients.map((c) => c.call('LATENCY', 'LATEST')));
+    const cycle = (latest) => latest.find((e) => e[0] === 'expire-cycle');
+    assert.ok(cycle(redisLatest), JSON.stringify(redisLatest));
+    assert.ok(cycle(mineLatest), JSON.stringify(mineLatest));
+    assert.ok(cycle(mineLatest)[2] >= 5);
+  } finally {
+    await both('CONFIG', 'SET', 'latency-monitor-threshold', '0');
+    await both('FLUSHALL');
+  }
+});
