@@ -403,3 +403,23 @@ export async function replyConnection(port) {
     close: () => socket.destroy(),
   };
 }
+
+/**
+ * What a MONITOR on `port` shows while a fresh connection sends `commands`
+ * (replies ignored): one line per command, without timestamp and client address.
+ */
+export async function monitorLines(port, commands) {
+  const monitor = await rawConnect(port);
+  const client = await replyConnection(port);
+  try {
+    monitor.write(resp('MONITOR'));
+    assert.equal(await monitor.read(5), '+OK\r\n');
+    for (const args of commands) await client.command(...args);
+    await client.command('ECHO', 'end-of-monitored');
+    const text = await monitor.readUntil('"ECHO" "end-of-monitored"\r\n');
+    return text.split('\r\n').filter((l) => l !== '').map((l) => l.replace(/^\+\d+\.\d+ \[\d+ [^\]]+\] /, ''));
+  } finally {
+    monitor.close();
+    client.close();
+  }
+}

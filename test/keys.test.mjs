@@ -579,7 +579,27 @@ test('OBJECT REFCOUNT of a small integer is INT_MAX (a shared object)', async ()
   assert.equal(await r.object('REFCOUNT', 'small'), 2147483647);
 });
 
-// Ours keeps access times only under an LRU policy (README, known differences); Redis always does.
+// Redis keeps every key's access time whatever the policy, and TTL, TYPE,
+// EXISTS, OBJECT and SCAN's TYPE filter look a key up without touching it.
+test('OBJECT IDLETIME under noeviction: introspection leaves it, reads and writes reset it', async () => {
+  await r.set('k', 'v');
+  await r.set('other', 'v');
+  await sleep(2200);
+  await r.ttl('k');
+  await r.pttl('k');
+  await r.expiretime('k');
+  await r.type('k');
+  await r.exists('k');
+  await r.object('ENCODING', 'k');
+  await r.scan(0, 'TYPE', 'string');
+  const idle = await r.object('IDLETIME', 'k');
+  assert.ok(idle >= 2 && idle <= 3, `idletime ${idle}`);
+  await r.get('k');
+  await r.touch('other');
+  assert.equal(await r.object('IDLETIME', 'k'), 0);
+  assert.equal(await r.object('IDLETIME', 'other'), 0);
+});
+
 test('OBJECT IDLETIME grows while a key is untouched and resets on access', async () => {
   await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
   try {

@@ -229,8 +229,8 @@ function arityOk(arity: number, argc: number): boolean {
 
 /** Observers of command execution: statistics, slow log and MONITOR live in the server. */
 export interface ExecutionObserver {
-  /** Called after a command ran (not for rejected ones). */
-  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void;
+  /** Called after a command ran (not for rejected ones); `waits` when it now waits for keys. */
+  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number, waits: boolean): void;
   /** Whether a protected command of `name` (debug, module) is allowed for this client by its enable-<name>-command directive. */
   protectedAllowed(ctx: CommandContext, name: string): boolean;
   /** latency-tracking: per-command latency histograms are kept. */
@@ -334,13 +334,13 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;
-    if (client.multi) {
-      client.multiFailed = true;
-      // A refused EXEC ends the transaction and says why, as Redis's execCommandAbort does.
-      if (resolved.fullName === 'exec') {
-        endTransaction(ctx);
-        return new ReplyError(`EXECABORT Transaction discarded because of: ${rejection.message.replace(/^ERR /, '')}`);
-      }
+    if (client.multi) client.multiFailed = true;
+    // A refused EXEC, in a transaction or not, discards it (and the watches) and says why, as
+    // Redis's execCommandAbort does; MONITOR sees the EXEC, closing the MULTI it was shown.
+    if (resolved.fullName === 'exec') {
+      endTransaction(ctx);
+      ctx.server.feedMonitorsNow(ctx, args);
+      return new ReplyError(`EXECABORT Transaction discarded because of: ${rejection.message.replace(/^ERR /, '')}`);
     }
     return rejection;
   }
@@ -370,6 +370,6 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   else if ((resolved.isWrite || spec.propagate !== undefined) && !(reply instanceof BlockRequest) && observer.changes() !== changesBefore) {
     observer.propagate(ctx, spec, args, reply);
   }
-  observer.executed(ctx, spec, resolved.observed, args, durationUs);
+  observer.executed(ctx, spec, resolved.observed, args, durationUs, reply instanceof BlockRequest && !reply.deferred);
   return reply;
 }

@@ -43,6 +43,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   lastCommand = 'NULL';
+  /** How long the call of the blocking command it waits in took: the slow log adds the serving time. */
+  waitingCallUs = 0;
   readonly address: string;
   readonly localAddress: string;
   /** Replies waiting for the end of the current read. */

@@ -11,7 +11,10 @@ export const REDACTED = '(redacted)';
 /** CONFIG SET parameters whose values are secrets (Redis's SENSITIVE_CONFIG). */
 const SENSITIVE_CONFIGS = new Set(['masteruser', 'masterauth', 'requirepass']);
 
-type Rule = (args: string[], redact: (index: number) => void) => void;
+/** Whether a user name and password open an account (HELLO stops at the first AUTH that does not). */
+export type CredentialCheck = (user: string, password: string) => boolean;
+
+type Rule = (args: string[], redact: (index: number) => void, accepts: CredentialCheck) => void;
 
 const RULES: Readonly<Record<string, Rule>> = {
   auth: (args, redact) => {
@@ -19,7 +22,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     if (args.length > 3) return;
     for (let i = 1; i < args.length; i++) redact(i);
   },
-  hello: (args, redact) => {
+  hello: (args, redact, accepts) => {
     if (args.length < 2) return;
     const version = parseInt64(args[1]);
     if (version === null || version < 2 || version > 3) return;
@@ -29,6 +32,7 @@ const RULES: Readonly<Record<string, Rule>> = {
       if (option === 'auth' && more >= 2) {
         redact(i + 1);
         redact(i + 2);
+        if (more > 2 && !accepts(args[i + 1], args[i + 2])) return;
         i += 2;
       } else if (option === 'setname' && more >= 1 && /^[!-~]*$/.test(args[i + 1])) {
         i++;
@@ -68,13 +72,14 @@ const RULES: Readonly<Record<string, Rule>> = {
 };
 
 /** `args` as MONITOR and the slow log show them: the same array when nothing is secret. */
-export function redactedArgs(args: string[]): string[] {
+export function redactedArgs(args: string[], accepts: CredentialCheck): string[] {
   const rule = RULES[args[0].toLowerCase()];
   if (rule === undefined) return args;
   let shown = args;
-  rule(args, (index) => {
+  const redact = (index: number): void => {
     if (shown === args) shown = args.slice();
     shown[index] = REDACTED;
-  });
+  };
+  rule(args, redact, accepts);
   return shown;
 }

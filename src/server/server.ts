@@ -95,6 +95,7 @@ export class Server implements ExecutionObserver {
     if (!this.blocked.isBlocked(client)) {
       const servedUs = Math.round((performance.now() - started) * 1000);
       this.latency.addIfNeeded('command-unblocking', Math.floor(servedUs / 1000));
+      this.slowlog.record(client, args, client.waitingCallUs + servedUs);
       // Its call was left out of the histogram while it waited: the work of serving it counts instead.
       const stats = commandStats.get(client.lastCommand);
       if (stats && this.latencyTracking) (stats.histogram ??= new LatencyHistogram()).recordUs(servedUs);
@@ -185,7 +186,7 @@ export class Server implements ExecutionObserver {
     config.onChange('maxmemory-policy', applyPolicy);
     // A lower limit applies at once, as in Redis, not only before the next command.
     config.onChange('maxmemory', () => this.outOfMemory(false));
-    this.slowlog = new SlowLog(config);
+    this.slowlog = new SlowLog(config, this.credentialsValid);
     this.keyspace.onKeyModified((db, key) => {
       this.watches.touch(db, key);
       this.blocked.keyModified(db, key);
@@ -577,7 +578,7 @@ export class Server implements ExecutionObserver {
     this.stats.totalErrorReplies++;
   }
 
-  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number): void {
+  executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number, waits: boolean): void {
     const client = ctx.client as Client;
     // Keys a script reads are remembered for the client that ran the script, as in Redis.
     const reader = client.isScript ? (this.scripting.caller()?.client as Client | undefined) : client;
@@ -586,7 +587,9 @@ export class Server implements ExecutionObserver {
     this.stats.commandsProcessed++;
     if (flags.slowlog) {
       this.latency.addIfNeeded(flags.fast ? 'fast-command' : 'command', Math.floor(durationUs / 1000));
-      this.slowlog.record(client, args, durationUs);
+      // A wait is logged once served, for the call and the serving together; one that times out or is unblocked never is, as in Redis.
+      if (waits) client.waitingCallUs = durationUs;
+      else this.slowlog.record(client, args, durationUs);
     }
     if (flags.monitor && this.monitors.size > 0) this.feedMonitors(client, args);
   }
@@ -654,9 +657,11 @@ export class Server implements ExecutionObserver {
     if (this.monitors.size > 0) this.feedMonitors(ctx.client as Client, args);
   }
 
+  private readonly credentialsValid = (user: string, password: string): boolean => this.acl.authenticate(user, password) !== undefined;
+
   private feedMonitors(client: Client, args: string[]): void {
     const now = Date.now();
-    const quoted = redactedArgs(args).map(quoteMonitorArg).join(' ');
+    const quoted = redactedArgs(args, this.credentialsValid).map(quoteMonitorArg).join(' ');
     const line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${client.db.id} ${client.address}] ${quoted}\r\n`;
     for (const monitor of this.monitors) {
       if (monitor === client) continue;

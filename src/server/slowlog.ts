@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/config.js';
 import type { Client } from './client.js';
-import { redactedArgs } from './redaction.js';
+import { redactedArgs, type CredentialCheck } from './redaction.js';
 
 /** Redis keeps at most 32 arguments of each entry, and 128 bytes of each argument. */
 const MAX_ARGS = 32;
@@ -23,12 +23,15 @@ export class SlowLog {
   private entries: SlowLogEntry[] = [];
   private nextId = 0;
 
-  constructor(private readonly config: Config) {}
+  constructor(
+    private readonly config: Config,
+    private readonly accepts: CredentialCheck,
+  ) {}
 
   record(client: Client, args: string[], durationUs: number): void {
     const threshold = this.config.values.slowlogLogSlowerThan;
     if (threshold < 0 || durationUs < threshold) return;
-    const kept = redactedArgs(args).slice(0, args.length > MAX_ARGS ? MAX_ARGS - 1 : MAX_ARGS).map((a) =>
+    const kept = redactedArgs(args, this.accepts).slice(0, args.length > MAX_ARGS ? MAX_ARGS - 1 : MAX_ARGS).map((a) =>
       a.length > MAX_ARG_LEN ? `${a.slice(0, MAX_ARG_LEN)}... (${a.length - MAX_ARG_LEN} more bytes)` : a,
     );
     if (args.length > MAX_ARGS) kept.push(`... (${args.length - MAX_ARGS + 1} more arguments)`);

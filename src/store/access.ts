@@ -1,9 +1,11 @@
 /**
- * What eviction knows about a database's keys: recency for the LRU
- * policies, kept exactly in an `lru-cache` list (Redis only approximates LRU
- * by sampling), or a logarithmic access counter for the LFU policies, as
- * Redis keeps it (lfu-log-factor, lfu-decay-time). Only the structure the
- * policy needs exists, so with other policies reads and writes pay nothing.
+ * What eviction and OBJECT IDLETIME know about a database's keys: recency
+ * for the LRU policies, kept exactly in an `lru-cache` list (Redis only
+ * approximates LRU by sampling), or a logarithmic access counter for the LFU
+ * policies, as Redis keeps it (lfu-log-factor, lfu-decay-time). With any
+ * other policy nothing is evicted by recency, but Redis still reports each
+ * key's idle time, so a plain map keeps the second of the last access
+ * without the ordering the LRU list pays for.
  */
 import { LRUCache } from 'lru-cache';
 
@@ -28,6 +30,8 @@ export interface LfuSettings {
 export class AccessRecord {
   /** key → second of last access, least recent first. */
   private lru: LRUCache<string, number> | undefined;
+  /** key → second of last access, unordered (no eviction by recency). */
+  private seen: Map<string, number> | undefined;
   /** key → minutes * 256 + counter: when the counter last decayed, and the counter. */
   private lfu: Map<string, number> | undefined;
 
@@ -46,40 +50,48 @@ export class AccessRecord {
       this.lfu = new Map();
       const fresh = clockMinutes() * 256 + LFU_INIT;
       for (const key of keys) this.lfu.set(key, fresh);
+    } else {
+      this.seen = new Map();
+      const now = clockSeconds();
+      for (const key of keys) this.seen.set(key, now);
     }
   }
 
   /** A new key: recent, with the initial counter (creating is not an access that counts). */
   created(key: string): void {
-    if (this.lru !== undefined) this.lru.set(key, clockSeconds());
+    if (this.seen !== undefined) this.seen.set(key, clockSeconds());
+    else if (this.lru !== undefined) this.lru.set(key, clockSeconds());
     else if (this.lfu !== undefined) this.lfu.set(key, clockMinutes() * 256 + LFU_INIT);
   }
 
   /** A read or write of `key`. */
   touch(key: string): void {
-    if (this.lru !== undefined) this.lru.set(key, clockSeconds());
+    if (this.seen !== undefined) this.seen.set(key, clockSeconds());
+    else if (this.lru !== undefined) this.lru.set(key, clockSeconds());
     else if (this.lfu !== undefined) this.lfu.set(key, clockMinutes() * 256 + this.increment(this.counter(key)));
   }
 
   /** RESTORE ... IDLETIME / FREQ: what the dumping server knew of the key (each policy keeps its own). */
   restored(key: string, idleSeconds: number | undefined, frequency: number | undefined): void {
-    if (this.lru !== undefined && idleSeconds !== undefined) this.lru.set(key, clockSeconds() - idleSeconds);
+    if (idleSeconds !== undefined) (this.seen ?? this.lru)?.set(key, clockSeconds() - idleSeconds);
     if (this.lfu !== undefined && frequency !== undefined) this.lfu.set(key, clockMinutes() * 256 + frequency);
   }
 
   forget(key: string): void {
+    this.seen?.delete(key);
     this.lru?.delete(key);
     this.lfu?.delete(key);
   }
 
   clear(): void {
+    this.seen?.clear();
     this.lru?.clear();
     this.lfu?.clear();
   }
 
-  /** Seconds since the last access (OBJECT IDLETIME); 0 when recency is not kept. */
+  /** Seconds since the last access (OBJECT IDLETIME); 0 under an LFU policy, which keeps no recency. */
   idleSeconds(key: string): number {
-    const last = this.lru?.peek(key);
+    const last = this.seen?.get(key) ?? this.lru?.peek(key);
     return last === undefined ? 0 : Math.max(0, clockSeconds() - last);
   }
 
