@@ -109,7 +109,7 @@ function nodeListpack(node: OpenNode): Buffer {
 function nodesOf(stream: StreamValue, limits: StreamLimits): OpenNode[] {
   const nodes: OpenNode[] = [];
   let open: OpenNode | undefined;
-  for (const { id, fields } of stream.range(ID_ZERO, ID_MAX)) {
+  stream.forEachInRange(ID_ZERO, ID_MAX, false, 0, (id, fields) => {
     let size = 0;
     for (const part of fields) size += part.length;
     if (open !== undefined) {
@@ -127,7 +127,7 @@ function nodesOf(stream: StreamValue, limits: StreamLimits): OpenNode[] {
     open.entries.push(fields);
     // Close enough to the listpack's size for cutting: the strings and a few bytes of framing each.
     open.bytes += size + 4 * (fields.length + 3);
-  }
+  });
   return nodes;
 }
 
