@@ -4,6 +4,7 @@
  */
 import { ConfigError, loadStartupConfig } from './config/config.js';
 import { Server } from './server/server.js';
+import { FatalLogged } from './persistence/persistence.js';
 import { BindError } from './server/listen.js';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from './version.js';
@@ -55,9 +56,9 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   try {
-    if (server.config.getBool('appendonly')) server.persistence.loadAppendOnly();
-    else server.persistence.loadSnapshot();
+    server.persistence.loadAtStartup();
   } catch (error) {
+    if (error instanceof FatalLogged) process.exit(1);
     server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
     process.exit(1);
   }

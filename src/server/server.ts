@@ -202,6 +202,7 @@ export class Server implements ExecutionObserver {
         const client = new ReplayClient(this.keyspace.dbs[0], this);
         return (args) => void dispatch(client, args, this);
       },
+      isCommand: (name) => findCommand(name) !== undefined,
     });
     const applyNotifyFlags = (): void => {
       this.keyspace.notifyFlags = config.values.notifyKeyspaceEvents;
