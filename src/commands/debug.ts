@@ -19,7 +19,8 @@ import {
 } from '../protocol/reply.js';
 import { plainValue, type RedisValue } from '../store/database.js';
 import { globMatch } from '../util/glob.js';
-import { parseFloat64 } from '../util/numbers.js';
+import { atoi, parseFloat64 } from '../util/numbers.js';
+import { sleepSync } from '../util/sleep.js';
 import { defineCommand, type CommandContext } from './types.js';
 
 /** DEBUG PROTOCOL's samples of every reply type, as Redis's test suite expects them. */
@@ -75,9 +76,7 @@ function datasetDigest(ctx: CommandContext): string {
 
 /** DEBUG SLEEP blocks the whole server, as in Redis: tests use it to simulate a busy server. */
 function blockFor(seconds: number): void {
-  const until = performance.now() + seconds * 1000;
-  const lock = new Int32Array(new SharedArrayBuffer(4));
-  while (performance.now() < until) Atomics.wait(lock, 0, 0, Math.max(1, until - performance.now()));
+  sleepSync(seconds * 1000);
 }
 
 function debugObject(ctx: CommandContext, key: string): Reply {
@@ -141,6 +140,9 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       return OK;
     case sub === 'reload':
       return reload(ctx, args.slice(2));
+    case sub === 'aof-flush-sleep' && argc === 3:
+      ctx.server.persistence.aofFlushSleepUs = Math.max(0, atoi(args[2]));
+      return OK;
     case sub === 'loadaof' && argc === 2:
       try {
         ctx.server.persistence.reloadAppendOnly();

@@ -21,6 +21,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { sleepSync } from '../util/sleep.js';
 import { reprArg, splitArgs } from '../util/splitargs.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -282,6 +283,8 @@ export class AppendOnlyFile {
   private annotated = 0;
   /** Bytes in the increment being written. */
   size = 0;
+  /** DEBUG AOF-FLUSH-SLEEP: a pause before each write, so tests can watch replies wait for it. */
+  flushSleepUs = 0;
 
   constructor(private readonly timestamps: () => boolean) {}
 
@@ -351,6 +354,7 @@ export class AppendOnlyFile {
   write(policy: FsyncPolicy): void {
     if (this.fd === undefined) return;
     if (this.pending.length > 0) {
+      if (this.flushSleepUs > 0) sleepSync(this.flushSleepUs / 1000);
       const bytes = Buffer.from(this.pending, 'latin1');
       this.pending = '';
       fs.writeSync(this.fd, bytes);

@@ -192,6 +192,10 @@ export class Persistence {
     return this.aofRewriting;
   }
 
+  set aofFlushSleepUs(us: number) {
+    this.incr.flushSleepUs = us;
+  }
+
   /** Rewrites started (INFO aof_rewrites). */
   aofRewrites = 0;
 
