@@ -91,6 +91,7 @@ function debugObject(ctx: CommandContext, key: string): Reply {
 
 const HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'AOF-FLUSH-SLEEP <microsec>', '    Server will sleep before flushing the AOF, this is used for testing.',
   'DIGEST', '    Output a hex signature representing the current DB content.',
   'DIGEST-VALUE <key> [<key> ...]', '    Output a hex signature of the values of all the specified keys.',
   'LOADAOF', '    Write the pending commands to the append only file and rebuild the dataset from it.',
@@ -99,6 +100,7 @@ const HELP = [
   'OBJECT <key>', '    Show low level info about the key and associated value.',
   'PROTOCOL <type>', '    Reply with a test value of the specified type.',
   'SLEEP <seconds>', '    Stop the server for <seconds>. Decimals allowed.',
+  'SEGFAULT', '    Crash the server with sigsegv (after the crash report, unless crash-log-enabled is no).',
   'SET-ACTIVE-EXPIRE <0|1>', '    Setting it to 0 disables expiring keys in background when they are not accessed.',
   'STRINGMATCH-LEN', '    Run a fuzz tester against the stringmatchlen() function.',
   'HELP', '    Prints this help.',
@@ -140,6 +142,8 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       return OK;
     case sub === 'reload':
       return reload(ctx, args.slice(2));
+    case sub === 'segfault':
+      return ctx.server.crash('SIGSEGV', new Error('DEBUG SEGFAULT').stack ?? '', args);
     case sub === 'aof-flush-sleep' && argc === 3:
       ctx.server.persistence.aofFlushSleepUs = Math.max(0, atoi(args[2]));
       return OK;
