@@ -213,7 +213,18 @@ export class SnapshotWriter {
  * the number of keys loaded. Nothing changes when the file is refused.
  */
 export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimits, functions?: FunctionLibraries, mode: LoadMode = REPLACE_ALL): number {
-  const bytes = fs.readFileSync(file);
+  return loadSnapshotBytes(keyspace, fs.readFileSync(file), file, limits, functions, mode);
+}
+
+/** loadSnapshot of RDB bytes read already (the RDB part of an AOF base file); `file` names them in errors. */
+export function loadSnapshotBytes(
+  keyspace: Keyspace,
+  bytes: Buffer,
+  file: string,
+  limits: LoadLimits,
+  functions?: FunctionLibraries,
+  mode: LoadMode = REPLACE_ALL,
+): number {
   const fail = (offset: number, why: string): never => {
     throw new SnapshotError(`Bad RDB file ${file} at offset ${offset}: ${why}`);
   };

@@ -23,6 +23,7 @@ import { PubSubRegistry } from './pubsub.js';
 import type { PushReply, Reply } from '../protocol/reply.js';
 import { Client, isLoopback } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
+import { crash } from './crash.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { LatencyHistogram } from '../util/latency-histogram.js';
@@ -202,6 +203,7 @@ export class Server implements ExecutionObserver {
         const client = new ReplayClient(this.keyspace.dbs[0], this);
         return (args) => void dispatch(client, args, this);
       },
+      isCommand: (name) => findCommand(name) !== undefined,
     });
     const applyNotifyFlags = (): void => {
       this.keyspace.notifyFlags = config.values.notifyKeyspaceEvents;
@@ -507,6 +509,16 @@ export class Server implements ExecutionObserver {
   requestShutdown(): void {
     if (this.scripting.running) this.onShutdownRequested(true);
     else setImmediate(() => this.onShutdownRequested(false));
+  }
+
+  /** Dies by `signal` after the crash report (DEBUG SEGFAULT, SIGABRT); `argv`: the command that was running. */
+  crash(signal: NodeJS.Signals, stack: string, argv?: readonly string[]): never {
+    const client = this.executing;
+    return crash(
+      { logger: this.logger, crashLogEnabled: this.config.getBool('crash-log-enabled'), currentClient: client && argv && { describe: client.describe(), argv } },
+      signal,
+      stack,
+    );
   }
 
   /** Set by main: what to do when a client asks for SHUTDOWN; `now`: exit before returning. */
