@@ -5,6 +5,7 @@
 import { ConfigError, loadStartupConfig } from './config/config.js';
 import { Server } from './server/server.js';
 import { BindError } from './server/listen.js';
+import { SnapshotError } from './persistence/snapshot.js';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from './version.js';
 
@@ -58,7 +59,12 @@ async function main(argv: string[]): Promise<void> {
     if (server.config.getBool('appendonly')) server.persistence.loadAppendOnly();
     else server.persistence.loadSnapshot();
   } catch (error) {
-    server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
+    if (error instanceof SnapshotError) {
+      for (const line of error.report) server.log('warning', line);
+      server.log('warning', error.corrupt ? 'Terminating server after rdb file reading failure.' : 'Fatal error loading the DB: Invalid argument. Exiting.');
+    } else {
+      server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
+    }
     process.exit(1);
   }
   const pidfile = server.config.get('pidfile');

@@ -13,7 +13,7 @@ import { RequestReader } from '../protocol/request.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, type FsyncPolicy } from './aof.js';
-import { loadSnapshot, SnapshotWriter, type FunctionLibraries, type LoadMode } from './snapshot.js';
+import { loadSnapshot, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadStats } from './snapshot.js';
 
 /** Bytes of an AOF file parsed before their commands run, which bounds what replay holds at once. */
 const REPLAY_SLICE = 64 * 1024;
@@ -34,6 +34,10 @@ export class Persistence {
   lastSave = Math.floor(Date.now() / 1000);
   /** Whether the last save succeeded (INFO rdb_last_bgsave_status). */
   lastSaveOk = true;
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE and RDB loads do not look at checksums. */
+  skipChecksumValidation = false;
+  /** What the last load of the snapshot file did (INFO's rdb_last_load_keys_loaded and _expired). */
+  lastLoad: LoadStats = { loaded: 0, expired: 0, emptySkipped: 0 };
   /** When the last save was tried: after a failure, save points wait a while before trying again. */
   private lastSaveAttempt = 0;
   private readonly keyspace: Keyspace;
@@ -392,9 +396,12 @@ export class Persistence {
     const file = this.snapshotFile();
     if (!fs.existsSync(file)) return;
     const started = performance.now();
-    const keys = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode);
+    this.lastLoad = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode, {
+      verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
+      log: (level, message) => this.log(level, message),
+    });
     this.keyspace.dirty = 0;
-    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds, ${keys} keys`);
+    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
   }
 
   /** Whether save points are configured (`save` is not empty): then SHUTDOWN and SIGTERM save first. */
