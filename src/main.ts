@@ -6,6 +6,7 @@ import { ConfigError, loadStartupConfig } from './config/config.js';
 import { Server } from './server/server.js';
 import { FatalLogged } from './persistence/persistence.js';
 import { BindError } from './server/listen.js';
+import { SnapshotError } from './persistence/snapshot.js';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from './version.js';
 
@@ -84,7 +85,12 @@ async function main(argv: string[]): Promise<void> {
     server.persistence.loadAtStartup();
   } catch (error) {
     if (error instanceof FatalLogged) process.exit(1);
-    server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
+    if (error instanceof SnapshotError) {
+      for (const line of error.report) server.log('warning', line);
+      server.log('warning', error.corrupt ? 'Terminating server after rdb file reading failure.' : 'Fatal error loading the DB: Invalid argument. Exiting.');
+    } else {
+      server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
+    }
     process.exit(1);
   }
   server.log('notice', `Ready to accept connections ${server.describeListeners()}`);

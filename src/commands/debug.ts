@@ -102,6 +102,7 @@ const HELP = [
   'SLEEP <seconds>', '    Stop the server for <seconds>. Decimals allowed.',
   'SEGFAULT', '    Crash the server with sigsegv (after the crash report, unless crash-log-enabled is no).',
   'SET-ACTIVE-EXPIRE <0|1>', '    Setting it to 0 disables expiring keys in background when they are not accessed.',
+  'SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.',
   'STRINGMATCH-LEN', '    Run a fuzz tester against the stringmatchlen() function.',
   'HELP', '    Prints this help.',
 ];
@@ -153,6 +154,9 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       } catch (error) {
         throw new ReplyError(`ERR Error loading the append only file: ${(error as Error).message}`);
       }
+      return OK;
+    case sub === 'set-skip-checksum-validation' && argc === 3:
+      ctx.server.persistence.skipChecksumValidation = args[2] !== '0';
       return OK;
     case sub === 'set-active-expire' && argc === 3:
       ctx.server.keyspace.activeExpireEnabled = args[2] !== '0';

@@ -134,6 +134,8 @@ const sections: Record<string, Section> = {
     rdb_bgsave_in_progress: ctx.server.persistence.saveInProgress ? 1 : 0,
     rdb_last_save_time: ctx.server.persistence.lastSave,
     rdb_last_bgsave_status: ctx.server.persistence.lastSaveOk ? 'ok' : 'err',
+    rdb_last_load_keys_expired: ctx.server.persistence.lastLoad.expired,
+    rdb_last_load_keys_loaded: ctx.server.persistence.lastLoad.loaded,
     ...ctx.server.persistence.aofInfo(),
   }),
   stats: (ctx) => {

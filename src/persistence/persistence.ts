@@ -14,7 +14,7 @@ import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
 import { Crc64, dumpValue } from './rdb.js';
-import { loadSnapshot, loadSnapshotBytes, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode } from './snapshot.js';
+import { loadSnapshot, loadSnapshotBytes, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadStats } from './snapshot.js';
 import { BitString } from '../store/database.js';
 
 /** A failure at start-up already logged with Redis's lines: the server exits with status 1 and nothing more. */
@@ -38,6 +38,10 @@ export class Persistence {
   lastSave = Math.floor(Date.now() / 1000);
   /** Whether the last save succeeded (INFO rdb_last_bgsave_status). */
   lastSaveOk = true;
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE and RDB loads do not look at checksums. */
+  skipChecksumValidation = false;
+  /** What the last load of the snapshot file did (INFO's rdb_last_load_keys_loaded and _expired). */
+  lastLoad: LoadStats = { loaded: 0, expired: 0, emptySkipped: 0 };
   /** When the last save was tried: after a failure, save points wait a while before trying again. */
   private lastSaveAttempt = 0;
   private readonly keyspace: Keyspace;
@@ -381,8 +385,10 @@ export class Persistence {
       this.log('notice', oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...');
       const end = rdbEnd(bytes);
       try {
-        if (end === undefined) throw new SnapshotError(`Bad RDB file ${file}: no end marker with a valid checksum`);
-        loadSnapshotBytes(this.keyspace, bytes.subarray(0, end), file, this.config.values, this.host.functions);
+        if (end === undefined) throw new SnapshotError(`Bad RDB file ${file}: no end marker with a valid checksum`, []);
+        loadSnapshotBytes(this.keyspace, bytes.subarray(0, end), file, this.config.values, this.host.functions, undefined, {
+          verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
+        });
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         this.log('warning', error.message);
@@ -761,9 +767,12 @@ export class Persistence {
     const file = this.snapshotFile();
     if (!fs.existsSync(file)) return;
     const started = performance.now();
-    const keys = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode);
+    this.lastLoad = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode, {
+      verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
+      log: (level, message) => this.log(level, message),
+    });
     this.keyspace.dirty = 0;
-    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds, ${keys} keys`);
+    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
   }
 
   /** Whether save points are configured (`save` is not empty): then SHUTDOWN and SIGTERM save first. */
