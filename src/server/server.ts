@@ -31,7 +31,7 @@ import { redactedArgs } from './redaction.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
 import { BindError, listenOn, listenUnix, readingSocket } from './listen.js';
-import { listenTls, reloadTls, tlsServerOptions } from './tls.js';
+import { Handshakes, listenTls, reloadTls, tlsServerOptions } from './tls.js';
 import type tls from 'node:tls';
 import { unlinkSync } from 'node:fs';
 import { Scripting } from '../scripting/scripting.js';
@@ -137,6 +137,7 @@ export class Server implements ExecutionObserver {
   private nextClientId = 1;
   private listeners: net.Server[] = [];
   private tlsListeners: tls.Server[] = [];
+  private readonly handshakes = new Handshakes();
   private unixListener: net.Server | undefined;
   private cron: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -322,7 +323,12 @@ export class Server implements ExecutionObserver {
     this.port = port;
     if (tlsPort !== 0) {
       const options = tlsServerOptions(this.config);
-      this.tlsListeners = await this.bindAll(tlsPort, (host, p) => listenTls(host, p, options, (socket) => this.accept(socket, true)), 'TLS');
+      const admit = (): boolean => {
+        if (this.clients.size + this.handshakes.size < this.config.values.maxclients) return true;
+        this.stats.rejectedConnections++;
+        return false;
+      };
+      this.tlsListeners = await this.bindAll(tlsPort, (host, p) => listenTls(host, p, options, this.handshakes, admit, (socket) => this.accept(socket, true)), 'TLS');
       const reload = (): void => {
         try {
           reloadTls(this.tlsListeners, tlsServerOptions(this.config));
@@ -394,7 +400,6 @@ export class Server implements ExecutionObserver {
 
   /** A new connection: plain TCP and unix sockets arrive paused, TLS ones after their handshake. */
   private accept(accepted: net.Socket, secure = false, unixPath?: string): void {
-    this.stats.connectionsReceived++;
     if (this.stopping) {
       accepted.destroy();
       return;
@@ -412,6 +417,8 @@ export class Server implements ExecutionObserver {
       accepted.end(PROTECTED_MODE_ERROR);
       return;
     }
+    // As Redis's stat_numconnections: refused connections are not counted.
+    this.stats.connectionsReceived++;
     let client: Client | undefined;
     // Reads start on a later turn of the event loop, when `client` is set. The
     // TLS layer owns its socket's reads, so those come as events instead.
