@@ -387,7 +387,14 @@ async function startOnFile(t, file, { redis: useRedis = false, args = [] } = {})
   proc.stderr.on('data', (d) => (output += d));
   const exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
   t.after(() => proc.kill('SIGKILL'));
-  const outcome = await Promise.race([waitForPort(port, proc).then(() => 'up', () => 'failed'), exited.then(() => 'exited')]);
+  // Both servers listen before they load the file: only 'Ready' says the load went through.
+  const ready = new Promise((resolve) => {
+    const check = () => /Ready to accept connections/.test(output) && resolve('up');
+    proc.stdout.on('data', check);
+    proc.stderr.on('data', check);
+  });
+  const outcome = await Promise.race([ready, exited.then(() => 'exited'), new Promise((resolve) => setTimeout(resolve, 15000, 'timeout').unref())]);
+  if (outcome === 'timeout') throw new Error(`neither ready nor exited in 15 s:\n${output}`);
   if (outcome !== 'up') return { code: await exited, output: () => output };
   const client = new Redis({ port, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   client.on('error', () => {});
