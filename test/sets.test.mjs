@@ -829,6 +829,8 @@ test('random SADD/SREM/SPOP/SMOVE/SRANDMEMBER sequences agree with a JS Set mode
           const members = await r.smembersBuffer(key);
           assert.deepEqual(sorted(members.map((b) => b.toString('latin1'))), sorted(model[key]));
           assert.equal(await r.object('ENCODING', key), intset[key] ? 'intset' : 'hashtable');
+          if (intset[key]) assert.deepEqual(members.map((b) => b.toString('latin1')), [...model[key]].sort((a, b) => Number(BigInt(a) - BigInt(b) > 0n) - Number(BigInt(a) < BigInt(b))), 'an intset lists in numeric order');
+          for (const m of model[key]) assert.equal(await r.sismember(key, bytes(m)), 1);
         }
       }),
       { numRuns: 200 },

@@ -18,9 +18,12 @@
  * Redis keeps small all-integer sets as a sorted "intset" and lists them in
  * numeric order; everything else lives in a hash table with arbitrary order.
  * Clients see the difference (OBJECT ENCODING, SMEMBERS order), so the same
- * encoding is tracked here: `intset` while every member is an integer and the
- * set is small, then 'hashtable' for good. Numeric order is restored lazily,
- * when an ordered walk is asked for.
+ * encoding is tracked here. An intset is compact here too: `list` alone, kept
+ * in numeric order and searched by bisection (at most set-max-intset-entries
+ * members, so an insertion's shift stays cheap, as in Redis's intset), with
+ * no `present` Set; a set past the limit or with a non-integer member gets
+ * its Set for good. `removed` is made on the first removal that needs it, as
+ * most small sets never see one.
  */
 import { ReplyError } from '../errors.js';
 import { parseInt64 } from '../util/numbers.js';
@@ -58,16 +61,14 @@ export function compareIntegers(a: string, b: string): number {
 export class SetValue implements CollectionValue {
   readonly type = 'set' as const;
   accounted = 0;
-  private present = new Set<string>();
+  /** The members for hash lookups; null while the set is an intset. */
+  private present: Set<string> | null = null;
   /** Total length of the members, for the memory estimate. */
   private memberBytes = 0;
-  /** Every member once, plus the members in `removed`. */
+  /** An intset: the members in numeric order. Otherwise every member once, plus the members in `removed`. */
   private list: string[] = [];
-  /** Members taken out of the set but not yet swept out of `list`. */
-  private removed = new Set<string>();
-  private intset = true;
-  /** Meaningful in intset mode only: whether `list` is in numeric order. */
-  private sorted = true;
+  /** Members taken out of the set but not yet swept out of `list` (hashtable only). */
+  private removed: Set<string> | null = null;
 
   /** A set built from `members` as Redis builds a fresh one (an intset first, converted when needed). */
   static of(members: Iterable<string>, maxIntset: number): SetValue {
@@ -77,45 +78,60 @@ export class SetValue implements CollectionValue {
   }
 
   get size(): number {
-    return this.present.size;
+    return this.present === null ? this.list.length : this.present.size;
   }
 
   memory(): number {
-    return COLLECTION_BASE + this.present.size * MEMBER_BYTES + this.memberBytes;
+    const perMember = this.present === null ? ARRAY_SLOT + STRING_OVERHEAD : MEMBER_BYTES;
+    return COLLECTION_BASE + this.size * perMember + this.memberBytes;
   }
 
   get isIntset(): boolean {
-    return this.intset;
+    return this.present === null;
   }
 
   has(member: string): boolean {
-    return this.present.has(member);
+    if (this.present !== null) return this.present.has(member);
+    return this.list.length > 0 && this.list[this.bisect(member)] === member;
   }
 
   /** Adds `member`; false when it was already there. `maxIntset` is set-max-intset-entries. */
   add(member: string, maxIntset: number): boolean {
-    const present = this.present;
-    if (present.has(member)) return false;
-    const size = present.size;
-    if (size >= MAX_SET_SIZE) throw setFull();
-    const list = this.list;
-    if (this.intset) {
-      if (!isIntegerMember(member) || size + 1 > Math.min(maxIntset, INTSET_HARD_LIMIT)) this.intset = false;
-      else if (this.sorted && list.length > 0 && compareIntegers(member, list[list.length - 1]) < 0) this.sorted = false;
+    let present = this.present;
+    if (present === null) {
+      const list = this.list;
+      const at = this.bisect(member);
+      if (at < list.length && list[at] === member) return false;
+      if (isIntegerMember(member) && list.length + 1 <= Math.min(maxIntset, INTSET_HARD_LIMIT)) {
+        list.splice(at, 0, member);
+        this.memberBytes += member.length;
+        return true;
+      }
+      present = this.present = new Set(list);
+    } else if (present.has(member)) {
+      return false;
     }
+    if (present.size >= MAX_SET_SIZE) throw setFull();
     present.add(member);
     // Still in `list` (removed, not yet swept): it takes its old place again.
-    if (this.removed.size === 0 || !this.removed.delete(member)) list.push(member);
+    if (this.removed === null || !this.removed.delete(member)) this.list.push(member);
     this.memberBytes += member.length;
     return true;
   }
 
   /** Removes `member`; false when it was not there. */
   remove(member: string): boolean {
-    if (!this.present.delete(member)) return false;
+    if (this.present === null) {
+      const at = this.bisect(member);
+      if (this.list[at] !== member) return false;
+      this.list.splice(at, 1);
+    } else {
+      if (!this.present.delete(member)) return false;
+      const removed = (this.removed ??= new Set());
+      removed.add(member);
+      if (removed.size * 2 > this.list.length) this.sweep();
+    }
     this.memberBytes -= member.length;
-    this.removed.add(member);
-    if (this.removed.size * 2 > this.list.length) this.sweep();
     return true;
   }
 
@@ -129,14 +145,15 @@ export class SetValue implements CollectionValue {
     const list = this.list;
     const slot = this.randomSlot();
     const member = list[slot];
-    this.present.delete(member);
     this.memberBytes -= member.length;
+    if (this.present === null) {
+      list.splice(slot, 1);
+      return member;
+    }
+    this.present.delete(member);
     // Its position is known: the last entry (member or not) fills it.
     const last = list.pop()!;
-    if (slot < list.length) {
-      list[slot] = last;
-      this.sorted = false;
-    }
+    if (slot < list.length) list[slot] = last;
     return member;
   }
 
@@ -145,7 +162,7 @@ export class SetValue implements CollectionValue {
    * in random order; the set is unchanged.
    */
   sample(count: number): string[] {
-    const size = this.present.size;
+    const size = this.size;
     if (count * 3 > size) {
       // Close to the whole set: a partial Fisher-Yates shuffle of a copy.
       const copy = this.members().slice();
@@ -172,11 +189,7 @@ export class SetValue implements CollectionValue {
    * arbitrary otherwise. The array is the set's own: read it before changing the set.
    */
   members(): readonly string[] {
-    if (this.removed.size > 0) this.sweep();
-    if (this.intset && !this.sorted) {
-      this.list.sort(compareIntegers);
-      this.sorted = true;
-    }
+    if (this.removed !== null && this.removed.size > 0) this.sweep();
     return this.list;
   }
 
@@ -186,15 +199,16 @@ export class SetValue implements CollectionValue {
    */
   freshOrder(maxIntset: number): string[] {
     const out = this.members().slice();
-    if (!this.intset && out.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && out.every(isIntegerMember)) {
+    if (this.present !== null && out.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && out.every(isIntegerMember)) {
       out.sort(compareIntegers);
     }
     return out;
   }
 
   /**
-   * A live walk over the members for SSCAN: it returns, once, every member
-   * present from its start to its end, whatever changes in between.
+   * A live walk over the members for SSCAN of a hashtable set: it returns,
+   * once, every member present from its start to its end, whatever changes
+   * in between (an intset is scanned in one reply, as in Redis).
    *
    * A Set iterates in insertion order and also visits members added during
    * the walk, so a client adding faster than it scans would never finish.
@@ -202,8 +216,9 @@ export class SetValue implements CollectionValue {
    * after as many steps as the set had members then.
    */
   *scan(): Generator<string, void, undefined> {
-    let left = this.present.size;
-    for (const member of this.present) {
+    const present = this.present ?? new Set(this.list);
+    let left = present.size;
+    for (const member of present) {
       if (left-- === 0) return;
       yield member;
     }
@@ -211,33 +226,50 @@ export class SetValue implements CollectionValue {
 
   /** Picks the encoding again from the contents, as Redis does when it rebuilds a set (big SPOP). */
   reencode(maxIntset: number): void {
-    this.intset = this.present.size <= Math.min(maxIntset, INTSET_HARD_LIMIT) && this.members().every(isIntegerMember);
-    this.sorted = false;
+    const members = this.members();
+    if (members.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && members.every(isIntegerMember)) {
+      if (this.present !== null) this.list = members.slice().sort(compareIntegers);
+      this.present = null;
+      this.removed = null;
+    } else if (this.present === null) {
+      this.present = new Set(members);
+    }
   }
 
   encoding(): string {
-    return this.intset ? 'intset' : 'hashtable';
+    return this.present === null ? 'intset' : 'hashtable';
   }
 
   freeEffort(): number {
-    return this.intset ? 1 : this.size;
+    return this.present === null ? 1 : this.size;
   }
 
   clone(): SetValue {
     const copy = new SetValue();
-    copy.present = new Set(this.present);
     copy.list = this.members().slice();
-    copy.intset = this.intset;
-    copy.sorted = this.sorted;
+    if (this.present !== null) copy.present = new Set(this.present);
     copy.memberBytes = this.memberBytes;
     return copy;
   }
 
   canonical(): string {
-    const sorted = Array.from(this.present).sort();
+    const sorted = this.members().slice().sort();
     let out = '';
     for (const member of sorted) out += `${member.length}:${member}`;
     return out;
+  }
+
+  /** In an intset, where `member` is or would go in `list`. */
+  private bisect(member: string): number {
+    const list = this.list;
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareIntegers(list[middle], member) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** A position in `list` holding a member, uniformly at random; the set must not be empty. */
@@ -246,13 +278,13 @@ export class SetValue implements CollectionValue {
     const removed = this.removed;
     for (;;) {
       const slot = Math.floor(Math.random() * list.length);
-      if (removed.size === 0 || !removed.has(list[slot])) return slot;
+      if (removed === null || removed.size === 0 || !removed.has(list[slot])) return slot;
     }
   }
 
   /** Drops the removed members from `list`, keeping the order of the others. */
   private sweep(): void {
-    const removed = this.removed;
+    const removed = this.removed!;
     this.list = this.list.filter((member) => !removed.has(member));
     removed.clear();
   }
