@@ -7,26 +7,15 @@
 // A measurement, not a test. Options: BENCH_REQUESTS (200000), BENCH_CLIENTS (50), BENCH_ROUNDS (3).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import net from 'node:net';
-import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { have, median, startServers, stopServers } from './servers.mjs';
 import { resp } from '../test/helpers.mjs';
+import { GET_SCRIPT, JOB_SCRIPT, cmsgpackJob, load } from './scripting-workloads.mjs';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200000);
 const clients = Number(process.env.BENCH_CLIENTS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const GET_SCRIPT = "return redis.call('GET', KEYS[1])";
-const JOB_SCRIPT = `
-local job = cmsgpack.unpack(ARGV[1])
-local id = redis.call('INCR', KEYS[1] .. ':id')
-local key = KEYS[1] .. ':' .. id
-redis.call('HSET', key, 'name', job.name, 'data', cjson.encode(job.data), 'ts', job.ts)
-redis.call('ZADD', KEYS[1] .. ':prioritized', job.priority, id)
-redis.call('LPUSH', KEYS[1] .. ':wait', id)
-redis.call('PUBLISH', KEYS[1] .. ':events', 'added')
-return id`;
 const PURE_LUA = {
   'arithmetic loop (10M iterations)': 'local s = 0 for i = 1, 10000000 do s = s + i % 7 * 2 end return s',
   'string building (100k pieces)': "local t = {} for i = 1, 100000 do t[#t + 1] = tostring(i) .. ',' end return #table.concat(t)",
@@ -45,41 +34,6 @@ function redisBenchmark(port, pipeline, sha) {
   );
   const line = out.split('\n').find((l) => l.startsWith('"evalsha'));
   return Number(line.split(',')[1].replace(/"/g, ''));
-}
-
-/** Sends `count` copies of `request` over `clients` connections, `pipeline` at a time; returns requests per second. */
-async function load(port, request, count, pipeline) {
-  const batch = Buffer.from(request.repeat(pipeline), 'latin1');
-  const perClient = Math.ceil(count / clients / pipeline);
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      const socket = net.connect(port, '127.0.0.1');
-      await once(socket, 'connect');
-      let pendingReplies = 0;
-      let done;
-      const finished = new Promise((resolve) => (done = resolve));
-      let sent = 0;
-      // Every reply of these scripts is one line (an integer): count line ends.
-      socket.on('data', (chunk) => {
-        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) pendingReplies--;
-        if (pendingReplies === 0) {
-          if (sent === perClient) done();
-          else {
-            sent++;
-            pendingReplies = pipeline;
-            socket.write(batch);
-          }
-        }
-      });
-      sent = 1;
-      pendingReplies = pipeline;
-      socket.write(batch);
-      await finished;
-      socket.destroy();
-    }),
-  );
-  return (perClient * clients * pipeline) / ((performance.now() - started) / 1000);
 }
 
 function evalTime(port, script) {
@@ -111,16 +65,6 @@ if (!have('redis-benchmark')) {
   process.exit(1);
 }
 
-const cmsgpackJob = (() => {
-  // msgpack of {name='email', data={to='a@b.c', n=3}, ts=1700000000000, priority=5}, built by hand so the loader needs no library.
-  const str = (s) => Buffer.concat([Buffer.from([0xa0 | s.length]), Buffer.from(s, 'latin1')]);
-  const data = Buffer.concat([Buffer.from([0x82]), str('to'), str('a@b.c'), str('n'), Buffer.from([0x03])]);
-  const ts = Buffer.alloc(9);
-  ts[0] = 0xcf;
-  ts.writeBigUInt64BE(1700000000000n, 1);
-  return Buffer.concat([Buffer.from([0x84]), str('name'), str('email'), str('data'), data, str('ts'), ts, str('priority'), Buffer.from([0x05])]).toString('latin1');
-})();
-
 const servers = await startServers();
 try {
   const rows = [];
@@ -142,8 +86,8 @@ try {
     for (const s of servers) {
       const jobSha = cli(s.port, 'script', 'load', JOB_SCRIPT);
       const request = resp('EVALSHA', jobSha, '1', 'bench:queue', cmsgpackJob);
-      await load(s.port, request, requests / 4, pipeline);
-      for (let r = 0; r < rounds; r++) (samples[s.name] ??= []).push(await load(s.port, request, requests / 2, pipeline));
+      await load(s.port, [request], requests / 4, pipeline, clients);
+      for (let r = 0; r < rounds; r++) (samples[s.name] ??= []).push((await load(s.port, [request], requests / 2, pipeline, clients)).perSecond);
       cli(s.port, 'flushall');
     }
     add(`BullMQ-shaped script -P ${pipeline}`, Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])));

@@ -5,6 +5,7 @@
 import { ReplyError } from '../errors.js';
 import { OK, SimpleString, type Reply } from '../protocol/reply.js';
 import { argumentTable } from '../scripting/convert.js';
+import { NO_VALUES } from '../scripting/lua/value.js';
 import { defineCommand, type CommandContext, type CommandSpec } from './types.js';
 import { keysAfterCount } from './keyspecs.js';
 
@@ -42,7 +43,7 @@ function evalGeneric(ctx: CommandContext, args: string[], bySha: boolean, readOn
   g.setStr('KEYS', argumentTable(args, 3, 3 + numkeys));
   g.setStr('ARGV', argumentTable(args, 3 + numkeys, args.length));
   return scripting.execute(ctx, {
-    fn: script.fn, args: [], flags: script.flags, readOnlyCommand: readOnly, name: script.sha, command: args, isEval: true,
+    fn: script.fn, args: NO_VALUES, flags: script.flags, readOnlyCommand: readOnly, name: script.sha, command: args, isEval: true,
   });
 }
 

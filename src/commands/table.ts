@@ -91,7 +91,7 @@ export interface CommandStats {
 }
 
 /** A resolved command: the spec that runs, the name its statistics go under, and its flags as booleans for the per-command checks. */
-interface Resolved {
+export interface Resolved {
   spec: CommandSpec;
   fullName: string;
   stats: CommandStats;
@@ -212,7 +212,8 @@ const QUEUED = new SimpleString('QUEUED');
 /** Commands that act on a transaction instead of being queued in it. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
-function resolve(args: string[]): Resolved | ReplyError {
+/** The command (or subcommand) args name, or the error an unknown one answers. */
+export function resolveCommand(args: string[]): Resolved | ReplyError {
   const name = args[0];
   const top = resolvedCommands.get(name) ?? resolvedCommands.get(name.toLowerCase());
   if (top === undefined) return unknownCommand(name, args.slice(1));
@@ -263,7 +264,7 @@ export const POSTPONED: unique symbol = Symbol('postponed');
 /** Whether any queued command of a transaction has a property (EXEC shares its commands' write and denyoom nature). */
 function queuedAny(queued: readonly string[][], property: (resolved: Resolved) => boolean): boolean {
   return queued.some((args) => {
-    const resolved = resolve(args);
+    const resolved = resolveCommand(args);
     return !(resolved instanceof ReplyError) && property(resolved);
   });
 }
@@ -295,7 +296,16 @@ export function endTransaction(ctx: CommandContext): void {
 
 /** The chain of checks in front of every command, then the call; returns the reply to send, or a request to wait. */
 export function dispatch(ctx: CommandContext, args: string[], observer: ExecutionObserver): Reply | BlockRequest | typeof POSTPONED {
-  const resolved = resolve(args);
+  return dispatchResolved(ctx, resolveCommand(args), args, observer);
+}
+
+/** dispatch, for a caller that has resolved the command already (a script's redis.call checks it first). */
+export function dispatchResolved(
+  ctx: CommandContext,
+  resolved: Resolved | ReplyError,
+  args: string[],
+  observer: ExecutionObserver,
+): Reply | BlockRequest | typeof POSTPONED {
   const client = ctx.client;
   if (resolved instanceof ReplyError) {
     // Any command refused while queueing dooms the transaction.

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import { noReplicas, ReplyError } from '../errors.js';
-import { ACL_TABLE, commandStats, dispatch, findCommand, POSTPONED, type CommandStats } from '../commands/table.js';
+import { ACL_TABLE, commandStats, dispatchResolved, findCommand, POSTPONED, resolveCommand, type CommandStats } from '../commands/table.js';
 import type { Denial } from '../acl/acl.js';
 import type { AclCommand } from '../acl/user.js';
 import { BlockRequest, type CommandContext, type CommandSpec } from '../commands/types.js';
@@ -318,11 +318,14 @@ export class Scripting {
     return this.run;
   }
 
-  /** redis.call / redis.pcall: runs one command as the script's client. */
+  /** redis.call / redis.pcall: runs one command as the script's client; `args` is the call's own array, made its argv. */
   private call(args: LuaValue[], raise: boolean): LuaValue[] {
     const run = this.requireRun('redis.call/pcall can only be called inside a script invocation');
     const argv = toArgv(args);
-    const refusal = this.refusal(run, argv);
+    // One lookup serves the script's checks and the dispatch; an unknown subcommand is checked as its container.
+    const resolved = resolveCommand(argv);
+    const gate = resolved instanceof ReplyError ? scriptGate(argv) : gateOf(resolved.spec, resolved.fullName);
+    const refusal = this.refusal(run, gate, argv);
     if (refusal !== undefined) {
       // Refused before it ran: counted once here, so the script's error reply is not counted again.
       const t = errorTable(refusal);
@@ -332,7 +335,7 @@ export class Scripting {
       return [t];
     }
     const client = run.client;
-    const dispatched = dispatch(client, argv, client.server);
+    const dispatched = dispatchResolved(client, resolved, argv, client.server);
     if (dispatched === POSTPONED) throw new Error('a command inside a script was postponed');
     const reply: Reply = dispatched instanceof BlockRequest ? dispatched.timeoutReply : dispatched;
     if (reply instanceof ReplyError) {
@@ -346,8 +349,7 @@ export class Scripting {
   }
 
   /** The checks Redis's scriptCall makes before a command runs from a script, in its order. */
-  private refusal(run: RunContext, argv: string[]): string | undefined {
-    const gate = scriptGate(argv);
+  private refusal(run: RunContext, gate: ScriptGate | undefined, argv: string[]): string | undefined {
     if (gate === undefined) return 'Unknown Redis command called from script';
     const refused = this.checkGate(run, gate, argv);
     if (refused !== undefined && gate.stats !== undefined) gate.stats.rejectedCalls++;
@@ -414,7 +416,7 @@ export class Scripting {
     // A script sees one instant, as a transaction does: keys cannot expire half-way through it.
     const outerClock = freeze(run.started);
     try {
-      const results = fn(...args);
+      const results = args.length === 0 ? fn() : fn(...args);
       return luaToReply(results[0], client.resp);
     } catch (error) {
       let value: LuaValue;
@@ -534,17 +536,19 @@ function scriptGate(argv: string[]): ScriptGate | undefined {
   return sub === undefined ? gateOf(spec, spec.name) : gateOf(sub, `${spec.name}|${sub.name}`);
 }
 
-/** redis.call's arguments as command arguments: strings as they are, numbers as "%.17g". */
+/**
+ * redis.call's arguments as command arguments: strings as they are, numbers as "%.17g".
+ * Converted in place: every caller passes an array of its own (a rest parameter).
+ */
 function toArgv(args: LuaValue[]): string[] {
   if (args.length === 0) raiseTable('Please specify at least one argument for this redis lib call');
-  const argv = new Array<string>(args.length);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (typeof a === 'string') argv[i] = a;
-    else if (typeof a === 'number') argv[i] = Number.isInteger(a) && Math.abs(a) < 1e17 ? String(a) : formatG(a, 17);
+    if (typeof a === 'string') continue;
+    if (typeof a === 'number') args[i] = Number.isInteger(a) && Math.abs(a) < 1e17 ? String(a) : formatG(a, 17);
     else raiseTable('Lua redis lib command arguments must be strings or integers');
   }
-  return argv;
+  return args as string[];
 }
 
 /**
