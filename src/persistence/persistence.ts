@@ -27,6 +27,15 @@ export interface PersistenceHost {
   readonly functions?: FunctionLibraries;
   /** A function that runs a command read from an append-only file, as a client without a connection. */
   replayer(): (args: string[]) => void;
+  /** Receives every propagated command too (the replication stream). */
+  readonly follower: PropagationFollower;
+}
+
+/** Where propagated commands go besides the append-only file. */
+export interface PropagationFollower {
+  append(db: number, args: readonly string[]): void;
+  begin(): void;
+  end(): void;
 }
 
 export class Persistence {
@@ -44,7 +53,9 @@ export class Persistence {
     this.config = host.config;
     // Keys that expire or are evicted go from the append-only file too, as DELs.
     this.keyspace.onKeyDropped((db, key) => {
-      if (!this.replaying) this.aof?.append(db.id, ['DEL', key]);
+      if (this.replaying) return;
+      this.aof?.append(db.id, ['DEL', key]);
+      this.host.follower.append(db.id, ['DEL', key]);
     });
     // A BGSAVE still reading a database that FLUSHALL or SWAPDB is about to change finishes first.
     this.keyspace.onDatabaseReplaced(() => this.backgroundSaveFinish());
@@ -79,7 +90,7 @@ export class Persistence {
   }
 
   /** The snapshot being written in the background (BGSAVE, or the base of an AOF rewrite), if any. */
-  private backgroundSave: { writer: SnapshotWriter; started: number; done: () => void } | undefined;
+  private backgroundSave: { writer: SnapshotWriter; started: number; done: () => void; failed: (error: unknown) => void; cancelled?: () => void } | undefined;
 
   get saveInProgress(): boolean {
     return this.backgroundSave !== undefined;
@@ -118,11 +129,11 @@ export class Persistence {
     this.log('notice', 'Background saving started');
   }
 
-  /** Writes a snapshot of this moment to `file` in steps between commands, then calls `done`. */
-  private startBackgroundSnapshot(file: string, done: () => void): void {
+  /** Writes a snapshot of this moment to `file` in steps between commands, then calls `done`; `failed` if it cannot. */
+  private startBackgroundSnapshot(file: string, done: () => void, failed = (error: unknown): void => this.saveFailed(error)): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
     const writer = new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes());
-    this.backgroundSave = { writer, started: performance.now(), done };
+    this.backgroundSave = { writer, started: performance.now(), done, failed };
     const step = (): void => {
       const current = this.backgroundSave;
       if (current?.writer !== writer) return;
@@ -135,10 +146,20 @@ export class Persistence {
       } catch (error) {
         this.backgroundSave = undefined;
         writer.abandon();
-        this.saveFailed(error);
+        failed(error);
       }
     };
     setImmediate(step);
+  }
+
+  /** A snapshot for replicas (a full resync): written to `file` in the background; `done` tells how it went. */
+  snapshotInBackground(file: string, done: (error?: Error) => void): void {
+    try {
+      this.startBackgroundSnapshot(file, () => done(), (error) => done(error as Error));
+      this.backgroundSave!.cancelled = () => done(new Error('Background saving stopped'));
+    } catch (error) {
+      setImmediate(() => done(error as Error));
+    }
   }
 
   // ------------------------------------------------------------ append-only file
@@ -178,18 +199,29 @@ export class Persistence {
 
   /** A write command changed data: the append-only file records it, or what its `propagate` rule gives. */
   propagate(ctx: CommandContext, spec: CommandSpec | undefined, args: string[], reply: Reply): void {
-    if (this.aof === undefined || this.replaying) return;
+    if (this.replaying) return;
     const db = ctx.client.db;
-    for (const command of spec?.propagate ? spec.propagate(args, db, reply) : [args]) this.aof.append(db.id, command);
+    const follower = this.host.follower;
+    if (spec?.propagate === undefined) {
+      this.aof?.append(db.id, args);
+      follower.append(db.id, args);
+      return;
+    }
+    for (const command of spec.propagate(args, db, reply)) {
+      this.aof?.append(db.id, command);
+      follower.append(db.id, command);
+    }
   }
 
-  /** Where a transaction's propagated commands start, to wrap them in MULTI/EXEC when it ends. */
-  propagationMark(): number {
-    return this.aof?.pendingLength ?? 0;
+  /** A transaction or script starts: what it propagates until propagationEnd leaves together, in MULTI/EXEC. */
+  propagationBegin(): void {
+    this.aof?.stream.begin();
+    this.host.follower.begin();
   }
 
-  propagationTransaction(mark: number): void {
-    this.aof?.wrapTransaction(mark);
+  propagationEnd(): void {
+    this.aof?.stream.end();
+    this.host.follower.end();
   }
 
   /** Before any reply of this turn goes out: the commands it executed reach the file (and the disk, with always). */
@@ -358,6 +390,7 @@ export class Persistence {
     this.backgroundSave = undefined;
     current.writer.abandon();
     this.log('notice', 'Background saving stopped');
+    current.cancelled?.();
   }
 
   /** Completes a BGSAVE now (before FLUSHALL or SWAPDB changes what it still has to read). */
@@ -369,7 +402,7 @@ export class Persistence {
       current.writer.finish();
     } catch (error) {
       current.writer.abandon();
-      this.saveFailed(error);
+      current.failed(error);
       return;
     }
     current.done();
