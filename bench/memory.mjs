@@ -25,11 +25,12 @@
 // test: it never fails on the numbers.
 //
 // Options (environment): BENCH_COUNT (default 1000000), BENCH_VALUE_SIZE (32),
-// BENCH_BATCH (10000), BENCH_SETTLE_MS (3000), BENCH_DATASETS (strings,hash,set,zset,stream).
+// BENCH_BATCH (10000), BENCH_SETTLE_MS (3000), BENCH_DATASETS (all of the above),
+// BENCH_SAVE=1 (also write the table to bench/results/memory.json for bench/chart.mjs).
 import net from 'node:net';
 import { once } from 'node:events';
 import { connect, encode, info, rss, sleep } from './control.mjs';
-import { startServers, stopServers } from './servers.mjs';
+import { saveRows, startServers, stopServers } from './servers.mjs';
 
 const count = Number(process.env.BENCH_COUNT ?? 1_000_000);
 const valueSize = Number(process.env.BENCH_VALUE_SIZE ?? 32);
@@ -179,6 +180,8 @@ for (const name of wanted) {
   rows.push(row);
 }
 
-console.log(`Growth per element (per key for the small-collection datasets) after loading (${valueSize}-byte values for strings and hash fields), settled for ${settleMs} ms`);
+const description = `Growth per element (per key for the small-collection datasets) after loading (${valueSize}-byte values for strings and hash fields), settled for ${settleMs} ms`;
+console.log(description);
 console.table(rows);
+saveRows('memory', rows, description);
 console.table(details);

@@ -12,9 +12,10 @@
 // default all; "none" for none), BENCH_ACL (1: SET and GET again as a user restricted to
 // ~key:* +@read +@write, to compare with the default user's rows; 0 to skip), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
 // is the median of the rounds, the servers taking turns, since a 2-core machine
-// shared with redis-benchmark is noisy.
+// shared with redis-benchmark is noisy. BENCH_SAVE=1 also writes the table to
+// bench/results/throughput.json for the README's chart (bench/chart.mjs).
 import { execFileSync } from 'node:child_process';
-import { have, median, startServers, stopServers } from './servers.mjs';
+import { have, median, saveRows, startServers, stopServers } from './servers.mjs';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200000);
 const clients = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -166,8 +167,10 @@ try {
       });
     }
   }
-  console.log(`redis-benchmark -n ${requests} -c ${clients} -r 100000 after ${warmup} warm-up requests, median of ${rounds} rounds`);
+  const description = `redis-benchmark -n ${requests} -c ${clients} -r 100000 after ${warmup} warm-up requests, median of ${rounds} rounds`;
+  console.log(description);
   console.table(rows);
+  saveRows('throughput', rows, description);
 } finally {
   stopServers(servers);
 }

@@ -1,5 +1,6 @@
 // The servers a benchmark compares: ours, and redis-server beside it when installed.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { freePort, MAIN, SERVER_NODE_FLAGS, waitForPort } from '../test/helpers.mjs';
 
 export const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -32,4 +33,17 @@ export async function startServers(extraArgs = [], tlsArgs = undefined) {
 
 export function stopServers(servers) {
   for (const s of servers) s.proc.kill('SIGTERM');
+}
+
+/**
+ * With BENCH_SAVE=1, keeps a run's table as bench/results/<name>.json, which
+ * bench/chart.mjs draws as the README's chart; a run without it leaves the
+ * committed figures alone.
+ */
+export function saveRows(name, rows, description) {
+  if (process.env.BENCH_SAVE !== '1') return;
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const saved = { description, date: new Date().toISOString().slice(0, 10), rows };
+  writeFileSync(new URL(`${name}.json`, dir), `${JSON.stringify(saved, null, 1)}\n`);
 }

@@ -62,7 +62,7 @@ function argsPreview(args: readonly string[]): string {
 }
 
 /** Newlines in a user-supplied name would break the reply framing. */
-const oneLine = (text: string): string => text.replace(/[\r\n]/g, ' ');
+export const oneLine = (text: string): string => text.replace(/[\r\n]/g, ' ');
 
 export const unknownCommand = (name: string, args: readonly string[]): ReplyError =>
   err(oneLine(`ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${argsPreview(args)}`));

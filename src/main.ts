@@ -4,7 +4,9 @@
  */
 import { ConfigError, loadStartupConfig } from './config/config.js';
 import { Server } from './server/server.js';
+import { FatalLogged } from './persistence/persistence.js';
 import { BindError } from './server/listen.js';
+import { SnapshotError } from './persistence/snapshot.js';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from './version.js';
 
@@ -54,13 +56,6 @@ async function main(argv: string[]): Promise<void> {
     for (const line of aclErrors) server.log('warning', line);
     process.exit(1);
   }
-  try {
-    if (server.config.getBool('appendonly')) server.persistence.loadAppendOnly();
-    else server.persistence.loadSnapshot();
-  } catch (error) {
-    server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
-    process.exit(1);
-  }
   const pidfile = server.config.get('pidfile');
   const removePidfile = (): void => {
     if (!pidfile) return;
@@ -84,6 +79,20 @@ async function main(argv: string[]): Promise<void> {
     'notice',
     `${SERVER_NAME} ${SERVER_VERSION} (Redis ${REDIS_VERSION} compatible) started, pid=${process.pid}, port=${server.port}`,
   );
+  // As Redis: the listeners and the banner first, then the data (clients wait until it is loaded).
+  server.log('notice', 'Server initialized');
+  try {
+    server.persistence.loadAtStartup();
+  } catch (error) {
+    if (error instanceof FatalLogged) process.exit(1);
+    if (error instanceof SnapshotError) {
+      for (const line of error.report) server.log('warning', line);
+      server.log('warning', error.corrupt ? 'Terminating server after rdb file reading failure.' : 'Fatal error loading the DB: Invalid argument. Exiting.');
+    } else {
+      server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
+    }
+    process.exit(1);
+  }
   server.log('notice', `Ready to accept connections ${server.describeListeners()}`);
 
   let exiting = false;
@@ -105,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(0);
     });
   };
+  if (server.config.getBool('crash-log-enabled')) process.on('SIGABRT', () => server.crash('SIGABRT', new Error('SIGABRT').stack ?? ''));
   process.on('SIGINT', () => stop(true));
   process.on('SIGTERM', () => stop(true));
   server.onShutdownRequested = (now) => {

@@ -160,8 +160,11 @@ test('HISTOGRAM: the commands with samples, containers by subcommand, buckets as
   const [mineH, redisH] = [histograms(mineAll), histograms(redisAll)];
   // Redis lists commands in its dictionary's (randomly seeded) order.
   assert.deepEqual(Object.keys(mineH).sort(), Object.keys(redisH).sort());
-  assert.deepEqual(mineH.debug, [3, { 4227: 3 }]);
-  assert.deepEqual(mineH.debug, redisH.debug);
+  // A sleep never ends early, but a busy machine can end it late, so only the lowest bucket is pinned.
+  for (const [calls, cdf] of [mineH.debug, redisH.debug]) {
+    assert.equal(calls, 3);
+    assert.equal(Object.keys(cdf).map(Number).sort((x, y) => x - y)[0], 4227);
+  }
   for (const [name, [calls, cdf]] of Object.entries(mineH)) {
     assert.equal(calls, redisH[name][0], name);
     const counts = Object.values(cdf);

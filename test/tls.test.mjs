@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -153,6 +153,58 @@ test('plaintext, garbage and stalled handshakes on the TLS port cost only their 
   const r = ioredisTls(t, server.tlsPort);
   await r.connect();
   assert.equal(await r.ping(), 'PONG');
+  assert.equal(server.proc.exitCode, null);
+});
+
+/** The server's resident memory in kB and open descriptors, from /proc. */
+function processUsage(pid) {
+  const rss = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
+  return { rss, fds: readdirSync(`/proc/${pid}/fd`).length };
+}
+
+test('thousands of handshakes that never finish: bounded by maxclients, dropped after the timeout, other clients served', { timeout: 40_000 }, async (t) => {
+  const maxclients = 1000;
+  const server = await startTls(t, ['--maxclients', String(maxclients)]);
+  const served = ioredisTls(t, server.tlsPort);
+  await served.connect();
+  const before = processUsage(server.proc.pid);
+  // A TLS record header promising a ClientHello that never comes.
+  const stalled = [];
+  let closedByServer = 0;
+  t.after(() => stalled.forEach((s) => s.destroy()));
+  // In batches, each let through the kernel's accept queue before the next.
+  for (let batch = 0; batch < 12; batch++) {
+    const settled = [];
+    for (let i = 0; i < 250; i++) {
+      const s = net.connect(server.tlsPort, '127.0.0.1', () => s.write(Buffer.from('1603010200', 'hex')));
+      s.on('error', () => {});
+      s.on('close', () => closedByServer++);
+      settled.push(Promise.race([once(s, 'connect'), once(s, 'close'), sleep(5000)]));
+      stalled.push(s);
+    }
+    await Promise.all(settled);
+    assert.equal(await served.ping(), 'PONG');
+  }
+  let rejected = 0;
+  for (let i = 0; i < 50 && rejected < 3000 - maxclients; i++) {
+    rejected = Number((await served.info('stats')).match(/rejected_connections:(\d+)/)[1]);
+    await sleep(50);
+  }
+  const during = processUsage(server.proc.pid);
+  // The served client holds one of the maxclients places.
+  assert.ok(during.fds - before.fds <= maxclients, `descriptors ${before.fds} -> ${during.fds}`);
+  assert.ok(rejected >= 3000 - maxclients, `rejected ${rejected}`);
+  assert.ok(during.rss - before.rss < maxclients * 200, `RSS ${before.rss} -> ${during.rss} kB`);
+  // While they wait, the established client is served promptly.
+  const started = performance.now();
+  for (let i = 0; i < 100; i++) assert.equal(await served.get('nothing'), null);
+  assert.ok(performance.now() - started < 2000);
+  // The handshake timeout (10 s) frees every place.
+  for (let i = 0; i < 130 && closedByServer < stalled.length; i++) await sleep(100);
+  assert.equal(closedByServer, stalled.length);
+  const fresh = ioredisTls(t, server.tlsPort);
+  await fresh.connect();
+  assert.equal(await fresh.ping(), 'PONG');
   assert.equal(server.proc.exitCode, null);
 });
 

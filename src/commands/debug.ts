@@ -19,7 +19,8 @@ import {
 } from '../protocol/reply.js';
 import { plainValue, type RedisValue } from '../store/database.js';
 import { globMatch } from '../util/glob.js';
-import { parseFloat64 } from '../util/numbers.js';
+import { atoi, parseFloat64 } from '../util/numbers.js';
+import { sleepSync } from '../util/sleep.js';
 import { defineCommand, type CommandContext } from './types.js';
 
 /** DEBUG PROTOCOL's samples of every reply type, as Redis's test suite expects them. */
@@ -75,9 +76,7 @@ function datasetDigest(ctx: CommandContext): string {
 
 /** DEBUG SLEEP blocks the whole server, as in Redis: tests use it to simulate a busy server. */
 function blockFor(seconds: number): void {
-  const until = performance.now() + seconds * 1000;
-  const lock = new Int32Array(new SharedArrayBuffer(4));
-  while (performance.now() < until) Atomics.wait(lock, 0, 0, Math.max(1, until - performance.now()));
+  sleepSync(seconds * 1000);
 }
 
 function debugObject(ctx: CommandContext, key: string): Reply {
@@ -92,6 +91,7 @@ function debugObject(ctx: CommandContext, key: string): Reply {
 
 const HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'AOF-FLUSH-SLEEP <microsec>', '    Server will sleep before flushing the AOF, this is used for testing.',
   'DIGEST', '    Output a hex signature representing the current DB content.',
   'DIGEST-VALUE <key> [<key> ...]', '    Output a hex signature of the values of all the specified keys.',
   'LOADAOF', '    Write the pending commands to the append only file and rebuild the dataset from it.',
@@ -100,7 +100,9 @@ const HELP = [
   'OBJECT <key>', '    Show low level info about the key and associated value.',
   'PROTOCOL <type>', '    Reply with a test value of the specified type.',
   'SLEEP <seconds>', '    Stop the server for <seconds>. Decimals allowed.',
+  'SEGFAULT', '    Crash the server with sigsegv (after the crash report, unless crash-log-enabled is no).',
   'SET-ACTIVE-EXPIRE <0|1>', '    Setting it to 0 disables expiring keys in background when they are not accessed.',
+  'SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.',
   'STRINGMATCH-LEN', '    Run a fuzz tester against the stringmatchlen() function.',
   'HELP', '    Prints this help.',
 ];
@@ -141,12 +143,20 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       return OK;
     case sub === 'reload':
       return reload(ctx, args.slice(2));
+    case sub === 'segfault':
+      return ctx.server.crash('SIGSEGV', new Error('DEBUG SEGFAULT').stack ?? '', args);
+    case sub === 'aof-flush-sleep' && argc === 3:
+      ctx.server.persistence.aofFlushSleepUs = Math.max(0, atoi(args[2]));
+      return OK;
     case sub === 'loadaof' && argc === 2:
       try {
         ctx.server.persistence.reloadAppendOnly();
       } catch (error) {
         throw new ReplyError(`ERR Error loading the append only file: ${(error as Error).message}`);
       }
+      return OK;
+    case sub === 'set-skip-checksum-validation' && argc === 3:
+      ctx.server.persistence.skipChecksumValidation = args[2] !== '0';
       return OK;
     case sub === 'set-active-expire' && argc === 3:
       ctx.server.keyspace.activeExpireEnabled = args[2] !== '0';

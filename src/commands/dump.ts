@@ -6,7 +6,7 @@ import { ReplyError, notInteger, syntaxError } from '../errors.js';
 import { OK, type Reply } from '../protocol/reply.js';
 import { now } from '../store/clock.js';
 import { NOTIFY } from '../store/notify.js';
-import { BadFormat, dumpValue, loadValue, payloadValid } from '../persistence/rdb.js';
+import { dumpValue, loadValue, payloadValid } from '../persistence/rdb.js';
 import { parseInt64 } from '../util/numbers.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 import { asAbsoluteRestore } from '../persistence/propagation.js';
@@ -44,13 +44,15 @@ function restore(ctx: CommandContext, args: string[]): Reply {
   const db = ctx.client.db;
   if (!replace && db.has(key)) throw new ReplyError('BUSYKEY Target key name already exists.');
   const payload = Buffer.from(payloadArg, 'latin1');
-  if (!payloadValid(payload)) throw new ReplyError('ERR DUMP payload version or checksum are wrong');
+  if (!payloadValid(payload, ctx.server.persistence.skipChecksumValidation)) throw new ReplyError('ERR DUMP payload version or checksum are wrong');
   let value;
   try {
     value = loadValue(payload, ctx.server.config.values);
   } catch (error) {
-    if (error instanceof BadFormat) throw new ReplyError('ERR Bad data format');
-    throw error;
+    // Whatever went wrong while decoding (a BadFormat, or a range error a
+    // corrupt length caused), nothing has been stored: the payload is refused.
+    ctx.server.log('verbose', `Internal error in RDB reading offset 0 -> ${(error as Error).message}`);
+    throw new ReplyError('ERR Bad data format');
   }
   const expireAt = ttl === 0 ? undefined : absolute ? ttl : now() + ttl;
   // A value whose time is already up is not stored; with REPLACE the old one still goes.

@@ -134,13 +134,9 @@ const sections: Record<string, Section> = {
     rdb_bgsave_in_progress: ctx.server.persistence.saveInProgress ? 1 : 0,
     rdb_last_save_time: ctx.server.persistence.lastSave,
     rdb_last_bgsave_status: ctx.server.persistence.lastSaveOk ? 'ok' : 'err',
-    aof_enabled: ctx.server.persistence.aofEnabled ? 1 : 0,
-    aof_rewrite_in_progress: ctx.server.persistence.aofRewriteInProgress ? 1 : 0,
-    aof_rewrite_scheduled: 0,
-    aof_last_write_status: 'ok',
-    aof_last_bgrewrite_status: 'ok',
-    aof_rewrites: ctx.server.persistence.aofRewrites,
-    ...(ctx.server.persistence.aofEnabled ? { aof_current_size: ctx.server.persistence.aofSize, aof_base_size: ctx.server.persistence.aofBaseSize, aof_buffer_length: 0 } : {}),
+    rdb_last_load_keys_expired: ctx.server.persistence.lastLoad.expired,
+    rdb_last_load_keys_loaded: ctx.server.persistence.lastLoad.loaded,
+    ...ctx.server.persistence.aofInfo(),
   }),
   stats: (ctx) => {
     const s = ctx.server.stats;

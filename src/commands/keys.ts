@@ -441,7 +441,7 @@ export const keyCommands: readonly CommandSpec[] = [
     ],
   }),
   defineCommand({
-    name: 'flushdb', arity: -1, flags: ['write'], group: 'server', since: '1.0.0',
+    name: 'flushdb', alwaysPropagated: true, arity: -1, flags: ['write'], group: 'server', since: '1.0.0',
     complexity: 'O(N) where N is the number of keys in the selected database', summary: 'Deletes every key of the selected database.',
     syntax: '[ASYNC|SYNC]',
     run: (ctx, args) => {
@@ -452,7 +452,7 @@ export const keyCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
-    name: 'flushall', arity: -1, flags: ['write'], group: 'server', since: '1.0.0',
+    name: 'flushall', alwaysPropagated: true, arity: -1, flags: ['write'], group: 'server', since: '1.0.0',
     complexity: 'O(N) where N is the total number of keys in all databases', summary: 'Deletes every key of every database.',
     syntax: '[ASYNC|SYNC]',
     run: (ctx, args) => {

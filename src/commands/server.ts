@@ -184,12 +184,13 @@ export const serverCommands: readonly CommandSpec[] = [
     complexity: 'O(1)', summary: 'Starts a new append-only file from a snapshot of this moment, while commands keep running.',
     run: (ctx) => {
       if (ctx.server.persistence.aofRewriteInProgress) throw new ReplyError('ERR Background append only file rewriting already in progress');
+      let outcome: string;
       try {
-        ctx.server.persistence.rewriteAppendOnly();
+        outcome = ctx.server.persistence.bgRewriteAppendOnly();
       } catch (error) {
         throw new ReplyError(`ERR ${(error as Error).message}`);
       }
-      return new SimpleString('Background append only file rewriting started');
+      return new SimpleString(`Background append only file rewriting ${outcome}`);
     },
   }),
   defineCommand({

@@ -124,7 +124,7 @@ function longLongArg(text: string, message?: string): number {
   return Number(value);
 }
 
-const entryReply = (entry: StreamEntry): Reply => [formatId(entry.id), entry.fields as string[]];
+const entryReply = (id: StreamId, fields: readonly string[]): Reply => [formatId(id), fields as string[]];
 
 const writeStream = (db: Database, key: string): StreamValue | undefined => db.getCollection<StreamValue>(key, 'stream');
 const readStream = (db: Database, key: string): StreamValue | undefined => db.readCollection<StreamValue>(key, 'stream');
@@ -337,7 +337,9 @@ function xrange(rev: boolean) {
     if (s === undefined) return [];
     if (count === 0) return NIL_ARRAY;
     const out: Reply[] = [];
-    for (const entry of s.range(start, end, rev, count === -1 ? 0 : count)) out.push(entryReply(entry));
+    s.forEachInRange(start, end, rev, count === -1 ? 0 : count, (id, fields) => {
+      out.push(entryReply(id, fields));
+    });
     return out;
   };
 }
@@ -454,27 +456,27 @@ function readNew(s: StreamValue, key: string, start: StreamId, count: number, re
   const out: Reply[] = [];
   let advanced = false;
   const now = Date.now();
-  for (const entry of s.range(start, ID_MAX, false, count)) {
-    out.push(entryReply(entry));
-    if (read === undefined) continue;
+  s.forEachInRange(start, ID_MAX, false, count, (id, fields) => {
+    out.push(entryReply(id, fields));
+    if (read === undefined) return;
     const { group, consumer } = read;
-    if (entry.id > group.lastId) {
-      s.deliver(group, entry.id);
+    if (id > group.lastId) {
+      s.deliver(group, id);
       if (read.noack) advanced = true;
     }
-    if (read.noack) continue;
-    let nack = group.pel.get(entry.id);
+    if (read.noack) return;
+    let nack = group.pel.get(id);
     if (nack === undefined) {
       nack = { deliveryTime: now, deliveryCount: 1, consumer };
-      group.pel.set(entry.id, nack);
-      consumer.pel.set(entry.id, nack);
+      group.pel.set(id, nack);
+      consumer.pel.set(id, nack);
     } else {
-      movePending(nack, entry.id, consumer);
+      movePending(nack, id, consumer);
       nack.deliveryTime = now;
       nack.deliveryCount = 1;
     }
-    read.records.push(claimRecord(key, read.groupName, group, entry.id, nack));
-  }
+    read.records.push(claimRecord(key, read.groupName, group, id, nack));
+  });
   if (read !== undefined && advanced) read.records.push(setIdRecord(key, read.groupName, read.group));
   return out;
 }
@@ -491,7 +493,7 @@ function readHistory(s: StreamValue, consumer: Consumer, start: StreamId, count:
     } else {
       nack.deliveryTime = now;
       nack.deliveryCount++;
-      out.push([formatId(id), fields as string[]]);
+      out.push(entryReply(id, fields));
     }
   }
   return out;
@@ -875,7 +877,7 @@ function xclaim(ctx: CommandContext, args: string[]): Reply {
     if (retryCount >= 0) nack.deliveryCount = retryCount;
     else if (!justId) nack.deliveryCount++;
     movePending(nack, id, consumer);
-    out.push(justId ? formatId(id) : [formatId(id), fields as string[]]);
+    out.push(justId ? formatId(id) : entryReply(id, fields));
     propagated.push(claimRecord(key, args[2], group, id, nack));
     propagateLastId = false;
     dirtied(ctx);
@@ -937,7 +939,7 @@ function xautoclaim(ctx: CommandContext, args: string[]): Reply {
     movePending(nack, id, consumer);
     nack.deliveryTime = now;
     if (!justId) nack.deliveryCount++;
-    claimed.push(justId ? formatId(id) : [formatId(id), fields as string[]]);
+    claimed.push(justId ? formatId(id) : entryReply(id, fields));
     count--;
     propagated.push(claimRecord(key, args[2], group, id, nack));
     dirtied(ctx);
@@ -978,12 +980,14 @@ function streamInfo(ctx: CommandContext, args: string[]): Reply {
     return new MapReply([
       ...head,
       'groups', s.groups.size,
-      'first-entry', first === undefined ? null : entryReply(first),
-      'last-entry', last === undefined ? null : entryReply(last),
+      'first-entry', first === undefined ? null : entryReply(first.id, first.fields),
+      'last-entry', last === undefined ? null : entryReply(last.id, last.fields),
     ]);
   }
   const entries: Reply[] = [];
-  for (const entry of s.range(ID_ZERO, ID_MAX, false, count)) entries.push(entryReply(entry));
+  s.forEachInRange(ID_ZERO, ID_MAX, false, count, (id, fields) => {
+    entries.push(entryReply(id, fields));
+  });
   const groups: Reply[] = [];
   for (const [name, group] of s.sortedGroups()) {
     const pending: Reply[] = [];

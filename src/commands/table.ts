@@ -380,7 +380,7 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
   // A command that waits for a key gets its latency recorded when it is served.
   if (observer.latencyTracking && !(reply instanceof BlockRequest)) (stats.histogram ??= new LatencyHistogram()).recordUs(durationUs);
   if (reply instanceof ReplyError) stats.failedCalls++;
-  else if ((resolved.isWrite || spec.propagate !== undefined) && !(reply instanceof BlockRequest) && observer.changes() !== changesBefore) {
+  else if ((resolved.isWrite || spec.propagate !== undefined) && !(reply instanceof BlockRequest) && (observer.changes() !== changesBefore || spec.alwaysPropagated === true)) {
     observer.propagate(ctx, spec, args, reply);
   }
   observer.executed(ctx, spec, resolved.observed, args, durationUs, reply instanceof BlockRequest && !reply.deferred);

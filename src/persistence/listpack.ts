@@ -2,7 +2,7 @@
  * Writing listpacks, Redis's compact sequence of strings and integers, in
  * its exact byte layout (the element encodings of listpack.c's lpEncode*),
  * so that redis-server reads what we write. Reading is listpackEntries in
- * rdb.ts.
+ * encodings.ts.
  */
 
 /** Text that Redis's string2ll takes as a 64-bit integer: no sign but '-', no leading zeros, nothing around it. */

@@ -12,11 +12,13 @@ import type { Reply } from '../protocol/reply.js';
 import { RequestReader } from '../protocol/request.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
-import { AppendOnlyFile, type FsyncPolicy } from './aof.js';
-import { loadSnapshot, SnapshotWriter, type FunctionLibraries, type LoadMode } from './snapshot.js';
+import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
+import { Crc64, dumpValue } from './rdb.js';
+import { loadSnapshot, loadSnapshotBytes, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadStats } from './snapshot.js';
+import { BitString } from '../store/database.js';
 
-/** Bytes of an AOF file parsed before their commands run, which bounds what replay holds at once. */
-const REPLAY_SLICE = 64 * 1024;
+/** A failure at start-up already logged with Redis's lines: the server exits with status 1 and nothing more. */
+export class FatalLogged extends Error {}
 
 /** What persistence needs from the server. */
 export interface PersistenceHost {
@@ -27,6 +29,8 @@ export interface PersistenceHost {
   readonly functions?: FunctionLibraries;
   /** A function that runs a command read from an append-only file, as a client without a connection. */
   replayer(): (args: string[]) => void;
+  /** Whether `name` (lower case) is a command, which an append-only file may contain. */
+  isCommand(name: string): boolean;
   /** Receives every propagated command too (the replication stream). */
   readonly follower: PropagationFollower;
 }
@@ -43,6 +47,10 @@ export class Persistence {
   lastSave = Math.floor(Date.now() / 1000);
   /** Whether the last save succeeded (INFO rdb_last_bgsave_status). */
   lastSaveOk = true;
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE and RDB loads do not look at checksums. */
+  skipChecksumValidation = false;
+  /** What the last load of the snapshot file did (INFO's rdb_last_load_keys_loaded and _expired). */
+  lastLoad: LoadStats = { loaded: 0, expired: 0, emptySkipped: 0 };
   /** When the last save was tried: after a failure, save points wait a while before trying again. */
   private lastSaveAttempt = 0;
   private readonly keyspace: Keyspace;
@@ -54,12 +62,13 @@ export class Persistence {
     // Keys that expire or are evicted go from the append-only file too, as DELs.
     this.keyspace.onKeyDropped((db, key) => {
       if (this.replaying) return;
-      this.aof?.append(db.id, ['DEL', key]);
+      this.incr.append(db.id, ['DEL', key]);
       this.host.follower.append(db.id, ['DEL', key]);
     });
     // A BGSAVE still reading a database that FLUSHALL or SWAPDB is about to change finishes first.
     this.keyspace.onDatabaseReplaced(() => this.backgroundSaveFinish());
     this.config.onChange('appendonly', () => this.setAppendOnly(this.config.getBool('appendonly')));
+    this.config.onChange('aof-disable-auto-gc', () => this.autoGcChanged());
   }
 
   private log(level: LogLevel, message: string): void {
@@ -81,7 +90,7 @@ export class Persistence {
 
   /** At shutdown: what is pending reaches the append-only file. */
   close(): void {
-    this.aof?.closeIncrement();
+    this.incr.close();
   }
 
   /** Where SAVE writes and start-up reads: dir/dbfilename. */
@@ -92,8 +101,14 @@ export class Persistence {
   /** The snapshot being written in the background (BGSAVE, or the base of an AOF rewrite), if any. */
   private backgroundSave: { writer: SnapshotWriter; started: number; done: () => void; failed: (error: unknown) => void; cancelled?: () => void } | undefined;
 
-  get saveInProgress(): boolean {
+  /** A snapshot is being written in the background, for a BGSAVE or an AOF rewrite: no other can start. */
+  get backgroundBusy(): boolean {
     return this.backgroundSave !== undefined;
+  }
+
+  /** A BGSAVE runs (INFO rdb_bgsave_in_progress); an AOF rewrite is not one. */
+  get saveInProgress(): boolean {
+    return this.backgroundSave !== undefined && !this.aofRewriting;
   }
 
   /** SAVE: writes the dataset to the snapshot file now, crash-safely; throws (and logs) on failure. */
@@ -146,7 +161,7 @@ export class Persistence {
       } catch (error) {
         this.backgroundSave = undefined;
         writer.abandon();
-        failed(error);
+        current.failed(error);
       }
     };
     setImmediate(step);
@@ -164,37 +179,84 @@ export class Persistence {
 
   // ------------------------------------------------------------ append-only file
 
-  /** The append-only file, while appendonly is on. */
-  private aof: AppendOnlyFile | undefined;
+  /** Redis's aof_state: `wait-rewrite` after CONFIG SET appendonly yes, until the first rewrite has written a base. */
+  private aofState: 'off' | 'on' | 'wait-rewrite' = 'off';
+  /** The manifest as this server last read or wrote it. */
+  private manifest = new Manifest();
+  private manifestOnDisk = '';
+  private readonly incr = new AppendOnlyFile(() => this.config.getBool('aof-timestamp-enabled'));
   private aofRewriting = false;
+  /** BGREWRITEAOF while a BGSAVE runs, or appendonly turned on then: the rewrite starts once it can. */
+  private aofRewriteScheduled = false;
+  private aofRewriteStarted = 0;
+  private aofLastRewriteSeconds = -1;
+  private aofLastRewriteOk = true;
+  /** Rewrites that failed in a row: from three on, automatic rewrites wait (aofRewriteLimited). */
+  private aofRewriteFailures = 0;
+  private aofLimitDelayMinutes = 0;
+  private aofLimitUntil = 0;
+  /** Bytes of the base and the increments before the one being written (INFO aof_current_size). */
+  private aofSizeBeforeIncr = 0;
+  /** Size of the AOF when the last rewrite ended (INFO aof_base_size; automatic rewrites grow from it). */
+  private aofRewriteBaseSize = 0;
   /** While an append-only file is being replayed: what it replays must not be appended again. */
   private replaying = false;
 
-  private newAof(): AppendOnlyFile {
-    return new AppendOnlyFile(
-      path.join(this.config.values.dir, this.config.get('appenddirname') ?? 'appendonlydir'),
-      this.config.get('appendfilename') ?? 'appendonly.aof',
-    );
+  private get aofDir(): string {
+    return path.join(this.config.values.dir, this.config.get('appenddirname') ?? 'appendonlydir');
+  }
+
+  private get aofFileName(): string {
+    return this.config.get('appendfilename') ?? 'appendonly.aof';
+  }
+
+  private aofPath(name: string): string {
+    return path.join(this.aofDir, name);
   }
 
   get aofEnabled(): boolean {
-    return this.aof !== undefined;
+    return this.aofState !== 'off';
   }
 
   get aofRewriteInProgress(): boolean {
     return this.aofRewriting;
   }
 
-  /** Rewrites finished (INFO aof_rewrites). */
-  aofRewrites = 0;
-
-  get aofBaseSize(): number {
-    return this.aof?.baseSize ?? 0;
+  set aofFlushSleepUs(us: number) {
+    this.incr.flushSleepUs = us;
   }
 
-  /** Bytes of the append-only file's base and increments (INFO aof_current_size). */
-  get aofSize(): number {
-    return this.aof ? this.aof.baseSize + this.aof.incrementSize : 0;
+  /** Rewrites started (INFO aof_rewrites). */
+  aofRewrites = 0;
+
+  /** INFO persistence's aof_* fields, as Redis 7.0 lists them. */
+  aofInfo(): Record<string, string | number> {
+    const now = Date.now();
+    const fields: Record<string, string | number> = {
+      aof_enabled: this.aofEnabled ? 1 : 0,
+      aof_rewrite_in_progress: this.aofRewriting ? 1 : 0,
+      aof_rewrite_scheduled: this.aofRewriteScheduled ? 1 : 0,
+      aof_last_rewrite_time_sec: this.aofLastRewriteSeconds,
+      aof_current_rewrite_time_sec: this.aofRewriting ? Math.floor((now - this.aofRewriteStarted) / 1000) : -1,
+      aof_last_bgrewrite_status: this.aofLastRewriteOk ? 'ok' : 'err',
+      aof_rewrites: this.aofRewrites,
+      aof_rewrites_consecutive_failures: this.aofRewriteFailures,
+      aof_last_write_status: 'ok',
+      aof_last_cow_size: 0,
+      module_fork_in_progress: 0,
+      module_fork_last_cow_size: 0,
+    };
+    if (this.config.getBool('appendonly')) {
+      Object.assign(fields, {
+        aof_current_size: this.aofSizeBeforeIncr + this.incr.size,
+        aof_base_size: this.aofRewriteBaseSize,
+        aof_pending_rewrite: this.aofRewriteScheduled ? 1 : 0,
+        aof_buffer_length: this.incr.stream.length,
+        aof_pending_bio_fsync: 0,
+        aof_delayed_fsync: 0,
+      });
+    }
+    return fields;
   }
 
   /** A write command changed data: the append-only file records it, or what its `propagate` rule gives. */
@@ -203,183 +265,501 @@ export class Persistence {
     const db = ctx.client.db;
     const follower = this.host.follower;
     if (spec?.propagate === undefined) {
-      this.aof?.append(db.id, args);
+      this.incr.append(db.id, args);
       follower.append(db.id, args);
       return;
     }
     for (const command of spec.propagate(args, db, reply)) {
-      this.aof?.append(db.id, command);
+      this.incr.append(db.id, command);
       follower.append(db.id, command);
     }
   }
 
   /** A transaction or script starts: what it propagates until propagationEnd leaves together, in MULTI/EXEC. */
   propagationBegin(): void {
-    this.aof?.stream.begin();
+    this.incr.stream.begin();
     this.host.follower.begin();
   }
 
   propagationEnd(): void {
-    this.aof?.stream.end();
+    this.incr.stream.end();
     this.host.follower.end();
   }
 
   /** Before any reply of this turn goes out: the commands it executed reach the file (and the disk, with always). */
   beforeReplies(): void {
-    this.aof?.write((this.config.get('appendfsync') ?? 'everysec') as FsyncPolicy);
+    this.incr.write((this.config.get('appendfsync') ?? 'everysec') as FsyncPolicy);
   }
 
   /**
-   * Start-up with appendonly yes: loads the base and increments the manifest
-   * names; without a manifest yet, loads dump.rdb if there is one and starts
-   * the append-only file from that data.
+   * Start-up, as Redis's main: the manifest is read (a bad one stops the
+   * server), then the append-only files (appendonly yes) or dump.rdb, then the
+   * increment to append to is opened (a base written first when there is
+   * none) and history files left by an interrupted rewrite go.
    */
-  loadAppendOnly(): void {
-    const aof = this.newAof();
-    const manifest = aof.readManifest();
-    if (manifest === undefined) {
+  loadAtStartup(): void {
+    this.manifest = this.loadManifestFromDisk();
+    if (this.config.getBool('appendonly')) {
+      this.aofState = 'on';
+      const started = performance.now();
+      const status = this.loadAppendOnlyFiles();
+      if (status === 'failed') throw new FatalLogged();
+      if (status !== 'not-exist') this.log('notice', `DB loaded from append only file: ${seconds(started)} seconds`);
+    } else {
       this.loadSnapshot();
-      this.aofCreate(aof, 1);
-      this.aof = aof;
-      return;
     }
-    const started = performance.now();
-    const increments = manifest.filter((e) => e.type === 'i');
-    for (const entry of manifest) {
-      const file = path.join(aof.dir, entry.name);
-      if (entry.type === 'b' && entry.name.endsWith('.rdb')) {
-        loadSnapshot(this.keyspace, file, this.config.values, this.host.functions);
-        aof.baseSize = fs.statSync(file).size;
-      } else {
-        this.replay(file, entry === increments[increments.length - 1]);
-      }
-    }
-    this.keyspace.dirty = 0;
-    this.aof = aof;
-    const last = increments[increments.length - 1];
-    aof.openIncrement(last ? last.name : aof.incrName(manifest[0].seq));
-    this.log('notice', `DB loaded from append only file: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    this.openAppendOnlyOnStart();
+    this.deleteHistoryFiles();
   }
 
-  /** DEBUG LOADAOF: the pending commands go to the file, then the dataset is rebuilt from the append-only file. */
-  reloadAppendOnly(): void {
-    // With appendonly off, the files a BGREWRITEAOF left are read all the same, as Redis does.
-    const aof = this.aof ?? this.newAof();
-    aof.write('always');
-    const manifest = aof.readManifest();
-    if (manifest === undefined) throw new Error(`no append only file manifest at ${aof.manifestPath}`);
-    const increments = manifest.filter((e) => e.type === 'i');
+  /** The manifest in the AOF directory, or an empty one when there is none; a bad one is logged as Redis does and stops the server. */
+  private loadManifestFromDisk(): Manifest {
+    const file = this.aofPath(`${this.aofFileName}.manifest`);
+    if (!fs.existsSync(this.aofDir)) {
+      this.log('debug', `The AOF directory ${this.aofDir} doesn't exist`);
+      return new Manifest();
+    }
+    if (!fs.existsSync(file)) {
+      this.log('debug', `The AOF manifest file ${this.aofFileName}.manifest doesn't exist`);
+      return new Manifest();
+    }
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'latin1');
+    } catch (error) {
+      this.log('warning', `Fatal error: can't open the AOF manifest file ${file} for reading: ${errnoText(error)}`);
+      throw new FatalLogged();
+    }
+    try {
+      const manifest = Manifest.parse(text);
+      this.manifestOnDisk = manifest.format();
+      return manifest;
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      this.log('warning', '\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
+      if (error.line) {
+        this.log('warning', `Reading the manifest file, at line ${error.line.number}\n`);
+        this.log('warning', `>>> '${error.line.text}'\n`);
+      }
+      this.log('warning', `${error.message}\n`);
+      throw new FatalLogged();
+    }
+  }
+
+  /** Writes the manifest if it changed since it was last read or written. */
+  private persistManifest(manifest: Manifest): void {
+    const text = manifest.format();
+    if (text === this.manifestOnDisk) return;
+    const name = `${this.aofFileName}.manifest`;
+    writeFileDurably(this.aofPath(name), this.aofPath(`temp-${name}`), text);
+    this.manifestOnDisk = text;
+  }
+
+  /**
+   * Loads the base and the increments the manifest names (Redis's
+   * loadAppendOnlyFiles), moving an old single-file appendonly.aof into the
+   * AOF directory first. Failures are logged with Redis's lines.
+   */
+  private loadAppendOnlyFiles(): 'ok' | 'not-exist' | 'empty' | 'failed' {
+    const am = this.manifest;
+    const oldStyle = path.join(this.config.values.dir, this.aofFileName);
+    if (fs.existsSync(oldStyle)) {
+      const interruptedUpgrade =
+        am.base !== undefined && am.incr.length === 0 && am.base.name === this.aofFileName && !fs.existsSync(this.aofPath(this.aofFileName));
+      if (!fs.existsSync(this.aofDir) || am.empty || interruptedUpgrade) this.upgradeOldStyle(oldStyle);
+    }
+    if (am.empty) return 'not-exist';
+    let total = 0;
+    for (const info of am.loadOrder) {
+      try {
+        total += fs.statSync(this.aofPath(info.name)).size;
+      } catch (error) {
+        this.log('warning', `Unable to obtain the AOF file ${info.name} length. stat: ${errnoText(error)}`);
+        return 'failed';
+      }
+    }
+    if (total === 0) return 'empty';
     this.keyspace.flushAll();
     this.host.functions?.replaceAll([]);
-    for (const entry of manifest) {
-      const file = path.join(aof.dir, entry.name);
-      if (entry.type === 'b' && entry.name.endsWith('.rdb')) loadSnapshot(this.keyspace, file, this.config.values, this.host.functions);
-      else this.replay(file, entry === increments[increments.length - 1]);
+    const files = am.loadOrder;
+    for (let i = 0; i < files.length; i++) {
+      const info = files[i];
+      const last = i === files.length - 1;
+      const started = performance.now();
+      const status = this.loadSingleFile(info.name);
+      if (status === 'failed') return 'failed';
+      if (status === 'truncated' && !last) {
+        this.log('warning', 'Fatal error: the truncated file is not the last file');
+        return 'failed';
+      }
+      this.log('notice', `DB loaded from ${info.type === 'b' ? 'base' : 'incr'} file ${info.name}: ${seconds(started)} seconds`);
     }
+    this.aofSizeBeforeIncr = total;
+    this.aofRewriteBaseSize = am.base ? fs.statSync(this.aofPath(am.base.name)).size : 0;
     this.keyspace.dirty = 0;
+    return 'ok';
   }
 
-  /** Runs every command of an AOF file, as a client would; a torn last command is cut off if aof-load-truncated allows. */
-  private replay(file: string, last: boolean): void {
+  /** An appendonly.aof of Redis before 7.0 becomes the base of a manifest in the AOF directory (crash-safe: retried at the next start). */
+  private upgradeOldStyle(oldStyle: string): void {
+    fs.mkdirSync(this.aofDir, { recursive: true });
+    const am = this.manifest;
+    am.base = { name: this.aofFileName, seq: 1, type: 'b' };
+    am.baseSeq = 1;
+    this.persistManifest(am);
+    fs.renameSync(oldStyle, this.aofPath(this.aofFileName));
+    this.log('notice', `Successfully migrated an old-style AOF file (${this.aofFileName}) into the AOF directory (${this.config.get('appenddirname') ?? 'appendonlydir'}).`);
+  }
+
+  /** One base or increment: an RDB part if it starts with one, then commands, run as a client would. */
+  private loadSingleFile(name: string): 'ok' | 'empty' | 'truncated' | 'failed' {
+    const file = this.aofPath(name);
     const bytes = fs.readFileSync(file);
-    const limits = { protoMaxBulkLen: Number.MAX_SAFE_INTEGER, clientQueryBufferLimit: Number.MAX_SAFE_INTEGER, authRequired: false };
-    const replay = this.host.replayer();
-    const reader = new RequestReader(limits, (batch) => {
-      for (const args of batch) replay(args);
-    });
-    this.replaying = true;
-    let result = null;
-    try {
-      // In slices, as a socket delivers them: the commands of one slice are parsed before they run.
-      for (let at = 0; at < bytes.length && result === null; at += REPLAY_SLICE) {
-        result = reader.feed(bytes.subarray(at, at + REPLAY_SLICE));
+    if (bytes.length === 0) return 'empty';
+    const oldStyle = name === this.aofFileName;
+    let start = 0;
+    if (bytes.subarray(0, 5).toString('latin1') === 'REDIS') {
+      this.log('notice', oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...');
+      const end = rdbEnd(bytes);
+      try {
+        if (end === undefined) throw new SnapshotError(`Bad RDB file ${file}: no end marker with a valid checksum`, []);
+        loadSnapshotBytes(this.keyspace, bytes.subarray(0, end), file, this.config.values, this.host.functions, undefined, {
+          verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
+        });
+      } catch (error) {
+        if (!(error instanceof SnapshotError)) throw error;
+        this.log('warning', error.message);
+        this.log('warning', oldStyle
+          ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted`
+          : `Error reading the RDB base file ${name}, AOF loading aborted`);
+        return 'failed';
       }
+      start = end;
+      if (oldStyle) this.log('notice', 'Reading the remaining AOF tail...');
+    }
+    const truncatable = this.config.getBool('aof-load-truncated');
+    const replay = this.host.replayer();
+    let validUpTo = start;
+    let validBeforeMulti = start;
+    let inMulti = false;
+    let unknown: string | undefined;
+    this.replaying = true;
+    let end: ParseEnd;
+    try {
+      end = parseCommands(bytes, start, (args, commandEnd) => {
+        const command = args[0].toLowerCase();
+        if (!this.host.isCommand(command)) {
+          unknown = args[0];
+          throw new FatalLogged();
+        }
+        if (command === 'multi') {
+          validBeforeMulti = validUpTo;
+          inMulti = true;
+        } else if (command === 'exec' || command === 'discard') {
+          inMulti = false;
+        }
+        replay(args);
+        validUpTo = commandEnd;
+      });
+    } catch (error) {
+      if (!(error instanceof FatalLogged)) throw error;
+      this.log('warning', `Unknown command '${unknown}' reading the append only file ${name}`);
+      return 'failed';
     } finally {
       this.replaying = false;
     }
-    if (result !== null) throw new Error(`Bad file format reading the append only file ${file}`);
-    const torn = reader.queryBufferBytes;
-    if (torn === 0) return;
-    const offset = bytes.length - torn;
-    if (!last || !this.config.getBool('aof-load-truncated')) {
-      throw new Error(`Unexpected end of file reading the append only file ${file} at offset ${offset}`);
+    if (end.kind === 'format') {
+      this.log('warning', `Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
+      return 'failed';
     }
-    this.log('warning', `!!! Warning: short read while loading the AOF file ${file}!!! AOF loaded anyway because aof-load-truncated is enabled; the torn command at offset ${offset} was cut off`);
-    fs.truncateSync(file, offset);
+    if (end.kind === 'ok' && inMulti) {
+      // A transaction the file does not finish is cut off like a torn command.
+      this.log('warning', `Revert incomplete MULTI/EXEC transaction in AOF file ${name}`);
+      validUpTo = validBeforeMulti;
+    } else if (end.kind === 'ok') {
+      return 'ok';
+    }
+    if (truncatable) {
+      this.log('warning', `!!! Warning: short read while loading the AOF file ${name}!!!`);
+      this.log('warning', `!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`);
+      fs.truncateSync(file, validUpTo);
+      this.log('warning', `AOF ${name} loaded anyway because aof-load-truncated is enabled`);
+      return 'truncated';
+    }
+    this.log('warning', `Unexpected end of file reading the append only file ${name}. You can: ` +
+      '1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. ' +
+      "2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.");
+    return 'failed';
   }
 
-  /** Starts a fresh append-only file at `seq`: a base snapshot of the data now, an empty increment, the manifest. */
-  private aofCreate(aof: AppendOnlyFile, seq: number): void {
-    fs.mkdirSync(aof.dir, { recursive: true });
-    const base = aof.baseName(seq);
-    new SnapshotWriter(this.keyspace, path.join(aof.dir, base), this.host.functions?.libraryCodes()).finish();
-    aof.baseSize = fs.statSync(path.join(aof.dir, base)).size;
-    aof.writeManifest([{ name: base, seq, type: 'b' }, { name: aof.incrName(seq), seq, type: 'i' }]);
-    aof.openIncrement(aof.incrName(seq));
+  /** After loading, with appendonly yes: a base for an empty start, the last increment (or a new one) opened, the manifest written. */
+  private openAppendOnlyOnStart(): void {
+    if (this.aofState !== 'on') return;
+    fs.mkdirSync(this.aofDir, { recursive: true });
+    const am = this.manifest;
+    const hadIncr = am.incr.length > 0;
+    if (am.empty) {
+      const base = am.newBase(this.aofFileName, this.config.getBool('aof-use-rdb-preamble'));
+      this.writeBase(this.aofPath(base));
+      this.log('notice', `Creating AOF base file ${base} on server start`);
+    }
+    const name = am.lastIncr(this.aofFileName);
+    this.incr.openFile(this.aofPath(name), false);
+    this.persistManifest(am);
+    if (!hadIncr) this.aofSizeBeforeIncr = am.base ? fs.statSync(this.aofPath(am.base.name)).size : 0;
+    else this.aofSizeBeforeIncr -= this.incr.size;
+    this.log('notice', `${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${name} on server start`);
+  }
+
+  /** Files a rewrite replaced, unless aof-disable-auto-gc keeps them. */
+  private deleteHistoryFiles(): void {
+    const am = this.manifest;
+    if (this.config.getBool('aof-disable-auto-gc') || am.history.length === 0) return;
+    for (const info of am.history) {
+      this.log('notice', `Removing the history file ${info.name} in the background`);
+      fs.rmSync(this.aofPath(info.name), { force: true });
+    }
+    am.history = [];
+    this.persistManifest(am);
+  }
+
+  /** The dataset now as a base file: an RDB snapshot, or with aof-use-rdb-preamble no, commands. */
+  private writeBase(file: string): void {
+    if (this.config.getBool('aof-use-rdb-preamble')) {
+      new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes()).finish();
+    } else {
+      writeCommandsBase(this.keyspace, file, this.host.functions?.libraryCodes() ?? [], this.config.getBool('aof-timestamp-enabled'));
+    }
+  }
+
+  /** DEBUG LOADAOF: the pending commands go to the file, then the dataset is rebuilt from the files on disk, as at start-up. */
+  reloadAppendOnly(): void {
+    if (this.aofState !== 'off') this.incr.write('always');
+    this.keyspace.flushAll();
+    this.host.functions?.replaceAll([]);
+    this.manifest = this.loadManifestFromDisk();
+    this.deleteHistoryFiles();
+    const status = this.loadAppendOnlyFiles();
+    if (status === 'failed') throw new Error('see the server log');
+    if (status === 'not-exist') throw new Error(`no append only file in ${this.aofDir}`);
+    this.keyspace.dirty = 0;
+    this.log('warning', 'Append Only File loaded by DEBUG LOADAOF');
+  }
+
+  /** CONFIG SET aof-disable-auto-gc no: the history files kept so far go. */
+  private autoGcChanged(): void {
+    if (!this.config.getBool('aof-disable-auto-gc')) this.deleteHistoryFiles();
   }
 
   /** CONFIG SET appendonly yes|no. */
   private setAppendOnly(on: boolean): void {
-    if (on && this.aof === undefined) {
-      if (this.backgroundSave) throw new Error('Background save already in progress');
-      const aof = this.newAof();
-      const seqs = (aof.readManifest() ?? []).map((e) => e.seq);
-      // Only a complete file turns appending on: a failure leaves appendonly off (CONFIG SET reports it).
-      this.aofCreate(aof, seqs.length === 0 ? 1 : Math.max(...seqs) + 1);
-      this.aof = aof;
-      this.log('notice', 'Append only file created from the current data; appending is on');
-    } else if (!on && this.aof !== undefined) {
-      this.aof.closeIncrement();
-      this.aof = undefined;
+    if (!on && this.aofState !== 'off') {
+      this.incr.close();
+      this.aofState = 'off';
+      this.aofRewriteScheduled = false;
+      this.aofSizeBeforeIncr = 0;
+      this.incr.size = 0;
+      if (this.aofRewriting) this.abandonRewrite('Killing running AOF rewrite');
+    } else if (on && this.aofState === 'off') {
+      this.aofState = 'wait-rewrite';
+      if (this.backgroundSave && !this.aofRewriting) {
+        this.aofRewriteScheduled = true;
+        this.log('warning', 'AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
+        return;
+      }
+      if (this.aofRewriting) {
+        this.log('warning', 'AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
+        this.abandonRewrite('Killing running AOF rewrite');
+      }
+      try {
+        this.rewriteAppendOnly();
+      } catch (error) {
+        this.aofState = 'off';
+        this.log('warning', "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
+        throw new Error('Unable to turn on AOF. Check server logs.');
+      }
     }
+  }
+
+  /** BGREWRITEAOF: started, or scheduled for when the BGSAVE that runs has finished. */
+  bgRewriteAppendOnly(): 'started' | 'scheduled' {
+    if (this.aofRewriting) throw new Error('Background append only file rewriting already in progress');
+    if (this.backgroundSave) {
+      this.aofRewriteScheduled = true;
+      // Asked for by hand: the limit on automatic retries does not hold it back.
+      this.aofRewriteFailures = 0;
+      return 'scheduled';
+    }
+    this.rewriteAppendOnly();
+    return 'started';
   }
 
   /**
-   * BGREWRITEAOF: new writes go at once to a new increment (listed in the
-   * manifest beside the old files), while a snapshot of this moment becomes
-   * the new base in steps; then the manifest names only the new base and
-   * increment, and the old files go.
+   * A rewrite (Redis's rewriteAppendOnlyFileBackground): new writes go at
+   * once to a new increment, listed in the manifest beside the old files
+   * (or to a temporary increment while appendonly waits for its first base),
+   * while a snapshot of this moment becomes the new base in steps; then the
+   * manifest names the new base and increment, and the old files go.
    */
-  rewriteAppendOnly(): void {
+  private rewriteAppendOnly(): void {
     if (this.aofRewriting || this.backgroundSave) throw new Error('Background append only file rewriting already in progress');
-    // With appendonly off the files are written all the same (DEBUG LOADAOF reads them), but nothing is appended.
-    const appending = this.aof !== undefined;
-    const aof = this.aof ?? this.newAof();
-    const old = aof.readManifest() ?? [];
-    const seq = Math.max(0, ...old.map((e) => e.seq)) + 1;
-    fs.mkdirSync(aof.dir, { recursive: true });
-    if (appending) {
-      aof.write('always');
-      aof.writeManifest([...old, { name: aof.incrName(seq), seq, type: 'i' }]);
-      aof.openIncrement(aof.incrName(seq));
-    } else {
-      fs.writeFileSync(path.join(aof.dir, aof.incrName(seq)), '');
-    }
+    fs.mkdirSync(this.aofDir, { recursive: true });
+    this.incr.forgetSelected();
+    this.beforeReplies();
+    this.openNewIncrement();
+    this.aofRewrites++;
+    const temp = path.join(this.config.values.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
     this.aofRewriting = true;
-    const base = aof.baseName(seq);
-    this.startBackgroundSnapshot(path.join(aof.dir, base), () => {
-      this.aofRewriting = false;
-      aof.writeManifest([{ name: base, seq, type: 'b' }, { name: aof.incrName(seq), seq, type: 'i' }]);
-      for (const entry of old) fs.rmSync(path.join(aof.dir, entry.name), { force: true });
-      aof.baseSize = fs.statSync(path.join(aof.dir, base)).size;
-      this.aofRewrites++;
-      this.log('notice', 'Background AOF rewrite finished successfully');
-    });
-    this.log('notice', 'Background append only file rewriting started');
+    this.aofRewriteScheduled = false;
+    this.aofRewriteStarted = Date.now();
+    const rdb = this.config.getBool('aof-use-rdb-preamble');
+    const done = (): void => this.rewriteDone(temp, rdb);
+    const failed = (): void => this.rewriteFailed(temp);
+    if (rdb) {
+      this.startBackgroundSnapshot(temp, done, failed);
+    } else {
+      try {
+        this.writeBase(temp);
+      } catch (error) {
+        this.log('warning', `Write error writing append only file on disk: ${errnoText(error)}`);
+        setImmediate(failed);
+        return;
+      }
+      setImmediate(done);
+    }
+    this.log('notice', `Background append only file rewriting started by pid ${process.pid}`);
   }
 
-  /** auto-aof-rewrite-percentage / -min-size: rewrites once the file has grown enough since its last base. */
-  private maybeRewriteAppendOnly(): void {
-    const aof = this.aof;
-    if (!aof || this.aofRewriting || this.backgroundSave) return;
-    const percentage = this.config.getNumber('auto-aof-rewrite-percentage');
-    const size = aof.baseSize + aof.incrementSize;
-    if (percentage === 0 || size < this.config.getNumber('auto-aof-rewrite-min-size')) return;
-    if (aof.incrementSize * 100 < Math.max(1, aof.baseSize) * percentage) return;
+  /** Where writes go while a rewrite runs (Redis's openNewIncrAofForAppend). */
+  private openNewIncrement(): void {
+    if (this.aofState === 'off') return;
+    let name: string;
+    if (this.aofState === 'wait-rewrite') {
+      name = tempIncrName(this.aofFileName);
+      this.incr.openFile(this.aofPath(name), true);
+    } else {
+      const am = this.manifest.clone();
+      name = am.newIncr(this.aofFileName);
+      const previous = this.incr.size;
+      this.incr.openFile(this.aofPath(name), true);
+      this.persistManifest(am);
+      this.manifest = am;
+      this.aofSizeBeforeIncr += previous;
+    }
+    this.log('notice', `Creating AOF incr file ${name} on background rewrite`);
+  }
+
+  private rewriteDone(temp: string, rdb: boolean): void {
+    if (!this.aofRewriting) return;
+    this.aofRewriting = false;
+    this.log('notice', 'Background AOF rewrite terminated with success');
+    const am = this.manifest.clone();
+    const base = am.newBase(this.aofFileName, rdb);
     try {
-      this.rewriteAppendOnly();
+      fs.renameSync(temp, this.aofPath(base));
     } catch (error) {
-      this.log('warning', `Automatic AOF rewrite failed to start: ${(error as Error).message}`);
+      this.log('warning', `Error trying to rename the temporary AOF base file ${path.basename(temp)} into ${this.aofPath(base)}: ${errnoText(error)}`);
+      this.rewriteFailed(temp, true);
+      return;
+    }
+    this.log('notice', `Successfully renamed the temporary AOF base file ${path.basename(temp)} into ${base}`);
+    if (this.aofState === 'wait-rewrite') {
+      const tempIncr = tempIncrName(this.aofFileName);
+      const incr = am.newIncr(this.aofFileName);
+      // The open descriptor follows the file through the rename.
+      fs.renameSync(this.aofPath(tempIncr), this.aofPath(incr));
+      this.log('notice', `Successfully renamed the temporary AOF incr file ${tempIncr} into ${incr}`);
+    }
+    am.markIncrHistory(this.incr.open);
+    this.persistManifest(am);
+    this.manifest = am;
+    if (this.aofState !== 'off') {
+      this.aofSizeBeforeIncr = fs.statSync(this.aofPath(base)).size;
+      this.aofRewriteBaseSize = this.aofSizeBeforeIncr + this.incr.size;
+    }
+    this.deleteHistoryFiles();
+    this.aofLastRewriteOk = true;
+    this.aofRewriteFailures = 0;
+    this.aofLastRewriteSeconds = Math.floor((Date.now() - this.aofRewriteStarted) / 1000);
+    this.log('notice', 'Background AOF rewrite finished successfully');
+    if (this.aofState === 'wait-rewrite') this.aofState = 'on';
+  }
+
+  /** A rewrite that did not complete: its files go; while appendonly waits for its first base, another is tried. */
+  private rewriteFailed(temp: string, logged = false): void {
+    this.aofRewriting = false;
+    this.aofLastRewriteOk = false;
+    this.aofRewriteFailures++;
+    if (!logged) this.log('warning', 'Background AOF rewrite terminated with error');
+    this.rewriteCleanup(temp);
+  }
+
+  private rewriteCleanup(temp: string): void {
+    fs.rmSync(temp, { force: true });
+    this.aofLastRewriteSeconds = Math.floor((Date.now() - this.aofRewriteStarted) / 1000);
+    if (this.aofState === 'wait-rewrite') {
+      this.incr.discard();
+      const name = tempIncrName(this.aofFileName);
+      this.log('notice', `Removing the temp incr aof file ${name} in the background`);
+      fs.rmSync(this.aofPath(name), { force: true });
+      this.aofRewriteScheduled = true;
+    }
+  }
+
+  /** Stops a running rewrite (appendonly turned off or on again): nothing of it is kept. */
+  private abandonRewrite(why: string): void {
+    const current = this.backgroundSave;
+    this.log('notice', `${why}: ${process.pid}`);
+    this.aofRewriting = false;
+    if (current) {
+      this.backgroundSave = undefined;
+      current.writer.abandon();
+    }
+    this.rewriteCleanup(path.join(this.config.values.dir, `temp-rewriteaof-bg-${process.pid}.aof`));
+    this.aofRewriteScheduled = false;
+  }
+
+  /** After three failed rewrites in a row, automatic ones wait 1, 2, 4 ... up to 60 minutes (Redis's aofRewriteLimited). */
+  private aofRewriteLimited(): boolean {
+    if (this.aofRewriteFailures < 3) {
+      this.aofLimitDelayMinutes = 0;
+      this.aofLimitUntil = 0;
+      return false;
+    }
+    const now = Date.now();
+    if (this.aofLimitUntil !== 0) {
+      if (now < this.aofLimitUntil) return true;
+      this.aofLimitUntil = 0;
+      return false;
+    }
+    this.aofLimitDelayMinutes = Math.min(60, this.aofLimitDelayMinutes === 0 ? 1 : this.aofLimitDelayMinutes * 2);
+    this.aofLimitUntil = now + this.aofLimitDelayMinutes * 60_000;
+    this.log('warning', `Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.aofLimitDelayMinutes} minutes`);
+    return true;
+  }
+
+  /** The cron's part: a scheduled rewrite once nothing else runs, and auto-aof-rewrite-percentage / -min-size. */
+  private maybeRewriteAppendOnly(): void {
+    if (this.aofRewriting || this.backgroundSave) return;
+    const start = (): void => {
+      try {
+        this.rewriteAppendOnly();
+      } catch (error) {
+        this.log('warning', `Can't rewrite append only file in background: ${(error as Error).message}`);
+      }
+    };
+    if (this.aofRewriteScheduled) {
+      if (!this.aofRewriteLimited()) start();
+      return;
+    }
+    if (this.aofState !== 'on') return;
+    const percentage = this.config.getNumber('auto-aof-rewrite-percentage');
+    const size = this.aofSizeBeforeIncr + this.incr.size;
+    if (percentage === 0 || size <= this.config.getNumber('auto-aof-rewrite-min-size')) return;
+    const growth = Math.floor((size * 100) / Math.max(1, this.aofRewriteBaseSize)) - 100;
+    if (growth >= percentage && !this.aofRewriteLimited()) {
+      this.log('notice', `Starting automatic rewriting of AOF on ${growth}% growth`);
+      start();
     }
   }
 
@@ -425,9 +805,40 @@ export class Persistence {
     const file = this.snapshotFile();
     if (!fs.existsSync(file)) return;
     const started = performance.now();
-    const keys = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode);
+    this.lastLoad = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode, {
+      verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
+      log: (level, message) => this.log(level, message),
+    });
     this.keyspace.dirty = 0;
-    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds, ${keys} keys`);
+    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+  }
+
+  /**
+   * A replica's full resync: the master's RDB replaces the dataset and
+   * becomes our snapshot file. As in Redis, the append-only file and any
+   * background save stop first and the AOF starts again with a rewrite, so
+   * it holds the master's data and not the old increments.
+   */
+  loadFromMaster(rdb: Buffer): void {
+    const aofWasOn = this.aofState !== 'off';
+    if (aofWasOn) this.setAppendOnly(false);
+    this.cancelBackgroundSave();
+    const file = this.snapshotFile();
+    const temp = path.join(path.dirname(file), `temp-${process.pid}.${Date.now()}.rdb`);
+    try {
+      fs.writeFileSync(temp, rdb);
+      this.lastLoad = loadSnapshotBytes(this.keyspace, rdb, temp, this.config.values, this.host.functions, undefined, {
+        verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
+        log: (level, message) => this.log(level, message),
+      });
+      fs.renameSync(temp, file);
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      if (aofWasOn) this.setAppendOnly(true);
+      throw error;
+    }
+    this.keyspace.dirty = 0;
+    if (aofWasOn) this.setAppendOnly(true);
   }
 
   /** Whether save points are configured (`save` is not empty): then SHUTDOWN and SIGTERM save first. */
@@ -444,4 +855,63 @@ export class Persistence {
     }
     return false;
   }
+}
+
+function seconds(started: number): string {
+  return ((performance.now() - started) / 1000).toFixed(3);
+}
+
+/** The strerror() text of a failed file operation, as Redis logs it. */
+function errnoText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'No such file or directory';
+  if (code === 'EACCES') return 'Permission denied';
+  return (error as Error).message;
+}
+
+/**
+ * Where the RDB part of an AOF file ends: at its end for a base file, or
+ * before the commands of an old-style RDB-preamble AOF (after the end marker
+ * and the checksum of the bytes before it, or zeros under rdbchecksum no).
+ */
+function rdbEnd(bytes: Buffer): number | undefined {
+  const crc = new Crc64();
+  let covered = 0;
+  for (let at = bytes.indexOf(0xff, 9); at !== -1; at = bytes.indexOf(0xff, at + 1)) {
+    const end = at + 9;
+    if (end > bytes.length) return undefined;
+    if (end < bytes.length && bytes[end] !== 0x2a && bytes[end] !== 0x23) continue;
+    crc.update(bytes.subarray(covered, at + 1));
+    covered = at + 1;
+    const stored = bytes.subarray(at + 1, end);
+    if (stored.equals(crc.digest()) || stored.equals(ZERO_CHECKSUM)) return end;
+  }
+  return undefined;
+}
+
+const ZERO_CHECKSUM = Buffer.alloc(8);
+
+/**
+ * A base file of commands (aof-use-rdb-preamble no): each string as SET, each
+ * collection as RESTORE of its DUMP serialization, expiry times as PEXPIREAT,
+ * libraries as FUNCTION LOAD; a #TS annotation first with aof-timestamp-enabled.
+ */
+function writeCommandsBase(keyspace: Keyspace, file: string, libraries: readonly string[], timestamp: boolean): void {
+  const parts: string[] = [];
+  if (timestamp) parts.push(`#TS:${Math.floor(Date.now() / 1000)}\r\n`);
+  for (const code of libraries) parts.push(encodeCommand(['FUNCTION', 'LOAD', code]));
+  const now = Date.now();
+  for (const db of keyspace.dbs) {
+    if (db.size === 0) continue;
+    parts.push(encodeCommand(['SELECT', String(db.id)]));
+    for (const [key, stored] of db.data) {
+      const when = db.expires.get(key);
+      if (when !== undefined && when <= now) continue;
+      const value = stored instanceof BitString ? stored.toString() : stored;
+      if (typeof value === 'string') parts.push(encodeCommand(['SET', key, value]));
+      else parts.push(encodeCommand(['RESTORE', key, '0', dumpValue(value).toString('latin1')]));
+      if (when !== undefined) parts.push(encodeCommand(['PEXPIREAT', key, String(when)]));
+    }
+  }
+  writeFileDurably(file, `${file}.tmp`, parts.join(''));
 }

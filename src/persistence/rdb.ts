@@ -6,8 +6,11 @@
  * Writing uses the plain encodings (strings, and lists, sets, sorted sets and
  * hashes as sequences of strings), which every Redis since 2.x loads and
  * which Redis 7.0 re-encodes compactly as it loads them. Reading also takes
- * the compact encodings Redis 7.0 writes: listpacks (small hashes and sorted
- * sets, quicklist nodes), intsets, integer-encoded and LZF-compressed strings.
+ * every compact encoding any Redis version wrote (encodings.ts checks
+ * them): listpacks, ziplists, quicklists of either, intsets, zipmaps,
+ * integer-encoded and LZF-compressed strings; each is converted as Redis 7.0
+ * converts it at load. Anything malformed is a BadFormat, never a partly
+ * built value.
  *
  * Strings are latin1 JS strings (one char per byte) as everywhere in the store.
  */
@@ -19,21 +22,21 @@ import { ZSetValue, type ZSetLimits } from '../store/zset.js';
 import { StreamValue } from '../store/stream.js';
 import { readStream, writeStream, RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2, RDB_TYPE_STREAM_LISTPACKS_3 } from './stream-rdb.js';
 import { parseFloat64 } from '../util/numbers.js';
+import { BadFormat, intsetMembers, listpackEntries, ziplistEntries, zipmapPairs } from './encodings.js';
 
 export const RDB_VERSION = 10;
 /** Newest RDB version whose files load (Redis 7.4's 12), as far as their encodings are known here. */
 export const RDB_VERSION_READABLE = 12;
 
 const TYPE = {
-  STRING: 0, LIST: 1, SET: 2, ZSET: 3, HASH: 4, ZSET_2: 5,
-  SET_INTSET: 11, HASH_LISTPACK: 16, ZSET_LISTPACK: 17, LIST_QUICKLIST_2: 18, SET_LISTPACK: 20,
+  STRING: 0, LIST: 1, SET: 2, ZSET: 3, HASH: 4, ZSET_2: 5, HASH_ZIPMAP: 9, LIST_ZIPLIST: 10, SET_INTSET: 11,
+  ZSET_ZIPLIST: 12, HASH_ZIPLIST: 13, LIST_QUICKLIST: 14, HASH_LISTPACK: 16, ZSET_LISTPACK: 17, LIST_QUICKLIST_2: 18,
+  SET_LISTPACK: 20,
 } as const;
 
 /** Types this server has no value for, named in the refusal. */
 const UNSUPPORTED: Readonly<Record<number, string>> = {
-  6: 'module values', 7: 'module values', 9: 'zipmap hashes (Redis 2.x)', 10: 'ziplist lists (Redis 3.x)',
-  12: 'ziplist sorted sets (before Redis 7.0)', 13: 'ziplist hashes (before Redis 7.0)', 14: 'quicklist ziplists (before Redis 7.0)',
-  22: 'hashes with field expiry (Redis 7.4)',
+  6: 'module values', 7: 'module values', 22: 'hashes with field expiry (Redis 7.4)',
   23: 'hashes with field expiry (Redis 7.4)', 24: 'hashes with field expiry (Redis 7.4)', 25: 'hashes with field expiry (Redis 7.4)',
 };
 
@@ -48,8 +51,6 @@ export interface LoadLimits extends ZSetLimits {
   readonly setMaxIntsetEntries: number;
 }
 
-/** A payload that is not well-formed RDB (RESTORE answers "Bad data format"). */
-export class BadFormat extends Error {}
 
 // ---------------------------------------------------------------- CRC64 (Jones, reflected, as Redis's crc64.c)
 
@@ -227,15 +228,21 @@ export function dumpValue(value: RedisValue): Buffer {
   return Buffer.concat([covered, crc64(covered)]);
 }
 
-/** Whether a DUMP payload ends with a version this server reads and a matching checksum. */
-export function payloadValid(payload: Buffer): boolean {
+/**
+ * Whether a DUMP payload ends with a version this server reads and a
+ * matching checksum (not looked at with `skipChecksum`: DEBUG
+ * SET-SKIP-CHECKSUM-VALIDATION, for tests that hand-craft payloads).
+ */
+export function payloadValid(payload: Buffer, skipChecksum = false): boolean {
   if (payload.length < 10) return false;
   const version = payload.readUInt16LE(payload.length - 10);
   if (version > RDB_VERSION) return false;
-  return crc64(payload.subarray(0, payload.length - 8)).equals(payload.subarray(payload.length - 8));
+  return skipChecksum || crc64(payload.subarray(0, payload.length - 8)).equals(payload.subarray(payload.length - 8));
 }
 
 // ---------------------------------------------------------------- reading
+
+const UNEXPECTED_EOF = 'Unexpected EOF reading RDB file';
 
 /** Reads RDB bytes; `pos` is the offset reached (named in errors about files). */
 export class Reader {
@@ -248,12 +255,12 @@ export class Reader {
   }
 
   byte(): number {
-    if (this.pos >= this.buf.length) throw new BadFormat('unexpected end');
+    if (this.pos >= this.buf.length) throw new BadFormat(UNEXPECTED_EOF);
     return this.buf[this.pos++];
   }
 
   take(n: number): Buffer {
-    if (this.pos + n > this.buf.length) throw new BadFormat('unexpected end');
+    if (this.pos + n > this.buf.length) throw new BadFormat(UNEXPECTED_EOF);
     const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
@@ -304,6 +311,11 @@ export class Reader {
     }
   }
 
+  /** A string holding an encoded blob (listpack, ziplist, intset...), as bytes. */
+  blob(): Buffer {
+    return Buffer.from(this.string(), 'latin1');
+  }
+
   double(): number {
     return this.take(8).readDoubleLE(0);
   }
@@ -318,8 +330,17 @@ export class Reader {
   }
 }
 
-/** LZF decompression (liblzf's format, as Redis compresses long strings). */
+/**
+ * LZF decompression (liblzf's format, as Redis compresses long strings).
+ * Nothing is allocated before the sizes are known to fit: LZF expands at
+ * most 88-fold (a 3-byte back reference copies 264 bytes), so a larger
+ * claimed size is a corrupt header, not a reason to allocate gigabytes.
+ */
 function lzfDecompress(input: Buffer, size: number): Buffer {
+  const bad = (): never => {
+    throw new BadFormat('Invalid LZF compressed string');
+  };
+  if (size === 0 || size > input.length * 88) bad();
   const out = Buffer.alloc(size);
   let ip = 0;
   let op = 0;
@@ -327,83 +348,25 @@ function lzfDecompress(input: Buffer, size: number): Buffer {
     const ctrl = input[ip++];
     if (ctrl < 32) {
       const run = ctrl + 1;
-      if (op + run > size || ip + run > input.length) throw new BadFormat('bad LZF literal');
+      if (op + run > size || ip + run > input.length) bad();
       input.copy(out, op, ip, ip + run);
       op += run;
       ip += run;
     } else {
       let len = ctrl >> 5;
       let ref = op - ((ctrl & 0x1f) << 8) - 1;
-      if (len === 7) len += input[ip++];
+      if (len === 7) {
+        if (ip >= input.length) bad();
+        len += input[ip++];
+      }
+      if (ip >= input.length) bad();
       ref -= input[ip++];
       len += 2;
-      if (ref < 0 || op + len > size) throw new BadFormat('bad LZF back reference');
+      if (ref < 0 || op + len > size) bad();
       for (let i = 0; i < len; i++) out[op++] = out[ref++];
     }
   }
-  if (op !== size) throw new BadFormat('LZF length mismatch');
-  return out;
-}
-
-/** The entries of a listpack, as strings (integers in their decimal form). */
-export function listpackEntries(lp: Buffer): string[] {
-  if (lp.length < 7) throw new BadFormat('short listpack');
-  const out: string[] = [];
-  let p = 6;
-  for (;;) {
-    if (p >= lp.length) throw new BadFormat('listpack without end');
-    const b = lp[p];
-    if (b === 0xff) break;
-    let entry: string;
-    let size: number;
-    if ((b & 0x80) === 0) {
-      entry = String(b & 0x7f);
-      size = 1;
-    } else if ((b & 0xc0) === 0x80) {
-      const len = b & 0x3f;
-      entry = lp.toString('latin1', p + 1, p + 1 + len);
-      size = 1 + len;
-    } else if ((b & 0xe0) === 0xc0) {
-      const raw = ((b & 0x1f) << 8) | lp[p + 1];
-      entry = String(raw >= 4096 ? raw - 8192 : raw);
-      size = 2;
-    } else if ((b & 0xf0) === 0xe0) {
-      const len = ((b & 0x0f) << 8) | lp[p + 1];
-      entry = lp.toString('latin1', p + 2, p + 2 + len);
-      size = 2 + len;
-    } else {
-      switch (b) {
-        case 0xf0: {
-          const len = lp.readUInt32LE(p + 1);
-          entry = lp.toString('latin1', p + 5, p + 5 + len);
-          size = 5 + len;
-          break;
-        }
-        case 0xf1: entry = String(lp.readInt16LE(p + 1)); size = 3; break;
-        case 0xf2: entry = String(lp.readIntLE(p + 1, 3)); size = 4; break;
-        case 0xf3: entry = String(lp.readInt32LE(p + 1)); size = 5; break;
-        case 0xf4: entry = String(lp.readBigInt64LE(p + 1)); size = 9; break;
-        default: throw new BadFormat('unknown listpack entry');
-      }
-    }
-    if (p + size > lp.length) throw new BadFormat('listpack entry past the end');
-    out.push(entry);
-    // The back-length that follows an entry takes 1 byte per 7 bits of the entry's size.
-    p += size + (size < 128 ? 1 : size < 16384 ? 2 : size < 2097152 ? 3 : size < 268435456 ? 4 : 5);
-  }
-  return out;
-}
-
-function intsetEntries(blob: Buffer): string[] {
-  if (blob.length < 8) throw new BadFormat('short intset');
-  const width = blob.readUInt32LE(0);
-  const count = blob.readUInt32LE(4);
-  if ((width !== 2 && width !== 4 && width !== 8) || blob.length !== 8 + width * count) throw new BadFormat('bad intset');
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = 8 + i * width;
-    out.push(width === 2 ? String(blob.readInt16LE(at)) : width === 4 ? String(blob.readInt32LE(at)) : String(blob.readBigInt64LE(at)));
-  }
+  if (op !== size) bad();
   return out;
 }
 
@@ -412,110 +375,144 @@ function score(text: string): number {
   return parseFloat64(text) ?? NaN;
 }
 
-function pairs(items: string[]): [string, string][] {
-  if (items.length % 2 !== 0) throw new BadFormat('odd number of entries');
+/** Alternate elements as field-value pairs; the fields must be distinct. */
+function pairs(items: string[], what: string): [string, string][] {
+  if (items.length % 2 !== 0) throw new BadFormat(`${what} integrity check failed.`);
+  const seen = new Set<string>();
   const out: [string, string][] = [];
-  for (let i = 0; i < items.length; i += 2) out.push([items[i], items[i + 1]]);
+  for (let i = 0; i < items.length; i += 2) {
+    if (seen.has(items[i])) throw new BadFormat(`${what} integrity check failed.`);
+    seen.add(items[i]);
+    out.push([items[i], items[i + 1]]);
+  }
   return out;
 }
 
-function hashOf(entries: Iterable<[string, string]>, limits: LoadLimits): HashValue {
+function hashOf(entries: Iterable<[string, string]>, limits: LoadLimits, duplicate: string): HashValue {
   const hash = new HashValue();
   const listpack: ListpackLimits = { maxEntries: limits.hashMaxListpackEntries, maxValue: limits.hashMaxListpackValue };
-  for (const [field, value] of entries) hash.set(field, value, listpack);
+  for (const [field, value] of entries) if (!hash.set(field, value, listpack)) throw new BadFormat(duplicate);
   return hash;
 }
 
-function zsetOf(entries: [string, number][], limits: LoadLimits): ZSetValue {
-  if (entries.some(([, score]) => Number.isNaN(score))) throw new BadFormat('NaN score');
+function setOf(members: Iterable<string>, limits: LoadLimits): SetValue {
+  const set = new SetValue();
+  for (const member of members) if (!set.add(member, limits.setMaxIntsetEntries)) throw new BadFormat('Duplicate set members detected');
+  return set;
+}
+
+function zsetOf(entries: [string, number][], limits: LoadLimits, duplicate: string): ZSetValue {
+  const seen = new Set<string>();
+  for (const [member, value] of entries) {
+    if (Number.isNaN(value)) throw new BadFormat('Zset with NAN score detected');
+    if (seen.has(member)) throw new BadFormat(duplicate);
+    seen.add(member);
+  }
   return ZSetValue.fromEntries(limits, entries);
+}
+
+/** Sorted-set pairs of a ziplist or listpack: the scores are numbers in text or integer form. */
+function scoredPairs(items: string[], what: string): [string, number][] {
+  return pairs(items, what).map(([member, text]) => [member, score(text)]);
 }
 
 /** RESTORE: the value of a payload that `payloadValid` accepted. */
 export function loadValue(payload: Buffer, limits: LoadLimits): RedisValue {
   const r = new Reader(payload.subarray(0, payload.length - 10));
   const value = readValue(r, r.byte(), limits);
-  if (r.pos !== payload.length - 10) throw new BadFormat('trailing bytes');
+  if (value === undefined) throw new BadFormat('Empty keys are not allowed');
+  if (r.pos !== payload.length - 10) throw new BadFormat('Trailing bytes after the value');
   return value;
 }
 
-/** Reads a value of RDB type `type` (its type byte already read). */
-export function readValue(r: Reader, type: number, limits: LoadLimits): RedisValue {
-  let value: RedisValue;
+/** A list's elements, read one string at a time (`n` strings). */
+function strings(r: Reader, n: number): string[] {
+  const items: string[] = [];
+  for (let i = 0; i < n; i++) items.push(r.string());
+  return items;
+}
+
+/**
+ * Reads a value of RDB type `type` (its type byte already read), converted
+ * as Redis 7.0 converts what older versions wrote; undefined for an empty
+ * collection, which an RDB file skips and RESTORE refuses, as in Redis.
+ */
+export function readValue(r: Reader, type: number, limits: LoadLimits): RedisValue | undefined {
   switch (type) {
     case TYPE.STRING:
-      value = r.string();
-      break;
+      return r.string();
     case TYPE.LIST: {
       const n = r.length();
-      const items: string[] = [];
-      for (let i = 0; i < n; i++) items.push(r.string());
-      value = new ListValue(items);
-      break;
+      return n === 0 ? undefined : new ListValue(strings(r, n));
     }
+    case TYPE.LIST_ZIPLIST: {
+      const items = ziplistEntries(r.blob(), 'List ziplist');
+      return items.length === 0 ? undefined : new ListValue(items);
+    }
+    case TYPE.LIST_QUICKLIST:
     case TYPE.LIST_QUICKLIST_2: {
       const nodes = r.length();
       const items: string[] = [];
       for (let i = 0; i < nodes; i++) {
-        const container = r.length();
-        const blob = Buffer.from(r.string(), 'latin1');
+        const container = type === TYPE.LIST_QUICKLIST ? NODE_PACKED : r.length();
+        if (container !== NODE_PLAIN && container !== NODE_PACKED) throw new BadFormat('Quicklist integrity check failed.');
+        const blob = r.blob();
+        if (blob.length === 0) throw new BadFormat('Quicklist node of zero bytes');
         if (container === NODE_PLAIN) items.push(blob.toString('latin1'));
-        else if (container === NODE_PACKED) items.push(...listpackEntries(blob));
-        else throw new BadFormat('unknown quicklist container');
+        // Empty nodes are skipped, as Redis skips them; a list left empty is an empty key.
+        else if (type === TYPE.LIST_QUICKLIST) for (const item of ziplistEntries(blob)) items.push(item);
+        else for (const item of listpackEntries(blob)) items.push(item);
       }
-      value = new ListValue(items);
-      break;
+      return items.length === 0 ? undefined : new ListValue(items);
     }
     case TYPE.SET: {
       const n = r.length();
-      const members: string[] = [];
-      for (let i = 0; i < n; i++) members.push(r.string());
-      value = SetValue.of(members, limits.setMaxIntsetEntries);
-      break;
+      return n === 0 ? undefined : setOf(strings(r, n), limits);
     }
     case TYPE.SET_INTSET:
-      value = SetValue.of(intsetEntries(Buffer.from(r.string(), 'latin1')), limits.setMaxIntsetEntries);
-      break;
-    case TYPE.SET_LISTPACK:
-      value = SetValue.of(listpackEntries(Buffer.from(r.string(), 'latin1')), limits.setMaxIntsetEntries);
-      break;
+      return setOf(intsetMembers(r.blob()), limits);
+    case TYPE.SET_LISTPACK: {
+      const members = listpackEntries(r.blob(), 'Set listpack');
+      return members.length === 0 ? undefined : setOf(members, limits);
+    }
     case TYPE.ZSET:
     case TYPE.ZSET_2: {
       const n = r.length();
+      if (n === 0) return undefined;
       const entries: [string, number][] = [];
       for (let i = 0; i < n; i++) entries.push([r.string(), type === TYPE.ZSET_2 ? r.double() : r.textDouble()]);
-      value = zsetOf(entries, limits);
-      break;
+      return zsetOf(entries, limits, 'Duplicate zset fields detected');
     }
-    case TYPE.ZSET_LISTPACK:
-      value = zsetOf(pairs(listpackEntries(Buffer.from(r.string(), 'latin1'))).map(([m, s]) => [m, score(s)]), limits);
-      break;
+    case TYPE.ZSET_ZIPLIST:
+    case TYPE.ZSET_LISTPACK: {
+      const what = type === TYPE.ZSET_ZIPLIST ? 'Zset ziplist' : 'Zset listpack';
+      const blob = r.blob();
+      const entries = scoredPairs(type === TYPE.ZSET_ZIPLIST ? ziplistEntries(blob, what) : listpackEntries(blob, what), what);
+      return entries.length === 0 ? undefined : zsetOf(entries, limits, `${what} integrity check failed.`);
+    }
     case TYPE.HASH: {
       const n = r.length();
+      if (n === 0) return undefined;
       const entries: [string, string][] = [];
       for (let i = 0; i < n; i++) entries.push([r.string(), r.string()]);
-      value = hashOf(entries, limits);
-      break;
+      return hashOf(entries, limits, 'Duplicate hash fields detected');
     }
-    case TYPE.HASH_LISTPACK:
-      value = hashOf(pairs(listpackEntries(Buffer.from(r.string(), 'latin1'))), limits);
-      break;
+    case TYPE.HASH_ZIPMAP:
+      return hashOf(zipmapPairs(r.blob()), limits, 'Hash zipmap with dup elements');
+    case TYPE.HASH_ZIPLIST:
+    case TYPE.HASH_LISTPACK: {
+      const what = type === TYPE.HASH_ZIPLIST ? 'Hash ziplist' : 'Hash listpack';
+      const blob = r.blob();
+      const entries = pairs(type === TYPE.HASH_ZIPLIST ? ziplistEntries(blob, what) : listpackEntries(blob, what), what);
+      return entries.length === 0 ? undefined : hashOf(entries, limits, `${what} integrity check failed.`);
+    }
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
     case RDB_TYPE_STREAM_LISTPACKS_3:
-      value = readStream(r, type);
-      break;
+      return readStream(r, type);
     default:
-      throw new BadFormat(UNSUPPORTED[type] !== undefined ? `${UNSUPPORTED[type]} (RDB type ${type}) are not supported` : `unknown RDB value type ${type}`);
+      throw new BadFormat(UNSUPPORTED[type] !== undefined ? `${UNSUPPORTED[type]} (RDB type ${type}) are not supported` : `Unknown RDB encoding type ${type}`);
   }
-  if (typeof value !== 'string' && isEmpty(value)) throw new BadFormat('empty collection');
-  return value;
-}
-
-function isEmpty(value: Exclude<RedisValue, string>): boolean {
-  if (value instanceof ListValue) return value.length === 0;
-  if (value instanceof SetValue || value instanceof ZSetValue || value instanceof HashValue) return value.size === 0;
-  return false;
 }
 
 // ---------------------------------------------------------------- function libraries

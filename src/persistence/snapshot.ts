@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Keyspace } from '../store/keyspace.js';
 import { BitString, type Database, type RedisValue, type StoredValue } from '../store/database.js';
 import { REDIS_VERSION } from '../version.js';
-import { BadFormat, Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readLibrary, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
+import { Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readLibrary, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
 
 const OPCODE = {
   SLOT_INFO: 0xf4, FUNCTION2: 0xf5, FUNCTION_PRE_GA: 0xf6, MODULE_AUX: 0xf7, IDLE: 0xf8, FREQ: 0xf9, AUX: 0xfa,
@@ -43,8 +43,17 @@ export interface LoadMode {
 
 const REPLACE_ALL: LoadMode = { keep: false, merge: false };
 
-/** A file that cannot be loaded; the message names the file and where reading stopped. */
-export class SnapshotError extends Error {}
+/**
+ * A file that cannot be loaded; the message names the file and where
+ * reading stopped. `report` holds the lines Redis logs about it; `corrupt`
+ * says the file is damaged (Redis then ends with "Terminating server after
+ * rdb file reading failure.") rather than not an RDB file of a known version.
+ */
+export class SnapshotError extends Error {
+  constructor(message: string, readonly report: readonly string[], readonly corrupt = false) {
+    super(message);
+  }
+}
 
 /** What a snapshot captured of one database when it started. */
 interface CapturedDb {
@@ -208,28 +217,91 @@ export class SnapshotWriter {
   }
 }
 
+/** How a load went: keys stored, keys left out as already expired, empty collections skipped. */
+export interface LoadStats {
+  loaded: number;
+  expired: number;
+  emptySkipped: number;
+}
+
+/** Choices of the caller of loadSnapshot. */
+export interface LoadOptions {
+  /** False with rdbchecksum no or DEBUG SET-SKIP-CHECKSUM-VALIDATION 1. */
+  verifyChecksum?: boolean;
+  /** Where Redis's loading lines go (skipped empty keys, the summary). */
+  log?: (level: 'notice' | 'warning', message: string) => void;
+}
+
+/** Names of the value types in redis-check-rdb's report. */
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  0: 'string', 1: 'list-linked', 2: 'set-hashtable', 3: 'zset-v1', 4: 'hash-hashtable', 5: 'zset-v2', 6: 'module-pre-release',
+  7: 'module-value', 9: 'hash-zipmap', 10: 'list-ziplist', 11: 'set-intset', 12: 'zset-ziplist', 13: 'hash-ziplist',
+  14: 'quicklist', 15: 'stream', 16: 'hash-listpack', 17: 'zset-listpack', 18: 'quicklist-v2', 19: 'stream-v2',
+  20: 'set-listpack', 21: 'stream-v3',
+};
+
 /**
- * Replaces the contents of `keyspace` with the RDB file at `file`; returns
- * the number of keys loaded. Nothing changes when the file is refused.
+ * Replaces the contents of `keyspace` with the RDB file at `file`. Nothing
+ * changes when the file is refused: the error carries the lines Redis logs
+ * for such a file (its own and redis-check-rdb's).
  */
-export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimits, functions?: FunctionLibraries, mode: LoadMode = REPLACE_ALL): number {
-  const bytes = fs.readFileSync(file);
-  const fail = (offset: number, why: string): never => {
-    throw new SnapshotError(`Bad RDB file ${file} at offset ${offset}: ${why}`);
+export function loadSnapshot(
+  keyspace: Keyspace, file: string, limits: LoadLimits, functions?: FunctionLibraries, mode: LoadMode = REPLACE_ALL, options: LoadOptions = {},
+): LoadStats {
+  return loadSnapshotBytes(keyspace, fs.readFileSync(file), file, limits, functions, mode, options);
+}
+
+/** loadSnapshot of RDB bytes read already (the RDB part of an AOF base file); `file` names them in errors. */
+export function loadSnapshotBytes(
+  keyspace: Keyspace,
+  bytes: Buffer,
+  file: string,
+  limits: LoadLimits,
+  functions?: FunctionLibraries,
+  mode: LoadMode = REPLACE_ALL,
+  options: LoadOptions = {},
+): LoadStats {
+  const stats: LoadStats = { loaded: 0, expired: 0, emptySkipped: 0 };
+  const loaded: { db: number; key: string; value: RedisValue; expireAt?: number }[] = [];
+  let key: string | undefined;
+  let type: number | undefined;
+  const fail = (offset: number, why: string, before: string[] = []): never => {
+    const report = [
+      ...before,
+      `Internal error in RDB reading offset ${offset} -> ${why}`,
+      `[offset 0] Checking RDB file ${file}`,
+      '--- RDB ERROR DETECTED ---',
+      `[offset ${offset}] ${why}`,
+    ];
+    if (key !== undefined) report.push(`[additional info] Reading key '${key}'`);
+    if (type !== undefined) report.push(`[additional info] Reading type ${type} (${TYPE_NAMES[type] ?? 'unknown'})`);
+    report.push(`[info] ${loaded.length} keys read`);
+    throw new SnapshotError(`Bad RDB file ${file} at offset ${offset}: ${why}`, report, true);
   };
-  if (bytes.length < 9 + 1 + 8 || !bytes.subarray(0, 5).equals(Buffer.from('REDIS'))) fail(0, 'not an RDB file');
+  if (bytes.length < 9 || !bytes.subarray(0, 5).equals(Buffer.from('REDIS'))) {
+    throw new SnapshotError(`Bad RDB file ${file}: not an RDB file`, ['Wrong signature trying to load DB from file']);
+  }
   const version = Number(bytes.toString('latin1', 5, 9));
   if (!Number.isInteger(version) || version < 1 || version > RDB_VERSION_READABLE) {
-    fail(5, `RDB version ${bytes.toString('latin1', 5, 9)} is not supported (newest known: ${RDB_VERSION_READABLE})`);
+    throw new SnapshotError(
+      `Bad RDB file ${file}: RDB version ${bytes.toString('latin1', 5, 9)} is not supported (newest known: ${RDB_VERSION_READABLE})`,
+      [`Can't handle RDB format version ${bytes.toString('latin1', 5, 9)}`],
+    );
   }
-  const expected = bytes.subarray(bytes.length - 8);
-  // A file written with rdbchecksum no ends with eight zero bytes.
-  if (!expected.equals(Buffer.alloc(8)) && !crc64(bytes.subarray(0, bytes.length - 8)).equals(expected)) {
-    fail(bytes.length - 8, 'wrong checksum (the file is truncated or damaged)');
+  // Files before version 5 have no checksum after the end marker.
+  const trailer = version >= 5 ? 8 : 0;
+  if (bytes.length < 10 + trailer) fail(bytes.length, 'Unexpected EOF reading RDB file', ['Short read or OOM loading DB. Unrecoverable error, aborting now.']);
+  if (trailer > 0 && options.verifyChecksum !== false) {
+    const expected = bytes.subarray(bytes.length - 8);
+    const actual = crc64(bytes.subarray(0, bytes.length - 8));
+    // A file written with rdbchecksum no ends with eight zero bytes.
+    if (!expected.equals(Buffer.alloc(8)) && !actual.equals(expected)) {
+      const hex = (b: Buffer): string => b.readBigUInt64LE(0).toString(16);
+      fail(bytes.length - 8, 'RDB CRC error', [`Wrong RDB checksum expected: (${hex(actual)}) but got (${hex(expected)}). Aborting now.`]);
+    }
   }
-  const r = new Reader(bytes.subarray(0, bytes.length - 8));
+  const r = new Reader(bytes.subarray(0, bytes.length - trailer));
   r.pos = 9;
-  const loaded: { db: number; key: string; value: RedisValue; expireAt?: number }[] = [];
   const libraries: string[] = [];
   let db = 0;
   let expireAt: number | undefined;
@@ -276,13 +348,23 @@ export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimit
         case OPCODE.MODULE_AUX:
           fail(r.pos - 1, 'modules are not supported');
       }
-      const key = r.string();
-      loaded.push({ db, key, value: readValue(r, opcode, limits), expireAt });
+      type = opcode;
+      key = r.string();
+      const value = readValue(r, opcode, limits);
+      if (value === undefined) {
+        // Redis once wrote empty collections (#8453): they are dropped, not fatal.
+        if (stats.emptySkipped++ < 10) options.log?.('warning', `rdbLoadObject skipping empty key: ${key}`);
+      } else {
+        loaded.push({ db, key, value, expireAt });
+      }
+      key = undefined;
+      type = undefined;
       expireAt = undefined;
     }
   } catch (error) {
-    if (error instanceof BadFormat) fail(r.pos, error.message);
-    throw error;
+    if (error instanceof SnapshotError) throw error;
+    // A range error from a corrupt length is a corrupt file all the same.
+    fail(r.pos, (error as Error).message);
   }
   if (!r.done) fail(r.pos, 'data after the end marker');
   if (mode.keep && !mode.merge) {
@@ -298,13 +380,20 @@ export function loadSnapshot(keyspace: Keyspace, file: string, limits: LoadLimit
   }
   if (!mode.keep) keyspace.flushAll();
   const now = Date.now();
-  let count = 0;
   for (const entry of loaded) {
-    if (entry.expireAt !== undefined && entry.expireAt <= now) continue;
+    if (entry.expireAt !== undefined && entry.expireAt <= now) {
+      stats.expired++;
+      continue;
+    }
     const target = keyspace.dbs[entry.db];
     target.set(entry.key, entry.value);
     if (entry.expireAt !== undefined) target.setExpire(entry.key, entry.expireAt);
-    count++;
+    stats.loaded++;
   }
-  return count;
+  if (stats.emptySkipped > 0) {
+    options.log?.('warning', `Done loading RDB, keys loaded: ${stats.loaded}, keys expired: ${stats.expired}, empty keys skipped: ${stats.emptySkipped}.`);
+  } else {
+    options.log?.('notice', `Done loading RDB, keys loaded: ${stats.loaded}, keys expired: ${stats.expired}.`);
+  }
+  return stats;
 }

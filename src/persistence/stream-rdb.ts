@@ -11,7 +11,9 @@
  * deleted count of 0, which Redis reads the same way.
  */
 import { ListpackWriter } from './listpack.js';
-import { BadFormat, listpackEntries, type Reader, type Writer } from './rdb.js';
+import type { Reader, Writer } from './rdb.js';
+import { BadFormat, listpackEntries } from './encodings.js';
+import { parseInt64 } from '../util/numbers.js';
 import {
   Consumer, ConsumerGroup, StreamValue, ID_MAX, ID_ZERO, idMs, idSeq, makeId,
   type Nack, type StreamId, type StreamLimits,
@@ -41,7 +43,7 @@ function rawId(id: StreamId): Buffer {
 }
 
 function readRawId(bytes: Buffer): StreamId {
-  if (bytes.length !== 16) throw new BadFormat('stream ID of the wrong size');
+  if (bytes.length !== 16) throw new BadFormat('Stream node key entry is not the size of a stream ID');
   return makeId(bytes.readBigUInt64BE(0), bytes.readBigUInt64BE(8));
 }
 
@@ -109,7 +111,7 @@ function nodeListpack(node: OpenNode): Buffer {
 function nodesOf(stream: StreamValue, limits: StreamLimits): OpenNode[] {
   const nodes: OpenNode[] = [];
   let open: OpenNode | undefined;
-  for (const { id, fields } of stream.range(ID_ZERO, ID_MAX)) {
+  stream.forEachInRange(ID_ZERO, ID_MAX, false, 0, (id, fields) => {
     let size = 0;
     for (const part of fields) size += part.length;
     if (open !== undefined) {
@@ -127,7 +129,7 @@ function nodesOf(stream: StreamValue, limits: StreamLimits): OpenNode[] {
     open.entries.push(fields);
     // Close enough to the listpack's size for cutting: the strings and a few bytes of framing each.
     open.bytes += size + 4 * (fields.length + 3);
-  }
+  });
   return nodes;
 }
 
@@ -167,17 +169,25 @@ export function writeStream(w: Writer, stream: StreamValue, limits: StreamLimits
   }
 }
 
-/** Reads a stream of any of the three types, after its type byte. */
+/** Reads a stream of any of the three types, after its type byte, with the checks of Redis's deep sanitization. */
 export function readStream(r: Reader, type: number, limits: StreamLimits = DEFAULT_NODE_LIMITS): StreamValue {
   const stream = new StreamValue();
   const nodes = r.length();
+  const masters = new Set<StreamId>();
   for (let n = 0; n < nodes; n++) {
-    const masterId = readRawId(Buffer.from(r.string(), 'latin1'));
-    readNode(stream, masterId, listpackEntries(Buffer.from(r.string(), 'latin1')), limits);
+    const masterId = readRawId(r.blob());
+    const items = listpackEntries(r.blob(), 'Stream listpack');
+    if (items.length === 0) throw new BadFormat('Empty listpack inside stream');
+    if (masters.has(masterId)) throw new BadFormat('Listpack re-added with existing key');
+    masters.add(masterId);
+    readNode(stream, masterId, items, limits);
   }
   const length = r.length();
-  if (length !== stream.length) throw new BadFormat(`stream length ${length} but ${stream.length} entries`);
+  if (length !== stream.length) throw new BadFormat('Stream length inconsistent with rax entries');
+  const lastEntry = stream.lastId;
   stream.lastId = readId(r);
+  // New IDs are made above lastId: one below an entry would break the order of the stream.
+  if (stream.length > 0 && stream.lastId < lastEntry) throw new BadFormat('Stream last ID is smaller than its last entry');
   if (type === RDB_TYPE_STREAM_LISTPACKS) {
     stream.firstId = stream.first()?.id ?? ID_ZERO;
     stream.maxDeletedId = ID_ZERO;
@@ -195,69 +205,91 @@ export function readStream(r: Reader, type: number, limits: StreamLimits = DEFAU
     const entriesRead = type === RDB_TYPE_STREAM_LISTPACKS
       ? stream.estimateEntriesRead(lastId)
       : Number(BigInt.asIntN(64, r.bigLength()));
+    if (stream.groups.has(name)) throw new BadFormat(`Duplicated consumer group name ${name}`);
     const group = new ConsumerGroup(lastId, entriesRead);
     stream.groups.set(name, group);
     const pending = r.length();
     for (let i = 0; i < pending; i++) {
       const id = readRawId(r.take(16));
       const nack: Nack = { deliveryTime: readTime(r), deliveryCount: r.length(), consumer: undefined };
+      if (group.pel.get(id) !== undefined) throw new BadFormat('Duplicated global PEL entry loading stream consumer group');
       group.pel.set(id, nack);
     }
     const consumers = r.length();
     for (let c = 0; c < consumers; c++) {
       const consumer = new Consumer(r.string(), readTime(r));
       if (type === RDB_TYPE_STREAM_LISTPACKS_3) readTime(r); // active-time (7.2), which 7.0 does not keep
+      if (group.consumers.has(consumer.name)) throw new BadFormat('Duplicate stream consumer detected.');
       group.consumers.set(consumer.name, consumer);
       const owned = r.length();
       for (let i = 0; i < owned; i++) {
         const id = readRawId(r.take(16));
         const nack = group.pel.get(id);
-        if (nack === undefined) throw new BadFormat("a consumer's pending entry is not in its group's list");
+        if (nack === undefined) throw new BadFormat('Consumer entry not found in group global PEL');
+        if (nack.consumer !== undefined) throw new BadFormat('Duplicated consumer PEL entry loading a stream consumer group');
         nack.consumer = consumer;
         consumer.pel.set(id, nack);
       }
     }
     for (const [, nack] of group.pel.range(ID_ZERO)) {
-      if (nack.consumer === undefined) throw new BadFormat('a pending entry without a consumer');
+      if (nack.consumer === undefined) throw new BadFormat('Stream CG PEL entry without consumer');
     }
   }
   return stream;
 }
 
-/** The live entries of one node's listpack, appended in order. */
+/**
+ * The entries of one node's listpack, appended in order, checked as
+ * streamValidateListpackIntegrity checks them (and more: the counts in
+ * the master entry must match the entries and their deleted flags).
+ */
 function readNode(stream: StreamValue, masterId: StreamId, items: string[], limits: StreamLimits): void {
-  let at = 0;
-  const next = (): string => {
-    if (at >= items.length) throw new BadFormat('stream node listpack ends early');
-    return items[at++];
+  const bad = (): never => {
+    throw new BadFormat('Stream listpack integrity check failed.');
   };
-  const int = (): bigint => BigInt(next());
-  const count = Number(int());
-  const deleted = Number(int());
+  let at = 0;
+  const next = (): string => (at < items.length ? items[at++] : bad());
+  const int = (): bigint => {
+    const value = parseInt64(next());
+    return value === null ? bad() : BigInt(value);
+  };
+  const count = int();
+  const deleted = int();
+  const fieldCount = int();
+  if (count < 0n || deleted < 0n || fieldCount < 1n || count + deleted === 0n) bad();
   const masterFields: string[] = [];
-  const fieldCount = Number(int());
-  for (let i = 0; i < fieldCount; i++) masterFields.push(next());
-  if (next() !== '0') throw new BadFormat('stream node master entry without its terminator');
+  for (let i = 0n; i < fieldCount; i++) masterFields.push(next());
+  if (int() !== 0n) bad();
   const masterMs = idMs(masterId);
   const masterSeq = idSeq(masterId);
-  for (let e = 0; e < count + deleted; e++) {
-    const flags = Number(int());
+  let live = 0n;
+  let dead = 0n;
+  while (at < items.length) {
+    const flags = int();
     const ms = BigInt.asUintN(64, masterMs + int());
     const seq = BigInt.asUintN(64, masterSeq + int());
     let fields: string[];
-    if (flags & FLAG_SAME_FIELDS) {
+    let expected: bigint;
+    if (flags & BigInt(FLAG_SAME_FIELDS)) {
       fields = [];
       for (const field of masterFields) fields.push(field, next());
+      expected = fieldCount + 3n;
     } else {
-      const n = Number(int());
+      const n = int();
+      if (n < 1n) bad();
       fields = [];
-      for (let i = 0; i < 2 * n; i++) fields.push(next());
+      for (let i = 0n; i < 2n * n; i++) fields.push(next());
+      expected = 2n * n + 4n;
     }
-    next(); // lp-count, for walking backwards
-    if (flags & FLAG_DELETED) continue;
+    if (int() !== expected) bad();
+    if (flags & BigInt(FLAG_DELETED)) {
+      dead++;
+      continue;
+    }
+    live++;
     const id = makeId(ms, seq);
-    if (id <= stream.lastId && stream.length > 0) throw new BadFormat('stream entries out of order');
+    if (stream.length > 0 && id <= stream.lastId) throw new BadFormat('Stream entries out of order');
     stream.append(id, fields, limits);
   }
-  if (at !== items.length) throw new BadFormat('stream node listpack has extra elements');
+  if (live !== count || dead !== deleted) bad();
 }

@@ -9,7 +9,16 @@
  *   array → array
  *   ReplyError → error; the classes below cover the remaining RESP3 types.
  */
-import { ReplyError } from '../errors.js';
+import { ReplyError, oneLine } from '../errors.js';
+
+/**
+ * An error's text as one protocol line: a CR or LF (a key or group name in
+ * the message) becomes a space, as in Redis's addReplyErrorFormat; left in,
+ * it would end the line early and desynchronize the client.
+ */
+function errorLine(message: string): string {
+  return message.includes('\n') || message.includes('\r') ? oneLine(message) : message;
+}
 
 /** `+text`: a status reply. */
 export class SimpleString {
@@ -175,7 +184,7 @@ export function encode(reply: Reply, resp3: boolean, out: string): string {
     return out;
   }
   if (reply instanceof SimpleString) return out + '+' + reply.text + CRLF;
-  if (reply instanceof ReplyError) return out + '-' + reply.message + CRLF;
+  if (reply instanceof ReplyError) return out + '-' + errorLine(reply.message) + CRLF;
   if (reply instanceof MapReply) {
     out += (resp3 ? '%' + reply.flat.length / 2 : '*' + reply.flat.length) + CRLF;
     for (let i = 0; i < reply.flat.length; i++) out = encode(reply.flat[i], resp3, out);

@@ -7,10 +7,7 @@
  * a partial resync from where we were.
  */
 import net from 'node:net';
-import fs from 'node:fs';
-import path from 'node:path';
 import { encodeCommand } from '../persistence/aof.js';
-import { loadSnapshot } from '../persistence/snapshot.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Replication } from './replication.js';
@@ -234,30 +231,14 @@ export class MasterLink {
   private loadSnapshot(rdb: Buffer): void {
     const transfer = this.transfer!;
     this.transfer = undefined;
-    const persistence = this.server.persistence;
-    const file = persistence.snapshotFile();
-    const temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
     this.server.log('notice', `MASTER <-> REPLICA sync: Loading DB in memory (${rdb.length} bytes)`);
     try {
-      fs.writeFileSync(temp, rdb);
-      persistence.cancelBackgroundSave();
-      loadSnapshot(this.server.keyspace, temp, this.server.config.values, this.server.functions);
-      // The master's snapshot is ours now: a restart begins from it.
-      fs.renameSync(temp, file);
+      this.server.persistence.loadFromMaster(rdb);
     } catch (error) {
-      fs.rmSync(temp, { force: true });
       this.fail(`Failed trying to load the MASTER synchronization DB from disk: ${(error as Error).message}`);
       return;
     }
-    this.server.keyspace.dirty = 0;
     this.replication.adoptHistory(transfer.replid, transfer.offset);
-    if (persistence.aofEnabled) {
-      try {
-        persistence.rewriteAppendOnly();
-      } catch (error) {
-        this.server.log('warning', `Failed to restart the append only file after the sync: ${(error as Error).message}`);
-      }
-    }
     this.server.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
     this.db = 0;
     this.connected();

@@ -185,7 +185,7 @@ export class Replication implements PropagationFollower {
    * or a disk-less sync still waits repl-diskless-sync-delay for more of them.
    */
   startSyncIfDue(): void {
-    if (this.syncing !== undefined || this.server.persistence.saveInProgress) return;
+    if (this.syncing !== undefined || this.server.persistence.backgroundBusy) return;
     const waiting = this.replicas.filter((l) => l.state === 'wait_bgsave' && l.held === undefined);
     if (waiting.length === 0) return;
     const config = this.server.config;

@@ -11,7 +11,8 @@
 import { ReplyError } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
 import type { CommandContext } from '../commands/types.js';
-import { BadFormat, crc64, payloadValid, RDB_OPCODE_FUNCTION2, RDB_OPCODE_FUNCTION_PRE_GA, RDB_VERSION, Reader, readLibrary, Writer } from '../persistence/rdb.js';
+import { crc64, payloadValid, RDB_OPCODE_FUNCTION2, RDB_OPCODE_FUNCTION_PRE_GA, RDB_VERSION, Reader, readLibrary, Writer } from '../persistence/rdb.js';
+import { BadFormat } from '../persistence/encodings.js';
 import { splitArgs } from '../util/splitargs.js';
 import { argumentTable } from './convert.js';
 import { LuaEngine } from './lua/engine.js';

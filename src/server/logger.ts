@@ -22,9 +22,13 @@ export class Logger {
     const stamp =
       `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
       `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-    const line = `${process.pid}:M ${stamp} ${MARK[level]} ${message}\n`;
+    this.raw(`${process.pid}:M ${stamp} ${MARK[level]} ${message}\n`);
+  }
+
+  /** Text as it is, without the line prefix (the crash report's banners, as Redis's LL_RAW). */
+  raw(text: string): void {
     const file = this.config.values.logfile;
-    if (file === '') process.stdout.write(line);
-    else appendFileSync(file, line);
+    if (file === '') process.stdout.write(text);
+    else appendFileSync(file, text);
   }
 }

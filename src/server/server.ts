@@ -23,6 +23,7 @@ import { PubSubRegistry } from './pubsub.js';
 import type { PushReply, Reply } from '../protocol/reply.js';
 import { Client, isLoopback } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
+import { crash } from './crash.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { LatencyHistogram } from '../util/latency-histogram.js';
@@ -30,7 +31,7 @@ import { redactedArgs } from './redaction.js';
 import { ClientPause } from './pause.js';
 import { Tracking } from './tracking.js';
 import { BindError, listenOn, listenUnix, readingSocket } from './listen.js';
-import { listenTls, reloadTls, tlsServerOptions } from './tls.js';
+import { Handshakes, listenTls, reloadTls, tlsServerOptions } from './tls.js';
 import type tls from 'node:tls';
 import { unlinkSync } from 'node:fs';
 import { Scripting } from '../scripting/scripting.js';
@@ -142,6 +143,7 @@ export class Server implements ExecutionObserver {
   private nextClientId = 1;
   private listeners: net.Server[] = [];
   private tlsListeners: tls.Server[] = [];
+  private readonly handshakes = new Handshakes();
   private unixListener: net.Server | undefined;
   private cron: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -210,6 +212,7 @@ export class Server implements ExecutionObserver {
         const client = new ReplayClient(this.keyspace.dbs[0], this);
         return (args) => void dispatch(client, args, this);
       },
+      isCommand: (name) => findCommand(name) !== undefined,
     });
     const applyNotifyFlags = (): void => {
       this.keyspace.notifyFlags = config.values.notifyKeyspaceEvents;
@@ -328,7 +331,12 @@ export class Server implements ExecutionObserver {
     this.port = port;
     if (tlsPort !== 0) {
       const options = tlsServerOptions(this.config);
-      this.tlsListeners = await this.bindAll(tlsPort, (host, p) => listenTls(host, p, options, (socket) => this.accept(socket, true)), 'TLS');
+      const admit = (): boolean => {
+        if (this.clients.size + this.handshakes.size < this.config.values.maxclients) return true;
+        this.stats.rejectedConnections++;
+        return false;
+      };
+      this.tlsListeners = await this.bindAll(tlsPort, (host, p) => listenTls(host, p, options, this.handshakes, admit, (socket) => this.accept(socket, true)), 'TLS');
       const reload = (): void => {
         try {
           reloadTls(this.tlsListeners, tlsServerOptions(this.config));
@@ -405,7 +413,6 @@ export class Server implements ExecutionObserver {
 
   /** A new connection: plain TCP and unix sockets arrive paused, TLS ones after their handshake. */
   private accept(accepted: net.Socket, secure = false, unixPath?: string): void {
-    this.stats.connectionsReceived++;
     if (this.stopping) {
       accepted.destroy();
       return;
@@ -423,6 +430,8 @@ export class Server implements ExecutionObserver {
       accepted.end(PROTECTED_MODE_ERROR);
       return;
     }
+    // As Redis's stat_numconnections: refused connections are not counted.
+    this.stats.connectionsReceived++;
     let client: Client | undefined;
     // Reads start on a later turn of the event loop, when `client` is set. The
     // TLS layer owns its socket's reads, so those come as events instead.
@@ -519,6 +528,16 @@ export class Server implements ExecutionObserver {
   requestShutdown(): void {
     if (this.scripting.running) this.onShutdownRequested(true);
     else setImmediate(() => this.onShutdownRequested(false));
+  }
+
+  /** Dies by `signal` after the crash report (DEBUG SEGFAULT, SIGABRT); `argv`: the command that was running. */
+  crash(signal: NodeJS.Signals, stack: string, argv?: readonly string[]): never {
+    const client = this.executing;
+    return crash(
+      { logger: this.logger, crashLogEnabled: this.config.getBool('crash-log-enabled'), currentClient: client && argv && { describe: client.describe(), argv } },
+      signal,
+      stack,
+    );
   }
 
   /** Set by main: what to do when a client asks for SHUTDOWN; `now`: exit before returning. */

@@ -91,13 +91,53 @@ export function tlsServerOptions(config: Config): tls.TlsOptions {
 }
 
 /**
- * Listens for TLS on host:port; resolves once listening. `onSocket` gets each
- * connection once its handshake is done; failed handshakes only cost their own
+ * The TLS connections whose handshake is still going on. Redis creates a
+ * client for a connection before its handshake, so these count against
+ * maxclients: thousands of stalled handshakes cannot grow past it.
+ */
+export class Handshakes {
+  private readonly pending = new Map<string, net.Socket>();
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** A raw connection starts its handshake; it stops counting once secured or closed. */
+  begin(raw: net.Socket): void {
+    const key = connectionKey(raw);
+    this.pending.set(key, raw);
+    raw.once('close', () => {
+      if (this.pending.get(key) === raw) this.pending.delete(key);
+    });
+  }
+
+  /** Its handshake is done: from now on it is a client. */
+  secured(socket: tls.TLSSocket): void {
+    this.pending.delete(connectionKey(socket));
+  }
+}
+
+/** Node gives no public link from a TLS socket to its raw one; the two share their addresses and ports. */
+const connectionKey = (socket: net.Socket): string => `${socket.localAddress}|${socket.localPort}|${socket.remoteAddress}|${socket.remotePort}`;
+
+/**
+ * Listens for TLS on host:port; resolves once listening. A connection that
+ * `admit` refuses is closed before its handshake; `onSocket` gets the others
+ * once their handshake is done. Failed handshakes only cost their own
  * connection.
  */
-export function listenTls(host: string, port: number, options: tls.TlsOptions, onSocket: (s: tls.TLSSocket) => void): Promise<tls.Server> {
+export function listenTls(
+  host: string, port: number, options: tls.TlsOptions, handshakes: Handshakes, admit: () => boolean, onSocket: (s: tls.TLSSocket) => void,
+): Promise<tls.Server> {
   return new Promise((resolve, reject) => {
-    const listener = tls.createServer(options, onSocket);
+    const listener = tls.createServer(options, (socket) => {
+      handshakes.secured(socket);
+      onSocket(socket);
+    });
+    listener.on('connection', (raw: net.Socket) => {
+      if (admit()) handshakes.begin(raw);
+      else raw.destroy();
+    });
     listener.on('tlsClientError', (_error, socket: net.Socket) => socket.destroy());
     listener.once('error', reject);
     listener.listen({ host, port, ipv6Only: host.includes(':'), backlog: 511 }, () => {

@@ -39,6 +39,9 @@ export const INVALID_ENTRIES_READ = -1;
 /** Redis caps a listpack at 1 GB whatever stream-node-max-bytes says. */
 const LISTPACK_MAX_SIZE = 1 << 30;
 
+/** What a range walk hands each entry to. */
+export type EntryVisitor = (id: StreamId, fields: readonly string[]) => void;
+
 /** One entry: its ID and its fields and values, alternating. */
 export interface StreamEntry {
   readonly id: StreamId;
@@ -365,6 +368,13 @@ class StreamNode {
   fieldsAt(i: number): readonly string[] {
     if (this.entries !== undefined) return this.entries[i];
     return this.readFields(this.readId(i));
+  }
+
+  /** Hands entry `i` to `visit` without making an entry object. */
+  visitAt(i: number, visit: EntryVisitor): void {
+    if (this.ids !== undefined) return visit(this.ids[i], this.entries![i]);
+    const fields = this.readFields(this.readId(i));
+    visit(decodedId, fields);
   }
 
   entryAt(i: number): StreamEntry {
@@ -773,8 +783,8 @@ export class StreamValue implements CollectionValue {
     return true;
   }
 
-  /** Entries with IDs in [start, end], forward or backward, at most `count` (0: all). */
-  *range(start: StreamId, end: StreamId, rev = false, count = 0): Generator<StreamEntry> {
+  /** Visits the entries with IDs in [start, end], forward or backward, at most `count` (0: all). */
+  forEachInRange(start: StreamId, end: StreamId, rev: boolean, count: number, visit: EntryVisitor): void {
     if (start > end) return;
     const nodes = this.nodes;
     // Both ends found first, so the walk between them compares no IDs.
@@ -783,7 +793,7 @@ export class StreamValue implements CollectionValue {
     let left = count === 0 ? Infinity : count;
     if (!rev) {
       for (; left > 0 && (n < endN || (n === endN && i < endI)); left--) {
-        yield nodes[n].entryAt(i);
+        nodes[n].visitAt(i, visit);
         if (++i === nodes[n].size) {
           n++;
           i = 0;
@@ -796,7 +806,7 @@ export class StreamValue implements CollectionValue {
         endN--;
         endI = nodes[endN].size;
       }
-      yield nodes[endN].entryAt(--endI);
+      nodes[endN].visitAt(--endI, visit);
     }
   }
 
@@ -937,11 +947,11 @@ export class StreamValue implements CollectionValue {
 
   canonical(): string {
     let out = `${formatId(this.lastId)}\0`;
-    for (const entry of this.range(ID_ZERO, ID_MAX)) {
-      out += `${formatId(entry.id)}`;
-      for (const f of entry.fields) out += `${f.length}:${f}`;
+    this.forEachInRange(ID_ZERO, ID_MAX, false, 0, (id, fields) => {
+      out += formatId(id);
+      for (const f of fields) out += `${f.length}:${f}`;
       out += '\0';
-    }
+    });
     for (const [name, group] of this.sortedGroups()) {
       out += `${name.length}:${name}${formatId(group.lastId)}`;
       for (const [id, nack] of group.pel.range(ID_ZERO)) out += `${formatId(id)}:${nack.consumer?.name ?? ''}\0`;
