@@ -252,6 +252,8 @@ export interface ExecutionObserver {
   replicasMissing(): boolean;
   /** Whether we are a replica: then writes and, with the link down, most commands may be refused. */
   isReplica(): boolean;
+  /** A write of a client other than our master on a (writable) replica: its expired keys go first, as in Redis 7.0. */
+  beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void;
   /** READONLY or MASTERDOWN for this command on a replica, if it gets one. */
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined;
   /** BUSY, for a client other than the script's while a script runs past busy-reply-threshold. */
@@ -363,6 +365,7 @@ export function dispatch(ctx: CommandContext, args: string[], observer: Executio
     client.multi.push(args);
     return QUEUED;
   }
+  if (resolved.isWrite && observer.isReplica()) observer.beforeReplicaWrite(ctx, spec, resolved.fullName, args);
   const started = performance.now();
   const changesBefore = observer.changes();
   let reply: Reply | BlockRequest;

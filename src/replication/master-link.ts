@@ -248,19 +248,26 @@ export class MasterLink {
   private applyStream(): void {
     const input = this.input;
     const client = this.client!;
+    const keyspace = this.server.keyspace;
     let at = 0;
-    for (;;) {
-      const parsed = parseCommand(input, at);
-      if (parsed === undefined) break;
-      if (parsed === null) {
-        this.fail('Protocol error in the replication stream from the master');
-        return;
+    // The master decides when keys expire: its commands see them as it does.
+    keyspace.expiryIgnored = true;
+    try {
+      for (;;) {
+        const parsed = parseCommand(input, at);
+        if (parsed === undefined) break;
+        if (parsed === null) {
+          this.fail('Protocol error in the replication stream from the master');
+          return;
+        }
+        const start = at;
+        at = parsed.end;
+        this.server.execute(client, parsed.args);
+        this.replication.offset += at - start;
+        if (this.client !== client) return;
       }
-      const start = at;
-      at = parsed.end;
-      this.server.execute(client, parsed.args);
-      this.replication.offset += at - start;
-      if (this.client !== client) return;
+    } finally {
+      keyspace.expiryIgnored = false;
     }
     if (at > 0) this.replication.passOn(input.subarray(0, at));
     this.input = input.subarray(at);

@@ -16,6 +16,8 @@ import { BlockRequest } from '../commands/types.js';
 import { ReplyError } from '../errors.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
+import type { Database } from '../store/database.js';
+import type { KeyRef } from '../commands/keyspecs.js';
 import { Backlog } from './backlog.js';
 import { MasterLink } from './master-link.js';
 
@@ -84,6 +86,9 @@ export class Replication implements PropagationFollower {
   private syncFiles = 0;
   private lastPing = Date.now();
   private lastBacklogUse = Date.now();
+  private flushQueued = false;
+  /** Keys with a time to live that clients of ours (not the master) wrote while we are a writable replica (Redis's slaveKeysWithExpire). */
+  private readonly localKeys = new Map<Database, Set<string>>();
 
   constructor(private readonly server: Server) {
     server.config.onChange('repl-backlog-size', () => this.backlog?.resize(this.backlogSize));
@@ -97,7 +102,23 @@ export class Replication implements PropagationFollower {
 
   append(db: number, args: readonly string[]): void {
     // Without a backlog nobody listens; a replica passes on its master's stream as it came.
-    if (this.backlog !== undefined && this.master === undefined) this.stream.append(db, args);
+    if (this.backlog === undefined || this.master !== undefined) return;
+    this.stream.append(db, args);
+    this.flushSoon();
+  }
+
+  /**
+   * What no reply carries out (active expiry, evictions, GETACK) leaves at
+   * the end of this turn of the event loop, as Redis writes to replicas
+   * before it sleeps; a reply of this turn takes it out before itself.
+   */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
   }
 
   begin(): void {
@@ -314,7 +335,7 @@ export class Replication implements PropagationFollower {
   private requestAcks(): void {
     if (this.backlog === undefined || this.master !== undefined) return;
     this.stream.appendAnyDb(['REPLCONF', 'GETACK', '*']);
-    setImmediate(() => this.flush());
+    this.flushSoon();
   }
 
   /** min-replicas-to-write is set and fewer replicas than that acknowledged within min-replicas-max-lag. */
@@ -330,6 +351,27 @@ export class Replication implements PropagationFollower {
     let good = 0;
     for (const link of this.replicas) if (link.state === 'online' && now - link.ackTime <= maxLag) good++;
     return good;
+  }
+
+  /** A client other than our master wrote `keys` while we are a replica: those with a time to live are ours to expire. */
+  writtenLocally(db: Database, keys: readonly KeyRef[]): void {
+    for (const { key } of keys) {
+      if (!db.expires.has(key)) continue;
+      let set = this.localKeys.get(db);
+      if (set === undefined) this.localKeys.set(db, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  /** Expires the replica's own keys whose time came (Redis's expireSlaveKeys). */
+  private expireLocalKeys(): void {
+    const now = Date.now();
+    for (const [db, keys] of this.localKeys) {
+      for (const key of keys) {
+        if (!db.expires.has(key) || db.expireIfDue(key, now, true)) keys.delete(key);
+      }
+      if (keys.size === 0) this.localKeys.delete(db);
+    }
   }
 
   /** Once per server cron: PINGs to the replicas, timeouts, delayed syncs, the backlog's time to live. */
@@ -356,7 +398,10 @@ export class Replication implements PropagationFollower {
       this.replid = newReplid();
       this.clearReplid2();
     }
-    this.master?.cron();
+    if (this.master !== undefined) {
+      if (this.localKeys.size > 0) this.expireLocalKeys();
+      this.master.cron();
+    }
   }
 
   private clearReplid2(): void {
@@ -377,6 +422,7 @@ export class Replication implements PropagationFollower {
     this.clearReplid2();
     this.offset = offset;
     this.backlog = new Backlog(this.backlogSize, offset);
+    this.localKeys.clear();
     this.disconnectReplicas();
   }
 
@@ -418,6 +464,7 @@ export class Replication implements PropagationFollower {
     if (this.master === undefined) return;
     this.master.close();
     this.master = undefined;
+    this.localKeys.clear();
     this.shiftReplid();
     this.stream.forgetDb();
     this.lastBacklogUse = Date.now();

@@ -664,6 +664,9 @@ export class Server implements ExecutionObserver {
 
   propagate(ctx: CommandContext, spec: CommandSpec, args: string[], reply: Reply): void {
     this.persistence.propagate(ctx, spec, args, reply);
+    const master = this.replication.master;
+    // A writable replica expires the keys its own clients gave a time to live: its master never will.
+    if (master !== undefined && ctx.client !== master.client) this.replication.writtenLocally(ctx.client.db, commandKeys(spec, spec.name, args));
   }
 
   postpones(ctx: CommandContext, mayReplicate: boolean): boolean {
@@ -680,6 +683,13 @@ export class Server implements ExecutionObserver {
 
   isReplica(): boolean {
     return this.replication.master !== undefined;
+  }
+
+  beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void {
+    const db = ctx.client.db;
+    if (db.expires.size === 0 || ctx.client === this.replication.master?.client) return;
+    const now = Date.now();
+    for (const { key } of commandKeys(spec, fullName, args)) db.expireIfDue(key, now, true);
   }
 
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined {
