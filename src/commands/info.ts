@@ -165,7 +165,7 @@ const sections: Record<string, Section> = {
       tracking_total_items: ctx.server.tracking.totalItems,
       tracking_total_prefixes: ctx.server.tracking.totalPrefixes,
       total_error_replies: s.totalErrorReplies,
-      unexpected_error_replies: 0,
+      unexpected_error_replies: s.unexpectedErrorReplies,
     };
   },
   replication: (ctx) => ctx.server.replication.info(),

@@ -9,6 +9,8 @@
 import net from 'node:net';
 import { encodeCommand } from '../persistence/aof.js';
 import type { Client } from '../server/client.js';
+import { ReplyError } from '../errors.js';
+import { findCommand } from '../commands/table.js';
 import type { Server } from '../server/server.js';
 import type { Replication } from './replication.js';
 
@@ -160,8 +162,9 @@ export class MasterLink {
     this.state = 'connected';
     this.client = this.server.masterClient(this.socket!);
     this.client.db = this.server.keyspace.dbs[this.db] ?? this.server.keyspace.dbs[0];
-    this.lastAck = 0;
     this.server.replicaStateChanged();
+    // At once: a master that sent a disk-less snapshot starts the stream on this first ACK.
+    this.sendAck();
   }
 
   private received(chunk: Buffer): void {
@@ -262,7 +265,8 @@ export class MasterLink {
         }
         const start = at;
         at = parsed.end;
-        this.server.execute(client, parsed.args);
+        const reply = this.server.execute(client, parsed.args);
+        if (reply instanceof ReplyError) this.unexpectedError(parsed.args[0], reply);
         this.replication.offset += at - start;
         if (this.client !== client) return;
       }
@@ -273,6 +277,21 @@ export class MasterLink {
     this.input = input.subarray(at);
     this.db = client.db.id;
     this.server.beforeReplies();
+  }
+
+  /**
+   * The master's command failed here: the data sets may have diverged. Logged
+   * as Redis logs it; propagation-error-behavior panic(-on-replicas) stops a
+   * read-only replica instead.
+   */
+  private unexpectedError(name: string, error: ReplyError): void {
+    const command = findCommand(name) === undefined ? '<unknown>' : name.toLowerCase();
+    this.server.log('warning', `== CRITICAL == This replica is sending an error to its master: '${error.message.slice(0, 4096)}' after processing the command '${command}'`);
+    this.server.stats.unexpectedErrorReplies++;
+    const behavior = this.server.config.get('propagation-error-behavior');
+    if (behavior !== 'ignore' && this.server.config.getBool('replica-read-only')) {
+      throw new Error(`This replica panicked sending an error to its master after processing the command '${command}'`);
+    }
   }
 
   /** REPLCONF ACK with the offset processed, now (REPLCONF GETACK) or once a second (cron). */

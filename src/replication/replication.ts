@@ -142,8 +142,8 @@ export class Replication implements PropagationFollower {
   passOn(bytes: Buffer): void {
     this.backlog?.append(bytes);
     for (const link of this.replicas) {
-      if (link.state === 'online') link.client.sendRaw(bytes);
-      else link.held?.push(bytes);
+      if (link.held !== undefined) link.held.push(bytes);
+      else if (link.state === 'online') link.client.sendRaw(bytes);
     }
   }
 
@@ -248,7 +248,8 @@ export class Replication implements PropagationFollower {
         continue;
       }
       link.state = 'send_bulk';
-      if (link.capaEof && syncing.diskless) {
+      const eof = link.capaEof && syncing.diskless && !link.oldSync;
+      if (eof) {
         const mark = randomBytes(20).toString('hex');
         link.client.queue(`$EOF:${mark}\r\n`);
         link.client.sendRaw(rdb);
@@ -257,14 +258,20 @@ export class Replication implements PropagationFollower {
         link.client.queue(`$${rdb.length}\r\n`);
         link.client.sendRaw(rdb);
       }
-      const held = link.held!;
-      link.held = undefined;
       link.state = 'online';
       link.ackTime = Date.now();
-      if (held.length > 0) link.client.sendRaw(Buffer.concat(held));
+      // After an $EOF: payload the replica finds the mark at the end of what it read: the stream waits for its first ACK, as in Redis.
+      if (!eof) this.releaseHeld(link);
       this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
     }
     this.startSyncIfDue();
+  }
+
+  /** The stream made while a replica's snapshot was prepared and sent: to the replica now, and the rest as it comes. */
+  private releaseHeld(link: ReplicaLink): void {
+    const held = link.held!;
+    link.held = undefined;
+    if (held.length > 0) link.client.sendRaw(held.length === 1 ? held[0] : Buffer.concat(held));
   }
 
   /** REPLCONF ACK <offset>: how far a replica has processed the stream. */
@@ -273,6 +280,7 @@ export class Replication implements PropagationFollower {
     if (link === undefined || !link.attached) return;
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTime = Date.now();
+    if (link.state === 'online' && link.held !== undefined) this.releaseHeld(link);
     if (this.waiters.length > 0) this.serveWaiters();
   }
 
@@ -333,8 +341,13 @@ export class Replication implements PropagationFollower {
 
   /** REPLCONF GETACK * to every replica, in the stream (it counts in the offset, as in Redis). */
   private requestAcks(): void {
+    this.feed(['REPLCONF', 'GETACK', '*']);
+  }
+
+  /** A command for the replicas only, in whatever database the stream is in (GETACK, PING, DEBUG REPLICATE). */
+  feed(args: readonly string[]): void {
     if (this.backlog === undefined || this.master !== undefined) return;
-    this.stream.appendAnyDb(['REPLCONF', 'GETACK', '*']);
+    this.stream.appendAnyDb(args);
     this.flushSoon();
   }
 
@@ -380,8 +393,7 @@ export class Replication implements PropagationFollower {
     const now = Date.now();
     if (this.master === undefined && this.replicas.length > 0 && now - this.lastPing >= config.getNumber('repl-ping-replica-period') * 1000) {
       this.lastPing = now;
-      this.stream.appendAnyDb(['PING']);
-      this.flush();
+      this.feed(['PING']);
     }
     const timeoutMs = config.getNumber('repl-timeout') * 1000;
     for (const link of [...this.replicas]) {

@@ -76,6 +76,8 @@ export interface ServerStats {
   totalErrorReplies: number;
   /** Values UNLINK, FLUSH* ASYNC and the lazyfree-lazy-user-* settings hand to lazy freeing, by Redis's rule (INFO lazyfreed_objects). */
   lazyfreedObjects: number;
+  /** Errors a replica's commands from its master got (INFO unexpected_error_replies). */
+  unexpectedErrorReplies: number;
 }
 
 export class Server implements ExecutionObserver {
@@ -830,6 +832,7 @@ function newStats(): ServerStats {
     errors: new Map(),
     totalErrorReplies: 0,
     lazyfreedObjects: 0,
+    unexpectedErrorReplies: 0,
   };
 }
 
