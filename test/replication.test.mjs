@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort, startServer, rawConnect, resp, sleep, waitForPort, HAVE_REDIS } from './helpers.mjs';
+import { freePort, launch, startServer, rawConnect, resp, sleep, waitForPort, HAVE_REDIS } from './helpers.mjs';
 
 const started = [];
 const clients = [];
@@ -276,5 +276,62 @@ test('PSYNC from the backlog: +CONTINUE with the missing part of the stream', { 
     assert.match(await unknown.readUntil('\r\n'), /^\+FULLRESYNC /);
   } finally {
     unknown.close();
+  }
+});
+
+test('a chain: redis-server replicates from our replica of our master, under a write load during the disk-less sync', { skip: !HAVE_REDIS && 'needs redis-server', timeout: 30000 }, async () => {
+  const master = await ours();
+  const m = connect(master.port);
+  await writeLoad(m, 'before');
+  // Writes keep coming while the snapshot is made and sent: they must follow it, not be read as part of it.
+  let writing = true;
+  const load = (async () => {
+    for (let i = 0; writing; i++) await m.set(`load:${i}`, String(i));
+  })();
+  const middle = await ours(['--replicaof', '127.0.0.1', String(master.port)]);
+  const mid = connect(middle.port);
+  const tail = await redisServer(['--replicaof', '127.0.0.1', String(middle.port)]);
+  const t = connect(tail.port);
+  await inSync(m, mid);
+  await inSync(mid, t);
+  writing = false;
+  await load;
+  await writeLoad(m, 'after');
+  await inSync(m, mid);
+  await inSync(mid, t);
+  const expected = await keyspace(m);
+  assert.deepEqual(await keyspace(mid), expected);
+  assert.deepEqual(await keyspace(t), expected);
+  // The chain shares one history: the same id and offset all along.
+  const id = infoField(await m.info('replication'), 'master_replid');
+  assert.equal(infoField(await mid.info('replication'), 'master_replid'), id);
+  assert.equal(infoField(await t.info('replication'), 'master_replid'), id);
+});
+
+test('a replica killed with SIGKILL comes back from its snapshot and catches up', { timeout: 30000 }, async () => {
+  const master = await ours();
+  const m = connect(master.port);
+  await writeLoad(m, 'before');
+  const dir = mkdtempSync(join(tmpdir(), 'repl-replica-'));
+  try {
+    const port = await freePort();
+    const args = ['--port', String(port), '--dir', dir, '--save', '', '--replicaof', '127.0.0.1', String(master.port)];
+    const first = launch(args);
+    started.push(first);
+    await first.ready(port);
+    const r1 = connect(port);
+    await inSync(m, r1);
+    r1.disconnect();
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    await writeLoad(m, 'while-down');
+    const second = launch(args);
+    started.push(second);
+    await second.ready(port);
+    const r2 = connect(port);
+    await inSync(m, r2);
+    assert.deepEqual(await keyspace(r2), await keyspace(m));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
