@@ -58,6 +58,8 @@ function replicaof(ctx: CommandContext, args: string[]): Reply {
   const replication = ctx.server.replication;
   if (args[1].toLowerCase() === 'no' && args[2].toLowerCase() === 'one') {
     replication.promote();
+    // CONFIG REWRITE (which Sentinel sends after SLAVEOF) records the role.
+    ctx.server.config.set('replicaof', 'no one', { startup: true });
     return OK;
   }
   if ((ctx.client as Client).replicaLink?.attached) throw new ReplyError('ERR Command is not valid when client is a replica.');
@@ -67,6 +69,7 @@ function replicaof(ctx: CommandContext, args: string[]): Reply {
     return new SimpleString('OK Already connected to specified master');
   }
   replication.follow(args[1], port);
+  ctx.server.config.set('replicaof', `${args[1]} ${port}`, { startup: true });
   ctx.server.log('notice', `REPLICAOF ${args[1]}:${port} enabled (user request from '${ctx.client.describe()}')`);
   return OK;
 }
