@@ -122,7 +122,7 @@ test('an unfinished MULTI is cut off with aof-load-truncated yes, and appending 
   assert.match(s.output(), /Revert incomplete MULTI\/EXEC transaction in AOF file appendonly\.aof\.1\.incr\.aof/);
   assert.deepEqual(await s.client.mget('foo', 'bar'), ['hello', null]);
   await s.client.set('after', '1');
-  assert.equal(fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1'), cmd('set', 'foo', 'hello') + cmd('SELECT', '0') + cmd('SET', 'after', '1'));
+  assert.equal(fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1'), cmd('set', 'foo', 'hello') + cmd('SELECT', '0') + cmd('set', 'after', '1'));
 });
 
 test('an old single-file appendonly.aof (with an RDB preamble too) moves into the AOF directory and loads', async (t) => {

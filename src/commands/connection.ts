@@ -163,7 +163,7 @@ function clientList(ctx: CommandContext, args: string[]): Reply {
   const lines: string[] = [];
   for (const client of ctx.server.clientStates()) {
     if (ids && !ids.has(client.id)) continue;
-    if (type && type !== (isSubscribed(client) ? 'pubsub' : 'normal')) continue;
+    if (type && (type === 'slave' ? 'replica' : type) !== ctx.server.clientType(client)) continue;
     lines.push(client.describe() + '\n');
   }
   return new VerbatimReply('txt', lines.join(''));

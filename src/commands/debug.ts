@@ -158,6 +158,9 @@ function debug(ctx: CommandContext, args: string[]): Reply {
     case sub === 'set-skip-checksum-validation' && argc === 3:
       ctx.server.persistence.skipChecksumValidation = args[2] !== '0';
       return OK;
+    case sub === 'replicate' && argc >= 3:
+      ctx.server.replication.feed(args.slice(2));
+      return OK;
     case sub === 'set-active-expire' && argc === 3:
       ctx.server.keyspace.activeExpireEnabled = args[2] !== '0';
       return OK;

@@ -148,6 +148,9 @@ const sections: Record<string, Section> = {
       total_net_input_bytes: s.netInputBytes,
       total_net_output_bytes: s.netOutputBytes,
       rejected_connections: s.rejectedConnections,
+      sync_full: ctx.server.replication.syncFull,
+      sync_partial_ok: ctx.server.replication.syncPartialOk,
+      sync_partial_err: ctx.server.replication.syncPartialErr,
       expired_keys: k.expiredKeys,
       expired_stale_perc: k.expiredStalePerc.toFixed(2),
       expire_cycle_cpu_milliseconds: Math.round(k.expireCycleTimeMs),
@@ -162,19 +165,10 @@ const sections: Record<string, Section> = {
       tracking_total_items: ctx.server.tracking.totalItems,
       tracking_total_prefixes: ctx.server.tracking.totalPrefixes,
       total_error_replies: s.totalErrorReplies,
-      unexpected_error_replies: 0,
+      unexpected_error_replies: s.unexpectedErrorReplies,
     };
   },
-  replication: () => ({
-    role: 'master',
-    connected_slaves: 0,
-    master_failover_state: 'no-failover',
-    master_replid: RUN_ID,
-    master_replid2: '0000000000000000000000000000000000000000',
-    master_repl_offset: 0,
-    second_repl_offset: -1,
-    repl_backlog_active: 0,
-  }),
+  replication: (ctx) => ctx.server.replication.info(),
   cpu: () => {
     const usage = process.cpuUsage();
     return {

@@ -71,6 +71,12 @@ function channels(kind: PubSubKind) {
   };
 }
 
+/** PUBLISH and SPUBLISH: to our subscribers, and to our replicas' (as Redis's forceCommandPropagation to replicas only: the AOF has no use for messages). */
+function publish(ctx: CommandContext, args: string[]): Reply {
+  ctx.server.replication.append(ctx.client.db.id, args);
+  return ctx.server.publish(ctx.client, args[1], args[2], args[0].toLowerCase() === 'spublish');
+}
+
 const PUBSUB_HELP = [
   'PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'CHANNELS [<pattern>]',
@@ -147,7 +153,7 @@ export const pubsubCommands: readonly CommandSpec[] = [
     complexity:
       'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).',
     summary: 'Sends a message to a channel; returns how many subscribers received it.', syntax: 'channel message',
-    run: (ctx, args) => ctx.server.publish(ctx.client, args[1], args[2], false),
+    run: publish,
   }),
   defineCommand({
     name: 'ssubscribe', arity: -2, flags: SUBSCRIBE_FLAGS, keys: { first: 1, last: -1, step: 1 }, group: 'pubsub', since: '7.0.0',
@@ -166,7 +172,7 @@ export const pubsubCommands: readonly CommandSpec[] = [
     group: 'pubsub', since: '7.0.0',
     complexity: 'O(N) where N is the number of clients subscribed to the receiving shard channel.',
     summary: 'Sends a message to a shard channel; returns how many subscribers received it.', syntax: 'shardchannel message',
-    run: (ctx, args) => ctx.server.publish(ctx.client, args[1], args[2], true),
+    run: publish,
   }),
   pubsubCommand,
 ];

@@ -44,6 +44,7 @@ import { buildAclTable } from './acl-table.js';
 import { aclCommand } from './acl.js';
 import type { AclCommand } from '../acl/user.js';
 import { hyperloglogCommands } from './hyperloglog.js';
+import { replicationCommands } from './replication.js';
 
 /** Every top-level command, in no particular order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -74,6 +75,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...functionCommands,
   ...clusterCommands,
   ...moduleCommands,
+  ...replicationCommands,
   aclCommand,
 ];
 
@@ -109,6 +111,8 @@ export interface Resolved {
   denyOom: boolean;
   /** Changes data (write): recorded in the append-only file when it did. */
   isWrite: boolean;
+  /** Served by a replica whose link is down even with replica-serve-stale-data no. */
+  stale: boolean;
   /** Neither logged as slow nor shown to MONITOR (admin commands are not). */
   observed: ExecutionFlags;
 }
@@ -141,6 +145,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     mayReplicate: has('write') || has('may_replicate'),
     denyOom: has('denyoom'),
     isWrite: has('write'),
+    stale: has('stale'),
     observed: {
       name: fullName,
       slowlog: !has('skip_slowlog'),
@@ -246,6 +251,12 @@ export interface ExecutionObserver {
   outOfMemory(mayGrow: boolean): boolean;
   /** min-replicas-to-write is set and fewer replicas are connected and in time: writes are refused. */
   replicasMissing(): boolean;
+  /** Whether we are a replica: then writes and, with the link down, most commands may be refused. */
+  isReplica(): boolean;
+  /** A write of a client other than our master on a (writable) replica: its expired keys go first, as in Redis 7.0. */
+  beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void;
+  /** READONLY or MASTERDOWN for this command on a replica, if it gets one. */
+  replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined;
   /** BUSY, for a client other than the script's while a script runs past busy-reply-threshold. */
   busyRefusal(ctx: CommandContext): ReplyError | undefined;
   /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
@@ -341,6 +352,10 @@ export function dispatchResolved(
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   } else if (!client.executingTransaction && isWriteCommand(resolved, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
+  } else if (observer.isReplica()) {
+    const queued = client.multi;
+    const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
+    rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale);
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;
@@ -360,6 +375,7 @@ export function dispatchResolved(
     client.multi.push(args);
     return QUEUED;
   }
+  if (resolved.isWrite && observer.isReplica()) observer.beforeReplicaWrite(ctx, spec, resolved.fullName, args);
   const started = performance.now();
   const changesBefore = observer.changes();
   let reply: Reply | BlockRequest;

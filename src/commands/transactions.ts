@@ -22,7 +22,7 @@ function exec(ctx: CommandContext): Reply {
   if (watchFailed) return NIL_ARRAY;
   // Each queued command passes the same checks and statistics as if sent alone; blocking ones do not wait.
   client.executingTransaction = true;
-  const mark = ctx.server.persistence.propagationMark();
+  ctx.server.persistence.propagationBegin();
   try {
     return frozen(() => queued.map((args) => {
       const dispatched = dispatch(ctx, args, ctx.server);
@@ -34,7 +34,7 @@ function exec(ctx: CommandContext): Reply {
       return reply;
     }));
   } finally {
-    ctx.server.persistence.propagationTransaction(mark);
+    ctx.server.persistence.propagationEnd();
     client.executingTransaction = false;
     // CLIENT LIST shows cmd=exec afterwards, not the last queued command.
     client.lastCommand = 'exec';

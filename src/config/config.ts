@@ -65,8 +65,8 @@ export interface ConfigValues {
   maxmemoryPolicy: string;
   /** Bit set of NOTIFY. */
   notifyKeyspaceEvents: number;
-  /** client-output-buffer-limit of the client classes this server has (replicas it has not). */
-  outputBufferLimits: { normal: OutputBufferLimit; pubsub: OutputBufferLimit };
+  /** client-output-buffer-limit of each client class. */
+  outputBufferLimits: { normal: OutputBufferLimit; replica: OutputBufferLimit; pubsub: OutputBufferLimit };
   slowlogLogSlowerThan: number;
   slowlogMaxLen: number;
   latencyMonitorThreshold: number;
@@ -143,7 +143,7 @@ const HOT: Readonly<Record<string, (v: ConfigValues, s: State) => void>> = {
   'client-output-buffer-limit': (v, s) => {
     const n = (s.list ?? []).map(Number);
     const limit = (cls: number): OutputBufferLimit => ({ hard: n[cls * 3], soft: n[cls * 3 + 1], softSeconds: n[cls * 3 + 2] });
-    v.outputBufferLimits = { normal: limit(OBUF_CLASSES.indexOf('normal')), pubsub: limit(OBUF_CLASSES.indexOf('pubsub')) };
+    v.outputBufferLimits = { normal: limit(OBUF_CLASSES.indexOf('normal')), replica: limit(OBUF_CLASSES.indexOf('slave')), pubsub: limit(OBUF_CLASSES.indexOf('pubsub')) };
   },
   'slowlog-log-slower-than': (v, s) => { v.slowlogLogSlowerThan = s.num; },
   'slowlog-max-len': (v, s) => { v.slowlogMaxLen = s.num; },
@@ -546,7 +546,7 @@ export class Config {
       port: 0, bind: [], protectedMode: false, requirepass: '', databases: 0, dir: '', loglevel: '',
       logfile: '', maxclients: 0, timeout: 0, protoMaxBulkLen: 0, clientQueryBufferLimit: 0,
       enableDebugCommand: 'no', enableProtectedConfigs: 'no', enableModuleCommand: 'no', hz: 0,
-      maxmemory: 0, maxmemoryPolicy: '', notifyKeyspaceEvents: 0, outputBufferLimits: { normal: NO_OUTPUT_LIMIT, pubsub: NO_OUTPUT_LIMIT }, slowlogLogSlowerThan: 0,
+      maxmemory: 0, maxmemoryPolicy: '', notifyKeyspaceEvents: 0, outputBufferLimits: { normal: NO_OUTPUT_LIMIT, replica: NO_OUTPUT_LIMIT, pubsub: NO_OUTPUT_LIMIT }, slowlogLogSlowerThan: 0,
       slowlogMaxLen: 0, latencyMonitorThreshold: 0, latencyTracking: false, busyReplyThreshold: 0, minReplicasToWrite: 0, minReplicasMaxLag: 0, hashMaxListpackEntries: 0,
       hashMaxListpackValue: 0, setMaxIntsetEntries: 0, zsetMaxListpackEntries: 0, zsetMaxListpackValue: 0,
       listMaxListpackSize: 0, listCompressDepth: 0, hllSparseMaxBytes: 0, streamNodeMaxEntries: 0, streamNodeMaxBytes: 0,

@@ -221,6 +221,82 @@ export function encodeCommand(args: readonly string[]): string {
   return out;
 }
 
+/**
+ * Propagated commands in RESP, as the append-only file and the replication
+ * stream both receive them: a SELECT goes first when the database changes,
+ * and the commands of a transaction or script (between begin and end) are
+ * wrapped in MULTI/EXEC when there is more than one, as Redis 7.0 wraps them.
+ */
+export class CommandStream {
+  private pending = '';
+  /** Database the last appended command ran in. */
+  private selected = -1;
+  private depth = 0;
+  /** Where MULTI goes when the outermost transaction ends: after the SELECT of its first command. */
+  private wrapAt = 0;
+  private commands = 0;
+  private commandsAtBegin = 0;
+
+  append(db: number, args: readonly string[]): void {
+    if (db !== this.selected) {
+      this.pending += encodeCommand(['SELECT', String(db)]);
+      this.selected = db;
+      if (this.depth > 0 && this.commands === this.commandsAtBegin) this.wrapAt = this.pending.length;
+    }
+    this.pending += encodeCommand(args);
+    this.commands++;
+  }
+
+  /** A command that does not depend on the database (the replication PING, REPLCONF GETACK). */
+  appendAnyDb(args: readonly string[]): void {
+    this.pending += encodeCommand(args);
+  }
+
+  /** Text that is no command (an AOF timestamp annotation). */
+  appendRaw(text: string): void {
+    this.pending += text;
+  }
+
+  /** The next command is sent after a SELECT whatever its database (a new replica, a new file). */
+  forgetDb(): void {
+    this.selected = -1;
+  }
+
+  get length(): number {
+    return this.pending.length;
+  }
+
+  begin(): void {
+    if (this.depth++ > 0) return;
+    this.wrapAt = this.pending.length;
+    this.commandsAtBegin = this.commands;
+  }
+
+  end(): void {
+    // A stream created inside the transaction (CONFIG SET appendonly yes in MULTI) saw no begin.
+    if (this.depth === 0 || --this.depth > 0) return;
+    if (this.commands - this.commandsAtBegin < 2) return;
+    this.pending = this.pending.slice(0, this.wrapAt) + MULTI + this.pending.slice(this.wrapAt) + EXEC;
+  }
+
+  /** Drops what was appended and not taken (a transaction open stays open). */
+  clear(): void {
+    this.pending = '';
+    this.wrapAt = 0;
+  }
+
+  /** What was appended since the last take; nothing while a transaction is open (it must leave whole). */
+  take(): string {
+    if (this.depth > 0 || this.pending.length === 0) return '';
+    const out = this.pending;
+    this.pending = '';
+    return out;
+  }
+}
+
+const MULTI = encodeCommand(['MULTI']);
+const EXEC = encodeCommand(['EXEC']);
+
 /** How reading the commands of an AOF file ended. */
 export type ParseEnd =
   | { kind: 'ok' }
@@ -275,9 +351,8 @@ export function parseCommands(bytes: Buffer, start: number, run: (args: string[]
 /** The increment being appended to: commands are queued during a turn and written before its replies. */
 export class AppendOnlyFile {
   private fd: number | undefined;
-  private pending = '';
-  /** Database the last appended command ran in; a SELECT goes first when it changes. */
-  private selected = -1;
+  /** The commands not yet written. */
+  readonly stream = new CommandStream();
   private lastFsync = 0;
   /** Second of the last `#TS:` annotation (aof-timestamp-enabled). */
   private annotated = 0;
@@ -297,7 +372,7 @@ export class AppendOnlyFile {
     this.close();
     this.fd = fs.openSync(file, truncate ? 'w' : 'a', 0o644);
     this.size = fs.fstatSync(this.fd).size;
-    this.selected = -1;
+    this.stream.forgetDb();
   }
 
   /** Writes what is queued, fsyncs and closes. */
@@ -310,7 +385,7 @@ export class AppendOnlyFile {
 
   /** Closes without writing what is queued (a temporary increment whose rewrite failed). */
   discard(): void {
-    this.pending = '';
+    this.stream.clear();
     if (this.fd === undefined) return;
     fs.closeSync(this.fd);
     this.fd = undefined;
@@ -319,7 +394,7 @@ export class AppendOnlyFile {
 
   /** The next command goes with a SELECT whatever database it runs in (a new increment starts). */
   forgetSelected(): void {
-    this.selected = -1;
+    this.stream.forgetDb();
   }
 
   /** Queues a command executed in database `db`; `write` puts it in the file. */
@@ -329,34 +404,19 @@ export class AppendOnlyFile {
       const now = Math.floor(Date.now() / 1000);
       if (this.annotated < now) {
         this.annotated = now;
-        this.pending += `#TS:${now}\r\n`;
+        this.stream.appendRaw(`#TS:${now}\r\n`);
       }
     }
-    if (db !== this.selected) {
-      this.pending += encodeCommand(['SELECT', String(db)]);
-      this.selected = db;
-    }
-    this.pending += encodeCommand(args);
-  }
-
-  /** Length of what is queued, to wrap a transaction's commands afterwards. */
-  get pendingLength(): number {
-    return this.pending.length;
-  }
-
-  /** Wraps what was queued since `from` in MULTI ... EXEC. */
-  wrapTransaction(from: number): void {
-    if (this.pending.length === from) return;
-    this.pending = this.pending.slice(0, from) + encodeCommand(['MULTI']) + this.pending.slice(from) + encodeCommand(['EXEC']);
+    this.stream.append(db, args);
   }
 
   /** Writes the queued commands; fsyncs as `policy` says (everysec: at most once a second). */
   write(policy: FsyncPolicy): void {
     if (this.fd === undefined) return;
-    if (this.pending.length > 0) {
+    const pending = this.stream.take();
+    if (pending.length > 0) {
       if (this.flushSleepUs > 0) sleepSync(this.flushSleepUs / 1000);
-      const bytes = Buffer.from(this.pending, 'latin1');
-      this.pending = '';
+      const bytes = Buffer.from(pending, 'latin1');
       fs.writeSync(this.fd, bytes);
       this.size += bytes.length;
       if (policy === 'always') fs.fsyncSync(this.fd);

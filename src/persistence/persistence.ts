@@ -31,6 +31,15 @@ export interface PersistenceHost {
   replayer(): (args: string[]) => void;
   /** Whether `name` (lower case) is a command, which an append-only file may contain. */
   isCommand(name: string): boolean;
+  /** Receives every propagated command too (the replication stream). */
+  readonly follower: PropagationFollower;
+}
+
+/** Where propagated commands go besides the append-only file. */
+export interface PropagationFollower {
+  append(db: number, args: readonly string[]): void;
+  begin(): void;
+  end(): void;
 }
 
 export class Persistence {
@@ -52,7 +61,9 @@ export class Persistence {
     this.config = host.config;
     // Keys that expire or are evicted go from the append-only file too, as DELs.
     this.keyspace.onKeyDropped((db, key) => {
-      if (!this.replaying) this.incr.append(db.id, ['DEL', key]);
+      if (this.replaying) return;
+      this.incr.append(db.id, ['DEL', key]);
+      this.host.follower.append(db.id, ['DEL', key]);
     });
     // A BGSAVE still reading a database that FLUSHALL or SWAPDB is about to change finishes first.
     this.keyspace.onDatabaseReplaced(() => this.backgroundSaveFinish());
@@ -88,7 +99,12 @@ export class Persistence {
   }
 
   /** The snapshot being written in the background (BGSAVE, or the base of an AOF rewrite), if any. */
-  private backgroundSave: { writer: SnapshotWriter; started: number; done: () => void; failed: (error: unknown) => void } | undefined;
+  private backgroundSave: { writer: SnapshotWriter; started: number; done: () => void; failed: (error: unknown) => void; cancelled?: () => void } | undefined;
+
+  /** A snapshot is being written in the background, for a BGSAVE or an AOF rewrite: no other can start. */
+  get backgroundBusy(): boolean {
+    return this.backgroundSave !== undefined;
+  }
 
   /** A BGSAVE runs (INFO rdb_bgsave_in_progress); an AOF rewrite is not one. */
   get saveInProgress(): boolean {
@@ -128,7 +144,7 @@ export class Persistence {
     this.log('notice', 'Background saving started');
   }
 
-  /** Writes a snapshot of this moment to `file` in steps between commands, then calls `done`. */
+  /** Writes a snapshot of this moment to `file` in steps between commands, then calls `done`; `failed` if it cannot. */
   private startBackgroundSnapshot(file: string, done: () => void, failed = (error: unknown): void => this.saveFailed(error)): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
     const writer = new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes());
@@ -149,6 +165,16 @@ export class Persistence {
       }
     };
     setImmediate(step);
+  }
+
+  /** A snapshot for replicas (a full resync): written to `file` in the background; `done` tells how it went. */
+  snapshotInBackground(file: string, done: (error?: Error) => void): void {
+    try {
+      this.startBackgroundSnapshot(file, () => done(), (error) => done(error as Error));
+      this.backgroundSave!.cancelled = () => done(new Error('Background saving stopped'));
+    } catch (error) {
+      setImmediate(() => done(error as Error));
+    }
   }
 
   // ------------------------------------------------------------ append-only file
@@ -225,7 +251,7 @@ export class Persistence {
         aof_current_size: this.aofSizeBeforeIncr + this.incr.size,
         aof_base_size: this.aofRewriteBaseSize,
         aof_pending_rewrite: this.aofRewriteScheduled ? 1 : 0,
-        aof_buffer_length: this.incr.pendingLength,
+        aof_buffer_length: this.incr.stream.length,
         aof_pending_bio_fsync: 0,
         aof_delayed_fsync: 0,
       });
@@ -235,18 +261,29 @@ export class Persistence {
 
   /** A write command changed data: the append-only file records it, or what its `propagate` rule gives. */
   propagate(ctx: CommandContext, spec: CommandSpec | undefined, args: string[], reply: Reply): void {
-    if (!this.incr.open || this.replaying) return;
+    if (this.replaying) return;
     const db = ctx.client.db;
-    for (const command of spec?.propagate ? spec.propagate(args, db, reply) : [args]) this.incr.append(db.id, command);
+    const follower = this.host.follower;
+    if (spec?.propagate === undefined) {
+      this.incr.append(db.id, args);
+      follower.append(db.id, args);
+      return;
+    }
+    for (const command of spec.propagate(args, db, reply)) {
+      this.incr.append(db.id, command);
+      follower.append(db.id, command);
+    }
   }
 
-  /** Where a transaction's propagated commands start, to wrap them in MULTI/EXEC when it ends. */
-  propagationMark(): number {
-    return this.incr.pendingLength;
+  /** A transaction or script starts: what it propagates until propagationEnd leaves together, in MULTI/EXEC. */
+  propagationBegin(): void {
+    this.incr.stream.begin();
+    this.host.follower.begin();
   }
 
-  propagationTransaction(mark: number): void {
-    this.incr.wrapTransaction(mark);
+  propagationEnd(): void {
+    this.incr.stream.end();
+    this.host.follower.end();
   }
 
   /** Before any reply of this turn goes out: the commands it executed reach the file (and the disk, with always). */
@@ -733,6 +770,7 @@ export class Persistence {
     this.backgroundSave = undefined;
     current.writer.abandon();
     this.log('notice', 'Background saving stopped');
+    current.cancelled?.();
   }
 
   /** Completes a BGSAVE now (before FLUSHALL or SWAPDB changes what it still has to read). */
@@ -773,6 +811,34 @@ export class Persistence {
     });
     this.keyspace.dirty = 0;
     this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+  }
+
+  /**
+   * A replica's full resync: the master's RDB replaces the dataset and
+   * becomes our snapshot file. As in Redis, the append-only file and any
+   * background save stop first and the AOF starts again with a rewrite, so
+   * it holds the master's data and not the old increments.
+   */
+  loadFromMaster(rdb: Buffer): void {
+    const aofWasOn = this.aofState !== 'off';
+    if (aofWasOn) this.setAppendOnly(false);
+    this.cancelBackgroundSave();
+    const file = this.snapshotFile();
+    const temp = path.join(path.dirname(file), `temp-${process.pid}.${Date.now()}.rdb`);
+    try {
+      fs.writeFileSync(temp, rdb);
+      this.lastLoad = loadSnapshotBytes(this.keyspace, rdb, temp, this.config.values, this.host.functions, undefined, {
+        verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
+        log: (level, message) => this.log(level, message),
+      });
+      fs.renameSync(temp, file);
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      if (aofWasOn) this.setAppendOnly(true);
+      throw error;
+    }
+    this.keyspace.dirty = 0;
+    if (aofWasOn) this.setAppendOnly(true);
   }
 
   /** Whether save points are configured (`save` is not empty): then SHUTDOWN and SIGTERM save first. */

@@ -17,8 +17,16 @@ const expiryOf = (db: Database, key: string): string | undefined => {
   return at === undefined ? undefined : String(at);
 };
 
+const RELATIVE_EXPIRY = new Set(['ex', 'px', 'exat']);
+
 /** SET and its variants (SETEX, PSETEX, GETSET, SETNX): the value, with its expiry as an absolute time. */
 export const asSet: Propagation = (args, db) => {
+  // Without a relative expiry SET and SETNX replay the same, and travel as they came (SET without its GET), as in Redis.
+  const name = args[0].toLowerCase();
+  if (name === 'setnx') return [args];
+  if (name === 'set' && !args.some((arg, i) => i > 2 && RELATIVE_EXPIRY.has(arg.toLowerCase()))) {
+    return [args.some((arg, i) => i > 2 && arg.toLowerCase() === 'get') ? args.filter((arg, i) => i < 3 || arg.toLowerCase() !== 'get') : args];
+  }
   const key = args[1];
   const value = db.data.get(key);
   if (typeof value !== 'string') return [['DEL', key]];

@@ -412,7 +412,7 @@ export class Scripting {
     this.run = run;
     where.pos = '';
     control.budget = CHECK_INTERVAL;
-    const mark = server.persistence.propagationMark();
+    server.persistence.propagationBegin();
     // A script sees one instant, as a transaction does: keys cannot expire half-way through it.
     const outerClock = freeze(run.started);
     try {
@@ -431,7 +431,7 @@ export class Scripting {
       if (run.timedOut) this.host.log('warning', 'Slow script finished running');
       this.run = undefined;
       control.budget = Infinity;
-      server.persistence.propagationTransaction(mark);
+      server.persistence.propagationEnd();
     }
   }
 

@@ -14,6 +14,7 @@ import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 import type { ClientTracking } from './tracking.js';
 import type { User } from '../acl/user.js';
+import type { ReplicaLink } from '../replication/replication.js';
 
 /**
  * Replies a client has not read yet, beyond which its next commands wait
@@ -62,6 +63,15 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   multiFailed = false;
   executingTransaction = false;
   watchedKeyChanged = false;
+  /** Set once the client speaks REPLCONF or SYNC: what we know of it as a replica. */
+  replicaLink: ReplicaLink | undefined = undefined;
+  /** The connection to our master, whose commands this client runs. */
+  isMaster = false;
+
+  /** A replica or our master: neither is sent replies (the stream and the handshake are written directly). */
+  get silent(): boolean {
+    return this.isMaster || this.replicaLink?.attached === true;
+  }
 
   get inTransaction(): boolean {
     return this.multi !== undefined || this.executingTransaction;
@@ -189,6 +199,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.skipNextReply = true;
       return;
     }
+    if (this.silent) return;
     // Push data (subscribe confirmations) is not a reply: CLIENT REPLY OFF/SKIP do not silence it.
     const pushed = reply instanceof PushReply || reply instanceof PushFrames;
     if (pushed || (!silenced && this.replyMode === 'on')) this.send(reply);
@@ -258,6 +269,14 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     }
   }
 
+  /** Writes bytes after the pending output (the replication stream, a snapshot). */
+  sendRaw(bytes: Buffer): void {
+    this.flush();
+    if (this.closed || this.closing) return;
+    this.server.stats.netOutputBytes += bytes.length;
+    if (!this.socket.write(bytes)) this.overOutputLimit();
+  }
+
   /** Adds raw RESP to the pending output (errors of the protocol layer, MONITOR lines). */
   queue(resp: string): void {
     this.out.latin1(resp);
@@ -266,8 +285,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   /** Writes everything pending in one go; called once per read and by server-side events. */
   flush(): void {
     if (this.out.length > 0 && !this.closed) {
-      // Acknowledged writes are in the append-only file first.
-      this.server.persistence.beforeReplies();
+      // Acknowledged writes are in the append-only file and sent to the replicas first.
+      this.server.beforeReplies();
       this.server.stats.netOutputBytes += this.out.length;
       const socket = this.socket;
       const idle = socket.writableLength === 0;
@@ -296,7 +315,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
    */
   private overOutputLimit(): boolean {
     const limits = this.server.config.values.outputBufferLimits;
-    const limit = isSubscribed(this) ? limits.pubsub : limits.normal;
+    const limit = this.replicaLink?.attached ? limits.replica : isSubscribed(this) ? limits.pubsub : limits.normal;
     const pending = this.socket.writableLength;
     let over = limit.hard > 0 && pending >= limit.hard;
     if (limit.soft > 0 && pending >= limit.soft) {
@@ -340,7 +359,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     const subs = this.subscriptions;
     // Replies the socket holds because the peer has not taken them yet.
     const queuedOutput = this.socket.writableLength;
-    const flags = (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') +
+    const flags = (this.isMaster ? 'M' : '') + (this.replicaLink?.attached ? 'S' : '') + (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') +
       (this.tracking ? 't' : '') + (this.tracking?.brokenRedirect ? 'R' : '') + (this.tracking?.bcast ? 'B' : '') + (this.unixPath !== undefined ? 'U' : '') || 'N';
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +

@@ -40,6 +40,7 @@ import { Acl, type AclFile, type AclRefusal, type LogContext } from '../acl/acl.
 import type { AclCommand, User } from '../acl/user.js';
 import { configLineError } from '../config/config.js';
 import { MigrateLink } from './migrate-link.js';
+import { Replication } from '../replication/replication.js';
 
 
 const PROTECTED_MODE_ERROR =
@@ -75,6 +76,8 @@ export interface ServerStats {
   totalErrorReplies: number;
   /** Values UNLINK, FLUSH* ASYNC and the lazyfree-lazy-user-* settings hand to lazy freeing, by Redis's rule (INFO lazyfreed_objects). */
   lazyfreedObjects: number;
+  /** Errors a replica's commands from its master got (INFO unexpected_error_replies). */
+  unexpectedErrorReplies: number;
 }
 
 export class Server implements ExecutionObserver {
@@ -117,7 +120,8 @@ export class Server implements ExecutionObserver {
     maxKeys: () => this.config.getNumber('tracking-table-max-keys'),
   });
   readonly pause = new ClientPause((paused) => {
-    this.keyspace.expiryPaused = paused;
+    this.clientsPaused = paused;
+    this.replicaStateChanged();
   });
   readonly logger: Logger;
   /** The Lua state EVAL scripts and function libraries run in. */
@@ -130,6 +134,10 @@ export class Server implements ExecutionObserver {
   readonly stats: ServerStats = newStats();
   /** RDB snapshots and the append-only file. */
   readonly persistence: Persistence;
+  /** Our replicas, and our master when we are a replica. */
+  readonly replication: Replication;
+  /** CLIENT PAUSE holds expiry, as being a replica does. */
+  private clientsPaused = false;
   /** ACL users, the permission check and the ACL log. */
   readonly acl: Acl;
   /** The TCP port listened on; 0 when there is no plain TCP listener. */
@@ -195,7 +203,9 @@ export class Server implements ExecutionObserver {
       if (this.tracking.active) this.tracking.keyChanged(key);
     });
     this.keyspace.onFlush(() => this.tracking.flushed(this.clients.values()));
+    this.replication = new Replication(this);
     this.persistence = new Persistence({
+      follower: this.replication,
       keyspace: this.keyspace,
       config,
       log: (level, message) => this.log(level, message),
@@ -347,6 +357,11 @@ export class Server implements ExecutionObserver {
     this.keyspace.startExpiryCycle(() => this.config.values.hz);
     this.cron = setInterval(() => this.serverCron(), 100);
     this.cron.unref();
+    const master = this.config.get('replicaof') ?? '';
+    if (master !== '') {
+      const [host, port] = master.split(' ');
+      this.replication.follow(host, Number(port));
+    }
   }
 
   /** Where the server listens, for the start-up log line. */
@@ -455,8 +470,7 @@ export class Server implements ExecutionObserver {
       if (filter.addr !== undefined && client.address !== filter.addr) continue;
       if (filter.laddr !== undefined && client.localAddress !== filter.laddr) continue;
       if (filter.user !== undefined && client.user.name !== filter.user) continue;
-      // Without replication a client is either in subscribed mode (pubsub) or normal.
-      if (filter.type !== undefined && filter.type !== (isSubscribed(client) ? 'pubsub' : 'normal')) continue;
+      if (filter.type !== undefined && (filter.type === 'slave' ? 'replica' : filter.type) !== this.clientType(client)) continue;
       killed++;
       if (client === self) client.closeAfterReply();
       else client.kill();
@@ -532,6 +546,7 @@ export class Server implements ExecutionObserver {
   onShutdownRequested: (now: boolean) => void = () => void this.shutdown();
 
   clientClosed(client: Client): void {
+    this.replication.clientClosed(client);
     this.blocked.drop(client);
     this.pause.drop(client);
     this.tracking.disable(client);
@@ -651,6 +666,9 @@ export class Server implements ExecutionObserver {
 
   propagate(ctx: CommandContext, spec: CommandSpec, args: string[], reply: Reply): void {
     this.persistence.propagate(ctx, spec, args, reply);
+    const master = this.replication.master;
+    // A writable replica expires the keys its own clients gave a time to live: its master never will.
+    if (master !== undefined && ctx.client !== master.client) this.replication.writtenLocally(ctx.client.db, commandKeys(spec, spec.name, args));
   }
 
   postpones(ctx: CommandContext, mayReplicate: boolean): boolean {
@@ -662,9 +680,57 @@ export class Server implements ExecutionObserver {
   }
 
   replicasMissing(): boolean {
-    // No replication yet, so no replica is ever good: any required count is unmet.
-    const { minReplicasToWrite, minReplicasMaxLag } = this.config.values;
-    return minReplicasToWrite > 0 && minReplicasMaxLag > 0;
+    return this.replication.replicasMissing();
+  }
+
+  isReplica(): boolean {
+    return this.replication.master !== undefined;
+  }
+
+  beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void {
+    const db = ctx.client.db;
+    if (db.expires.size === 0 || ctx.client === this.replication.master?.client) return;
+    const now = Date.now();
+    for (const { key } of commandKeys(spec, fullName, args)) db.expireIfDue(key, now, true);
+  }
+
+  replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined {
+    const master = this.replication.master!;
+    if (ctx.client === master.client) return undefined;
+    if (write && this.config.getBool('replica-read-only')) return new ReplyError("READONLY You can't write against a read only replica.");
+    if (!stale && master.state !== 'connected' && !this.config.getBool('replica-serve-stale-data')) {
+      return new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    }
+    return undefined;
+  }
+
+  /** Before any reply of this turn goes out: the append-only file and the replicas get what it propagated. */
+  beforeReplies(): void {
+    this.persistence.beforeReplies();
+    this.replication.flush();
+  }
+
+  /** A replica's keys expire only when its master says so; CLIENT PAUSE holds expiry too. */
+  replicaStateChanged(): void {
+    this.keyspace.expiryPaused = this.clientsPaused || this.replication.master !== undefined;
+  }
+
+  /** The client that runs the commands our master sends on `socket`. */
+  masterClient(socket: net.Socket): Client {
+    const client = new Client(this.nextClientId++, this, socket);
+    client.isMaster = true;
+    client.user = this.acl.superuser;
+    client.authenticated = true;
+    this.clients.set(client.id, client);
+    return client;
+  }
+
+  /** CLIENT LIST / KILL's TYPE of a client. */
+  clientType(client: ClientState): 'normal' | 'replica' | 'master' | 'pubsub' {
+    const c = client as Client;
+    if (c.isMaster) return 'master';
+    if (c.replicaLink?.attached && !c.monitoring) return 'replica';
+    return isSubscribed(client) ? 'pubsub' : 'normal';
   }
 
   busyRefusal(ctx: CommandContext): ReplyError | undefined {
@@ -696,13 +762,14 @@ export class Server implements ExecutionObserver {
     if (timeoutSec > 0) {
       for (const client of this.clients.values()) {
         // As in Redis, waiting is not idling: monitors, subscribers and blocked clients stay.
-        const exempt = client.monitoring || isSubscribed(client) || this.blocked.isBlocked(client) || client.postponed !== undefined;
+        const exempt = client.monitoring || client.silent || isSubscribed(client) || this.blocked.isBlocked(client) || client.postponed !== undefined;
         if (!exempt && now - client.lastInteraction > timeoutSec * 1000) client.kill();
       }
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
     this.memoryPeak();
     this.persistence.cron();
+    this.replication.cron();
     this.opsSamples.push(this.stats.commandsProcessed);
     if (this.opsSamples.length > 16) this.opsSamples.shift();
   }
@@ -729,6 +796,7 @@ export class Server implements ExecutionObserver {
     this.log('warning', 'User requested shutdown...');
     this.persistence.close();
     this.migrations.close();
+    this.replication.master?.close();
     clearInterval(this.cron);
     this.keyspace.stopExpiryCycle();
     for (const client of this.clients.values()) client.kill();
@@ -764,6 +832,7 @@ function newStats(): ServerStats {
     errors: new Map(),
     totalErrorReplies: 0,
     lazyfreedObjects: 0,
+    unexpectedErrorReplies: 0,
   };
 }
 

@@ -109,6 +109,8 @@ export interface KeyspaceHooks {
   readonly stats: { hits: number; misses: number };
   /** While true (CLIENT PAUSE) an expired key reads as missing but is not deleted. */
   readonly expiryPaused: boolean;
+  /** While true (a replica runs its master's stream) keys live until the master deletes them. */
+  readonly expiryIgnored: boolean;
   /** While true (CLIENT NO-TOUCH) reads leave the access record alone. */
   readonly touchSuppressed: boolean;
 }
@@ -389,11 +391,12 @@ export class Database {
     return when !== undefined && when <= now;
   }
 
-  /** Deletes the key if its time has come; true when it did. */
-  expireIfDue(key: string, now = clockNow()): boolean {
+  /** Deletes the key if its time has come; true when it did. `force`: even while expiry is paused (a writable replica's own keys). */
+  expireIfDue(key: string, now = clockNow(), force = false): boolean {
     const when = this.expires.get(key);
     if (when === undefined || when > now) return false;
-    if (this.hooks.expiryPaused) return true;
+    if (this.hooks.expiryIgnored) return false;
+    if (this.hooks.expiryPaused && !force) return true;
     this.remove(key);
     this.hooks.keyDropped(this, key);
     this.hooks.keyExpired(this, key);

@@ -26,6 +26,7 @@ export class Keyspace implements KeyspaceHooks {
   dirty = 0;
   activeExpireEnabled = true;
   expiryPaused = false;
+  expiryIgnored = false;
   touchSuppressed = false;
   private accessMode: AccessMode = 'none';
   readonly evictor = new Evictor(this);

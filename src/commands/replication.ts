@@ -1,0 +1,113 @@
+/**
+ * Replication commands: what replicas send us (SYNC, PSYNC, REPLCONF), what
+ * turns us into a replica or back (REPLICAOF, SLAVEOF), ROLE and WAIT.
+ * The work is in src/replication; these parse and answer.
+ */
+import { notInteger, ReplyError, syntaxError } from '../errors.js';
+import { NO_REPLY, OK, SimpleString, type Reply } from '../protocol/reply.js';
+import { parseInt64 } from '../util/numbers.js';
+import { ReplicaLink } from '../replication/replication.js';
+import type { Client } from '../server/client.js';
+import { defineCommand, type BlockRequest, type CommandContext, type CommandSpec } from './types.js';
+
+const SYNC_FLAGS = ['admin', 'noscript', 'no_async_loading', 'no_multi'] as const;
+
+function integerArg(text: string, error = notInteger): number {
+  const value = parseInt64(text);
+  if (value === null) throw error();
+  return Number(value);
+}
+
+function sync(ctx: CommandContext, args: string[]): Reply {
+  const client = ctx.client as Client;
+  if (client.silent) return NO_REPLY;
+  if (args.length === 1) return ctx.server.replication.sync(client, undefined, 0);
+  return ctx.server.replication.sync(client, args[1], integerArg(args[2]));
+}
+
+function replconf(ctx: CommandContext, args: string[]): Reply {
+  if (args.length % 2 === 0) throw syntaxError();
+  const client = ctx.client as Client;
+  const replication = ctx.server.replication;
+  for (let i = 1; i < args.length; i += 2) {
+    const option = args[i].toLowerCase();
+    const value = args[i + 1];
+    if (option === 'ack') {
+      // Acknowledgements are never answered.
+      replication.acknowledged(client, integerArg(value));
+      return NO_REPLY;
+    }
+    if (option === 'getack') {
+      if (client.isMaster) replication.master?.sendAck();
+      return NO_REPLY;
+    }
+    const link = (client.replicaLink ??= new ReplicaLink(client));
+    if (option === 'listening-port') link.listeningPort = integerArg(value);
+    else if (option === 'ip-address') link.announcedIp = value;
+    else if (option === 'capa') {
+      if (value.toLowerCase() === 'eof') link.capaEof = true;
+      else if (value.toLowerCase() === 'psync2') link.capaPsync2 = true;
+    } else if (option !== 'rdb-only') {
+      throw new ReplyError(`ERR Unrecognized REPLCONF option: ${args[i]}`);
+    }
+  }
+  return OK;
+}
+
+function replicaof(ctx: CommandContext, args: string[]): Reply {
+  const replication = ctx.server.replication;
+  if (args[1].toLowerCase() === 'no' && args[2].toLowerCase() === 'one') {
+    replication.promote();
+    // CONFIG REWRITE (which Sentinel sends after SLAVEOF) records the role.
+    ctx.server.config.set('replicaof', 'no one', { startup: true });
+    return OK;
+  }
+  if ((ctx.client as Client).replicaLink?.attached) throw new ReplyError('ERR Command is not valid when client is a replica.');
+  const port = integerArg(args[2]);
+  const master = replication.master;
+  if (master !== undefined && master.host === args[1] && master.port === port) {
+    return new SimpleString('OK Already connected to specified master');
+  }
+  replication.follow(args[1], port);
+  ctx.server.config.set('replicaof', `${args[1]} ${port}`, { startup: true });
+  ctx.server.log('notice', `REPLICAOF ${args[1]}:${port} enabled (user request from '${ctx.client.describe()}')`);
+  return OK;
+}
+
+function wait(ctx: CommandContext, args: string[]): Reply | BlockRequest {
+  const replicas = integerArg(args[1]);
+  const timeout = integerArg(args[2], () => new ReplyError('ERR timeout is not an integer or out of range'));
+  if (timeout < 0) throw new ReplyError('ERR timeout is negative');
+  return ctx.server.replication.wait(ctx.client as Client, replicas, timeout);
+}
+
+const replicaofSpec = (name: string, since: string): CommandSpec =>
+  defineCommand({
+    name, arity: 3, flags: ['admin', 'noscript', 'stale', 'no_async_loading'], group: 'server', since, complexity: 'O(1)',
+    summary: 'Makes the server a replica of another instance, or promotes it to master (NO ONE).', syntax: 'host port', run: replicaof,
+  });
+
+export const replicationCommands: readonly CommandSpec[] = [
+  defineCommand({
+    name: 'sync', arity: 1, flags: [...SYNC_FLAGS], group: 'server', since: '1.0.0', complexity: 'O(N)',
+    summary: 'Internal command used for replication: a full copy, then the stream.', run: sync,
+  }),
+  defineCommand({
+    name: 'psync', arity: -3, flags: [...SYNC_FLAGS], group: 'server', since: '2.8.0', complexity: 'O(N)',
+    summary: 'Internal command used for replication: continues from an offset, or a full copy.', syntax: 'replicationid offset', run: sync,
+  }),
+  defineCommand({
+    name: 'replconf', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy'], group: 'server', since: '3.0.0', complexity: 'O(1)',
+    summary: 'An internal command for configuring the replication stream.', run: replconf,
+  }),
+  replicaofSpec('replicaof', '5.0.0'),
+  replicaofSpec('slaveof', '1.0.0'),
+  defineCommand({
+    name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], group: 'server', since: '2.8.12', complexity: 'O(1)',
+    summary: 'Returns the role of the instance in replication, with its replicas or master.', run: (ctx) => ctx.server.replication.role(),
+  }),
+  defineCommand({
+    name: 'wait', arity: 3, flags: ['noscript'], group: 'generic', since: '3.0.0', complexity: 'O(1)',
+    summary: 'Waits until the writes of this connection reach numreplicas replicas, or the timeout.', syntax: 'numreplicas timeout', run: wait,
+  }),
+];

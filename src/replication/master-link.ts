@@ -1,0 +1,345 @@
+/**
+ * The replica side: the connection to our master. It runs Redis's
+ * handshake (PING, AUTH with masterauth/masteruser, REPLCONF listening-port
+ * and capabilities, PSYNC), loads the snapshot of a full resync, then
+ * applies the stream as commands of the master client, acknowledging the
+ * processed offset every second. A dropped link is retried each second with
+ * a partial resync from where we were.
+ */
+import net from 'node:net';
+import { encodeCommand } from '../persistence/aof.js';
+import type { Client } from '../server/client.js';
+import { ReplyError } from '../errors.js';
+import { findCommand } from '../commands/table.js';
+import type { Server } from '../server/server.js';
+import type { Replication } from './replication.js';
+
+export type LinkState = 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected';
+
+const CRLF = Buffer.from('\r\n');
+
+export class MasterLink {
+  state: LinkState = 'connect';
+  /** When the link last received anything (INFO master_last_io_seconds_ago, repl-timeout). */
+  lastIo = Date.now();
+  /** When the link went down (0: it was never up). */
+  downSince = 0;
+  /** Size of the snapshot being received (0 until known, or for an `$EOF:` transfer). */
+  transferSize = 0;
+  transferRead = 0;
+  /** The master's commands run as this client while the link is up. */
+  client: Client | undefined;
+  private socket: net.Socket | undefined;
+  private input: Buffer = Buffer.alloc(0);
+  /** Replies the handshake still waits for, each with what to do with it. */
+  private expected: ((line: string) => void)[] = [];
+  private transfer: { chunks: Buffer[]; eofMark: string | undefined; replid: string; offset: number } | undefined;
+  private retryAt = 0;
+  private lastAck = 0;
+  private closed = false;
+  /** The database the master's stream last selected, kept across a partial resync. */
+  private db = 0;
+
+  constructor(
+    private readonly server: Server,
+    private readonly replication: Replication,
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  /** slave_read_repl_offset: what was read of the stream, applied or not. */
+  get readOffset(): number {
+    return this.replication.offset + (this.state === 'connected' ? this.input.length : 0);
+  }
+
+  start(): void {
+    if (this.closed) return;
+    this.state = 'connecting';
+    this.lastIo = Date.now();
+    const socket = net.connect({ host: this.host, port: this.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('connect', () => this.handshake());
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('error', (error) => {
+      if (this.state === 'connecting') this.server.log('warning', `Error condition on socket for SYNC: ${error.message}`);
+    });
+    socket.on('close', () => this.dropped(socket));
+  }
+
+  /** REPLICAOF elsewhere or NO ONE: the link goes for good. */
+  close(): void {
+    this.closed = true;
+    this.client?.kill();
+    this.socket?.destroy();
+  }
+
+  private send(args: readonly string[]): void {
+    this.socket?.write(Buffer.from(encodeCommand(args), 'latin1'));
+  }
+
+  private dropped(socket: net.Socket): void {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    this.client?.kill();
+    this.client = undefined;
+    this.transfer = undefined;
+    this.expected = [];
+    this.input = Buffer.alloc(0);
+    if (this.state === 'connected') {
+      this.downSince = Date.now();
+      this.server.log('notice', 'Connection with master lost.');
+      this.server.replicaStateChanged();
+    }
+    this.state = 'connect';
+    this.retryAt = Date.now() + 1000;
+  }
+
+  /** Gives the link up and tries again in a second. */
+  private fail(why: string): void {
+    this.server.log('warning', why);
+    this.socket?.destroy();
+  }
+
+  private handshake(): void {
+    this.state = 'handshake';
+    this.server.log('notice', 'MASTER <-> REPLICA sync started');
+    const config = this.server.config;
+    const steps: [string[], (line: string) => void][] = [];
+    // PING first: an error other than an authentication one means the master cannot serve us.
+    steps.push([['PING'], (line) => {
+      if (line.startsWith('-') && !/^-(NOAUTH|NOPERM|ERR operation not permitted)/.test(line)) this.fail(`Error reply to PING from master: '${line}'`);
+    }]);
+    const password = config.get('masterauth') ?? '';
+    if (password !== '') {
+      const user = config.get('masteruser') ?? '';
+      steps.push([user !== '' ? ['AUTH', user, password] : ['AUTH', password], (line) => {
+        if (line.startsWith('-')) this.fail(`Unable to AUTH to MASTER: ${line}`);
+      }]);
+    }
+    const announcedPort = config.getNumber('replica-announce-port');
+    steps.push([['REPLCONF', 'listening-port', String(announcedPort || this.server.port)], () => {}]);
+    const announcedIp = config.get('replica-announce-ip') ?? '';
+    if (announcedIp !== '') steps.push([['REPLCONF', 'ip-address', announcedIp], () => {}]);
+    steps.push([['REPLCONF', 'capa', 'eof', 'capa', 'psync2'], () => {}]);
+    const replication = this.replication;
+    const psync = replication.backlog !== undefined ? [replication.replid, String(replication.offset + 1)] : ['?', '-1'];
+    steps.push([['PSYNC', ...psync], (line) => this.psyncReply(line)]);
+    // One command at a time, as Redis sends them: each waits for the previous reply.
+    const next = (): void => {
+      const step = steps.shift();
+      if (step === undefined || this.socket === undefined || this.socket.destroyed) return;
+      this.expected.push((line) => {
+        step[1](line);
+        next();
+      });
+      this.send(step[0]);
+    };
+    next();
+  }
+
+  private psyncReply(line: string): void {
+    if (line.startsWith('+FULLRESYNC')) {
+      const [, replid, offset] = line.split(' ');
+      this.server.log('notice', `Full resync from master: ${replid}:${offset}`);
+      this.state = 'transfer';
+      this.transferSize = 0;
+      this.transferRead = 0;
+      this.transfer = { chunks: [], eofMark: undefined, replid, offset: Number(offset) };
+      return;
+    }
+    if (line.startsWith('+CONTINUE')) {
+      const replid = line.split(' ')[1];
+      if (replid !== undefined && replid.length === 40) this.replication.continueAs(replid);
+      this.server.log('notice', 'MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
+      this.connected();
+      return;
+    }
+    this.fail(`Unexpected reply to PSYNC from master: ${line}`);
+  }
+
+  private connected(): void {
+    this.state = 'connected';
+    this.client = this.server.masterClient(this.socket!);
+    this.client.db = this.server.keyspace.dbs[this.db] ?? this.server.keyspace.dbs[0];
+    this.server.replicaStateChanged();
+    // At once: a master that sent a disk-less snapshot starts the stream on this first ACK.
+    this.sendAck();
+  }
+
+  private received(chunk: Buffer): void {
+    this.lastIo = Date.now();
+    this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
+    while (this.socket !== undefined && this.input.length > 0) {
+      if (this.state === 'handshake') {
+        const end = this.input.indexOf(CRLF);
+        if (end < 0) return;
+        const line = this.input.toString('latin1', 0, end);
+        this.input = this.input.subarray(end + 2);
+        this.expected.shift()?.(line);
+      } else if (this.state === 'transfer') {
+        if (!this.receiveSnapshot()) return;
+      } else if (this.state === 'connected') {
+        this.applyStream();
+        return;
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Reads the snapshot's header and payload; true when there is more input to go on with. */
+  private receiveSnapshot(): boolean {
+    const transfer = this.transfer!;
+    if (this.transferSize === 0 && transfer.eofMark === undefined) {
+      // The master sends newlines to keep the link alive while it prepares the snapshot.
+      let at = 0;
+      while (at < this.input.length && this.input[at] === 10) at++;
+      this.input = this.input.subarray(at);
+      const end = this.input.indexOf(CRLF);
+      if (end < 0) return false;
+      const header = this.input.toString('latin1', 0, end);
+      this.input = this.input.subarray(end + 2);
+      if (header.startsWith('$EOF:')) transfer.eofMark = header.slice(5);
+      else if (/^\$\d+$/.test(header)) this.transferSize = Number(header.slice(1));
+      else {
+        this.fail(`Bad protocol from MASTER, the first byte is not '$' (we received '${header}'), are you sure the host and port are right?`);
+        return false;
+      }
+      if (this.transferSize === 0 && transfer.eofMark === undefined) return true;
+    }
+    if (transfer.eofMark === undefined) {
+      const take = Math.min(this.input.length, this.transferSize - this.transferRead);
+      transfer.chunks.push(this.input.subarray(0, take));
+      this.transferRead += take;
+      this.input = this.input.subarray(take);
+      if (this.transferRead < this.transferSize) return false;
+      this.loadSnapshot(Buffer.concat(transfer.chunks));
+      return true;
+    }
+    // Disk-less: the payload ends with the 40-byte mark of the header.
+    transfer.chunks.push(this.input);
+    this.transferRead += this.input.length;
+    this.input = Buffer.alloc(0);
+    const mark = transfer.eofMark;
+    if (this.transferRead < mark.length) return false;
+    let all = Buffer.concat(transfer.chunks);
+    transfer.chunks = [all];
+    if (all.toString('latin1', all.length - mark.length) !== mark) return false;
+    all = all.subarray(0, all.length - mark.length);
+    this.loadSnapshot(all);
+    return true;
+  }
+
+  private loadSnapshot(rdb: Buffer): void {
+    const transfer = this.transfer!;
+    this.transfer = undefined;
+    this.server.log('notice', `MASTER <-> REPLICA sync: Loading DB in memory (${rdb.length} bytes)`);
+    try {
+      this.server.persistence.loadFromMaster(rdb);
+    } catch (error) {
+      this.fail(`Failed trying to load the MASTER synchronization DB from disk: ${(error as Error).message}`);
+      return;
+    }
+    this.replication.adoptHistory(transfer.replid, transfer.offset);
+    this.server.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
+    this.db = 0;
+    this.connected();
+  }
+
+  /** Runs every complete command of the input, counting each in the offset, and passes the bytes on to our replicas. */
+  private applyStream(): void {
+    const input = this.input;
+    const client = this.client!;
+    const keyspace = this.server.keyspace;
+    let at = 0;
+    // The master decides when keys expire: its commands see them as it does.
+    keyspace.expiryIgnored = true;
+    try {
+      for (;;) {
+        const parsed = parseCommand(input, at);
+        if (parsed === undefined) break;
+        if (parsed === null) {
+          this.fail('Protocol error in the replication stream from the master');
+          return;
+        }
+        const start = at;
+        at = parsed.end;
+        const reply = this.server.execute(client, parsed.args);
+        if (reply instanceof ReplyError) this.unexpectedError(parsed.args[0], reply);
+        this.replication.offset += at - start;
+        if (this.client !== client) return;
+      }
+    } finally {
+      keyspace.expiryIgnored = false;
+    }
+    if (at > 0) this.replication.passOn(input.subarray(0, at));
+    this.input = input.subarray(at);
+    this.db = client.db.id;
+    this.server.beforeReplies();
+  }
+
+  /**
+   * The master's command failed here: the data sets may have diverged. Logged
+   * as Redis logs it; propagation-error-behavior panic(-on-replicas) stops a
+   * read-only replica instead.
+   */
+  private unexpectedError(name: string, error: ReplyError): void {
+    const command = findCommand(name) === undefined ? '<unknown>' : name.toLowerCase();
+    this.server.log('warning', `== CRITICAL == This replica is sending an error to its master: '${error.message.slice(0, 4096)}' after processing the command '${command}'`);
+    this.server.stats.unexpectedErrorReplies++;
+    const behavior = this.server.config.get('propagation-error-behavior');
+    if (behavior !== 'ignore' && this.server.config.getBool('replica-read-only')) {
+      throw new Error(`This replica panicked sending an error to its master after processing the command '${command}'`);
+    }
+  }
+
+  /** REPLCONF ACK with the offset processed, now (REPLCONF GETACK) or once a second (cron). */
+  sendAck(): void {
+    if (this.state !== 'connected') return;
+    this.lastAck = Date.now();
+    this.send(['REPLCONF', 'ACK', String(this.replication.offset)]);
+  }
+
+  cron(): void {
+    const now = Date.now();
+    if (this.state === 'connect') {
+      if (now >= this.retryAt) this.start();
+      return;
+    }
+    if (now - this.lastIo > this.server.config.getNumber('repl-timeout') * 1000) {
+      this.fail(this.state === 'connected' ? 'MASTER timeout: no data nor PING received...' : 'Timeout connecting to the MASTER...');
+      return;
+    }
+    if (this.state === 'connected' && now - this.lastAck >= 1000) this.sendAck();
+  }
+}
+
+/**
+ * One command of the stream (always a multibulk, as masters send it) from
+ * `at`: its arguments and where it ends; undefined when incomplete, null
+ * when the bytes are not a command.
+ */
+function parseCommand(buf: Buffer, at: number): { args: string[]; end: number } | undefined | null {
+  if (at >= buf.length) return undefined;
+  if (buf[at] !== 0x2a) return null;
+  const headerEnd = buf.indexOf(CRLF, at);
+  if (headerEnd < 0) return undefined;
+  const count = Number(buf.toString('latin1', at + 1, headerEnd));
+  if (!Number.isInteger(count) || count < 0) return null;
+  let pos = headerEnd + 2;
+  const args: string[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    if (pos >= buf.length) return undefined;
+    if (buf[pos] !== 0x24) return null;
+    const lengthEnd = buf.indexOf(CRLF, pos);
+    if (lengthEnd < 0) return undefined;
+    const length = Number(buf.toString('latin1', pos + 1, lengthEnd));
+    if (!Number.isInteger(length) || length < 0) return null;
+    const start = lengthEnd + 2;
+    if (start + length + 2 > buf.length) return undefined;
+    args[i] = buf.toString('latin1', start, start + length);
+    pos = start + length + 2;
+  }
+  return { args, end: pos };
+}

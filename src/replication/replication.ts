@@ -1,0 +1,547 @@
+/**
+ * Replication, master side and the state both roles share: the replication
+ * id and offset, the backlog, the replicas attached to us (SYNC / PSYNC,
+ * full and partial resynchronization, the live stream, acknowledgements,
+ * WAIT, min-replicas-to-write), and the link to our own master when we are
+ * a replica (master-link.ts). The stream is the propagation the append-only
+ * file gets: the same commands, SELECTs and MULTI/EXEC wrapping.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CommandStream } from '../persistence/aof.js';
+import type { PropagationFollower } from '../persistence/persistence.js';
+import { NO_REPLY, type Reply } from '../protocol/reply.js';
+import { BlockRequest } from '../commands/types.js';
+import { ReplyError } from '../errors.js';
+import type { Client } from '../server/client.js';
+import type { Server } from '../server/server.js';
+import type { Database } from '../store/database.js';
+import type { KeyRef } from '../commands/keyspecs.js';
+import { Backlog } from './backlog.js';
+import { MasterLink } from './master-link.js';
+
+export const NO_REPLID = '0000000000000000000000000000000000000000';
+
+export function newReplid(): string {
+  return randomBytes(20).toString('hex');
+}
+
+type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
+
+/** A client of ours that is (or is about to become) a replica. */
+export class ReplicaLink {
+  state: ReplicaState = 'wait_bgsave';
+  /** REPLCONF listening-port and ip-address: where the replica says it serves. */
+  listeningPort = 0;
+  announcedIp: string | undefined;
+  /** REPLCONF capa eof: takes a disk-less `$EOF:` transfer. */
+  capaEof = false;
+  capaPsync2 = false;
+  /** Came with SYNC (no +FULLRESYNC line, no acknowledgements). */
+  oldSync = false;
+  attached = false;
+  ackOffset = 0;
+  ackTime = Date.now();
+  /** Since when it waits for a snapshot. */
+  waitingSince = 0;
+  /** The stream made while its snapshot was written, sent after it; undefined while not collecting. */
+  held: Buffer[] | undefined;
+
+  constructor(readonly client: Client) {}
+
+  /** INFO replication's ip: what it announced, or its address. */
+  get ip(): string {
+    if (this.announcedIp !== undefined) return this.announcedIp;
+    const address = this.client.address;
+    return address.slice(0, address.lastIndexOf(':'));
+  }
+}
+
+interface Waiter {
+  client: Client;
+  target: number;
+  replicas: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class Replication implements PropagationFollower {
+  replid = newReplid();
+  replid2 = NO_REPLID;
+  secondReplOffset = -1;
+  /** master_repl_offset: bytes of stream produced (as master) or processed (as replica). */
+  offset = 0;
+  backlog: Backlog | undefined;
+  /** What was propagated and not yet sent. */
+  readonly stream = new CommandStream();
+  readonly replicas: ReplicaLink[] = [];
+  /** The link to our master, while we are a replica. */
+  master: MasterLink | undefined;
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
+  private readonly waiters: Waiter[] = [];
+  /** The snapshot being written for waiting replicas. */
+  private syncing: { links: ReplicaLink[]; file: string; diskless: boolean } | undefined;
+  private syncFiles = 0;
+  private lastPing = Date.now();
+  private lastBacklogUse = Date.now();
+  private flushQueued = false;
+  /** Keys with a time to live that clients of ours (not the master) wrote while we are a writable replica (Redis's slaveKeysWithExpire). */
+  private readonly localKeys = new Map<Database, Set<string>>();
+
+  constructor(private readonly server: Server) {
+    server.config.onChange('repl-backlog-size', () => this.backlog?.resize(this.backlogSize));
+  }
+
+  private get backlogSize(): number {
+    return this.server.config.getNumber('repl-backlog-size');
+  }
+
+  // ------------------------------------------------------------ the stream
+
+  append(db: number, args: readonly string[]): void {
+    // Without a backlog nobody listens; a replica passes on its master's stream as it came.
+    if (this.backlog === undefined || this.master !== undefined) return;
+    this.stream.append(db, args);
+    this.flushSoon();
+  }
+
+  /**
+   * What no reply carries out (active expiry, evictions, GETACK) leaves at
+   * the end of this turn of the event loop, as Redis writes to replicas
+   * before it sleeps; a reply of this turn takes it out before itself.
+   */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  begin(): void {
+    this.stream.begin();
+  }
+
+  end(): void {
+    this.stream.end();
+  }
+
+  /** What was propagated goes to the backlog and the replicas (before any reply of this turn goes out). */
+  flush(): void {
+    const text = this.stream.take();
+    if (text.length === 0) return;
+    const bytes = Buffer.from(text, 'latin1');
+    this.offset += bytes.length;
+    this.passOn(bytes);
+  }
+
+  /** Stream bytes whose offset is already counted: into the backlog and to every replica. */
+  passOn(bytes: Buffer): void {
+    this.backlog?.append(bytes);
+    for (const link of this.replicas) {
+      if (link.held !== undefined) link.held.push(bytes);
+      else if (link.state === 'online') link.client.sendRaw(bytes);
+    }
+  }
+
+  // ------------------------------------------------------------ master side
+
+  /** SYNC and PSYNC: a partial resync from the backlog when the history allows, a full one otherwise. */
+  sync(client: Client, replid: string | undefined, from: number): Reply {
+    if (this.master !== undefined && this.master.state !== 'connected') {
+      throw new ReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
+    }
+    const link = (client.replicaLink ??= new ReplicaLink(client));
+    if (link.attached) return NO_REPLY;
+    this.flush();
+    if (replid === undefined) {
+      link.oldSync = true;
+    } else if (this.partialResync(link, replid, from)) {
+      return NO_REPLY;
+    } else if (replid !== '?') {
+      this.syncPartialErr++;
+    }
+    this.syncFull++;
+    if (this.backlog === undefined) {
+      // The first replica: a new history starts here, with a new id.
+      this.replid = newReplid();
+      this.clearReplid2();
+      this.backlog = new Backlog(this.backlogSize, this.offset);
+    }
+    link.state = 'wait_bgsave';
+    link.waitingSince = Date.now();
+    this.attach(link);
+    this.server.log('notice', `Replica ${link.ip}:${link.listeningPort} asks for synchronization`);
+    this.startSyncIfDue();
+    return NO_REPLY;
+  }
+
+  private partialResync(link: ReplicaLink, replid: string, from: number): boolean {
+    const known = replid === this.replid || (replid === this.replid2 && from <= this.secondReplOffset);
+    const missing = known && this.backlog !== undefined ? this.backlog.from(from) : undefined;
+    if (missing === undefined) {
+      if (replid !== '?') this.server.log('notice', `Partial resynchronization not accepted: replid ${replid}, offset ${from}`);
+      return false;
+    }
+    link.state = 'online';
+    link.ackTime = Date.now();
+    this.attach(link);
+    link.client.queue(link.capaPsync2 ? `+CONTINUE ${this.replid}\r\n` : '+CONTINUE\r\n');
+    link.client.sendRaw(missing);
+    this.syncPartialOk++;
+    this.server.log('notice', `Partial resynchronization request from ${link.ip}:${link.listeningPort} accepted. Sending ${missing.length} bytes of backlog starting from offset ${from}.`);
+    return true;
+  }
+
+  private attach(link: ReplicaLink): void {
+    link.attached = true;
+    if (!this.replicas.includes(link)) this.replicas.push(link);
+  }
+
+  /**
+   * Starts the snapshot for the replicas waiting, unless one is being made
+   * or a disk-less sync still waits repl-diskless-sync-delay for more of them.
+   */
+  startSyncIfDue(): void {
+    if (this.syncing !== undefined || this.server.persistence.backgroundBusy) return;
+    const waiting = this.replicas.filter((l) => l.state === 'wait_bgsave' && l.held === undefined);
+    if (waiting.length === 0) return;
+    const config = this.server.config;
+    const diskless = config.getBool('repl-diskless-sync');
+    if (diskless) {
+      const max = config.getNumber('repl-diskless-sync-max-replicas');
+      const oldest = Math.min(...waiting.map((l) => l.waitingSince));
+      if (!(max > 0 && waiting.length >= max) && Date.now() - oldest < config.getNumber('repl-diskless-sync-delay') * 1000) return;
+    }
+    // The snapshot is of this moment: what follows is held for each replica until it is sent.
+    this.flush();
+    this.stream.forgetDb();
+    for (const link of waiting) {
+      link.held = [];
+      if (!link.oldSync) link.client.queue(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
+      link.client.flush();
+    }
+    const file = path.join(this.server.config.values.dir, `temp-repl-${process.pid}-${++this.syncFiles}.rdb`);
+    this.syncing = { links: waiting, file, diskless };
+    this.server.log('notice', `Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
+    this.server.persistence.snapshotInBackground(file, (error) => this.syncSnapshotDone(error));
+  }
+
+  private syncSnapshotDone(error: Error | undefined): void {
+    const syncing = this.syncing!;
+    this.syncing = undefined;
+    let rdb: Buffer | undefined;
+    try {
+      if (error === undefined) rdb = fs.readFileSync(syncing.file);
+    } catch (readError) {
+      error = readError as Error;
+    }
+    fs.rmSync(syncing.file, { force: true });
+    for (const link of syncing.links) {
+      if (!link.attached) continue;
+      if (rdb === undefined) {
+        this.server.log('warning', `SYNC failed: ${error?.message}`);
+        link.client.kill();
+        continue;
+      }
+      link.state = 'send_bulk';
+      const eof = link.capaEof && syncing.diskless && !link.oldSync;
+      if (eof) {
+        const mark = randomBytes(20).toString('hex');
+        link.client.queue(`$EOF:${mark}\r\n`);
+        link.client.sendRaw(rdb);
+        link.client.sendRaw(Buffer.from(mark, 'latin1'));
+      } else {
+        link.client.queue(`$${rdb.length}\r\n`);
+        link.client.sendRaw(rdb);
+      }
+      link.state = 'online';
+      link.ackTime = Date.now();
+      // After an $EOF: payload the replica finds the mark at the end of what it read: the stream waits for its first ACK, as in Redis.
+      if (!eof) this.releaseHeld(link);
+      this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
+    }
+    this.startSyncIfDue();
+  }
+
+  /** The stream made while a replica's snapshot was prepared and sent: to the replica now, and the rest as it comes. */
+  private releaseHeld(link: ReplicaLink): void {
+    const held = link.held!;
+    link.held = undefined;
+    if (held.length > 0) link.client.sendRaw(held.length === 1 ? held[0] : Buffer.concat(held));
+  }
+
+  /** REPLCONF ACK <offset>: how far a replica has processed the stream. */
+  acknowledged(client: Client, offset: number): void {
+    const link = client.replicaLink;
+    if (link === undefined || !link.attached) return;
+    if (offset > link.ackOffset) link.ackOffset = offset;
+    link.ackTime = Date.now();
+    if (link.state === 'online' && link.held !== undefined) this.releaseHeld(link);
+    if (this.waiters.length > 0) this.serveWaiters();
+  }
+
+  /** A client went away: if it was a replica, it is one no more. */
+  clientClosed(client: Client): void {
+    const link = client.replicaLink;
+    if (link !== undefined && link.attached) {
+      link.attached = false;
+      this.replicas.splice(this.replicas.indexOf(link), 1);
+      this.server.log('notice', `Connection with replica ${link.ip}:${link.listeningPort} lost.`);
+      if (this.replicas.length === 0) this.lastBacklogUse = Date.now();
+    }
+    const waiting = this.waiters.findIndex((w) => w.client === client);
+    if (waiting >= 0) {
+      clearTimeout(this.waiters[waiting].timer);
+      this.waiters.splice(waiting, 1);
+    }
+  }
+
+  private ackedCount(target: number): number {
+    let count = 0;
+    for (const link of this.replicas) if (link.state === 'online' && link.ackOffset >= target) count++;
+    return count;
+  }
+
+  /** WAIT numreplicas timeout: the replicas that acknowledged everything written so far. */
+  wait(client: Client, replicas: number, timeoutMs: number): Reply | BlockRequest {
+    if (this.master !== undefined) {
+      throw new ReplyError('ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.');
+    }
+    this.flush();
+    const target = this.offset;
+    const acked = this.ackedCount(target);
+    if (acked >= replicas || client.inTransaction) return acked;
+    const waiter: Waiter = { client, target, replicas, timer: undefined };
+    if (timeoutMs > 0) {
+      waiter.timer = setTimeout(() => this.endWait(waiter, this.ackedCount(target)), timeoutMs);
+    }
+    this.waiters.push(waiter);
+    this.requestAcks();
+    return BlockRequest.deferred(acked);
+  }
+
+  private endWait(waiter: Waiter, count: number): void {
+    const at = this.waiters.indexOf(waiter);
+    if (at < 0) return;
+    this.waiters.splice(at, 1);
+    clearTimeout(waiter.timer);
+    this.server.finishWaiting(waiter.client, count);
+  }
+
+  private serveWaiters(): void {
+    for (const waiter of [...this.waiters]) {
+      const count = this.ackedCount(waiter.target);
+      if (count >= waiter.replicas) this.endWait(waiter, count);
+    }
+  }
+
+  /** REPLCONF GETACK * to every replica, in the stream (it counts in the offset, as in Redis). */
+  private requestAcks(): void {
+    this.feed(['REPLCONF', 'GETACK', '*']);
+  }
+
+  /** A command for the replicas only, in whatever database the stream is in (GETACK, PING, DEBUG REPLICATE). */
+  feed(args: readonly string[]): void {
+    if (this.backlog === undefined || this.master !== undefined) return;
+    this.stream.appendAnyDb(args);
+    this.flushSoon();
+  }
+
+  /** min-replicas-to-write is set and fewer replicas than that acknowledged within min-replicas-max-lag. */
+  replicasMissing(): boolean {
+    const { minReplicasToWrite, minReplicasMaxLag } = this.server.config.values;
+    if (minReplicasToWrite === 0 || minReplicasMaxLag === 0 || this.master !== undefined) return false;
+    return this.goodReplicas() < minReplicasToWrite;
+  }
+
+  private goodReplicas(): number {
+    const maxLag = this.server.config.values.minReplicasMaxLag * 1000;
+    const now = Date.now();
+    let good = 0;
+    for (const link of this.replicas) if (link.state === 'online' && now - link.ackTime <= maxLag) good++;
+    return good;
+  }
+
+  /** A client other than our master wrote `keys` while we are a replica: those with a time to live are ours to expire. */
+  writtenLocally(db: Database, keys: readonly KeyRef[]): void {
+    for (const { key } of keys) {
+      if (!db.expires.has(key)) continue;
+      let set = this.localKeys.get(db);
+      if (set === undefined) this.localKeys.set(db, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  /** Expires the replica's own keys whose time came (Redis's expireSlaveKeys). */
+  private expireLocalKeys(): void {
+    const now = Date.now();
+    for (const [db, keys] of this.localKeys) {
+      for (const key of keys) {
+        if (!db.expires.has(key) || db.expireIfDue(key, now, true)) keys.delete(key);
+      }
+      if (keys.size === 0) this.localKeys.delete(db);
+    }
+  }
+
+  /** Once per server cron: PINGs to the replicas, timeouts, delayed syncs, the backlog's time to live. */
+  cron(): void {
+    const config = this.server.config;
+    const now = Date.now();
+    if (this.master === undefined && this.replicas.length > 0 && now - this.lastPing >= config.getNumber('repl-ping-replica-period') * 1000) {
+      this.lastPing = now;
+      this.feed(['PING']);
+    }
+    const timeoutMs = config.getNumber('repl-timeout') * 1000;
+    for (const link of [...this.replicas]) {
+      if (link.state === 'online' && !link.oldSync && now - link.ackTime > timeoutMs) {
+        this.server.log('warning', `Disconnecting timedout replica (streaming sync): ${link.ip}:${link.listeningPort}`);
+        link.client.kill();
+      }
+    }
+    this.startSyncIfDue();
+    const ttl = config.getNumber('repl-backlog-ttl') * 1000;
+    if (this.backlog !== undefined && this.master === undefined && this.replicas.length === 0 && ttl > 0 && now - this.lastBacklogUse > ttl) {
+      // As Redis: a master without replicas for that long frees its backlog and starts a new history when one comes.
+      this.backlog = undefined;
+      this.replid = newReplid();
+      this.clearReplid2();
+    }
+    if (this.master !== undefined) {
+      if (this.localKeys.size > 0) this.expireLocalKeys();
+      this.master.cron();
+    }
+  }
+
+  private clearReplid2(): void {
+    this.replid2 = NO_REPLID;
+    this.secondReplOffset = -1;
+  }
+
+  /** A new history from here on: the old id stays valid as id 2 up to this offset (PSYNC2). */
+  shiftReplid(): void {
+    this.replid2 = this.replid;
+    this.secondReplOffset = this.offset + 1;
+    this.replid = newReplid();
+  }
+
+  /** Our master's history: after a full sync we have its id, offset and nothing before. */
+  adoptHistory(replid: string, offset: number): void {
+    this.replid = replid;
+    this.clearReplid2();
+    this.offset = offset;
+    this.backlog = new Backlog(this.backlogSize, offset);
+    this.localKeys.clear();
+    this.disconnectReplicas();
+  }
+
+  /** +CONTINUE with a new id: the master's history moved on (a failover); ours follows. */
+  continueAs(replid: string): void {
+    if (replid === this.replid) return;
+    this.replid2 = this.replid;
+    this.secondReplOffset = this.offset + 1;
+    this.replid = replid;
+    // Our replicas must learn the new id: they reconnect and continue.
+    this.disconnectReplicas();
+  }
+
+  disconnectReplicas(): void {
+    for (const link of [...this.replicas]) link.client.kill();
+  }
+
+  // ------------------------------------------------------------ roles
+
+  /** REPLICAOF host port: from now on a replica of that master. */
+  follow(host: string, port: number): void {
+    this.master?.close();
+    // Waiting clients of a master get an error: what they wait for cannot happen here.
+    for (const waiter of [...this.waiters]) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      clearTimeout(waiter.timer);
+      this.server.finishWaiting(waiter.client, new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'));
+    }
+    this.flush();
+    this.disconnectReplicas();
+    this.master = new MasterLink(this.server, this, host, port);
+    this.server.replicaStateChanged();
+    this.master.start();
+    this.server.log('notice', `Connecting to MASTER ${host}:${port}`);
+  }
+
+  /** REPLICAOF NO ONE: a master again, with a new history that continues the old one. */
+  promote(): void {
+    if (this.master === undefined) return;
+    this.master.close();
+    this.master = undefined;
+    this.localKeys.clear();
+    this.shiftReplid();
+    this.stream.forgetDb();
+    this.lastBacklogUse = Date.now();
+    this.server.replicaStateChanged();
+    this.server.log('notice', 'MASTER MODE enabled (user request from \'id=replicaof\')');
+  }
+
+  // ------------------------------------------------------------ introspection
+
+  /** INFO replication, field by field as Redis prints them. */
+  info(): Record<string, string | number> {
+    const out: Record<string, string | number> = { role: this.master === undefined ? 'master' : 'slave' };
+    const master = this.master;
+    if (master !== undefined) {
+      const now = Date.now();
+      out.master_host = master.host;
+      out.master_port = master.port;
+      out.master_link_status = master.state === 'connected' ? 'up' : 'down';
+      out.master_last_io_seconds_ago = master.state === 'connected' ? Math.floor((now - master.lastIo) / 1000) : -1;
+      out.master_sync_in_progress = master.state === 'transfer' ? 1 : 0;
+      out.slave_read_repl_offset = master.readOffset;
+      out.slave_repl_offset = this.offset;
+      if (master.state === 'transfer') {
+        const total = master.transferSize;
+        out.master_sync_total_bytes = total;
+        out.master_sync_read_bytes = master.transferRead;
+        out.master_sync_left_bytes = total - master.transferRead;
+        out.master_sync_perc = (total > 0 ? (master.transferRead / total) * 100 : 0).toFixed(2);
+        out.master_sync_last_io_seconds_ago = Math.floor((now - master.lastIo) / 1000);
+      }
+      if (master.state !== 'connected') out.master_link_down_since_seconds = master.downSince === 0 ? -1 : Math.floor((now - master.downSince) / 1000);
+      out.slave_priority = this.server.config.getNumber('replica-priority');
+      out.slave_read_only = this.server.config.getBool('replica-read-only') ? 1 : 0;
+      out.replica_announced = this.server.config.getBool('replica-announced') ? 1 : 0;
+    }
+    out.connected_slaves = this.replicas.length;
+    const { minReplicasToWrite, minReplicasMaxLag } = this.server.config.values;
+    if (minReplicasToWrite > 0 && minReplicasMaxLag > 0) out.min_slaves_good_slaves = this.goodReplicas();
+    this.replicas.forEach((link, i) => {
+      const lag = link.state === 'online' ? Math.floor((Date.now() - link.ackTime) / 1000) : 0;
+      out[`slave${i}`] = `ip=${link.ip},port=${link.listeningPort},state=${link.state},offset=${link.ackOffset},lag=${lag}`;
+    });
+    const backlog = this.backlog;
+    Object.assign(out, {
+      master_failover_state: 'no-failover',
+      master_replid: this.replid,
+      master_replid2: this.replid2,
+      master_repl_offset: this.offset,
+      second_repl_offset: this.secondReplOffset,
+      repl_backlog_active: backlog === undefined ? 0 : 1,
+      repl_backlog_size: this.backlogSize,
+      repl_backlog_first_byte_offset: backlog === undefined ? 0 : backlog.firstOffset,
+      repl_backlog_histlen: backlog === undefined ? 0 : backlog.histlen,
+    });
+    return out;
+  }
+
+  /** ROLE. */
+  role(): Reply {
+    const master = this.master;
+    if (master === undefined) {
+      const replicas = this.replicas.filter((l) => l.state === 'online').map((l) => [l.ip, String(l.listeningPort), String(l.ackOffset)]);
+      return ['master', this.offset, replicas];
+    }
+    const state = { connect: 'connect', connecting: 'connecting', handshake: 'handshake', transfer: 'sync', connected: 'connected' }[master.state];
+    return ['slave', master.host, master.port, state, master.state === 'connected' ? this.offset : -1];
+  }
+}

@@ -1,0 +1,202 @@
+// High availability under Debian's redis-sentinel: three sentinels (quorum 2)
+// watch a master of ours and two replicas of ours. The master is killed with
+// SIGKILL under an ioredis load that follows the sentinels; a replica must be
+// promoted, the other repointed, the old master turned into a replica when it
+// comes back, and no write that WAIT saw on both replicas may be lost. The
+// lost writes and the downtime are printed. Every wait is bounded; every
+// process started here is killed in `after`.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { freePort, launch, sleep, waitForPort } from './helpers.mjs';
+
+const HAVE_SENTINEL = spawnSync('redis-sentinel', ['--version']).status === 0;
+const processes = [];
+const clients = [];
+const dirs = [];
+after(async () => {
+  for (const c of clients) c.disconnect();
+  await Promise.all(processes.map((p) => p.stop()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** One of our servers on `port`, keeping its data in `dir` across restarts. */
+async function ours(port, dir, args = []) {
+  const server = launch(['--port', String(port), '--dir', dir, '--save', '', '--repl-diskless-sync-delay', '0', ...args]);
+  const handle = {
+    port,
+    kill: () => server.proc.kill('SIGKILL'),
+    exited: server.exited,
+    stop: async () => {
+      if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+      await server.exited;
+    },
+  };
+  processes.push(handle);
+  await server.ready(port);
+  return handle;
+}
+
+async function sentinel(masterPort) {
+  const port = await freePort();
+  const dir = tempDir('sentinel-');
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, [
+    `port ${port}`,
+    `dir ${dir}`,
+    `sentinel monitor mymaster 127.0.0.1 ${masterPort} 2`,
+    'sentinel down-after-milliseconds mymaster 1000',
+    'sentinel failover-timeout mymaster 5000',
+    'sentinel parallel-syncs mymaster 1',
+    '',
+  ].join('\n'));
+  const proc = spawn('redis-sentinel', [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  processes.push({
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+  });
+  await waitForPort(port, proc, () => output);
+  return { port, output: () => output };
+}
+
+/** A client that reconnects: Sentinel kills normal clients (CLIENT KILL TYPE normal) when it reconfigures an instance. */
+function connect(port) {
+  const client = new Redis({ port, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  client.on('error', () => {});
+  clients.push(client);
+  return client;
+}
+
+async function waitFor(what, check, ms) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await sleep(100);
+  }
+}
+
+const field = (info, name) => new RegExp(`^${name}:(.*)\\r?$`, 'm').exec(info)?.[1];
+const pairs = (flat) => Object.fromEntries(flat.reduce((out, v, i) => (i % 2 ? out : [...out, [v, flat[i + 1]]]), []));
+
+test('Sentinel promotes a replica of ours when our master dies, ioredis follows, nothing acknowledged by both replicas is lost',
+  { skip: !HAVE_SENTINEL && 'needs redis-sentinel', timeout: 90000 }, async () => {
+    const [masterPort, port1, port2] = [await freePort(), await freePort(), await freePort()];
+    const masterDir = tempDir('ha-master-');
+    await ours(masterPort, masterDir);
+    const replicaPorts = [port1, port2];
+    for (const port of replicaPorts) await ours(port, tempDir('ha-replica-'), ['--replicaof', '127.0.0.1', String(masterPort)]);
+    const m = connect(masterPort);
+    await waitFor('both replicas online', async () => field(await m.info('replication'), 'connected_slaves') === '2', 10000);
+    const sentinels = [];
+    for (let i = 0; i < 3; i++) sentinels.push(await sentinel(masterPort));
+    const s = sentinels.map((x) => connect(x.port));
+    await waitFor('the sentinels to see each other and both replicas', async () => {
+      for (const c of s) {
+        const master = pairs(await c.call('SENTINEL', 'MASTER', 'mymaster'));
+        if (master['num-other-sentinels'] !== '2' || master['num-slaves'] !== '2') return false;
+      }
+      return true;
+    }, 20000);
+
+    // The load: sequential writes through a sentinel-aware client, each followed by WAIT.
+    const client = new Redis({
+      sentinels: sentinels.map((x) => ({ host: '127.0.0.1', port: x.port })),
+      name: 'mymaster',
+      sentinelRetryStrategy: () => 100,
+      retryStrategy: () => 100,
+      maxRetriesPerRequest: 3,
+    });
+    client.on('error', () => {});
+    clients.push(client);
+    const acked = new Map();
+    let attempts = 0;
+    let failures = 0;
+    let lastOk = Date.now();
+    let longestGap = 0;
+    let running = true;
+    const load = (async () => {
+      for (let i = 0; running; i++) {
+        attempts++;
+        try {
+          await client.set(`k:${i}`, String(i));
+          const replicas = await client.wait(1, 1000);
+          acked.set(`k:${i}`, replicas);
+          const now = Date.now();
+          longestGap = Math.max(longestGap, now - lastOk);
+          lastOk = now;
+        } catch {
+          failures++;
+          await sleep(20);
+        }
+      }
+    })();
+    await sleep(1000);
+    const killedAt = Date.now();
+    processes[0].kill();
+    await processes[0].exited;
+
+    const promoted = await waitFor('a promoted replica', async () => {
+      const [host, port] = await s[0].call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster');
+      return host === '127.0.0.1' && Number(port) !== masterPort ? Number(port) : false;
+    }, 30000);
+    assert.ok(replicaPorts.includes(promoted));
+    const other = replicaPorts.find((p) => p !== promoted);
+    const p = connect(promoted);
+    const o = connect(other);
+    await waitFor('the other replica to follow the new master', async () => {
+      const info = await o.info('replication');
+      return field(info, 'master_port') === String(promoted) && field(info, 'master_link_status') === 'up';
+    }, 20000);
+    assert.equal((await p.role())[0], 'master');
+    await waitFor('writes to succeed again', async () => lastOk > killedAt, 20000);
+    await sleep(1000);
+    running = false;
+    await load;
+
+    let lostBoth = 0;
+    let lostOne = 0;
+    let lostUnacked = 0;
+    for (const [key, replicas] of acked) {
+      if ((await p.get(key)) !== null) continue;
+      if (replicas >= 2) lostBoth++;
+      else if (replicas === 1) lostOne++;
+      else lostUnacked++;
+    }
+    console.log(`# sentinel failover: ${attempts} writes tried, ${acked.size} acknowledged, ${failures} failed; ` +
+      `lost: ${lostBoth} seen by 2 replicas, ${lostOne} seen by 1, ${lostUnacked} seen by none; ` +
+      `writes resumed ${lastOk > killedAt ? 'yes' : 'no'}, longest gap between acknowledged writes ${longestGap} ms`);
+    assert.equal(lostBoth, 0);
+
+    // The old master comes back empty-handed: Sentinel makes it a replica of the new one.
+    await ours(masterPort, masterDir);
+    const back = connect(masterPort);
+    await waitFor('the old master to become a replica of the new one', async () => {
+      const info = await back.info('replication');
+      return field(info, 'role') === 'slave' && field(info, 'master_port') === String(promoted) && field(info, 'master_link_status') === 'up';
+    }, 30000);
+    const last = [...acked.keys()].at(-1);
+    assert.equal(await back.get(last), await p.get(last));
+  });
