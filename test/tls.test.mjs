@@ -13,6 +13,7 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
+import { parse } from 'yaml';
 import { freePort, launch, sleep, tempDirs } from './helpers.mjs';
 
 const tempDir = tempDirs('noderedis-tls-');
@@ -278,4 +279,21 @@ test('port 0 without other listeners exits; a taken port logs Redis lines and ex
   for (let i = 0; i < 50 && !shown.output().includes('Port:'); i++) await sleep(20);
   assert.match(shown.output(), new RegExp(` PID: ${shown.proc.pid}\\b`));
   assert.match(shown.output(), new RegExp(`Port: ${port}\\b`));
+});
+
+test("docker-compose.yml's TLS service serves redis-cli --tls with the mounted certificates", async (t) => {
+  const service = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')).services['noderedis-tls'];
+  assert.deepEqual(service.profiles, ['tls']);
+  assert.deepEqual(service.ports, ['6380:6380']);
+  assert.ok(service.volumes.includes('./certs:/certs:ro'));
+  // Run its command here: the mounted files and /data become this test's, port 6380 a free one.
+  const tlsPort = await freePort();
+  const mounted = { '/certs/redis.crt': certs.cert, '/certs/redis.key': certs.key, '/certs/ca.crt': certs.ca, '/data': tempDir(), '6380': String(tlsPort) };
+  const args = service.command.map((arg) => mounted[arg] ?? arg);
+  assert.ok(args.some((arg) => arg === certs.cert) && args.includes(String(tlsPort)), args.join(' '));
+  const server = launch(args);
+  t.after(() => server.stop());
+  await waitForTls(tlsPort, server);
+  const cli = execFileSync('redis-cli', ['-p', String(tlsPort), '--tls', '--cacert', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey, 'PING'], { encoding: 'latin1', timeout: 5000 });
+  assert.equal(cli.trim(), 'PONG');
 });
