@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
@@ -137,7 +138,7 @@ test('tls-auth-clients yes refuses a client without a certificate; optional and 
   }
 });
 
-test('plaintext, garbage and stalled handshakes on the TLS port cost only their own connections', async (t) => {
+test('plaintext, garbage and stalled handshakes on the TLS port cost only their own connections', { timeout: 30_000 }, async (t) => {
   const server = await startTls(t);
   const stalled = [];
   for (let i = 0; i < 200; i++) {
@@ -154,6 +155,21 @@ test('plaintext, garbage and stalled handshakes on the TLS port cost only their 
   const r = ioredisTls(t, server.tlsPort);
   await r.connect();
   assert.equal(await r.ping(), 'PONG');
+  // 500 more connections of random bytes, 64 kB each: memory stays bounded and the TLS client is served.
+  const before = processUsage(server.proc.pid);
+  for (let round = 0; round < 10; round++) {
+    const written = [];
+    for (let i = 0; i < 50; i++) {
+      const s = net.connect(server.tlsPort, '127.0.0.1');
+      s.on('error', () => {});
+      t.after(() => s.destroy());
+      written.push(Promise.race([once(s, 'connect').then(() => new Promise((resolve) => s.write(randomBytes(64 * 1024), resolve))), once(s, 'close'), sleep(5000)]));
+    }
+    await Promise.all(written);
+    assert.equal(await r.ping(), 'PONG');
+  }
+  const after = processUsage(server.proc.pid);
+  assert.ok(after.rss - before.rss < 30_000, `RSS ${before.rss} -> ${after.rss} kB`);
   assert.equal(server.proc.exitCode, null);
 });
 
