@@ -10,9 +10,11 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
+import { parse } from 'yaml';
 import { freePort, launch, sleep, tempDirs } from './helpers.mjs';
 
 const tempDir = tempDirs('noderedis-tls-');
@@ -136,7 +138,7 @@ test('tls-auth-clients yes refuses a client without a certificate; optional and 
   }
 });
 
-test('plaintext, garbage and stalled handshakes on the TLS port cost only their own connections', async (t) => {
+test('plaintext, garbage and stalled handshakes on the TLS port cost only their own connections', { timeout: 30_000 }, async (t) => {
   const server = await startTls(t);
   const stalled = [];
   for (let i = 0; i < 200; i++) {
@@ -153,6 +155,21 @@ test('plaintext, garbage and stalled handshakes on the TLS port cost only their 
   const r = ioredisTls(t, server.tlsPort);
   await r.connect();
   assert.equal(await r.ping(), 'PONG');
+  // 500 more connections of random bytes, 64 kB each: memory stays bounded and the TLS client is served.
+  const before = processUsage(server.proc.pid);
+  for (let round = 0; round < 10; round++) {
+    const written = [];
+    for (let i = 0; i < 50; i++) {
+      const s = net.connect(server.tlsPort, '127.0.0.1');
+      s.on('error', () => {});
+      t.after(() => s.destroy());
+      written.push(Promise.race([once(s, 'connect').then(() => new Promise((resolve) => s.write(randomBytes(64 * 1024), resolve))), once(s, 'close'), sleep(5000)]));
+    }
+    await Promise.all(written);
+    assert.equal(await r.ping(), 'PONG');
+  }
+  const after = processUsage(server.proc.pid);
+  assert.ok(after.rss - before.rss < 30_000, `RSS ${before.rss} -> ${after.rss} kB`);
   assert.equal(server.proc.exitCode, null);
 });
 
@@ -278,4 +295,21 @@ test('port 0 without other listeners exits; a taken port logs Redis lines and ex
   for (let i = 0; i < 50 && !shown.output().includes('Port:'); i++) await sleep(20);
   assert.match(shown.output(), new RegExp(` PID: ${shown.proc.pid}\\b`));
   assert.match(shown.output(), new RegExp(`Port: ${port}\\b`));
+});
+
+test("docker-compose.yml's TLS service serves redis-cli --tls with the mounted certificates", async (t) => {
+  const service = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')).services['noderedis-tls'];
+  assert.deepEqual(service.profiles, ['tls']);
+  assert.deepEqual(service.ports, ['6380:6380']);
+  assert.ok(service.volumes.includes('./certs:/certs:ro'));
+  // Run its command here: the mounted files and /data become this test's, port 6380 a free one.
+  const tlsPort = await freePort();
+  const mounted = { '/certs/redis.crt': certs.cert, '/certs/redis.key': certs.key, '/certs/ca.crt': certs.ca, '/data': tempDir(), '6380': String(tlsPort) };
+  const args = service.command.map((arg) => mounted[arg] ?? arg);
+  assert.ok(args.some((arg) => arg === certs.cert) && args.includes(String(tlsPort)), args.join(' '));
+  const server = launch(args);
+  t.after(() => server.stop());
+  await waitForTls(tlsPort, server);
+  const cli = execFileSync('redis-cli', ['-p', String(tlsPort), '--tls', '--cacert', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey, 'PING'], { encoding: 'latin1', timeout: 5000 });
+  assert.equal(cli.trim(), 'PONG');
 });

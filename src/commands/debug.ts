@@ -21,6 +21,7 @@ import { plainValue, type RedisValue } from '../store/database.js';
 import { globMatch } from '../util/glob.js';
 import { atoi, parseFloat64 } from '../util/numbers.js';
 import { sleepSync } from '../util/sleep.js';
+import { positiveArg } from './lists.js';
 import { defineCommand, type CommandContext } from './types.js';
 
 /** DEBUG PROTOCOL's samples of every reply type, as Redis's test suite expects them. */
@@ -96,6 +97,10 @@ const HELP = [
   'DIGEST-VALUE <key> [<key> ...]', '    Output a hex signature of the values of all the specified keys.',
   'LOADAOF', '    Write the pending commands to the append only file and rebuild the dataset from it.',
   'LOG <message>', '    Write <message> to the server log.',
+  'POPULATE <count> [<prefix>] [<size>]', '    Create <count> string keys named key:<num>. If <prefix> is specified then',
+  '    it is used instead of the \'key\' prefix. These are not propagated to',
+  '    replicas. Cluster slots are not respected so keys not belonging to the',
+  '    current node can be created in cluster mode.',
   'RELOAD [NOSAVE]', '    Save the dataset to the RDB file (unless NOSAVE), then load it back in place.',
   'OBJECT <key>', '    Show low level info about the key and associated value.',
   'PROTOCOL <type>', '    Reply with a test value of the specified type.',
@@ -106,6 +111,29 @@ const HELP = [
   'STRINGMATCH-LEN', '    Run a fuzz tester against the stringmatchlen() function.',
   'HELP', '    Prints this help.',
 ];
+
+/**
+ * DEBUG POPULATE count [prefix] [size]: keys prefix:0 .. prefix:count-1 (the
+ * existing ones left alone) holding "value:N", cut or padded with zero bytes
+ * to `size`. As in Redis the keys count as no change: nothing goes to the
+ * append-only file and no save point is brought closer.
+ */
+function populate(ctx: CommandContext, args: string[]): Reply {
+  const count = positiveArg(args[2]);
+  const size = args.length === 5 ? positiveArg(args[4]) : 0;
+  const prefix = args.length >= 4 ? args[3] : 'key';
+  const db = ctx.client.db;
+  const dirty = ctx.server.keyspace.dirty;
+  for (let j = 0; j < count; j++) {
+    // Redis formats the key into a 128-byte buffer, so longer names are cut.
+    const key = `${prefix}:${j}`.slice(0, 127);
+    if (db.has(key)) continue;
+    const value = `value:${j}`;
+    db.set(key, size === 0 ? value : size <= value.length ? value.slice(0, size) : value.padEnd(size, '\0'));
+  }
+  ctx.server.keyspace.dirty = dirty;
+  return OK;
+}
 
 /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the dataset (unless NOSAVE), empties it (unless NOFLUSH) and loads the snapshot file back. */
 function reload(ctx: CommandContext, options: string[]): Reply {
@@ -147,6 +175,15 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       return ctx.server.crash('SIGSEGV', new Error('DEBUG SEGFAULT').stack ?? '', args);
     case sub === 'aof-flush-sleep' && argc === 3:
       ctx.server.persistence.aofFlushSleepUs = Math.max(0, atoi(args[2]));
+      return OK;
+    case sub === 'populate' && argc >= 3 && argc <= 5:
+      return populate(ctx, args);
+    case sub === 'config-rewrite-force-all' && argc === 2:
+      try {
+        ctx.server.config.rewrite(ctx.server.config.configFile, { forceAll: true });
+      } catch (error) {
+        throw new ReplyError(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${(error as Error).message}`);
+      }
       return OK;
     case sub === 'loadaof' && argc === 2:
       try {

@@ -45,7 +45,7 @@ function atLeastArg(text: string, min: number, message?: string): number {
   return Number(value);
 }
 
-const positiveArg = (text: string, message?: string): number => atLeastArg(text, 0, message);
+export const positiveArg = (text: string, message?: string): number => atLeastArg(text, 0, message);
 
 function endArg(text: string): End {
   const lower = text.toLowerCase();
