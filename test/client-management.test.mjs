@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { useServer, sleep, extraClient, rawFor, exchange } from './helpers.mjs';
+import { useServer, sleep, extraClient, rawFor, exchange, blockedClients } from './helpers.mjs';
 
 let server;
 let r;
@@ -33,6 +33,35 @@ test('CLIENT PAUSE WRITE holds writes until it ends; reads go on', async (t) => 
   assert.equal(value, 'OK');
   assert.ok(ms >= 200, `the write waited for the pause (${ms} ms)`);
   assert.equal(await r.get('k'), 'v');
+});
+
+test('INFO counts clients held by a pause in blocked_clients, as Redis does', async (t) => {
+  const writer = extraClient(t, server.port);
+  await writer.ping();
+  await r.client('PAUSE', 5000, 'WRITE');
+  const write = writer.set('held', 'v');
+  await blockedClients(r, 1);
+  await r.client('UNPAUSE');
+  assert.equal(await write, 'OK');
+  await blockedClients(r, 0);
+});
+
+test('a pause of writes lets scripts that declare no-writes run, in MULTI too', async (t) => {
+  const other = extraClient(t, server.port);
+  await other.ping();
+  await r.client('PAUSE', 5000, 'WRITE');
+  try {
+    assert.equal(await other.eval("#!lua flags=no-writes\nreturn 'read'", 0), 'read');
+    const sha = await other.script('LOAD', '#!lua flags=no-writes\nreturn 2');
+    assert.equal(await other.evalsha(sha, 0), 2);
+    assert.deepEqual(await other.multi().eval('#!lua flags=no-writes\nreturn 12', 0).exec(), [[null, 12]]);
+    const write = other.eval('#!lua\nreturn 1', 0);
+    await blockedClients(r, 1);
+    await r.client('UNPAUSE');
+    assert.equal(await write, 1);
+  } finally {
+    await r.client('UNPAUSE');
+  }
 });
 
 test('commands pipelined behind a held one keep their order', async (t) => {

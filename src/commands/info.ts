@@ -95,7 +95,7 @@ const sections: Record<string, Section> = {
     maxclients: ctx.server.config.values.maxclients,
     client_recent_max_input_buffer: 0,
     client_recent_max_output_buffer: 0,
-    blocked_clients: ctx.server.blocked.count,
+    blocked_clients: ctx.server.blocked.count + ctx.server.pause.held,
     tracking_clients: ctx.server.tracking.clients,
     clients_in_timeout_table: 0,
   }),

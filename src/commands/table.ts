@@ -297,6 +297,23 @@ function mayGrowMemory(resolved: Resolved, queued: readonly string[][] | undefin
   return !MULTI_OOM_EXEMPT.has(resolved.fullName);
 }
 
+/** Whether a call that may replicate still does once scripts declaring no-writes (Redis's scriptFlagsToCmdFlags) count as reads. */
+function replicatesDespiteScripts(ctx: CommandContext, resolved: Resolved, args: string[]): boolean {
+  const queued = ctx.client.multi;
+  if (resolved.fullName === 'exec' && queued !== undefined) {
+    return queued.some((q) => {
+      const r = resolve(q);
+      return !(r instanceof ReplyError) && r.mayReplicate && !declaresNoWrites(ctx, r, q);
+    });
+  }
+  return !declaresNoWrites(ctx, resolved, args);
+}
+
+function declaresNoWrites(ctx: CommandContext, resolved: Resolved, args: string[]): boolean {
+  if (args.length < 2 || (resolved.fullName !== 'eval' && resolved.fullName !== 'evalsha')) return false;
+  return ctx.server.scripting.declaresNoWrites(args[1], resolved.fullName === 'evalsha');
+}
+
 /** Ends the transaction and forgets the watched keys, whatever EXEC or DISCARD decided. */
 export function endTransaction(ctx: CommandContext): void {
   ctx.client.multi = undefined;
@@ -370,7 +387,10 @@ export function dispatchResolved(
     return rejection;
   }
   const mayReplicate = resolved.mayReplicate || (resolved.fullName === 'exec' && client.multi !== undefined && queuedAny(client.multi, (r) => r.mayReplicate));
-  if (!client.executingTransaction && observer.postpones(ctx, mayReplicate)) return POSTPONED;
+  // Script flags are looked at only while a pause would hold the call (they cost a hash of the body).
+  if (!client.executingTransaction && observer.postpones(ctx, mayReplicate) && (observer.postpones(ctx, false) || replicatesDespiteScripts(ctx, resolved, args))) {
+    return POSTPONED;
+  }
   if (client.multi && !TRANSACTION_CONTROL.has(resolved.fullName)) {
     client.multi.push(args);
     return QUEUED;

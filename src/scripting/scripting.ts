@@ -220,6 +220,22 @@ export class Scripting {
     return script;
   }
 
+  /**
+   * Whether an EVAL body (or the cached script of an EVALSHA sha) declares
+   * no-writes in its shebang: Redis then treats the call as a read, so a
+   * CLIENT PAUSE WRITE lets it run.
+   */
+  declaresNoWrites(bodyOrSha: string, isSha: boolean): boolean {
+    const cached = this.scripts.get(isSha ? bodyOrSha.toLowerCase() : sha1hex(bodyOrSha));
+    if (cached !== undefined) return cached.flags.noWrites;
+    if (isSha) return false;
+    try {
+      return shebangFlags(bodyOrSha).flags.noWrites;
+    } catch {
+      return false; // the call itself will report the bad shebang
+    }
+  }
+
   /** SCRIPT KILL / FUNCTION KILL: asks the running script to stop at its next periodic check. */
   kill(kind: 'script' | 'function'): Reply {
     const run = this.run;

@@ -53,6 +53,11 @@ export class ClientPause {
     return this.type === 'all' || (this.type === 'write' && write);
   }
 
+  /** Clients whose command is held; INFO counts them in blocked_clients, as Redis does. */
+  get held(): number {
+    return this.waiting.length;
+  }
+
   /** Holds `client`'s current command until the pause ends. */
   postpone(client: Client): void {
     this.waiting.push(client);

@@ -29,6 +29,7 @@ import { LatencyMonitor } from './latency.js';
 import { LatencyHistogram } from '../util/latency-histogram.js';
 import { redactedArgs } from './redaction.js';
 import { ClientPause } from './pause.js';
+import { OomScoreAdj } from './oom.js';
 import { Tracking } from './tracking.js';
 import { BindError, listenOn, listenUnix, readingSocket } from './listen.js';
 import { Handshakes, listenTls, reloadTls, tlsServerOptions } from './tls.js';
@@ -216,6 +217,10 @@ export class Server implements ExecutionObserver {
       },
       isCommand: (name) => findCommand(name) !== undefined,
     });
+    const oom = new OomScoreAdj(config, (message) => this.log('warning', message));
+    try { oom.apply(); } catch { /* logged; Redis starts anyway */ }
+    config.onChange('oom-score-adj', () => oom.apply());
+    config.onChange('oom-score-adj-values', () => oom.apply());
     const applyNotifyFlags = (): void => {
       this.keyspace.notifyFlags = config.values.notifyKeyspaceEvents;
     };
