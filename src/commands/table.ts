@@ -302,7 +302,7 @@ function replicatesDespiteScripts(ctx: CommandContext, resolved: Resolved, args:
   const queued = ctx.client.multi;
   if (resolved.fullName === 'exec' && queued !== undefined) {
     return queued.some((q) => {
-      const r = resolve(q);
+      const r = resolveCommand(q);
       return !(r instanceof ReplyError) && r.mayReplicate && !declaresNoWrites(ctx, r, q);
     });
   }
