@@ -179,6 +179,8 @@ test('a rewrite under writes loses no acknowledged write across kill -9 and rest
   await other.bgrewriteaof();
   await rewriteFinished(other);
   other.disconnect();
+  // fsync per write is slow on a busy disk: let enough writes land (10 s at most) before the kill.
+  for (const deadline = Date.now() + 10000; acknowledged < 50 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 20));
   stop = true;
   await writer;
   s.proc.kill('SIGKILL');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, freePort, startInDir, tempDirs } from './helpers.mjs';
+import { HAVE_REDIS, launch, freePort, startInDir, tempDirs } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
 const tempDir = tempDirs('noderedis-rdb-');
@@ -66,6 +66,28 @@ test('DEBUG RELOAD saves and loads back the same data', { skip: !ours && 'our se
   const before = await snapshot(s.client);
   assert.equal(await s.client.debug('RELOAD'), 'OK');
   assert.deepEqual(await snapshot(s.client), before);
+});
+
+test('FLUSHALL saves the emptied dataset when save points are set, as redis-server does', async (t) => {
+  const changes = async (client) => Number((await client.info('persistence')).match(/rdb_changes_since_last_save:(\d+)/)[1]);
+  for (const redis of HAVE_REDIS ? [false, true] : [false]) {
+    const dir = tempDir();
+    const s = await start(t, dir, ['--save', '3600 1'], { redis });
+    await s.client.set('gone', '1');
+    await s.client.save();
+    await s.client.set('key', 'value');
+    await s.client.flushall();
+    assert.equal(await changes(s.client), 0, redis ? 'redis-server' : 'ours');
+    const without = await start(t, tempDir(), ['--save', ''], { redis });
+    await without.client.set('key', 'value');
+    await without.client.flushall();
+    assert.ok(await changes(without.client) > 0);
+    // The file on disk is the empty dataset: a restart finds nothing.
+    await s.client.shutdown('NOSAVE').catch(() => {});
+    await new Promise((resolve) => (s.proc.exitCode !== null ? resolve() : s.proc.once('exit', resolve)));
+    const again = await start(t, dir, ['--save', ''], { redis });
+    assert.equal(await again.client.dbsize(), 0);
+  }
 });
 
 test('SHUTDOWN saves when save points are set; SHUTDOWN NOSAVE does not', { skip: !ours && 'our server only' }, async (t) => {

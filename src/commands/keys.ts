@@ -459,6 +459,17 @@ export const keyCommands: readonly CommandSpec[] = [
       const lazily = flushIsAsync(ctx, args);
       const removed = ctx.server.keyspace.flushAll();
       if (lazily) ctx.server.stats.lazyfreedObjects += removed;
+      // As Redis: a snapshot being written is of data that is gone, and with
+      // save points the empty dataset is saved at once (which zeroes the change count).
+      const persistence = ctx.server.persistence;
+      persistence.cancelBackgroundSave();
+      if (persistence.savePointsConfigured) {
+        try {
+          persistence.save();
+        } catch {
+          // Redis ignores a failed save here too; the failure is logged and in INFO.
+        }
+      }
       return OK;
     },
   }),
