@@ -16,8 +16,8 @@ if (throughput === undefined && memory === undefined) {
   process.exit(1);
 }
 
-const WIDTH = 760;
-const LABEL = 230;
+const WIDTH = 880;
+const LABEL = 330;
 const BAR = 13;
 const GAP = 5;
 // Ratios from 1/4 to 4 fill the plot; beyond that a bar is clipped and says so with its number.
