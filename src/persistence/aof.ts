@@ -305,11 +305,12 @@ export type ParseEnd =
   | { kind: 'format' };
 
 /**
- * Reads the commands of an AOF file from `start` as Redis's loader does:
- * `#` lines are annotations (timestamps), every command is `*<argc>` and
- * `$<len>` headers; `run` gets each one with the offset where it ends.
+ * Reads the commands of an AOF file (or of a master's replication stream)
+ * from `start` as Redis's loader does: `#` lines are annotations
+ * (timestamps), every command is `*<argc>` and `$<len>` headers; `run` gets
+ * each one with the offset where it ends, and stops the reading by returning false.
  */
-export function parseCommands(bytes: Buffer, start: number, run: (args: string[], end: number) => void): ParseEnd {
+export function parseCommands(bytes: Buffer, start: number, run: (args: string[], end: number) => boolean | void): ParseEnd {
   let at = start;
   let validUpTo = start;
   /** The next line (without CRLF) from `at`, or undefined at the end of the file. */
@@ -343,7 +344,7 @@ export function parseCommands(bytes: Buffer, start: number, run: (args: string[]
       args[j] = bytes.toString('latin1', at, at + len);
       at += len + 2;
     }
-    run(args, at);
+    if (run(args, at) === false) return { kind: 'ok' };
     validUpTo = at;
   }
 }

@@ -7,7 +7,7 @@
  * a partial resync from where we were.
  */
 import net from 'node:net';
-import { encodeCommand } from '../persistence/aof.js';
+import { encodeCommand, parseCommands, type ParseEnd } from '../persistence/aof.js';
 import type { Client } from '../server/client.js';
 import { ReplyError } from '../errors.js';
 import { findCommand } from '../commands/table.js';
@@ -255,23 +255,22 @@ export class MasterLink {
     let at = 0;
     // The master decides when keys expire: its commands see them as it does.
     keyspace.expiryIgnored = true;
+    let end: ParseEnd;
     try {
-      for (;;) {
-        const parsed = parseCommand(input, at);
-        if (parsed === undefined) break;
-        if (parsed === null) {
-          this.fail('Protocol error in the replication stream from the master');
-          return;
-        }
-        const start = at;
-        at = parsed.end;
-        const reply = this.server.execute(client, parsed.args);
-        if (reply instanceof ReplyError) this.unexpectedError(parsed.args[0], reply);
-        this.replication.offset += at - start;
-        if (this.client !== client) return;
-      }
+      end = parseCommands(input, 0, (args, commandEnd) => {
+        const reply = this.server.execute(client, args);
+        if (reply instanceof ReplyError) this.unexpectedError(args[0], reply);
+        this.replication.offset += commandEnd - at;
+        at = commandEnd;
+        return this.client === client;
+      });
     } finally {
       keyspace.expiryIgnored = false;
+    }
+    if (this.client !== client) return;
+    if (end.kind === 'format') {
+      this.fail('Protocol error in the replication stream from the master');
+      return;
     }
     if (at > 0) this.replication.passOn(input.subarray(0, at));
     this.input = input.subarray(at);
@@ -315,31 +314,3 @@ export class MasterLink {
   }
 }
 
-/**
- * One command of the stream (always a multibulk, as masters send it) from
- * `at`: its arguments and where it ends; undefined when incomplete, null
- * when the bytes are not a command.
- */
-function parseCommand(buf: Buffer, at: number): { args: string[]; end: number } | undefined | null {
-  if (at >= buf.length) return undefined;
-  if (buf[at] !== 0x2a) return null;
-  const headerEnd = buf.indexOf(CRLF, at);
-  if (headerEnd < 0) return undefined;
-  const count = Number(buf.toString('latin1', at + 1, headerEnd));
-  if (!Number.isInteger(count) || count < 0) return null;
-  let pos = headerEnd + 2;
-  const args: string[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    if (pos >= buf.length) return undefined;
-    if (buf[pos] !== 0x24) return null;
-    const lengthEnd = buf.indexOf(CRLF, pos);
-    if (lengthEnd < 0) return undefined;
-    const length = Number(buf.toString('latin1', pos + 1, lengthEnd));
-    if (!Number.isInteger(length) || length < 0) return null;
-    const start = lengthEnd + 2;
-    if (start + length + 2 > buf.length) return undefined;
-    args[i] = buf.toString('latin1', start, start + length);
-    pos = start + length + 2;
-  }
-  return { args, end: pos };
-}
