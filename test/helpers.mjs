@@ -202,6 +202,22 @@ export function useServer(args, onReady, { flushEachTest = true } = {}) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `check` until it returns something truthy; fails with `what` after `ms`. */
+export async function waitFor(what, check, ms = 8000) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await sleep(50);
+  }
+}
+
 /** Waits until the server behind `client` counts `n` blocked clients (INFO clients). */
 export async function blockedClients(client, n) {
   const deadline = Date.now() + 5000;

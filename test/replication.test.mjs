@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort, launch, startServer, rawConnect, resp, sleep, waitForPort, HAVE_REDIS } from './helpers.mjs';
+import { freePort, launch, startServer, rawConnect, resp, sleep, waitFor, waitForPort, HAVE_REDIS } from './helpers.mjs';
 
 const started = [];
 const clients = [];
@@ -53,22 +53,6 @@ function connect(port) {
   const client = new Redis({ port, maxRetriesPerRequest: 1, retryStrategy: () => null });
   clients.push(client);
   return client;
-}
-
-/** Polls `check` until it returns something truthy; fails with `what` after `ms`. */
-async function waitFor(what, check, ms = 8000) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await sleep(50);
-  }
 }
 
 function infoField(info, name) {

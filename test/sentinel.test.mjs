@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort, launch, sleep, waitForPort } from './helpers.mjs';
+import { freePort, launch, sleep, waitFor, waitForPort } from './helpers.mjs';
 
 const HAVE_SENTINEL = spawnSync('redis-sentinel', ['--version']).status === 0;
 const processes = [];
@@ -81,21 +81,6 @@ function connect(port) {
   client.on('error', () => {});
   clients.push(client);
   return client;
-}
-
-async function waitFor(what, check, ms) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await sleep(100);
-  }
 }
 
 const field = (info, name) => new RegExp(`^${name}:(.*)\\r?$`, 'm').exec(info)?.[1];
