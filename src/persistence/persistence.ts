@@ -37,6 +37,8 @@ export interface PersistenceHost {
 
 /** Where propagated commands go besides the append-only file. */
 export interface PropagationFollower {
+  /** Whether appended commands go anywhere (there are replicas to feed): if not, nothing is worked out for it. */
+  readonly listening: boolean;
   append(db: number, args: readonly string[]): void;
   begin(): void;
   end(): void;
@@ -261,9 +263,9 @@ export class Persistence {
 
   /** A write command changed data: the append-only file records it, or what its `propagate` rule gives. */
   propagate(ctx: CommandContext, spec: CommandSpec | undefined, args: string[], reply: Reply): void {
-    if (this.replaying) return;
-    const db = ctx.client.db;
     const follower = this.host.follower;
+    if (this.replaying || (!this.incr.open && !follower.listening)) return;
+    const db = ctx.client.db;
     if (spec?.propagate === undefined) {
       this.incr.append(db.id, args);
       follower.append(db.id, args);

@@ -100,9 +100,13 @@ export class Replication implements PropagationFollower {
 
   // ------------------------------------------------------------ the stream
 
+  /** Without a backlog nobody listens; a replica passes on its master's stream as it came. */
+  get listening(): boolean {
+    return this.backlog !== undefined && this.master === undefined;
+  }
+
   append(db: number, args: readonly string[]): void {
-    // Without a backlog nobody listens; a replica passes on its master's stream as it came.
-    if (this.backlog === undefined || this.master !== undefined) return;
+    if (!this.listening) return;
     this.stream.append(db, args);
     this.flushSoon();
   }
