@@ -10,7 +10,8 @@
 // and depth, unmeasured), BENCH_CLIENTS (50),
 // BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd), BENCH_COMMANDS (names from COMMANDS,
 // default all; "none" for none), BENCH_ACL (1: SET and GET again as a user restricted to
-// ~key:* +@read +@write, to compare with the default user's rows; 0 to skip), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
+// ~key:* +@read +@write, to compare with the default user's rows, printed as ratios in a table
+// of their own; 0 to skip), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
 // is the median of the rounds, the servers taking turns, since a 2-core machine
 // shared with redis-benchmark is noisy. BENCH_SAVE=1 also writes the table to
 // bench/results/throughput.json for the README's chart (bench/chart.mjs).
@@ -116,10 +117,21 @@ function customCommand(port, pipeline, count, spec) {
 const aclRows = process.env.BENCH_ACL !== '0';
 const RESTRICTED = ['ACL', 'SETUSER', 'bench', 'on', '>bench', '~key:*', '+@read', '+@write'];
 
+const restrictedName = (test) => `${test} (ACL user ~key:* +@read +@write)`;
+
 /** SET and GET as the restricted user, named apart from the default user's rows. */
 function restrictedUser(port, pipeline, count) {
   const rows = benchmark(port, pipeline, count, ['--user', 'bench', '-a', 'bench', '-t', 'set,get']);
-  return Object.fromEntries(Object.entries(rows).map(([test, rps]) => [`${test} (ACL user ~key:* +@read +@write)`, rps]));
+  return Object.fromEntries(Object.entries(rows).map(([test, rps]) => [restrictedName(test), rps]));
+}
+
+/** What the ACL check costs each server: the restricted user's SET and GET against the default user's, measured back to back. */
+function aclCost(results, pipeline) {
+  return ['SET', 'GET'].map((test) => ({
+    test,
+    pipeline,
+    ...Object.fromEntries(Object.entries(results).map(([name, byTest]) => [`${name}: restricted / default`, (byTest[restrictedName(test)] / byTest[test]).toFixed(2)])),
+  }));
 }
 
 function measure(port, pipeline, count) {
@@ -139,6 +151,7 @@ if (aclRows) for (const s of servers) execFileSync('redis-cli', ['-p', String(s.
 
 try {
   const rows = [];
+  const aclRatios = [];
   for (const pipeline of pipelines) {
     // Warm up at this depth first: the JIT compiles the pipelined path only after some
     // hundreds of thousands of commands, and a long-running server is past that point.
@@ -155,6 +168,7 @@ try {
     for (const [name, tests] of Object.entries(samples)) {
       results[name] = Object.fromEntries(Object.entries(tests).map(([test, values]) => [test, median(values)]));
     }
+    if (aclRows) aclRatios.push(...aclCost(results, pipeline));
     for (const test of Object.keys(results.ours)) {
       const ours = results.ours[test];
       const redis = results.redis?.[test];
@@ -170,6 +184,11 @@ try {
   const description = `redis-benchmark -n ${requests} -c ${clients} -r 100000 after ${warmup} warm-up requests, median of ${rounds} rounds`;
   console.log(description);
   console.table(rows);
+  if (aclRows) {
+    console.log('The ACL check: requests per second as the restricted user over those as the default user');
+    console.table(aclRatios);
+    saveRows('acl', aclRatios, `${description}; ratios of the medians`);
+  }
   saveRows('throughput', rows, description);
 } finally {
   stopServers(servers);
