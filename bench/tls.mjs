@@ -2,12 +2,12 @@
 // server's tls-port and redis-server's in the same run, with the certificates made here
 // by openssl (a CA and a server certificate; clients are not asked for one). A
 // measurement, not a test. Options: BENCH_REQUESTS (100000), BENCH_CLIENTS (50),
-// BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3).
+// BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3); BENCH_SAVE=1 keeps the table as bench/results/tls.json.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { have, median, startServers, stopServers } from './servers.mjs';
+import { have, median, saveRows, startServers, stopServers } from './servers.mjs';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 100000);
 const clients = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -59,8 +59,10 @@ try {
       rows.push({ test: `${test} over TLS`, pipeline, 'ours req/s': Math.round(ours), 'redis req/s': redis ? Math.round(redis) : '-', ratio: redis ? (ours / redis).toFixed(2) : '-' });
     }
   }
-  console.log(`redis-benchmark --tls -n ${requests} -c ${clients}, median of ${rounds} rounds`);
+  const description = `redis-benchmark --tls -n ${requests} -c ${clients}, median of ${rounds} rounds`;
+  console.log(description);
   console.table(rows);
+  saveRows('tls', rows, description);
 } finally {
   stopServers(servers);
   rmSync(dir, { recursive: true, force: true });
