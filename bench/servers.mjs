@@ -9,7 +9,9 @@ export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(v
 
 async function start(name, command, args, withTls) {
   const port = await freePort();
-  const tlsPort = withTls ? await freePort() : undefined;
+  let tlsPort;
+  // freePort closes its probe, so a second call may hand out the same port again.
+  while (withTls && (tlsPort === undefined || tlsPort === port)) tlsPort = await freePort();
   const tlsArgs = tlsPort === undefined ? [] : ['--tls-port', String(tlsPort), ...withTls];
   const proc = spawn(command, [...args, '--port', String(port), ...tlsArgs], { stdio: 'ignore' });
   await waitForPort(port, proc);
