@@ -9,22 +9,12 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort, resp, waitForPort } from '../test/helpers.mjs';
-import { have, median } from './servers.mjs';
+import { cpuMicros, have, median } from './servers.mjs';
 import { GET_SCRIPT, JOB_SCRIPT, cmsgpackJob, load } from './scripting-workloads.mjs';
 
 const requests = Number(process.env.CPU_REQUESTS ?? 200000);
 const clients = Number(process.env.CPU_CLIENTS ?? 50);
 const rounds = Number(process.env.CPU_ROUNDS ?? 3);
-const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-
-/** User and system CPU time of a process in µs (utime and stime of /proc/PID/stat). */
-function cpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) * TICK_US, system: Number(fields[12]) * TICK_US };
-}
-
 function nodeServer(tree) {
   const flags = readFileSync(`${tree}/src/main.ts`, 'utf8').split('\n', 1)[0].split(/\s+/).slice(3);
   return [process.execPath, [...flags, `${tree}/dist/main.js`, '--save', '', '--loglevel', 'warning']];

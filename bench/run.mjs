@@ -1,29 +1,36 @@
 // `npm run bench`: redis-benchmark against our server and, in the same run,
-// against a redis-server started beside it (when installed); prints requests
-// per second and the ratio. A measurement, not a test: it never fails on speed.
+// against a redis-server started beside it (when installed). For every workload it
+// prints requests per second, p50/p99 latency and the server's CPU time per request
+// (utime + stime of /proc/PID/stat over the run: steadier than throughput, which the
+// benchmark client on the same cores caps), with ratios to redis-server. A measurement,
+// not a test: it never fails on speed.
 //
-// Two kinds of rows: redis-benchmark's own tests (-t), and the commands of
-// COMMANDS below, each run as a redis-benchmark custom command after a setup
-// that gives both servers the same data (a Lua script, which both run alike).
+// Workloads: redis-benchmark's own tests (-t), SET and GET again as a user restricted
+// to ~key:* +@read +@write (to show what the ACL check costs), and the commands of
+// COMMANDS below, each run as a redis-benchmark custom command after a setup that gives
+// both servers the same data (a Lua script, which both run alike).
 //
-// Options (environment): BENCH_REQUESTS (default 200000), BENCH_WARMUP (500000 per test
-// and depth, unmeasured), BENCH_CLIENTS (50),
-// BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd), BENCH_COMMANDS (names from COMMANDS,
-// default all; "none" for none), BENCH_ACL (1: SET and GET again as a user restricted to
-// ~key:* +@read +@write, to compare with the default user's rows, printed as ratios in a table
-// of their own; 0 to skip), BENCH_PIPELINES ("1 16"), BENCH_ROUNDS (3). Each figure
-// is the median of the rounds, the servers taking turns, since a 2-core machine
-// shared with redis-benchmark is noisy. BENCH_SAVE=1 also writes the table to
-// bench/results/throughput.json for the README's chart (bench/chart.mjs).
+// Time-based: an unmeasured warm-up of BENCH_WARMUP requests per workload and depth (the
+// JIT compiles the pipelined path only after some hundreds of thousands of commands, and a
+// long-running server is past that point) also gives each server's rate, from which every
+// measured round sends about BENCH_SECONDS' worth. BENCH_ROUNDS rounds, the servers taking
+// turns; each figure is the median of the rounds.
+//
+// Options (environment): BENCH_SECONDS (2), BENCH_WARMUP (100000), BENCH_ROUNDS (3),
+// BENCH_CLIENTS (50), BENCH_PIPELINES ("1 16"), BENCH_TESTS (set,get,lpush,lpop,sadd,hset,zadd;
+// "none" for none), BENCH_COMMANDS (names from COMMANDS, default all; "none" for none),
+// BENCH_ACL (0 skips the restricted user's rows), BENCH_SAVE=1 (also writes the tables to
+// bench/results/throughput.json and acl.json for the README's chart, bench/chart.mjs).
 import { execFileSync } from 'node:child_process';
-import { have, median, saveRows, startServers, stopServers } from './servers.mjs';
+import { cpuMicros, have, median, saveRows, startServers, stopServers } from './servers.mjs';
 
-const requests = Number(process.env.BENCH_REQUESTS ?? 200000);
-const clients = Number(process.env.BENCH_CLIENTS ?? 50);
-const tests = process.env.BENCH_TESTS ?? 'set,get,lpush,lpop,sadd,hset,zadd';
-const pipelines = (process.env.BENCH_PIPELINES ?? '1 16').split(/\s+/).map(Number);
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+const warmup = Number(process.env.BENCH_WARMUP ?? 100000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const warmup = Number(process.env.BENCH_WARMUP ?? 500000);
+const clients = Number(process.env.BENCH_CLIENTS ?? 50);
+const pipelines = (process.env.BENCH_PIPELINES ?? '1 16').split(/\s+/).map(Number);
+const tests = process.env.BENCH_TESTS ?? 'set,get,lpush,lpop,sadd,hset,zadd';
+const aclRows = process.env.BENCH_ACL !== '0';
 
 /** `count` stream entries with IDs 1-0, 2-0, ... and one small field each. */
 const FILL_STREAM = "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], i .. '-0', 'f', 'v') end";
@@ -85,61 +92,47 @@ const COMMANDS = [
     command: ['BITFIELD', 'bench:bitfield', 'SET', 'u8', '#100', '255', 'GET', 'i16', '1003', 'OVERFLOW', 'SAT', 'INCRBY', 'i32', '50000', '7'],
   },
 ];
-const wantedCommands = (process.env.BENCH_COMMANDS ?? COMMANDS.map((c) => c.name).join(',')).split(',').map((n) => n.trim().toUpperCase());
-const commands = COMMANDS.filter((c) => wantedCommands.some((w) => c.name.toUpperCase().startsWith(w)));
 
-/** Runs redis-benchmark with `extra` arguments (-t tests, or a custom command) and returns { test: requestsPerSecond }. */
-function benchmark(port, pipeline, count, extra, random = 100000) {
+const wantedCommands = (process.env.BENCH_COMMANDS ?? COMMANDS.map((c) => c.name).join(',')).split(',').map((n) => n.trim().toUpperCase());
+
+const RESTRICTED = ['ACL', 'SETUSER', 'bench', 'on', '>bench', '~key:*', '+@read', '+@write'];
+const restrictedName = (test) => `${test} (ACL user ~key:* +@read +@write)`;
+
+/** Every workload: its name, the redis-benchmark arguments that run it, and the setup (a custom command's) before each run. */
+const workloads = [
+  ...(tests === 'none' ? [] : tests.split(',')).map((t) => ({ name: t.toUpperCase(), args: ['-t', t] })),
+  ...(aclRows ? ['set', 'get'] : []).map((t) => ({ name: restrictedName(t.toUpperCase()), args: ['--user', 'bench', '-a', 'bench', '-t', t] })),
+  ...COMMANDS.filter((c) => wantedCommands.some((w) => c.name.toUpperCase().startsWith(w))).map((c) => ({
+    name: c.name,
+    args: c.command,
+    setup: c.setup,
+    random: c.random,
+  })),
+];
+
+/** One redis-benchmark run of `count` requests of a workload: { rps, p50, p99 (ms), cpu (server µs per request) }. */
+function run(server, pipeline, count, workload) {
+  if (workload.setup !== undefined) {
+    const [script, keys, ...args] = workload.setup;
+    execFileSync('redis-cli', ['-p', String(server.port), 'EVAL', script, String(keys.length), ...keys, ...args.map((a) => (a === 'count' ? String(count) : a))]);
+  }
+  const random = workload.random === 'count' ? count : 100000;
+  const before = cpuMicros(server.proc.pid);
   const out = execFileSync(
     'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '-n', String(count), '-c', String(clients), '-P', String(pipeline), '--csv', '-r', String(random), ...extra],
+    ['-h', '127.0.0.1', '-p', String(server.port), '-n', String(count), '-c', String(clients), '-P', String(pipeline), '--csv', '-r', String(random), ...workload.args],
     // stderr dropped: a restricted user cannot read CONFIG, and redis-benchmark warns about it.
     { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
   );
-  const result = {};
-  for (const line of out.split('\n').slice(1)) {
-    const cells = line.split(',').map((c) => c.replace(/"/g, ''));
-    if (cells.length > 1) result[cells[0]] = Number(cells[1]);
-  }
-  return result;
+  const after = cpuMicros(server.proc.pid);
+  const [header, line] = out.trim().split('\n').map((l) => l.split(',').map((c) => c.replace(/"/g, '')));
+  const column = (name) => Number(line[header.indexOf(name)]);
+  const cpu = (after.user + after.system - before.user - before.system) / count;
+  return { rps: column('rps'), p50: column('p50_latency_ms'), p99: column('p99_latency_ms'), cpu };
 }
 
-const standardTests = (port, pipeline, count) => (tests === 'none' ? {} : benchmark(port, pipeline, count, ['-t', tests]));
-
-/** One custom command's round: its setup, then its requests; { name: requestsPerSecond }. */
-function customCommand(port, pipeline, count, spec) {
-  const [script, keys, ...args] = spec.setup;
-  execFileSync('redis-cli', ['-p', String(port), 'EVAL', script, String(keys.length), ...keys, ...args.map((a) => (a === 'count' ? String(count) : a))]);
-  const [rps] = Object.values(benchmark(port, pipeline, count, spec.command, spec.random === 'count' ? count : 100000));
-  return { [spec.name]: rps };
-}
-
-const aclRows = process.env.BENCH_ACL !== '0';
-const RESTRICTED = ['ACL', 'SETUSER', 'bench', 'on', '>bench', '~key:*', '+@read', '+@write'];
-
-const restrictedName = (test) => `${test} (ACL user ~key:* +@read +@write)`;
-
-/** SET and GET as the restricted user, named apart from the default user's rows. */
-function restrictedUser(port, pipeline, count) {
-  const rows = benchmark(port, pipeline, count, ['--user', 'bench', '-a', 'bench', '-t', 'set,get']);
-  return Object.fromEntries(Object.entries(rows).map(([test, rps]) => [restrictedName(test), rps]));
-}
-
-/** What the ACL check costs each server: the restricted user's SET and GET against the default user's, measured back to back. */
-function aclCost(results, pipeline) {
-  return ['SET', 'GET'].map((test) => ({
-    test,
-    pipeline,
-    ...Object.fromEntries(Object.entries(results).map(([name, byTest]) => [`${name}: restricted / default`, (byTest[restrictedName(test)] / byTest[test]).toFixed(2)])),
-  }));
-}
-
-function measure(port, pipeline, count) {
-  const result = standardTests(port, pipeline, count);
-  if (aclRows) Object.assign(result, restrictedUser(port, pipeline, count));
-  for (const spec of commands) Object.assign(result, customCommand(port, pipeline, count, spec));
-  return result;
-}
+const geomean = (values) => Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+const latency = (figures) => `${figures.p50.toFixed(2)} / ${figures.p99.toFixed(2)}`;
 
 if (!have('redis-benchmark')) {
   console.error('redis-benchmark not found: apt-get install redis-tools');
@@ -152,44 +145,64 @@ if (aclRows) for (const s of servers) execFileSync('redis-cli', ['-p', String(s.
 try {
   const rows = [];
   const aclRatios = [];
+  const summary = [];
   for (const pipeline of pipelines) {
-    // Warm up at this depth first: the JIT compiles the pipelined path only after some
-    // hundreds of thousands of commands, and a long-running server is past that point.
-    for (const s of servers) measure(s.port, pipeline, warmup);
-    const samples = {};
-    for (let round = 0; round < rounds; round++) {
+    const results = {};
+    for (const workload of workloads) {
+      const counts = new Map(servers.map((s) => [s, Math.max(10000, Math.round(run(s, pipeline, warmup, workload).rps * seconds))]));
+      const samples = new Map(servers.map((s) => [s, []]));
+      for (let round = 0; round < rounds; round++) for (const s of servers) samples.get(s).push(run(s, pipeline, counts.get(s), workload));
       for (const s of servers) {
-        for (const [test, rps] of Object.entries(measure(s.port, pipeline, requests))) {
-          ((samples[s.name] ??= {})[test] ??= []).push(rps);
-        }
+        const taken = samples.get(s);
+        const middle = (key) => median(taken.map((x) => x[key]));
+        (results[s.name] ??= {})[workload.name] = { rps: middle('rps'), p50: middle('p50'), p99: middle('p99'), cpu: middle('cpu') };
       }
     }
-    const results = {};
-    for (const [name, tests] of Object.entries(samples)) {
-      results[name] = Object.fromEntries(Object.entries(tests).map(([test, values]) => [test, median(values)]));
-    }
-    if (aclRows) aclRatios.push(...aclCost(results, pipeline));
-    for (const test of Object.keys(results.ours)) {
-      const ours = results.ours[test];
-      const redis = results.redis?.[test];
+    const throughputRatios = [];
+    const cpuRatios = [];
+    for (const workload of workloads) {
+      const ours = results.ours[workload.name];
+      const redis = results.redis?.[workload.name];
+      if (redis) {
+        throughputRatios.push(ours.rps / redis.rps);
+        cpuRatios.push(redis.cpu / ours.cpu);
+      }
       rows.push({
-        test,
+        test: workload.name,
         pipeline,
-        'ours req/s': Math.round(ours),
-        'redis req/s': redis ? Math.round(redis) : '-',
-        ratio: redis ? (ours / redis).toFixed(2) : '-',
+        'ours req/s': Math.round(ours.rps),
+        'redis req/s': redis ? Math.round(redis.rps) : '-',
+        ratio: redis ? (ours.rps / redis.rps).toFixed(2) : '-',
+        'ours CPU µs/req': ours.cpu.toFixed(2),
+        'redis CPU µs/req': redis ? redis.cpu.toFixed(2) : '-',
+        'CPU efficiency': redis ? (redis.cpu / ours.cpu).toFixed(2) : '-',
+        'ours p50/p99 ms': latency(ours),
+        'redis p50/p99 ms': redis ? latency(redis) : '-',
       });
     }
+    if (results.redis) {
+      summary.push({ pipeline, 'throughput ratio (geomean)': geomean(throughputRatios).toFixed(2), 'CPU efficiency (geomean)': geomean(cpuRatios).toFixed(2) });
+    }
+    if (aclRows) {
+      for (const test of ['SET', 'GET'].filter((t) => results.ours[t] !== undefined)) {
+        const ratios = Object.entries(results).flatMap(([name, byTest]) => [
+          [`${name}: req/s restricted / default`, (byTest[restrictedName(test)].rps / byTest[test].rps).toFixed(2)],
+          [`${name}: CPU µs/req restricted / default`, (byTest[restrictedName(test)].cpu / byTest[test].cpu).toFixed(2)],
+        ]);
+        aclRatios.push({ test, pipeline, ...Object.fromEntries(ratios) });
+      }
+    }
   }
-  const description = `redis-benchmark -n ${requests} -c ${clients} -r 100000 after ${warmup} warm-up requests, median of ${rounds} rounds`;
+  const description = `redis-benchmark -c ${clients} -r 100000, about ${seconds} s per run after ${warmup} warm-up requests, median of ${rounds} rounds; CPU efficiency is redis-server's CPU time per request over ours (above 1: we spend less)`;
   console.log(description);
   console.table(rows);
+  if (summary.length > 0) console.table(summary);
   if (aclRows) {
-    console.log('The ACL check: requests per second as the restricted user over those as the default user');
+    console.log('The ACL check: the restricted user\'s requests per second and CPU per request over the default user\'s');
     console.table(aclRatios);
     saveRows('acl', aclRatios, `${description}; ratios of the medians`);
   }
-  saveRows('throughput', rows, description);
+  saveRows('throughput', rows, description, summary);
 } finally {
   stopServers(servers);
 }

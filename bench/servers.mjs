@@ -1,9 +1,19 @@
 // The servers a benchmark compares: ours, and redis-server beside it when installed.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { freePort, MAIN, SERVER_NODE_FLAGS, waitForPort } from '../test/helpers.mjs';
 
 export const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** User and system CPU time of a process in µs (utime and stime of /proc/PID/stat). */
+export function cpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) * TICK_US, system: Number(fields[12]) * TICK_US };
+}
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -42,10 +52,10 @@ export function stopServers(servers) {
  * bench/chart.mjs draws as the README's chart; a run without it leaves the
  * committed figures alone.
  */
-export function saveRows(name, rows, description) {
+export function saveRows(name, rows, description, summary = undefined) {
   if (process.env.BENCH_SAVE !== '1') return;
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  const saved = { description, date: new Date().toISOString().slice(0, 10), rows };
+  const saved = { description, date: new Date().toISOString().slice(0, 10), rows, ...(summary && { summary }) };
   writeFileSync(new URL(`${name}.json`, dir), `${JSON.stringify(saved, null, 1)}\n`);
 }
