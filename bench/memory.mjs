@@ -5,7 +5,8 @@
 //   - RSS: VmRSS of the server process (/proc/<pid>/status), from just before
 //     loading to after loading, MEMORY PURGE (Redis hands jemalloc's dirty
 //     pages back, ours runs a full garbage collection) and a settle pause (the
-//     minimum of samples over BENCH_SETTLE_MS);
+//     minimum of samples over BENCH_SETTLE_MS); the second table gives each server's
+//     RSS empty (before loading), loaded, and after MEMORY PURGE;
 //   - used_memory: INFO memory's own figure, measured the same way.
 // Datasets (one element per command):
 //   strings  BENCH_COUNT keys `key:<n>`, SET to a distinct BENCH_VALUE_SIZE-byte value
@@ -125,11 +126,12 @@ async function measure(s, dataset, count) {
     const started = performance.now();
     await load(s.port, dataset.command, count, dataset.replyLines);
     const seconds = (performance.now() - started) / 1000;
+    const unpurged = rss(s.proc.pid);
     await conn.call('MEMORY', 'PURGE');
     const after = await settle(s, conn, settleMs);
     const size = await conn.call(...dataset.size);
     if (size !== count) console.log(`  ${s.name}: expected ${count} elements, ${dataset.size.join(' ')} says ${size}`);
-    return { before, after, seconds };
+    return { before, unpurged, after, seconds };
   } finally {
     conn.close();
   }
@@ -159,8 +161,9 @@ for (const name of wanted) {
         dataset: name,
         server: s.name,
         'load s': r.seconds.toFixed(1),
-        'RSS before MB': mb(r.before.rss),
-        'RSS after MB': mb(r.after.rss),
+        'RSS empty MB': mb(r.before.rss),
+        'RSS loaded MB': mb(r.unpurged),
+        'RSS after PURGE MB': mb(r.after.rss),
         'used_memory before MB': mb(r.before.used),
         'used_memory after MB': mb(r.after.used),
       });
