@@ -152,6 +152,15 @@ test('plaintext, garbage and stalled handshakes on the TLS port cost only their 
   await once(garbage, 'connect');
   garbage.write('PING\r\n*1\r\n$4\r\nPING\r\n\x16\x03\x01\xff\xff garbage');
   await once(garbage, 'close');
+  // A whole handshake record of garbage is refused at once, not left to the handshake timeout.
+  const badRecord = net.connect(server.tlsPort, '127.0.0.1');
+  badRecord.on('error', () => {});
+  badRecord.resume();
+  await once(badRecord, 'connect');
+  const sentAt = performance.now();
+  badRecord.write(Buffer.concat([Buffer.from('1603010010', 'hex'), Buffer.alloc(16, 0x41)]));
+  await once(badRecord, 'close');
+  assert.ok(performance.now() - sentAt < 5000);
   const r = ioredisTls(t, server.tlsPort);
   await r.connect();
   assert.equal(await r.ping(), 'PONG');
