@@ -8,10 +8,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { parse } from 'yaml';
 import { freePort, launch, sleep, waitFor, waitForPort } from './helpers.mjs';
 
 const HAVE_SENTINEL = spawnSync('redis-sentinel', ['--version']).status === 0;
@@ -31,8 +32,11 @@ function tempDir(prefix) {
 }
 
 /** One of our servers on `port`, keeping its data in `dir` across restarts. */
-async function ours(port, dir, args = []) {
-  const server = launch(['--port', String(port), '--dir', dir, '--save', '', '--repl-diskless-sync-delay', '0', ...args]);
+const ours = (port, dir, args = []) => started(port, ['--port', String(port), '--dir', dir, '--save', '', '--repl-diskless-sync-delay', '0', ...args]);
+
+/** Our server started with `args`, once it listens on `port`. */
+async function started(port, args) {
+  const server = launch(args);
   const handle = {
     port,
     kill: () => server.proc.kill('SIGKILL'),
@@ -47,20 +51,18 @@ async function ours(port, dir, args = []) {
   return handle;
 }
 
-async function sentinel(masterPort) {
+/** A sentinel on a port of its own watching the master on `masterPort`; `conf` gives the rest of its configuration. */
+async function sentinel(masterPort, conf = [
+  `sentinel monitor mymaster 127.0.0.1 ${masterPort} 2`,
+  'sentinel down-after-milliseconds mymaster 1000',
+  'sentinel failover-timeout mymaster 5000',
+  'sentinel parallel-syncs mymaster 1',
+]) {
   const port = await freePort();
   const dir = tempDir('sentinel-');
-  const conf = join(dir, 'sentinel.conf');
-  writeFileSync(conf, [
-    `port ${port}`,
-    `dir ${dir}`,
-    `sentinel monitor mymaster 127.0.0.1 ${masterPort} 2`,
-    'sentinel down-after-milliseconds mymaster 1000',
-    'sentinel failover-timeout mymaster 5000',
-    'sentinel parallel-syncs mymaster 1',
-    '',
-  ].join('\n'));
-  const proc = spawn('redis-sentinel', [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const file = join(dir, 'sentinel.conf');
+  writeFileSync(file, [...conf.filter((line) => !/^port /.test(line)), `port ${port}`, `dir ${dir}`, ''].join('\n'));
+  const proc = spawn('redis-sentinel', [file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout.on('data', (d) => (output += d));
   proc.stderr.on('data', (d) => (output += d));
@@ -184,4 +186,56 @@ test('Sentinel promotes a replica of ours when our master dies, ioredis follows,
     }, 30000);
     const last = [...acked.keys()].at(-1);
     assert.equal(await back.get(last), await p.get(last));
+  });
+
+test("docker-compose.yml's ha profile: its master, replicas and sentinels, run here as written, find each other and fail over",
+  { skip: !HAVE_SENTINEL && 'needs redis-sentinel', timeout: 60000 }, async () => {
+    const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'));
+    const ha = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('ha'));
+    assert.deepEqual(ha.map(([name]) => name), ['noderedis-master', 'noderedis-replica-1', 'noderedis-replica-2',
+      'noderedis-sentinel-1', 'noderedis-sentinel-2', 'noderedis-sentinel-3']);
+    // Each container listens on 6379 and names the master by its service name: here each gets a
+    // port of its own, the master's name is 127.0.0.1 and /data a directory of the test's.
+    const servers = ha.filter(([, service]) => service.image.startsWith('noderedis-server'));
+    const ports = await Promise.all(servers.map(() => freePort()));
+    const masterPort = ports[0];
+    for (const [i, [, service]] of servers.entries()) {
+      const args = service.command.map((arg, at, all) => {
+        if (arg === '6379') return String(all[at - 1] === '--port' ? ports[i] : masterPort);
+        return { 'noderedis-master': '127.0.0.1', '/data': tempDir('ha-compose-') }[arg] ?? arg;
+      });
+      await started(ports[i], args);
+    }
+    const master = connect(masterPort);
+    await waitFor('both replicas online', async () => field(await master.info('replication'), 'connected_slaves') === '2', 10000);
+
+    const conf = readFileSync(new URL('../docker/sentinel.conf', import.meta.url), 'utf8');
+    for (const [, service] of ha.filter(([, s]) => s.image.startsWith('redis:'))) {
+      assert.ok(service.volumes.includes('./docker/sentinel.conf:/etc/sentinel/sentinel.conf:ro'));
+      assert.match(service.command.join(' '), /redis-sentinel \/tmp\/sentinel\.conf/);
+    }
+    const lines = conf.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .map((line) => line.replace('noderedis-master 6379', `127.0.0.1 ${masterPort}`))
+      // The failover itself is what this test waits for: the file's 5 s before declaring the master down become 1 s.
+      .map((line) => line.replace(/down-after-milliseconds mymaster \d+/, 'down-after-milliseconds mymaster 1000'));
+    const sentinels = [];
+    for (let i = 0; i < 3; i++) sentinels.push(connect((await sentinel(masterPort, lines)).port));
+    await waitFor('the sentinels to see each other and both replicas', async () => {
+      for (const c of sentinels) {
+        const state = pairs(await c.call('SENTINEL', 'MASTER', 'mymaster'));
+        if (state['num-other-sentinels'] !== '2' || state['num-slaves'] !== '2') return false;
+      }
+      return true;
+    }, 20000);
+    await master.set('before', 'failover');
+    assert.equal(await master.wait(2, 5000), 2);
+    processes.find((p) => p.port === masterPort).kill();
+    const promoted = await waitFor('a promoted replica', async () => {
+      const [, port] = await sentinels[0].call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster');
+      return Number(port) !== masterPort ? Number(port) : false;
+    }, 30000);
+    assert.ok(ports.slice(1).includes(promoted));
+    const now = connect(promoted);
+    assert.equal((await now.role())[0], 'master');
+    assert.equal(await now.get('before'), 'failover');
   });
