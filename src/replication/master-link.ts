@@ -33,7 +33,7 @@ export class MasterLink {
   private input: Buffer = Buffer.alloc(0);
   /** Replies the handshake still waits for, each with what to do with it. */
   private expected: ((line: string) => void)[] = [];
-  private transfer: { chunks: Buffer[]; eofMark: string | undefined; replid: string; offset: number } | undefined;
+  private transfer: { chunks: Buffer[]; eofMark: string | undefined; tail: string; replid: string; offset: number } | undefined;
   private retryAt = 0;
   private lastAck = 0;
   private closed = false;
@@ -145,7 +145,7 @@ export class MasterLink {
       this.state = 'transfer';
       this.transferSize = 0;
       this.transferRead = 0;
-      this.transfer = { chunks: [], eofMark: undefined, replid, offset: Number(offset) };
+      this.transfer = { chunks: [], eofMark: undefined, tail: '', replid, offset: Number(offset) };
       return;
     }
     if (line.startsWith('+CONTINUE')) {
@@ -217,17 +217,17 @@ export class MasterLink {
       this.loadSnapshot(Buffer.concat(transfer.chunks));
       return true;
     }
-    // Disk-less: the payload ends with the 40-byte mark of the header.
-    transfer.chunks.push(this.input);
-    this.transferRead += this.input.length;
+    // Disk-less: the payload ends with the 40-byte mark of the header. Only the last bytes
+    // received are compared, so a payload of many small reads is joined once, at its end.
+    const chunk = this.input;
+    transfer.chunks.push(chunk);
+    this.transferRead += chunk.length;
     this.input = Buffer.alloc(0);
     const mark = transfer.eofMark;
-    if (this.transferRead < mark.length) return false;
-    let all = Buffer.concat(transfer.chunks);
-    transfer.chunks = [all];
-    if (all.toString('latin1', all.length - mark.length) !== mark) return false;
-    all = all.subarray(0, all.length - mark.length);
-    this.loadSnapshot(all);
+    transfer.tail = (transfer.tail + chunk.toString('latin1', Math.max(0, chunk.length - mark.length))).slice(-mark.length);
+    if (transfer.tail !== mark) return false;
+    const all = Buffer.concat(transfer.chunks, this.transferRead);
+    this.loadSnapshot(all.subarray(0, all.length - mark.length));
     return true;
   }
 
