@@ -28,15 +28,22 @@ async function start(name, command, args, withTls) {
   return { name, port, tlsPort, proc };
 }
 
+/** One server without persistence: `kind` is 'ours' or 'redis' (redis-server); arguments as for startServers. */
+export function startServer(kind, extraArgs = [], tlsArgs = undefined) {
+  return kind === 'ours'
+    ? start('ours', process.execPath, [...SERVER_NODE_FLAGS, MAIN, '--save', '', '--loglevel', 'warning', ...extraArgs], tlsArgs)
+    : start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extraArgs], tlsArgs);
+}
+
 /**
  * Starts our server and, if installed, redis-server, both without persistence; stop them with stopServers.
  * `extraArgs` (e.g. ['--maxmemory', '50mb']) are passed to both; with `tlsArgs` (the certificate
  * directives) each also listens for TLS on a port of its own, its `tlsPort`.
  */
 export async function startServers(extraArgs = [], tlsArgs = undefined) {
-  const servers = [await start('ours', process.execPath, [...SERVER_NODE_FLAGS, MAIN, '--save', '', '--loglevel', 'warning', ...extraArgs], tlsArgs)];
+  const servers = [await startServer('ours', extraArgs, tlsArgs)];
   if (have('redis-server')) {
-    servers.push(await start('redis', 'redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extraArgs], tlsArgs));
+    servers.push(await startServer('redis', extraArgs, tlsArgs));
   } else {
     console.log('redis-server not installed: reporting our figures only');
   }
