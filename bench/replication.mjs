@@ -4,7 +4,8 @@
 //     master without replicas: redis-benchmark SET (-r 100000), BENCH_ROUNDS rounds of
 //     about BENCH_SECONDS each, alternating without and with replicas (detached with
 //     REPLICAOF NO ONE in between), for ours (replicas of ours) and for redis-server
-//     (replicas of redis-server). The replicas share the machine's cores.
+//     (replicas of redis-server), with the master's own CPU per request, since the
+//     replicas share the machine's cores.
 //   - A full sync of BENCH_KEYS keys (DEBUG POPULATE, 100-byte values): the time from
 //     REPLICAOF on an empty replica to its link being up with every key loaded, for
 //     each pairing of master and replica (redis→redis, ours→redis, redis→ours, ours→ours),
@@ -16,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, info, sleep } from './control.mjs';
-import { have, median, saveRows, startServer, stopServers } from './servers.mjs';
+import { cpuMicros, have, median, saveRows, startServer, stopServers } from './servers.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -38,13 +39,21 @@ function server(kind, args = []) {
   return startServer(kind, ['--dir', dir, ...args]);
 }
 
-/** SET requests per second against `port` over about `seconds` (the count from a short first run). */
-function setRate(port, pipeline) {
+/**
+ * SET against `master` for about `seconds` (the count from a short first run): { rps, cpu }, cpu being
+ * the master's own CPU time per request in µs (the replicas' is theirs), steadier than throughput here,
+ * where the replicas take turns with the master on the same cores.
+ */
+function setRate(master, pipeline) {
   const run = (count) => {
-    const out = execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-n', String(count), '-c', '50', '-P', String(pipeline), '-r', '100000', '-t', 'set', '--csv'], { encoding: 'utf8' });
+    const out = execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(master.port), '-n', String(count), '-c', '50', '-P', String(pipeline), '-r', '100000', '-t', 'set', '--csv'], { encoding: 'utf8' });
     return Number(out.trim().split('\n')[1].split(',')[1].replace(/"/g, ''));
   };
-  return run(Math.max(10000, Math.round(run(20000) * seconds)));
+  const count = Math.max(10000, Math.round(run(20000) * seconds));
+  const before = cpuMicros(master.proc.pid);
+  const rps = run(count);
+  const after = cpuMicros(master.proc.pid);
+  return { rps, cpu: (after.user + after.system - before.user - before.system) / count };
 }
 
 /** Waits until `conn`'s INFO replication satisfies `done`; resolves with the ms it took. */
@@ -71,16 +80,27 @@ async function throughput(kind) {
       const alone = [];
       const attached = [];
       for (let round = 0; round < rounds; round++) {
-        alone.push(setRate(master.port, pipeline));
+        alone.push(setRate(master, pipeline));
         await Promise.all(r.map((c) => replicate(c, master)));
         await until(m, (f) => f.connected_slaves === '2' && [0, 1].every((i) => /state=online/.test(f[`slave${i}`] ?? '')), 60000);
-        attached.push(setRate(master.port, pipeline));
+        attached.push(setRate(master, pipeline));
         await Promise.all(r.map((c) => c.call('REPLICAOF', 'NO', 'ONE')));
         await until(m, (f) => f.connected_slaves === '0', 10000);
       }
-      const [without, withReplicas] = [median(alone), median(attached)];
+      const middle = (samples, key) => median(samples.map((x) => x[key]));
+      const [without, withReplicas] = [middle(alone, 'rps'), middle(attached, 'rps')];
+      const [cpuAlone, cpuAttached] = [middle(alone, 'cpu'), middle(attached, 'cpu')];
       console.error(`${kind} -P ${pipeline}: ${Math.round(without)} req/s alone, ${Math.round(withReplicas)} with 2 replicas`);
-      rows.push({ server: kind, pipeline, 'SET req/s, no replicas': Math.round(without), 'SET req/s, 2 replicas': Math.round(withReplicas), ratio: (withReplicas / without).toFixed(2) });
+      rows.push({
+        server: kind,
+        pipeline,
+        'SET req/s, no replicas': Math.round(without),
+        'SET req/s, 2 replicas': Math.round(withReplicas),
+        ratio: (withReplicas / without).toFixed(2),
+        'master CPU µs/req, no replicas': cpuAlone.toFixed(2),
+        'master CPU µs/req, 2 replicas': cpuAttached.toFixed(2),
+        'CPU ratio': (cpuAlone / cpuAttached).toFixed(2),
+      });
     }
   } finally {
     m.close();
