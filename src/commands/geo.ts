@@ -25,7 +25,8 @@ import {
 import { NOTIFY } from '../store/notify.js';
 import { ZSetValue } from '../store/zset.js';
 import { formatFixed } from '../util/numbers.js';
-import { scoreArg, zadd } from './sortedsets.js';
+import { isKeyword } from '../util/keywords.js';
+import { ZaddFlags, scoreArg, zaddScores } from './sortedsets.js';
 import { numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
@@ -76,26 +77,53 @@ function coordinateReply(ctx: CommandContext, value: number): Reply {
 // ------------------------------------------------------------------ GEOADD
 
 /**
- * The ZADD command line a GEOADD stands for (`zadd key [opts] score member
- * ...`), as Redis rewrites it; also what the append-only file records.
+ * Where GEOADD's NX, XX and CH options end and its triples begin, once the
+ * line is checked: whole triples, not both NX and XX (Redis's syntax error).
  */
-function geoaddAsZadd(args: readonly string[]): string[] {
+function geoaddTriples(args: readonly string[]): number {
   let nx = false;
   let xx = false;
   let at = 2;
   for (; at < args.length; at++) {
-    const opt = args[at].toLowerCase();
-    if (opt === 'nx') nx = true;
-    else if (opt === 'xx') xx = true;
-    else if (opt !== 'ch') break;
+    const opt = args[at];
+    if (isKeyword(opt, 'NX')) nx = true;
+    else if (isKeyword(opt, 'XX')) xx = true;
+    else if (!isKeyword(opt, 'CH')) break;
   }
   if ((args.length - at) % 3 !== 0 || (nx && xx)) throw syntaxError();
+  return at;
+}
+
+/**
+ * The ZADD command line a GEOADD stands for (`zadd key [opts] score member
+ * ...`), as Redis rewrites it; what the append-only file and replicas get.
+ */
+function geoaddAsZadd(args: readonly string[]): string[] {
+  const at = geoaddTriples(args);
   const zargs = ['zadd', ...args.slice(1, at)];
   for (let i = at; i < args.length; i += 3) {
     const [lon, lat] = lonLatArgs(args, i);
     zargs.push(String(pointScore(lon, lat)), args[i + 2]);
   }
   return zargs;
+}
+
+/** GEOADD runs as that ZADD would, with the scores as numbers rather than printed and read back. */
+function geoadd(ctx: CommandContext, args: string[]): Reply {
+  const at = geoaddTriples(args);
+  let flags = ZaddFlags.None;
+  for (let i = 2; i < at; i++) {
+    const opt = args[i];
+    flags |= isKeyword(opt, 'NX') ? ZaddFlags.Nx : isKeyword(opt, 'XX') ? ZaddFlags.Xx : ZaddFlags.Ch;
+  }
+  const scores: number[] = [];
+  for (let i = at; i < args.length; i += 3) {
+    const [lon, lat] = lonLatArgs(args, i);
+    scores.push(pointScore(lon, lat)!);
+  }
+  // ZADD's own syntax check: a GEOADD without triples is one.
+  if (scores.length === 0) throw syntaxError();
+  return zaddScores(ctx, args[1], flags, scores, args, at + 2, 3);
 }
 
 // ------------------------------------------------------------------ GEOPOS / GEOHASH / GEODIST
@@ -471,7 +499,7 @@ export const geoCommands: readonly CommandSpec[] = [
     summary: 'Adds points, by longitude and latitude, to a geospatial index (a sorted set).',
     syntax: 'key [NX|XX] [CH] longitude latitude member [longitude latitude member ...]',
     propagate: (args) => [geoaddAsZadd(args)],
-    run: (ctx, args) => zadd(ctx, geoaddAsZadd(args), false),
+    run: geoadd,
   }),
   defineCommand({
     ...common, name: 'geodist', arity: -4, flags: ['readonly'], keys: ONE_KEY, since: '3.2.0', complexity: 'O(log(N))',
