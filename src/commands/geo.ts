@@ -12,6 +12,7 @@ import {
   GEO_LAT_MIN,
   GEO_LONG_MAX,
   GEO_LONG_MIN,
+  IndexBounds,
   cellScores,
   centreCosine,
   decodeScore,
@@ -265,6 +266,7 @@ function pointsInShape(z: ZSetValue, shape: Shape, limit: number): void {
   const xy: [number, number] = [0, 0];
   const cells = searchCells(shape);
   const centreCos = centreCosine(shape);
+  const bounds = new IndexBounds(shape);
   // The index of the last cell scanned; 0 (the centre) never counts, as in Redis.
   let lastIndex = 0;
   for (let i = 0; i < cells.length; i++) {
@@ -279,6 +281,10 @@ function pointsInShape(z: ZSetValue, shape: Shape, limit: number): void {
     while (cursor.valid) {
       const score = cursor.score;
       if (score >= max) break;
+      if (!bounds.admits(score)) {
+        cursor.next();
+        continue;
+      }
       decodeScore(score, xy);
       const d = distanceInShape(shape, centreCos, xy[0], xy[1]);
       if (!(d < 0)) addFound(cursor.member, score, xy[0], xy[1], d);
