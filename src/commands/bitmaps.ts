@@ -11,6 +11,7 @@ import { ReplyError, syntaxError } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
 import type { BitString } from '../store/database.js';
 import { parseInt64, type Int64 } from '../util/numbers.js';
+import { isKeyword } from '../util/keywords.js';
 import { integerArg, numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
@@ -202,15 +203,19 @@ function combine(op: BitOp, sources: readonly Buffer[], length: number): string 
 
 const enum Overflow { Wrap, Sat, Fail }
 
-interface FieldOp {
-  readonly kind: 'GET' | 'SET' | 'INCRBY';
-  readonly signed: boolean;
-  readonly bits: number;
-  readonly offset: number;
+/** One BITFIELD operation; the parser fills pooled ones, since a call makes no objects of its own. */
+class FieldOp {
+  kind: 'GET' | 'SET' | 'INCRBY' = 'GET';
+  signed = false;
+  bits = 0;
+  offset = 0;
   /** SET's value or INCRBY's increment. */
-  readonly value: Int64;
-  readonly overflow: Overflow;
+  value: Int64 = 0;
+  overflow = Overflow.Wrap;
 }
+
+/** The operations of the BITFIELD being run, its first `count` entries (commands never nest). */
+const opPool: FieldOp[] = [];
 
 const badType = (): ReplyError =>
   new ReplyError('ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.');
@@ -228,23 +233,23 @@ function fieldWidthArg(text: string): number {
   return bits;
 }
 
-/** BITFIELD's operations, all checked before any runs. */
-function parseFieldOps(ctx: CommandContext, args: string[]): FieldOp[] {
-  const ops: FieldOp[] = [];
+/** BITFIELD's operations, all checked before any runs, into opPool; returns how many. */
+function parseFieldOps(ctx: CommandContext, args: string[]): number {
+  let count = 0;
   let overflow = Overflow.Wrap;
   for (let i = 2; i < args.length; i++) {
     const left = args.length - i - 1;
-    const word = args[i].toUpperCase();
-    if (word === 'OVERFLOW' && left >= 1) {
-      const mode = args[++i].toUpperCase();
-      if (mode === 'WRAP') overflow = Overflow.Wrap;
-      else if (mode === 'SAT') overflow = Overflow.Sat;
-      else if (mode === 'FAIL') overflow = Overflow.Fail;
+    const word = args[i];
+    if (left >= 1 && isKeyword(word, 'OVERFLOW')) {
+      const mode = args[++i];
+      if (isKeyword(mode, 'WRAP')) overflow = Overflow.Wrap;
+      else if (isKeyword(mode, 'SAT')) overflow = Overflow.Sat;
+      else if (isKeyword(mode, 'FAIL')) overflow = Overflow.Fail;
       else throw new ReplyError('ERR Invalid OVERFLOW type specified');
       continue;
     }
     const kind: FieldOp['kind'] | undefined =
-      word === 'GET' && left >= 2 ? 'GET' : word === 'SET' && left >= 3 ? 'SET' : word === 'INCRBY' && left >= 3 ? 'INCRBY' : undefined;
+      left >= 2 && isKeyword(word, 'GET') ? 'GET' : left >= 3 && isKeyword(word, 'SET') ? 'SET' : left >= 3 && isKeyword(word, 'INCRBY') ? 'INCRBY' : undefined;
     if (kind === undefined) throw syntaxError();
     const type = args[i + 1];
     const sign = type.charCodeAt(0);
@@ -252,10 +257,17 @@ function parseFieldOps(ctx: CommandContext, args: string[]): FieldOp[] {
     const bits = fieldWidthArg(type);
     const offset = bitOffsetArg(ctx, args[i + 2], bits);
     const value = kind === 'GET' ? 0 : integerArg(args[i + 3]);
-    ops.push({ kind, signed: sign === 0x69, bits, offset, value, overflow });
+    const op = count < opPool.length ? opPool[count] : (opPool[count] = new FieldOp());
+    count++;
+    op.kind = kind;
+    op.signed = sign === 0x69;
+    op.bits = bits;
+    op.offset = offset;
+    op.value = value;
+    op.overflow = overflow;
     i += kind === 'GET' ? 2 : 3;
   }
-  return ops;
+  return count;
 }
 
 /**
@@ -389,34 +401,38 @@ function writeBits(bytes: Uint8Array, start: number, bits: number, v: number): v
 }
 
 function bitfield(ctx: CommandContext, args: string[], readOnly: boolean): Reply {
-  const ops = parseFieldOps(ctx, args);
+  const count = parseFieldOps(ctx, args);
   const db = ctx.client.db;
   let length = 0;
-  for (const op of ops) if (op.kind !== 'GET') length = Math.max(length, byteOf(op.offset + op.bits - 1) + 1);
+  for (let i = 0; i < count; i++) {
+    const op = opPool[i];
+    if (op.kind !== 'GET') length = Math.max(length, byteOf(op.offset + op.bits - 1) + 1);
+  }
   if (length === 0) {
     // Only GETs: a read, which neither creates nor grows the key.
     const bits = db.readBits(args[1]);
-    const replies: Reply[] = new Array(ops.length);
-    for (let i = 0; i < ops.length; i++) replies[i] = readField(bits, ops[i]);
+    const replies: Reply[] = new Array(count);
+    for (let i = 0; i < count; i++) replies[i] = readField(bits, opPool[i]);
     return replies;
   }
   if (readOnly) throw new ReplyError('ERR BITFIELD_RO only supports the GET subcommand');
-  return writeFields(ctx, args[1], ops, length);
+  return writeFields(ctx, args[1], count, length);
 }
 
 /**
- * BITFIELD with writes. As in Redis, the string is created or grown to the
- * farthest written byte first, and each write that changed a field, or
- * follows that growth, counts as one change for the dirty counter.
+ * BITFIELD with writes, the first `count` operations of opPool. As in Redis,
+ * the string is created or grown to the farthest written byte first, and
+ * each write that changed a field, or follows that growth, counts as one
+ * change for the dirty counter.
  */
-function writeFields(ctx: CommandContext, key: string, ops: readonly FieldOp[], length: number): Reply {
+function writeFields(ctx: CommandContext, key: string, count: number, length: number): Reply {
   const db = ctx.client.db;
   const bits = db.editBits(key);
   const grew = bits.grow(length);
   let changes = 0;
-  const replies: Reply[] = new Array(ops.length);
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i];
+  const replies: Reply[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const op = opPool[i];
     if (op.kind === 'GET') {
       replies[i] = readField(bits, op);
       continue;

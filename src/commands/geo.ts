@@ -12,6 +12,7 @@ import {
   GEO_LAT_MIN,
   GEO_LONG_MAX,
   GEO_LONG_MIN,
+  IndexBounds,
   cellScores,
   centreCosine,
   decodeScore,
@@ -25,7 +26,8 @@ import {
 import { NOTIFY } from '../store/notify.js';
 import { ZSetValue } from '../store/zset.js';
 import { formatFixed } from '../util/numbers.js';
-import { scoreArg, zadd } from './sortedsets.js';
+import { isKeyword } from '../util/keywords.js';
+import { ZaddFlags, scoreArg, zaddScores } from './sortedsets.js';
 import { numberArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 
@@ -52,15 +54,17 @@ function unitArg(text: string): number {
   }
 }
 
-/** A distance as Redis prints one: four decimals, the last rounded half to even from the scaled double. */
+/** A distance (never negative) as Redis prints one: four decimals, the last rounded half to even from the scaled double. */
 function formatDistance(d: number): string {
   if (d === 0) return '0.0000';
   const scaled = d * 10000;
   const floor = Math.floor(scaled);
   const rest = scaled - floor;
   const n = rest > 0.5 || (rest === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
-  const digits = String(Math.abs(n)).padStart(5, '0');
-  return `${n < 0 ? '-' : ''}${digits.slice(0, -4)}.${digits.slice(-4)}`;
+  // Pieces this short join into a flat string: no padded copy and slices per distance.
+  const fraction = n % 10000;
+  const point = fraction >= 1000 ? '.' : fraction >= 100 ? '.0' : fraction >= 10 ? '.00' : '.000';
+  return (n - fraction) / 10000 + point + fraction;
 }
 
 /**
@@ -76,26 +80,53 @@ function coordinateReply(ctx: CommandContext, value: number): Reply {
 // ------------------------------------------------------------------ GEOADD
 
 /**
- * The ZADD command line a GEOADD stands for (`zadd key [opts] score member
- * ...`), as Redis rewrites it; also what the append-only file records.
+ * Where GEOADD's NX, XX and CH options end and its triples begin, once the
+ * line is checked: whole triples, not both NX and XX (Redis's syntax error).
  */
-function geoaddAsZadd(args: readonly string[]): string[] {
+function geoaddTriples(args: readonly string[]): number {
   let nx = false;
   let xx = false;
   let at = 2;
   for (; at < args.length; at++) {
-    const opt = args[at].toLowerCase();
-    if (opt === 'nx') nx = true;
-    else if (opt === 'xx') xx = true;
-    else if (opt !== 'ch') break;
+    const opt = args[at];
+    if (isKeyword(opt, 'NX')) nx = true;
+    else if (isKeyword(opt, 'XX')) xx = true;
+    else if (!isKeyword(opt, 'CH')) break;
   }
   if ((args.length - at) % 3 !== 0 || (nx && xx)) throw syntaxError();
+  return at;
+}
+
+/**
+ * The ZADD command line a GEOADD stands for (`zadd key [opts] score member
+ * ...`), as Redis rewrites it; what the append-only file and replicas get.
+ */
+function geoaddAsZadd(args: readonly string[]): string[] {
+  const at = geoaddTriples(args);
   const zargs = ['zadd', ...args.slice(1, at)];
   for (let i = at; i < args.length; i += 3) {
     const [lon, lat] = lonLatArgs(args, i);
     zargs.push(String(pointScore(lon, lat)), args[i + 2]);
   }
   return zargs;
+}
+
+/** GEOADD runs as that ZADD would, with the scores as numbers rather than printed and read back. */
+function geoadd(ctx: CommandContext, args: string[]): Reply {
+  const at = geoaddTriples(args);
+  let flags = ZaddFlags.None;
+  for (let i = 2; i < at; i++) {
+    const opt = args[i];
+    flags |= isKeyword(opt, 'NX') ? ZaddFlags.Nx : isKeyword(opt, 'XX') ? ZaddFlags.Xx : ZaddFlags.Ch;
+  }
+  const scores: number[] = [];
+  for (let i = at; i < args.length; i += 3) {
+    const [lon, lat] = lonLatArgs(args, i);
+    scores.push(pointScore(lon, lat)!);
+  }
+  // ZADD's own syntax check: a GEOADD without triples is one.
+  if (scores.length === 0) throw syntaxError();
+  return zaddScores(ctx, args[1], flags, scores, args, at + 2, 3);
 }
 
 // ------------------------------------------------------------------ GEOPOS / GEOHASH / GEODIST
@@ -146,14 +177,50 @@ function geodist(ctx: CommandContext, args: string[]): Reply {
 
 type Variant = 'georadius' | 'georadiusbymember' | 'geosearch' | 'geosearchstore';
 
-/** A point found by a search. */
-interface Found {
-  member: string;
-  score: number;
-  lon: number;
-  lat: number;
-  /** In meters until the reply converts it. */
-  dist: number;
+/**
+ * The points a search found, in parallel arrays reused from one search to
+ * the next (commands never nest): the first `foundCount` entries are this
+ * search's. Distances are in meters until the reply converts them.
+ */
+let foundCount = 0;
+const foundMembers: string[] = [];
+let foundScores: Float64Array = new Float64Array(64);
+let foundLons: Float64Array = new Float64Array(64);
+let foundLats: Float64Array = new Float64Array(64);
+let foundDists: Float64Array = new Float64Array(64);
+
+/** Positions in the found arrays, put in the reply's order. */
+const order: number[] = [];
+
+/** After a big search, lets go of its members and of the room it took (a small one's stay until the next search). */
+function releaseFound(): void {
+  if (foundCount <= 1024) return;
+  foundMembers.length = 0;
+  order.length = 0;
+  foundScores = new Float64Array(64);
+  foundLons = new Float64Array(64);
+  foundLats = new Float64Array(64);
+  foundDists = new Float64Array(64);
+}
+
+function addFound(member: string, score: number, lon: number, lat: number, dist: number): void {
+  const i = foundCount++;
+  if (i === foundScores.length) {
+    const grow = (from: Float64Array): Float64Array => {
+      const to = new Float64Array(from.length * 2);
+      to.set(from);
+      return to;
+    };
+    foundScores = grow(foundScores);
+    foundLons = grow(foundLons);
+    foundLats = grow(foundLats);
+    foundDists = grow(foundDists);
+  }
+  foundMembers[i] = member;
+  foundScores[i] = score;
+  foundLons[i] = lon;
+  foundLats[i] = lat;
+  foundDists[i] = dist;
 }
 
 /** A mutable Shape while the arguments are read. */
@@ -190,15 +257,16 @@ function memberCentre(shape: ShapeDraft, z: ZSetValue, member: string): void {
 }
 
 /**
- * Every point of `z` inside the shape, cell by cell in Redis's order, each
- * cell's points in score order. With `limit` (COUNT ... ANY) the scan stops
- * as soon as that many are found.
+ * Every point of `z` inside the shape into the found arrays, cell by cell
+ * in Redis's order, each cell's points in score order. With `limit` (COUNT
+ * ... ANY) the scan stops as soon as that many are found.
  */
-function pointsInShape(z: ZSetValue, shape: Shape, limit: number): Found[] {
-  const found: Found[] = [];
+function pointsInShape(z: ZSetValue, shape: Shape, limit: number): void {
+  foundCount = 0;
   const xy: [number, number] = [0, 0];
   const cells = searchCells(shape);
   const centreCos = centreCosine(shape);
+  const bounds = new IndexBounds(shape);
   // The index of the last cell scanned; 0 (the centre) never counts, as in Redis.
   let lastIndex = 0;
   for (let i = 0; i < cells.length; i++) {
@@ -207,25 +275,28 @@ function pointsInShape(z: ZSetValue, shape: Shape, limit: number): Found[] {
     // With a huge radius neighbours can repeat: one equal to the cell scanned just before is skipped.
     const last = cells[lastIndex];
     if (lastIndex > 0 && last !== null && cell.lon === last.lon && cell.lat === last.lat && cell.step === last.step) continue;
-    if (limit > 0 && found.length >= limit) break;
+    if (limit > 0 && foundCount >= limit) break;
     const [min, max] = cellScores(cell);
     const cursor = z.firstInScoreRange({ min, max, minExclusive: false, maxExclusive: true });
     while (cursor.valid) {
       const score = cursor.score;
       if (score >= max) break;
+      if (!bounds.admits(score)) {
+        cursor.next();
+        continue;
+      }
       decodeScore(score, xy);
       const d = distanceInShape(shape, centreCos, xy[0], xy[1]);
-      if (!(d < 0)) found.push({ member: cursor.member, score, lon: xy[0], lat: xy[1], dist: d });
-      if (limit > 0 && found.length >= limit) break;
+      if (!(d < 0)) addFound(cursor.member, score, xy[0], xy[1], d);
+      if (limit > 0 && foundCount >= limit) break;
       cursor.next();
     }
     lastIndex = i;
   }
-  return found;
 }
 
-const ascending = (a: Found, b: Found): number => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
-const descending = (a: Found, b: Found): number => -ascending(a, b);
+const ascending = (a: number, b: number): number => (foundDists[a] > foundDists[b] ? 1 : foundDists[a] === foundDists[b] ? 0 : -1);
+const descending = (a: number, b: number): number => -ascending(a, b);
 
 /**
  * Puts the `k` first of `items` in order, as Redis's pqsort (a
@@ -233,7 +304,7 @@ const descending = (a: Found, b: Found): number => -ascending(a, b);
  * ranks): equal distances come out in the order it leaves them, so it is
  * followed step by step.
  */
-function partialSort(items: Found[], cmp: (a: Found, b: Found) => number, k: number): void {
+function partialSort(items: number[], cmp: (a: number, b: number) => number, k: number): void {
   const swap = (i: number, j: number): void => {
     const t = items[i];
     items[i] = items[j];
@@ -404,22 +475,26 @@ function search(variant: Variant, storeAllowed: boolean) {
     // The closest N need an order: COUNT without ANY sorts ascending by default.
     if (count !== 0 && sort === 'none' && !any) sort = 'asc';
 
-    const found = pointsInShape(z, shape, any ? count : 0);
-    if (found.length === 0 && storeKey === undefined) return [];
-    const returned = count === 0 || found.length < count ? found.length : count;
+    pointsInShape(z, shape, any ? count : 0);
+    const found = foundCount;
+    if (found === 0 && storeKey === undefined) return [];
+    const returned = count === 0 || found < count ? found : count;
+    order.length = found;
+    for (let i = 0; i < found; i++) order[i] = i;
     if (sort !== 'none') {
       const cmp = sort === 'asc' ? ascending : descending;
       // A full sort is C's qsort, a stable merge sort in glibc, like Array.prototype.sort.
-      if (returned === found.length) found.sort(cmp);
-      else partialSort(found, cmp, returned);
+      if (returned === found) order.sort(cmp);
+      else partialSort(order, cmp, returned);
     }
 
     if (storeKey !== undefined) {
       const entries: Array<[string, number]> = [];
       for (let i = 0; i < returned; i++) {
-        const point = found[i];
-        entries.push([point.member, storeDist ? point.dist / shape.conversion : point.score]);
+        const at = order[i];
+        entries.push([foundMembers[at], storeDist ? foundDists[at] / shape.conversion : foundScores[at]]);
       }
+      releaseFound();
       const result = returned > 0 ? ZSetValue.fromEntries(ctx.server.config.values, entries) : undefined;
       db.storeResult(storeKey, result, NOTIFY.ZSET, isSearch ? 'geosearchstore' : 'georadiusstore');
       return returned;
@@ -428,17 +503,18 @@ function search(variant: Variant, storeAllowed: boolean) {
     const out: Reply[] = new Array(returned);
     const nested = withDist || withHash || withCoord;
     for (let i = 0; i < returned; i++) {
-      const point = found[i];
+      const at = order[i];
       if (!nested) {
-        out[i] = point.member;
+        out[i] = foundMembers[at];
         continue;
       }
-      const item: Reply[] = [point.member];
-      if (withDist) item.push(formatDistance(point.dist / shape.conversion));
-      if (withHash) item.push(Math.trunc(point.score));
-      if (withCoord) item.push([coordinateReply(ctx, point.lon), coordinateReply(ctx, point.lat)]);
+      const item: Reply[] = [foundMembers[at]];
+      if (withDist) item.push(formatDistance(foundDists[at] / shape.conversion));
+      if (withHash) item.push(Math.trunc(foundScores[at]));
+      if (withCoord) item.push([coordinateReply(ctx, foundLons[at]), coordinateReply(ctx, foundLats[at])]);
       out[i] = item;
     }
+    releaseFound();
     return out;
   };
 }
@@ -471,7 +547,7 @@ export const geoCommands: readonly CommandSpec[] = [
     summary: 'Adds points, by longitude and latitude, to a geospatial index (a sorted set).',
     syntax: 'key [NX|XX] [CH] longitude latitude member [longitude latitude member ...]',
     propagate: (args) => [geoaddAsZadd(args)],
-    run: (ctx, args) => zadd(ctx, geoaddAsZadd(args), false),
+    run: geoadd,
   }),
   defineCommand({
     ...common, name: 'geodist', arity: -4, flags: ['readonly'], keys: ONE_KEY, since: '3.2.0', complexity: 'O(log(N))',

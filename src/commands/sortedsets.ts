@@ -135,38 +135,51 @@ function scoredReply(ctx: CommandContext, entries: readonly Entry[], withScores:
 
 // ------------------------------------------------------------------ ZADD / ZINCRBY
 
-/** ZADD and ZINCRBY (which is ZADD with INCR, options and all, as in Redis); GEOADD too, with the scores it computed. */
+/** ZADD's options, as bits. */
+export const enum ZaddFlags { None = 0, Nx = 1, Xx = 2, Gt = 4, Lt = 8, Ch = 16, Incr = 32 }
+
+/** ZADD and ZINCRBY (which is ZADD with INCR, options and all, as in Redis). */
 export function zadd(ctx: CommandContext, args: string[], incrCommand: boolean): Reply {
-  let nx = false;
-  let xx = false;
-  let gt = false;
-  let lt = false;
-  let ch = false;
-  let incr = incrCommand;
+  let flags = incrCommand ? ZaddFlags.Incr : ZaddFlags.None;
   let at = 2;
   for (; at < args.length; at++) {
     const opt = args[at].toLowerCase();
-    if (opt === 'nx') nx = true;
-    else if (opt === 'xx') xx = true;
-    else if (opt === 'ch') ch = true;
-    else if (opt === 'incr') incr = true;
-    else if (opt === 'gt') gt = true;
-    else if (opt === 'lt') lt = true;
+    if (opt === 'nx') flags |= ZaddFlags.Nx;
+    else if (opt === 'xx') flags |= ZaddFlags.Xx;
+    else if (opt === 'ch') flags |= ZaddFlags.Ch;
+    else if (opt === 'incr') flags |= ZaddFlags.Incr;
+    else if (opt === 'gt') flags |= ZaddFlags.Gt;
+    else if (opt === 'lt') flags |= ZaddFlags.Lt;
     else break;
   }
   const rest = args.length - at;
   if (rest === 0 || rest % 2 !== 0) throw syntaxError();
-  if (nx && xx) throw new ReplyError('ERR XX and NX options at the same time are not compatible');
+  const nx = (flags & ZaddFlags.Nx) !== 0;
+  const gt = (flags & ZaddFlags.Gt) !== 0;
+  const lt = (flags & ZaddFlags.Lt) !== 0;
+  if (nx && (flags & ZaddFlags.Xx) !== 0) throw new ReplyError('ERR XX and NX options at the same time are not compatible');
   if ((gt && nx) || (lt && nx) || (gt && lt)) {
     throw new ReplyError('ERR GT, LT, and/or NX options at the same time are not compatible');
   }
-  if (incr && rest > 2) throw new ReplyError('ERR INCR option supports a single increment-element pair');
+  if ((flags & ZaddFlags.Incr) !== 0 && rest > 2) throw new ReplyError('ERR INCR option supports a single increment-element pair');
   // Every score is checked before anything changes: all or nothing.
   const scores: number[] = [];
   for (let i = at; i < args.length; i += 2) scores.push(scoreArg(args[i]));
+  return zaddScores(ctx, args[1], flags, scores, args, at + 1, 2);
+}
 
+/**
+ * ZADD with its options checked and its scores read: the member of
+ * `scores[j]` is `args[first + j * stride]` (GEOADD computes the scores of
+ * its longitude, latitude, member triples and comes here directly).
+ */
+export function zaddScores(ctx: CommandContext, key: string, flags: ZaddFlags, scores: readonly number[], args: readonly string[], first: number, stride: number): Reply {
+  const nx = (flags & ZaddFlags.Nx) !== 0;
+  const xx = (flags & ZaddFlags.Xx) !== 0;
+  const gt = (flags & ZaddFlags.Gt) !== 0;
+  const lt = (flags & ZaddFlags.Lt) !== 0;
+  const incr = (flags & ZaddFlags.Incr) !== 0;
   const db = ctx.client.db;
-  const key = args[1];
   let z = db.getCollection<ZSetValue>(key, 'zset');
   if (z === undefined && xx) return incr ? null : 0;
   const created = z === undefined;
@@ -177,7 +190,7 @@ export function zadd(ctx: CommandContext, args: string[], incrCommand: boolean):
   let processed = 0;
   let lastScore = 0;
   for (let j = 0; j < scores.length; j++) {
-    const member = args[at + 1 + 2 * j];
+    const member = args[first + j * stride];
     let score = scores[j];
     const current = z.score(member);
     if (current !== undefined) {
@@ -190,11 +203,11 @@ export function zadd(ctx: CommandContext, args: string[], incrCommand: boolean):
       if ((lt && score >= current) || (gt && score <= current)) continue;
       processed++;
       lastScore = score;
-      if (z.set(member, score, current) === 'updated') updated++;
+      if (z.put(member, score, current) === 'updated') updated++;
     } else if (!xx) {
       processed++;
       lastScore = score;
-      z.set(member, score, undefined);
+      z.put(member, score, undefined);
       added++;
     }
   }
@@ -203,7 +216,7 @@ export function zadd(ctx: CommandContext, args: string[], incrCommand: boolean):
   // Only a real change is an event: zincr for INCR (and ZINCRBY), zadd otherwise.
   if (added + updated > 0) db.notify(NOTIFY.ZSET, incr ? 'zincr' : 'zadd', key);
   if (incr) return processed > 0 ? new DoubleReply(lastScore) : null;
-  return ch ? added + updated : added;
+  return (flags & ZaddFlags.Ch) !== 0 ? added + updated : added;
 }
 
 // ------------------------------------------------------------------ removal

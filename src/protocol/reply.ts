@@ -264,28 +264,44 @@ export class ReplyBuffer {
     }
   }
 
+  /**
+   * The containers writeNested is inside of, with the position of their
+   * next element: kept from one reply to the next, so nesting costs no
+   * object per level.
+   */
+  private readonly outerItems: Reply[][] = [];
+  private readonly outerNext: number[] = [];
+
   /** Containers within containers go by an explicit stack: a script can return them thousands deep. */
   private writeNested(root: Reply[] | MapReply | SetReply, resp3: boolean): void {
     let items = this.openContainer(root, resp3)!;
     let next = 0;
-    let outer: { items: Reply[]; next: number }[] | undefined;
-    for (;;) {
-      if (next === items.length) {
-        const up = outer?.pop();
-        if (up === undefined) return;
-        items = up.items;
-        next = up.next;
-      } else {
-        const item = items[next++];
-        const children = this.openContainer(item, resp3);
-        if (children === undefined) {
-          this.write(item, resp3);
+    const outerItems = this.outerItems;
+    const outerNext = this.outerNext;
+    const bottom = outerItems.length;
+    try {
+      for (;;) {
+        if (next === items.length) {
+          if (outerItems.length === bottom) return;
+          items = outerItems.pop()!;
+          next = outerNext.pop()!;
         } else {
-          (outer ??= []).push({ items, next });
-          items = children;
-          next = 0;
+          const item = items[next++];
+          const children = this.openContainer(item, resp3);
+          if (children === undefined) {
+            this.write(item, resp3);
+          } else {
+            outerItems.push(items);
+            outerNext.push(next);
+            items = children;
+            next = 0;
+          }
         }
       }
+    } finally {
+      // A reply too large to encode leaves by an exception: the stack must not keep its containers.
+      outerItems.length = bottom;
+      outerNext.length = bottom;
     }
   }
 

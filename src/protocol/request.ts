@@ -67,6 +67,34 @@ function parseStrictInt(bytes: Buffer, start: number, end: number): number | nul
   return negative ? -n : n;
 }
 
+/**
+ * Recent short arguments, by a hash of their bytes: one that comes again (a
+ * command name, an option, a small number) is the same string as before,
+ * found by comparing at most INTERN_MAX bytes, instead of a new copy out of
+ * the read buffer, which costs a native call each. Longer arguments (keys,
+ * values) are rarely repeated byte for byte and are always copied.
+ */
+const INTERN_MAX = 8;
+const INTERN_SLOTS = 4096;
+const interned: string[] = new Array<string>(INTERN_SLOTS).fill('');
+
+function argumentText(chunk: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n > INTERN_MAX || n === 0) return chunk.toString('latin1', start, end);
+  let hash = n;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + chunk[i]) | 0;
+  const slot = (hash ^ (hash >>> 13)) & (INTERN_SLOTS - 1);
+  const known = interned[slot];
+  if (known.length === n) {
+    let i = 0;
+    while (i < n && known.charCodeAt(i) === chunk[start + i]) i++;
+    if (i === n) return known;
+  }
+  const text = chunk.toString('latin1', start, end);
+  interned[slot] = text;
+  return text;
+}
+
 export class RequestReader {
   private state = State.Idle;
   /** Part of a header or inline line that started in an earlier chunk. */
@@ -277,7 +305,7 @@ export class RequestReader {
       const body = pos + 2;
       pos = body + size + 2;
       if (pos > len) return -1;
-      args[i] = chunk.toString('latin1', body, body + size);
+      args[i] = argumentText(chunk, body, body + size);
     }
     if (pos - start > limits.clientQueryBufferLimit) return -1;
     this.pending.push(args);

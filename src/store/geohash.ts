@@ -274,6 +274,55 @@ export function distanceInShape(shape: Shape, centreCos: number, lon: number, la
 
 export const centreCosine = (shape: Shape): number => Math.cos(degRad(shape.lat));
 
+/**
+ * Bounds on the 26-bit latitude and longitude indexes of the points a
+ * search can accept, so that most candidates of the cells scanned are
+ * refused from two integer comparisons on their score's bits, before any
+ * decoding or trigonometry. Only points that distanceInShape would refuse
+ * are refused: the bounds have a margin in degrees and one cell on each
+ * side. The longitude bound is the widest reach of the circle (asin(sin δ /
+ * cos φ)), left open when the circle holds a pole or crosses the antimeridian,
+ * and for boxes, whose width is measured along each point's own parallel.
+ */
+export class IndexBounds {
+  latMin = 0;
+  latMax = 0;
+  lonMin = 0;
+  lonMax = 0;
+
+  constructor(shape: Shape) {
+    const reach = (shape.kind === 'radius' ? shape.radius * (1 + 1e-6) : shape.height / 2) * shape.conversion;
+    const latDelta = radDeg(reach / EARTH_RADIUS_IN_METERS) * (1 + 1e-9);
+    this.latMin = latIndex(shape.lat - latDelta) - 1;
+    this.latMax = latIndex(shape.lat + latDelta) + 1;
+    this.lonMin = -1;
+    this.lonMax = CELLS;
+    if (shape.kind !== 'radius') return;
+    const angle = reach / EARTH_RADIUS_IN_METERS;
+    const ratio = Math.sin(angle) / Math.cos(degRad(shape.lat));
+    if (angle >= Math.PI / 2 - degRad(Math.abs(shape.lat)) || !(ratio < 1)) return;
+    const lonDelta = radDeg(Math.asin(ratio)) * (1 + 1e-9) + 1e-9;
+    if (shape.lon - lonDelta <= GEO_LONG_MIN || shape.lon + lonDelta >= GEO_LONG_MAX) return;
+    this.lonMin = lonIndex(shape.lon - lonDelta) - 1;
+    this.lonMax = lonIndex(shape.lon + lonDelta) + 1;
+  }
+
+  /** False when the point of this score lies outside the bounds (a score GEOADD made: an integer below 2^52). */
+  admits(score: number): boolean {
+    if (!(score >= 0 && score < 2 ** 52)) return true;
+    const hi = Math.floor(score / TWO_32);
+    const lo = (Math.floor(score) - hi * TWO_32) >>> 0;
+    const lat = compact16(lo) | (compact16(hi) << 16);
+    if (lat < this.latMin || lat > this.latMax) return false;
+    const lon = compact16(lo >>> 1) | (compact16(hi >>> 1) << 16);
+    return lon >= this.lonMin && lon <= this.lonMax;
+  }
+}
+
+/** The 26-bit index of a latitude, unclamped (the bounds may reach past the limits). */
+const latIndex = (lat: number): number => Math.floor(((lat - GEO_LAT_MIN) / LAT_SCALE) * CELLS);
+const lonIndex = (lon: number): number => Math.floor(((lon - GEO_LONG_MIN) / LONG_SCALE) * CELLS);
+
 /** Longitude and latitude bounds of a shape (Redis's geohashBoundingBox): [minLon, minLat, maxLon, maxLat]. */
 function boundingBox(shape: Shape): [number, number, number, number] {
   const { lon, lat } = shape;

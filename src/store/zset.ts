@@ -129,8 +129,13 @@ export class ZSetValue implements CollectionValue {
     return this.dict.get(member);
   }
 
-  /** Sets the score of `member`, adding it if needed; `current` saves a lookup when the caller has it. */
-  set(member: string, score: number, current: number | undefined = this.dict.get(member)): AddOutcome {
+  /** Sets the score of `member`, adding it if needed. */
+  set(member: string, score: number): AddOutcome {
+    return this.put(member, score, this.dict.get(member));
+  }
+
+  /** `set` for a caller that has looked the member up already: `current` is its score, undefined for a new one. */
+  put(member: string, score: number, current: number | undefined): AddOutcome {
     if (current === undefined) {
       if (this.dict.size >= MAX_ZSET_SIZE) throw zsetFull();
       if (this.compact && (this.dict.size + 1 > this.limits.zsetMaxListpackEntries || member.length > this.limits.zsetMaxListpackValue)) {

@@ -60,6 +60,38 @@ export function addInt64(a: Int64, b: Int64): Int64 | null {
 }
 
 /**
+ * Whether `text` is a plain decimal float, `[+-]digits[.digits][e[+-]digits]`
+ * or `[+-].digits[e...]`, which Number() reads as strtod does: checked a
+ * character at a time, the commonest case of every score and coordinate.
+ */
+function isDecimal(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++i); // '+', '-'
+  let digits = 0;
+  while (c >= 0x30 && c <= 0x39) {
+    digits++;
+    c = text.charCodeAt(++i);
+  }
+  if (c === 0x2e) { // '.'
+    c = text.charCodeAt(++i);
+    while (c >= 0x30 && c <= 0x39) {
+      digits++;
+      c = text.charCodeAt(++i);
+    }
+  }
+  if (digits === 0) return false;
+  if (i === n) return true;
+  if (c !== 0x65 && c !== 0x45) return false; // 'e', 'E'
+  c = text.charCodeAt(++i);
+  if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++i);
+  const exponentStart = i;
+  while (c >= 0x30 && c <= 0x39) c = text.charCodeAt(++i);
+  return i > exponentStart && i === n;
+}
+
+/**
  * Parses a float as C's strtold would accept the whole string: decimal or
  * exponent notation, `inf`/`infinity`, hex floats; null for anything else,
  * including leading or trailing spaces, an empty string and NaN.
@@ -68,7 +100,7 @@ export function parseFloat64(text: string): number | null {
   if (text.length === 0 || text.length > 5000) return null;
   const first = text.charCodeAt(0);
   if (first === 32 || (first >= 9 && first <= 13)) return null;
-  if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return Number(text);
+  if (isDecimal(text)) return Number(text);
   if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
   const hex = /^([+-]?)0x([0-9a-f]*)\.?([0-9a-f]*)(?:p([+-]?\d+))?$/i.exec(text);
   if (hex && (hex[2] || hex[3])) {
