@@ -124,6 +124,8 @@ export class MasterLink {
     steps.push([['REPLCONF', 'capa', 'eof', 'capa', 'psync2'], () => {}]);
     const replication = this.replication;
     const psync = replication.backlog !== undefined ? [replication.replid, String(replication.offset + 1)] : ['?', '-1'];
+    // A master handing over (FAILOVER) asks its target to become the master it then follows.
+    if (replication.failoverState === 'failover-in-progress') psync.push('FAILOVER');
     steps.push([['PSYNC', ...psync], (line) => this.psyncReply(line)]);
     // One command at a time, as Redis sends them: each waits for the previous reply.
     const next = (): void => {
@@ -139,6 +141,8 @@ export class MasterLink {
   }
 
   private psyncReply(line: string): void {
+    this.replication.failoverAnswered(line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE'));
+    if (this.closed) return;
     if (line.startsWith('+FULLRESYNC')) {
       const [, replid, offset] = line.split(' ');
       this.server.log('notice', `Full resync from master: ${replid}:${offset}`);

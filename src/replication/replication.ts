@@ -80,6 +80,9 @@ export class Replication implements PropagationFollower {
   syncFull = 0;
   syncPartialOk = 0;
   syncPartialErr = 0;
+  /** FAILOVER (INFO master_failover_state): writes wait for a replica to catch up, then it and we swap roles. */
+  failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+  private failover: { host: string | undefined; port: number; end: number; force: boolean } | undefined;
   private readonly waiters: Waiter[] = [];
   /** The snapshot being written for waiting replicas. */
   private syncing: { links: ReplicaLink[]; file: string; diskless: boolean } | undefined;
@@ -154,12 +157,14 @@ export class Replication implements PropagationFollower {
   // ------------------------------------------------------------ master side
 
   /** SYNC and PSYNC: a partial resync from the backlog when the history allows, a full one otherwise. */
-  sync(client: Client, replid: string | undefined, from: number): Reply {
+  sync(client: Client, replid: string | undefined, from: number, failover = false): Reply {
+    if (client.replicaLink?.attached) return NO_REPLY;
+    if (failover) this.failoverRequested(client, replid!);
+    if (this.failoverState !== 'no-failover') throw new ReplyError("NOMASTERLINK Can't SYNC while failing over");
     if (this.master !== undefined && this.master.state !== 'connected') {
       throw new ReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
     }
     const link = (client.replicaLink ??= new ReplicaLink(client));
-    if (link.attached) return NO_REPLY;
     this.flush();
     if (replid === undefined) {
       link.oldSync = true;
@@ -286,6 +291,8 @@ export class Replication implements PropagationFollower {
     link.ackTime = Date.now();
     if (link.state === 'online' && link.held !== undefined) this.releaseHeld(link);
     if (this.waiters.length > 0) this.serveWaiters();
+    // Not here: failing over disconnects the replica whose command this is.
+    if (this.failoverState === 'waiting-for-sync') setImmediate(() => this.checkFailover());
   }
 
   /** A client went away: if it was a replica, it is one no more. */
@@ -393,9 +400,12 @@ export class Replication implements PropagationFollower {
 
   /** Once per server cron: PINGs to the replicas, timeouts, delayed syncs, the backlog's time to live. */
   cron(): void {
+    this.checkFailover();
     const config = this.server.config;
     const now = Date.now();
-    if (this.master === undefined && this.replicas.length > 0 && now - this.lastPing >= config.getNumber('repl-ping-replica-period') * 1000) {
+    // As Redis: a FAILOVER with a timeout stops the PINGs, which would move the offset the target must reach.
+    const failoverTimed = this.failover !== undefined && this.failover.end > 0;
+    if (this.master === undefined && this.replicas.length > 0 && !failoverTimed && now - this.lastPing >= config.getNumber('repl-ping-replica-period') * 1000) {
       this.lastPing = now;
       this.feed(['PING']);
     }
@@ -456,6 +466,99 @@ export class Replication implements PropagationFollower {
     for (const link of [...this.replicas]) link.client.kill();
   }
 
+  // ------------------------------------------------------------ FAILOVER
+
+  /**
+   * FAILOVER [TO host port [FORCE]] [TIMEOUT ms]: writes are paused until
+   * the target (or any replica) has acknowledged our whole stream; then we
+   * become its replica and our PSYNC carries FAILOVER, which makes it a
+   * master continuing our history.
+   */
+  startFailover(host: string | undefined, port: number, timeoutMs: number, force: boolean): void {
+    if (this.failoverState !== 'no-failover') throw new ReplyError('ERR FAILOVER already in progress.');
+    if (this.master !== undefined) throw new ReplyError('ERR FAILOVER is not valid when server is a replica.');
+    if (this.replicas.length === 0) throw new ReplyError('ERR FAILOVER requires connected replicas.');
+    if (force && (timeoutMs === 0 || host === undefined)) {
+      throw new ReplyError('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
+    }
+    if (host !== undefined) {
+      const target = this.findReplica(host, port);
+      if (target === undefined) throw new ReplyError('ERR FAILOVER target HOST and PORT is not a replica.');
+      if (target.state !== 'online') throw new ReplyError('ERR FAILOVER target replica is not online.');
+      this.server.log('notice', `FAILOVER requested to ${host}:${port}.`);
+    } else {
+      this.server.log('notice', 'FAILOVER requested to any replica.');
+    }
+    this.failover = { host, port, end: timeoutMs > 0 ? Date.now() + timeoutMs : 0, force };
+    this.failoverState = 'waiting-for-sync';
+    this.server.pause.hold('failover', 'write');
+  }
+
+  /** FAILOVER ABORT. */
+  abortFailover(why: string): void {
+    const failover = this.failover;
+    if (failover === undefined) return;
+    this.server.log('notice', `FAILOVER to ${failover.host === undefined ? 'any replica' : `${failover.host}:${failover.port}`} aborted: ${why}`);
+    if (this.failoverState === 'failover-in-progress') this.promote('failover aborted');
+    this.clearFailover();
+  }
+
+  private clearFailover(): void {
+    this.failover = undefined;
+    this.failoverState = 'no-failover';
+    this.server.pause.unpause('failover');
+  }
+
+  private findReplica(host: string, port: number): ReplicaLink | undefined {
+    return this.replicas.find((l) => l.ip === host && l.listeningPort === port);
+  }
+
+  /** While writes wait: has the target caught up (or the time run out)? From the cron and after acknowledgements. */
+  private checkFailover(): void {
+    const failover = this.failover;
+    if (this.failoverState !== 'waiting-for-sync' || failover === undefined) return;
+    if (failover.end > 0 && Date.now() >= failover.end) {
+      if (!failover.force) {
+        this.abortFailover('Replica never caught up before timeout');
+        return;
+      }
+      this.server.log('notice', `FAILOVER to ${failover.host}:${failover.port} time out exceeded, failing over.`);
+      this.failoverTo(failover.host!, failover.port);
+      return;
+    }
+    this.flush();
+    const target = failover.host !== undefined
+      ? this.findReplica(failover.host, failover.port)
+      : this.replicas.find((l) => l.state === 'online' && l.ackOffset === this.offset);
+    if (target === undefined || target.ackOffset !== this.offset) return;
+    failover.host = target.ip;
+    failover.port = target.listeningPort;
+    this.server.log('notice', `Failover target ${failover.host}:${failover.port} is synced, failing over.`);
+    this.failoverTo(failover.host, failover.port);
+  }
+
+  private failoverTo(host: string, port: number): void {
+    this.failoverState = 'failover-in-progress';
+    this.follow(host, port);
+    this.server.config.set('replicaof', `${host} ${port}`, { startup: true });
+  }
+
+  /** The answer to our PSYNC ... FAILOVER: the target took over (or not). */
+  failoverAnswered(accepted: boolean): void {
+    if (this.failoverState !== 'failover-in-progress') return;
+    if (accepted) this.clearFailover();
+    else this.abortFailover('Failover target rejected psync request');
+  }
+
+  /** PSYNC <replid> <offset> FAILOVER: our master hands over to us, if we follow its history. */
+  private failoverRequested(client: Client, replid: string): void {
+    this.server.log('warning', `Failover request received for replid ${replid}.`);
+    if (this.master === undefined) throw new ReplyError("ERR PSYNC FAILOVER can't be sent to a master.");
+    if (replid !== this.replid) throw new ReplyError('ERR PSYNC FAILOVER replid must match my replid.');
+    this.promote(`failover request from '${client.describe()}'`);
+    this.server.config.set('replicaof', 'no one', { startup: true });
+  }
+
   // ------------------------------------------------------------ roles
 
   /** REPLICAOF host port: from now on a replica of that master. */
@@ -476,7 +579,7 @@ export class Replication implements PropagationFollower {
   }
 
   /** REPLICAOF NO ONE: a master again, with a new history that continues the old one. */
-  promote(): void {
+  promote(reason: string): void {
     if (this.master === undefined) return;
     this.master.close();
     this.master = undefined;
@@ -485,7 +588,7 @@ export class Replication implements PropagationFollower {
     this.stream.forgetDb();
     this.lastBacklogUse = Date.now();
     this.server.replicaStateChanged();
-    this.server.log('notice', 'MASTER MODE enabled (user request from \'id=replicaof\')');
+    this.server.log('notice', `MASTER MODE enabled (${reason})`);
   }
 
   // ------------------------------------------------------------ introspection
@@ -525,7 +628,7 @@ export class Replication implements PropagationFollower {
     });
     const backlog = this.backlog;
     Object.assign(out, {
-      master_failover_state: 'no-failover',
+      master_failover_state: this.failoverState,
       master_replid: this.replid,
       master_replid2: this.replid2,
       master_repl_offset: this.offset,
