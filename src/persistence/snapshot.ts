@@ -89,6 +89,7 @@ export class SnapshotWriter {
     keyspace: Keyspace,
     private readonly file: string,
     libraries: readonly string[] = [],
+    replication?: ReplicationInfo,
   ) {
     this.temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
     this.fd = fs.openSync(this.temp, 'w');
@@ -103,6 +104,11 @@ export class SnapshotWriter {
     aux('redis-bits', '64');
     aux('ctime', String(Math.floor(this.startedAt / 1000)));
     aux('used-mem', String(keyspace.usedMemory));
+    if (replication !== undefined) {
+      aux('repl-stream-db', String(replication.streamDb));
+      aux('repl-id', replication.replid);
+      aux('repl-offset', String(replication.offset));
+    }
     aux('aof-base', '0');
     for (const code of libraries) {
       w.byte(OPCODE.FUNCTION2);
@@ -145,9 +151,8 @@ export class SnapshotWriter {
       }
       while (this.keyIndex < keys.length) {
         const key = keys[this.keyIndex++];
+        // Keys past their time are written too, as Redis writes them: a master that loads them propagates their deletion.
         const when = expires.get(key);
-        // Keys already past their time are left out, as Redis leaves them.
-        if (when !== undefined && when <= this.startedAt) continue;
         const serialized = collections.get(key);
         const stored = serialized === undefined ? preserved.get(key) ?? db.data.get(key) : undefined;
         const value = stored instanceof BitString ? stored.toString() : stored;
@@ -222,6 +227,16 @@ export interface LoadStats {
   loaded: number;
   expired: number;
   emptySkipped: number;
+  /** The replication state the file recorded (its repl-id, repl-offset and repl-stream-db aux fields). */
+  replication?: ReplicationInfo;
+}
+
+/** Where a replication history stood when a snapshot was taken: a restarted server continues it by partial resync. */
+export interface ReplicationInfo {
+  replid: string;
+  offset: number;
+  /** The database the stream was in. */
+  streamDb: number;
 }
 
 /** Choices of the caller of loadSnapshot. */
@@ -230,6 +245,8 @@ export interface LoadOptions {
   verifyChecksum?: boolean;
   /** Where Redis's loading lines go (skipped empty keys, the summary). */
   log?: (level: 'notice' | 'warning', message: string) => void;
+  /** Told of each key skipped because its time had come (a master propagates its deletion). */
+  expired?: (db: number, key: string) => void;
 }
 
 /** Names of the value types in redis-check-rdb's report. */
@@ -305,14 +322,19 @@ export function loadSnapshotBytes(
   const libraries: string[] = [];
   let db = 0;
   let expireAt: number | undefined;
+  const repl = { replid: '', offset: -1, streamDb: -1 };
+  const auxField = (name: string, value: string): void => {
+    if (name === 'repl-id') repl.replid = value;
+    else if (name === 'repl-offset') repl.offset = Number(value);
+    else if (name === 'repl-stream-db') repl.streamDb = Number(value);
+  };
   try {
     for (;;) {
       const opcode = r.byte();
       if (opcode === OPCODE.EOF) break;
       switch (opcode) {
         case OPCODE.AUX:
-          r.string();
-          r.string();
+          auxField(r.string(), r.string());
           continue;
         case OPCODE.SELECTDB:
           db = r.length();
@@ -383,6 +405,7 @@ export function loadSnapshotBytes(
   for (const entry of loaded) {
     if (entry.expireAt !== undefined && entry.expireAt <= now) {
       stats.expired++;
+      options.expired?.(entry.db, entry.key);
       continue;
     }
     const target = keyspace.dbs[entry.db];
@@ -390,6 +413,8 @@ export function loadSnapshotBytes(
     if (entry.expireAt !== undefined) target.setExpire(entry.key, entry.expireAt);
     stats.loaded++;
   }
+  // As Redis, only a complete record counts (an old Redis wrote repl-stream-db -1).
+  if (repl.replid.length === 40 && repl.offset >= 0 && repl.streamDb >= 0) stats.replication = repl;
   if (stats.emptySkipped > 0) {
     options.log?.('warning', `Done loading RDB, keys loaded: ${stats.loaded}, keys expired: ${stats.expired}, empty keys skipped: ${stats.emptySkipped}.`);
   } else {

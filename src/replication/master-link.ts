@@ -33,11 +33,11 @@ export class MasterLink {
   private input: Buffer = Buffer.alloc(0);
   /** Replies the handshake still waits for, each with what to do with it. */
   private expected: ((line: string) => void)[] = [];
-  private transfer: { chunks: Buffer[]; eofMark: string | undefined; replid: string; offset: number } | undefined;
+  private transfer: { chunks: Buffer[]; tail: Buffer; eofMark: string | undefined; replid: string; offset: number } | undefined;
   private retryAt = 0;
   private lastAck = 0;
   private closed = false;
-  /** The database the master's stream last selected, kept across a partial resync. */
+  /** The database the master's stream last selected, kept across a partial resync (and a restart: the RDB file records it). */
   private db = 0;
 
   constructor(
@@ -46,6 +46,15 @@ export class MasterLink {
     readonly host: string,
     readonly port: number,
   ) {}
+
+  /** The database the master's stream is in. */
+  get streamDb(): number {
+    return this.client?.db.id ?? this.db;
+  }
+
+  set streamDb(db: number) {
+    this.db = db;
+  }
 
   /** slave_read_repl_offset: what was read of the stream, applied or not. */
   get readOffset(): number {
@@ -149,7 +158,7 @@ export class MasterLink {
       this.state = 'transfer';
       this.transferSize = 0;
       this.transferRead = 0;
-      this.transfer = { chunks: [], eofMark: undefined, replid, offset: Number(offset) };
+      this.transfer = { chunks: [], tail: Buffer.alloc(0), eofMark: undefined, replid, offset: Number(offset) };
       return;
     }
     if (line.startsWith('+CONTINUE')) {
@@ -221,17 +230,16 @@ export class MasterLink {
       this.loadSnapshot(Buffer.concat(transfer.chunks));
       return true;
     }
-    // Disk-less: the payload ends with the 40-byte mark of the header.
-    transfer.chunks.push(this.input);
-    this.transferRead += this.input.length;
+    // Disk-less: the payload ends with the 40-byte mark of the header; only the tail is looked at (the payload may be large).
+    const chunk = this.input;
+    transfer.chunks.push(chunk);
+    this.transferRead += chunk.length;
     this.input = Buffer.alloc(0);
     const mark = transfer.eofMark;
-    if (this.transferRead < mark.length) return false;
-    let all = Buffer.concat(transfer.chunks);
-    transfer.chunks = [all];
-    if (all.toString('latin1', all.length - mark.length) !== mark) return false;
-    all = all.subarray(0, all.length - mark.length);
-    this.loadSnapshot(all);
+    transfer.tail = chunk.length >= mark.length ? chunk.subarray(chunk.length - mark.length) : Buffer.concat([transfer.tail, chunk]).subarray(-mark.length);
+    if (transfer.tail.length < mark.length || transfer.tail.toString('latin1') !== mark) return false;
+    const all = Buffer.concat(transfer.chunks);
+    this.loadSnapshot(all.subarray(0, all.length - mark.length));
     return true;
   }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CommandStream } from '../persistence/aof.js';
 import type { PropagationFollower } from '../persistence/persistence.js';
+import type { ReplicationInfo } from '../persistence/snapshot.js';
 import { NO_REPLY, type Reply } from '../protocol/reply.js';
 import { BlockRequest } from '../commands/types.js';
 import { ReplyError } from '../errors.js';
@@ -152,6 +153,50 @@ export class Replication implements PropagationFollower {
       if (link.held !== undefined) link.held.push(bytes);
       else if (link.state === 'online') link.client.sendRaw(bytes);
     }
+  }
+
+  // ------------------------------------------------------------ the history in RDB files
+
+  /**
+   * As Redis's rdbPopulateSaveInfo: a master records its history when it
+   * has a backlog (it is in a replication chain), a replica when it has one
+   * from its master; the stream's database goes with it.
+   */
+  saveInfo(): ReplicationInfo | undefined {
+    if (this.backlog === undefined) return undefined;
+    this.flush();
+    const selected = this.master === undefined ? this.stream.selectedDb : this.master.streamDb;
+    return { replid: this.replid, offset: this.offset, streamDb: Math.max(0, selected) };
+  }
+
+  startupLoading(): void {
+    // The deletions of keys found expired go to the backlog: replicas that continue our history need them.
+    if (this.master === undefined) this.backlog = new Backlog(this.backlogSize, this.offset);
+  }
+
+  /**
+   * A replica continues its master's history from where the file left it;
+   * a master keeps the file's history as id 2, so its replicas continue by
+   * partial resync, and its offset moves on by the deletions just fed.
+   */
+  startupLoaded(info: ReplicationInfo | undefined): void {
+    if (info === undefined) {
+      if (this.master === undefined) this.backlog = undefined;
+      return;
+    }
+    if (this.master !== undefined) {
+      this.replid = info.replid;
+      this.offset = info.offset;
+      this.backlog = new Backlog(this.backlogSize, info.offset);
+      this.master.streamDb = info.streamDb;
+      return;
+    }
+    this.flush();
+    this.replid2 = info.replid;
+    this.secondReplOffset = info.offset + 1;
+    this.offset += info.offset;
+    this.backlog!.rebase(info.offset);
+    this.lastBacklogUse = Date.now();
   }
 
   // ------------------------------------------------------------ master side
@@ -564,12 +609,9 @@ export class Replication implements PropagationFollower {
   /** REPLICAOF host port: from now on a replica of that master. */
   follow(host: string, port: number): void {
     this.master?.close();
-    // Waiting clients of a master get an error: what they wait for cannot happen here.
-    for (const waiter of [...this.waiters]) {
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      clearTimeout(waiter.timer);
-      this.server.finishWaiting(waiter.client, new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'));
-    }
+    for (const waiter of this.waiters) clearTimeout(waiter.timer);
+    this.waiters.length = 0;
+    this.server.unblockAllForRoleChange();
     this.flush();
     this.disconnectReplicas();
     this.master = new MasterLink(this.server, this, host, port);

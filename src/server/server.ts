@@ -414,6 +414,19 @@ export class Server implements ExecutionObserver {
   }
 
   /** Ends a client's wait for the reply of a deferred command (BlockRequest.deferred). */
+  /**
+   * Becoming a replica: what blocked clients wait for cannot happen here
+   * any more, so they get an error and are closed, as in Redis (a client
+   * held by a pause is not blocked: its command runs, or is refused, later).
+   */
+  unblockAllForRoleChange(): void {
+    const error = new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+    for (const client of this.blocked.releaseAll(error)) {
+      client.closeAfterReply();
+      client.flush();
+    }
+  }
+
   finishWaiting(client: ClientState, reply: Reply): void {
     this.blocked.finish(client as Client, reply);
   }
