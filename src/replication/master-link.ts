@@ -95,13 +95,21 @@ export class MasterLink {
     this.transfer = undefined;
     this.expected = [];
     this.input = Buffer.alloc(0);
-    if (this.state === 'connected') {
+    const wasConnected = this.state === 'connected';
+    this.state = 'connect';
+    this.retryAt = Date.now() + 1000;
+    if (wasConnected) {
       this.downSince = Date.now();
       this.server.log('notice', 'Connection with master lost.');
       this.server.replicaStateChanged();
+      // As Redis 7.0: at once, not at the next retry (the backlog may be overwritten meanwhile).
+      if (!this.closed) {
+        this.server.log('notice', `Reconnecting to MASTER ${this.host}:${this.port}`);
+        setImmediate(() => {
+          if (this.state === 'connect' && !this.closed) this.start();
+        });
+      }
     }
-    this.state = 'connect';
-    this.retryAt = Date.now() + 1000;
   }
 
   /** Gives the link up and tries again in a second. */
