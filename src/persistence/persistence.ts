@@ -153,20 +153,39 @@ export class Persistence {
   }
 
   /**
-   * Writes a snapshot of this moment to `file` in steps between commands,
-   * then calls `done`; `failed` if it cannot. `withHistory`: it records the
-   * replication history too (all but an AOF base, as in Redis).
+   * Writes a snapshot of this moment to `target` (a file, or a function
+   * taking the bytes) in steps between commands, then calls `done`;
+   * `failed` if it cannot. `withHistory`: it records the replication
+   * history too (all but an AOF base, as in Redis). `held`: while true, the
+   * next step waits (the replicas a disk-less sync feeds are behind).
    */
-  private startBackgroundSnapshot(file: string, done: () => void, failed = (error: unknown): void => this.saveFailed(error), withHistory = false): void {
+  private startBackgroundSnapshot(
+    target: string | ((bytes: Buffer) => void),
+    done: () => void,
+    failed = (error: unknown): void => this.saveFailed(error),
+    withHistory = false,
+    held?: () => boolean,
+  ): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
     const info = withHistory ? this.host.follower.saveInfo() : undefined;
-    const writer = new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes(), info);
+    const writer = new SnapshotWriter(this.keyspace, target, this.host.functions?.libraryCodes(), info);
     this.backgroundSave = { writer, started: performance.now(), done, failed };
     const step = (): void => {
       const current = this.backgroundSave;
       if (current?.writer !== writer) return;
       try {
-        if (!writer.step(5)) {
+        if (held?.()) {
+          setTimeout(step, 1);
+          return;
+        }
+        // rdb-key-save-delay (microseconds per key, a testing aid): a few keys per millisecond, or one per wait.
+        const delayUs = this.config.getNumber('rdb-key-save-delay');
+        if (delayUs > 0) {
+          if (!writer.step(5, delayUs >= 1000 ? 1 : Math.floor(1000 / delayUs))) {
+            setTimeout(step, Math.max(1, delayUs / 1000));
+            return;
+          }
+        } else if (!writer.step(5)) {
           setImmediate(step);
           return;
         }
@@ -180,10 +199,14 @@ export class Persistence {
     setImmediate(step);
   }
 
-  /** A snapshot for replicas (a full resync): written to `file` in the background; `done` tells how it went. */
-  snapshotInBackground(file: string, done: (error?: Error) => void): void {
+  /**
+   * A snapshot for replicas (a full resync), in the background: to `target`,
+   * a file or (disk-less) a function that sends the bytes as they are made,
+   * which `held` can make wait; `done` tells how it went.
+   */
+  snapshotInBackground(target: string | ((bytes: Buffer) => void), done: (error?: Error) => void, held?: () => boolean): void {
     try {
-      this.startBackgroundSnapshot(file, () => done(), (error) => done(error as Error), true);
+      this.startBackgroundSnapshot(target, () => done(), (error) => done(error as Error), true, held);
       this.backgroundSave!.cancelled = () => done(new Error('Background saving stopped'));
     } catch (error) {
       setImmediate(() => done(error as Error));

@@ -78,21 +78,24 @@ export class SnapshotWriter {
   private readonly captured: CapturedDb[] = [];
   private readonly w = new Writer();
   private readonly crc = new Crc64();
-  private readonly temp: string;
-  private readonly fd: number;
+  private readonly temp: string = '';
+  private readonly fd: number = -1;
   private readonly startedAt = Date.now();
   private dbIndex = 0;
   private keyIndex = 0;
   private finished = false;
 
+  /** `target`: a file path, or a function that takes the bytes as they are made (a disk-less sync to replicas). */
   constructor(
     keyspace: Keyspace,
-    private readonly file: string,
+    private readonly target: string | ((bytes: Buffer) => void),
     libraries: readonly string[] = [],
     replication?: ReplicationInfo,
   ) {
-    this.temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
-    this.fd = fs.openSync(this.temp, 'w');
+    if (typeof target === 'string') {
+      this.temp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
+      this.fd = fs.openSync(this.temp, 'w');
+    }
     const w = this.w;
     w.raw(Buffer.from(MAGIC, 'latin1'));
     const aux = (key: string, value: string): void => {
@@ -135,8 +138,9 @@ export class SnapshotWriter {
     if (captured && !captured.preserved.has(key)) captured.preserved.set(key, old.toString());
   }
 
-  /** Writes keys for about `budgetMs`; true when every key has been written. */
-  step(budgetMs: number): boolean {
+  /** Writes keys for about `budgetMs` (or `maxKeys` of them); true when every key has been written. */
+  step(budgetMs: number, maxKeys = Infinity): boolean {
+    let budgetKeys = maxKeys;
     const started = performance.now();
     const expiry = Buffer.allocUnsafe(8);
     const w = this.w;
@@ -171,6 +175,10 @@ export class SnapshotWriter {
           w.string(key);
           w.string(value as string);
         }
+        if (--budgetKeys <= 0) {
+          this.writeOut();
+          if (this.keyIndex < keys.length || this.dbIndex + 1 < this.captured.length) return false;
+        }
         if ((this.keyIndex & 1023) === 0) {
           this.writeOut();
           if (performance.now() - started > budgetMs) return false;
@@ -187,10 +195,16 @@ export class SnapshotWriter {
     while (!this.step(Infinity));
     this.w.byte(OPCODE.EOF);
     this.writeOut();
+    const target = this.target;
+    if (typeof target !== 'string') {
+      target(this.crc.digest());
+      this.release();
+      return;
+    }
     fs.writeSync(this.fd, this.crc.digest());
     this.release();
-    fs.renameSync(this.temp, this.file);
-    const dir = fs.openSync(path.dirname(this.file), 'r');
+    fs.renameSync(this.temp, target);
+    const dir = fs.openSync(path.dirname(target), 'r');
     try {
       fs.fsyncSync(dir);
     } finally {
@@ -202,12 +216,13 @@ export class SnapshotWriter {
   abandon(): void {
     if (this.finished) return;
     this.release();
-    fs.rmSync(this.temp, { force: true });
+    if (this.fd >= 0) fs.rmSync(this.temp, { force: true });
   }
 
   private release(): void {
     this.finished = true;
     for (const { db } of this.captured) if (db.snapshot === this) db.snapshot = undefined;
+    if (this.fd < 0) return;
     try {
       fs.fsyncSync(this.fd);
     } finally {
@@ -217,8 +232,10 @@ export class SnapshotWriter {
 
   private writeOut(): void {
     const bytes = this.w.take();
+    if (bytes.length === 0) return;
     this.crc.update(bytes);
-    fs.writeSync(this.fd, bytes);
+    if (typeof this.target === 'string') fs.writeSync(this.fd, bytes);
+    else this.target(bytes);
   }
 }
 

@@ -27,6 +27,14 @@ export class MasterLink {
   /** Size of the snapshot being received (0 until known, or for an `$EOF:` transfer). */
   transferSize = 0;
   transferRead = 0;
+  /**
+   * A disk-less load (repl-diskless-load swapdb, or on-empty-db with no
+   * keys) of the `$EOF:` payload being received: `async` when the master
+   * continues the history we have (the old data is served meanwhile, as
+   * Redis's async loading does), `sync` otherwise (commands get -LOADING).
+   * The old data stays until the new one is complete either way.
+   */
+  loading: 'sync' | 'async' | undefined;
   /** The master's commands run as this client while the link is up. */
   client: Client | undefined;
   private socket: net.Socket | undefined;
@@ -90,6 +98,12 @@ export class MasterLink {
   private dropped(socket: net.Socket): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
+    if (this.loading !== undefined) {
+      // As Redis reading the payload from the socket: the load fails, the old data stays.
+      this.loading = undefined;
+      this.server.log('warning', `Internal error in RDB reading offset 0 function at rdb.c:0 -> Unexpected EOF reading RDB file`);
+      this.server.log('warning', 'Failed trying to load the MASTER synchronization DB from socket, check server logs.');
+    }
     this.client?.kill();
     this.client = undefined;
     this.transfer = undefined;
@@ -221,8 +235,10 @@ export class MasterLink {
       if (end < 0) return false;
       const header = this.input.toString('latin1', 0, end);
       this.input = this.input.subarray(end + 2);
-      if (header.startsWith('$EOF:')) transfer.eofMark = header.slice(5);
-      else if (/^\$\d+$/.test(header)) this.transferSize = Number(header.slice(1));
+      if (header.startsWith('$EOF:')) {
+        transfer.eofMark = header.slice(5);
+        this.startDisklessLoad(transfer.replid);
+      } else if (/^\$\d+$/.test(header)) this.transferSize = Number(header.slice(1));
       else {
         this.fail(`Bad protocol from MASTER, the first byte is not '$' (we received '${header}'), are you sure the host and port are right?`);
         return false;
@@ -251,10 +267,18 @@ export class MasterLink {
     return true;
   }
 
+  private startDisklessLoad(replid: string): void {
+    const mode = this.server.config.get('repl-diskless-load');
+    if (mode !== 'swapdb' && !(mode === 'on-empty-db' && this.server.keyspace.dbs.every((db) => db.size === 0))) return;
+    this.loading = mode === 'swapdb' && replid === this.replication.replid ? 'async' : 'sync';
+    this.server.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
+  }
+
   private loadSnapshot(rdb: Buffer): void {
     const transfer = this.transfer!;
     this.transfer = undefined;
-    this.server.log('notice', `MASTER <-> REPLICA sync: Loading DB in memory (${rdb.length} bytes)`);
+    if (this.loading === undefined) this.server.log('notice', `MASTER <-> REPLICA sync: Loading DB in memory (${rdb.length} bytes)`);
+    this.loading = undefined;
     try {
       this.server.persistence.loadFromMaster(rdb);
     } catch (error) {

@@ -86,7 +86,7 @@ export class Replication implements PropagationFollower {
   private failover: { host: string | undefined; port: number; end: number; force: boolean } | undefined;
   private readonly waiters: Waiter[] = [];
   /** The snapshot being written for waiting replicas. */
-  private syncing: { links: ReplicaLink[]; file: string; diskless: boolean } | undefined;
+  private syncing: { links: ReplicaLink[]; /** Where it is written; none for a disk-less one. */ file?: string } | undefined;
   private syncFiles = 0;
   private lastPing = Date.now();
   private lastBacklogUse = Date.now();
@@ -270,6 +270,8 @@ export class Replication implements PropagationFollower {
       const oldest = Math.min(...waiting.map((l) => l.waitingSince));
       if (!(max > 0 && waiting.length >= max) && Date.now() - oldest < config.getNumber('repl-diskless-sync-delay') * 1000) return;
     }
+    // As Redis: disk-less only when every replica takes an `$EOF:` transfer.
+    const toSockets = diskless && waiting.every((l) => l.capaEof && !l.oldSync);
     // The snapshot is of this moment: what follows is held for each replica until it is sent.
     this.flush();
     this.stream.forgetDb();
@@ -278,10 +280,50 @@ export class Replication implements PropagationFollower {
       if (!link.oldSync) link.client.queue(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
       link.client.flush();
     }
+    this.server.log('notice', `Starting BGSAVE for SYNC with target: ${toSockets ? 'replicas sockets' : 'disk'}`);
+    if (toSockets) {
+      this.streamSnapshot(waiting);
+      return;
+    }
     const file = path.join(this.server.config.values.dir, `temp-repl-${process.pid}-${++this.syncFiles}.rdb`);
-    this.syncing = { links: waiting, file, diskless };
-    this.server.log('notice', `Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
+    this.syncing = { links: waiting, file };
     this.server.persistence.snapshotInBackground(file, (error) => this.syncSnapshotDone(error));
+  }
+
+  /**
+   * Disk-less: the snapshot goes to the replicas' sockets as it is made,
+   * framed by `$EOF:<mark>`; it waits while a replica's socket is behind,
+   * and stops when no replica is left to take it.
+   */
+  private streamSnapshot(links: ReplicaLink[]): void {
+    const mark = randomBytes(20).toString('hex');
+    for (const link of links) {
+      link.state = 'send_bulk';
+      link.client.queue(`$EOF:${mark}\r\n`);
+      link.client.flush();
+    }
+    this.syncing = { links };
+    const send = (bytes: Buffer): void => {
+      for (const link of links) if (link.attached) link.client.sendRaw(bytes);
+    };
+    const behind = (): boolean => links.some((l) => l.attached && l.client.backlogged);
+    this.server.persistence.snapshotInBackground(send, (error) => {
+      this.syncing = undefined;
+      for (const link of links) {
+        if (!link.attached) continue;
+        if (error !== undefined) {
+          this.server.log('warning', `SYNC failed: ${error.message}`);
+          link.client.kill();
+          continue;
+        }
+        link.client.sendRaw(Buffer.from(mark, 'latin1'));
+        // The replica finds the mark at the end of what it read: the stream waits for its first ACK, as in Redis.
+        link.state = 'online';
+        link.ackTime = Date.now();
+        this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
+      }
+      this.startSyncIfDue();
+    }, behind);
   }
 
   private syncSnapshotDone(error: Error | undefined): void {
@@ -289,11 +331,11 @@ export class Replication implements PropagationFollower {
     this.syncing = undefined;
     let rdb: Buffer | undefined;
     try {
-      if (error === undefined) rdb = fs.readFileSync(syncing.file);
+      if (error === undefined) rdb = fs.readFileSync(syncing.file!);
     } catch (readError) {
       error = readError as Error;
     }
-    fs.rmSync(syncing.file, { force: true });
+    fs.rmSync(syncing.file!, { force: true });
     for (const link of syncing.links) {
       if (!link.attached) continue;
       if (rdb === undefined) {
@@ -302,20 +344,11 @@ export class Replication implements PropagationFollower {
         continue;
       }
       link.state = 'send_bulk';
-      const eof = link.capaEof && syncing.diskless && !link.oldSync;
-      if (eof) {
-        const mark = randomBytes(20).toString('hex');
-        link.client.queue(`$EOF:${mark}\r\n`);
-        link.client.sendRaw(rdb);
-        link.client.sendRaw(Buffer.from(mark, 'latin1'));
-      } else {
-        link.client.queue(`$${rdb.length}\r\n`);
-        link.client.sendRaw(rdb);
-      }
+      link.client.queue(`$${rdb.length}\r\n`);
+      link.client.sendRaw(rdb);
       link.state = 'online';
       link.ackTime = Date.now();
-      // After an $EOF: payload the replica finds the mark at the end of what it read: the stream waits for its first ACK, as in Redis.
-      if (!eof) this.releaseHeld(link);
+      this.releaseHeld(link);
       this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
     }
     this.startSyncIfDue();
@@ -348,6 +381,11 @@ export class Replication implements PropagationFollower {
       this.replicas.splice(this.replicas.indexOf(link), 1);
       this.server.log('notice', `Connection with replica ${link.ip}:${link.listeningPort} lost.`);
       if (this.replicas.length === 0) this.lastBacklogUse = Date.now();
+      const syncing = this.syncing;
+      if (syncing !== undefined && syncing.file === undefined && syncing.links.every((l) => !l.attached)) {
+        this.server.log('warning', 'Diskless rdb transfer, last replica dropped, killing fork child.');
+        this.server.persistence.cancelBackgroundSave();
+      }
     }
     const waiting = this.waiters.findIndex((w) => w.client === client);
     if (waiting >= 0) {
