@@ -81,6 +81,9 @@ export class MasterLink {
     socket.on('error', (error) => {
       if (this.state === 'connecting') this.server.log('warning', `Error condition on socket for SYNC: ${error.message}`);
     });
+    // The master's FIN counts at once, not when 'close' comes after it (a later phase of the event loop): a command read
+    // meanwhile would still see the link up.
+    socket.on('end', () => this.dropped(socket));
     socket.on('close', () => this.dropped(socket));
   }
 
@@ -98,6 +101,7 @@ export class MasterLink {
   private dropped(socket: net.Socket): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
+    socket.destroy();
     if (this.loading !== undefined) {
       // As Redis reading the payload from the socket: the load fails, the old data stays.
       this.loading = undefined;
