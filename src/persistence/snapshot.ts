@@ -179,7 +179,8 @@ export class SnapshotWriter {
           this.writeOut();
           if (this.keyIndex < keys.length || this.dbIndex + 1 < this.captured.length) return false;
         }
-        if ((this.keyIndex & 1023) === 0) {
+        // Large values: out every megabyte, so the buffer stays small and a disk-less sync streams.
+        if ((this.keyIndex & 1023) === 0 || w.size >= 1 << 20) {
           this.writeOut();
           if (performance.now() - started > budgetMs) return false;
         }
