@@ -70,3 +70,6 @@ export const unknownCommand = (name: string, args: readonly string[]): ReplyErro
 export const unknownSubcommand = (sub: string, cmd: string): ReplyError =>
   err(oneLine(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`));
 
+
+/** A command refused while a dataset loads. */
+export const loadingError = (): ReplyError => new ReplyError('LOADING Redis is loading the dataset in memory');

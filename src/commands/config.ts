@@ -2,6 +2,7 @@
  * CONFIG GET/SET/RESETSTAT/REWRITE over the directive table in src/config.
  */
 import { ConfigError } from '../config/config.js';
+import { loadingError } from '../errors.js';
 import { ReplyError, syntaxError } from '../errors.js';
 import { MapReply, OK, SimpleString } from '../protocol/reply.js';
 import { resetCommandStats } from './table.js';
@@ -65,6 +66,7 @@ export const configCommand = defineCommand({
         const config = ctx.server.config;
         const portBefore = config.values.port;
         const previous = pairs.map(([name]): [string, string] => [name, config.get(name) ?? '']);
+        if (ctx.server.replication.master?.loading !== undefined && config.deniedWhileLoading(pairs.map(([name]) => name))) throw loadingError();
         configured(() => config.setMany(pairs));
         const port = config.values.port;
         if (port === portBefore) return OK;

@@ -127,8 +127,8 @@ const sections: Record<string, Section> = {
     };
   },
   persistence: (ctx) => ({
-    loading: 0,
-    async_loading: 0,
+    loading: ctx.server.replication.master?.loading === 'sync' ? 1 : 0,
+    async_loading: ctx.server.replication.master?.loading === 'async' ? 1 : 0,
     current_cow_peak: 0,
     rdb_changes_since_last_save: ctx.server.keyspace.dirty,
     rdb_bgsave_in_progress: ctx.server.persistence.saveInProgress ? 1 : 0,

@@ -484,6 +484,8 @@ export const listsCommands: readonly CommandSpec[] = [
     name: 'blmove', arity: 6, flags: ['write', 'denyoom', 'noscript', 'blocking'], keys: TWO_KEYS, group: 'list', since: '6.2.0',
     complexity: 'O(1)', summary: 'LMOVE that waits for the source list to have an element, up to a timeout.',
     syntax: 'source destination LEFT|RIGHT LEFT|RIGHT timeout',
+    // As Redis: what moved is an LMOVE (replayed, it must not wait).
+    propagate: (args) => [['LMOVE', args[1], args[2], args[3], args[4]]],
     run: (ctx, args) => {
       const from = endArg(args[3]);
       const to = endArg(args[4]);
@@ -494,6 +496,7 @@ export const listsCommands: readonly CommandSpec[] = [
     name: 'brpoplpush', arity: 4, flags: ['write', 'denyoom', 'noscript', 'blocking'], keys: TWO_KEYS, group: 'list', since: '2.2.0',
     complexity: 'O(1)', summary: 'RPOPLPUSH that waits for the source list to have an element, up to a timeout.',
     syntax: 'source destination timeout',
+    propagate: (args) => [['RPOPLPUSH', args[1], args[2]]],
     run: (ctx, args) => blockingMove(ctx, args[1], args[2], 'right', 'left', args[3]),
   }),
   defineCommand({

@@ -22,7 +22,8 @@ function sync(ctx: CommandContext, args: string[]): Reply {
   const client = ctx.client as Client;
   if (client.silent) return NO_REPLY;
   if (args.length === 1) return ctx.server.replication.sync(client, undefined, 0);
-  return ctx.server.replication.sync(client, args[1], integerArg(args[2]));
+  const failover = args.length > 3 && args[3].toLowerCase() === 'failover';
+  return ctx.server.replication.sync(client, args[1], integerArg(args[2]), failover);
 }
 
 function replconf(ctx: CommandContext, args: string[]): Reply {
@@ -56,8 +57,9 @@ function replconf(ctx: CommandContext, args: string[]): Reply {
 
 function replicaof(ctx: CommandContext, args: string[]): Reply {
   const replication = ctx.server.replication;
+  if (replication.failoverState !== 'no-failover') throw new ReplyError('ERR REPLICAOF not allowed while failing over.');
   if (args[1].toLowerCase() === 'no' && args[2].toLowerCase() === 'one') {
-    replication.promote();
+    if (replication.master !== undefined) replication.promote(`user request from '${ctx.client.describe()}'`);
     // CONFIG REWRITE (which Sentinel sends after SLAVEOF) records the role.
     ctx.server.config.set('replicaof', 'no one', { startup: true });
     return OK;
@@ -71,6 +73,38 @@ function replicaof(ctx: CommandContext, args: string[]): Reply {
   replication.follow(args[1], port);
   ctx.server.config.set('replicaof', `${args[1]} ${port}`, { startup: true });
   ctx.server.log('notice', `REPLICAOF ${args[1]}:${port} enabled (user request from '${ctx.client.describe()}')`);
+  return OK;
+}
+
+/** FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]. */
+function failover(ctx: CommandContext, args: string[]): Reply {
+  if (ctx.server.config.getBool('cluster-enabled')) throw new ReplyError('ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.');
+  const replication = ctx.server.replication;
+  if (args.length === 2 && args[1].toLowerCase() === 'abort') {
+    if (replication.failoverState === 'no-failover') throw new ReplyError('ERR No failover in progress.');
+    replication.abortFailover('Failover manually aborted');
+    return OK;
+  }
+  let timeout = 0;
+  let force = false;
+  let host: string | undefined;
+  let port = 0;
+  for (let i = 1; i < args.length; i++) {
+    const word = args[i].toLowerCase();
+    if (word === 'timeout' && i + 1 < args.length && timeout === 0) {
+      timeout = integerArg(args[++i]);
+      if (timeout <= 0) throw new ReplyError('ERR FAILOVER timeout must be greater than 0');
+    } else if (word === 'to' && i + 2 < args.length && host === undefined) {
+      port = integerArg(args[i + 2]);
+      host = args[i + 1];
+      i += 2;
+    } else if (word === 'force' && !force) {
+      force = true;
+    } else {
+      throw syntaxError();
+    }
+  }
+  replication.startFailover(host, port, timeout, force);
   return OK;
 }
 
@@ -105,6 +139,10 @@ export const replicationCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], group: 'server', since: '2.8.12', complexity: 'O(1)',
     summary: 'Returns the role of the instance in replication, with its replicas or master.', run: (ctx) => ctx.server.replication.role(),
+  }),
+  defineCommand({
+    name: 'failover', arity: -1, flags: ['admin', 'noscript', 'stale'], group: 'server', since: '6.2.0', complexity: 'O(1)',
+    summary: 'Starts a coordinated failover from this server to one of its replicas.', syntax: '[TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]', run: failover,
   }),
   defineCommand({
     name: 'wait', arity: 3, flags: ['noscript'], group: 'generic', since: '3.0.0', complexity: 'O(1)',

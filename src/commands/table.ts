@@ -113,6 +113,9 @@ export interface Resolved {
   isWrite: boolean;
   /** Served by a replica whose link is down even with replica-serve-stale-data no. */
   stale: boolean;
+  /** Served while a dataset loads (loading), or refused even while it loads asynchronously (no_async_loading). */
+  okLoading: boolean;
+  noAsyncLoading: boolean;
   /** Neither logged as slow nor shown to MONITOR (admin commands are not). */
   observed: ExecutionFlags;
 }
@@ -146,6 +149,8 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     denyOom: has('denyoom'),
     isWrite: has('write'),
     stale: has('stale'),
+    okLoading: has('loading'),
+    noAsyncLoading: has('no_async_loading'),
     observed: {
       name: fullName,
       slowlog: !has('skip_slowlog'),
@@ -257,6 +262,8 @@ export interface ExecutionObserver {
   beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void;
   /** READONLY or MASTERDOWN for this command on a replica, if it gets one. */
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined;
+  /** While a replica loads its master's snapshot: -LOADING for what may not run then. */
+  loadingRefusal(okLoading: boolean, noAsyncLoading: boolean): ReplyError | undefined;
   /** BUSY, for a client other than the script's while a script runs past busy-reply-threshold. */
   busyRefusal(ctx: CommandContext): ReplyError | undefined;
   /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
@@ -372,7 +379,7 @@ export function dispatchResolved(
   } else if (observer.isReplica()) {
     const queued = client.multi;
     const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
-    rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale);
+    rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale) ?? observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;

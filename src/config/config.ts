@@ -693,6 +693,11 @@ export class Config {
 
   // -------------------------------------------------------------------------
 
+  /** Whether one of `names` may not change while a dataset loads (Redis answers CONFIG SET with -LOADING then). */
+  deniedWhileLoading(names: readonly string[]): boolean {
+    return names.some((name) => ((this.lookup(name)?.def.flags ?? 0) & Flag.DenyLoading) !== 0);
+  }
+
   private lookup(name: string): Entry | undefined {
     return this.entries.get(name) ?? this.entries.get(name.toLowerCase());
   }

@@ -257,6 +257,11 @@ export class CommandStream {
     this.pending += text;
   }
 
+  /** The database the stream is in (-1: none yet, the next command goes after a SELECT). */
+  get selectedDb(): number {
+    return this.selected;
+  }
+
   /** The next command is sent after a SELECT whatever its database (a new replica, a new file). */
   forgetDb(): void {
     this.selected = -1;

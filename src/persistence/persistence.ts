@@ -14,7 +14,7 @@ import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
 import { Crc64, dumpValue } from './rdb.js';
-import { loadSnapshot, loadSnapshotBytes, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadStats } from './snapshot.js';
+import { loadSnapshot, loadSnapshotBytes, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadStats, type ReplicationInfo } from './snapshot.js';
 import { BitString } from '../store/database.js';
 
 /** A failure at start-up already logged with Redis's lines: the server exits with status 1 and nothing more. */
@@ -42,6 +42,12 @@ export interface PropagationFollower {
   append(db: number, args: readonly string[]): void;
   begin(): void;
   end(): void;
+  /** What a snapshot records of the replication history (none when there is none to continue). */
+  saveInfo(): ReplicationInfo | undefined;
+  /** Start-up, before the snapshot file loads: a master gets ready to propagate the deletion of keys found expired. */
+  startupLoading(): void;
+  /** Start-up, after it loaded: the history the file recorded, if any, to continue by partial resync. */
+  startupLoaded(info: ReplicationInfo | undefined): void;
 }
 
 export class Persistence {
@@ -121,7 +127,7 @@ export class Persistence {
     const dirty = this.keyspace.dirty;
     let writer: SnapshotWriter | undefined;
     try {
-      writer = new SnapshotWriter(this.keyspace, this.snapshotFile(), this.host.functions?.libraryCodes());
+      writer = new SnapshotWriter(this.keyspace, this.snapshotFile(), this.host.functions?.libraryCodes(), this.host.follower.saveInfo());
       writer.finish();
     } catch (error) {
       writer?.abandon();
@@ -142,20 +148,44 @@ export class Persistence {
     this.startBackgroundSnapshot(this.snapshotFile(), () => {
       // Changes made while the snapshot was written are not in it.
       this.saved(dirtyAtStart, started, 'Background saving terminated with success');
-    });
+    }, undefined, true);
     this.log('notice', 'Background saving started');
   }
 
-  /** Writes a snapshot of this moment to `file` in steps between commands, then calls `done`; `failed` if it cannot. */
-  private startBackgroundSnapshot(file: string, done: () => void, failed = (error: unknown): void => this.saveFailed(error)): void {
+  /**
+   * Writes a snapshot of this moment to `target` (a file, or a function
+   * taking the bytes) in steps between commands, then calls `done`;
+   * `failed` if it cannot. `withHistory`: it records the replication
+   * history too (all but an AOF base, as in Redis). `held`: while true, the
+   * next step waits (the replicas a disk-less sync feeds are behind).
+   */
+  private startBackgroundSnapshot(
+    target: string | ((bytes: Buffer) => void),
+    done: () => void,
+    failed = (error: unknown): void => this.saveFailed(error),
+    withHistory = false,
+    held?: () => boolean,
+  ): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
-    const writer = new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes());
+    const info = withHistory ? this.host.follower.saveInfo() : undefined;
+    const writer = new SnapshotWriter(this.keyspace, target, this.host.functions?.libraryCodes(), info);
     this.backgroundSave = { writer, started: performance.now(), done, failed };
     const step = (): void => {
       const current = this.backgroundSave;
       if (current?.writer !== writer) return;
       try {
-        if (!writer.step(5)) {
+        if (held?.()) {
+          setTimeout(step, 1);
+          return;
+        }
+        // rdb-key-save-delay (microseconds per key, a testing aid): a few keys per millisecond, or one per wait.
+        const delayUs = this.config.getNumber('rdb-key-save-delay');
+        if (delayUs > 0) {
+          if (!writer.step(5, delayUs >= 1000 ? 1 : Math.floor(1000 / delayUs))) {
+            setTimeout(step, Math.max(1, delayUs / 1000));
+            return;
+          }
+        } else if (!writer.step(5)) {
           setImmediate(step);
           return;
         }
@@ -169,10 +199,14 @@ export class Persistence {
     setImmediate(step);
   }
 
-  /** A snapshot for replicas (a full resync): written to `file` in the background; `done` tells how it went. */
-  snapshotInBackground(file: string, done: (error?: Error) => void): void {
+  /**
+   * A snapshot for replicas (a full resync), in the background: to `target`,
+   * a file or (disk-less) a function that sends the bytes as they are made,
+   * which `held` can make wait; `done` tells how it went.
+   */
+  snapshotInBackground(target: string | ((bytes: Buffer) => void), done: (error?: Error) => void, held?: () => boolean): void {
     try {
-      this.startBackgroundSnapshot(file, () => done(), (error) => done(error as Error));
+      this.startBackgroundSnapshot(target, () => done(), (error) => done(error as Error), true, held);
       this.backgroundSave!.cancelled = () => done(new Error('Background saving stopped'));
     } catch (error) {
       setImmediate(() => done(error as Error));
@@ -308,7 +342,12 @@ export class Persistence {
       if (status === 'failed') throw new FatalLogged();
       if (status !== 'not-exist') this.log('notice', `DB loaded from append only file: ${seconds(started)} seconds`);
     } else {
-      this.loadSnapshot();
+      // As Redis: only the snapshot file carries a replication history (an AOF does not).
+      const follower = this.host.follower;
+      follower.startupLoading();
+      const lazy = this.config.getBool('lazyfree-lazy-expire');
+      this.loadSnapshot(undefined, (db, key) => follower.append(db, [lazy ? 'UNLINK' : 'DEL', key]));
+      follower.startupLoaded(this.lastLoad.replication);
     }
     this.openAppendOnlyOnStart();
     this.deleteHistoryFiles();
@@ -803,13 +842,14 @@ export class Persistence {
   }
 
   /** Loads the snapshot file if there is one (start-up, DEBUG RELOAD); a bad file throws SnapshotError. */
-  loadSnapshot(mode?: LoadMode): void {
+  loadSnapshot(mode?: LoadMode, expired?: (db: number, key: string) => void): void {
     const file = this.snapshotFile();
     if (!fs.existsSync(file)) return;
     const started = performance.now();
     this.lastLoad = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode, {
       verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
       log: (level, message) => this.log(level, message),
+      expired,
     });
     this.keyspace.dirty = 0;
     this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);

@@ -78,20 +78,24 @@ export class SnapshotWriter {
   private readonly captured: CapturedDb[] = [];
   private readonly w = new Writer();
   private readonly crc = new Crc64();
-  private readonly temp: string;
-  private readonly fd: number;
+  private readonly temp: string = '';
+  private readonly fd: number = -1;
   private readonly startedAt = Date.now();
   private dbIndex = 0;
   private keyIndex = 0;
   private finished = false;
 
+  /** `target`: a file path, or a function that takes the bytes as they are made (a disk-less sync to replicas). */
   constructor(
     keyspace: Keyspace,
-    private readonly file: string,
+    private readonly target: string | ((bytes: Buffer) => void),
     libraries: readonly string[] = [],
+    replication?: ReplicationInfo,
   ) {
-    this.temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
-    this.fd = fs.openSync(this.temp, 'w');
+    if (typeof target === 'string') {
+      this.temp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
+      this.fd = fs.openSync(this.temp, 'w');
+    }
     const w = this.w;
     w.raw(Buffer.from(MAGIC, 'latin1'));
     const aux = (key: string, value: string): void => {
@@ -103,6 +107,11 @@ export class SnapshotWriter {
     aux('redis-bits', '64');
     aux('ctime', String(Math.floor(this.startedAt / 1000)));
     aux('used-mem', String(keyspace.usedMemory));
+    if (replication !== undefined) {
+      aux('repl-stream-db', String(replication.streamDb));
+      aux('repl-id', replication.replid);
+      aux('repl-offset', String(replication.offset));
+    }
     aux('aof-base', '0');
     for (const code of libraries) {
       w.byte(OPCODE.FUNCTION2);
@@ -129,8 +138,9 @@ export class SnapshotWriter {
     if (captured && !captured.preserved.has(key)) captured.preserved.set(key, old.toString());
   }
 
-  /** Writes keys for about `budgetMs`; true when every key has been written. */
-  step(budgetMs: number): boolean {
+  /** Writes keys for about `budgetMs` (or `maxKeys` of them); true when every key has been written. */
+  step(budgetMs: number, maxKeys = Infinity): boolean {
+    let budgetKeys = maxKeys;
     const started = performance.now();
     const expiry = Buffer.allocUnsafe(8);
     const w = this.w;
@@ -145,9 +155,8 @@ export class SnapshotWriter {
       }
       while (this.keyIndex < keys.length) {
         const key = keys[this.keyIndex++];
+        // Keys past their time are written too, as Redis writes them: a master that loads them propagates their deletion.
         const when = expires.get(key);
-        // Keys already past their time are left out, as Redis leaves them.
-        if (when !== undefined && when <= this.startedAt) continue;
         const serialized = collections.get(key);
         const stored = serialized === undefined ? preserved.get(key) ?? db.data.get(key) : undefined;
         const value = stored instanceof BitString ? stored.toString() : stored;
@@ -166,7 +175,12 @@ export class SnapshotWriter {
           w.string(key);
           w.string(value as string);
         }
-        if ((this.keyIndex & 1023) === 0) {
+        if (--budgetKeys <= 0) {
+          this.writeOut();
+          if (this.keyIndex < keys.length || this.dbIndex + 1 < this.captured.length) return false;
+        }
+        // Large values: out every megabyte, so the buffer stays small and a disk-less sync streams.
+        if ((this.keyIndex & 1023) === 0 || w.size >= 1 << 20) {
           this.writeOut();
           if (performance.now() - started > budgetMs) return false;
         }
@@ -182,10 +196,16 @@ export class SnapshotWriter {
     while (!this.step(Infinity));
     this.w.byte(OPCODE.EOF);
     this.writeOut();
+    const target = this.target;
+    if (typeof target !== 'string') {
+      target(this.crc.digest());
+      this.release();
+      return;
+    }
     fs.writeSync(this.fd, this.crc.digest());
     this.release();
-    fs.renameSync(this.temp, this.file);
-    const dir = fs.openSync(path.dirname(this.file), 'r');
+    fs.renameSync(this.temp, target);
+    const dir = fs.openSync(path.dirname(target), 'r');
     try {
       fs.fsyncSync(dir);
     } finally {
@@ -197,12 +217,13 @@ export class SnapshotWriter {
   abandon(): void {
     if (this.finished) return;
     this.release();
-    fs.rmSync(this.temp, { force: true });
+    if (this.fd >= 0) fs.rmSync(this.temp, { force: true });
   }
 
   private release(): void {
     this.finished = true;
     for (const { db } of this.captured) if (db.snapshot === this) db.snapshot = undefined;
+    if (this.fd < 0) return;
     try {
       fs.fsyncSync(this.fd);
     } finally {
@@ -212,8 +233,10 @@ export class SnapshotWriter {
 
   private writeOut(): void {
     const bytes = this.w.take();
+    if (bytes.length === 0) return;
     this.crc.update(bytes);
-    fs.writeSync(this.fd, bytes);
+    if (typeof this.target === 'string') fs.writeSync(this.fd, bytes);
+    else this.target(bytes);
   }
 }
 
@@ -222,6 +245,16 @@ export interface LoadStats {
   loaded: number;
   expired: number;
   emptySkipped: number;
+  /** The replication state the file recorded (its repl-id, repl-offset and repl-stream-db aux fields). */
+  replication?: ReplicationInfo;
+}
+
+/** Where a replication history stood when a snapshot was taken: a restarted server continues it by partial resync. */
+export interface ReplicationInfo {
+  replid: string;
+  offset: number;
+  /** The database the stream was in. */
+  streamDb: number;
 }
 
 /** Choices of the caller of loadSnapshot. */
@@ -230,6 +263,8 @@ export interface LoadOptions {
   verifyChecksum?: boolean;
   /** Where Redis's loading lines go (skipped empty keys, the summary). */
   log?: (level: 'notice' | 'warning', message: string) => void;
+  /** Told of each key skipped because its time had come (a master propagates its deletion). */
+  expired?: (db: number, key: string) => void;
 }
 
 /** Names of the value types in redis-check-rdb's report. */
@@ -305,14 +340,19 @@ export function loadSnapshotBytes(
   const libraries: string[] = [];
   let db = 0;
   let expireAt: number | undefined;
+  const repl = { replid: '', offset: -1, streamDb: -1 };
+  const auxField = (name: string, value: string): void => {
+    if (name === 'repl-id') repl.replid = value;
+    else if (name === 'repl-offset') repl.offset = Number(value);
+    else if (name === 'repl-stream-db') repl.streamDb = Number(value);
+  };
   try {
     for (;;) {
       const opcode = r.byte();
       if (opcode === OPCODE.EOF) break;
       switch (opcode) {
         case OPCODE.AUX:
-          r.string();
-          r.string();
+          auxField(r.string(), r.string());
           continue;
         case OPCODE.SELECTDB:
           db = r.length();
@@ -383,6 +423,7 @@ export function loadSnapshotBytes(
   for (const entry of loaded) {
     if (entry.expireAt !== undefined && entry.expireAt <= now) {
       stats.expired++;
+      options.expired?.(entry.db, entry.key);
       continue;
     }
     const target = keyspace.dbs[entry.db];
@@ -390,6 +431,8 @@ export function loadSnapshotBytes(
     if (entry.expireAt !== undefined) target.setExpire(entry.key, entry.expireAt);
     stats.loaded++;
   }
+  // As Redis, only a complete record counts (an old Redis wrote repl-stream-db -1).
+  if (repl.replid.length === 40 && repl.offset >= 0 && repl.streamDb >= 0) stats.replication = repl;
   if (stats.emptySkipped > 0) {
     options.log?.('warning', `Done loading RDB, keys loaded: ${stats.loaded}, keys expired: ${stats.expired}, empty keys skipped: ${stats.emptySkipped}.`);
   } else {

@@ -52,6 +52,11 @@ export class Backlog {
     return out;
   }
 
+  /** Offsets move on by `by` (a restarted master continuing the history its snapshot recorded). */
+  rebase(by: number): void {
+    this.end += by;
+  }
+
   /** CONFIG SET repl-backlog-size: keeps the newest bytes that fit. */
   resize(size: number): void {
     if (size === this.ring.length) return;

@@ -27,17 +27,25 @@ export class MasterLink {
   /** Size of the snapshot being received (0 until known, or for an `$EOF:` transfer). */
   transferSize = 0;
   transferRead = 0;
+  /**
+   * A disk-less load (repl-diskless-load swapdb, or on-empty-db with no
+   * keys) of the `$EOF:` payload being received: `async` when the master
+   * continues the history we have (the old data is served meanwhile, as
+   * Redis's async loading does), `sync` otherwise (commands get -LOADING).
+   * The old data stays until the new one is complete either way.
+   */
+  loading: 'sync' | 'async' | undefined;
   /** The master's commands run as this client while the link is up. */
   client: Client | undefined;
   private socket: net.Socket | undefined;
   private input: Buffer = Buffer.alloc(0);
   /** Replies the handshake still waits for, each with what to do with it. */
   private expected: ((line: string) => void)[] = [];
-  private transfer: { chunks: Buffer[]; eofMark: string | undefined; tail: string; replid: string; offset: number } | undefined;
+  private transfer: { chunks: Buffer[]; tail: Buffer; eofMark: string | undefined; replid: string; offset: number } | undefined;
   private retryAt = 0;
   private lastAck = 0;
   private closed = false;
-  /** The database the master's stream last selected, kept across a partial resync. */
+  /** The database the master's stream last selected, kept across a partial resync (and a restart: the RDB file records it). */
   private db = 0;
 
   constructor(
@@ -46,6 +54,15 @@ export class MasterLink {
     readonly host: string,
     readonly port: number,
   ) {}
+
+  /** The database the master's stream is in. */
+  get streamDb(): number {
+    return this.client?.db.id ?? this.db;
+  }
+
+  set streamDb(db: number) {
+    this.db = db;
+  }
 
   /** slave_read_repl_offset: what was read of the stream, applied or not. */
   get readOffset(): number {
@@ -64,6 +81,9 @@ export class MasterLink {
     socket.on('error', (error) => {
       if (this.state === 'connecting') this.server.log('warning', `Error condition on socket for SYNC: ${error.message}`);
     });
+    // The master's FIN counts at once, not when 'close' comes after it (a later phase of the event loop): a command read
+    // meanwhile would still see the link up.
+    socket.on('end', () => this.dropped(socket));
     socket.on('close', () => this.dropped(socket));
   }
 
@@ -81,18 +101,33 @@ export class MasterLink {
   private dropped(socket: net.Socket): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
+    socket.destroy();
+    if (this.loading !== undefined) {
+      // As Redis reading the payload from the socket: the load fails, the old data stays.
+      this.loading = undefined;
+      this.server.log('warning', `Internal error in RDB reading offset 0 function at rdb.c:0 -> Unexpected EOF reading RDB file`);
+      this.server.log('warning', 'Failed trying to load the MASTER synchronization DB from socket, check server logs.');
+    }
     this.client?.kill();
     this.client = undefined;
     this.transfer = undefined;
     this.expected = [];
     this.input = Buffer.alloc(0);
-    if (this.state === 'connected') {
+    const wasConnected = this.state === 'connected';
+    this.state = 'connect';
+    this.retryAt = Date.now() + 1000;
+    if (wasConnected) {
       this.downSince = Date.now();
       this.server.log('notice', 'Connection with master lost.');
       this.server.replicaStateChanged();
+      // As Redis 7.0: at once, not at the next retry (the backlog may be overwritten meanwhile).
+      if (!this.closed) {
+        this.server.log('notice', `Reconnecting to MASTER ${this.host}:${this.port}`);
+        setImmediate(() => {
+          if (this.state === 'connect' && !this.closed) this.start();
+        });
+      }
     }
-    this.state = 'connect';
-    this.retryAt = Date.now() + 1000;
   }
 
   /** Gives the link up and tries again in a second. */
@@ -124,6 +159,8 @@ export class MasterLink {
     steps.push([['REPLCONF', 'capa', 'eof', 'capa', 'psync2'], () => {}]);
     const replication = this.replication;
     const psync = replication.backlog !== undefined ? [replication.replid, String(replication.offset + 1)] : ['?', '-1'];
+    // A master handing over (FAILOVER) asks its target to become the master it then follows.
+    if (replication.failoverState === 'failover-in-progress') psync.push('FAILOVER');
     steps.push([['PSYNC', ...psync], (line) => this.psyncReply(line)]);
     // One command at a time, as Redis sends them: each waits for the previous reply.
     const next = (): void => {
@@ -139,13 +176,15 @@ export class MasterLink {
   }
 
   private psyncReply(line: string): void {
+    this.replication.failoverAnswered(line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE'));
+    if (this.closed) return;
     if (line.startsWith('+FULLRESYNC')) {
       const [, replid, offset] = line.split(' ');
       this.server.log('notice', `Full resync from master: ${replid}:${offset}`);
       this.state = 'transfer';
       this.transferSize = 0;
       this.transferRead = 0;
-      this.transfer = { chunks: [], eofMark: undefined, tail: '', replid, offset: Number(offset) };
+      this.transfer = { chunks: [], tail: Buffer.alloc(0), eofMark: undefined, replid, offset: Number(offset) };
       return;
     }
     if (line.startsWith('+CONTINUE')) {
@@ -200,8 +239,10 @@ export class MasterLink {
       if (end < 0) return false;
       const header = this.input.toString('latin1', 0, end);
       this.input = this.input.subarray(end + 2);
-      if (header.startsWith('$EOF:')) transfer.eofMark = header.slice(5);
-      else if (/^\$\d+$/.test(header)) this.transferSize = Number(header.slice(1));
+      if (header.startsWith('$EOF:')) {
+        transfer.eofMark = header.slice(5);
+        this.startDisklessLoad(transfer.replid);
+      } else if (/^\$\d+$/.test(header)) this.transferSize = Number(header.slice(1));
       else {
         this.fail(`Bad protocol from MASTER, the first byte is not '$' (we received '${header}'), are you sure the host and port are right?`);
         return false;
@@ -217,24 +258,31 @@ export class MasterLink {
       this.loadSnapshot(Buffer.concat(transfer.chunks));
       return true;
     }
-    // Disk-less: the payload ends with the 40-byte mark of the header. Only the last bytes
-    // received are compared, so a payload of many small reads is joined once, at its end.
+    // Disk-less: the payload ends with the 40-byte mark of the header; only the tail is looked at (the payload may be large).
     const chunk = this.input;
     transfer.chunks.push(chunk);
     this.transferRead += chunk.length;
     this.input = Buffer.alloc(0);
     const mark = transfer.eofMark;
-    transfer.tail = (transfer.tail + chunk.toString('latin1', Math.max(0, chunk.length - mark.length))).slice(-mark.length);
-    if (transfer.tail !== mark) return false;
-    const all = Buffer.concat(transfer.chunks, this.transferRead);
+    transfer.tail = chunk.length >= mark.length ? chunk.subarray(chunk.length - mark.length) : Buffer.concat([transfer.tail, chunk]).subarray(-mark.length);
+    if (transfer.tail.length < mark.length || transfer.tail.toString('latin1') !== mark) return false;
+    const all = Buffer.concat(transfer.chunks);
     this.loadSnapshot(all.subarray(0, all.length - mark.length));
     return true;
+  }
+
+  private startDisklessLoad(replid: string): void {
+    const mode = this.server.config.get('repl-diskless-load');
+    if (mode !== 'swapdb' && !(mode === 'on-empty-db' && this.server.keyspace.dbs.every((db) => db.size === 0))) return;
+    this.loading = mode === 'swapdb' && replid === this.replication.replid ? 'async' : 'sync';
+    this.server.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
   }
 
   private loadSnapshot(rdb: Buffer): void {
     const transfer = this.transfer!;
     this.transfer = undefined;
-    this.server.log('notice', `MASTER <-> REPLICA sync: Loading DB in memory (${rdb.length} bytes)`);
+    if (this.loading === undefined) this.server.log('notice', `MASTER <-> REPLICA sync: Loading DB in memory (${rdb.length} bytes)`);
+    this.loading = undefined;
     try {
       this.server.persistence.loadFromMaster(rdb);
     } catch (error) {

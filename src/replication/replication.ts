@@ -11,6 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CommandStream } from '../persistence/aof.js';
 import type { PropagationFollower } from '../persistence/persistence.js';
+import type { ReplicationInfo } from '../persistence/snapshot.js';
 import { NO_REPLY, type Reply } from '../protocol/reply.js';
 import { BlockRequest } from '../commands/types.js';
 import { ReplyError } from '../errors.js';
@@ -80,9 +81,12 @@ export class Replication implements PropagationFollower {
   syncFull = 0;
   syncPartialOk = 0;
   syncPartialErr = 0;
+  /** FAILOVER (INFO master_failover_state): writes wait for a replica to catch up, then it and we swap roles. */
+  failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+  private failover: { host: string | undefined; port: number; end: number; force: boolean } | undefined;
   private readonly waiters: Waiter[] = [];
   /** The snapshot being written for waiting replicas. */
-  private syncing: { links: ReplicaLink[]; file: string; diskless: boolean } | undefined;
+  private syncing: { links: ReplicaLink[]; /** Where it is written; none for a disk-less one. */ file?: string } | undefined;
   private syncFiles = 0;
   private lastPing = Date.now();
   private lastBacklogUse = Date.now();
@@ -151,15 +155,61 @@ export class Replication implements PropagationFollower {
     }
   }
 
+  // ------------------------------------------------------------ the history in RDB files
+
+  /**
+   * As Redis's rdbPopulateSaveInfo: a master records its history when it
+   * has a backlog (it is in a replication chain), a replica when it has one
+   * from its master; the stream's database goes with it.
+   */
+  saveInfo(): ReplicationInfo | undefined {
+    if (this.backlog === undefined) return undefined;
+    this.flush();
+    const selected = this.master === undefined ? this.stream.selectedDb : this.master.streamDb;
+    return { replid: this.replid, offset: this.offset, streamDb: Math.max(0, selected) };
+  }
+
+  startupLoading(): void {
+    // The deletions of keys found expired go to the backlog: replicas that continue our history need them.
+    if (this.master === undefined) this.backlog = new Backlog(this.backlogSize, this.offset);
+  }
+
+  /**
+   * A replica continues its master's history from where the file left it;
+   * a master keeps the file's history as id 2, so its replicas continue by
+   * partial resync, and its offset moves on by the deletions just fed.
+   */
+  startupLoaded(info: ReplicationInfo | undefined): void {
+    if (info === undefined) {
+      if (this.master === undefined) this.backlog = undefined;
+      return;
+    }
+    if (this.master !== undefined) {
+      this.replid = info.replid;
+      this.offset = info.offset;
+      this.backlog = new Backlog(this.backlogSize, info.offset);
+      this.master.streamDb = info.streamDb;
+      return;
+    }
+    this.flush();
+    this.replid2 = info.replid;
+    this.secondReplOffset = info.offset + 1;
+    this.offset += info.offset;
+    this.backlog!.rebase(info.offset);
+    this.lastBacklogUse = Date.now();
+  }
+
   // ------------------------------------------------------------ master side
 
   /** SYNC and PSYNC: a partial resync from the backlog when the history allows, a full one otherwise. */
-  sync(client: Client, replid: string | undefined, from: number): Reply {
+  sync(client: Client, replid: string | undefined, from: number, failover = false): Reply {
+    if (client.replicaLink?.attached) return NO_REPLY;
+    if (failover) this.failoverRequested(client, replid!);
+    if (this.failoverState !== 'no-failover') throw new ReplyError("NOMASTERLINK Can't SYNC while failing over");
     if (this.master !== undefined && this.master.state !== 'connected') {
       throw new ReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
     }
     const link = (client.replicaLink ??= new ReplicaLink(client));
-    if (link.attached) return NO_REPLY;
     this.flush();
     if (replid === undefined) {
       link.oldSync = true;
@@ -220,6 +270,8 @@ export class Replication implements PropagationFollower {
       const oldest = Math.min(...waiting.map((l) => l.waitingSince));
       if (!(max > 0 && waiting.length >= max) && Date.now() - oldest < config.getNumber('repl-diskless-sync-delay') * 1000) return;
     }
+    // As Redis: disk-less only when every replica takes an `$EOF:` transfer.
+    const toSockets = diskless && waiting.every((l) => l.capaEof && !l.oldSync);
     // The snapshot is of this moment: what follows is held for each replica until it is sent.
     this.flush();
     this.stream.forgetDb();
@@ -228,10 +280,50 @@ export class Replication implements PropagationFollower {
       if (!link.oldSync) link.client.queue(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
       link.client.flush();
     }
+    this.server.log('notice', `Starting BGSAVE for SYNC with target: ${toSockets ? 'replicas sockets' : 'disk'}`);
+    if (toSockets) {
+      this.streamSnapshot(waiting);
+      return;
+    }
     const file = path.join(this.server.config.values.dir, `temp-repl-${process.pid}-${++this.syncFiles}.rdb`);
-    this.syncing = { links: waiting, file, diskless };
-    this.server.log('notice', `Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
+    this.syncing = { links: waiting, file };
     this.server.persistence.snapshotInBackground(file, (error) => this.syncSnapshotDone(error));
+  }
+
+  /**
+   * Disk-less: the snapshot goes to the replicas' sockets as it is made,
+   * framed by `$EOF:<mark>`; it waits while a replica's socket is behind,
+   * and stops when no replica is left to take it.
+   */
+  private streamSnapshot(links: ReplicaLink[]): void {
+    const mark = randomBytes(20).toString('hex');
+    for (const link of links) {
+      link.state = 'send_bulk';
+      link.client.queue(`$EOF:${mark}\r\n`);
+      link.client.flush();
+    }
+    this.syncing = { links };
+    const send = (bytes: Buffer): void => {
+      for (const link of links) if (link.attached) link.client.sendRaw(bytes);
+    };
+    const behind = (): boolean => links.some((l) => l.attached && l.client.backlogged);
+    this.server.persistence.snapshotInBackground(send, (error) => {
+      this.syncing = undefined;
+      for (const link of links) {
+        if (!link.attached) continue;
+        if (error !== undefined) {
+          this.server.log('warning', `SYNC failed: ${error.message}`);
+          link.client.kill();
+          continue;
+        }
+        link.client.sendRaw(Buffer.from(mark, 'latin1'));
+        // The replica finds the mark at the end of what it read: the stream waits for its first ACK, as in Redis.
+        link.state = 'online';
+        link.ackTime = Date.now();
+        this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
+      }
+      this.startSyncIfDue();
+    }, behind);
   }
 
   private syncSnapshotDone(error: Error | undefined): void {
@@ -239,11 +331,11 @@ export class Replication implements PropagationFollower {
     this.syncing = undefined;
     let rdb: Buffer | undefined;
     try {
-      if (error === undefined) rdb = fs.readFileSync(syncing.file);
+      if (error === undefined) rdb = fs.readFileSync(syncing.file!);
     } catch (readError) {
       error = readError as Error;
     }
-    fs.rmSync(syncing.file, { force: true });
+    fs.rmSync(syncing.file!, { force: true });
     for (const link of syncing.links) {
       if (!link.attached) continue;
       if (rdb === undefined) {
@@ -252,20 +344,11 @@ export class Replication implements PropagationFollower {
         continue;
       }
       link.state = 'send_bulk';
-      const eof = link.capaEof && syncing.diskless && !link.oldSync;
-      if (eof) {
-        const mark = randomBytes(20).toString('hex');
-        link.client.queue(`$EOF:${mark}\r\n`);
-        link.client.sendRaw(rdb);
-        link.client.sendRaw(Buffer.from(mark, 'latin1'));
-      } else {
-        link.client.queue(`$${rdb.length}\r\n`);
-        link.client.sendRaw(rdb);
-      }
+      link.client.queue(`$${rdb.length}\r\n`);
+      link.client.sendRaw(rdb);
       link.state = 'online';
       link.ackTime = Date.now();
-      // After an $EOF: payload the replica finds the mark at the end of what it read: the stream waits for its first ACK, as in Redis.
-      if (!eof) this.releaseHeld(link);
+      this.releaseHeld(link);
       this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
     }
     this.startSyncIfDue();
@@ -286,6 +369,8 @@ export class Replication implements PropagationFollower {
     link.ackTime = Date.now();
     if (link.state === 'online' && link.held !== undefined) this.releaseHeld(link);
     if (this.waiters.length > 0) this.serveWaiters();
+    // Not here: failing over disconnects the replica whose command this is.
+    if (this.failoverState === 'waiting-for-sync') setImmediate(() => this.checkFailover());
   }
 
   /** A client went away: if it was a replica, it is one no more. */
@@ -296,6 +381,11 @@ export class Replication implements PropagationFollower {
       this.replicas.splice(this.replicas.indexOf(link), 1);
       this.server.log('notice', `Connection with replica ${link.ip}:${link.listeningPort} lost.`);
       if (this.replicas.length === 0) this.lastBacklogUse = Date.now();
+      const syncing = this.syncing;
+      if (syncing !== undefined && syncing.file === undefined && syncing.links.every((l) => !l.attached)) {
+        this.server.log('warning', 'Diskless rdb transfer, last replica dropped, killing fork child.');
+        this.server.persistence.cancelBackgroundSave();
+      }
     }
     const waiting = this.waiters.findIndex((w) => w.client === client);
     if (waiting >= 0) {
@@ -393,9 +483,12 @@ export class Replication implements PropagationFollower {
 
   /** Once per server cron: PINGs to the replicas, timeouts, delayed syncs, the backlog's time to live. */
   cron(): void {
+    this.checkFailover();
     const config = this.server.config;
     const now = Date.now();
-    if (this.master === undefined && this.replicas.length > 0 && now - this.lastPing >= config.getNumber('repl-ping-replica-period') * 1000) {
+    // As Redis: a FAILOVER with a timeout stops the PINGs, which would move the offset the target must reach.
+    const failoverTimed = this.failover !== undefined && this.failover.end > 0;
+    if (this.master === undefined && this.replicas.length > 0 && !failoverTimed && now - this.lastPing >= config.getNumber('repl-ping-replica-period') * 1000) {
       this.lastPing = now;
       this.feed(['PING']);
     }
@@ -456,17 +549,107 @@ export class Replication implements PropagationFollower {
     for (const link of [...this.replicas]) link.client.kill();
   }
 
+  // ------------------------------------------------------------ FAILOVER
+
+  /**
+   * FAILOVER [TO host port [FORCE]] [TIMEOUT ms]: writes are paused until
+   * the target (or any replica) has acknowledged our whole stream; then we
+   * become its replica and our PSYNC carries FAILOVER, which makes it a
+   * master continuing our history.
+   */
+  startFailover(host: string | undefined, port: number, timeoutMs: number, force: boolean): void {
+    if (this.failoverState !== 'no-failover') throw new ReplyError('ERR FAILOVER already in progress.');
+    if (this.master !== undefined) throw new ReplyError('ERR FAILOVER is not valid when server is a replica.');
+    if (this.replicas.length === 0) throw new ReplyError('ERR FAILOVER requires connected replicas.');
+    if (force && (timeoutMs === 0 || host === undefined)) {
+      throw new ReplyError('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
+    }
+    if (host !== undefined) {
+      const target = this.findReplica(host, port);
+      if (target === undefined) throw new ReplyError('ERR FAILOVER target HOST and PORT is not a replica.');
+      if (target.state !== 'online') throw new ReplyError('ERR FAILOVER target replica is not online.');
+      this.server.log('notice', `FAILOVER requested to ${host}:${port}.`);
+    } else {
+      this.server.log('notice', 'FAILOVER requested to any replica.');
+    }
+    this.failover = { host, port, end: timeoutMs > 0 ? Date.now() + timeoutMs : 0, force };
+    this.failoverState = 'waiting-for-sync';
+    this.server.pause.hold('failover', 'write');
+  }
+
+  /** FAILOVER ABORT. */
+  abortFailover(why: string): void {
+    const failover = this.failover;
+    if (failover === undefined) return;
+    this.server.log('notice', `FAILOVER to ${failover.host === undefined ? 'any replica' : `${failover.host}:${failover.port}`} aborted: ${why}`);
+    if (this.failoverState === 'failover-in-progress') this.promote('failover aborted');
+    this.clearFailover();
+  }
+
+  private clearFailover(): void {
+    this.failover = undefined;
+    this.failoverState = 'no-failover';
+    this.server.pause.unpause('failover');
+  }
+
+  private findReplica(host: string, port: number): ReplicaLink | undefined {
+    return this.replicas.find((l) => l.ip === host && l.listeningPort === port);
+  }
+
+  /** While writes wait: has the target caught up (or the time run out)? From the cron and after acknowledgements. */
+  private checkFailover(): void {
+    const failover = this.failover;
+    if (this.failoverState !== 'waiting-for-sync' || failover === undefined) return;
+    if (failover.end > 0 && Date.now() >= failover.end) {
+      if (!failover.force) {
+        this.abortFailover('Replica never caught up before timeout');
+        return;
+      }
+      this.server.log('notice', `FAILOVER to ${failover.host}:${failover.port} time out exceeded, failing over.`);
+      this.failoverTo(failover.host!, failover.port);
+      return;
+    }
+    this.flush();
+    const target = failover.host !== undefined
+      ? this.findReplica(failover.host, failover.port)
+      : this.replicas.find((l) => l.state === 'online' && l.ackOffset === this.offset);
+    if (target === undefined || target.ackOffset !== this.offset) return;
+    failover.host = target.ip;
+    failover.port = target.listeningPort;
+    this.server.log('notice', `Failover target ${failover.host}:${failover.port} is synced, failing over.`);
+    this.failoverTo(failover.host, failover.port);
+  }
+
+  private failoverTo(host: string, port: number): void {
+    this.failoverState = 'failover-in-progress';
+    this.follow(host, port);
+    this.server.config.set('replicaof', `${host} ${port}`, { startup: true });
+  }
+
+  /** The answer to our PSYNC ... FAILOVER: the target took over (or not). */
+  failoverAnswered(accepted: boolean): void {
+    if (this.failoverState !== 'failover-in-progress') return;
+    if (accepted) this.clearFailover();
+    else this.abortFailover('Failover target rejected psync request');
+  }
+
+  /** PSYNC <replid> <offset> FAILOVER: our master hands over to us, if we follow its history. */
+  private failoverRequested(client: Client, replid: string): void {
+    this.server.log('warning', `Failover request received for replid ${replid}.`);
+    if (this.master === undefined) throw new ReplyError("ERR PSYNC FAILOVER can't be sent to a master.");
+    if (replid !== this.replid) throw new ReplyError('ERR PSYNC FAILOVER replid must match my replid.');
+    this.promote(`failover request from '${client.describe()}'`);
+    this.server.config.set('replicaof', 'no one', { startup: true });
+  }
+
   // ------------------------------------------------------------ roles
 
   /** REPLICAOF host port: from now on a replica of that master. */
   follow(host: string, port: number): void {
     this.master?.close();
-    // Waiting clients of a master get an error: what they wait for cannot happen here.
-    for (const waiter of [...this.waiters]) {
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      clearTimeout(waiter.timer);
-      this.server.finishWaiting(waiter.client, new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'));
-    }
+    for (const waiter of this.waiters) clearTimeout(waiter.timer);
+    this.waiters.length = 0;
+    this.server.unblockAllForRoleChange();
     this.flush();
     this.disconnectReplicas();
     this.master = new MasterLink(this.server, this, host, port);
@@ -476,7 +659,7 @@ export class Replication implements PropagationFollower {
   }
 
   /** REPLICAOF NO ONE: a master again, with a new history that continues the old one. */
-  promote(): void {
+  promote(reason: string): void {
     if (this.master === undefined) return;
     this.master.close();
     this.master = undefined;
@@ -485,7 +668,7 @@ export class Replication implements PropagationFollower {
     this.stream.forgetDb();
     this.lastBacklogUse = Date.now();
     this.server.replicaStateChanged();
-    this.server.log('notice', 'MASTER MODE enabled (user request from \'id=replicaof\')');
+    this.server.log('notice', `MASTER MODE enabled (${reason})`);
   }
 
   // ------------------------------------------------------------ introspection
@@ -525,7 +708,7 @@ export class Replication implements PropagationFollower {
     });
     const backlog = this.backlog;
     Object.assign(out, {
-      master_failover_state: 'no-failover',
+      master_failover_state: this.failoverState,
       master_replid: this.replid,
       master_replid2: this.replid2,
       master_repl_offset: this.offset,

@@ -101,6 +101,13 @@ export class BlockedClients {
     if (waiter) this.release(waiter, reply);
   }
 
+  /** Ends every wait with `reply`; returns the clients that waited. */
+  releaseAll(reply: Reply): Client[] {
+    const waiters = [...this.byClient.values()];
+    for (const waiter of waiters) this.release(waiter, reply);
+    return waiters.map((w) => w.client);
+  }
+
   /** Forgets a client that went away while blocked. */
   drop(client: Client): void {
     const waiter = this.byClient.get(client);

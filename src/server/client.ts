@@ -239,7 +239,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     return this.postponed !== undefined || this.backlogged || this.server.blocked.isBlocked(this);
   }
 
-  private get backlogged(): boolean {
+  /** More than a megabyte of output waits for the socket (a disk-less sync holds its snapshot back meanwhile). */
+  get backlogged(): boolean {
     return this.socket.writableLength > OUTPUT_HIGH_WATER;
   }
 

@@ -11,9 +11,17 @@ import type { Client } from './client.js';
 export type PauseType = 'off' | 'write' | 'all';
 const STRENGTH: Readonly<Record<PauseType, number>> = { off: 0, write: 1, all: 2 };
 
+/**
+ * Who paused: CLIENT PAUSE, or a FAILOVER waiting for its replica. Each ends
+ * on its own (CLIENT UNPAUSE does not end a failover's pause), and the
+ * strongest of those in force applies, as in Redis.
+ */
+export type PausePurpose = 'client' | 'failover';
+
 export class ClientPause {
   type: PauseType = 'off';
-  /** Absolute time in ms when the pause ends. */
+  private readonly purposes = new Map<PausePurpose, PauseType>();
+  /** Absolute time in ms when CLIENT PAUSE ends (a failover's pause ends only when it does). */
   private end = 0;
   private timer: NodeJS.Timeout | undefined;
   private waiting: Client[] = [];
@@ -23,25 +31,46 @@ export class ClientPause {
     private readonly onChange: (paused: boolean) => void,
   ) {}
 
-  /** Starts or strengthens a pause until `end` (ms since the epoch). */
+  /** Starts or strengthens CLIENT PAUSE until `end` (ms since the epoch). */
   pause(type: PauseType, end: number): void {
     if (end <= Date.now()) return;
-    if (STRENGTH[type] > STRENGTH[this.type]) this.type = type;
+    const current = this.purposes.get('client') ?? 'off';
+    if (STRENGTH[type] > STRENGTH[current]) this.purposes.set('client', type);
     if (end > this.end) {
       this.end = end;
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.unpause(), end - Date.now());
       this.timer.unref();
     }
-    this.onChange(true);
+    this.update();
   }
 
-  /** Ends the pause; every held command runs again (in the order it arrived). */
-  unpause(): void {
-    if (this.type === 'off') return;
-    clearTimeout(this.timer);
-    this.type = 'off';
-    this.end = 0;
+  /** A pause with no end of its own, until `unpause(purpose)`. */
+  hold(purpose: PausePurpose, type: PauseType): void {
+    this.purposes.set(purpose, type);
+    this.update();
+  }
+
+  /** Ends one purpose's pause; when none is left, every held command runs again (in the order it arrived). */
+  unpause(purpose: PausePurpose = 'client'): void {
+    if (!this.purposes.delete(purpose)) return;
+    if (purpose === 'client') {
+      clearTimeout(this.timer);
+      this.end = 0;
+    }
+    this.update();
+  }
+
+  private update(): void {
+    const before = this.type;
+    let type: PauseType = 'off';
+    for (const t of this.purposes.values()) if (STRENGTH[t] > STRENGTH[type]) type = t;
+    this.type = type;
+    if (type !== 'off') {
+      this.onChange(true);
+      return;
+    }
+    if (before === 'off') return;
     this.onChange(false);
     const waiting = this.waiting;
     this.waiting = [];

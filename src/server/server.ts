@@ -16,7 +16,7 @@ import type { EvictionPolicy } from '../store/eviction.js';
 import { ACL_TABLE, commandStats, dispatch, findCommand, POSTPONED, renameCommand, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
-import { ReplyError, replyTooLarge } from '../errors.js';
+import { loadingError, ReplyError, replyTooLarge } from '../errors.js';
 import { BlockedClients } from './blocking.js';
 import { WatchedKeys } from './watches.js';
 import { PubSubRegistry } from './pubsub.js';
@@ -414,6 +414,19 @@ export class Server implements ExecutionObserver {
   }
 
   /** Ends a client's wait for the reply of a deferred command (BlockRequest.deferred). */
+  /**
+   * Becoming a replica: what blocked clients wait for cannot happen here
+   * any more, so they get an error and are closed, as in Redis (a client
+   * held by a pause is not blocked: its command runs, or is refused, later).
+   */
+  unblockAllForRoleChange(): void {
+    const error = new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+    for (const client of this.blocked.releaseAll(error)) {
+      client.closeAfterReply();
+      client.flush();
+    }
+  }
+
   finishWaiting(client: ClientState, reply: Reply): void {
     this.blocked.finish(client as Client, reply);
   }
@@ -706,6 +719,12 @@ export class Server implements ExecutionObserver {
     if (!stale && master.state !== 'connected' && !this.config.getBool('replica-serve-stale-data')) {
       return new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
     }
+    return undefined;
+  }
+
+  loadingRefusal(okLoading: boolean, noAsyncLoading: boolean): ReplyError | undefined {
+    const loading = this.replication.master!.loading;
+    if (loading === 'sync' ? !okLoading : loading === 'async' && noAsyncLoading) return loadingError();
     return undefined;
   }
 
