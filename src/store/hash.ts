@@ -21,6 +21,7 @@
  */
 import type { CollectionValue } from './database.js';
 import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD, stringBytes } from './memory.js';
+import { scratchFor } from './packing.js';
 
 /** A field: its Map entry, its two array slots, and two strings' overhead. */
 const FIELD_BYTES = MAP_ENTRY + 2 * ARRAY_SLOT + 2 * STRING_OVERHEAD;
@@ -34,11 +35,10 @@ export interface ListpackLimits {
 /** A JS Map holds at most 2^24 entries; past that Map#set throws. */
 export const MAX_HASH_FIELDS = 16_777_216;
 
-/** Where packed strings are assembled: decoding one from a Buffer makes it flat, where `+` would make a rope. */
-let scratch = Buffer.allocUnsafe(4096);
+let scratch = scratchFor(0);
 
 function room(bytes: number): void {
-  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
+  scratch = scratchFor(bytes);
 }
 
 /** Writes `n` as a varint (7 bits a byte, high bit = more) at `at`; returns the end. */

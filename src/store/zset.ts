@@ -22,6 +22,7 @@
 import { ReplyError } from '../errors.js';
 import { formatDouble } from '../protocol/reply.js';
 import type { CollectionValue } from './database.js';
+import { scratchFor } from './packing.js';
 import { RankedTree } from './rankedtree.js';
 import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD, stringBytes } from './memory.js';
 
@@ -97,11 +98,10 @@ const SCORE_BYTES = 8;
 const scoreWord = new Float64Array(1);
 const scoreBytes = new Uint8Array(scoreWord.buffer);
 
-/** Where packed strings are assembled: decoding one from a Buffer makes it flat, where `+` would make a rope. */
-let scratch = Buffer.allocUnsafe(4096);
+let scratch = scratchFor(0);
 
 function room(bytes: number): void {
-  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
+  scratch = scratchFor(bytes);
 }
 
 const lengthBytes = (length: number): number => (length < LONG_LENGTH ? 1 : 5);
