@@ -6,7 +6,9 @@
  * for SSCAN; `list`, an array, gives an O(1) uniformly random member for SPOP
  * and SRANDMEMBER, which a Set alone cannot (it has no random access). Per
  * member this costs one Set entry and one array slot, no object: a Map from
- * member to position would cost a third word per member.
+ * member to position would cost a third word per member. `list` is made on
+ * the first random draw: sets of tags and the like never see one, and save
+ * the array.
  *
  * Without positions, SREM cannot take a member out of `list` at once: it is
  * left there, noted in `removed`, and skipped by random draws until a sweep
@@ -106,7 +108,7 @@ export class SetValue implements CollectionValue {
   private present: Set<string> | null = null;
   /** Total length of the members, for the memory estimate (and an intset's size: its length less its commas). */
   private memberBytes = 0;
-  /** Every member once, plus the members in `removed` (hashtable only). */
+  /** Every member once, plus the members in `removed` (hashtable only, from the first random draw on). */
   private list: string[] | null = null;
   /** Members taken out of the set but not yet swept out of `list` (hashtable only). */
   private removed: Set<string> | null = null;
@@ -159,16 +161,14 @@ export class SetValue implements CollectionValue {
     if (present.size >= MAX_SET_SIZE) throw setFull();
     present.add(member);
     // Still in `list` (removed, not yet swept): it takes its old place again.
-    if (this.removed === null || !this.removed.delete(member)) this.list!.push(member);
+    if (this.list !== null && (this.removed === null || !this.removed.delete(member))) this.list.push(member);
     this.memberBytes += member.length;
     return true;
   }
 
   /** From the intset to the hashtable, for good (unless reencode picks the intset again). */
   private toHashtable(): void {
-    const list = this.members().slice();
-    this.present = new Set(list);
-    this.list = list;
+    this.present = new Set(this.members());
     this.ints = null;
   }
 
@@ -181,9 +181,11 @@ export class SetValue implements CollectionValue {
       this.ints = spliceInts(ints, at, at + member.length + 1, '');
     } else {
       if (!this.present!.delete(member)) return false;
-      const removed = (this.removed ??= new Set());
-      removed.add(member);
-      if (removed.size * 2 > this.list!.length) this.sweep();
+      if (this.list !== null) {
+        const removed = (this.removed ??= new Set());
+        removed.add(member);
+        if (removed.size * 2 > this.list.length) this.sweep();
+      }
     }
     this.memberBytes -= member.length;
     return true;
@@ -192,7 +194,7 @@ export class SetValue implements CollectionValue {
   /** A uniformly random member; the set must not be empty. */
   random(): string {
     const ints = this.ints;
-    if (ints === null) return this.list![this.randomSlot()];
+    if (ints === null) return this.drawable()[this.randomSlot()];
     const at = intAt(ints, Math.floor(Math.random() * this.size));
     return ints.slice(at, ints.indexOf(',', at));
   }
@@ -204,7 +206,7 @@ export class SetValue implements CollectionValue {
       this.remove(member);
       return member;
     }
-    const list = this.list!;
+    const list = this.drawable();
     const slot = this.randomSlot();
     const member = list[slot];
     this.memberBytes -= member.length;
@@ -235,7 +237,7 @@ export class SetValue implements CollectionValue {
     }
     // Far fewer than the set holds: draw positions until enough are distinct.
     const picked = new Set<number>();
-    const list = this.ints === null ? this.list! : this.members();
+    const list = this.ints === null ? this.drawable() : this.members();
     while (picked.size < count) picked.add(this.ints === null ? this.randomSlot() : Math.floor(Math.random() * size));
     const out = new Array<string>(count);
     let i = 0;
@@ -250,8 +252,9 @@ export class SetValue implements CollectionValue {
   members(): readonly string[] {
     const ints = this.ints;
     if (ints !== null) return ints.length === 0 ? [] : ints.slice(0, -1).split(',');
+    if (this.list === null) return [...this.present!];
     if (this.removed !== null && this.removed.size > 0) this.sweep();
-    return this.list!;
+    return this.list;
   }
 
   /**
@@ -317,7 +320,7 @@ export class SetValue implements CollectionValue {
       return copy;
     }
     copy.ints = null;
-    copy.list = this.members().slice();
+    copy.list = this.list === null ? null : this.members().slice();
     copy.present = new Set(this.present);
     return copy;
   }
@@ -329,9 +332,14 @@ export class SetValue implements CollectionValue {
     return out;
   }
 
+  /** A hashtable's `list`, made now if no draw needed it before. */
+  private drawable(): string[] {
+    return (this.list ??= [...this.present!]);
+  }
+
   /** A position in `list` holding a member, uniformly at random; the set must not be empty. */
   private randomSlot(): number {
-    const list = this.list!;
+    const list = this.drawable();
     const removed = this.removed;
     for (;;) {
       const slot = Math.floor(Math.random() * list.length);
