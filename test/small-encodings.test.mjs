@@ -169,3 +169,38 @@ test('SPOP and SRANDMEMBER on an intset draw members that are there, and SPOP re
   const rest = (await oursConn.command('SMEMBERS', 's')).split('\r\n').filter((_, i) => i > 0 && i % 2 === 0);
   assert.deepEqual(rest, [...members].sort((a, b) => Number(a) - Number(b)));
 });
+
+const lelement = fc.constantFrom('a', 'b', 'job:1', '', '\x00', '\xff', '7', '-3', 'x'.repeat(64), 'y'.repeat(65));
+
+const lop = fc.oneof(
+  fc.tuple(fc.boolean(), fc.array(lelement, { minLength: 1, maxLength: 4 })).map(([left, es]) => [left ? 'LPUSH' : 'RPUSH', 'l', ...es]),
+  fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 3 })).map(([left, n]) => [left ? 'LPOP' : 'RPOP', 'l', n]),
+  fc.boolean().map((left) => [left ? 'LPOP' : 'RPOP', 'l']),
+  fc.tuple(fc.integer({ min: -6, max: 6 }), fc.integer({ min: -6, max: 6 })).map(([a, b]) => ['LRANGE', 'l', a, b]),
+  fc.tuple(fc.integer({ min: -6, max: 6 }), fc.integer({ min: -6, max: 6 })).map(([a, b]) => ['LTRIM', 'l', a, b]),
+  fc.integer({ min: -6, max: 6 }).map((i) => ['LINDEX', 'l', i]),
+  fc.tuple(fc.integer({ min: -6, max: 6 }), lelement).map(([i, e]) => ['LSET', 'l', i, e]),
+  fc.tuple(fc.boolean(), lelement, lelement).map(([before, pivot, e]) => ['LINSERT', 'l', before ? 'BEFORE' : 'AFTER', pivot, e]),
+  fc.tuple(fc.integer({ min: -2, max: 2 }), lelement).map(([n, e]) => ['LREM', 'l', n, e]),
+  fc.tuple(lelement, fc.integer({ min: -2, max: 2 }).filter((n) => n !== 0), fc.integer({ min: 0, max: 2 })).map(([e, rank, count]) => ['LPOS', 'l', e, 'RANK', rank, 'COUNT', count]),
+  fc.tuple(fc.constantFrom('LEFT', 'RIGHT'), fc.constantFrom('LEFT', 'RIGHT')).map(([from, to]) => ['LMOVE', 'l', 'l2', from, to]),
+  fc.constant(['LMOVE', 'l', 'l', 'RIGHT', 'LEFT']),
+  fc.constant(['LLEN', 'l']),
+);
+
+test('lists: random commands agree with redis-server across the packed and ring forms', { timeout: 120_000 }, async (t) => {
+  if (!HAVE_REDIS) return t.skip('redis-server is not installed');
+  // Pushes that cross 128 elements turn the packed form into the ring.
+  const grow = fc.integer({ min: 0, max: 140 }).map((n) => (n === 0 ? [] : [['RPUSH', 'l', ...Array.from({ length: n }, (_, i) => String(i % 9))]]));
+  await fc.assert(
+    fc.asyncProperty(grow, fc.array(lop, { minLength: 1, maxLength: 30 }), async (setup, ops) => {
+      await both('FLUSHALL');
+      for (const op of [...setup, ...ops]) await both(...op.map(String));
+      const read = (key) => both('LRANGE', key, '0', '-1');
+      await read('l');
+      await read('l2');
+      await crossRestore('l', read);
+    }),
+    { numRuns: 120 },
+  );
+});
