@@ -5,9 +5,10 @@
  * Redis's memcmp order); scores are doubles, never NaN.
  *
  * A small sorted set (Redis's listpack encoding) is one packed string of
- * entries in (score, member) order, each its member's length, the score's 8
- * bytes, the member, and the length again so that cursors walk backwards as
- * well as forwards. Lookups walk it, as Redis walks its listpack, and writes
+ * entries in (score, member) order, each its member's length, its score (a
+ * kind byte, then 1 or 4 bytes for an integer, 8 for a double), the member,
+ * and the length of all that so that cursors walk backwards as well as
+ * forwards. Lookups walk it, as Redis walks its listpack, and writes
  * rebuild it: about 100 bytes for five members, where a Map, a tree and five
  * strings cost 900. Past zset-max-listpack-entries members or with a member
  * longer than zset-max-listpack-value bytes it becomes, for good as in Redis,
@@ -91,9 +92,16 @@ export interface ZCursor {
 
 // ------------------------------------------------------------------ the packed form
 
-/** A member length from here on takes this marker and 4 bytes, at either end of its entry. */
+/** A length from here on takes this marker and 4 bytes (before the member's length, after the entry's). */
 const LONG_LENGTH = 255;
-const SCORE_BYTES = 8;
+
+/**
+ * How a score is stored, as the byte before it says: as a listpack stores
+ * integers, small integral scores take 1 or 4 bytes instead of a double's 8.
+ */
+const SCORE_DOUBLE = 0;
+const SCORE_INT8 = 1;
+const SCORE_INT32 = 2;
 
 const scoreWord = new Float64Array(1);
 const scoreBytes = new Uint8Array(scoreWord.buffer);
@@ -104,9 +112,8 @@ function room(bytes: number): void {
   scratch = scratchFor(bytes);
 }
 
-const lengthBytes = (length: number): number => (length < LONG_LENGTH ? 1 : 5);
-
-const entryBytes = (length: number): number => 2 * lengthBytes(length) + SCORE_BYTES + length;
+/** The most an entry for a member of `length` bytes can take: both lengths long, the score a double. */
+const maxEntryBytes = (length: number): number => 5 + 1 + 8 + length + 5;
 
 /** Reads 4 bytes at `at` as a little-endian uint32. */
 function readWord(pack: string, at: number): number {
@@ -124,31 +131,47 @@ function lengthAt(pack: string, at: number): number {
   return first < LONG_LENGTH ? first : readWord(pack, at + 1);
 }
 
-/** Where the score of the entry starting at `at` starts. */
-const scoreStart = (pack: string, at: number): number => at + (pack.charCodeAt(at) < LONG_LENGTH ? 1 : 5);
+/** Where the score's kind byte of the entry starting at `at` is. */
+const kindAt = (pack: string, at: number): number => at + (pack.charCodeAt(at) < LONG_LENGTH ? 1 : 5);
+
+/** Where the member of the entry starting at `at` starts. */
+function memberStart(pack: string, at: number): number {
+  const kind = kindAt(pack, at);
+  const tag = pack.charCodeAt(kind);
+  return kind + 1 + (tag === SCORE_INT8 ? 1 : tag === SCORE_INT32 ? 4 : 8);
+}
 
 function scoreAt(pack: string, at: number): number {
-  const from = scoreStart(pack, at);
-  for (let i = 0; i < SCORE_BYTES; i++) scoreBytes[i] = pack.charCodeAt(from + i);
+  const kind = kindAt(pack, at);
+  const tag = pack.charCodeAt(kind);
+  if (tag === SCORE_INT8) {
+    const byte = pack.charCodeAt(kind + 1);
+    return byte > 127 ? byte - 256 : byte;
+  }
+  if (tag === SCORE_INT32) return readWord(pack, kind + 1) | 0;
+  for (let i = 0; i < 8; i++) scoreBytes[i] = pack.charCodeAt(kind + 1 + i);
   return scoreWord[0];
 }
 
 function memberAt(pack: string, at: number): string {
-  const from = scoreStart(pack, at) + SCORE_BYTES;
+  const from = memberStart(pack, at);
   return pack.slice(from, from + lengthAt(pack, at));
 }
 
-const nextEntry = (pack: string, at: number): number => at + entryBytes(lengthAt(pack, at));
+function nextEntry(pack: string, at: number): number {
+  const body = memberStart(pack, at) + lengthAt(pack, at) - at;
+  return at + body + (body < LONG_LENGTH ? 1 : 5);
+}
 
-/** Start of the entry that ends at `end`. */
+/** Start of the entry that ends at `end`: its last bytes hold the length of the rest of it. */
 function previousEntry(pack: string, end: number): number {
   const last = pack.charCodeAt(end - 1);
-  return end - entryBytes(last < LONG_LENGTH ? last : readWord(pack, end - 5));
+  return last < LONG_LENGTH ? end - 1 - last : end - 5 - readWord(pack, end - 5);
 }
 
 /** Whether `member` is the member of the entry at `at`, compared in place. */
 function holds(pack: string, at: number, member: string): boolean {
-  return lengthAt(pack, at) === member.length && pack.startsWith(member, scoreStart(pack, at) + SCORE_BYTES);
+  return lengthAt(pack, at) === member.length && pack.startsWith(member, memberStart(pack, at));
 }
 
 /** Where `member`'s entry starts, or -1. */
@@ -163,7 +186,7 @@ function after(pack: string, at: number, score: number, member: string): boolean
   const own = scoreAt(pack, at);
   if (own !== score) return own > score;
   const length = lengthAt(pack, at);
-  const from = scoreStart(pack, at) + SCORE_BYTES;
+  const from = memberStart(pack, at);
   const common = Math.min(length, member.length);
   for (let i = 0; i < common; i++) {
     const a = pack.charCodeAt(from + i);
@@ -173,34 +196,40 @@ function after(pack: string, at: number, score: number, member: string): boolean
   return length > member.length;
 }
 
-function putLength(at: number, length: number): number {
-  if (length < LONG_LENGTH) {
-    scratch[at] = length;
-    return at + 1;
-  }
-  scratch[at] = LONG_LENGTH;
-  scratch.writeUInt32LE(length, at + 1);
-  return at + 5;
-}
-
-function putTrailingLength(at: number, length: number): number {
-  if (length < LONG_LENGTH) {
-    scratch[at] = length;
-    return at + 1;
-  }
-  scratch.writeUInt32LE(length, at);
-  scratch[at + 4] = LONG_LENGTH;
-  return at + 5;
-}
-
 /** Writes one entry into the scratch buffer at `at`; returns its end. */
 function putEntry(at: number, member: string, score: number): number {
-  at = putLength(at, member.length);
-  scoreWord[0] = score;
-  for (let i = 0; i < SCORE_BYTES; i++) scratch[at + i] = scoreBytes[i];
-  at += SCORE_BYTES;
+  const start = at;
+  if (member.length < LONG_LENGTH) {
+    scratch[at++] = member.length;
+  } else {
+    scratch[at] = LONG_LENGTH;
+    scratch.writeUInt32LE(member.length, at + 1);
+    at += 5;
+  }
+  // -0 is never stored: a listpack holds it as the integer 0.
+  if (Number.isInteger(score) && score >= -128 && score <= 127) {
+    scratch[at] = SCORE_INT8;
+    scratch[at + 1] = score & 0xff;
+    at += 2;
+  } else if (Number.isInteger(score) && score >= -(2 ** 31) && score < 2 ** 31) {
+    scratch[at] = SCORE_INT32;
+    scratch.writeInt32LE(score, at + 1);
+    at += 5;
+  } else {
+    scratch[at++] = SCORE_DOUBLE;
+    scoreWord[0] = score;
+    for (let i = 0; i < 8; i++) scratch[at + i] = scoreBytes[i];
+    at += 8;
+  }
   at += scratch.write(member, at, 'latin1');
-  return putTrailingLength(at, member.length);
+  const body = at - start;
+  if (body < LONG_LENGTH) {
+    scratch[at] = body;
+    return at + 1;
+  }
+  scratch.writeUInt32LE(body, at);
+  scratch[at + 4] = LONG_LENGTH;
+  return at + 5;
 }
 
 /** Copies pack[from, to) into the scratch buffer at `at`; returns the end. */
@@ -278,7 +307,7 @@ export class ZSetValue implements CollectionValue {
     let bytes = 0;
     for (const [member] of entries) {
       if (member.length > longest) longest = member.length;
-      bytes += entryBytes(member.length);
+      bytes += maxEntryBytes(member.length);
     }
     const compact = entries.length <= limits.zsetMaxListpackEntries && longest <= limits.zsetMaxListpackValue;
     entries.sort(byScoreThenMember);
@@ -371,7 +400,7 @@ export class ZSetValue implements CollectionValue {
     const oldEnd = old < 0 ? old : nextEntry(pack, old);
     let at = 0;
     while (at < end && (at === old || !after(pack, at, score, member))) at = at === old ? oldEnd : nextEntry(pack, at);
-    room(end + entryBytes(member.length));
+    room(end + maxEntryBytes(member.length));
     let out: number;
     if (old < 0) {
       out = putEntry(putRange(pack, 0, at, 0), member, score);
