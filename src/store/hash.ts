@@ -69,18 +69,24 @@ function readLength(packed: string): number {
   }
 }
 
+/** The packed form's `fields` and `values`: never written, as only the hash table form has them. */
+const NO_STRINGS: string[] = [];
+
 export class HashValue implements CollectionValue {
-  readonly type = 'hash' as const;
   accounted = 0;
   /** The listpack form; undefined once the hash is a hash table. */
   private packed: string | undefined = '';
   /** Pairs in the packed form. */
   private count = 0;
   private slots: Map<string, number> | undefined;
-  private fields: string[] = [];
-  private values: string[] = [];
+  private fields: string[] = NO_STRINGS;
+  private values: string[] = NO_STRINGS;
   /** Total length of every field and value, to size replies before building them. */
   private totalBytes = 0;
+
+  get type(): 'hash' {
+    return 'hash';
+  }
 
   get size(): number {
     return this.packed === undefined ? this.fields.length : this.count;
@@ -315,9 +321,11 @@ export class HashValue implements CollectionValue {
     const copy = new HashValue();
     copy.packed = this.packed;
     copy.count = this.count;
-    if (this.slots !== undefined) copy.slots = new Map(this.slots);
-    copy.fields = this.fields.slice();
-    copy.values = this.values.slice();
+    if (this.slots !== undefined) {
+      copy.slots = new Map(this.slots);
+      copy.fields = this.fields.slice();
+      copy.values = this.values.slice();
+    }
     copy.totalBytes = this.totalBytes;
     return copy;
   }
