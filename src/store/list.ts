@@ -16,8 +16,8 @@
  *
  * A small list (at most SMALL_COUNT elements of at most SMALL_BYTES bytes,
  * which a quicklist would hold in one listpack node) is one string instead,
- * each element its length (one byte) and its bytes: about 60 bytes for five
- * short elements where the ring and five strings cost 230. Pushes and pops
+ * each element its length (one byte) and its bytes: five short elements and
+ * the object cost about 145 bytes, where the ring and five strings cost 310. Pushes and pops
  * rebuild it, as a listpack moves its bytes; the rarer edits (LINSERT, LREM,
  * LSET, LTRIM) decode it to an array and encode the result. Past either
  * bound it becomes the ring, for good. OBJECT ENCODING says quicklist for
