@@ -10,9 +10,9 @@
  * and the length of all that so that cursors walk backwards as well as
  * forwards. Lookups walk it, as Redis walks its listpack, and writes
  * rebuild it: five members and the object cost about 120 bytes, where a Map,
- * a tree and five strings cost 950. Past zset-max-listpack-entries members or with a member
- * longer than zset-max-listpack-value bytes it becomes, for good as in Redis,
- * the large form: a Map from member to score (ZSCORE in O(1), a live iterator
+ * a tree and five strings cost 950. Past zset-max-listpack-entries members
+ * or with a member longer than zset-max-listpack-value bytes it becomes, for
+ * good as in Redis, the large form: a Map from member to score (ZSCORE in O(1), a live iterator
  * for ZSCAN) beside an ordered index by (score, member) with ranks (a counted
  * B+tree, see rankedtree.ts) for ranks and ranges in O(log n).
  *
