@@ -11,7 +11,6 @@ import { DoubleReply, NIL_ARRAY, type Reply } from '../protocol/reply.js';
 import { CursorTable } from '../store/cursors.js';
 import type { CollectionValue, Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
-import type { TreeCursor } from '../store/rankedtree.js';
 import {
   MAX_ZSET_SIZE,
   ZSetValue,
@@ -22,6 +21,7 @@ import {
   type LexBound,
   type LexRange,
   type ScoreRange,
+  type ZCursor,
   type ZSetLimits,
 } from '../store/zset.js';
 import { globMatch } from '../util/glob.js';
@@ -244,7 +244,7 @@ function afterRemoval(db: Database, key: string, z: ZSetValue, removed: number, 
 }
 
 /** Members from `cursor` forward while `inRange` holds, at most `limit` (negative: no limit). */
-function walk(cursor: TreeCursor, reverse: boolean, limit: number, inRange: (score: number, member: string) => boolean): Entry[] {
+function walk(cursor: ZCursor, reverse: boolean, limit: number, inRange: (score: number, member: string) => boolean): Entry[] {
   const out: Entry[] = [];
   while (cursor.valid && limit-- !== 0) {
     const score = cursor.score;
@@ -379,7 +379,7 @@ function rangeGeneric(
         entries = walk(cursor, reverse, ranks[1] - ranks[0] + 1, () => true);
       }
     } else if (!(offset > 0 && offset >= z.size)) {
-      let cursor: TreeCursor;
+      let cursor: ZCursor;
       let inRange: (score: number, member: string) => boolean;
       if (scores !== undefined) {
         const range = scores;

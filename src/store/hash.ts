@@ -21,6 +21,7 @@
  */
 import type { CollectionValue } from './database.js';
 import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD, stringBytes } from './memory.js';
+import { scratchFor } from './packing.js';
 
 /** A field: its Map entry, its two array slots, and two strings' overhead. */
 const FIELD_BYTES = MAP_ENTRY + 2 * ARRAY_SLOT + 2 * STRING_OVERHEAD;
@@ -34,11 +35,10 @@ export interface ListpackLimits {
 /** A JS Map holds at most 2^24 entries; past that Map#set throws. */
 export const MAX_HASH_FIELDS = 16_777_216;
 
-/** Where packed strings are assembled: decoding one from a Buffer makes it flat, where `+` would make a rope. */
-let scratch = Buffer.allocUnsafe(4096);
+let scratch = scratchFor(0);
 
 function room(bytes: number): void {
-  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
+  scratch = scratchFor(bytes);
 }
 
 /** Writes `n` as a varint (7 bits a byte, high bit = more) at `at`; returns the end. */
@@ -69,18 +69,24 @@ function readLength(packed: string): number {
   }
 }
 
+/** The packed form's `fields` and `values`: never written, as only the hash table form has them. */
+const NO_STRINGS: string[] = [];
+
 export class HashValue implements CollectionValue {
-  readonly type = 'hash' as const;
   accounted = 0;
   /** The listpack form; undefined once the hash is a hash table. */
   private packed: string | undefined = '';
   /** Pairs in the packed form. */
   private count = 0;
   private slots: Map<string, number> | undefined;
-  private fields: string[] = [];
-  private values: string[] = [];
+  private fields: string[] = NO_STRINGS;
+  private values: string[] = NO_STRINGS;
   /** Total length of every field and value, to size replies before building them. */
   private totalBytes = 0;
+
+  get type(): 'hash' {
+    return 'hash';
+  }
 
   get size(): number {
     return this.packed === undefined ? this.fields.length : this.count;
@@ -315,9 +321,11 @@ export class HashValue implements CollectionValue {
     const copy = new HashValue();
     copy.packed = this.packed;
     copy.count = this.count;
-    if (this.slots !== undefined) copy.slots = new Map(this.slots);
-    copy.fields = this.fields.slice();
-    copy.values = this.values.slice();
+    if (this.slots !== undefined) {
+      copy.slots = new Map(this.slots);
+      copy.fields = this.fields.slice();
+      copy.values = this.values.slice();
+    }
     copy.totalBytes = this.totalBytes;
     return copy;
   }

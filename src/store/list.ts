@@ -13,9 +13,19 @@
  * itself (a small integer), where a string costs a heap object of 24+ bytes.
  * The mapping is one-to-one (only texts that print back identically are
  * packed), so comparing packed values is comparing the strings.
+ *
+ * A small list (at most SMALL_COUNT elements of at most SMALL_BYTES bytes,
+ * which a quicklist would hold in one listpack node) is one string instead,
+ * each element its length (one byte) and its bytes: five short elements and
+ * the object cost about 145 bytes, where the ring and five strings cost 310. Pushes and pops
+ * rebuild it, as a listpack moves its bytes; the rarer edits (LINSERT, LREM,
+ * LSET, LTRIM) decode it to an array and encode the result. Past either
+ * bound it becomes the ring, for good. OBJECT ENCODING says quicklist for
+ * both, as Redis 7.0 does for every list.
  */
 import type { CollectionValue } from './database.js';
-import { ARRAY_SLOT, COLLECTION_BASE, STRING_OVERHEAD } from './memory.js';
+import { ARRAY_SLOT, COLLECTION_BASE, STRING_OVERHEAD, stringBytes } from './memory.js';
+import { scratchFor } from './packing.js';
 
 const MIN_CAPACITY = 4;
 
@@ -37,6 +47,54 @@ const unpack = (value: Packed): string => (typeof value === 'number' ? String(va
 /** Heap bytes of an element beyond its slot: a packed integer lives in the slot itself. */
 const cost = (value: Packed | undefined): number => (typeof value === 'string' ? STRING_OVERHEAD + value.length : 0);
 
+/** The bounds of the packed form (a listpack node's worth under list-max-listpack-size -2, and one length byte). */
+const SMALL_COUNT = 128;
+const SMALL_BYTES = 64;
+
+/** The packed form's ring: never written, as the packed form has no ring. */
+const NO_SLOTS: (Packed | undefined)[] = [];
+
+/** Where the element after the one at `at` starts. */
+const nextElement = (packed: string, at: number): number => at + 1 + packed.charCodeAt(at);
+
+/** The element starting at `at`. */
+const elementAt = (packed: string, at: number): string => packed.slice(at + 1, at + 1 + packed.charCodeAt(at));
+
+/** Where element `index` starts (the string's length for index === count). */
+function offsetOf(packed: string, index: number): number {
+  let at = 0;
+  for (let i = 0; i < index; i++) at = nextElement(packed, at);
+  return at;
+}
+
+/** `packed` with packed[from, to) replaced by `value`'s entry (none when undefined), as a flat string. */
+function splice(packed: string, from: number, to: number, value: string | undefined): string {
+  const buffer = scratchFor(packed.length + 1 + (value === undefined ? 0 : value.length));
+  let end = buffer.write(packed, 0, from, 'latin1');
+  if (value !== undefined) {
+    buffer[end++] = value.length;
+    end += buffer.write(value, end, 'latin1');
+  }
+  if (to < packed.length) end += buffer.write(packed.slice(to), end, 'latin1');
+  return buffer.toString('latin1', 0, end);
+}
+
+/** Whether elements of these lengths fit the packed form. */
+const fits = (items: readonly string[]): boolean => items.length <= SMALL_COUNT && items.every((item) => item.length <= SMALL_BYTES);
+
+/** The packed form of `items` (which fit it). */
+function encode(items: readonly string[]): string {
+  let bytes = 0;
+  for (const item of items) bytes += 1 + item.length;
+  const buffer = scratchFor(bytes);
+  let end = 0;
+  for (const item of items) {
+    buffer[end++] = item.length;
+    end += buffer.write(item, end, 'latin1');
+  }
+  return buffer.toString('latin1', 0, end);
+}
+
 function capacityFor(count: number): number {
   let capacity = MIN_CAPACITY;
   while (capacity < count) capacity *= 2;
@@ -44,10 +102,11 @@ function capacityFor(count: number): number {
 }
 
 export class ListValue implements CollectionValue {
-  readonly type = 'list' as const;
+  /** The packed form; undefined once the list is a ring. */
+  private packed: string | undefined;
   /** Slots of the ring; those outside [head, head + count) hold undefined so popped strings can be collected. */
-  private slots: (Packed | undefined)[];
-  private mask: number;
+  private slots: (Packed | undefined)[] = NO_SLOTS;
+  private mask = 0;
   /** Slot of the first element. */
   private head = 0;
   private count = 0;
@@ -56,13 +115,17 @@ export class ListValue implements CollectionValue {
   accounted = 0;
 
   constructor(items: readonly string[] = []) {
-    this.slots = new Array<Packed | undefined>(capacityFor(items.length));
-    this.mask = this.slots.length - 1;
-    for (let i = 0; i < items.length; i++) this.elementBytes += cost((this.slots[i] = pack(items[i])));
     this.count = items.length;
+    if (fits(items)) this.packed = encode(items);
+    else this.becomeRing(items);
+  }
+
+  get type(): 'list' {
+    return 'list';
   }
 
   memory(): number {
+    if (this.packed !== undefined) return COLLECTION_BASE + stringBytes(this.packed.length);
     return COLLECTION_BASE + this.slots.length * ARRAY_SLOT + this.elementBytes;
   }
 
@@ -82,6 +145,13 @@ export class ListValue implements CollectionValue {
 
   clone(): ListValue {
     const copy = new ListValue();
+    if (this.packed !== undefined) {
+      // Strings are immutable: the copy shares the packed one until either is written.
+      copy.packed = this.packed;
+      copy.count = this.count;
+      return copy;
+    }
+    copy.becomeRing([]);
     copy.resize(this.slots.length);
     for (let i = 0; i < this.count; i++) copy.slots[i] = this.slot(i);
     copy.count = this.count;
@@ -92,23 +162,56 @@ export class ListValue implements CollectionValue {
   canonical(): string {
     let out = '';
     for (let i = 0; i < this.count; i++) {
-      const value = unpack(this.slot(i));
+      const value = this.at(i)!;
       out += `${value.length}:${value}`;
     }
     return out;
+  }
+
+  /** The ring holding `items`, for good. */
+  private becomeRing(items: readonly string[]): void {
+    this.packed = undefined;
+    this.slots = new Array<Packed | undefined>(capacityFor(items.length));
+    this.mask = this.slots.length - 1;
+    this.head = 0;
+    this.count = items.length;
+    this.elementBytes = 0;
+    for (let i = 0; i < items.length; i++) this.elementBytes += cost((this.slots[i] = pack(items[i])));
+  }
+
+  /** The packed form's elements, decoded. */
+  private decoded(): string[] {
+    return this.count === 0 ? [] : this.range(0, this.count - 1);
+  }
+
+  /**
+   * The packed form's rarer edits: `edit` changes the decoded elements in
+   * place; the result is packed again, or becomes the ring when it no longer fits.
+   */
+  private editPacked(edit: (items: string[]) => void): void {
+    const items = this.decoded();
+    edit(items);
+    this.count = items.length;
+    if (fits(items)) this.packed = encode(items);
+    else this.becomeRing(items);
   }
 
   /** The element at a 0-based index (negative counts from the tail, -1 is the last), undefined out of range. */
   at(index: number): string | undefined {
     if (index < 0) index += this.count;
     if (index < 0 || index >= this.count) return undefined;
-    return unpack(this.slot(index));
+    const packed = this.packed;
+    return packed === undefined ? unpack(this.slot(index)) : elementAt(packed, offsetOf(packed, index));
   }
 
   /** Replaces the element at an index (negative from the tail); false when out of range. */
   set(index: number, value: string): boolean {
     if (index < 0) index += this.count;
     if (index < 0 || index >= this.count) return false;
+    if (this.packed !== undefined) {
+      this.editPacked((items) => (items[index] = value));
+      return true;
+    }
     const at = (this.head + index) & this.mask;
     const packed = pack(value);
     this.elementBytes += cost(packed) - cost(this.slots[at]);
@@ -117,6 +220,14 @@ export class ListValue implements CollectionValue {
   }
 
   pushHead(value: string): void {
+    if (this.packed !== undefined) {
+      if (this.count < SMALL_COUNT && value.length <= SMALL_BYTES) {
+        this.packed = splice(this.packed, 0, 0, value);
+        this.count++;
+        return;
+      }
+      this.becomeRing(this.decoded());
+    }
     if (this.count === this.slots.length) this.resize(this.slots.length * 2);
     this.head = (this.head - 1) & this.mask;
     const packed = pack(value);
@@ -126,6 +237,14 @@ export class ListValue implements CollectionValue {
   }
 
   pushTail(value: string): void {
+    if (this.packed !== undefined) {
+      if (this.count < SMALL_COUNT && value.length <= SMALL_BYTES) {
+        this.packed = splice(this.packed, this.packed.length, this.packed.length, value);
+        this.count++;
+        return;
+      }
+      this.becomeRing(this.decoded());
+    }
     if (this.count === this.slots.length) this.resize(this.slots.length * 2);
     const packed = pack(value);
     this.elementBytes += cost(packed);
@@ -135,6 +254,12 @@ export class ListValue implements CollectionValue {
 
   popHead(): string | undefined {
     if (this.count === 0) return undefined;
+    const packed = this.packed;
+    if (packed !== undefined) {
+      this.packed = splice(packed, 0, nextElement(packed, 0), undefined);
+      this.count--;
+      return elementAt(packed, 0);
+    }
     const value = this.slots[this.head];
     this.elementBytes -= cost(value);
     this.slots[this.head] = undefined;
@@ -146,6 +271,13 @@ export class ListValue implements CollectionValue {
 
   popTail(): string | undefined {
     if (this.count === 0) return undefined;
+    const packed = this.packed;
+    if (packed !== undefined) {
+      const last = offsetOf(packed, this.count - 1);
+      this.packed = splice(packed, last, packed.length, undefined);
+      this.count--;
+      return elementAt(packed, last);
+    }
     const at = (this.head + this.count - 1) & this.mask;
     const value = this.slots[at];
     this.elementBytes -= cost(value);
@@ -158,6 +290,11 @@ export class ListValue implements CollectionValue {
   /** Elements from `start` to `end` inclusive (both valid, non-negative indexes), head to tail. */
   range(start: number, end: number): string[] {
     const out = new Array<string>(Math.max(0, end - start + 1));
+    const packed = this.packed;
+    if (packed !== undefined) {
+      for (let i = start, at = offsetOf(packed, start); i <= end; i++, at = nextElement(packed, at)) out[i - start] = elementAt(packed, at);
+      return out;
+    }
     for (let i = start; i <= end; i++) out[i - start] = unpack(this.slot(i));
     return out;
   }
@@ -165,6 +302,11 @@ export class ListValue implements CollectionValue {
   /** Drops the first `n` elements. */
   removeHead(n: number): void {
     n = Math.min(n, this.count);
+    if (this.packed !== undefined) {
+      this.packed = splice(this.packed, 0, offsetOf(this.packed, n), undefined);
+      this.count -= n;
+      return;
+    }
     for (let i = 0; i < n; i++) this.drop((this.head + i) & this.mask);
     this.head = (this.head + n) & this.mask;
     this.count -= n;
@@ -174,6 +316,11 @@ export class ListValue implements CollectionValue {
   /** Drops the last `n` elements. */
   removeTail(n: number): void {
     n = Math.min(n, this.count);
+    if (this.packed !== undefined) {
+      this.packed = splice(this.packed, offsetOf(this.packed, this.count - n), this.packed.length, undefined);
+      this.count -= n;
+      return;
+    }
     for (let i = this.count - n; i < this.count; i++) this.drop((this.head + i) & this.mask);
     this.count -= n;
     this.shrinkIfSparse();
@@ -181,6 +328,13 @@ export class ListValue implements CollectionValue {
 
   /** Index of the first element equal to `value`, -1 when there is none. */
   indexOf(value: string): number {
+    const string = this.packed;
+    if (string !== undefined) {
+      for (let i = 0, at = 0; i < this.count; i++, at = nextElement(string, at)) {
+        if (string.charCodeAt(at) === value.length && string.startsWith(value, at + 1)) return i;
+      }
+      return -1;
+    }
     const packed = pack(value);
     for (let i = 0; i < this.count; i++) if (this.slot(i) === packed) return i;
     return -1;
@@ -193,12 +347,13 @@ export class ListValue implements CollectionValue {
    */
   positions(value: string, fromTail: boolean, skip: number, limit: number, scan: number): number[] {
     const packed = pack(value);
+    const items = this.packed === undefined ? undefined : this.decoded();
     const found: number[] = [];
     const steps = Math.min(scan, this.count);
     let matches = 0;
     for (let step = 0; step < steps; step++) {
       const index = fromTail ? this.count - 1 - step : step;
-      if (this.slot(index) !== packed || matches++ < skip) continue;
+      if ((items === undefined ? this.slot(index) !== packed : items[index] !== value) || matches++ < skip) continue;
       found.push(index);
       if (limit !== 0 && found.length >= limit) break;
     }
@@ -207,6 +362,10 @@ export class ListValue implements CollectionValue {
 
   /** Inserts so the new element gets `index` (0 ..= length), moving whichever side is shorter. */
   insert(index: number, value: string): void {
+    if (this.packed !== undefined) {
+      this.editPacked((items) => items.splice(index, 0, value));
+      return;
+    }
     if (this.count === this.slots.length) this.resize(this.slots.length * 2);
     const mask = this.mask;
     if (index < this.count / 2) {
@@ -226,6 +385,20 @@ export class ListValue implements CollectionValue {
    * scanning from the tail when `fromTail`. Returns how many went. O(n).
    */
   removeMatching(value: string, limit: number, fromTail: boolean): number {
+    if (this.packed !== undefined) {
+      const before = this.count;
+      this.editPacked((items) => {
+        let left = limit === 0 ? Infinity : limit;
+        const step = fromTail ? -1 : 1;
+        for (let i = fromTail ? items.length - 1 : 0; i >= 0 && i < items.length && left > 0; i += step) {
+          if (items[i] !== value) continue;
+          items.splice(i, 1);
+          left--;
+          if (!fromTail) i--;
+        }
+      });
+      return before - this.count;
+    }
     const packed = pack(value);
     const mask = this.mask;
     let removed = 0;

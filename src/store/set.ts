@@ -6,7 +6,9 @@
  * for SSCAN; `list`, an array, gives an O(1) uniformly random member for SPOP
  * and SRANDMEMBER, which a Set alone cannot (it has no random access). Per
  * member this costs one Set entry and one array slot, no object: a Map from
- * member to position would cost a third word per member.
+ * member to position would cost a third word per member. `list` is made on
+ * the first random draw: sets of tags and the like never see one, and save
+ * the array.
  *
  * Without positions, SREM cannot take a member out of `list` at once: it is
  * left there, noted in `removed`, and skipped by random draws until a sweep
@@ -18,17 +20,20 @@
  * Redis keeps small all-integer sets as a sorted "intset" and lists them in
  * numeric order; everything else lives in a hash table with arbitrary order.
  * Clients see the difference (OBJECT ENCODING, SMEMBERS order), so the same
- * encoding is tracked here. An intset is compact here too: `list` alone, kept
- * in numeric order and searched by bisection (at most set-max-intset-entries
- * members, so an insertion's shift stays cheap, as in Redis's intset), with
- * no `present` Set; a set past the limit or with a non-integer member gets
- * its Set for good. `removed` is made on the first removal that needs it, as
- * most small sets never see one.
+ * encoding is tracked here. An intset is compact here too: one string of the
+ * members in numeric order, each followed by a comma (`1,2,3,505,`), which a
+ * native search finds members in and writes rebuild, as Redis shifts its
+ * intset (at most set-max-intset-entries members): about 40 bytes for five
+ * small integers where an array and its strings cost 200. A set past the
+ * limit or with a non-integer member gets its Set and array for good.
+ * `removed` is made on the first removal that needs it, as most small sets
+ * never see one.
  */
 import { ReplyError } from '../errors.js';
 import { parseInt64 } from '../util/numbers.js';
 import type { CollectionValue } from './database.js';
-import { ARRAY_SLOT, COLLECTION_BASE, SET_ENTRY, STRING_OVERHEAD } from './memory.js';
+import { ARRAY_SLOT, COLLECTION_BASE, SET_ENTRY, STRING_OVERHEAD, stringBytes } from './memory.js';
+import { scratchFor } from './packing.js';
 
 /** A member: its Set entry, its array slot and its string's overhead. */
 const MEMBER_BYTES = SET_ENTRY + ARRAY_SLOT + STRING_OVERHEAD;
@@ -58,17 +63,59 @@ export function compareIntegers(a: string, b: string): number {
   return aNegative ? -magnitude : magnitude;
 }
 
+const COMMA = 44;
+
+/** Where `member` is in an intset's string, or -1: a match is a whole member, so one with a comma never matches. */
+function findInt(ints: string, member: string): number {
+  if (member.length === 0 || member.indexOf(',') >= 0) return -1;
+  for (let at = ints.indexOf(member); at >= 0; at = ints.indexOf(member, at + 1)) {
+    if ((at === 0 || ints.charCodeAt(at - 1) === COMMA) && ints.charCodeAt(at + member.length) === COMMA) return at;
+  }
+  return -1;
+}
+
+/** Whether the integer ints[from, to) is below `member` (both canonical), compared in place as compareIntegers does. */
+function intBelow(ints: string, from: number, to: number, member: string): boolean {
+  const negative = ints.charCodeAt(from) === 45;
+  if (negative !== (member.charCodeAt(0) === 45)) return negative;
+  const length = to - from;
+  let magnitude = length - member.length;
+  for (let i = 0; magnitude === 0 && i < length; i++) magnitude = ints.charCodeAt(from + i) - member.charCodeAt(i);
+  return negative ? magnitude > 0 : magnitude < 0;
+}
+
+/** Where the member of rank `rank` starts in an intset's string. */
+function intAt(ints: string, rank: number): number {
+  let at = 0;
+  for (let r = 0; r < rank; r++) at = ints.indexOf(',', at) + 1;
+  return at;
+}
+
+/** `ints` with ints[from, to) replaced by `insert`, as a flat string. */
+function spliceInts(ints: string, from: number, to: number, insert: string): string {
+  const buffer = scratchFor(ints.length + insert.length);
+  let end = buffer.write(ints, 0, from, 'latin1');
+  end += buffer.write(insert, end, 'latin1');
+  if (to < ints.length) end += buffer.write(ints.slice(to), end, 'latin1');
+  return buffer.toString('latin1', 0, end);
+}
+
 export class SetValue implements CollectionValue {
-  readonly type = 'set' as const;
   accounted = 0;
+  /** The intset form (see above); null once the set is a hashtable. */
+  private ints: string | null = '';
   /** The members for hash lookups; null while the set is an intset. */
   private present: Set<string> | null = null;
-  /** Total length of the members, for the memory estimate. */
+  /** Total length of the members, for the memory estimate (and an intset's size: its length less its commas). */
   private memberBytes = 0;
-  /** An intset: the members in numeric order. Otherwise every member once, plus the members in `removed`. */
-  private list: string[] = [];
+  /** Every member once, plus the members in `removed` (hashtable only, from the first random draw on). */
+  private list: string[] | null = null;
   /** Members taken out of the set but not yet swept out of `list` (hashtable only). */
   private removed: Set<string> | null = null;
+
+  get type(): 'set' {
+    return 'set';
+  }
 
   /** A set built from `members` as Redis builds a fresh one (an intset first, converted when needed). */
   static of(members: Iterable<string>, maxIntset: number): SetValue {
@@ -78,58 +125,67 @@ export class SetValue implements CollectionValue {
   }
 
   get size(): number {
-    return this.present === null ? this.list.length : this.present.size;
+    return this.ints !== null ? this.ints.length - this.memberBytes : this.present!.size;
   }
 
   memory(): number {
-    const perMember = this.present === null ? ARRAY_SLOT + STRING_OVERHEAD : MEMBER_BYTES;
-    return COLLECTION_BASE + this.size * perMember + this.memberBytes;
+    if (this.ints !== null) return COLLECTION_BASE + stringBytes(this.ints.length);
+    return COLLECTION_BASE + this.size * MEMBER_BYTES + this.memberBytes;
   }
 
   get isIntset(): boolean {
-    return this.present === null;
+    return this.ints !== null;
   }
 
   has(member: string): boolean {
-    if (this.present !== null) return this.present.has(member);
-    return this.list.length > 0 && this.list[this.bisect(member)] === member;
+    if (this.ints === null) return this.present!.has(member);
+    return findInt(this.ints, member) >= 0;
   }
 
   /** Adds `member`; false when it was already there. `maxIntset` is set-max-intset-entries. */
   add(member: string, maxIntset: number): boolean {
-    let present = this.present;
-    if (present === null) {
-      const list = this.list;
-      const at = this.bisect(member);
-      if (at < list.length && list[at] === member) return false;
-      if (isIntegerMember(member) && list.length + 1 <= Math.min(maxIntset, INTSET_HARD_LIMIT)) {
-        list.splice(at, 0, member);
+    const ints = this.ints;
+    if (ints !== null) {
+      if (this.has(member)) return false;
+      if (isIntegerMember(member) && this.size + 1 <= Math.min(maxIntset, INTSET_HARD_LIMIT)) {
+        let at = 0;
+        for (let comma = ints.indexOf(','); comma >= 0 && intBelow(ints, at, comma, member); comma = ints.indexOf(',', at)) at = comma + 1;
+        this.ints = spliceInts(ints, at, at, `${member},`);
         this.memberBytes += member.length;
         return true;
       }
-      present = this.present = new Set(list);
-    } else if (present.has(member)) {
-      return false;
+      this.toHashtable();
     }
+    const present = this.present!;
+    if (present.has(member)) return false;
     if (present.size >= MAX_SET_SIZE) throw setFull();
     present.add(member);
     // Still in `list` (removed, not yet swept): it takes its old place again.
-    if (this.removed === null || !this.removed.delete(member)) this.list.push(member);
+    if (this.list !== null && (this.removed === null || !this.removed.delete(member))) this.list.push(member);
     this.memberBytes += member.length;
     return true;
   }
 
+  /** From the intset to the hashtable, for good (unless reencode picks the intset again). */
+  private toHashtable(): void {
+    this.present = new Set(this.members());
+    this.ints = null;
+  }
+
   /** Removes `member`; false when it was not there. */
   remove(member: string): boolean {
-    if (this.present === null) {
-      const at = this.bisect(member);
-      if (this.list[at] !== member) return false;
-      this.list.splice(at, 1);
+    const ints = this.ints;
+    if (ints !== null) {
+      const at = findInt(ints, member);
+      if (at < 0) return false;
+      this.ints = spliceInts(ints, at, at + member.length + 1, '');
     } else {
-      if (!this.present.delete(member)) return false;
-      const removed = (this.removed ??= new Set());
-      removed.add(member);
-      if (removed.size * 2 > this.list.length) this.sweep();
+      if (!this.present!.delete(member)) return false;
+      if (this.list !== null) {
+        const removed = (this.removed ??= new Set());
+        removed.add(member);
+        if (removed.size * 2 > this.list.length) this.sweep();
+      }
     }
     this.memberBytes -= member.length;
     return true;
@@ -137,20 +193,24 @@ export class SetValue implements CollectionValue {
 
   /** A uniformly random member; the set must not be empty. */
   random(): string {
-    return this.list[this.randomSlot()];
+    const ints = this.ints;
+    if (ints === null) return this.drawable()[this.randomSlot()];
+    const at = intAt(ints, Math.floor(Math.random() * this.size));
+    return ints.slice(at, ints.indexOf(',', at));
   }
 
   /** Removes and returns a uniformly random member; the set must not be empty. */
   pop(): string {
-    const list = this.list;
+    if (this.ints !== null) {
+      const member = this.random();
+      this.remove(member);
+      return member;
+    }
+    const list = this.drawable();
     const slot = this.randomSlot();
     const member = list[slot];
     this.memberBytes -= member.length;
-    if (this.present === null) {
-      list.splice(slot, 1);
-      return member;
-    }
-    this.present.delete(member);
+    this.present!.delete(member);
     // Its position is known: the last entry (member or not) fills it.
     const last = list.pop()!;
     if (slot < list.length) list[slot] = last;
@@ -177,18 +237,22 @@ export class SetValue implements CollectionValue {
     }
     // Far fewer than the set holds: draw positions until enough are distinct.
     const picked = new Set<number>();
-    while (picked.size < count) picked.add(this.randomSlot());
+    const list = this.ints === null ? this.drawable() : this.members();
+    while (picked.size < count) picked.add(this.ints === null ? this.randomSlot() : Math.floor(Math.random() * size));
     const out = new Array<string>(count);
     let i = 0;
-    for (const slot of picked) out[i++] = this.list[slot];
+    for (const slot of picked) out[i++] = list[slot];
     return out;
   }
 
   /**
    * Every member, in the order Redis lists this set: numeric for an intset,
-   * arbitrary otherwise. The array is the set's own: read it before changing the set.
+   * arbitrary otherwise. The array may be the set's own: read it before changing the set.
    */
   members(): readonly string[] {
+    const ints = this.ints;
+    if (ints !== null) return ints.length === 0 ? [] : ints.slice(0, -1).split(',');
+    if (this.list === null) return [...this.present!];
     if (this.removed !== null && this.removed.size > 0) this.sweep();
     return this.list;
   }
@@ -199,7 +263,7 @@ export class SetValue implements CollectionValue {
    */
   freshOrder(maxIntset: number): string[] {
     const out = this.members().slice();
-    if (this.present !== null && out.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && out.every(isIntegerMember)) {
+    if (this.ints === null && out.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && out.every(isIntegerMember)) {
       out.sort(compareIntegers);
     }
     return out;
@@ -216,7 +280,7 @@ export class SetValue implements CollectionValue {
    * after as many steps as the set had members then.
    */
   *scan(): Generator<string, void, undefined> {
-    const present = this.present ?? new Set(this.list);
+    const present = this.present ?? new Set(this.members());
     let left = present.size;
     for (const member of present) {
       if (left-- === 0) return;
@@ -228,27 +292,36 @@ export class SetValue implements CollectionValue {
   reencode(maxIntset: number): void {
     const members = this.members();
     if (members.length <= Math.min(maxIntset, INTSET_HARD_LIMIT) && members.every(isIntegerMember)) {
-      if (this.present !== null) this.list = members.slice().sort(compareIntegers);
+      if (this.ints !== null) return;
+      const sorted = members.slice().sort(compareIntegers);
+      this.ints = sorted.length === 0 ? '' : `${sorted.join(',')},`;
       this.present = null;
+      this.list = null;
       this.removed = null;
-    } else if (this.present === null) {
-      this.present = new Set(members);
+    } else if (this.ints !== null) {
+      this.toHashtable();
     }
   }
 
   encoding(): string {
-    return this.present === null ? 'intset' : 'hashtable';
+    return this.ints !== null ? 'intset' : 'hashtable';
   }
 
   freeEffort(): number {
-    return this.present === null ? 1 : this.size;
+    return this.ints !== null ? 1 : this.size;
   }
 
   clone(): SetValue {
     const copy = new SetValue();
-    copy.list = this.members().slice();
-    if (this.present !== null) copy.present = new Set(this.present);
     copy.memberBytes = this.memberBytes;
+    // Strings are immutable: the copy shares an intset's until either is written.
+    if (this.ints !== null) {
+      copy.ints = this.ints;
+      return copy;
+    }
+    copy.ints = null;
+    copy.list = this.list === null ? null : this.members().slice();
+    copy.present = new Set(this.present);
     return copy;
   }
 
@@ -259,22 +332,14 @@ export class SetValue implements CollectionValue {
     return out;
   }
 
-  /** In an intset, where `member` is or would go in `list`. */
-  private bisect(member: string): number {
-    const list = this.list;
-    let low = 0;
-    let high = list.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (compareIntegers(list[middle], member) < 0) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+  /** A hashtable's `list`, made now if no draw needed it before. */
+  private drawable(): string[] {
+    return (this.list ??= [...this.present!]);
   }
 
   /** A position in `list` holding a member, uniformly at random; the set must not be empty. */
   private randomSlot(): number {
-    const list = this.list;
+    const list = this.drawable();
     const removed = this.removed;
     for (;;) {
       const slot = Math.floor(Math.random() * list.length);
@@ -285,7 +350,7 @@ export class SetValue implements CollectionValue {
   /** Drops the removed members from `list`, keeping the order of the others. */
   private sweep(): void {
     const removed = this.removed!;
-    this.list = this.list.filter((member) => !removed.has(member));
+    this.list = this.list!.filter((member) => !removed.has(member));
     removed.clear();
   }
 }
