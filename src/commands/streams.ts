@@ -249,6 +249,8 @@ const xaddRecorded: Propagation = (args) => {
   return [line];
 };
 
+const exhausted = (): ReplyError => new ReplyError('ERR The stream has exhausted the last possible ID, unable to add more items');
+
 function xadd(ctx: CommandContext, args: string[]): Reply {
   added = undefined;
   const parsed = args[2] === '*' ? AUTO_ID_ONLY : parseAddOrTrim(ctx, args, true);
@@ -265,30 +267,25 @@ function xadd(ctx: CommandContext, args: string[]): Reply {
     s = new StreamValue();
     db.set(key, s);
   }
-  if (s.lastId === ID_MAX) throw new ReplyError('ERR The stream has exhausted the last possible ID, unable to add more items');
-  let id: StreamId;
   let reply: string | undefined;
   if (given === undefined) {
-    const now = Date.now();
-    // now-0 is above the last ID exactly when now is above its ms.
-    const fresh = BigInt(now) << 64n;
-    if (fresh > s.lastId) {
-      id = fresh;
-      reply = `${now}-0`;
-    } else {
-      id = s.lastId + 1n;
-    }
-  } else if (given.seqGiven) {
-    id = given.id;
-  } else if (idMs(s.lastId) === idMs(given.id)) {
-    if (idSeq(s.lastId) === U64_MAX) throw new ReplyError('ERR Elements are too large to be stored');
-    id = s.lastId + 1n;
+    reply = s.appendNow(Date.now(), args.slice(fieldAt), limitsOf(ctx));
+    if (reply === undefined) throw exhausted();
   } else {
-    id = given.id;
+    if (s.lastId === ID_MAX) throw exhausted();
+    let id: StreamId;
+    if (given.seqGiven) {
+      id = given.id;
+    } else if (idMs(s.lastId) === idMs(given.id)) {
+      if (idSeq(s.lastId) === U64_MAX) throw new ReplyError('ERR Elements are too large to be stored');
+      id = s.lastId + 1n;
+    } else {
+      id = given.id;
+    }
+    if (id <= s.lastId) throw new ReplyError('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+    s.append(id, args.slice(fieldAt), limitsOf(ctx));
+    reply = formatId(id);
   }
-  if (given !== undefined && id <= s.lastId) throw new ReplyError('ERR The ID specified in XADD is equal or smaller than the target stream top item');
-  s.append(id, args.slice(fieldAt), limitsOf(ctx));
-  reply ??= formatId(id);
   db.modified(key);
   db.notify(NOTIFY.STREAM, 'xadd', key);
   let threshold: string | undefined;
