@@ -234,25 +234,28 @@ const AUTO_ID_ONLY: Readonly<AddTrimArgs> = { trim: undefined, trimArgAt: 0, lim
 /**
  * What XADD's record needs beyond its arguments, left by the last XADD for
  * its propagate rule (which runs right after it, and only with an
- * append-only file): so that without one, no record is built.
+ * append-only file): so that without one, no record is built. Loose
+ * variables rather than an object, so that XADD allocates nothing for it.
  */
-let added: { parsed: Readonly<AddTrimArgs>; idText: string | undefined; threshold: string | undefined } | undefined;
+let addedParsed: Readonly<AddTrimArgs> | undefined;
+let addedIdText: string | undefined;
+let addedThreshold: string | undefined;
 
 const xaddRecorded: Propagation = (args) => {
   const line = args.slice();
-  if (added === undefined) return [line];
-  const { parsed, idText, threshold } = added;
-  added = undefined;
+  const parsed = addedParsed;
+  if (parsed === undefined) return [line];
+  addedParsed = undefined;
   // The generated ID first: dropping LIMIT below moves the arguments after it.
-  if (idText !== undefined) line[parsed.idAt] = idText;
-  if (threshold !== undefined) makeTrimExact(line, parsed, threshold);
+  if (addedIdText !== undefined) line[parsed.idAt] = addedIdText;
+  if (addedThreshold !== undefined) makeTrimExact(line, parsed, addedThreshold);
   return [line];
 };
 
 const exhausted = (): ReplyError => new ReplyError('ERR The stream has exhausted the last possible ID, unable to add more items');
 
 function xadd(ctx: CommandContext, args: string[]): Reply {
-  added = undefined;
+  addedParsed = undefined;
   const parsed = args[2] === '*' ? AUTO_ID_ONLY : parseAddOrTrim(ctx, args, true);
   const fieldAt = parsed.idAt + 1;
   const fieldCount = args.length - fieldAt;
@@ -296,7 +299,9 @@ function xadd(ctx: CommandContext, args: string[]): Reply {
     }
     if (parsed.trim.approx) threshold = trimmedTo(parsed, s);
   }
-  added = { parsed, idText: given === undefined || !given.seqGiven ? reply : undefined, threshold };
+  addedParsed = parsed;
+  addedIdText = given === undefined || !given.seqGiven ? reply : undefined;
+  addedThreshold = threshold;
   return reply;
 }
 

@@ -141,17 +141,48 @@ const BIG_ID = 2;
  */
 const PACK_MAX = 1 << 28;
 
-/** An unsigned LEB128 number, as latin1 text. */
-function varint(n: number | bigint): string {
-  if (typeof n === 'number') {
-    if (n < 128) return String.fromCharCode(n);
-    let out = '';
-    for (; n >= 128; n = Math.floor(n / 128)) out += String.fromCharCode((n % 128) | 128);
-    return out + String.fromCharCode(n);
+/**
+ * Where pack writes a node's bytes before they become its string: one
+ * string made from a buffer costs less than joining the hundreds of small
+ * pieces a node has. Kept between packs, grown when a node needs more.
+ */
+const SCRATCH_KEPT = 1 << 16;
+let scratch = Buffer.allocUnsafe(SCRATCH_KEPT);
+
+/** Makes room in scratch for `more` bytes at `at`. */
+function room(at: number, more: number): void {
+  if (at + more <= scratch.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(2 * scratch.length, at + more));
+  scratch.copy(bigger, 0, 0, at);
+  scratch = bigger;
+}
+
+/** Writes `n` as an unsigned LEB128 number at `at` (room for 10 bytes made); returns where it ends. */
+function putVarint(at: number, n: number): number {
+  for (; n >= 128; n = Math.floor(n / 128)) scratch[at++] = (n % 128) | 128;
+  scratch[at++] = n;
+  return at;
+}
+
+/** putVarint for an unsigned 64-bit bigint. */
+function putBigVarint(at: number, n: bigint): number {
+  for (; n >= 128n; n >>= 7n) scratch[at++] = Number(n & 127n) | 128;
+  scratch[at++] = Number(n);
+  return at;
+}
+
+/** Writes `s` with its length before it at `at`; returns where it ends, or -1 when `s` has a character past latin1. */
+function putText(at: number, s: string): number {
+  const len = s.length;
+  room(at, len + 10);
+  at = putVarint(at, len);
+  const buf = scratch;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255) return -1;
+    buf[at++] = c;
   }
-  let out = '';
-  for (; n >= 128n; n >>= 7n) out += String.fromCharCode(Number(n & 127n) | 128);
-  return out + String.fromCharCode(Number(n));
+  return at;
 }
 
 /** An entry's offset in a node's table: 4 bytes when the entries take 64 KB or more, else 2; little-endian. */
@@ -330,53 +361,65 @@ class StreamNode {
     return makeId(this.masterMs + BigInt(this.msds![i]), BigInt(this.seqs![i]));
   }
 
-  /** Packs the open form into one string, unless it would be too long for one. */
+  /** Packs the open form into one string, unless it would be too long for one (or holds text beyond latin1, which no client sends). */
   pack(): void {
-    const msds = this.msds;
-    const seqs = this.seqs;
-    const entries = this.entries;
-    if (msds === undefined || seqs === undefined || entries === undefined) return;
-    const bigIdList = this.bigIdList;
-    const pieces: string[] = [];
-    const offsets: number[] = [];
-    let bytes = 0;
-    for (let e = 0; e < msds.length; e++) {
-      offsets.push(bytes);
-      const fields = entries[e];
-      const same = this.sameFields(fields);
-      let head: string;
-      if (bigIdList === undefined) {
-        head = String.fromCharCode(same ? SAME_FIELDS : 0) + varint(msds[e]) + varint(seqs[e]);
-      } else {
-        const ms = idMs(bigIdList[e]) - this.masterMs;
-        const seq = idSeq(bigIdList[e]);
-        const bigId = ms > SAFE_BIG || seq > SAFE_BIG;
-        head = String.fromCharCode((same ? SAME_FIELDS : 0) | (bigId ? BIG_ID : 0));
-        head += bigId ? varint(ms) + varint(seq) : varint(Number(ms)) + varint(Number(seq));
-      }
-      if (!same) head += varint(fields.length / 2);
-      pieces.push(head);
-      bytes += head.length;
-      for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) {
-        const length = varint(fields[i].length);
-        pieces.push(length, fields[i]);
-        bytes += length.length + fields[i].length;
-      }
-      if (bytes > PACK_MAX) return;
-    }
-    const wide = bytes >= 65536;
-    for (const at of offsets) {
-      pieces.push(offsetText(at, wide));
-    }
-    this.data = pieces.join('');
-    this.tableAt = bytes;
+    if (this.msds === undefined) return;
+    const packed = this.encode();
+    // An entry of megabytes grew scratch: it need not stay that large.
+    if (scratch.length > SCRATCH_KEPT) scratch = Buffer.allocUnsafe(SCRATCH_KEPT);
+    if (packed === undefined) return;
+    this.data = packed;
     // A node with a big ID kept every entry's; the packed form flags the big ones alone.
-    this.bigIds = bigIdList !== undefined;
+    this.bigIds = this.bigIdList !== undefined;
     this.msds = undefined;
     this.seqs = undefined;
     this.bigIdList = undefined;
     this.entries = undefined;
     this.textBytes = 0;
+  }
+
+  /** The packed form of the open form, with tableAt set; undefined when it cannot be packed. */
+  private encode(): string | undefined {
+    const msds = this.msds!;
+    const seqs = this.seqs!;
+    const entries = this.entries!;
+    const bigIdList = this.bigIdList;
+    const offsets: number[] = [];
+    let at = 0;
+    for (let e = 0; e < msds.length; e++) {
+      offsets.push(at);
+      const fields = entries[e];
+      const same = this.sameFields(fields);
+      // The flags, two IDs parts and the field count.
+      room(at, 31);
+      const flagsAt = at++;
+      let flags = same ? SAME_FIELDS : 0;
+      if (bigIdList === undefined) {
+        at = putVarint(putVarint(at, msds[e]), seqs[e]);
+      } else {
+        const ms = idMs(bigIdList[e]) - this.masterMs;
+        const seq = idSeq(bigIdList[e]);
+        if (ms > SAFE_BIG || seq > SAFE_BIG) flags |= BIG_ID;
+        at = putBigVarint(putBigVarint(at, ms), seq);
+      }
+      scratch[flagsAt] = flags;
+      if (!same) at = putVarint(at, fields.length / 2);
+      for (let i = same ? 1 : 0; i < fields.length && at >= 0; i += same ? 2 : 1) at = putText(at, fields[i]);
+      if (at < 0 || at > PACK_MAX) return undefined;
+    }
+    const wide = at >= 65536;
+    room(at, offsets.length * (wide ? 4 : 2));
+    const tableAt = at;
+    for (const offset of offsets) {
+      scratch[at++] = offset & 255;
+      scratch[at++] = (offset >>> 8) & 255;
+      if (wide) {
+        scratch[at++] = (offset >>> 16) & 255;
+        scratch[at++] = offset >>> 24;
+      }
+    }
+    this.tableAt = tableAt;
+    return scratch.toString('latin1', 0, at);
   }
 
   /** Back to the open form, for an append to a node that was closed (its successor went). */
@@ -755,8 +798,8 @@ export interface StreamLimits {
   readonly streamNodeMaxBytes: number;
 }
 
-/** Estimated bytes per entry of an open node beyond its strings: ID, arrays and slots. */
-const ENTRY_BYTES = 16 + 3 * ARRAY_SLOT + 32;
+/** Estimated bytes per entry of an open node beyond its strings: its fields array, and the slots of that and of its ID's two numbers. */
+const ENTRY_BYTES = 16 + 3 * ARRAY_SLOT;
 /** Estimated bytes of a node beyond its entries: the object, its master ID and fields, its slot. */
 const NODE_BYTES = 224;
 const NACK_BYTES = 2 * MAP_ENTRY + 2 * ARRAY_SLOT + 48;
