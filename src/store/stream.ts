@@ -130,10 +130,13 @@ const lpDeltaNumberSize = (d: number): number => (d > -2147483649 && d < 2147483
 const SAFE = Number.MAX_SAFE_INTEGER;
 const SAFE_BIG = BigInt(SAFE);
 
-/** Entry flags in a packed node. */
+/** Entry flags in a packed node, the low two bits of the number that starts an entry (its ms delta times 4 is the rest). */
 const SAME_FIELDS = 1;
-/** The entry's ms delta or seq is beyond 2^53, so it is read back as a bigint. */
+/** The entry's ms delta is beyond 2^51 or its seq beyond 2^53: both follow as bigints, and the flags stand alone. */
 const BIG_ID = 2;
+/** The largest ms delta stored with the flags: times 4 plus them, still a safe integer. */
+const MSD_MAX = Math.floor(SAFE / 4);
+const MSD_MAX_BIG = BigInt(MSD_MAX);
 
 /**
  * Past this many bytes a node stays unpacked: one string holds a packed node
@@ -227,8 +230,8 @@ function readText(data: string): string {
  * A node: the entries between two radix-tree keys of Redis. The last node
  * is open and keeps its entries as XADD appended them; a node is packed
  * once another one follows it. Packed, the node is one latin1 string: per
- * entry a flag byte, the ms delta from the node's first ID and the sequence
- * as varints, then the values (and the field names unless they are the
+ * entry its ms delta from the node's first ID with two flag bits, and its
+ * sequence, as varints, then the values (and the field names unless they are the
  * node's first entry's), each as a varint length and its bytes; after the
  * entries an offset table, 2 or 4 bytes per entry, for seeking.
  *
@@ -369,8 +372,6 @@ class StreamNode {
     if (scratch.length > SCRATCH_KEPT) scratch = Buffer.allocUnsafe(SCRATCH_KEPT);
     if (packed === undefined) return;
     this.data = packed;
-    // A node with a big ID kept every entry's; the packed form flags the big ones alone.
-    this.bigIds = this.bigIdList !== undefined;
     this.msds = undefined;
     this.seqs = undefined;
     this.bigIdList = undefined;
@@ -378,31 +379,34 @@ class StreamNode {
     this.textBytes = 0;
   }
 
-  /** The packed form of the open form, with tableAt set; undefined when it cannot be packed. */
+  /** The packed form of the open form, with tableAt and bigIds set; undefined when it cannot be packed. */
   private encode(): string | undefined {
     const msds = this.msds!;
     const seqs = this.seqs!;
     const entries = this.entries!;
     const bigIdList = this.bigIdList;
     const offsets: number[] = [];
+    let big = false;
     let at = 0;
     for (let e = 0; e < msds.length; e++) {
       offsets.push(at);
       const fields = entries[e];
       const same = this.sameFields(fields);
-      // The flags, two IDs parts and the field count.
+      const flags = same ? SAME_FIELDS : 0;
+      // The ID's two parts and the field count.
       room(at, 31);
-      const flagsAt = at++;
-      let flags = same ? SAME_FIELDS : 0;
-      if (bigIdList === undefined) {
-        at = putVarint(putVarint(at, msds[e]), seqs[e]);
+      if (bigIdList === undefined && msds[e] <= MSD_MAX) {
+        at = putVarint(putVarint(at, msds[e] * 4 + flags), seqs[e]);
       } else {
-        const ms = idMs(bigIdList[e]) - this.masterMs;
-        const seq = idSeq(bigIdList[e]);
-        if (ms > SAFE_BIG || seq > SAFE_BIG) flags |= BIG_ID;
-        at = putBigVarint(putBigVarint(at, ms), seq);
+        const ms = bigIdList === undefined ? BigInt(msds[e]) : idMs(bigIdList[e]) - this.masterMs;
+        const seq = bigIdList === undefined ? BigInt(seqs[e]) : idSeq(bigIdList[e]);
+        if (ms > MSD_MAX_BIG || seq > SAFE_BIG) {
+          big = true;
+          at = putBigVarint(putBigVarint(putVarint(at, flags | BIG_ID), ms), seq);
+        } else {
+          at = putVarint(putVarint(at, Number(ms) * 4 + flags), Number(seq));
+        }
       }
-      scratch[flagsAt] = flags;
       if (!same) at = putVarint(at, fields.length / 2);
       for (let i = same ? 1 : 0; i < fields.length && at >= 0; i += same ? 2 : 1) at = putText(at, fields[i]);
       if (at < 0 || at > PACK_MAX) return undefined;
@@ -419,6 +423,7 @@ class StreamNode {
       }
     }
     this.tableAt = tableAt;
+    this.bigIds = big;
     return scratch.toString('latin1', 0, at);
   }
 
@@ -473,11 +478,12 @@ class StreamNode {
   private readId(i: number): number {
     pos = this.offset(i);
     const data = this.data;
-    const flags = data.charCodeAt(pos++);
+    const head = readNumber(data);
+    const flags = head % 4;
     if (flags & BIG_ID) {
       decodedId = makeId(this.masterMs + readBigint(data), readBigint(data));
     } else {
-      decodedMsd = readNumber(data);
+      decodedMsd = (head - flags) / 4;
       decodedSeq = readNumber(data);
     }
     return flags;
@@ -558,8 +564,9 @@ class StreamNode {
     const data = this.data;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      pos = this.offset(mid) + 1;
-      const msd = readNumber(data);
+      pos = this.offset(mid);
+      const head = readNumber(data);
+      const msd = (head - (head % 4)) / 4;
       if (msd < targetMs || (msd === targetMs && readNumber(data) < targetSeq)) lo = mid + 1;
       else hi = mid;
     }
