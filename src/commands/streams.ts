@@ -234,23 +234,28 @@ const AUTO_ID_ONLY: Readonly<AddTrimArgs> = { trim: undefined, trimArgAt: 0, lim
 /**
  * What XADD's record needs beyond its arguments, left by the last XADD for
  * its propagate rule (which runs right after it, and only with an
- * append-only file): so that without one, no record is built.
+ * append-only file): so that without one, no record is built. Loose
+ * variables rather than an object, so that XADD allocates nothing for it.
  */
-let added: { parsed: Readonly<AddTrimArgs>; idText: string | undefined; threshold: string | undefined } | undefined;
+let addedParsed: Readonly<AddTrimArgs> | undefined;
+let addedIdText: string | undefined;
+let addedThreshold: string | undefined;
 
 const xaddRecorded: Propagation = (args) => {
   const line = args.slice();
-  if (added === undefined) return [line];
-  const { parsed, idText, threshold } = added;
-  added = undefined;
+  const parsed = addedParsed;
+  if (parsed === undefined) return [line];
+  addedParsed = undefined;
   // The generated ID first: dropping LIMIT below moves the arguments after it.
-  if (idText !== undefined) line[parsed.idAt] = idText;
-  if (threshold !== undefined) makeTrimExact(line, parsed, threshold);
+  if (addedIdText !== undefined) line[parsed.idAt] = addedIdText;
+  if (addedThreshold !== undefined) makeTrimExact(line, parsed, addedThreshold);
   return [line];
 };
 
+const exhausted = (): ReplyError => new ReplyError('ERR The stream has exhausted the last possible ID, unable to add more items');
+
 function xadd(ctx: CommandContext, args: string[]): Reply {
-  added = undefined;
+  addedParsed = undefined;
   const parsed = args[2] === '*' ? AUTO_ID_ONLY : parseAddOrTrim(ctx, args, true);
   const fieldAt = parsed.idAt + 1;
   const fieldCount = args.length - fieldAt;
@@ -265,30 +270,25 @@ function xadd(ctx: CommandContext, args: string[]): Reply {
     s = new StreamValue();
     db.set(key, s);
   }
-  if (s.lastId === ID_MAX) throw new ReplyError('ERR The stream has exhausted the last possible ID, unable to add more items');
-  let id: StreamId;
   let reply: string | undefined;
   if (given === undefined) {
-    const now = Date.now();
-    // now-0 is above the last ID exactly when now is above its ms.
-    const fresh = BigInt(now) << 64n;
-    if (fresh > s.lastId) {
-      id = fresh;
-      reply = `${now}-0`;
-    } else {
-      id = s.lastId + 1n;
-    }
-  } else if (given.seqGiven) {
-    id = given.id;
-  } else if (idMs(s.lastId) === idMs(given.id)) {
-    if (idSeq(s.lastId) === U64_MAX) throw new ReplyError('ERR Elements are too large to be stored');
-    id = s.lastId + 1n;
+    reply = s.appendNow(Date.now(), args.slice(fieldAt), limitsOf(ctx));
+    if (reply === undefined) throw exhausted();
   } else {
-    id = given.id;
+    if (s.lastId === ID_MAX) throw exhausted();
+    let id: StreamId;
+    if (given.seqGiven) {
+      id = given.id;
+    } else if (idMs(s.lastId) === idMs(given.id)) {
+      if (idSeq(s.lastId) === U64_MAX) throw new ReplyError('ERR Elements are too large to be stored');
+      id = s.lastId + 1n;
+    } else {
+      id = given.id;
+    }
+    if (id <= s.lastId) throw new ReplyError('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+    s.append(id, args.slice(fieldAt), limitsOf(ctx));
+    reply = formatId(id);
   }
-  if (given !== undefined && id <= s.lastId) throw new ReplyError('ERR The ID specified in XADD is equal or smaller than the target stream top item');
-  s.append(id, args.slice(fieldAt), limitsOf(ctx));
-  reply ??= formatId(id);
   db.modified(key);
   db.notify(NOTIFY.STREAM, 'xadd', key);
   let threshold: string | undefined;
@@ -299,7 +299,9 @@ function xadd(ctx: CommandContext, args: string[]): Reply {
     }
     if (parsed.trim.approx) threshold = trimmedTo(parsed, s);
   }
-  added = { parsed, idText: given === undefined || !given.seqGiven ? reply : undefined, threshold };
+  addedParsed = parsed;
+  addedIdText = given === undefined || !given.seqGiven ? reply : undefined;
+  addedThreshold = threshold;
   return reply;
 }
 

@@ -124,13 +124,19 @@ function lpDeltaSize(d: bigint): number {
   return lpIntSize(BigInt.asIntN(64, d));
 }
 
+/** lpDeltaSize for a difference of two safe integers. */
+const lpDeltaNumberSize = (d: number): number => (d > -2147483649 && d < 2147483648 ? lpIntSize(d) : 10);
+
 const SAFE = Number.MAX_SAFE_INTEGER;
 const SAFE_BIG = BigInt(SAFE);
 
-/** Entry flags in a packed node. */
+/** Entry flags in a packed node, the low two bits of the number that starts an entry (its ms delta times 4 is the rest). */
 const SAME_FIELDS = 1;
-/** The entry's ms delta or seq is beyond 2^53, so it is read back as a bigint. */
+/** The entry's ms delta is beyond 2^51 or its seq beyond 2^53: both follow as bigints, and the flags stand alone. */
 const BIG_ID = 2;
+/** The largest ms delta stored with the flags: times 4 plus them, still a safe integer. */
+const MSD_MAX = Math.floor(SAFE / 4);
+const MSD_MAX_BIG = BigInt(MSD_MAX);
 
 /**
  * Past this many bytes a node stays unpacked: one string holds a packed node
@@ -138,17 +144,48 @@ const BIG_ID = 2;
  */
 const PACK_MAX = 1 << 28;
 
-/** An unsigned LEB128 number, as latin1 text. */
-function varint(n: number | bigint): string {
-  if (typeof n === 'number') {
-    if (n < 128) return String.fromCharCode(n);
-    let out = '';
-    for (; n >= 128; n = Math.floor(n / 128)) out += String.fromCharCode((n % 128) | 128);
-    return out + String.fromCharCode(n);
+/**
+ * Where pack writes a node's bytes before they become its string: one
+ * string made from a buffer costs less than joining the hundreds of small
+ * pieces a node has. Kept between packs, grown when a node needs more.
+ */
+const SCRATCH_KEPT = 1 << 16;
+let scratch = Buffer.allocUnsafe(SCRATCH_KEPT);
+
+/** Makes room in scratch for `more` bytes at `at`. */
+function room(at: number, more: number): void {
+  if (at + more <= scratch.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(2 * scratch.length, at + more));
+  scratch.copy(bigger, 0, 0, at);
+  scratch = bigger;
+}
+
+/** Writes `n` as an unsigned LEB128 number at `at` (room for 10 bytes made); returns where it ends. */
+function putVarint(at: number, n: number): number {
+  for (; n >= 128; n = Math.floor(n / 128)) scratch[at++] = (n % 128) | 128;
+  scratch[at++] = n;
+  return at;
+}
+
+/** putVarint for an unsigned 64-bit bigint. */
+function putBigVarint(at: number, n: bigint): number {
+  for (; n >= 128n; n >>= 7n) scratch[at++] = Number(n & 127n) | 128;
+  scratch[at++] = Number(n);
+  return at;
+}
+
+/** Writes `s` with its length before it at `at`; returns where it ends, or -1 when `s` has a character past latin1. */
+function putText(at: number, s: string): number {
+  const len = s.length;
+  room(at, len + 10);
+  at = putVarint(at, len);
+  const buf = scratch;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255) return -1;
+    buf[at++] = c;
   }
-  let out = '';
-  for (; n >= 128n; n >>= 7n) out += String.fromCharCode(Number(n & 127n) | 128);
-  return out + String.fromCharCode(Number(n));
+  return at;
 }
 
 /** An entry's offset in a node's table: 4 bytes when the entries take 64 KB or more, else 2; little-endian. */
@@ -157,8 +194,10 @@ const offsetText = (at: number, wide: boolean): string =>
 
 /** The decoder's position in the packed string being read: the read* helpers advance it. */
 let pos = 0;
-/** The ID StreamNode.readId decoded last. */
+/** The ID StreamNode.readId decoded last: a BIG_ID entry's, else its ms delta and sequence. */
 let decodedId: StreamId = 0n;
+let decodedMsd = 0;
+let decodedSeq = 0;
 
 function readNumber(data: string): number {
   let b = data.charCodeAt(pos++);
@@ -191,15 +230,21 @@ function readText(data: string): string {
  * A node: the entries between two radix-tree keys of Redis. The last node
  * is open and keeps its entries as XADD appended them; a node is packed
  * once another one follows it. Packed, the node is one latin1 string: per
- * entry a flag byte, the ms delta from the node's first ID and the sequence
- * as varints, then the values (and the field names unless they are the
+ * entry its ms delta from the node's first ID with two flag bits, and its
+ * sequence, as varints, then the values (and the field names unless they are the
  * node's first entry's), each as a varint length and its bytes; after the
  * entries an offset table, 2 or 4 bytes per entry, for seeking.
+ *
+ * Open, the IDs are kept the same way, as a ms delta and a sequence, but in
+ * number arrays: XADD then makes no bigint. Only a node with an ID part past
+ * 2^53 (Redis allows 64 bits) keeps its IDs as bigints too.
  */
 class StreamNode {
-  /** Open form, with the IDs' order keys; undefined while packed. */
-  private ids: StreamId[] | undefined = [];
-  private keys: number[] | undefined = [];
+  /** Open form: each entry's ms delta from the master ID and its sequence; undefined while packed. */
+  private msds: number[] | undefined = [];
+  private seqs: number[] | undefined = [];
+  /** Open form, once an entry's ms delta or sequence is past 2^53: every entry's ID (msds and seqs are then rounded). */
+  private bigIdList: StreamId[] | undefined = undefined;
   private entries: (readonly string[])[] | undefined = [];
   /** Bytes of the strings the open form holds, for the memory estimate. */
   private textBytes = 0;
@@ -212,12 +257,17 @@ class StreamNode {
   size = 0;
   /** Entries deleted from this node: they still count toward its capacity, as Redis's tombstones do. */
   tombstones = 0;
-  /** The last ID appended, deleted or not: what Redis's MINID trimming compares to drop a whole node. */
-  lastAppendedId: StreamId;
+  /** The last ID appended, as a bigint once asked for (else from the two numbers below). */
+  private lastAppended: StreamId | undefined;
+  private lastMsd = 0;
+  private lastSeq = 0;
   /** Estimated listpack bytes beyond the two counters, which change size as they grow. */
   private bodyBytes: number;
   private readonly masterMs: bigint;
   private readonly masterSeq: bigint;
+  /** The master ID's parts as numbers, when both are safe integers (-1 otherwise): appends of small IDs compute with them. */
+  private readonly masterMsNum: number;
+  private readonly masterSeqNum: number;
   readonly masterKey: number;
 
   constructor(
@@ -226,8 +276,11 @@ class StreamNode {
   ) {
     this.masterMs = idMs(masterId);
     this.masterSeq = idSeq(masterId);
+    const small = this.masterMs <= SAFE_BIG && this.masterSeq <= SAFE_BIG;
+    this.masterMsNum = small ? Number(this.masterMs) : -1;
+    this.masterSeqNum = small ? Number(this.masterSeq) : -1;
     this.masterKey = orderKeyOf(this.masterMs, this.masterSeq);
-    this.lastAppendedId = masterId;
+    this.lastAppended = masterId;
     // Header and end byte, the field count, the master fields and their terminator.
     let bytes = 7 + lpIntSize(masterFields.length) + lpIntSize(0);
     for (const field of masterFields) bytes += lpStringSize(field);
@@ -238,9 +291,14 @@ class StreamNode {
     return this.bodyBytes + lpIntSize(this.size) + lpIntSize(this.tombstones);
   }
 
+  /** The last ID appended, deleted or not: what Redis's MINID trimming compares to drop a whole node. */
+  get lastAppendedId(): StreamId {
+    return (this.lastAppended ??= makeId(this.masterMs + BigInt(this.lastMsd), BigInt(this.lastSeq)));
+  }
+
   /** Estimated heap bytes. */
   memory(): number {
-    return this.ids === undefined ? NODE_BYTES + stringBytes(this.data.length) : NODE_BYTES + this.size * ENTRY_BYTES + this.textBytes;
+    return this.msds === undefined ? NODE_BYTES + stringBytes(this.data.length) : NODE_BYTES + this.size * ENTRY_BYTES + this.textBytes;
   }
 
   private sameFields(fields: readonly string[]): boolean {
@@ -250,13 +308,33 @@ class StreamNode {
     return true;
   }
 
-  append(id: StreamId, fields: readonly string[]): void {
-    if (this.ids === undefined) this.unpack();
+  /**
+   * Appends an entry: its ID is `id`, or when that is undefined, `ms`-`seq`
+   * (both then safe integers), which costs no bigint when the master ID's
+   * parts are safe integers too.
+   */
+  append(id: StreamId | undefined, ms: number, seq: number, fields: readonly string[]): void {
+    if (this.msds === undefined) this.unpack();
     const same = this.sameFields(fields);
     const numfields = fields.length / 2;
-    const ms = idMs(id);
-    const seq = idSeq(id);
-    let bytes = 2 + lpDeltaSize(ms - this.masterMs) + lpDeltaSize(seq - this.masterSeq);
+    let bytes = 2;
+    let msd: number;
+    if (id === undefined && this.masterMsNum >= 0) {
+      msd = ms - this.masterMsNum;
+      bytes += lpDeltaNumberSize(msd) + lpDeltaNumberSize(seq - this.masterSeqNum);
+      this.lastAppended = undefined;
+      if (this.bigIdList !== undefined) this.bigIdList.push(makeId(BigInt(ms), BigInt(seq)));
+    } else {
+      const full = id ?? makeId(BigInt(ms), BigInt(seq));
+      const d = idMs(full) - this.masterMs;
+      const s = idSeq(full);
+      bytes += lpDeltaSize(d) + lpDeltaSize(s - this.masterSeq);
+      msd = Number(d);
+      seq = Number(s);
+      if (this.bigIdList === undefined && (d > SAFE_BIG || s > SAFE_BIG)) this.bigIdList = this.openIds();
+      this.bigIdList?.push(full);
+      this.lastAppended = full;
+    }
     let parts = numfields + 3;
     if (!same) {
       bytes += lpIntSize(numfields);
@@ -265,68 +343,115 @@ class StreamNode {
     for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) bytes += lpStringSize(fields[i]);
     this.bodyBytes += bytes + lpIntSize(parts);
     for (const f of fields) this.textBytes += f.length + STRING_OVERHEAD;
-    this.ids!.push(id);
-    this.keys!.push(orderKeyOf(ms, seq));
+    this.msds!.push(msd);
+    this.seqs!.push(seq);
     this.entries!.push(fields);
+    this.lastMsd = msd;
+    this.lastSeq = seq;
     this.size++;
-    this.lastAppendedId = id;
   }
 
-  /** Packs the open form into one string, unless it would be too long for one. */
+  /** The open form's IDs as bigints, while every one is small. */
+  private openIds(): StreamId[] {
+    const ids: StreamId[] = [];
+    for (let i = 0; i < this.size; i++) ids.push(this.openId(i));
+    return ids;
+  }
+
+  /** Open entry `i`'s ID. */
+  private openId(i: number): StreamId {
+    if (this.bigIdList !== undefined) return this.bigIdList[i];
+    return makeId(this.masterMs + BigInt(this.msds![i]), BigInt(this.seqs![i]));
+  }
+
+  /** Packs the open form into one string, unless it would be too long for one (or holds text beyond latin1, which no client sends). */
   pack(): void {
-    const ids = this.ids;
-    const entries = this.entries;
-    if (ids === undefined || entries === undefined) return;
-    const pieces: string[] = [];
-    const offsets: number[] = [];
-    let bytes = 0;
-    let big = false;
-    for (let e = 0; e < ids.length; e++) {
-      offsets.push(bytes);
-      const ms = idMs(ids[e]) - this.masterMs;
-      const seq = idSeq(ids[e]);
-      const bigId = ms > SAFE_BIG || seq > SAFE_BIG;
-      big ||= bigId;
-      const fields = entries[e];
-      const same = this.sameFields(fields);
-      let head = String.fromCharCode((same ? SAME_FIELDS : 0) | (bigId ? BIG_ID : 0));
-      head += bigId ? varint(ms) + varint(seq) : varint(Number(ms)) + varint(Number(seq));
-      if (!same) head += varint(fields.length / 2);
-      pieces.push(head);
-      bytes += head.length;
-      for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) {
-        const length = varint(fields[i].length);
-        pieces.push(length, fields[i]);
-        bytes += length.length + fields[i].length;
-      }
-      if (bytes > PACK_MAX) return;
-    }
-    const wide = bytes >= 65536;
-    for (const at of offsets) {
-      pieces.push(offsetText(at, wide));
-    }
-    this.data = pieces.join('');
-    this.tableAt = bytes;
-    this.bigIds = big;
-    this.ids = undefined;
-    this.keys = undefined;
+    if (this.msds === undefined) return;
+    const packed = this.encode();
+    // An entry of megabytes grew scratch: it need not stay that large.
+    if (scratch.length > SCRATCH_KEPT) scratch = Buffer.allocUnsafe(SCRATCH_KEPT);
+    if (packed === undefined) return;
+    this.data = packed;
+    this.msds = undefined;
+    this.seqs = undefined;
+    this.bigIdList = undefined;
     this.entries = undefined;
     this.textBytes = 0;
   }
 
+  /** The packed form of the open form, with tableAt and bigIds set; undefined when it cannot be packed. */
+  private encode(): string | undefined {
+    const msds = this.msds!;
+    const seqs = this.seqs!;
+    const entries = this.entries!;
+    const bigIdList = this.bigIdList;
+    const offsets: number[] = [];
+    let big = false;
+    let at = 0;
+    for (let e = 0; e < msds.length; e++) {
+      offsets.push(at);
+      const fields = entries[e];
+      const same = this.sameFields(fields);
+      const flags = same ? SAME_FIELDS : 0;
+      // The ID's two parts and the field count.
+      room(at, 31);
+      if (bigIdList === undefined && msds[e] <= MSD_MAX) {
+        at = putVarint(putVarint(at, msds[e] * 4 + flags), seqs[e]);
+      } else {
+        const ms = bigIdList === undefined ? BigInt(msds[e]) : idMs(bigIdList[e]) - this.masterMs;
+        const seq = bigIdList === undefined ? BigInt(seqs[e]) : idSeq(bigIdList[e]);
+        if (ms > MSD_MAX_BIG || seq > SAFE_BIG) {
+          big = true;
+          at = putBigVarint(putBigVarint(putVarint(at, flags | BIG_ID), ms), seq);
+        } else {
+          at = putVarint(putVarint(at, Number(ms) * 4 + flags), Number(seq));
+        }
+      }
+      if (!same) at = putVarint(at, fields.length / 2);
+      for (let i = same ? 1 : 0; i < fields.length && at >= 0; i += same ? 2 : 1) at = putText(at, fields[i]);
+      if (at < 0 || at > PACK_MAX) return undefined;
+    }
+    const wide = at >= 65536;
+    room(at, offsets.length * (wide ? 4 : 2));
+    const tableAt = at;
+    for (const offset of offsets) {
+      scratch[at++] = offset & 255;
+      scratch[at++] = (offset >>> 8) & 255;
+      if (wide) {
+        scratch[at++] = (offset >>> 16) & 255;
+        scratch[at++] = offset >>> 24;
+      }
+    }
+    this.tableAt = tableAt;
+    this.bigIds = big;
+    return scratch.toString('latin1', 0, at);
+  }
+
   /** Back to the open form, for an append to a node that was closed (its successor went). */
   private unpack(): void {
-    const ids: StreamId[] = [];
+    const msds: number[] = [];
+    const seqs: number[] = [];
+    const bigIdList: StreamId[] | undefined = this.bigIds ? [] : undefined;
     const entries: (readonly string[])[] = [];
     let textBytes = 0;
     for (let i = 0; i < this.size; i++) {
-      ids.push(this.idAt(i));
-      const fields = this.fieldsAt(i);
+      const flags = this.readId(i);
+      if (bigIdList !== undefined) {
+        const id = this.decoded(flags);
+        bigIdList.push(id);
+        msds.push(Number(idMs(id) - this.masterMs));
+        seqs.push(Number(idSeq(id)));
+      } else {
+        msds.push(decodedMsd);
+        seqs.push(decodedSeq);
+      }
+      const fields = this.readFields(flags);
       for (const f of fields) textBytes += f.length + STRING_OVERHEAD;
       entries.push(fields);
     }
-    this.ids = ids;
-    this.keys = ids.map(orderKey);
+    this.msds = msds;
+    this.seqs = seqs;
+    this.bigIdList = bigIdList;
     this.entries = entries;
     this.textBytes = textBytes;
     this.data = '';
@@ -345,24 +470,33 @@ class StreamNode {
     return data.charCodeAt(t) + (data.charCodeAt(t + 1) << 8) + (data.charCodeAt(t + 2) << 16) + data.charCodeAt(t + 3) * 16777216;
   }
 
-  /** Reads packed entry `i`'s flags and ID, leaving `pos` at what follows; returns the flags. */
+  /**
+   * Reads packed entry `i`'s flags and ID, leaving `pos` at what follows;
+   * returns the flags. The ID goes to decodedId for a BIG_ID entry, else to
+   * decodedMsd and decodedSeq (see decoded).
+   */
   private readId(i: number): number {
     pos = this.offset(i);
     const data = this.data;
-    const flags = data.charCodeAt(pos++);
+    const head = readNumber(data);
+    const flags = head % 4;
     if (flags & BIG_ID) {
       decodedId = makeId(this.masterMs + readBigint(data), readBigint(data));
     } else {
-      const msd = readNumber(data);
-      decodedId = makeId(this.masterMs + BigInt(msd), BigInt(readNumber(data)));
+      decodedMsd = (head - flags) / 4;
+      decodedSeq = readNumber(data);
     }
     return flags;
   }
 
+  /** The ID readId just read, with the flags it returned. */
+  private decoded(flags: number): StreamId {
+    return flags & BIG_ID ? decodedId : makeId(this.masterMs + BigInt(decodedMsd), BigInt(decodedSeq));
+  }
+
   idAt(i: number): StreamId {
-    if (this.ids !== undefined) return this.ids[i];
-    this.readId(i);
-    return decodedId;
+    if (this.msds !== undefined) return this.openId(i);
+    return this.decoded(this.readId(i));
   }
 
   fieldsAt(i: number): readonly string[] {
@@ -372,15 +506,17 @@ class StreamNode {
 
   /** Hands entry `i` to `visit` without making an entry object. */
   visitAt(i: number, visit: EntryVisitor): void {
-    if (this.ids !== undefined) return visit(this.ids[i], this.entries![i]);
-    const fields = this.readFields(this.readId(i));
-    visit(decodedId, fields);
+    if (this.entries !== undefined) return visit(this.openId(i), this.entries[i]);
+    const flags = this.readId(i);
+    const id = this.decoded(flags);
+    visit(id, this.readFields(flags));
   }
 
   entryAt(i: number): StreamEntry {
-    if (this.ids !== undefined) return { id: this.ids[i], fields: this.entries![i] };
-    const fields = this.readFields(this.readId(i));
-    return { id: decodedId, fields };
+    if (this.entries !== undefined) return { id: this.openId(i), fields: this.entries[i] };
+    const flags = this.readId(i);
+    const id = this.decoded(flags);
+    return { id, fields: this.readFields(flags) };
   }
 
   /** The fields of the packed entry whose flags were just read. */
@@ -396,14 +532,14 @@ class StreamNode {
   }
 
   /** Index of the first entry with an ID >= `id` (size when none). */
-  lowerBound(id: StreamId, key = orderKey(id)): number {
-    if (this.ids !== undefined) return lowerBound(this.keys!, this.ids, key, id);
+  lowerBound(id: StreamId): number {
     let lo = 0;
     let hi = this.size;
-    if (this.bigIds) {
+    const bigIdList = this.bigIdList;
+    if (bigIdList !== undefined || this.bigIds) {
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (this.idAt(mid) < id) lo = mid + 1;
+        if ((bigIdList !== undefined ? bigIdList[mid] : this.idAt(mid)) < id) lo = mid + 1;
         else hi = mid;
       }
       return lo;
@@ -414,11 +550,23 @@ class StreamNode {
     const targetMs = d > SAFE_BIG ? Infinity : Number(d);
     const seq = idSeq(id);
     const targetSeq = seq > SAFE_BIG ? Infinity : Number(seq);
+    const msds = this.msds;
+    const seqs = this.seqs;
+    if (msds !== undefined && seqs !== undefined) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const msd = msds[mid];
+        if (msd < targetMs || (msd === targetMs && seqs[mid] < targetSeq)) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    }
     const data = this.data;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      pos = this.offset(mid) + 1;
-      const msd = readNumber(data);
+      pos = this.offset(mid);
+      const head = readNumber(data);
+      const msd = (head - (head % 4)) / 4;
       if (msd < targetMs || (msd === targetMs && readNumber(data) < targetSeq)) lo = mid + 1;
       else hi = mid;
     }
@@ -429,12 +577,12 @@ class StreamNode {
   remove(from: number, to: number): void {
     const count = to - from;
     if (count <= 0) return;
-    const ids = this.ids;
     const entries = this.entries;
-    if (ids !== undefined && entries !== undefined) {
+    if (entries !== undefined) {
       for (let i = from; i < to; i++) for (const f of entries[i]) this.textBytes -= f.length + STRING_OVERHEAD;
-      ids.splice(from, count);
-      this.keys!.splice(from, count);
+      this.msds!.splice(from, count);
+      this.seqs!.splice(from, count);
+      this.bigIdList?.splice(from, count);
       entries.splice(from, count);
     } else {
       this.removePacked(from, to);
@@ -463,8 +611,9 @@ class StreamNode {
 
   clone(): StreamNode {
     const copy = new StreamNode(this.masterId, this.masterFields);
-    copy.ids = this.ids?.slice();
-    copy.keys = this.keys?.slice();
+    copy.msds = this.msds?.slice();
+    copy.seqs = this.seqs?.slice();
+    copy.bigIdList = this.bigIdList?.slice();
     copy.entries = this.entries?.slice();
     copy.textBytes = this.textBytes;
     copy.data = this.data;
@@ -472,7 +621,9 @@ class StreamNode {
     copy.bigIds = this.bigIds;
     copy.size = this.size;
     copy.tombstones = this.tombstones;
-    copy.lastAppendedId = this.lastAppendedId;
+    copy.lastAppended = this.lastAppended;
+    copy.lastMsd = this.lastMsd;
+    copy.lastSeq = this.lastSeq;
     copy.bodyBytes = this.bodyBytes;
     return copy;
   }
@@ -654,8 +805,8 @@ export interface StreamLimits {
   readonly streamNodeMaxBytes: number;
 }
 
-/** Estimated bytes per entry of an open node beyond its strings: ID, arrays and slots. */
-const ENTRY_BYTES = 16 + 3 * ARRAY_SLOT + 32;
+/** Estimated bytes per entry of an open node beyond its strings: its fields array, and the slots of that and of its ID's two numbers. */
+const ENTRY_BYTES = 16 + 3 * ARRAY_SLOT;
 /** Estimated bytes of a node beyond its entries: the object, its master ID and fields, its slot. */
 const NODE_BYTES = 224;
 const NACK_BYTES = 2 * MAP_ENTRY + 2 * ARRAY_SLOT + 48;
@@ -664,7 +815,11 @@ export class StreamValue implements CollectionValue {
   accounted = 0;
   private nodes: StreamNode[] = [];
   length = 0;
-  lastId: StreamId = ID_ZERO;
+  /** The last ID, as a bigint once asked for; while undefined, lastMs-lastSeq is it. */
+  private lastIdBig: StreamId | undefined = ID_ZERO;
+  /** The last ID's parts, when both are safe integers (lastMs is -1 otherwise): auto IDs then cost no bigint. */
+  private lastMs = 0;
+  private lastSeq = 0;
   /** The first entry's ID as Redis records it (0-0 when empty). */
   firstId: StreamId = ID_ZERO;
   maxDeletedId: StreamId = ID_ZERO;
@@ -698,8 +853,56 @@ export class StreamValue implements CollectionValue {
     return COLLECTION_BASE + this.nodeBytes + pending;
   }
 
+  get lastId(): StreamId {
+    return (this.lastIdBig ??= makeId(BigInt(this.lastMs), BigInt(this.lastSeq)));
+  }
+
+  set lastId(id: StreamId) {
+    this.lastIdBig = id;
+    const ms = idMs(id);
+    const seq = idSeq(id);
+    const small = ms <= SAFE_BIG && seq <= SAFE_BIG;
+    this.lastMs = small ? Number(ms) : -1;
+    this.lastSeq = small ? Number(seq) : -1;
+  }
+
+  /**
+   * XADD with `*`: appends with the ID Redis would generate at `now` (ms
+   * since the epoch) and returns that ID as text; undefined when the last ID
+   * possible was used.
+   */
+  appendNow(now: number, fields: readonly string[], limits: StreamLimits): string | undefined {
+    const lastMs = this.lastMs;
+    if (lastMs >= 0 && now <= SAFE) {
+      if (now > lastMs) {
+        this.add(undefined, now, 0, fields, limits);
+        return `${now}-0`;
+      }
+      const seq = this.lastSeq + 1;
+      if (seq <= SAFE) {
+        this.add(undefined, lastMs, seq, fields, limits);
+        return `${lastMs}-${seq}`;
+      }
+    }
+    const last = this.lastId;
+    if (last === ID_MAX) return undefined;
+    // now-0 is above the last ID exactly when now is above its ms; else the next ID (a full sequence carries into the ms).
+    const fresh = BigInt(now) << 64n;
+    const id = fresh > last ? fresh : last + 1n;
+    this.append(id, fields, limits);
+    return formatId(id);
+  }
+
   /** Appends an entry; the caller made sure `id` is above lastId. */
   append(id: StreamId, fields: readonly string[], limits: StreamLimits): void {
+    const ms = idMs(id);
+    const seq = idSeq(id);
+    if (ms <= SAFE_BIG && seq <= SAFE_BIG) this.add(undefined, Number(ms), Number(seq), fields, limits);
+    else this.add(id, 0, 0, fields, limits);
+  }
+
+  /** Appends the entry of ID `id`, or when that is undefined, of ID `ms`-`seq` (safe integers). */
+  private add(id: StreamId | undefined, ms: number, seq: number, fields: readonly string[], limits: StreamLimits): void {
     let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
     if (node !== undefined) {
       let textBytes = 0;
@@ -713,17 +916,23 @@ export class StreamValue implements CollectionValue {
       if (closed !== undefined) this.changeNode(closed, () => closed.pack());
       const masterFields: string[] = [];
       for (let i = 0; i < fields.length; i += 2) masterFields.push(fields[i]);
-      node = new StreamNode(id, masterFields);
+      node = new StreamNode(id ?? makeId(BigInt(ms), BigInt(seq)), masterFields);
       this.nodes.push(node);
       this.nodeBytes += node.memory();
     }
     const before = node.memory();
-    node.append(id, fields);
+    node.append(id, ms, seq, fields);
     this.nodeBytes += node.memory() - before;
     this.length++;
     this.entriesAdded++;
-    this.lastId = id;
-    if (this.length === 1) this.firstId = id;
+    if (id === undefined) {
+      this.lastIdBig = undefined;
+      this.lastMs = ms;
+      this.lastSeq = seq;
+    } else {
+      this.lastId = id;
+    }
+    if (this.length === 1) this.firstId = this.lastId;
   }
 
   /** Runs a change to a node, keeping nodeBytes up to date. */
@@ -748,7 +957,7 @@ export class StreamValue implements CollectionValue {
     }
     if (lo === 0) return nodes.length > 0 && nodes[0].size === 0 ? [1, 0] : [0, 0];
     const n = lo - 1;
-    const at = nodes[n].lowerBound(id, key);
+    const at = nodes[n].lowerBound(id);
     return at < nodes[n].size ? [n, at] : [lo, 0];
   }
 
