@@ -10,6 +10,7 @@ import { acceptWaiting } from './busy-accept.js';
 import { Persistence } from '../persistence/persistence.js';
 import type { Config } from '../config/config.js';
 import { Keyspace } from '../store/keyspace.js';
+import { advanceClock } from '../store/access.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import type { EvictionPolicy } from '../store/eviction.js';
@@ -780,6 +781,7 @@ export class Server implements ExecutionObserver {
   }
 
   private serverCron(): void {
+    advanceClock();
     if (this.cronPaused) return;
     const timeoutSec = this.config.values.timeout;
     const now = Date.now();
