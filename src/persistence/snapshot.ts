@@ -145,9 +145,9 @@ export class SnapshotWriter {
       }
       while (this.keyIndex < keys.length) {
         const key = keys[this.keyIndex++];
+        // Keys already past their time are written too, as Redis writes them: loading drops
+        // and counts them (rdb_last_load_keys_expired).
         const when = expires.get(key);
-        // Keys already past their time are left out, as Redis leaves them.
-        if (when !== undefined && when <= this.startedAt) continue;
         const serialized = collections.get(key);
         const stored = serialized === undefined ? preserved.get(key) ?? db.data.get(key) : undefined;
         const value = stored instanceof BitString ? stored.toString() : stored;

@@ -16,8 +16,9 @@ import type { EvictionPolicy } from '../store/eviction.js';
 import { ACL_TABLE, commandStats, dispatch, findCommand, POSTPONED, renameCommand, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
-import { ReplyError, replyTooLarge } from '../errors.js';
+import { ReplyError, replyTooLarge, REPLY_TOO_LARGE } from '../errors.js';
 import { BlockedClients } from './blocking.js';
+import { ClientEviction } from './client-eviction.js';
 import { WatchedKeys } from './watches.js';
 import { PubSubRegistry } from './pubsub.js';
 import type { PushReply, Reply } from '../protocol/reply.js';
@@ -158,6 +159,9 @@ export class Server implements ExecutionObserver {
   private executing: Client | undefined = undefined;
   /** Clients with output to write at the end of the current task (see flushSoon). */
   private readonly pendingFlush = new Set<Client>();
+  /** Clients whose output is over their soft limit: the cron closes those that stay over it too long. */
+  readonly overSoftLimit = new Set<Client>();
+  readonly clientEviction: ClientEviction;
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
@@ -195,8 +199,22 @@ export class Server implements ExecutionObserver {
     };
     applyPolicy();
     config.onChange('maxmemory-policy', applyPolicy);
+    const server = this;
+    this.clientEviction = new ClientEviction({
+      clients: this.clients,
+      log: (level, message) => this.log(level, message),
+      get maxmemory() {
+        return server.config.values.maxmemory;
+      },
+    });
+    const applyClientLimit = (): void => this.clientEviction.configure(config.getNumber('maxmemory-clients'));
+    applyClientLimit();
+    config.onChange('maxmemory-clients', applyClientLimit);
     // A lower limit applies at once, as in Redis, not only before the next command.
-    config.onChange('maxmemory', () => this.outOfMemory(false));
+    config.onChange('maxmemory', () => {
+      this.outOfMemory(false);
+      if (config.getNumber('maxmemory-clients') < 0) applyClientLimit();
+    });
     this.slowlog = new SlowLog(config, this.credentialsValid);
     this.keyspace.onKeyModified((db, key) => {
       this.watches.touch(db, key);
@@ -551,6 +569,7 @@ export class Server implements ExecutionObserver {
   onShutdownRequested: (now: boolean) => void = () => void this.shutdown();
 
   clientClosed(client: Client): void {
+    this.clientEviction.forget(client);
     this.replication.clientClosed(client);
     this.blocked.drop(client);
     this.pause.drop(client);
@@ -584,7 +603,11 @@ export class Server implements ExecutionObserver {
       this.blocked.block(client, reply, args);
       return undefined;
     }
-    if (reply instanceof ReplyError) this.countError(reply);
+    if (reply instanceof ReplyError) {
+      this.countError(reply);
+      // Such a reply would pass any output limit: a limited client is closed, as Redis closes it midway.
+      if (reply.message === REPLY_TOO_LARGE) client.overOutputLimit(Infinity);
+    }
     return reply;
   }
 
@@ -730,6 +753,13 @@ export class Server implements ExecutionObserver {
     return client;
   }
 
+  /** INFO mem_clients_normal: what the normal and pub/sub clients hold. */
+  clientsMemory(): number {
+    let bytes = 0;
+    for (const client of this.clients.values()) if (!client.silent) bytes += client.totalMemory();
+    return bytes;
+  }
+
   /** CLIENT LIST / KILL's TYPE of a client. */
   clientType(client: ClientState): 'normal' | 'replica' | 'master' | 'pubsub' {
     const c = client as Client;
@@ -772,6 +802,7 @@ export class Server implements ExecutionObserver {
       }
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
+    for (const client of this.overSoftLimit) client.overOutputLimit(0);
     this.memoryPeak();
     this.persistence.cron();
     this.replication.cron();
@@ -787,6 +818,7 @@ export class Server implements ExecutionObserver {
   }
 
   resetStats(): void {
+    this.clientEviction.evicted = 0;
     Object.assign(this.stats, newStats());
     this.keyspace.stats.hits = 0;
     this.keyspace.stats.misses = 0;
