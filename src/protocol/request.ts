@@ -93,7 +93,20 @@ export class RequestReader {
 
   /** CLIENT LIST's qbuf: the query buffer, or the big argument being received. */
   get qbuf(): number {
+    // Between reads inside a big argument's payload: Redis shows only that argument.
     return this.bigArgFrom >= 0 && this.queryBufferBytes === this.commandBytes ? this.commandBytes - this.bigArgFrom : this.queryBufferBytes;
+  }
+
+  /**
+   * The query buffer's memory as Redis counts it for client eviction: the
+   * incomplete command (not the one running), and a big argument takes its
+   * whole declared size from its header on (Redis allocates it then), so
+   * maxmemory-clients acts on a client before all of it has arrived.
+   */
+  get reservedBytes(): number {
+    if (this.state === State.Idle) return 0;
+    if (this.state === State.Inline) return this.partialLine.length;
+    return this.commandBytes + (this.bigArgFrom >= 0 ? this.bodyLeft : 0);
   }
 
   /** Commands completed by the read being scanned. */

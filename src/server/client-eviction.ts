@@ -64,7 +64,7 @@ export class ClientEviction {
       this.host.log('notice', `Evicting client: ${biggest.describe()}`);
       this.evicted++;
       this.forget(biggest);
-      biggest.evict();
+      biggest.closeNow();
     }
   }
 }

@@ -347,17 +347,20 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     }
     if (!over) return false;
     this.server.log('warning', `Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-    this.out.clear();
-    this.closing = true;
-    this.socket.destroy();
+    this.closeNow();
     return true;
   }
 
-  /** Closed by maxmemory-clients: at once, its pending output dropped. */
-  evict(): void {
+  /**
+   * Closed by maxmemory-clients or an output limit: its pending output
+   * dropped, and gone from the server at once (CLIENT LIST, INFO, the
+   * eviction total), not only once the socket reports its close.
+   */
+  closeNow(): void {
     this.out.clear();
     this.closing = true;
     this.socket.destroy();
+    this.onClose();
   }
 
   /**
@@ -373,7 +376,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   totalMemory(): number {
     const subs = this.subscriptions;
     const entries = this.server.watches.count(this) + subs.channels.size + subs.patterns.size + subs.shardChannels.size + (this.tracking?.prefixes.size ?? 0);
-    return CLIENT_BASE_BYTES + this.reader.queryBufferBytes + this.multiMemory() + this.out.length + this.socket.writableLength + entries * ENTRY_BYTES;
+    return CLIENT_BASE_BYTES + this.reader.reservedBytes + this.multiMemory() + this.outputBytes + entries * ENTRY_BYTES;
+  }
+
+  /** omem: replies waiting for the end of the read and those the socket holds. */
+  get outputBytes(): number {
+    return this.out.length + this.socket.writableLength;
   }
 
   /** multi-mem: the commands queued by MULTI, counted once each as they come. */
@@ -419,7 +427,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     const now = Date.now();
     const subs = this.subscriptions;
     // Replies the socket holds because the peer has not taken them yet.
-    const queuedOutput = this.out.length + this.socket.writableLength;
+    const queuedOutput = this.outputBytes;
     const qbuf = this.reader.qbuf;
     const flags = (this.isMaster ? 'M' : '') + (this.replicaLink?.attached ? 'S' : '') + (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') +
       (this.tracking ? 't' : '') + (this.tracking?.brokenRedirect ? 'R' : '') + (this.tracking?.bcast ? 'B' : '') + (this.unixPath !== undefined ? 'U' : '') || 'N';
