@@ -34,7 +34,8 @@ export const outOfLongRange = (): ReplyError =>
 export const numkeysNotPositive = (): ReplyError => err('ERR numkeys should be greater than 0');
 export const notFinite = (): ReplyError => err('ERR increment would produce NaN or Infinity');
 /** Our own limit: a reply must fit in one V8 string or buffer. */
-export const replyTooLarge = (): ReplyError => err('ERR the reply would exceed the largest reply this server can build');
+export const REPLY_TOO_LARGE = 'ERR the reply would exceed the largest reply this server can build';
+export const replyTooLarge = (): ReplyError => err(REPLY_TOO_LARGE);
 export const unknownClientType = (type: string): ReplyError => err(`ERR Unknown client type '${type}'`);
 /** The error of commands that parse their subcommands themselves (DEBUG, PUBSUB). */
 export const unknownSubcommandOrArity = (sub: string, cmd: string): ReplyError =>

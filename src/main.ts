@@ -96,29 +96,27 @@ async function main(argv: string[]): Promise<void> {
   server.log('notice', `Ready to accept connections ${server.describeListeners()}`);
 
   let exiting = false;
-  /** `saveFirst`: a signal, which saves when save points are configured (SHUTDOWN decided for itself). */
-  const stop = (saveFirst: boolean): void => {
+  const exit = (): void => {
     if (exiting) return;
-    if (saveFirst && server.persistence.savePointsConfigured) {
-      try {
-        server.persistence.cancelBackgroundSave();
-        server.persistence.save();
-      } catch {
-        server.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
-        return;
-      }
-    }
     exiting = true;
     void server.shutdown().then(() => {
       removePidfile();
       process.exit(0);
     });
   };
+  /** A signal shuts down as shutdown-on-sigterm / shutdown-on-sigint say (default: save if there are save points). */
+  const onSignal = (signal: 'SIGTERM' | 'SIGINT'): void => {
+    if (exiting) return;
+    server.log('warning', `Received ${signal} scheduling shutdown...`);
+    const words = (server.config.get(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint') ?? '').split(' ');
+    const save = words.includes('save') ? true : words.includes('nosave') ? false : undefined;
+    server.requestShutdown({ save, now: words.includes('now'), force: words.includes('force') });
+  };
   if (server.config.getBool('crash-log-enabled')) process.on('SIGABRT', () => server.crash('SIGABRT', new Error('SIGABRT').stack ?? ''));
-  process.on('SIGINT', () => stop(true));
-  process.on('SIGTERM', () => stop(true));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   server.onShutdownRequested = (now) => {
-    if (!now) return stop(false);
+    if (!now) return exit();
     // The event loop is held (a timed-out script): what shutdown does at once is all it does.
     void server.shutdown();
     removePidfile();

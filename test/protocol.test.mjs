@@ -477,7 +477,7 @@ describe('wire protocol', () => {
       conn.close();
       // 20 MB of replies to a socket that is not read, in flushes of about 50 KB (one per read
       // of 20 commands): past the kernel's buffers the server's writes go out in part and
-      // queue, while it goes on reading and replying until a megabyte is queued.
+      // queue, while it goes on reading and replying, as Redis does.
       const socket = net.connect(server.port, '127.0.0.1');
       await once(socket, 'connect');
       socket.setNoDelay(true);

@@ -87,10 +87,12 @@ const sections: Record<string, Section> = {
       executable: process.argv[1] ?? '',
       config_file: ctx.server.config.configFile ?? '',
       io_threads_active: 0,
+      ...(ctx.server.shutdownInMs === undefined ? {} : { shutdown_in_milliseconds: ctx.server.shutdownInMs }),
     };
   },
   clients: (ctx) => ({
-    connected_clients: ctx.server.clients.size,
+    // Replicas are not clients here, as in Redis (they show in INFO replication).
+    connected_clients: ctx.server.clients.size - ctx.server.replication.replicas.length,
     cluster_connections: 0,
     maxclients: ctx.server.config.values.maxclients,
     client_recent_max_input_buffer: 0,
@@ -114,6 +116,9 @@ const sections: Record<string, Section> = {
       used_memory_startup: BASELINE_BYTES,
       used_memory_dataset: used - BASELINE_BYTES,
       mem_not_counted_for_evict: 0,
+      mem_total_replication_buffers: ctx.server.replication.bufferBytes(),
+      mem_clients_slaves: 0,
+      mem_clients_normal: ctx.server.clientsMemory(),
       total_system_memory: os.totalmem(),
       total_system_memory_human: humanBytes(os.totalmem()),
       ...scriptingMemory(ctx),
@@ -155,6 +160,7 @@ const sections: Record<string, Section> = {
       expired_stale_perc: k.expiredStalePerc.toFixed(2),
       expire_cycle_cpu_milliseconds: Math.round(k.expireCycleTimeMs),
       evicted_keys: ctx.server.keyspace.evictor.evicted,
+      evicted_clients: ctx.server.clientEviction.evicted,
       keyspace_hits: k.hits,
       keyspace_misses: k.misses,
       pubsub_channels: ctx.server.pubsub.size('channels'),

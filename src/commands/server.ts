@@ -3,41 +3,34 @@
  * and the FUNCTION/SCRIPT flushes that test harnesses send.
  */
 import { ReplyError, syntaxError } from '../errors.js';
-import { DoubleReply, MapReply, NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { DoubleReply, MapReply, OK, SimpleString, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { BASELINE_BYTES, EXPIRE_ENTRY, MAP_ENTRY } from '../store/memory.js';
 import { collectGarbage } from '../util/gc.js';
 import { parseInt64 } from '../util/numbers.js';
-import { adminSubcommands, defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+import { adminSubcommands, BlockRequest, defineCommand, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 
 const helpLines = (lines: string[]): Reply => lines.map((l) => new SimpleString(l));
 
 const sub = adminSubcommands('2.2.12');
 
-function shutdown(ctx: CommandContext, args: string[]): Reply {
+function shutdown(ctx: CommandContext, args: string[]): Reply | BlockRequest {
   const options = new Set<string>();
   for (let i = 1; i < args.length; i++) {
     const opt = args[i].toUpperCase();
-    if (opt === 'ABORT') throw new ReplyError('ERR No shutdown in progress.');
-    if (!['NOSAVE', 'SAVE', 'NOW', 'FORCE'].includes(opt)) throw syntaxError();
+    if (!['NOSAVE', 'SAVE', 'NOW', 'FORCE', 'ABORT'].includes(opt)) throw syntaxError();
     options.add(opt);
   }
-  if (options.has('NOSAVE') && options.has('SAVE')) throw syntaxError();
+  if ((options.has('ABORT') && options.size > 1) || (options.has('NOSAVE') && options.has('SAVE'))) throw syntaxError();
+  if (options.has('ABORT')) {
+    if (!ctx.server.abortShutdown()) throw new ReplyError('ERR No shutdown in progress.');
+    return OK;
+  }
   // A timed-out script holds the data mid-change: only NOSAVE may stop the server then.
   const busy = ctx.server.scripting.busyRefusal(ctx);
   if (busy !== undefined && !options.has('NOSAVE')) throw busy;
-  const save = options.has('SAVE') || (!options.has('NOSAVE') && ctx.server.persistence.savePointsConfigured);
-  if (save) {
-    try {
-      ctx.server.persistence.cancelBackgroundSave();
-      ctx.server.persistence.save();
-    } catch {
-      // FORCE: stop even though the data could not be saved.
-      if (!options.has('FORCE')) throw new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
-    }
-  }
-  ctx.server.requestShutdown();
-  // Like Redis: on success the connection just closes.
-  return NO_REPLY;
+  const save = options.has('SAVE') ? true : options.has('NOSAVE') ? false : undefined;
+  // Like Redis: on success the connection just closes (when the server exits).
+  return ctx.server.requestShutdown({ save, now: options.has('NOW'), force: options.has('FORCE') }, ctx.client);
 }
 
 function slowlogGet(ctx: CommandContext, args: string[]): Reply {

@@ -254,6 +254,11 @@ export class Persistence {
     return this.aofState !== 'off';
   }
 
+  /** The first rewrite after CONFIG SET appendonly yes is running: until it ends there is no complete AOF. */
+  get writingInitialAof(): boolean {
+    return this.aofState === 'wait-rewrite' && this.aofRewriting;
+  }
+
   get aofRewriteInProgress(): boolean {
     return this.aofRewriting;
   }

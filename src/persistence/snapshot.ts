@@ -155,7 +155,8 @@ export class SnapshotWriter {
       }
       while (this.keyIndex < keys.length) {
         const key = keys[this.keyIndex++];
-        // Keys past their time are written too, as Redis writes them: a master that loads them propagates their deletion.
+        // Keys past their time are written too, as Redis writes them: loading drops and counts them
+        // (rdb_last_load_keys_expired), and a master that loads them propagates their deletion.
         const when = expires.get(key);
         const serialized = collections.get(key);
         const stored = serialized === undefined ? preserved.get(key) ?? db.data.get(key) : undefined;

@@ -13,6 +13,8 @@ import { splitArgs } from '../util/splitargs.js';
 /** Longest header or inline line Redis buffers without finding its end (PROTO_INLINE_MAX_SIZE). */
 const MAX_LINE = 64 * 1024;
 const INT_MAX = 2147483647;
+/** Redis's PROTO_MBULK_BIG_ARG: arguments from this size on get a query buffer of their own. */
+const BIG_ARG = 32 * 1024;
 const CR = 13;
 const LF = 10;
 const STAR = 42;
@@ -105,11 +107,36 @@ export class RequestReader {
   /** Bytes received for the command not yet complete, for client-query-buffer-limit. */
   private commandBytes = 0;
   /**
+   * Where the payload of a big argument (PROTO_MBULK_BIG_ARG) began in
+   * commandBytes, -1 outside one: Redis moves such a payload to a query
+   * buffer of its own, so only its bytes show as qbuf, the ones before as argv.
+   */
+  private bigArgFrom = -1;
+  /**
    * The query buffer as Redis counts it (CLIENT LIST's qbuf): while the
    * commands of a read run, everything that read brought plus the incomplete
    * command it completed; between reads, the incomplete command.
    */
   queryBufferBytes = 0;
+
+  /** CLIENT LIST's qbuf: the query buffer, or the big argument being received. */
+  get qbuf(): number {
+    // Between reads inside a big argument's payload: Redis shows only that argument.
+    return this.bigArgFrom >= 0 && this.queryBufferBytes === this.commandBytes ? this.commandBytes - this.bigArgFrom : this.queryBufferBytes;
+  }
+
+  /**
+   * The query buffer's memory as Redis counts it for client eviction: the
+   * incomplete command (not the one running), and a big argument takes its
+   * whole declared size from its header on (Redis allocates it then), so
+   * maxmemory-clients acts on a client before all of it has arrived.
+   */
+  get reservedBytes(): number {
+    if (this.state === State.Idle) return 0;
+    if (this.state === State.Inline) return this.partialLine.length;
+    return this.commandBytes + (this.bigArgFrom >= 0 ? this.bodyLeft : 0);
+  }
+
   /** Commands completed by the read being scanned. */
   private readonly pending: string[][] = [];
   private readonly parser: RedisParser;
@@ -333,11 +360,13 @@ export class RequestReader {
     // Refuse from the header alone, before the payload is buffered.
     if (this.commandBytes + size > this.limits.clientQueryBufferLimit) return { queryBufferExceeded: true };
     this.bodyLeft = size + 2;
+    this.bigArgFrom = size >= BIG_ARG ? this.commandBytes : -1;
     this.state = State.BulkBody;
     return null;
   }
 
   private nextArgument(): void {
+    this.bigArgFrom = -1;
     this.argsLeft--;
     this.state = this.argsLeft > 0 ? State.BulkHeader : State.Idle;
   }

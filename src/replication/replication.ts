@@ -371,6 +371,14 @@ export class Replication implements PropagationFollower {
     if (this.waiters.length > 0) this.serveWaiters();
     // Not here: failing over disconnects the replica whose command this is.
     if (this.failoverState === 'waiting-for-sync') setImmediate(() => this.checkFailover());
+    this.server.shutdownProgress();
+  }
+
+  /** INFO mem_total_replication_buffers: the backlog and what replicas have not taken yet. */
+  bufferBytes(): number {
+    let bytes = this.backlog?.size ?? 0;
+    for (const link of this.replicas) bytes += link.client.outputBytes;
+    return bytes;
   }
 
   /** A client went away: if it was a replica, it is one no more. */
@@ -434,7 +442,7 @@ export class Replication implements PropagationFollower {
   }
 
   /** REPLCONF GETACK * to every replica, in the stream (it counts in the offset, as in Redis). */
-  private requestAcks(): void {
+  requestAcks(): void {
     this.feed(['REPLCONF', 'GETACK', '*']);
   }
 

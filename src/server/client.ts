@@ -17,11 +17,17 @@ import type { User } from '../acl/user.js';
 import type { ReplicaLink } from '../replication/replication.js';
 
 /**
- * Replies a client has not read yet, beyond which its next commands wait
- * (and its socket is not read) until the backlog drains: a client that
- * pipelines without reading costs this much memory, not without bound.
+ * Replies pending within one read beyond which they are written (and checked
+ * against the output limits) before the rest of the read runs.
  */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+
+/** What a connection costs beyond its buffers (its objects here and in Node), as tot-mem counts it. */
+const CLIENT_BASE_BYTES = 2048;
+/** What one watched key, subscription or tracking prefix costs in the server's maps, beyond its name. */
+const ENTRY_BYTES = 48;
+/** What one argument of a queued transaction costs beyond its bytes. */
+const ARG_BYTES = 16;
 
 /** Reads made while a script holds the event loop go here (the event loop's read buffer may be in use). */
 const busyReadBuffer = Buffer.allocUnsafe(16 * 1024);
@@ -54,6 +60,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   skippingReply = false;
   /** Since when the output backlog has been over the soft limit (0: it is not). */
   private softLimitSince = 0;
+  /** This client's memory in the maxmemory-clients total (see ClientEviction). */
+  countedMemory = 0;
+  /** multi-mem, counted incrementally: the transaction it was counted for, how many of its commands, their bytes. */
+  private multiCounted: string[][] | undefined = undefined;
+  private multiCountedCommands = 0;
+  private multiBytes = 0;
   /** Commands received while blocked, run once the wait ends. */
   private readonly queued: string[][] = [];
   tracking: ClientTracking | undefined = undefined;
@@ -236,7 +248,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   }
 
   private get mustWait(): boolean {
-    return this.postponed !== undefined || this.backlogged || this.server.blocked.isBlocked(this);
+    return this.postponed !== undefined || this.server.blocked.isBlocked(this);
   }
 
   /** More than a megabyte of output waits for the socket (a disk-less sync holds its snapshot back meanwhile). */
@@ -246,8 +258,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   private drained(): void {
     this.softLimitSince = 0;
-    this.socket.resume();
-    this.resume();
+    if (this.server.clientEviction.limit > 0 && !this.closed) this.server.clientEviction.update(this);
   }
 
   private resume(): void {
@@ -275,7 +286,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.flush();
     if (this.closed || this.closing) return;
     this.server.stats.netOutputBytes += bytes.length;
-    if (!this.socket.write(bytes)) this.overOutputLimit();
+    if (!this.socket.write(bytes)) this.overOutputLimit(0);
   }
 
   /** Adds raw RESP to the pending output (errors of the protocol layer, MONITOR lines). */
@@ -286,20 +297,19 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   /** Writes everything pending in one go; called once per read and by server-side events. */
   flush(): void {
     if (this.out.length > 0 && !this.closed) {
+      // As Redis, the limits apply to replies as they are queued: a reply that passes the hard
+      // limit is never sent, however fast the socket would have taken it.
+      if (this.overOutputLimit(this.out.length)) return;
       // Acknowledged writes are in the append-only file and sent to the replicas first.
       this.server.beforeReplies();
       this.server.stats.netOutputBytes += this.out.length;
       const socket = this.socket;
       const idle = socket.writableLength === 0;
-      const accepted = socket.write(this.out.pending());
+      socket.write(this.out.pending());
       // Written whole at once, nothing queued: no one holds the bytes and the buffer is reused.
       // Otherwise the socket keeps them until they are out, and the replies move to a new buffer.
       if (idle && socket.writableLength === 0) this.out.clear();
       else this.out.release();
-      if (!accepted) {
-        if (this.overOutputLimit()) return;
-        if (this.backlogged) this.socket.pause();
-      }
     }
     if (this.closing && !this.closed && !this.ending) {
       // Close fully once the reply is out, as Redis does: a peer still sending gets a reset
@@ -307,30 +317,92 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.ending = true;
       this.socket.end(() => this.socket.destroy());
     }
+    if (this.server.clientEviction.limit > 0 && !this.closed) this.server.clientEviction.update(this);
   }
 
   /**
-   * client-output-buffer-limit of the client's class: over the hard limit, or
-   * over the soft one for longer than its seconds, the client is closed and its
-   * pending output dropped, as Redis does. True when it was closed.
+   * client-output-buffer-limit of the client's class, for the output the
+   * socket holds plus `queued` bytes about to join it: over the hard limit,
+   * or over the soft one for longer than its seconds, the client is closed
+   * and its pending output dropped, as Redis does. True when it was closed.
+   * A client over the soft limit is checked again by the cron, so that it is
+   * closed in time even when nothing more is sent to it.
    */
-  private overOutputLimit(): boolean {
+  overOutputLimit(queued: number): boolean {
+    if (this.socket.destroyed) {
+      this.out.clear();
+      return true;
+    }
     const limits = this.server.config.values.outputBufferLimits;
     const limit = this.replicaLink?.attached ? limits.replica : isSubscribed(this) ? limits.pubsub : limits.normal;
-    const pending = this.socket.writableLength;
+    if (limit.hard === 0 && limit.soft === 0) return false;
+    const pending = queued + this.socket.writableLength;
     let over = limit.hard > 0 && pending >= limit.hard;
     if (limit.soft > 0 && pending >= limit.soft) {
       const now = Date.now();
-      if (this.softLimitSince === 0) this.softLimitSince = now;
-      else if (now - this.softLimitSince > limit.softSeconds * 1000) over = true;
+      if (this.softLimitSince === 0) {
+        this.softLimitSince = now;
+        this.server.overSoftLimit.add(this);
+      } else if (now - this.softLimitSince > limit.softSeconds * 1000) {
+        over = true;
+      }
     } else {
       this.softLimitSince = 0;
+      this.server.overSoftLimit.delete(this);
     }
     if (!over) return false;
     this.server.log('warning', `Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    this.closeNow();
+    return true;
+  }
+
+  /**
+   * Closed by maxmemory-clients or an output limit: its pending output
+   * dropped, and gone from the server at once (CLIENT LIST, INFO, the
+   * eviction total), not only once the socket reports its close.
+   */
+  closeNow(): void {
+    this.out.clear();
     this.closing = true;
     this.socket.destroy();
-    return true;
+    this.onClose();
+  }
+
+  /**
+   * What this client counts towards maxmemory-clients: everything it holds
+   * (tot-mem), for normal and pub/sub clients not already being closed.
+   */
+  evictableMemory(): number {
+    if (this.closing || this.silent) return 0;
+    return this.totalMemory();
+  }
+
+  /** tot-mem: the connection, its query buffer, transaction, replies owed and its entries in the server's maps. */
+  totalMemory(): number {
+    const subs = this.subscriptions;
+    const entries = this.server.watches.count(this) + subs.channels.size + subs.patterns.size + subs.shardChannels.size + (this.tracking?.prefixes.size ?? 0);
+    return CLIENT_BASE_BYTES + this.reader.reservedBytes + this.multiMemory() + this.outputBytes + entries * ENTRY_BYTES;
+  }
+
+  /** omem: replies waiting for the end of the read and those the socket holds. */
+  get outputBytes(): number {
+    return this.out.length + this.socket.writableLength;
+  }
+
+  /** multi-mem: the commands queued by MULTI, counted once each as they come. */
+  private multiMemory(): number {
+    const multi = this.multi;
+    if (multi === undefined) return 0;
+    if (multi !== this.multiCounted) {
+      this.multiCounted = multi;
+      this.multiCountedCommands = 0;
+      this.multiBytes = 0;
+    }
+    for (; this.multiCountedCommands < multi.length; this.multiCountedCommands++) {
+      const args = multi[this.multiCountedCommands];
+      for (let i = 0; i < args.length; i++) this.multiBytes += args[i].length + ARG_BYTES;
+    }
+    return this.multiBytes;
   }
 
   closeAfterReply(): void {
@@ -352,6 +424,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.server.overSoftLimit.delete(this);
     this.server.clientClosed(this);
   }
 
@@ -359,14 +432,15 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     const now = Date.now();
     const subs = this.subscriptions;
     // Replies the socket holds because the peer has not taken them yet.
-    const queuedOutput = this.socket.writableLength;
+    const queuedOutput = this.outputBytes;
+    const qbuf = this.reader.qbuf;
     const flags = (this.isMaster ? 'M' : '') + (this.replicaLink?.attached ? 'S' : '') + (this.monitoring ? 'O' : '') + (isSubscribed(this) ? 'P' : '') + (this.multi ? 'x' : '') + (this.server.blocked.isBlocked(this) || this.postponed ? 'b' : '') +
       (this.tracking ? 't' : '') + (this.tracking?.brokenRedirect ? 'R' : '') + (this.tracking?.bcast ? 'B' : '') + (this.unixPath !== undefined ? 'U' : '') || 'N';
     return (
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
-      ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=${this.reader.queryBufferBytes} qbuf-free=0 argv-mem=0 multi-mem=0` +
-      ` rbs=0 rbp=0 obl=${this.out.length} oll=${queuedOutput > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${queuedOutput + this.out.length}` +
+      ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${this.reader.queryBufferBytes - qbuf} multi-mem=${this.multiMemory()}` +
+      ` rbs=0 rbp=0 obl=${this.out.length} oll=${this.socket.writableLength > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${this.totalMemory()}` +
       ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=${this.user.name} redir=${this.tracking ? this.tracking.redirect : -1}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );

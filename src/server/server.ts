@@ -17,11 +17,12 @@ import type { EvictionPolicy } from '../store/eviction.js';
 import { ACL_TABLE, commandStats, dispatch, findCommand, POSTPONED, renameCommand, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
-import { loadingError, ReplyError, replyTooLarge } from '../errors.js';
+import { loadingError, ReplyError, replyTooLarge, REPLY_TOO_LARGE } from '../errors.js';
 import { BlockedClients } from './blocking.js';
+import { ClientEviction } from './client-eviction.js';
 import { WatchedKeys } from './watches.js';
 import { PubSubRegistry } from './pubsub.js';
-import type { PushReply, Reply } from '../protocol/reply.js';
+import { NO_REPLY, type PushReply, type Reply } from '../protocol/reply.js';
 import { Client, isLoopback } from './client.js';
 import { Logger, type LogLevel } from './logger.js';
 import { crash } from './crash.js';
@@ -114,11 +115,7 @@ export class Server implements ExecutionObserver {
   readonly tracking: Tracking = new Tracking({
     clientById: (id) => this.clients.get(id),
     currentClient: () => this.executing,
-    deliver: (target, push) => {
-      const client = target as Client;
-      client.send(push);
-      if (client !== this.executing) this.flushSoon(client);
-    },
+    deliver: (target, push) => this.push(target as Client, push, target === this.executing),
     maxKeys: () => this.config.getNumber('tracking-table-max-keys'),
   });
   readonly pause = new ClientPause((paused) => {
@@ -159,6 +156,11 @@ export class Server implements ExecutionObserver {
   private executing: Client | undefined = undefined;
   /** Clients with output to write at the end of the current task (see flushSoon). */
   private readonly pendingFlush = new Set<Client>();
+  /** A shutdown waiting for replicas: until when, as it was asked, and the SHUTDOWN clients blocked on it. */
+  private pendingShutdown: { deadline: number; options: ShutdownOptions; waiting: Client[] } | undefined;
+  /** Clients whose output is over their soft limit: the cron closes those that stay over it too long. */
+  readonly overSoftLimit = new Set<Client>();
+  readonly clientEviction: ClientEviction;
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
@@ -196,8 +198,22 @@ export class Server implements ExecutionObserver {
     };
     applyPolicy();
     config.onChange('maxmemory-policy', applyPolicy);
+    const server = this;
+    this.clientEviction = new ClientEviction({
+      clients: this.clients,
+      log: (level, message) => this.log(level, message),
+      get maxmemory() {
+        return server.config.values.maxmemory;
+      },
+    });
+    const applyClientLimit = (): void => this.clientEviction.configure(config.getNumber('maxmemory-clients'));
+    applyClientLimit();
+    config.onChange('maxmemory-clients', applyClientLimit);
     // A lower limit applies at once, as in Redis, not only before the next command.
-    config.onChange('maxmemory', () => this.outOfMemory(false));
+    config.onChange('maxmemory', () => {
+      this.outOfMemory(false);
+      if (config.getNumber('maxmemory-clients') < 0) applyClientLimit();
+    });
     this.slowlog = new SlowLog(config, this.credentialsValid);
     this.keyspace.onKeyModified((db, key) => {
       this.watches.touch(db, key);
@@ -514,12 +530,16 @@ export class Server implements ExecutionObserver {
   }
 
   publish(from: ClientState | undefined, channel: string, message: string, shard: boolean): number {
-    return this.pubsub.publish(channel, message, shard, (target: ClientState, frame: PushReply) => {
-      const client = target as Client;
-      client.send(frame);
-      // The publisher's own copy goes out with its reply, ahead of it.
-      if (client !== from) this.flushSoon(client);
-    });
+    // The publisher's own copy goes out with its reply, ahead of it.
+    return this.pubsub.publish(channel, message, shard, (target: ClientState, frame: PushReply) => this.push(target as Client, frame, target === from));
+  }
+
+  /** Queues push data for a client: written at the end of this turn, or with the reply it joins. */
+  private push(client: Client, frame: PushReply, joinsReply: boolean): void {
+    client.send(frame);
+    // Measured as it is queued, as Redis measures it: a flood evicts its receiver before piling up.
+    if (this.clientEviction.limit > 0) this.clientEviction.update(client);
+    if (!joinsReply) this.flushSoon(client);
   }
 
   /**
@@ -542,13 +562,109 @@ export class Server implements ExecutionObserver {
   }
 
   /**
-   * Shuts down after the current command, then exits the process via the
-   * registered handler; during a timed-out script (SHUTDOWN NOSAVE) at once,
+   * SHUTDOWN, SIGTERM and SIGINT, as Redis 7.0: with replicas attached (and
+   * no NOW), writes pause and the shutdown waits up to shutdown-timeout for
+   * them to acknowledge the whole stream (a SHUTDOWN client waits blocked);
+   * then it saves and exits. Returns what the client gets now: a refusal
+   * when the save fails, else no reply (the connection closes at the exit)
+   * or a wait. During a timed-out script (SHUTDOWN NOSAVE) it exits at once,
    * since the script holds the event loop.
    */
-  requestShutdown(): void {
-    if (this.scripting.running) this.onShutdownRequested(true);
-    else setImmediate(() => this.onShutdownRequested(false));
+  requestShutdown(options: ShutdownOptions, client?: ClientState): Reply | BlockRequest {
+    const pending = this.pendingShutdown;
+    if (pending !== undefined) {
+      // One shutdown at a time: a second SHUTDOWN waits for the first.
+      if (client === undefined) return NO_REPLY;
+      pending.waiting.push(client as Client);
+      return BlockRequest.deferred(NO_REPLY);
+    }
+    this.log('warning', 'User requested shutdown...');
+    if (this.scripting.running) {
+      this.onShutdownRequested(true);
+      return NO_REPLY;
+    }
+    const timeoutMs = this.config.getNumber('shutdown-timeout') * 1000;
+    if (!options.now && timeoutMs > 0 && !this.replicasInSync()) {
+      this.pendingShutdown = { deadline: Date.now() + timeoutMs, options, waiting: client === undefined ? [] : [client as Client] };
+      this.replication.requestAcks();
+      // Past the deadline too: the shutdown ends it, by exiting or by cancelling.
+      this.pause.pause('write', Date.now() + timeoutMs + 60_000);
+      this.log('notice', 'Waiting for replicas before shutting down.');
+      return client === undefined ? NO_REPLY : BlockRequest.deferred(NO_REPLY);
+    }
+    return this.finishShutdown(options) ? NO_REPLY : shutdownFailed();
+  }
+
+  /** SHUTDOWN ABORT: false when no shutdown is waiting. */
+  abortShutdown(): boolean {
+    if (this.pendingShutdown === undefined) return false;
+    this.cancelShutdown();
+    this.log('notice', 'Shutdown manually aborted.');
+    return true;
+  }
+
+  /** INFO shutdown_in_milliseconds: how long a waiting shutdown still waits for replicas (undefined: none waits). */
+  get shutdownInMs(): number | undefined {
+    return this.pendingShutdown === undefined ? undefined : this.pendingShutdown.deadline - Date.now();
+  }
+
+  /** Every replica has acknowledged the whole stream (or there are none). */
+  private replicasInSync(): boolean {
+    const offset = this.replication.offset;
+    return this.replication.replicas.every((link) => link.ackOffset === offset);
+  }
+
+  /** Checked by the cron and on every acknowledgement: the wait for replicas is over. */
+  shutdownProgress(): void {
+    const pending = this.pendingShutdown;
+    if (pending === undefined || (Date.now() < pending.deadline && !this.replicasInSync())) return;
+    if (!this.finishShutdown(pending.options)) this.cancelShutdown();
+  }
+
+  private cancelShutdown(): void {
+    const pending = this.pendingShutdown!;
+    this.pendingShutdown = undefined;
+    this.pause.unpause();
+    for (const client of pending.waiting) this.finishWaiting(client, shutdownFailed());
+  }
+
+  /**
+   * The shutdown proper, once replicas are waited for: reports how they
+   * kept up, saves as asked, then exits (after the current command). False,
+   * with the reason logged, when it cannot (unless FORCE).
+   */
+  private finishShutdown(options: ShutdownOptions): boolean {
+    const replicas = this.replication.replicas;
+    if (replicas.length > 0) {
+      const offset = this.replication.offset;
+      let inSync = 0;
+      for (const link of replicas) {
+        if (link.ackOffset === offset) {
+          inSync++;
+          continue;
+        }
+        const lag = Math.floor((Date.now() - link.ackTime) / 1000);
+        this.log('warning', `Lagging replica ${link.client.address} reported offset ${link.ackOffset} behind master, lag=${lag}, state=${link.state}.`);
+      }
+      this.log('notice', `${inSync} of ${replicas.length} replicas are in sync when shutting down.`);
+    }
+    const persistence = this.persistence;
+    if (persistence.writingInitialAof) {
+      if (!options.force) return shutdownError(this, "Writing initial AOF, can't exit.");
+      this.log('warning', 'Writing initial AOF. Exit anyway.');
+    }
+    if (options.save ?? persistence.savePointsConfigured) {
+      this.log('notice', 'Saving the final RDB snapshot before exiting.');
+      try {
+        persistence.cancelBackgroundSave();
+        persistence.save();
+      } catch {
+        if (!options.force) return shutdownError(this, "Error trying to save the DB, can't exit.");
+        this.log('warning', 'Error trying to save the DB. Exit anyway.');
+      }
+    }
+    setImmediate(() => this.onShutdownRequested(false));
+    return true;
   }
 
   /** Dies by `signal` after the crash report (DEBUG SEGFAULT, SIGABRT); `argv`: the command that was running. */
@@ -561,10 +677,11 @@ export class Server implements ExecutionObserver {
     );
   }
 
-  /** Set by main: what to do when a client asks for SHUTDOWN; `now`: exit before returning. */
+  /** Set by main: how to exit once SHUTDOWN or a signal decided to; `now`: exit before returning. */
   onShutdownRequested: (now: boolean) => void = () => void this.shutdown();
 
   clientClosed(client: Client): void {
+    this.clientEviction.forget(client);
     this.replication.clientClosed(client);
     this.blocked.drop(client);
     this.pause.drop(client);
@@ -598,7 +715,11 @@ export class Server implements ExecutionObserver {
       this.blocked.block(client, reply, args);
       return undefined;
     }
-    if (reply instanceof ReplyError) this.countError(reply);
+    if (reply instanceof ReplyError) {
+      this.countError(reply);
+      // Such a reply would pass any output limit: a limited client is closed, as Redis closes it midway.
+      if (reply.message === REPLY_TOO_LARGE) client.overOutputLimit(Infinity);
+    }
     return reply;
   }
 
@@ -750,6 +871,13 @@ export class Server implements ExecutionObserver {
     return client;
   }
 
+  /** INFO mem_clients_normal: what the normal and pub/sub clients hold. */
+  clientsMemory(): number {
+    let bytes = 0;
+    for (const client of this.clients.values()) if (!client.silent) bytes += client.totalMemory();
+    return bytes;
+  }
+
   /** CLIENT LIST / KILL's TYPE of a client. */
   clientType(client: ClientState): 'normal' | 'replica' | 'master' | 'pubsub' {
     const c = client as Client;
@@ -793,6 +921,8 @@ export class Server implements ExecutionObserver {
       }
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
+    for (const client of this.overSoftLimit) client.overOutputLimit(0);
+    this.shutdownProgress();
     this.memoryPeak();
     this.persistence.cron();
     this.replication.cron();
@@ -808,6 +938,7 @@ export class Server implements ExecutionObserver {
   }
 
   resetStats(): void {
+    this.clientEviction.evicted = 0;
     Object.assign(this.stats, newStats());
     this.keyspace.stats.hits = 0;
     this.keyspace.stats.misses = 0;
@@ -819,7 +950,6 @@ export class Server implements ExecutionObserver {
   async shutdown(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.log('warning', 'User requested shutdown...');
     this.persistence.close();
     this.migrations.close();
     this.replication.master?.close();
@@ -884,4 +1014,20 @@ function quoteMonitorArg(arg: string): string {
     else out += arg[i];
   }
   return out + '"';
+}
+
+/** What SHUTDOWN was asked: `save` undefined saves when save points are configured. */
+export interface ShutdownOptions {
+  save?: boolean;
+  now: boolean;
+  force: boolean;
+}
+
+const shutdownFailed = (): ReplyError => new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
+
+/** Logs why the shutdown cannot go on, as Redis does; false, for finishShutdown to return. */
+function shutdownError(server: Server, reason: string): false {
+  server.log('warning', reason);
+  server.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+  return false;
 }

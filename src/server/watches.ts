@@ -31,6 +31,11 @@ export class WatchedKeys {
     else keys.set(key, [watch]);
   }
 
+  /** How many keys a client watches. */
+  count(client: Client): number {
+    return this.byClient.get(client)?.length ?? 0;
+  }
+
   unwatchAll(client: Client): void {
     for (const watch of this.byClient.get(client) ?? []) {
       const keys = this.byKey.get(watch.db);
