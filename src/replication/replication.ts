@@ -48,6 +48,8 @@ export class ReplicaLink {
   waitingSince = 0;
   /** The stream made while its snapshot was written, sent after it; undefined while not collecting. */
   held: Buffer[] | undefined;
+  /** Stream bytes of this turn of the event loop, not written yet. */
+  unsent: Buffer[] = [];
 
   constructor(readonly client: Client) {}
 
@@ -91,6 +93,7 @@ export class Replication implements PropagationFollower {
   private lastPing = Date.now();
   private lastBacklogUse = Date.now();
   private flushQueued = false;
+  private sendQueued = false;
   /** Keys with a time to live that clients of ours (not the master) wrote while we are a writable replica (Redis's slaveKeysWithExpire). */
   private readonly localKeys = new Map<Database, Set<string>>();
 
@@ -146,12 +149,36 @@ export class Replication implements PropagationFollower {
     this.passOn(bytes);
   }
 
-  /** Stream bytes whose offset is already counted: into the backlog and to every replica. */
+  /**
+   * Stream bytes whose offset is already counted: into the backlog now, and to every replica at the
+   * end of this turn of the event loop, as Redis writes its replicas' buffers before it sleeps: the
+   * writes of all the clients served in one turn go out in one write per replica, not one each.
+   */
   passOn(bytes: Buffer): void {
     this.backlog?.append(bytes);
     for (const link of this.replicas) {
       if (link.held !== undefined) link.held.push(bytes);
-      else if (link.state === 'online') link.client.sendRaw(bytes);
+      else if (link.state === 'online') {
+        link.unsent.push(bytes);
+        this.sendSoon();
+      }
+    }
+  }
+
+  private sendSoon(): void {
+    if (this.sendQueued) return;
+    this.sendQueued = true;
+    setImmediate(() => this.sendToReplicas());
+  }
+
+  /** Writes what this turn streamed to each replica (also before the server exits). */
+  sendToReplicas(): void {
+    this.sendQueued = false;
+    for (const link of this.replicas) {
+      const unsent = link.unsent;
+      if (unsent.length === 0) continue;
+      link.unsent = [];
+      if (link.state === 'online') link.client.sendRaw(unsent.length === 1 ? unsent[0] : Buffer.concat(unsent));
     }
   }
 

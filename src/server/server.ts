@@ -634,6 +634,7 @@ export class Server implements ExecutionObserver {
    * with the reason logged, when it cannot (unless FORCE).
    */
   private finishShutdown(options: ShutdownOptions): boolean {
+    this.replication.sendToReplicas();
     const replicas = this.replication.replicas;
     if (replicas.length > 0) {
       const offset = this.replication.offset;
