@@ -3,38 +3,14 @@
 // transfer can be watched), and a replica under repl-diskless-load swapdb
 // shows loading meanwhile, answers -LOADING, and keeps its old data when the
 // transfer fails. Also a real redis-server replica reading the stream.
-// Every process started here is stopped in `after`.
-import { test, after } from 'node:test';
+// Every process started here is stopped after the tests (replication-fixtures.mjs).
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Redis from 'ioredis';
-import { freePort, startServer, waitFor, waitForPort, HAVE_REDIS } from './helpers.mjs';
+import { waitFor, HAVE_REDIS } from './helpers.mjs';
+import { connect, field, ours as anyOurs, redisServer } from './replication-fixtures.mjs';
 
-const started = [];
-const clients = [];
-after(async () => {
-  for (const c of clients) c.disconnect();
-  await Promise.all(started.map((s) => s.stop()));
-});
-
-async function ours(args = []) {
-  const server = await startServer(['--save', '', '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', ...args]);
-  started.push(server);
-  return server;
-}
-
-function connect(port) {
-  const client = new Redis({ port, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  clients.push(client);
-  return client;
-}
-
-async function field(client, name) {
-  return new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(await client.info('all'))?.[1];
-}
+/** Ours, with disk-less syncs. */
+const ours = (args = []) => anyOurs(['--repl-diskless-sync', 'yes', ...args]);
 
 async function fill(client, n) {
   const pipeline = client.pipeline();
@@ -97,19 +73,8 @@ test('a real redis-server replica reads our streamed disk-less snapshot', { skip
   const m = await ours();
   const master = connect(m.port);
   await fill(master, 5000);
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'diskless-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--dir', dir, '--repl-diskless-load', 'swapdb'], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  started.push({
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  });
-  await waitForPort(port, proc);
-  const replica = connect(port);
+  const r = await redisServer(['--repl-diskless-load', 'swapdb']);
+  const replica = connect(r.port);
   await replica.replicaof('127.0.0.1', m.port);
   await waitFor('the sync', async () => (await field(replica, 'master_link_status')) === 'up');
   assert.equal(await replica.dbsize(), 5000);

@@ -3,57 +3,13 @@
 // hands over with PSYNC ... FAILOVER, so nothing written is lost and both
 // continue by partial resync. Ours to ours, ours to a real redis-server and
 // a real redis-server to ours. Every process started here is stopped in `after`.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Redis from 'ioredis';
-import { freePort, startServer, waitFor, waitForPort, HAVE_REDIS } from './helpers.mjs';
+import { waitFor, HAVE_REDIS } from './helpers.mjs';
+import { connect, field, ours, redisServer as anyRedisServer } from './replication-fixtures.mjs';
 
-const started = [];
-const clients = [];
-after(async () => {
-  for (const c of clients) c.disconnect();
-  await Promise.all(started.map((s) => s.stop()));
-});
-
-async function ours(args = []) {
-  const server = await startServer(['--save', '', '--repl-diskless-sync-delay', '0', ...args]);
-  started.push(server);
-  return server;
-}
-
-async function redisServer(args = []) {
-  const port = await freePort();
-  const cwd = mkdtempSync(join(tmpdir(), 'failover-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', cwd, '--repl-diskless-sync-delay', '0', ...args], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  exited.then(() => rmSync(cwd, { recursive: true, force: true }));
-  const server = {
-    port,
-    proc,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      await exited;
-    },
-  };
-  started.push(server);
-  await waitForPort(port, proc);
-  return server;
-}
-
-function connect(port) {
-  const client = new Redis({ port, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  clients.push(client);
-  return client;
-}
-
-async function field(client, name) {
-  const info = await client.info('all');
-  return new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1];
-}
+/** A redis-server that serves disk-less syncs at once, as ours do here. */
+const redisServer = (args = []) => anyRedisServer(['--repl-diskless-sync-delay', '0', ...args]);
 
 async function linkUp(replica) {
   await waitFor('the replica link to be up', async () => (await field(replica, 'master_link_status')) === 'up');

@@ -3,61 +3,13 @@
 // ours, partial resyncs after a dropped link, WAIT, READONLY and ROLE, and
 // the stream itself (expiry as DEL, MULTI/EXEC, script effects) read raw.
 // Every wait is bounded and every process started here is stopped in `after`.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import { freePort, launch, startServer, rawConnect, resp, sleep, waitFor, waitForPort, HAVE_REDIS } from './helpers.mjs';
-
-const started = [];
-const clients = [];
-after(async () => {
-  for (const c of clients) c.disconnect();
-  await Promise.all(started.map((s) => s.stop()));
-});
-
-async function ours(args = []) {
-  const server = await startServer(['--save', '', '--repl-diskless-sync-delay', '0', ...args]);
-  started.push(server);
-  return server;
-}
-
-/** A real redis-server on a free port, in its own temporary directory. */
-async function redisServer(args = []) {
-  const port = await freePort();
-  const cwd = mkdtempSync(join(tmpdir(), 'repl-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', cwd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout.on('data', (d) => (output += d));
-  proc.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  exited.then(() => rmSync(cwd, { recursive: true, force: true }));
-  const server = {
-    port,
-    proc,
-    output: () => output,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      await exited;
-    },
-  };
-  started.push(server);
-  await waitForPort(port, proc, () => output);
-  return server;
-}
-
-function connect(port) {
-  const client = new Redis({ port, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  clients.push(client);
-  return client;
-}
-
-function infoField(info, name) {
-  return new RegExp(`^${name}:(.*)\\r?$`, 'm').exec(info)?.[1];
-}
+import { freePort, launch, rawConnect, resp, sleep, waitFor, HAVE_REDIS } from './helpers.mjs';
+import { connect, infoField, ours, redisServer, stopAfter } from './replication-fixtures.mjs';
 
 /** Waits until the replica's link is up and it has processed everything the master sent. */
 async function inSync(master, replica) {
@@ -301,7 +253,7 @@ test('a replica killed with SIGKILL comes back from its snapshot and catches up'
     const port = await freePort();
     const args = ['--port', String(port), '--dir', dir, '--save', '', '--replicaof', '127.0.0.1', String(master.port)];
     const first = launch(args);
-    started.push(first);
+    stopAfter(first);
     await first.ready(port);
     const r1 = connect(port);
     await inSync(m, r1);
@@ -310,7 +262,7 @@ test('a replica killed with SIGKILL comes back from its snapshot and catches up'
     await first.exited;
     await writeLoad(m, 'while-down');
     const second = launch(args);
-    started.push(second);
+    stopAfter(second);
     await second.ready(port);
     const r2 = connect(port);
     await inSync(m, r2);

@@ -2,32 +2,10 @@
 // master waits (up to shutdown-timeout) for every replica to acknowledge the
 // stream before it exits; SHUTDOWN ABORT ends the wait. Every wait is bounded,
 // and a stopped replica is always continued before it is stopped for good.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
-import { startServer, waitFor } from './helpers.mjs';
-
-const started = [];
-const clients = [];
-after(async () => {
-  for (const c of clients) c.disconnect();
-  for (const s of started) if (s.proc.exitCode === null) s.proc.kill('SIGCONT');
-  await Promise.all(started.map((s) => s.stop()));
-});
-
-async function ours(args = []) {
-  const server = await startServer(['--save', '', '--repl-diskless-sync-delay', '0', ...args]);
-  started.push(server);
-  return server;
-}
-
-function connect(port) {
-  const client = new Redis({ port, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  clients.push(client);
-  return client;
-}
-
-const field = (info, name) => new RegExp(`^${name}:(.*)\\r?$`, 'm').exec(info)?.[1];
+import { waitFor } from './helpers.mjs';
+import { connect, infoField as field, ours } from './replication-fixtures.mjs';
 
 /** A master with one replica in sync holding k=1, and the replica stopped (SIGSTOP). */
 async function masterWithStoppedReplica() {
