@@ -100,10 +100,11 @@ const restrictedName = (test) => `${test} (ACL user ~key:* +@read +@write)`;
 
 /** Every workload: its name, the redis-benchmark arguments that run it, and the setup (a custom command's) before each run. */
 const workloads = [
-  ...(tests === 'none' ? [] : tests.split(',')).map((t) => ({ name: t.toUpperCase(), args: ['-t', t] })),
-  ...(aclRows ? ['set', 'get'] : []).map((t) => ({ name: restrictedName(t.toUpperCase()), args: ['--user', 'bench', '-a', 'bench', '-t', t] })),
+  ...(tests === 'none' ? [] : tests.split(',')).map((t) => ({ name: t.toUpperCase(), group: t.toUpperCase(), args: ['-t', t] })),
+  ...(aclRows ? ['set', 'get'] : []).map((t) => ({ name: restrictedName(t.toUpperCase()), group: t.toUpperCase(), args: ['--user', 'bench', '-a', 'bench', '-t', t] })),
   ...COMMANDS.filter((c) => wantedCommands.some((w) => c.name.toUpperCase().startsWith(w))).map((c) => ({
     name: c.name,
+    group: c.name,
     args: c.command,
     setup: c.setup,
     random: c.random,
@@ -148,14 +149,27 @@ try {
   const summary = [];
   for (const pipeline of pipelines) {
     const results = {};
-    for (const workload of workloads) {
-      const counts = new Map(servers.map((s) => [s, Math.max(10000, Math.round(run(s, pipeline, warmup, workload).rps * seconds))]));
-      const samples = new Map(servers.map((s) => [s, []]));
-      for (let round = 0; round < rounds; round++) for (const s of servers) samples.get(s).push(run(s, pipeline, counts.get(s), workload));
-      for (const s of servers) {
-        const taken = samples.get(s);
-        const middle = (key) => median(taken.map((x) => x[key]));
-        (results[s.name] ??= {})[workload.name] = { rps: middle('rps'), p50: middle('p50'), p99: middle('p99'), cpu: middle('cpu') };
+    // A workload and its restricted-user twin are measured in the same rounds, in turns whose
+    // order flips every round, so that their ratio is not the order's (the first SET also creates keys).
+    for (const group of new Set(workloads.map((w) => w.group))) {
+      const members = workloads.filter((w) => w.group === group);
+      const counts = new Map();
+      for (const w of members) for (const s of servers) counts.set(`${w.name}|${s.name}`, Math.max(10000, Math.round(run(s, pipeline, warmup, w).rps * seconds)));
+      const samples = new Map();
+      for (let round = 0; round < rounds; round++) {
+        for (const s of servers) {
+          for (const w of round % 2 === 0 ? members : [...members].reverse()) {
+            const key = `${w.name}|${s.name}`;
+            (samples.get(key) ?? samples.set(key, []).get(key)).push(run(s, pipeline, counts.get(key), w));
+          }
+        }
+      }
+      for (const w of members) {
+        for (const s of servers) {
+          const taken = samples.get(`${w.name}|${s.name}`);
+          const middle = (key) => median(taken.map((x) => x[key]));
+          (results[s.name] ??= {})[w.name] = { rps: middle('rps'), p50: middle('p50'), p99: middle('p99'), cpu: middle('cpu') };
+        }
       }
     }
     const throughputRatios = [];
