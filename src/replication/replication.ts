@@ -129,6 +129,8 @@ export class Replication implements PropagationFollower {
     setImmediate(() => {
       this.flushQueued = false;
       this.flush();
+      // Out in this same turn: a send scheduled from here would wait for the next one.
+      this.sendToReplicas();
     });
   }
 
