@@ -229,6 +229,49 @@ describe('wire protocol', () => {
       assert.ok(chunks <= 10, `replies arrived in ${chunks} chunks`);
       conn.close();
     });
+
+    it('keeps the replies of a peer that stops reading in order, counted in omem, until it reads them', async () => {
+      const values = ['a', 'b', 'c', 'd'].map((c) => c.repeat(200_000));
+      const setup = await rawConnect(server.port);
+      for (let i = 0; i < values.length; i++) {
+        assert.equal(await setup.roundTrip(resp('SET', `slow:${i}`, values[i]), '+OK\r\n'), '+OK\r\n');
+      }
+      const reader = net.connect(server.port, '127.0.0.1');
+      await once(reader, 'connect');
+      reader.pause();
+      reader.write(resp('CLIENT', 'SETNAME', 'slowreader'));
+      // 40 MB of replies in 20 separate reads: far more than the kernel's socket buffers take.
+      const requests = 200;
+      for (let batch = 0; batch < 20; batch++) {
+        let request = '';
+        for (let i = batch * 10; i < batch * 10 + 10; i++) request += resp('GET', `slow:${i % 4}`);
+        reader.write(request);
+        await sleep(5);
+      }
+      let omem = 0;
+      for (let tries = 0; tries < 50 && omem === 0; tries++) {
+        await sleep(20);
+        setup.write(resp('CLIENT', 'LIST'));
+        const header = await setup.readUntil('\r\n');
+        const list = await setup.read(Number(header.slice(1, -2)) + 2);
+        omem = Number(/name=slowreader .*?omem=(\d+)/.exec(list)?.[1] ?? 0);
+      }
+      assert.ok(omem > 1_000_000, `omem of the paused reader: ${omem}`);
+      const expected = '+OK\r\n' + Array.from({ length: requests }, (_, i) => `$200000\r\n${values[i % 4]}\r\n`).join('');
+      const chunks = [];
+      let length = 0;
+      reader.on('data', (chunk) => {
+        chunks.push(chunk);
+        length += chunk.length;
+      });
+      reader.resume();
+      const deadline = Date.now() + 10_000;
+      while (length < expected.length && Date.now() < deadline) await sleep(20);
+      assert.equal(length, expected.length);
+      assert.ok(Buffer.concat(chunks).toString('latin1') === expected, 'replies arrived out of order or damaged');
+      reader.destroy();
+      setup.close();
+    });
   });
 
   describe('binary safety', () => {

@@ -15,6 +15,7 @@ import type { Server } from './server.js';
 import type { ClientTracking } from './tracking.js';
 import type { User } from '../acl/user.js';
 import type { ReplicaLink } from '../replication/replication.js';
+import { SocketOutput } from './listen.js';
 
 /**
  * Replies pending within one read beyond which they are written (and checked
@@ -92,6 +93,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   private closed = false;
   private ending = false;
   private readonly reader: RequestReader;
+  private readonly output: SocketOutput;
 
   constructor(
     readonly id: number,
@@ -99,6 +101,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     private readonly socket: Socket,
     /** The unix socket's path, for a client connected through it. */
     private readonly unixPath?: string,
+    /** The socket came from `readingSocket`, so its handle may be written directly (see SocketOutput). */
+    directWrites = false,
   ) {
     this.db = server.keyspace.dbs[0];
     this.user = server.acl.defaultUser;
@@ -108,7 +112,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.localAddress = unixPath !== undefined ? `${unixPath}:0` : formatAddress(socket.localAddress, socket.localPort);
     this.reader = new RequestReader(this, (batch) => this.executeBatch(batch));
     socket.setNoDelay(true);
-    socket.on('drain', () => this.drained());
+    this.output = new SocketOutput(socket, directWrites, () => this.drained());
     socket.on('error', () => {});
     socket.on('close', () => this.onClose());
   }
@@ -253,7 +257,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   /** More than a megabyte of output waits for the socket (a disk-less sync holds its snapshot back meanwhile). */
   get backlogged(): boolean {
-    return this.socket.writableLength > OUTPUT_HIGH_WATER;
+    return this.output.length > OUTPUT_HIGH_WATER;
   }
 
   private drained(): void {
@@ -303,12 +307,9 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       // Acknowledged writes are in the append-only file and sent to the replicas first.
       this.server.beforeReplies();
       this.server.stats.netOutputBytes += this.out.length;
-      const socket = this.socket;
-      const idle = socket.writableLength === 0;
-      socket.write(this.out.pending());
-      // Written whole at once, nothing queued: no one holds the bytes and the buffer is reused.
-      // Otherwise the socket keeps them until they are out, and the replies move to a new buffer.
-      if (idle && socket.writableLength === 0) this.out.clear();
+      // Written whole at once: no one holds the bytes and the buffer is reused. Otherwise the
+      // socket keeps them until they are out, and the replies move to a new buffer.
+      if (this.output.write(this.out.pending())) this.out.clear();
       else this.out.release();
     }
     if (this.closing && !this.closed && !this.ending) {
@@ -336,7 +337,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     const limits = this.server.config.values.outputBufferLimits;
     const limit = this.replicaLink?.attached ? limits.replica : isSubscribed(this) ? limits.pubsub : limits.normal;
     if (limit.hard === 0 && limit.soft === 0) return false;
-    const pending = queued + this.socket.writableLength;
+    const pending = queued + this.output.length;
     let over = limit.hard > 0 && pending >= limit.hard;
     if (limit.soft > 0 && pending >= limit.soft) {
       const now = Date.now();
@@ -386,7 +387,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   /** omem: replies waiting for the end of the read and those the socket holds. */
   get outputBytes(): number {
-    return this.out.length + this.socket.writableLength;
+    return this.out.length + this.output.length;
   }
 
   /** multi-mem: the commands queued by MULTI, counted once each as they come. */
@@ -440,7 +441,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${this.reader.queryBufferBytes - qbuf} multi-mem=${this.multiMemory()}` +
-      ` rbs=0 rbp=0 obl=${this.out.length} oll=${this.socket.writableLength > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${this.totalMemory()}` +
+      ` rbs=0 rbp=0 obl=${this.out.length} oll=${this.output.length > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${this.totalMemory()}` +
       ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=${this.user.name} redir=${this.tracking ? this.tracking.redirect : -1}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );

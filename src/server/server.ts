@@ -476,7 +476,7 @@ export class Server implements ExecutionObserver {
     if (secure) socket.on('data', (chunk: Buffer) => client!.received(chunk));
     const keepAliveSec = this.config.getNumber('tcp-keepalive');
     if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
-    client = new Client(id, this, socket, unixPath);
+    client = new Client(id, this, socket, unixPath, !secure);
     this.clients.set(id, client);
   }
 
