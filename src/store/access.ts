@@ -70,6 +70,14 @@ export class AccessRecord {
     }
   }
 
+  /**
+   * The map `touch` writes, for Database.prefetch to look a batch's keys up
+   * in ahead of their touches (undefined in LRU mode, whose list lru-cache owns).
+   */
+  get touchedMap(): ReadonlyMap<string, number> | undefined {
+    return this.seen ?? this.lfu;
+  }
+
   /** A new key: recent, with the initial counter (creating is not an access that counts). */
   created(key: string): void {
     if (this.seen !== undefined) this.seen.set(key, clockSeconds());

@@ -215,6 +215,9 @@ export class Database {
    * overlaps the misses of several lookups, where spread between whole
    * commands they are paid one after another. The commands then find their
    * keys in the cache. (Redis 8 prefetches its dictionary the same way.)
+   * The access record's entries for the same keys come along: the touches
+   * that follow cost SET -P 16 a quarter of its CPU while their misses were
+   * paid one by one, and half of that once prefetched.
    *
    * The keys' hashes are computed in a pass of their own first: V8 computes
    * a string's hash in a runtime call on its first lookup, and such a call
@@ -226,6 +229,7 @@ export class Database {
    */
   prefetch(batch: readonly string[][]): number {
     const data = this.data;
+    const accessed = this.access.touchedMap;
     let touched = 0;
     for (let i = 0; i < batch.length; i++) {
       const args = batch[i];
@@ -236,6 +240,7 @@ export class Database {
       if (args.length < 2) continue;
       const value = data.get(args[1]);
       if (typeof value === 'string') touched += value.length;
+      if (accessed !== undefined) touched += accessed.get(args[1]) ?? 0;
     }
     return touched;
   }
