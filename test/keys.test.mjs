@@ -550,15 +550,32 @@ test('OBJECT ENCODING of strings: int, embstr, raw', async () => {
   }
 });
 
-test('OBJECT ENCODING of a string grown by APPEND or SETRANGE is raw', { skip: 'known difference (README): string encodings are derived from the value, not its history' }, async () => {
-  await r.set('n', '123');
-  await r.append('n', '4');
-  assert.equal(await r.object('ENCODING', 'n'), 'raw');
-  await r.set('m', 'abc');
-  await r.setrange('m', 0, 'x');
-  assert.equal(await r.object('ENCODING', 'm'), 'raw');
-  await r.incr('n');
-  assert.equal(await r.object('ENCODING', 'n'), 'int');
+test('OBJECT ENCODING of a string follows how it was made, as Redis 7.0.15 reports it', async () => {
+  // Each step, then the encodings redis-server 7.0.15 gives after all of them.
+  const steps = [
+    ['APPEND', 'newAppend', 'x'], ['SET', 'appended', 'x'], ['APPEND', 'appended', 'y'],
+    ['SET', 'appendedEmpty', ''], ['APPEND', 'appendedEmpty', ''],
+    ['SET', 'int', '12'], ['APPEND', 'int', '3'], ['RENAME', 'int', 'renamed'], ['COPY', 'renamed', 'copied'],
+    ['SET', 'moved', 'ab'], ['APPEND', 'moved', 'c'], ['MOVE', 'moved', '1'],
+    ['SET', 'ranged', 'hello'], ['SETRANGE', 'ranged', '1', 'a'], ['SETRANGE', 'newRange', '2', 'ab'],
+    ['SET', 'emptyRange', '1234'], ['SETRANGE', 'emptyRange', '0', ''],
+    ['SETBIT', 'newBit', '3', '1'], ['SET', 'sameBit', '1'], ['SETBIT', 'sameBit', '0', '0'],
+    ['BITFIELD', 'field', 'SET', 'u8', '0', '1'], ['SET', 'readField', 'ab'], ['BITFIELD', 'readField', 'GET', 'u8', '0'],
+    ['SET', 'src', 'ab'], ['BITOP', 'NOT', 'bitop', 'src'],
+    ['SET', 'float', '1.5'], ['INCRBYFLOAT', 'float', '1.5'], ['INCRBYFLOAT', 'floatThenInt', '1'], ['INCR', 'floatThenInt'],
+    ['SET', 'reset', 'ab'], ['APPEND', 'reset', 'c'], ['SET', 'reset', 'abc'],
+  ];
+  const expected = {
+    newAppend: 'embstr', appended: 'raw', appendedEmpty: 'raw', renamed: 'raw', copied: 'raw', ranged: 'raw', newRange: 'raw',
+    emptyRange: 'int', newBit: 'raw', sameBit: 'raw', field: 'raw', readField: 'embstr', bitop: 'raw', float: 'embstr',
+    floatThenInt: 'int', reset: 'embstr',
+  };
+  for (const step of steps) await r.call(...step);
+  for (const [key, encoding] of Object.entries(expected)) assert.equal(await r.object('ENCODING', key), encoding, key);
+  await r.select(1);
+  assert.equal(await r.object('ENCODING', 'moved'), 'raw');
+  await r.flushdb();
+  await r.select(0);
 });
 
 test('OBJECT subcommands of a missing key are nil', async () => {

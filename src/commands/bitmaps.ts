@@ -175,6 +175,8 @@ function bitop(ctx: CommandContext, args: string[]): Reply {
     return 0;
   }
   db.set(dest, combine(op as BitOp, sources, length));
+  // Redis stores the result as a raw string, whatever its length.
+  db.madeAs(dest, 'raw');
   db.notify(NOTIFY.STRING, 'set', dest);
   return length;
 }

@@ -85,7 +85,7 @@ function debugObject(ctx: CommandContext, key: string): Reply {
   const stored = ctx.client.db.data.get(key);
   if (stored === undefined) throw noSuchKey();
   const value = plainValue(stored);
-  const encoding = typeof value === 'string' ? (value.length <= 44 ? 'embstr' : 'raw') : value.encoding();
+  const encoding = typeof value === 'string' ? ctx.client.db.stringEncoding(key, value) : value.encoding();
   const length = typeof value === 'string' ? value.length : 0;
   return new SimpleString(`Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${length} lru:0 lru_seconds_idle:0`);
 }

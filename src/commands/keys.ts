@@ -68,9 +68,11 @@ function rename(ctx: CommandContext, args: string[], onlyIfNew: boolean): Reply 
   if (onlyIfNew && db.has(to)) return 0;
   const when = db.expireTime(from);
   // The target is replaced, not overwritten: it counts as a new key, as in Redis.
+  const made = db.madeEncoding(from);
   db.delete(to);
   db.delete(from);
   db.set(to, value);
+  db.madeAs(to, made);
   if (when !== undefined) db.setExpire(to, when);
   db.notify(NOTIFY.GENERIC, 'rename_from', from);
   db.notify(NOTIFY.GENERIC, 'rename_to', to);
@@ -102,6 +104,7 @@ function copy(ctx: CommandContext, args: string[]): Reply {
   }
   const when = src.expireTime(from);
   dst.set(to, duplicate(value));
+  dst.madeAs(to, src.madeEncoding(from));
   if (when !== undefined) dst.setExpire(to, when);
   dst.notify(NOTIFY.GENERIC, 'copy_to', to);
   return 1;
@@ -116,6 +119,7 @@ function move(ctx: CommandContext, args: string[]): Reply {
   if (value === undefined || dst.has(key)) return 0;
   const when = src.expireTime(key);
   dst.set(key, value);
+  dst.madeAs(key, src.madeEncoding(key));
   if (when !== undefined) dst.setExpire(key, when);
   src.delete(key);
   src.notify(NOTIFY.GENERIC, 'move_from', key);
@@ -249,12 +253,6 @@ function scan(ctx: CommandContext, args: string[]): Reply {
     return true;
   });
   return [String(next), found];
-}
-
-/** OBJECT ENCODING for strings, following Redis's rules for int, embstr and raw. */
-function stringEncoding(value: string): string {
-  if (value.length <= 20 && parseInt64(value) !== null) return 'int';
-  return value.length <= 44 ? 'embstr' : 'raw';
 }
 
 const OBJECT_HELP = [
@@ -415,8 +413,8 @@ export const keyCommands: readonly CommandSpec[] = [
     name: 'object', arity: -2, flags: [], group: 'generic', since: '2.2.3', complexity: 'Depends on subcommand.',
     summary: 'Inspects how a value is stored.',
     subcommands: [
-      objectSub('encoding', 'Names the internal representation of a value.', (value) =>
-        typeof value === 'string' ? stringEncoding(value) : value.encoding(),
+      objectSub('encoding', 'Names the internal representation of a value.', (value, ctx, key) =>
+        typeof value === 'string' ? ctx.client.db.stringEncoding(key, value) : value.encoding(),
       ),
       objectSub('freq', 'Logarithmic access frequency of a key (needs an LFU maxmemory-policy).', (_value, ctx, key) => {
         if (!maxmemoryPolicyIsLfu(ctx)) {

@@ -143,6 +143,8 @@ function incrByFloat(ctx: CommandContext, args: string[]): Reply {
   if (!isFiniteLongDouble(sum)) throw notFinite();
   const text = formatLongDoubleHuman(sum);
   db.set(args[1], text, true);
+  // Redis makes the result a plain string, never an integer one.
+  db.madeAs(args[1], 'embstr');
   db.notify(NOTIFY.STRING, 'incrbyfloat', args[1]);
   return text;
 }
@@ -178,6 +180,7 @@ function setrange(ctx: CommandContext, args: string[], maxLength: number): Reply
   const padded = base.length < offset ? base + '\0'.repeat(offset - base.length) : base;
   const updated = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
   db.set(key, updated, true);
+  db.madeAs(key, 'raw');
   db.notify(NOTIFY.STRING, 'setrange', key);
   return updated.length;
 }
@@ -188,6 +191,8 @@ function append(ctx: CommandContext, args: string[], maxLength: number): Reply {
   if (current !== undefined && current.length + args[2].length > maxLength) throw stringTooLong();
   const updated = current === undefined ? args[2] : current + args[2];
   db.set(args[1], updated, true);
+  // A new key is stored as SET stores it; an existing one is appended to in place.
+  if (current !== undefined) db.madeAs(args[1], 'raw');
   db.notify(NOTIFY.STRING, 'append', args[1]);
   return updated.length;
 }

@@ -10,6 +10,7 @@ import { now as clockNow } from './clock.js';
 import { NOTIFY, type NotifyClass } from './notify.js';
 import { BUFFER_OBJECT, EXPIRE_ENTRY, MAP_ENTRY, stringBytes } from './memory.js';
 import { AccessRecord } from './access.js';
+import { parseInt64 } from '../util/numbers.js';
 
 /** Always empty: a lookup in it only computes and caches the key string's hash. */
 const HASHING_ONLY = new Set<string>();
@@ -123,6 +124,14 @@ export class Database {
   usedBytes = 0;
   /** A snapshot being written (BGSAVE): it gets each value about to be replaced or deleted. */
   snapshot: { preserve(db: Database, key: string, old: StoredValue): void } | undefined = undefined;
+  /**
+   * Strings whose encoding is not the one their content gives (see
+   * stringEncoding), until the key gets a new value; RENAME, MOVE and COPY
+   * keep it. Redis holds a string changed in place (APPEND, SETRANGE, the bit
+   * commands) as raw whatever its length, and INCRBYFLOAT's result as embstr
+   * even when it reads as an integer.
+   */
+  private madeEncodings = new Map<string, 'raw' | 'embstr'>();
 
   constructor(
     public id: number,
@@ -189,10 +198,12 @@ export class Database {
       this.data.set(key, bits);
       this.usedBytes += keyBytes(key) + recount(bits);
       this.access.created(key);
+      this.madeEncodings.set(key, 'raw');
       this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
       return bits;
     }
     this.access.touch(key);
+    if (typeof value === 'string' || value instanceof BitString) this.madeEncodings.set(key, 'raw');
     if (typeof value === 'string') return this.asBits(key, value);
     if (!(value instanceof BitString)) throw wrongType();
     this.snapshot?.preserve(this, key, value);
@@ -318,7 +329,26 @@ export class Database {
       this.access.touch(key);
     }
     if (!keepTtl && this.expires.size !== 0 && this.expires.delete(key)) this.usedBytes -= EXPIRE_ENTRY;
+    if (this.madeEncodings.size !== 0) this.madeEncodings.delete(key);
     this.hooks.keyModified(this, key);
+  }
+
+  /** How the command that just stored the string at `key` made it, where that is not what its content gives. */
+  madeAs(key: string, encoding: 'raw' | 'embstr' | undefined): void {
+    if (encoding !== undefined) this.madeEncodings.set(key, encoding);
+  }
+
+  /** What madeAs recorded for `key`, for the commands that move or copy its value. */
+  madeEncoding(key: string): 'raw' | 'embstr' | undefined {
+    return this.madeEncodings.size === 0 ? undefined : this.madeEncodings.get(key);
+  }
+
+  /** OBJECT ENCODING of the string `value` at `key`: as madeAs recorded, else int, embstr up to 44 bytes, raw beyond. */
+  stringEncoding(key: string, value: string): 'int' | 'embstr' | 'raw' {
+    const made = this.madeEncoding(key);
+    if (made === 'raw' || (made === 'embstr' && value.length <= 44)) return made;
+    if (value.length <= 20 && parseInt64(value) !== null) return 'int';
+    return value.length <= 44 ? 'embstr' : 'raw';
   }
 
   /** Reports what a command did to `key` as a keyspace event. */
@@ -430,6 +460,7 @@ export class Database {
     this.data.clear();
     this.expires.clear();
     this.access.clear();
+    this.madeEncodings.clear();
     this.usedBytes = 0;
     return count;
   }
@@ -440,6 +471,7 @@ export class Database {
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.usedBytes, other.usedBytes] = [other.usedBytes, this.usedBytes];
     [this.access, other.access] = [other.access, this.access];
+    [this.madeEncodings, other.madeEncodings] = [other.madeEncodings, this.madeEncodings];
   }
 
   /** Any key that has not expired, or undefined when there is none. */
@@ -466,6 +498,7 @@ export class Database {
     this.snapshot?.preserve(this, key, old);
     this.data.delete(key);
     this.access.forget(key);
+    if (this.madeEncodings.size !== 0) this.madeEncodings.delete(key);
     this.usedBytes -= keyBytes(key) + countedBytes(old);
     if (this.expires.delete(key)) this.usedBytes -= EXPIRE_ENTRY;
   }
