@@ -91,6 +91,19 @@ test('replay rebuilds every type; BGREWRITEAOF starts a new base and increment',
   assert.deepEqual(await contents(again.client), expected);
 });
 
+test('GETDEL is written as the DEL it did, UNLINK with lazyfree-lazy-user-del yes, as redis-server writes it', async (t) => {
+  for (const [lazy, expected] of [['no', 'DEL'], ['yes', 'UNLINK']]) {
+    const dir = tempDir();
+    const s = await start(t, dir, ['--lazyfree-lazy-user-del', lazy], { redis: !ours });
+    await s.client.set('gone', 'v');
+    assert.equal(await s.client.getdel('gone'), 'v');
+    assert.equal(await s.client.getdel('gone'), null);
+    const incr = fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+    assert.ok(incr.endsWith(`*2\r\n$${expected.length}\r\n${expected}\r\n$4\r\ngone\r\n`), JSON.stringify(incr));
+    assert.ok(!/GETDEL/i.test(incr), 'a GETDEL that found nothing is not written either');
+  }
+});
+
 test('a torn last command is cut off with aof-load-truncated yes, and refused with no', { skip: !ours && 'our server only' }, async (t) => {
   const dir = tempDir();
   const s = await start(t, dir, ['--appendfsync', 'always']);

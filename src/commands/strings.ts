@@ -9,7 +9,7 @@ import { NOTIFY } from '../store/notify.js';
 import { addInt64, toInt64, parseInt64, type Int64 } from '../util/numbers.js';
 import { ZERO, addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../store/longdouble.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
-import { asExpiry, asSet, asSetKeepTtl } from '../persistence/propagation.js';
+import { asDeletion, asExpiry, asSet, asSetKeepTtl } from '../persistence/propagation.js';
 
 
 /** Parses an integer argument or fails with Redis's "not an integer" error. */
@@ -333,7 +333,7 @@ export const stringCommands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
-    name: 'getdel', arity: 2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'string', since: '6.2.0',
+    name: 'getdel', propagate: asDeletion, arity: 2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'string', since: '6.2.0',
     complexity: 'O(1)', summary: 'Returns the string at a key and deletes the key.', syntax: 'key',
     run: (ctx, args) => {
       const value = ctx.client.db.readString(args[1]);

@@ -310,7 +310,7 @@ export class Persistence {
       follower.append(db.id, args);
       return;
     }
-    for (const command of spec.propagate(args, db, reply)) {
+    for (const command of spec.propagate(args, db, reply, ctx)) {
       this.incr.append(db.id, command);
       follower.append(db.id, command);
     }

@@ -8,9 +8,15 @@
  */
 import type { Database } from '../store/database.js';
 import { SetReply, type Reply } from '../protocol/reply.js';
+import type { CommandContext } from '../commands/types.js';
 
-/** Commands to record instead of `args`, given the database after the command ran and its reply. */
-export type Propagation = (args: string[], db: Database, reply: Reply) => string[][];
+/** Commands to record instead of `args`, given the database after the command ran, its reply and its caller. */
+export type Propagation = (args: string[], db: Database, reply: Reply, ctx: CommandContext) => string[][];
+
+/** GETDEL: the DEL it did (UNLINK with lazyfree-lazy-user-del), as Redis rewrites it. */
+export const asDeletion: Propagation = (args, _db, _reply, ctx) => [
+  [ctx.server.config.getBool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', args[1]],
+];
 
 const expiryOf = (db: Database, key: string): string | undefined => {
   const at = db.expireTime(key);
