@@ -160,7 +160,8 @@ function expire(relative: boolean, seconds: boolean) {
       if (conditions.has('LT') && current !== undefined && when >= BigInt(current)) return 0;
     }
     const ms = Number(when);
-    if (ms <= now()) {
+    // Redis's checkAlreadyExpired: an AOF being loaded and a master's stream set a past time as it is.
+    if (ms <= now() && !ctx.server.keyspace.expiryIgnored) {
       db.deleteNotify(key);
     } else {
       db.setExpire(key, ms);
