@@ -160,8 +160,7 @@ function expire(relative: boolean, seconds: boolean) {
       if (conditions.has('LT') && current !== undefined && when >= BigInt(current)) return 0;
     }
     const ms = Number(when);
-    // Redis's checkAlreadyExpired: an AOF being loaded and a master's stream set a past time as it is.
-    if (ms <= now() && !ctx.server.keyspace.expiryIgnored) {
+    if (ctx.server.keyspace.alreadyExpired(ms)) {
       db.deleteNotify(key);
     } else {
       db.setExpire(key, ms);
