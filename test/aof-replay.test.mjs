@@ -13,14 +13,15 @@ import { HAVE_REDIS, startInDir, tempDirs, waitFor } from './helpers.mjs';
 const tempDir = tempDirs('noderedis-aof-replay-');
 const targets = [['ours', false], ...(HAVE_REDIS ? [['redis-server', true]] : [])];
 
-const command = (...args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+/** A command as the file holds it; arguments are byte strings (latin1). */
+const command = (...args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`;
 
 /** A directory whose append-only files are one increment holding these commands. */
 function aofDir(...commands) {
   const dir = tempDir();
   fs.mkdirSync(path.join(dir, 'appendonlydir'));
   fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
-  fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), commands.join(''));
+  fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), commands.join(''), 'latin1');
   return dir;
 }
 
@@ -29,6 +30,14 @@ for (const [name, redis] of targets) {
     const dir = aofDir(command('rpush', 'list', 'foo'), command('pexpireat', 'list', '1000'), command('rpush', 'list', 'bar'));
     const { client } = await startInDir(t, dir, ['--appendonly', 'yes', '--save', ''], { redis });
     assert.equal(await client.llen('list'), 0);
+    assert.equal(await client.exists('list'), 0);
+  });
+
+  test(`${name}: RESTORE with a past ABSTTL in the file stores the key, which RPUSH extends, until the load ends`, async (t) => {
+    // DUMP of a list holding "foo", as redis-server 7.0 writes it.
+    const payload = '\x12\x01\x02\x0c\x0c\x00\x00\x00\x01\x00\x83foo\x04\xff\n\x00\xcc7E\xd63\xc8\xf3\x19';
+    const dir = aofDir(command('restore', 'list', '1000', payload, 'ABSTTL'), command('rpush', 'list', 'bar'));
+    const { client } = await startInDir(t, dir, ['--appendonly', 'yes', '--save', ''], { redis });
     assert.equal(await client.exists('list'), 0);
   });
 
@@ -52,7 +61,7 @@ for (const [name, redis] of targets) {
     await waitFor('the first rewrite', async () => (await client.info('persistence')).includes('aof_rewrite_in_progress:0'));
     const incr = path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
     const slow = "redis.call('set',KEYS[1],'y'); for i=1,1500000 do redis.call('ping') end return 'ok'";
-    fs.appendFileSync(incr, command('select', '9') + command('eval', slow, '1', 'x'));
+    fs.appendFileSync(incr, command('select', '9') + command('eval', slow, '1', 'x'), 'latin1');
     const loader = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     loader.on('error', () => {});
     await loader.connect();
