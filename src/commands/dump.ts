@@ -56,7 +56,7 @@ function restore(ctx: CommandContext, args: string[]): Reply {
   }
   const expireAt = ttl === 0 ? undefined : absolute ? ttl : now() + ttl;
   // A value whose time is already up is not stored; with REPLACE the old one still goes.
-  if (expireAt !== undefined && expireAt <= now()) {
+  if (expireAt !== undefined && ctx.server.keyspace.alreadyExpired(expireAt)) {
     if (replace) db.deleteNotify(key);
     return OK;
   }

@@ -164,7 +164,7 @@ function expire(relative: boolean, seconds: boolean) {
       if (conditions.has('LT') && current !== undefined && when >= BigInt(current)) return 0;
     }
     const ms = Number(when);
-    if (ms <= now()) {
+    if (ctx.server.keyspace.alreadyExpired(ms)) {
       db.deleteNotify(key);
     } else {
       db.setExpire(key, ms);

@@ -104,7 +104,7 @@ function getex(ctx: CommandContext, args: string[]): Reply {
   if (value === undefined) return null;
   if (o.expireUnit) {
     const when = absoluteExpiry(o.expireUnit, o.expireArg!, 'getex');
-    if (when <= now()) {
+    if (ctx.server.keyspace.alreadyExpired(when)) {
       db.deleteNotify(args[1]);
     } else {
       db.setExpire(args[1], when);

@@ -7,6 +7,7 @@ import { clusterCommands } from './cluster.js';
 import { moduleCommands } from './module.js';
 import {
   ReplyError,
+  loadingError,
   noAuth,
   noReplicas,
   unknownCommand,
@@ -264,6 +265,8 @@ export interface ExecutionObserver {
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined;
   /** While a replica loads its master's snapshot: -LOADING for what may not run then. */
   loadingRefusal(okLoading: boolean, noAsyncLoading: boolean): ReplyError | undefined;
+  /** An append-only file is being loaded and this client is not the one replaying it. */
+  loadingAof(ctx: CommandContext): boolean;
   /** BUSY, for a client other than the script's while a script runs past busy-reply-threshold. */
   busyRefusal(ctx: CommandContext): ReplyError | undefined;
   /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
@@ -370,6 +373,8 @@ export function dispatchResolved(
     rejection = new ReplyError(
       `ERR Can't execute '${resolved.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
+  } else if (!resolved.okLoading && observer.loadingAof(ctx)) {
+    rejection = loadingError();
   } else if (!resolved.allowBusy && (rejection = observer.busyRefusal(ctx)) !== undefined) {
     // A timed-out script holds the server: only what may help end it is served.
   } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(resolved, client.multi))) {

@@ -238,6 +238,11 @@ export class Persistence {
   /** While an append-only file is being replayed: what it replays must not be appended again. */
   private replaying = false;
 
+  /** An append-only file is being replayed (DEBUG LOADAOF; other clients get -LOADING when a slow script lets them in). */
+  get loadingAof(): boolean {
+    return this.replaying;
+  }
+
   private get aofDir(): string {
     return path.join(this.config.values.dir, this.config.get('appenddirname') ?? 'appendonlydir');
   }
@@ -490,6 +495,9 @@ export class Persistence {
     let inMulti = false;
     let unknown: string | undefined;
     this.replaying = true;
+    // As Redis while loading: a time in the past is set, not acted on, and no key expires half-way,
+    // so RPUSH after a past PEXPIREAT adds to the same, expired, list.
+    this.keyspace.expiryIgnored = true;
     let end: ParseEnd;
     try {
       end = parseCommands(bytes, start, (args, commandEnd) => {
@@ -513,6 +521,7 @@ export class Persistence {
       return 'failed';
     } finally {
       this.replaying = false;
+      this.keyspace.expiryIgnored = false;
     }
     if (end.kind === 'format') {
       this.log('warning', `Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);

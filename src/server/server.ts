@@ -835,9 +835,16 @@ export class Server implements ExecutionObserver {
     for (const { key } of commandKeys(spec, fullName, args)) db.expireIfDue(key, now, true);
   }
 
+  /** The client a command is run for: a script's caller for the script's commands. */
+  private originOf(ctx: CommandContext): ClientState | undefined {
+    return ctx.client.isScript ? this.scripting.caller()?.client : ctx.client;
+  }
+
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined {
     const master = this.replication.master!;
-    if (ctx.client === master.client) return undefined;
+    // Redis's mustObeyClient: what the master sends and what an AOF replays run as they come, in scripts too.
+    const origin = this.originOf(ctx);
+    if (origin === master.client || origin instanceof ReplayClient) return undefined;
     if (write && this.config.getBool('replica-read-only')) return new ReplyError("READONLY You can't write against a read only replica.");
     if (!stale && master.state !== 'connected' && !this.config.getBool('replica-serve-stale-data')) {
       return new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
@@ -885,6 +892,10 @@ export class Server implements ExecutionObserver {
     if (c.isMaster) return 'master';
     if (c.replicaLink?.attached && !c.monitoring) return 'replica';
     return isSubscribed(client) ? 'pubsub' : 'normal';
+  }
+
+  loadingAof(ctx: CommandContext): boolean {
+    return this.persistence.loadingAof && !(this.originOf(ctx) instanceof ReplayClient);
   }
 
   busyRefusal(ctx: CommandContext): ReplyError | undefined {

@@ -6,6 +6,7 @@ import { NOTIFY, type NotifyClass } from './notify.js';
 import { AccessRecord, type AccessMode, type LfuSettings } from './access.js';
 import { BASELINE_BYTES } from './memory.js';
 import { Evictor } from './eviction.js';
+import { now } from './clock.js';
 
 /** Keys sampled per round of the active expiry cycle (Redis: ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
 const EXPIRE_SAMPLE = 20;
@@ -43,6 +44,15 @@ export class Keyspace implements KeyspaceHooks {
   /** Per database, where the expiry cycle left off, so each cycle resumes instead of resampling the head. */
   private readonly expireCursors = new Map<Database, { map: Map<string, number>; it: Iterator<[string, number]> }>();
   private timer: NodeJS.Timeout | undefined;
+
+  /**
+   * Whether a command given this absolute time deletes the key at once
+   * (Redis's checkAlreadyExpired): not while an AOF is replayed or a
+   * master's stream applied, where the time is stored as it is.
+   */
+  alreadyExpired(ms: number): boolean {
+    return ms <= now() && !this.expiryIgnored;
+  }
 
   constructor(
     databases: number,
