@@ -262,7 +262,8 @@ export interface ExecutionObserver {
   beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void;
   /** READONLY or MASTERDOWN for this command on a replica, if it gets one. */
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined;
-  /** While a replica loads its master's snapshot: -LOADING for what may not run then. */
+  /** A dataset is loading (start-up, or a replica's from its master): -LOADING for what may not run then. */
+  readonly loading: 'sync' | 'async' | undefined;
   loadingRefusal(okLoading: boolean, noAsyncLoading: boolean): ReplyError | undefined;
   /** BUSY, for a client other than the script's while a script runs past busy-reply-threshold. */
   busyRefusal(ctx: CommandContext): ReplyError | undefined;
@@ -380,6 +381,8 @@ export function dispatchResolved(
     const queued = client.multi;
     const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
     rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale) ?? observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
+  } else if (observer.loading !== undefined) {
+    rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;

@@ -14,7 +14,7 @@ import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
 import { Crc64, dumpValue } from './rdb.js';
-import { loadSnapshot, loadSnapshotBytes, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadStats, type ReplicationInfo } from './snapshot.js';
+import { loadSnapshot, loadSnapshotBytes, loadSnapshotBytesPaced, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadOptions, type LoadPace, type LoadStats, type ReplicationInfo } from './snapshot.js';
 import { BitString } from '../store/database.js';
 
 /** A failure at start-up already logged with Redis's lines: the server exits with status 1 and nothing more. */
@@ -50,6 +50,13 @@ export interface PropagationFollower {
   startupLoaded(info: ReplicationInfo | undefined): void;
 }
 
+/** INFO's loading_* fields: when the start-up load began, how big it is, how far it got. */
+export interface LoadingProgress {
+  startTime: number;
+  totalBytes: number;
+  loadedBytes: number;
+}
+
 export class Persistence {
   /** Unix time of the last successful save (LASTSAVE). */
   lastSave = Math.floor(Date.now() / 1000);
@@ -59,6 +66,8 @@ export class Persistence {
   skipChecksumValidation = false;
   /** What the last load of the snapshot file did (INFO's rdb_last_load_keys_loaded and _expired). */
   lastLoad: LoadStats = { loaded: 0, expired: 0, emptySkipped: 0 };
+  /** The start-up load under way (clients get -LOADING; INFO shows its progress), or undefined. */
+  loading: LoadingProgress | undefined;
   /** When the last save was tried: after a failure, save points wait a while before trying again. */
   private lastSaveAttempt = 0;
   private readonly keyspace: Keyspace;
@@ -338,7 +347,7 @@ export class Persistence {
    * increment to append to is opened (a base written first when there is
    * none) and history files left by an interrupted rewrite go.
    */
-  loadAtStartup(): void {
+  async loadAtStartup(): Promise<void> {
     this.manifest = this.loadManifestFromDisk();
     if (this.config.getBool('appendonly')) {
       this.aofState = 'on';
@@ -351,7 +360,7 @@ export class Persistence {
       const follower = this.host.follower;
       follower.startupLoading();
       const lazy = this.config.getBool('lazyfree-lazy-expire');
-      this.loadSnapshot(undefined, (db, key) => follower.append(db, [lazy ? 'UNLINK' : 'DEL', key]));
+      await this.loadSnapshotAtStartup((db, key) => follower.append(db, [lazy ? 'UNLINK' : 'DEL', key]));
       follower.startupLoaded(this.lastLoad.replication);
     }
     this.openAppendOnlyOnStart();
@@ -846,18 +855,57 @@ export class Persistence {
     this.log('warning', `Failed saving the DB: ${(error as Error).message}`);
   }
 
-  /** Loads the snapshot file if there is one (start-up, DEBUG RELOAD); a bad file throws SnapshotError. */
-  loadSnapshot(mode?: LoadMode, expired?: (db: number, key: string) => void): void {
+  /** Loads the snapshot file if there is one (DEBUG RELOAD); a bad file throws SnapshotError. */
+  loadSnapshot(mode?: LoadMode): void {
     const file = this.snapshotFile();
     if (!fs.existsSync(file)) return;
     const started = performance.now();
-    this.lastLoad = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode, {
+    this.lastLoad = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode, this.loadOptions());
+    this.keyspace.dirty = 0;
+    this.log('notice', `DB loaded from disk: ${seconds(started)} seconds`);
+  }
+
+  /** Start-up's loadSnapshot: clients are served (-LOADING) while it reads, and key-load-delay slows it down. */
+  private async loadSnapshotAtStartup(expired: (db: number, key: string) => void): Promise<void> {
+    const file = this.snapshotFile();
+    if (!fs.existsSync(file)) return;
+    const started = performance.now();
+    const bytes = fs.readFileSync(file);
+    const options = { ...this.loadOptions(expired), keyDelayUs: this.config.getNumber('key-load-delay') };
+    this.lastLoad = await this.whileLoading(bytes.length, (pace) =>
+      loadSnapshotBytesPaced(this.keyspace, bytes, file, this.config.values, pace, this.host.functions, undefined, options));
+    this.keyspace.dirty = 0;
+    this.log('notice', `DB loaded from disk: ${seconds(started)} seconds`);
+  }
+
+  private loadOptions(expired?: (db: number, key: string) => void): LoadOptions {
+    return {
       verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
       log: (level, message) => this.log(level, message),
       expired,
-    });
-    this.keyspace.dirty = 0;
-    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    };
+  }
+
+  /**
+   * Runs a start-up load of `totalBytes` with the loading state on, giving
+   * the event loop a turn every loading-process-events-interval-bytes, as
+   * Redis's processEventsWhileBlocked does.
+   */
+  private async whileLoading<T>(totalBytes: number, load: (pace: LoadPace) => Promise<T>): Promise<T> {
+    const progress: LoadingProgress = { startTime: Math.floor(Date.now() / 1000), totalBytes, loadedBytes: 0 };
+    this.loading = progress;
+    const pace: LoadPace = {
+      interval: this.config.getNumber('loading-process-events-interval-bytes'),
+      pause: (position) => {
+        progress.loadedBytes = position;
+        return new Promise((resolve) => setImmediate(resolve));
+      },
+    };
+    try {
+      return await load(pace);
+    } finally {
+      this.loading = undefined;
+    }
   }
 
   /**
