@@ -15,7 +15,7 @@ import {
 } from '../errors.js';
 import { SimpleString, type Reply } from '../protocol/reply.js';
 import { LatencyHistogram } from '../util/latency-histogram.js';
-import { BlockRequest, isSubscribed, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+import { BlockRequest, isSubscribed, REPLAY_CLIENT_ID, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';
@@ -381,7 +381,8 @@ export function dispatchResolved(
     const queued = client.multi;
     const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
     rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale) ?? observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
-  } else if (observer.loading !== undefined) {
+  } else if (observer.loading !== undefined && client.id !== REPLAY_CLIENT_ID) {
+    // The file being replayed is the load itself (Redis's AOF client, which it must obey).
     rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
   }
   if (rejection !== undefined) {

@@ -14,7 +14,8 @@ import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
 import { Crc64, dumpValue } from './rdb.js';
-import { loadSnapshot, loadSnapshotBytes, loadSnapshotBytesPaced, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadOptions, type LoadPace, type LoadStats, type ReplicationInfo } from './snapshot.js';
+import { loadSnapshot, loadSnapshotBytes, snapshotSteps, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadOptions, type LoadStats, type ReplicationInfo } from './snapshot.js';
+import { KeyDelay } from '../util/sleep.js';
 import { BitString } from '../store/database.js';
 
 /** A failure at start-up already logged with Redis's lines: the server exits with status 1 and nothing more. */
@@ -352,7 +353,7 @@ export class Persistence {
     if (this.config.getBool('appendonly')) {
       this.aofState = 'on';
       const started = performance.now();
-      const status = this.loadAppendOnlyFiles();
+      const status = await this.whileLoading((progress, interval) => this.loadAppendOnlyFiles(progress, interval));
       if (status === 'failed') throw new FatalLogged();
       if (status !== 'not-exist') this.log('notice', `DB loaded from append only file: ${seconds(started)} seconds`);
     } else {
@@ -415,7 +416,7 @@ export class Persistence {
    * loadAppendOnlyFiles), moving an old single-file appendonly.aof into the
    * AOF directory first. Failures are logged with Redis's lines.
    */
-  private loadAppendOnlyFiles(): 'ok' | 'not-exist' | 'empty' | 'failed' {
+  private *loadAppendOnlyFiles(progress: LoadingProgress, interval: number): Generator<void, 'ok' | 'not-exist' | 'empty' | 'failed'> {
     const am = this.manifest;
     const oldStyle = path.join(this.config.values.dir, this.aofFileName);
     if (fs.existsSync(oldStyle)) {
@@ -437,17 +438,20 @@ export class Persistence {
     this.keyspace.flushAll();
     this.host.functions?.replaceAll([]);
     const files = am.loadOrder;
+    progress.totalBytes = total;
+    let before = 0;
     for (let i = 0; i < files.length; i++) {
       const info = files[i];
       const last = i === files.length - 1;
       const started = performance.now();
-      const status = this.loadSingleFile(info.name);
+      const status = yield* this.loadSingleFile(info.name, progress, before, interval);
       if (status === 'failed') return 'failed';
       if (status === 'truncated' && !last) {
         this.log('warning', 'Fatal error: the truncated file is not the last file');
         return 'failed';
       }
       this.log('notice', `DB loaded from ${info.type === 'b' ? 'base' : 'incr'} file ${info.name}: ${seconds(started)} seconds`);
+      before += fs.statSync(this.aofPath(info.name)).size;
     }
     this.aofSizeBeforeIncr = total;
     this.aofRewriteBaseSize = am.base ? fs.statSync(this.aofPath(am.base.name)).size : 0;
@@ -466,8 +470,13 @@ export class Persistence {
     this.log('notice', `Successfully migrated an old-style AOF file (${this.aofFileName}) into the AOF directory (${this.config.get('appenddirname') ?? 'appendonlydir'}).`);
   }
 
-  /** One base or increment: an RDB part if it starts with one, then commands, run as a client would. */
-  private loadSingleFile(name: string): 'ok' | 'empty' | 'truncated' | 'failed' {
+  /**
+   * One base or increment: an RDB part if it starts with one, then commands,
+   * run as a client would. It yields (for a turn of the event loop) every
+   * `interval` bytes of the RDB part and every AOF_EVENTS_EVERY commands, as
+   * Redis does; `progress` counts its bytes from `before`.
+   */
+  private *loadSingleFile(name: string, progress: LoadingProgress, before: number, interval: number): Generator<void, 'ok' | 'empty' | 'truncated' | 'failed'> {
     const file = this.aofPath(name);
     const bytes = fs.readFileSync(file);
     if (bytes.length === 0) return 'empty';
@@ -478,9 +487,10 @@ export class Persistence {
       const end = rdbEnd(bytes);
       try {
         if (end === undefined) throw new SnapshotError(`Bad RDB file ${file}: no end marker with a valid checksum`, []);
-        loadSnapshotBytes(this.keyspace, bytes.subarray(0, end), file, this.config.values, this.host.functions, undefined, {
+        yield* tracked(snapshotSteps(this.keyspace, bytes.subarray(0, end), file, this.config.values, interval, this.host.functions, undefined, {
           verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
-        });
+          keyDelayUs: this.config.getNumber('key-load-delay'),
+        }), progress, before);
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         this.log('warning', error.message);
@@ -498,24 +508,43 @@ export class Persistence {
     let validBeforeMulti = start;
     let inMulti = false;
     let unknown: string | undefined;
+    const keyDelay = this.config.getNumber('key-load-delay');
+    const delay = keyDelay !== 0 ? new KeyDelay(keyDelay) : undefined;
+    let commands = 0;
+    /** Where the reading stopped for a turn of the event loop, if it did. */
+    let paused: number | undefined;
     this.replaying = true;
     let end: ParseEnd;
     try {
-      end = parseCommands(bytes, start, (args, commandEnd) => {
-        const command = args[0].toLowerCase();
-        if (!this.host.isCommand(command)) {
-          unknown = args[0];
-          throw new FatalLogged();
-        }
-        if (command === 'multi') {
-          validBeforeMulti = validUpTo;
-          inMulti = true;
-        } else if (command === 'exec' || command === 'discard') {
-          inMulti = false;
-        }
-        replay(args);
-        validUpTo = commandEnd;
-      });
+      for (;;) {
+        paused = undefined;
+        end = parseCommands(bytes, start, (args, commandEnd) => {
+          const command = args[0].toLowerCase();
+          if (!this.host.isCommand(command)) {
+            unknown = args[0];
+            throw new FatalLogged();
+          }
+          if (command === 'multi') {
+            validBeforeMulti = validUpTo;
+            inMulti = true;
+          } else if (command === 'exec' || command === 'discard') {
+            inMulti = false;
+          }
+          replay(args);
+          validUpTo = commandEnd;
+          delay?.afterKey();
+          if (++commands % AOF_EVENTS_EVERY !== 0) return true;
+          paused = commandEnd;
+          return false;
+        });
+        if (paused === undefined) break;
+        // Not replaying meanwhile: what clients do in this turn is theirs (and refused with -LOADING anyway).
+        this.replaying = false;
+        progress.loadedBytes = before + paused;
+        yield;
+        this.replaying = true;
+        start = paused;
+      }
     } catch (error) {
       if (!(error instanceof FatalLogged)) throw error;
       this.log('warning', `Unknown command '${unknown}' reading the append only file ${name}`);
@@ -594,7 +623,7 @@ export class Persistence {
     this.host.functions?.replaceAll([]);
     this.manifest = this.loadManifestFromDisk();
     this.deleteHistoryFiles();
-    const status = this.loadAppendOnlyFiles();
+    const status = finishSteps(this.loadAppendOnlyFiles({ startTime: 0, totalBytes: 0, loadedBytes: 0 }, Infinity));
     if (status === 'failed') throw new Error('see the server log');
     if (status === 'not-exist') throw new Error(`no append only file in ${this.aofDir}`);
     this.keyspace.dirty = 0;
@@ -872,8 +901,10 @@ export class Persistence {
     const started = performance.now();
     const bytes = fs.readFileSync(file);
     const options = { ...this.loadOptions(expired), keyDelayUs: this.config.getNumber('key-load-delay') };
-    this.lastLoad = await this.whileLoading(bytes.length, (pace) =>
-      loadSnapshotBytesPaced(this.keyspace, bytes, file, this.config.values, pace, this.host.functions, undefined, options));
+    this.lastLoad = await this.whileLoading((progress, interval) => {
+      progress.totalBytes = bytes.length;
+      return tracked(snapshotSteps(this.keyspace, bytes, file, this.config.values, interval, this.host.functions, undefined, options), progress, 0);
+    });
     this.keyspace.dirty = 0;
     this.log('notice', `DB loaded from disk: ${seconds(started)} seconds`);
   }
@@ -887,22 +918,19 @@ export class Persistence {
   }
 
   /**
-   * Runs a start-up load of `totalBytes` with the loading state on, giving
-   * the event loop a turn every loading-process-events-interval-bytes, as
-   * Redis's processEventsWhileBlocked does.
+   * Runs the steps of a start-up load with the loading state on, giving the
+   * event loop a turn at each step (every loading-process-events-interval-bytes
+   * read, or every AOF_EVENTS_EVERY commands), as Redis's processEventsWhileBlocked does.
    */
-  private async whileLoading<T>(totalBytes: number, load: (pace: LoadPace) => Promise<T>): Promise<T> {
-    const progress: LoadingProgress = { startTime: Math.floor(Date.now() / 1000), totalBytes, loadedBytes: 0 };
+  private async whileLoading<T>(load: (progress: LoadingProgress, interval: number) => Generator<void, T>): Promise<T> {
+    const progress: LoadingProgress = { startTime: Math.floor(Date.now() / 1000), totalBytes: 0, loadedBytes: 0 };
+    const steps = load(progress, this.config.getNumber('loading-process-events-interval-bytes'));
     this.loading = progress;
-    const pace: LoadPace = {
-      interval: this.config.getNumber('loading-process-events-interval-bytes'),
-      pause: (position) => {
-        progress.loadedBytes = position;
-        return new Promise((resolve) => setImmediate(resolve));
-      },
-    };
     try {
-      return await load(pace);
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) return step.value;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     } finally {
       this.loading = undefined;
     }
@@ -951,6 +979,23 @@ export class Persistence {
     return false;
   }
 }
+
+/** Passes the steps of a snapshot load on, counting the bytes it read in `progress` from `before`. */
+function* tracked<T>(steps: Generator<number, T>, progress: LoadingProgress, before: number): Generator<void, T> {
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    progress.loadedBytes = before + step.value;
+    yield;
+  }
+}
+
+/** Runs the steps of a load to its end at once (DEBUG LOADAOF, which holds the server as it runs). */
+function finishSteps<T>(steps: Generator<void, T>): T {
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/** Commands of an AOF replayed between two turns of the event loop (Redis's 1024). */
+const AOF_EVENTS_EVERY = 1024;
 
 function seconds(started: number): string {
   return ((performance.now() - started) / 1000).toFixed(3);

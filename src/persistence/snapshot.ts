@@ -306,32 +306,25 @@ export function loadSnapshotBytes(
 }
 
 /**
- * loadSnapshotBytes that lets the event loop run every `pace.interval` bytes
- * read, as Redis processes events while it loads: clients connect and get
- * -LOADING, INFO shows the progress. The keyspace changes only once the whole
- * file has been read, as with loadSnapshotBytes.
+ * loadSnapshotBytes in slices: it yields the position reached every
+ * `interval` bytes read, so that its caller can let the event loop run, as
+ * Redis processes events while it loads (clients connect and get -LOADING,
+ * INFO shows the progress). The keyspace changes only once the whole file
+ * has been read, as with loadSnapshotBytes.
  */
-export async function loadSnapshotBytesPaced(
+export function* snapshotSteps(
   keyspace: Keyspace,
   bytes: Buffer,
   file: string,
   limits: LoadLimits,
-  pace: LoadPace,
+  interval: number,
   functions?: FunctionLibraries,
   mode: LoadMode = REPLACE_ALL,
   options: LoadOptions = {},
-): Promise<LoadStats> {
+): Generator<number, LoadStats> {
   const loader = snapshotLoader(keyspace, bytes, file, limits, functions, mode, options);
-  while (!loader.parse(loader.position() + pace.interval)) await pace.pause(loader.position());
+  while (!loader.parse(loader.position() + interval)) yield loader.position();
   return loader.finish();
-}
-
-/** What loadSnapshotBytesPaced needs from its caller. */
-export interface LoadPace {
-  /** Bytes read between two turns of the event loop (loading-process-events-interval-bytes). */
-  interval: number;
-  /** Told how far the reading is; resolves once the event loop has had a turn. */
-  pause(position: number): Promise<void>;
 }
 
 /** The two steps of loading a snapshot: reading its records (in slices, up to a byte offset), then replacing the data with them. */

@@ -951,6 +951,10 @@ export class Server implements ExecutionObserver {
     this.keyspace.stats.hits = 0;
     this.keyspace.stats.misses = 0;
     this.keyspace.stats.expiredKeys = 0;
+    // As Redis's resetServerStats: the counts of syncs served go too.
+    this.replication.syncFull = 0;
+    this.replication.syncPartialOk = 0;
+    this.replication.syncPartialErr = 0;
     this.slowlog.reset();
   }
 
