@@ -100,6 +100,25 @@ test('SIGTERM while loading exits without saving: dump.rdb is not replaced by pa
   assert.equal(after.mtimeMs, before.mtimeMs);
 });
 
+test('an append-only file replays the same way: -LOADING meanwhile, then every command applied', { timeout: 60_000 }, async (t) => {
+  const dir = newDir();
+  const writer = await startInDir(t, dir, ['--save', '', '--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
+  const pipeline = writer.client.pipeline();
+  for (let i = 0; i < KEYS; i++) pipeline.set(`k${i}`, String(i));
+  await pipeline.exec();
+  writer.proc.kill('SIGKILL');
+  const { port } = await startSlow(t, dir, ['--save', '', '--appendonly', 'yes']);
+  const conn = await rawConnect(port);
+  t.after(() => conn.socket.destroy());
+  assert.equal(await line(conn, 'GET', 'k1'), LOADING);
+  const info = await persistenceInfo(conn);
+  assert.equal(info.loading, '1');
+  assert.ok(Number(info.loading_total_bytes) > KEYS * 20, info.loading_total_bytes);
+  await waitFor('the load to end', async () => (await line(conn, 'PING')) === '+PONG\r\n', 40_000);
+  assert.equal(await line(conn, 'DBSIZE'), `:${KEYS}\r\n`);
+  assert.equal(await line(conn, 'GET', `k${KEYS - 1}`), `$${String(KEYS - 1).length}\r\n`);
+});
+
 test('redis-server loading the same file answers the same way', { skip: !HAVE_REDIS, timeout: 60_000 }, async (t) => {
   const dir = await bigSnapshot(t);
   const replies = async (redis) => {
