@@ -372,18 +372,21 @@ export function dispatchResolved(
       `ERR Can't execute '${resolved.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
   } else if (!resolved.allowBusy && (rejection = observer.busyRefusal(ctx)) !== undefined) {
-    // A timed-out script holds the server: only what may help end it is served.
+    // A timed-out script holds the server: only what may help end it is served. When the script is
+    // one of a file being loaded, Redis's LOADING check comes first.
+    if (observer.loading !== undefined) rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading) ?? rejection;
   } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(resolved, client.multi))) {
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   } else if (!client.executingTransaction && isWriteCommand(resolved, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
-  } else if (observer.isReplica()) {
-    const queued = client.multi;
-    const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
-    rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale) ?? observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
-  } else if (observer.loading !== undefined && client.id !== REPLAY_CLIENT_ID) {
-    // The file being replayed is the load itself (Redis's AOF client, which it must obey).
-    rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
+  } else if ((observer.isReplica() || observer.loading !== undefined) && client.id !== REPLAY_CLIENT_ID) {
+    // (The file being replayed is obeyed, as Redis obeys its AOF client: it is the load itself.)
+    if (observer.isReplica()) {
+      const queued = client.multi;
+      const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
+      rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale);
+    }
+    rejection ??= observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;

@@ -623,7 +623,13 @@ export class Persistence {
     this.host.functions?.replaceAll([]);
     this.manifest = this.loadManifestFromDisk();
     this.deleteHistoryFiles();
-    const status = finishSteps(this.loadAppendOnlyFiles({ startTime: 0, totalBytes: 0, loadedBytes: 0 }, Infinity));
+    // Loading all the same: what a slow script of the file lets other clients run meanwhile gets -LOADING.
+    let status;
+    try {
+      status = finishSteps(this.loadAppendOnlyFiles(this.startLoading(), Infinity));
+    } finally {
+      this.stopLoading();
+    }
     if (status === 'failed') throw new Error('see the server log');
     if (status === 'not-exist') throw new Error(`no append only file in ${this.aofDir}`);
     this.keyspace.dirty = 0;
@@ -923,17 +929,26 @@ export class Persistence {
    * read, or every AOF_EVENTS_EVERY commands), as Redis's processEventsWhileBlocked does.
    */
   private async whileLoading<T>(load: (progress: LoadingProgress, interval: number) => Generator<void, T>): Promise<T> {
-    const progress: LoadingProgress = { startTime: Math.floor(Date.now() / 1000), totalBytes: 0, loadedBytes: 0 };
-    const steps = load(progress, this.config.getNumber('loading-process-events-interval-bytes'));
-    this.loading = progress;
+    const steps = load(this.startLoading(), this.config.getNumber('loading-process-events-interval-bytes'));
     try {
       for (let step = steps.next(); ; step = steps.next()) {
         if (step.done) return step.value;
         await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
-      this.loading = undefined;
+      this.stopLoading();
     }
+  }
+
+  private startLoading(): LoadingProgress {
+    this.loading = { startTime: Math.floor(Date.now() / 1000), totalBytes: 0, loadedBytes: 0 };
+    this.keyspace.loading = true;
+    return this.loading;
+  }
+
+  private stopLoading(): void {
+    this.loading = undefined;
+    this.keyspace.loading = false;
   }
 
   /**
