@@ -79,22 +79,6 @@ async function main(argv: string[]): Promise<void> {
     'notice',
     `${SERVER_NAME} ${SERVER_VERSION} (Redis ${REDIS_VERSION} compatible) started, pid=${process.pid}, port=${server.port}`,
   );
-  // As Redis: the listeners and the banner first, then the data (clients wait until it is loaded).
-  server.log('notice', 'Server initialized');
-  try {
-    server.persistence.loadAtStartup();
-  } catch (error) {
-    if (error instanceof FatalLogged) process.exit(1);
-    if (error instanceof SnapshotError) {
-      for (const line of error.report) server.log('warning', line);
-      server.log('warning', error.corrupt ? 'Terminating server after rdb file reading failure.' : 'Fatal error loading the DB: Invalid argument. Exiting.');
-    } else {
-      server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
-    }
-    process.exit(1);
-  }
-  server.log('notice', `Ready to accept connections ${server.describeListeners()}`);
-
   let exiting = false;
   const exit = (): void => {
     if (exiting) return;
@@ -122,6 +106,22 @@ async function main(argv: string[]): Promise<void> {
     removePidfile();
     process.exit(0);
   };
+  // As Redis: the listeners and the banner first, then the data (meanwhile clients get -LOADING, and
+  // signals and SHUTDOWN stop the server without saving).
+  server.log('notice', 'Server initialized');
+  try {
+    await server.persistence.loadAtStartup();
+  } catch (error) {
+    if (error instanceof FatalLogged) process.exit(1);
+    if (error instanceof SnapshotError) {
+      for (const line of error.report) server.log('warning', line);
+      server.log('warning', error.corrupt ? 'Terminating server after rdb file reading failure.' : 'Fatal error loading the DB: Invalid argument. Exiting.');
+    } else {
+      server.log('warning', `Fatal error loading the DB: ${(error as Error).message}. Exiting.`);
+    }
+    process.exit(1);
+  }
+  server.log('notice', `Ready to accept connections ${server.describeListeners()}`);
 }
 
 await main(process.argv.slice(2));

@@ -66,7 +66,7 @@ export const configCommand = defineCommand({
         const config = ctx.server.config;
         const portBefore = config.values.port;
         const previous = pairs.map(([name]): [string, string] => [name, config.get(name) ?? '']);
-        if (ctx.server.replication.master?.loading !== undefined && config.deniedWhileLoading(pairs.map(([name]) => name))) throw loadingError();
+        if (ctx.server.loading !== undefined && config.deniedWhileLoading(pairs.map(([name]) => name))) throw loadingError();
         configured(() => config.setMany(pairs));
         const port = config.values.port;
         if (port === portBefore) return OK;

@@ -3,6 +3,7 @@
  * the field names clients and tools read from Redis.
  */
 import { BASELINE_BYTES } from '../store/memory.js';
+import type { LoadingProgress } from '../persistence/persistence.js';
 import os from 'node:os';
 import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from '../version.js';
@@ -132,8 +133,8 @@ const sections: Record<string, Section> = {
     };
   },
   persistence: (ctx) => ({
-    loading: ctx.server.replication.master?.loading === 'sync' ? 1 : 0,
-    async_loading: ctx.server.replication.master?.loading === 'async' ? 1 : 0,
+    loading: ctx.server.loading === 'sync' ? 1 : 0,
+    async_loading: ctx.server.loading === 'async' ? 1 : 0,
     current_cow_peak: 0,
     rdb_changes_since_last_save: ctx.server.keyspace.dirty,
     rdb_bgsave_in_progress: ctx.server.persistence.saveInProgress ? 1 : 0,
@@ -142,6 +143,7 @@ const sections: Record<string, Section> = {
     rdb_last_load_keys_expired: ctx.server.persistence.lastLoad.expired,
     rdb_last_load_keys_loaded: ctx.server.persistence.lastLoad.loaded,
     ...ctx.server.persistence.aofInfo(),
+    ...loadingInfo(ctx.server.persistence.loading),
   }),
   stats: (ctx) => {
     const s = ctx.server.stats;
@@ -261,3 +263,18 @@ export const infoCommand = defineCommand({
   summary: 'Reports server state and statistics, by section.', syntax: '[section [section ...]]',
   run: (ctx, args): Reply => new VerbatimReply('txt', infoText(ctx, args.slice(1))),
 });
+
+/** INFO persistence's progress of a start-up load, computed as Redis does (an ETA of 1 s in its first second). */
+function loadingInfo(progress: LoadingProgress | undefined): Record<string, number | string> {
+  if (progress === undefined) return {};
+  const { startTime, totalBytes, loadedBytes } = progress;
+  const elapsed = Math.floor(Date.now() / 1000) - startTime;
+  return {
+    loading_start_time: startTime,
+    loading_total_bytes: totalBytes,
+    loading_rdb_used_mem: 0,
+    loading_loaded_bytes: loadedBytes,
+    loading_loaded_perc: (totalBytes > 0 ? (loadedBytes / totalBytes) * 100 : 0).toFixed(2),
+    loading_eta_seconds: elapsed === 0 ? 1 : Math.floor((elapsed * (totalBytes > 0 ? totalBytes - loadedBytes : 1)) / (loadedBytes + 1)),
+  };
+}

@@ -16,7 +16,7 @@ import {
 } from '../errors.js';
 import { SimpleString, type Reply } from '../protocol/reply.js';
 import { LatencyHistogram } from '../util/latency-histogram.js';
-import { BlockRequest, isSubscribed, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+import { BlockRequest, isSubscribed, REPLAY_CLIENT_ID, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';
@@ -263,7 +263,8 @@ export interface ExecutionObserver {
   beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void;
   /** READONLY or MASTERDOWN for this command on a replica, if it gets one. */
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined;
-  /** While a replica loads its master's snapshot: -LOADING for what may not run then. */
+  /** A dataset is loading (start-up, or a replica's from its master): -LOADING for what may not run then. */
+  readonly loading: 'sync' | 'async' | undefined;
   loadingRefusal(okLoading: boolean, noAsyncLoading: boolean): ReplyError | undefined;
   /** An append-only file is being loaded and this client is not the one replaying it. */
   loadingAof(ctx: CommandContext): boolean;
@@ -376,15 +377,21 @@ export function dispatchResolved(
   } else if (!resolved.okLoading && observer.loadingAof(ctx)) {
     rejection = loadingError();
   } else if (!resolved.allowBusy && (rejection = observer.busyRefusal(ctx)) !== undefined) {
-    // A timed-out script holds the server: only what may help end it is served.
+    // A timed-out script holds the server: only what may help end it is served. When the script is
+    // one of a file being loaded, Redis's LOADING check comes first.
+    if (observer.loading !== undefined) rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading) ?? rejection;
   } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(resolved, client.multi))) {
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   } else if (!client.executingTransaction && isWriteCommand(resolved, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
-  } else if (observer.isReplica()) {
-    const queued = client.multi;
-    const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
-    rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale) ?? observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
+  } else if ((observer.isReplica() || observer.loading !== undefined) && client.id !== REPLAY_CLIENT_ID) {
+    // (The file being replayed is obeyed, as Redis obeys its AOF client: it is the load itself.)
+    if (observer.isReplica()) {
+      const queued = client.multi;
+      const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
+      rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale);
+    }
+    rejection ??= observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;

@@ -196,3 +196,6 @@ export function adminSubcommands(since: string) {
       complexity: options.complexity ?? 'O(1)', summary, syntax: options.syntax, run,
     });
 }
+
+/** The client id of the append-only file's replay (no connection ever gets 0). */
+export const REPLAY_CLIENT_ID = 0;

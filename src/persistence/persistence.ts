@@ -14,7 +14,8 @@ import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
 import { Crc64, dumpValue } from './rdb.js';
-import { loadSnapshot, loadSnapshotBytes, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadStats, type ReplicationInfo } from './snapshot.js';
+import { loadSnapshot, loadSnapshotBytes, snapshotSteps, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadOptions, type LoadStats, type ReplicationInfo } from './snapshot.js';
+import { KeyDelay } from '../util/sleep.js';
 import { BitString } from '../store/database.js';
 
 /** A failure at start-up already logged with Redis's lines: the server exits with status 1 and nothing more. */
@@ -50,6 +51,13 @@ export interface PropagationFollower {
   startupLoaded(info: ReplicationInfo | undefined): void;
 }
 
+/** INFO's loading_* fields: when the start-up load began, how big it is, how far it got. */
+export interface LoadingProgress {
+  startTime: number;
+  totalBytes: number;
+  loadedBytes: number;
+}
+
 export class Persistence {
   /** Unix time of the last successful save (LASTSAVE). */
   lastSave = Math.floor(Date.now() / 1000);
@@ -59,6 +67,8 @@ export class Persistence {
   skipChecksumValidation = false;
   /** What the last load of the snapshot file did (INFO's rdb_last_load_keys_loaded and _expired). */
   lastLoad: LoadStats = { loaded: 0, expired: 0, emptySkipped: 0 };
+  /** The start-up load under way (clients get -LOADING; INFO shows its progress), or undefined. */
+  loading: LoadingProgress | undefined;
   /** When the last save was tried: after a failure, save points wait a while before trying again. */
   private lastSaveAttempt = 0;
   private readonly keyspace: Keyspace;
@@ -343,12 +353,12 @@ export class Persistence {
    * increment to append to is opened (a base written first when there is
    * none) and history files left by an interrupted rewrite go.
    */
-  loadAtStartup(): void {
+  async loadAtStartup(): Promise<void> {
     this.manifest = this.loadManifestFromDisk();
     if (this.config.getBool('appendonly')) {
       this.aofState = 'on';
       const started = performance.now();
-      const status = this.loadAppendOnlyFiles();
+      const status = await this.whileLoading((progress, interval) => this.loadAppendOnlyFiles(progress, interval));
       if (status === 'failed') throw new FatalLogged();
       if (status !== 'not-exist') this.log('notice', `DB loaded from append only file: ${seconds(started)} seconds`);
     } else {
@@ -356,7 +366,7 @@ export class Persistence {
       const follower = this.host.follower;
       follower.startupLoading();
       const lazy = this.config.getBool('lazyfree-lazy-expire');
-      this.loadSnapshot(undefined, (db, key) => follower.append(db, [lazy ? 'UNLINK' : 'DEL', key]));
+      await this.loadSnapshotAtStartup((db, key) => follower.append(db, [lazy ? 'UNLINK' : 'DEL', key]));
       follower.startupLoaded(this.lastLoad.replication);
     }
     this.openAppendOnlyOnStart();
@@ -411,7 +421,7 @@ export class Persistence {
    * loadAppendOnlyFiles), moving an old single-file appendonly.aof into the
    * AOF directory first. Failures are logged with Redis's lines.
    */
-  private loadAppendOnlyFiles(): 'ok' | 'not-exist' | 'empty' | 'failed' {
+  private *loadAppendOnlyFiles(progress: LoadingProgress, interval: number): Generator<void, 'ok' | 'not-exist' | 'empty' | 'failed'> {
     const am = this.manifest;
     const oldStyle = path.join(this.config.values.dir, this.aofFileName);
     if (fs.existsSync(oldStyle)) {
@@ -433,17 +443,20 @@ export class Persistence {
     this.keyspace.flushAll();
     this.host.functions?.replaceAll([]);
     const files = am.loadOrder;
+    progress.totalBytes = total;
+    let before = 0;
     for (let i = 0; i < files.length; i++) {
       const info = files[i];
       const last = i === files.length - 1;
       const started = performance.now();
-      const status = this.loadSingleFile(info.name);
+      const status = yield* this.loadSingleFile(info.name, progress, before, interval);
       if (status === 'failed') return 'failed';
       if (status === 'truncated' && !last) {
         this.log('warning', 'Fatal error: the truncated file is not the last file');
         return 'failed';
       }
       this.log('notice', `DB loaded from ${info.type === 'b' ? 'base' : 'incr'} file ${info.name}: ${seconds(started)} seconds`);
+      before += fs.statSync(this.aofPath(info.name)).size;
     }
     this.aofSizeBeforeIncr = total;
     this.aofRewriteBaseSize = am.base ? fs.statSync(this.aofPath(am.base.name)).size : 0;
@@ -462,8 +475,13 @@ export class Persistence {
     this.log('notice', `Successfully migrated an old-style AOF file (${this.aofFileName}) into the AOF directory (${this.config.get('appenddirname') ?? 'appendonlydir'}).`);
   }
 
-  /** One base or increment: an RDB part if it starts with one, then commands, run as a client would. */
-  private loadSingleFile(name: string): 'ok' | 'empty' | 'truncated' | 'failed' {
+  /**
+   * One base or increment: an RDB part if it starts with one, then commands,
+   * run as a client would. It yields (for a turn of the event loop) every
+   * `interval` bytes of the RDB part and every AOF_EVENTS_EVERY commands, as
+   * Redis does; `progress` counts its bytes from `before`.
+   */
+  private *loadSingleFile(name: string, progress: LoadingProgress, before: number, interval: number): Generator<void, 'ok' | 'empty' | 'truncated' | 'failed'> {
     const file = this.aofPath(name);
     const bytes = fs.readFileSync(file);
     if (bytes.length === 0) return 'empty';
@@ -474,9 +492,10 @@ export class Persistence {
       const end = rdbEnd(bytes);
       try {
         if (end === undefined) throw new SnapshotError(`Bad RDB file ${file}: no end marker with a valid checksum`, []);
-        loadSnapshotBytes(this.keyspace, bytes.subarray(0, end), file, this.config.values, this.host.functions, undefined, {
+        yield* tracked(snapshotSteps(this.keyspace, bytes.subarray(0, end), file, this.config.values, interval, this.host.functions, undefined, {
           verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
-        });
+          keyDelayUs: this.config.getNumber('key-load-delay'),
+        }), progress, before);
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         this.log('warning', error.message);
@@ -494,27 +513,46 @@ export class Persistence {
     let validBeforeMulti = start;
     let inMulti = false;
     let unknown: string | undefined;
+    const keyDelay = this.config.getNumber('key-load-delay');
+    const delay = keyDelay !== 0 ? new KeyDelay(keyDelay) : undefined;
+    let commands = 0;
+    /** Where the reading stopped for a turn of the event loop, if it did. */
+    let paused: number | undefined;
     this.replaying = true;
     // As Redis while loading: a time in the past is set, not acted on, and no key expires half-way,
     // so RPUSH after a past PEXPIREAT adds to the same, expired, list.
     this.keyspace.expiryIgnored = true;
     let end: ParseEnd;
     try {
-      end = parseCommands(bytes, start, (args, commandEnd) => {
-        const command = args[0].toLowerCase();
-        if (!this.host.isCommand(command)) {
-          unknown = args[0];
-          throw new FatalLogged();
-        }
-        if (command === 'multi') {
-          validBeforeMulti = validUpTo;
-          inMulti = true;
-        } else if (command === 'exec' || command === 'discard') {
-          inMulti = false;
-        }
-        replay(args);
-        validUpTo = commandEnd;
-      });
+      for (;;) {
+        paused = undefined;
+        end = parseCommands(bytes, start, (args, commandEnd) => {
+          const command = args[0].toLowerCase();
+          if (!this.host.isCommand(command)) {
+            unknown = args[0];
+            throw new FatalLogged();
+          }
+          if (command === 'multi') {
+            validBeforeMulti = validUpTo;
+            inMulti = true;
+          } else if (command === 'exec' || command === 'discard') {
+            inMulti = false;
+          }
+          replay(args);
+          validUpTo = commandEnd;
+          delay?.afterKey();
+          if (++commands % AOF_EVENTS_EVERY !== 0) return true;
+          paused = commandEnd;
+          return false;
+        });
+        if (paused === undefined) break;
+        // Not replaying meanwhile: what clients do in this turn is theirs (and refused with -LOADING anyway).
+        this.replaying = false;
+        progress.loadedBytes = before + paused;
+        yield;
+        this.replaying = true;
+        start = paused;
+      }
     } catch (error) {
       if (!(error instanceof FatalLogged)) throw error;
       this.log('warning', `Unknown command '${unknown}' reading the append only file ${name}`);
@@ -594,7 +632,13 @@ export class Persistence {
     this.host.functions?.replaceAll([]);
     this.manifest = this.loadManifestFromDisk();
     this.deleteHistoryFiles();
-    const status = this.loadAppendOnlyFiles();
+    // Loading all the same: what a slow script of the file lets other clients run meanwhile gets -LOADING.
+    let status;
+    try {
+      status = finishSteps(this.loadAppendOnlyFiles(this.startLoading(), Infinity));
+    } finally {
+      this.stopLoading();
+    }
     if (status === 'failed') throw new Error('see the server log');
     if (status === 'not-exist') throw new Error(`no append only file in ${this.aofDir}`);
     this.keyspace.dirty = 0;
@@ -855,18 +899,65 @@ export class Persistence {
     this.log('warning', `Failed saving the DB: ${(error as Error).message}`);
   }
 
-  /** Loads the snapshot file if there is one (start-up, DEBUG RELOAD); a bad file throws SnapshotError. */
-  loadSnapshot(mode?: LoadMode, expired?: (db: number, key: string) => void): void {
+  /** Loads the snapshot file if there is one (DEBUG RELOAD); a bad file throws SnapshotError. */
+  loadSnapshot(mode?: LoadMode): void {
     const file = this.snapshotFile();
     if (!fs.existsSync(file)) return;
     const started = performance.now();
-    this.lastLoad = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode, {
+    this.lastLoad = loadSnapshot(this.keyspace, file, this.config.values, this.host.functions, mode, this.loadOptions());
+    this.keyspace.dirty = 0;
+    this.log('notice', `DB loaded from disk: ${seconds(started)} seconds`);
+  }
+
+  /** Start-up's loadSnapshot: clients are served (-LOADING) while it reads, and key-load-delay slows it down. */
+  private async loadSnapshotAtStartup(expired: (db: number, key: string) => void): Promise<void> {
+    const file = this.snapshotFile();
+    if (!fs.existsSync(file)) return;
+    const started = performance.now();
+    const bytes = fs.readFileSync(file);
+    const options = { ...this.loadOptions(expired), keyDelayUs: this.config.getNumber('key-load-delay') };
+    this.lastLoad = await this.whileLoading((progress, interval) => {
+      progress.totalBytes = bytes.length;
+      return tracked(snapshotSteps(this.keyspace, bytes, file, this.config.values, interval, this.host.functions, undefined, options), progress, 0);
+    });
+    this.keyspace.dirty = 0;
+    this.log('notice', `DB loaded from disk: ${seconds(started)} seconds`);
+  }
+
+  private loadOptions(expired?: (db: number, key: string) => void): LoadOptions {
+    return {
       verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
       log: (level, message) => this.log(level, message),
       expired,
-    });
-    this.keyspace.dirty = 0;
-    this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    };
+  }
+
+  /**
+   * Runs the steps of a start-up load with the loading state on, giving the
+   * event loop a turn at each step (every loading-process-events-interval-bytes
+   * read, or every AOF_EVENTS_EVERY commands), as Redis's processEventsWhileBlocked does.
+   */
+  private async whileLoading<T>(load: (progress: LoadingProgress, interval: number) => Generator<void, T>): Promise<T> {
+    const steps = load(this.startLoading(), this.config.getNumber('loading-process-events-interval-bytes'));
+    try {
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) return step.value;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.stopLoading();
+    }
+  }
+
+  private startLoading(): LoadingProgress {
+    this.loading = { startTime: Math.floor(Date.now() / 1000), totalBytes: 0, loadedBytes: 0 };
+    this.keyspace.loading = true;
+    return this.loading;
+  }
+
+  private stopLoading(): void {
+    this.loading = undefined;
+    this.keyspace.loading = false;
   }
 
   /**
@@ -912,6 +1003,23 @@ export class Persistence {
     return false;
   }
 }
+
+/** Passes the steps of a snapshot load on, counting the bytes it read in `progress` from `before`. */
+function* tracked<T>(steps: Generator<number, T>, progress: LoadingProgress, before: number): Generator<void, T> {
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    progress.loadedBytes = before + step.value;
+    yield;
+  }
+}
+
+/** Runs the steps of a load to its end at once (DEBUG LOADAOF, which holds the server as it runs). */
+function finishSteps<T>(steps: Generator<void, T>): T {
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/** Commands of an AOF replayed between two turns of the event loop (Redis's 1024). */
+const AOF_EVENTS_EVERY = 1024;
 
 function seconds(started: number): string {
   return ((performance.now() - started) / 1000).toFixed(3);

@@ -14,6 +14,7 @@ import type { Keyspace } from '../store/keyspace.js';
 import { BitString, type Database, type RedisValue, type StoredValue } from '../store/database.js';
 import { REDIS_VERSION } from '../version.js';
 import { Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readLibrary, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
+import { KeyDelay } from '../util/sleep.js';
 
 const OPCODE = {
   SLOT_INFO: 0xf4, FUNCTION2: 0xf5, FUNCTION_PRE_GA: 0xf6, MODULE_AUX: 0xf7, IDLE: 0xf8, FREQ: 0xf9, AUX: 0xfa,
@@ -266,6 +267,8 @@ export interface LoadOptions {
   log?: (level: 'notice' | 'warning', message: string) => void;
   /** Told of each key skipped because its time had come (a master propagates its deletion). */
   expired?: (db: number, key: string) => void;
+  /** key-load-delay: a pause after each key read, for tests that need a slow load. */
+  keyDelayUs?: number;
 }
 
 /** Names of the value types in redis-check-rdb's report. */
@@ -297,6 +300,43 @@ export function loadSnapshotBytes(
   mode: LoadMode = REPLACE_ALL,
   options: LoadOptions = {},
 ): LoadStats {
+  const loader = snapshotLoader(keyspace, bytes, file, limits, functions, mode, options);
+  loader.parse(Infinity);
+  return loader.finish();
+}
+
+/**
+ * loadSnapshotBytes in slices: it yields the position reached every
+ * `interval` bytes read, so that its caller can let the event loop run, as
+ * Redis processes events while it loads (clients connect and get -LOADING,
+ * INFO shows the progress). The keyspace changes only once the whole file
+ * has been read, as with loadSnapshotBytes.
+ */
+export function* snapshotSteps(
+  keyspace: Keyspace,
+  bytes: Buffer,
+  file: string,
+  limits: LoadLimits,
+  interval: number,
+  functions?: FunctionLibraries,
+  mode: LoadMode = REPLACE_ALL,
+  options: LoadOptions = {},
+): Generator<number, LoadStats> {
+  const loader = snapshotLoader(keyspace, bytes, file, limits, functions, mode, options);
+  while (!loader.parse(loader.position() + interval)) yield loader.position();
+  return loader.finish();
+}
+
+/** The two steps of loading a snapshot: reading its records (in slices, up to a byte offset), then replacing the data with them. */
+function snapshotLoader(
+  keyspace: Keyspace,
+  bytes: Buffer,
+  file: string,
+  limits: LoadLimits,
+  functions: FunctionLibraries | undefined,
+  mode: LoadMode,
+  options: LoadOptions,
+): { parse(until: number): boolean; position(): number; finish(): LoadStats } {
   const stats: LoadStats = { loaded: 0, expired: 0, emptySkipped: 0 };
   const loaded: { db: number; key: string; value: RedisValue; expireAt?: number }[] = [];
   let key: string | undefined;
@@ -347,97 +387,106 @@ export function loadSnapshotBytes(
     else if (name === 'repl-offset') repl.offset = Number(value);
     else if (name === 'repl-stream-db') repl.streamDb = Number(value);
   };
-  try {
-    for (;;) {
-      const opcode = r.byte();
-      if (opcode === OPCODE.EOF) break;
-      switch (opcode) {
-        case OPCODE.AUX:
-          auxField(r.string(), r.string());
-          continue;
-        case OPCODE.SELECTDB:
-          db = r.length();
-          if (db >= keyspace.dbs.length) fail(r.pos, `database ${db} is out of range (databases ${keyspace.dbs.length})`);
-          continue;
-        case OPCODE.RESIZEDB:
-          r.length();
-          r.length();
-          continue;
-        case OPCODE.EXPIRETIME_MS:
-          expireAt = Number(r.take(8).readBigUInt64LE(0));
-          continue;
-        case OPCODE.EXPIRETIME:
-          expireAt = r.take(4).readUInt32LE(0) * 1000;
-          continue;
-        case OPCODE.IDLE:
-          r.length();
-          continue;
-        case OPCODE.FREQ:
-          r.byte();
-          continue;
-        case OPCODE.SLOT_INFO:
-          // Cluster slot sizes (Redis 7.4): a hint only.
-          r.length();
-          r.length();
-          r.length();
-          continue;
-        case OPCODE.FUNCTION2:
-        case OPCODE.FUNCTION_PRE_GA:
-          if (functions === undefined) fail(r.pos - 1, 'functions are not supported here');
-          libraries.push(readLibrary(r, opcode));
-          continue;
-        case OPCODE.MODULE_AUX:
-          fail(r.pos - 1, 'modules are not supported');
-      }
-      type = opcode;
-      key = r.string();
-      const value = readValue(r, opcode, limits);
-      if (value === undefined) {
-        // Redis once wrote empty collections (#8453): they are dropped, not fatal.
-        if (stats.emptySkipped++ < 10) options.log?.('warning', `rdbLoadObject skipping empty key: ${key}`);
-      } else {
-        loaded.push({ db, key, value, expireAt });
-      }
-      key = undefined;
-      type = undefined;
-      expireAt = undefined;
-    }
-  } catch (error) {
-    if (error instanceof SnapshotError) throw error;
-    // A range error from a corrupt length is a corrupt file all the same.
-    fail(r.pos, (error as Error).message);
-  }
-  if (!r.done) fail(r.pos, 'data after the end marker');
-  if (mode.keep && !mode.merge) {
-    for (const entry of loaded) if (keyspace.dbs[entry.db].data.has(entry.key)) fail(r.pos, `duplicated key '${entry.key}'`);
-  }
-  if (functions !== undefined) {
+  const delay = options.keyDelayUs ? new KeyDelay(options.keyDelayUs) : undefined;
+  /** Reads records until the end marker (true) or until `until` is passed (false). */
+  const parse = (until: number): boolean => {
     try {
-      if (mode.keep) functions.addAll(libraries, mode.merge);
-      else functions.replaceAll(libraries);
+      while (r.pos < until) {
+        const opcode = r.byte();
+        if (opcode === OPCODE.EOF) return true;
+        switch (opcode) {
+          case OPCODE.AUX:
+            auxField(r.string(), r.string());
+            continue;
+          case OPCODE.SELECTDB:
+            db = r.length();
+            if (db >= keyspace.dbs.length) fail(r.pos, `database ${db} is out of range (databases ${keyspace.dbs.length})`);
+            continue;
+          case OPCODE.RESIZEDB:
+            r.length();
+            r.length();
+            continue;
+          case OPCODE.EXPIRETIME_MS:
+            expireAt = Number(r.take(8).readBigUInt64LE(0));
+            continue;
+          case OPCODE.EXPIRETIME:
+            expireAt = r.take(4).readUInt32LE(0) * 1000;
+            continue;
+          case OPCODE.IDLE:
+            r.length();
+            continue;
+          case OPCODE.FREQ:
+            r.byte();
+            continue;
+          case OPCODE.SLOT_INFO:
+            // Cluster slot sizes (Redis 7.4): a hint only.
+            r.length();
+            r.length();
+            r.length();
+            continue;
+          case OPCODE.FUNCTION2:
+          case OPCODE.FUNCTION_PRE_GA:
+            if (functions === undefined) fail(r.pos - 1, 'functions are not supported here');
+            libraries.push(readLibrary(r, opcode));
+            continue;
+          case OPCODE.MODULE_AUX:
+            fail(r.pos - 1, 'modules are not supported');
+        }
+        type = opcode;
+        key = r.string();
+        const value = readValue(r, opcode, limits);
+        if (value === undefined) {
+          // Redis once wrote empty collections (#8453): they are dropped, not fatal.
+          if (stats.emptySkipped++ < 10) options.log?.('warning', `rdbLoadObject skipping empty key: ${key}`);
+        } else {
+          loaded.push({ db, key, value, expireAt });
+        }
+        key = undefined;
+        type = undefined;
+        expireAt = undefined;
+        delay?.afterKey();
+      }
+      return false;
     } catch (error) {
-      fail(r.pos, `Failed loading library: ${(error as Error).message}`);
+      if (error instanceof SnapshotError) throw error;
+      // A range error from a corrupt length is a corrupt file all the same.
+      return fail(r.pos, (error as Error).message);
     }
-  }
-  if (!mode.keep) keyspace.flushAll();
-  const now = Date.now();
-  for (const entry of loaded) {
-    if (entry.expireAt !== undefined && entry.expireAt <= now) {
-      stats.expired++;
-      options.expired?.(entry.db, entry.key);
-      continue;
+  };
+  const finish = (): LoadStats => {
+    if (!r.done) fail(r.pos, 'data after the end marker');
+    if (mode.keep && !mode.merge) {
+      for (const entry of loaded) if (keyspace.dbs[entry.db].data.has(entry.key)) fail(r.pos, `duplicated key '${entry.key}'`);
     }
-    const target = keyspace.dbs[entry.db];
-    target.set(entry.key, entry.value);
-    if (entry.expireAt !== undefined) target.setExpire(entry.key, entry.expireAt);
-    stats.loaded++;
-  }
-  // As Redis, only a complete record counts (an old Redis wrote repl-stream-db -1).
-  if (repl.replid.length === 40 && repl.offset >= 0 && repl.streamDb >= 0) stats.replication = repl;
-  if (stats.emptySkipped > 0) {
-    options.log?.('warning', `Done loading RDB, keys loaded: ${stats.loaded}, keys expired: ${stats.expired}, empty keys skipped: ${stats.emptySkipped}.`);
-  } else {
-    options.log?.('notice', `Done loading RDB, keys loaded: ${stats.loaded}, keys expired: ${stats.expired}.`);
-  }
-  return stats;
+    if (functions !== undefined) {
+      try {
+        if (mode.keep) functions.addAll(libraries, mode.merge);
+        else functions.replaceAll(libraries);
+      } catch (error) {
+        fail(r.pos, `Failed loading library: ${(error as Error).message}`);
+      }
+    }
+    if (!mode.keep) keyspace.flushAll();
+    const now = Date.now();
+    for (const entry of loaded) {
+      if (entry.expireAt !== undefined && entry.expireAt <= now) {
+        stats.expired++;
+        options.expired?.(entry.db, entry.key);
+        continue;
+      }
+      const target = keyspace.dbs[entry.db];
+      target.set(entry.key, entry.value);
+      if (entry.expireAt !== undefined) target.setExpire(entry.key, entry.expireAt);
+      stats.loaded++;
+    }
+    // As Redis, only a complete record counts (an old Redis wrote repl-stream-db -1).
+    if (repl.replid.length === 40 && repl.offset >= 0 && repl.streamDb >= 0) stats.replication = repl;
+    if (stats.emptySkipped > 0) {
+      options.log?.('warning', `Done loading RDB, keys loaded: ${stats.loaded}, keys expired: ${stats.expired}, empty keys skipped: ${stats.emptySkipped}.`);
+    } else {
+      options.log?.('notice', `Done loading RDB, keys loaded: ${stats.loaded}, keys expired: ${stats.expired}.`);
+    }
+    return stats;
+  };
+  return { parse, position: () => r.pos, finish };
 }

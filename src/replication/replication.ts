@@ -682,7 +682,8 @@ export class Replication implements PropagationFollower {
   // ------------------------------------------------------------ roles
 
   /** REPLICAOF host port: from now on a replica of that master. */
-  follow(host: string, port: number): void {
+  /** REPLICAOF host port; at start-up (`connectNow` false) the cron connects once the data is loaded, as in Redis. */
+  follow(host: string, port: number, connectNow = true): void {
     this.master?.close();
     for (const waiter of this.waiters) clearTimeout(waiter.timer);
     this.waiters.length = 0;
@@ -691,7 +692,7 @@ export class Replication implements PropagationFollower {
     this.disconnectReplicas();
     this.master = new MasterLink(this.server, this, host, port);
     this.server.replicaStateChanged();
-    this.master.start();
+    if (connectNow) this.master.start();
     this.server.log('notice', `Connecting to MASTER ${host}:${port}`);
   }
 

@@ -2,7 +2,7 @@
  * The client that replays an append-only file at start-up: commands run
  * through the same dispatch as a connection's, with nowhere to reply.
  */
-import type { ClientState, CommandContext, Subscriptions } from '../commands/types.js';
+import { REPLAY_CLIENT_ID, type ClientState, type CommandContext, type Subscriptions } from '../commands/types.js';
 import type { Database } from '../store/database.js';
 import type { ClientTracking } from './tracking.js';
 import type { User } from '../acl/user.js';
@@ -10,7 +10,7 @@ import type { Server } from './server.js';
 
 export class ReplayClient implements ClientState, CommandContext {
   readonly client: ClientState = this;
-  readonly id = 0;
+  readonly id = REPLAY_CLIENT_ID;
   readonly isScript = false;
   name = '';
   libName = '';

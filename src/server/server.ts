@@ -382,7 +382,7 @@ export class Server implements ExecutionObserver {
     const master = this.config.get('replicaof') ?? '';
     if (master !== '') {
       const [host, port] = master.split(' ');
-      this.replication.follow(host, Number(port));
+      this.replication.follow(host, Number(port), false);
     }
   }
 
@@ -654,7 +654,8 @@ export class Server implements ExecutionObserver {
       if (!options.force) return shutdownError(this, "Writing initial AOF, can't exit.");
       this.log('warning', 'Writing initial AOF. Exit anyway.');
     }
-    if (options.save ?? persistence.savePointsConfigured) {
+    // As Redis: a server still loading its data has nothing worth saving (it would replace the file with part of it).
+    if (persistence.loading === undefined && (options.save ?? persistence.savePointsConfigured)) {
       this.log('notice', 'Saving the final RDB snapshot before exiting.');
       try {
         persistence.cancelBackgroundSave();
@@ -852,8 +853,13 @@ export class Server implements ExecutionObserver {
     return undefined;
   }
 
+  /** A dataset is loading: at start-up, or a replica's from its master (`async` while the old data is still served). */
+  get loading(): 'sync' | 'async' | undefined {
+    return this.persistence.loading !== undefined ? 'sync' : this.replication.master?.loading;
+  }
+
   loadingRefusal(okLoading: boolean, noAsyncLoading: boolean): ReplyError | undefined {
-    const loading = this.replication.master!.loading;
+    const loading = this.loading;
     if (loading === 'sync' ? !okLoading : loading === 'async' && noAsyncLoading) return loadingError();
     return undefined;
   }
@@ -922,7 +928,8 @@ export class Server implements ExecutionObserver {
 
   private serverCron(): void {
     advanceClock();
-    if (this.cronPaused) return;
+    // As Redis, whose cron does not run while the data loads: no timeouts, save points or replica pings meanwhile.
+    if (this.cronPaused || this.persistence.loading !== undefined) return;
     const timeoutSec = this.config.values.timeout;
     const now = Date.now();
     if (timeoutSec > 0) {
@@ -955,6 +962,10 @@ export class Server implements ExecutionObserver {
     this.keyspace.stats.hits = 0;
     this.keyspace.stats.misses = 0;
     this.keyspace.stats.expiredKeys = 0;
+    // As Redis's resetServerStats: the counts of syncs served go too.
+    this.replication.syncFull = 0;
+    this.replication.syncPartialOk = 0;
+    this.replication.syncPartialErr = 0;
     this.slowlog.reset();
   }
 

@@ -27,6 +27,8 @@ export class Keyspace implements KeyspaceHooks {
   dirty = 0;
   activeExpireEnabled = true;
   expiryPaused = false;
+  /** A start-up load is under way: no active expiry meanwhile, as Redis's cron does not run then. */
+  loading = false;
   expiryIgnored = false;
   touchSuppressed = false;
   private accessMode: AccessMode = 'none';
@@ -151,7 +153,7 @@ export class Keyspace implements KeyspaceHooks {
   /** Runs the active expiry cycle `hz` times a second until stopped. */
   startExpiryCycle(hz: () => number): void {
     const tick = (): void => {
-      if (this.activeExpireEnabled && !this.expiryPaused) this.expireCycle(Math.max(1, Math.floor(250 / hz())));
+      if (this.activeExpireEnabled && !this.expiryPaused && !this.loading) this.expireCycle(Math.max(1, Math.floor(250 / hz())));
       this.timer = setTimeout(tick, Math.max(1, Math.floor(1000 / hz())));
       this.timer.unref();
     };
