@@ -7,7 +7,6 @@ import { clusterCommands } from './cluster.js';
 import { moduleCommands } from './module.js';
 import {
   ReplyError,
-  loadingError,
   noAuth,
   noReplicas,
   unknownCommand,
@@ -16,7 +15,7 @@ import {
 } from '../errors.js';
 import { SimpleString, type Reply } from '../protocol/reply.js';
 import { LatencyHistogram } from '../util/latency-histogram.js';
-import { BlockRequest, isSubscribed, REPLAY_CLIENT_ID, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
+import { BlockRequest, isSubscribed, type CommandContext, type CommandFlag, type CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';
@@ -266,8 +265,8 @@ export interface ExecutionObserver {
   /** A dataset is loading (start-up, or a replica's from its master): -LOADING for what may not run then. */
   readonly loading: 'sync' | 'async' | undefined;
   loadingRefusal(okLoading: boolean, noAsyncLoading: boolean): ReplyError | undefined;
-  /** An append-only file is being loaded and this client is not the one replaying it. */
-  loadingAof(ctx: CommandContext): boolean;
+  /** What the master sends and what a loading file replays, in scripts too: run as it comes (Redis's mustObeyClient). */
+  mustObey(ctx: CommandContext): boolean;
   /** BUSY, for a client other than the script's while a script runs past busy-reply-threshold. */
   busyRefusal(ctx: CommandContext): ReplyError | undefined;
   /** Whether CLIENT PAUSE holds this command back now; `mayReplicate` for commands that may change data. */
@@ -374,8 +373,6 @@ export function dispatchResolved(
     rejection = new ReplyError(
       `ERR Can't execute '${resolved.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
-  } else if (!resolved.okLoading && observer.loadingAof(ctx)) {
-    rejection = loadingError();
   } else if (!resolved.allowBusy && (rejection = observer.busyRefusal(ctx)) !== undefined) {
     // A timed-out script holds the server: only what may help end it is served. When the script is
     // one of a file being loaded, Redis's LOADING check comes first.
@@ -384,8 +381,7 @@ export function dispatchResolved(
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   } else if (!client.executingTransaction && isWriteCommand(resolved, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
-  } else if ((observer.isReplica() || observer.loading !== undefined) && client.id !== REPLAY_CLIENT_ID) {
-    // (The file being replayed is obeyed, as Redis obeys its AOF client: it is the load itself.)
+  } else if ((observer.isReplica() || observer.loading !== undefined) && !observer.mustObey(ctx)) {
     if (observer.isReplica()) {
       const queued = client.multi;
       const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));

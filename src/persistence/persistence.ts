@@ -248,11 +248,6 @@ export class Persistence {
   /** While an append-only file is being replayed: what it replays must not be appended again. */
   private replaying = false;
 
-  /** An append-only file is being replayed (DEBUG LOADAOF; other clients get -LOADING when a slow script lets them in). */
-  get loadingAof(): boolean {
-    return this.replaying;
-  }
-
   private get aofDir(): string {
     return path.join(this.config.values.dir, this.config.get('appenddirname') ?? 'appendonlydir');
   }

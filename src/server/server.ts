@@ -843,9 +843,6 @@ export class Server implements ExecutionObserver {
 
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined {
     const master = this.replication.master!;
-    // Redis's mustObeyClient: what the master sends and what an AOF replays run as they come, in scripts too.
-    const origin = this.originOf(ctx);
-    if (origin === master.client || origin instanceof ReplayClient) return undefined;
     if (write && this.config.getBool('replica-read-only')) return new ReplyError("READONLY You can't write against a read only replica.");
     if (!stale && master.state !== 'connected' && !this.config.getBool('replica-serve-stale-data')) {
       return new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
@@ -900,8 +897,9 @@ export class Server implements ExecutionObserver {
     return isSubscribed(client) ? 'pubsub' : 'normal';
   }
 
-  loadingAof(ctx: CommandContext): boolean {
-    return this.persistence.loadingAof && !(this.originOf(ctx) instanceof ReplayClient);
+  mustObey(ctx: CommandContext): boolean {
+    const origin = this.originOf(ctx);
+    return origin instanceof ReplayClient || (origin !== undefined && origin === this.replication.master?.client);
   }
 
   busyRefusal(ctx: CommandContext): ReplyError | undefined {
