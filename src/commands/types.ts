@@ -157,7 +157,7 @@ export interface CommandSpec {
    * A command not flagged write that declares one is recorded too when it changed data (PFCOUNT caching its estimate).
    */
   readonly propagate?: Propagation;
-  /** Recorded in the append-only file even when it changed nothing (FLUSHDB / FLUSHALL of empty databases, as Redis's forceCommandPropagation). */
+  /** Recorded in the append-only file even when it changed nothing (FLUSHDB / FLUSHALL of empty databases, SWAPDB, as Redis's dirty++ in them). */
   readonly alwaysPropagated?: boolean;
   /** Absent only on container commands, which dispatch to a subcommand. */
   readonly run?: Handler;

@@ -64,3 +64,19 @@ export const asAbsoluteRestore: Propagation = (args, db) => {
   if (!db.data.has(key)) return [['DEL', key]];
   return [['RESTORE', key, expiryOf(db, key) ?? '0', args[3], 'ABSTTL', 'REPLACE']];
 };
+
+/**
+ * The pops from the first non-empty of several keys (BLPOP, LMPOP, BZPOPMIN,
+ * ZMPOP and their kin): the single-key pop (`pop`, named from the arguments)
+ * of the key served, as Redis propagates them, so that replay neither waits
+ * nor picks another key. `counted`: with the COUNT of what came out, read
+ * from the nested reply [key, [popped...]].
+ */
+export const asSingleKeyPop = (pop: (args: string[]) => string, counted: boolean): Propagation => (args, _db, reply) => {
+  if (!Array.isArray(reply) || reply.length < 2) return [];
+  const key = reply[0] as string;
+  return [counted ? [pop(args), key, String((reply[1] as Reply[]).length)] : [pop(args), key]];
+};
+
+/** The word after LMPOP's or ZMPOP's keys (LEFT/RIGHT, MIN/MAX), `numkeysAt` being where numkeys is. */
+export const whereOfMultiPop = (args: string[], numkeysAt: number): string => args[numkeysAt + Number(args[numkeysAt]) + 1].toUpperCase();
