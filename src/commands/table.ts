@@ -376,7 +376,7 @@ export function dispatchResolved(
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   } else if (!client.executingTransaction && isWriteCommand(resolved, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
-  } else if (observer.isReplica()) {
+  } else if (!client.executingTransaction && observer.isReplica()) {
     const queued = client.multi;
     const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
     rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale) ?? observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);

@@ -237,6 +237,7 @@ export class Server implements ExecutionObserver {
         return (args) => void dispatch(client, args, this);
       },
       isCommand: (name) => findCommand(name) !== undefined,
+      inExec: () => this.executing?.executingTransaction === true,
     });
     const oom = new OomScoreAdj(config, (message) => this.log('warning', message));
     try { oom.apply(); } catch { /* logged; Redis starts anyway */ }
