@@ -79,6 +79,8 @@ export interface ClientState {
   multiFailed: boolean;
   /** Set while EXEC runs the queued commands. */
   executingTransaction: boolean;
+  /** Where the writes it runs propagate (a script's redis.set_repl): bit 1 the append-only file, bit 2 the replicas; absent, both. */
+  readonly propagateTo?: number;
   /** A watched key changed since WATCH: EXEC answers a null array. */
   watchedKeyChanged: boolean;
   noEvict: boolean;

@@ -310,14 +310,16 @@ export class Persistence {
     const follower = this.host.follower;
     if (this.replaying || (!this.incr.open && !follower.listening)) return;
     const db = ctx.client.db;
+    // redis.set_repl in a script: bit 1 the append-only file, bit 2 the replicas.
+    const to = ctx.client.propagateTo ?? 3;
     if (spec?.propagate === undefined) {
-      this.incr.append(db.id, args);
-      follower.append(db.id, args);
+      if (to & 1) this.incr.append(db.id, args);
+      if (to & 2) follower.append(db.id, args);
       return;
     }
     for (const command of spec.propagate(args, db, reply)) {
-      this.incr.append(db.id, command);
-      follower.append(db.id, command);
+      if (to & 1) this.incr.append(db.id, command);
+      if (to & 2) follower.append(db.id, command);
     }
   }
 
