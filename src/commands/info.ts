@@ -168,6 +168,9 @@ const sections: Record<string, Section> = {
       pubsub_channels: ctx.server.pubsub.size('channels'),
       pubsub_patterns: ctx.server.pubsub.size('patterns'),
       pubsubshard_channels: ctx.server.pubsub.size('shardChannels'),
+      // No child process is forked: the background work runs in steps between commands.
+      latest_fork_usec: 0,
+      total_forks: ctx.server.persistence.backgroundJobs,
       migrate_cached_sockets: ctx.server.migrations.cachedConnections,
       tracking_total_keys: ctx.server.tracking.totalKeys,
       tracking_total_items: ctx.server.tracking.totalItems,

@@ -348,7 +348,7 @@ export const keyCommands: readonly CommandSpec[] = [
     complexity: 'O(1)', summary: 'Moves a key to another database unless it exists there.', syntax: 'key db', run: move,
   }),
   defineCommand({
-    name: 'swapdb', arity: 3, flags: ['write', 'fast'], group: 'server', since: '4.0.0',
+    name: 'swapdb', alwaysPropagated: true, arity: 3, flags: ['write', 'fast'], group: 'server', since: '4.0.0',
     complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases', summary: 'Exchanges the contents of two databases.',
     syntax: 'index1 index2',
     run: (ctx, args) => {

@@ -16,6 +16,7 @@ import { parseInt64 } from '../util/numbers.js';
 import { deadlineArg } from './blocking.js';
 import { BlockRequest, defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 import { keysAfterCount } from './keyspecs.js';
+import { asSingleKeyPop, whereOfMultiPop } from '../persistence/propagation.js';
 
 // The list family's own error texts, as Redis words them (candidates for errors.ts).
 const INDEX_OUT_OF_RANGE = 'ERR index out of range';
@@ -359,6 +360,9 @@ function blockingMove(ctx: CommandContext, source: string, destination: string, 
   return waitFor(ctx, [source], deadline, attempt, null);
 }
 
+/** LMPOP and BLMPOP travel as the LPOP/RPOP with COUNT of what they took, as in Redis. */
+const listMultiPop = (numkeysAt: number) => asSingleKeyPop((args) => (whereOfMultiPop(args, numkeysAt) === 'LEFT' ? 'LPOP' : 'RPOP'), true);
+
 export const listsCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'lpush', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'list', since: '1.0.0',
@@ -466,18 +470,21 @@ export const listsCommands: readonly CommandSpec[] = [
     complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
     summary: 'Pops one or more elements from the first non-empty list of several keys.',
     syntax: 'numkeys key [key ...] LEFT|RIGHT [COUNT count]',
+    propagate: listMultiPop(1),
     run: lmpop,
   }),
   defineCommand({
     name: 'blpop', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: { first: 1, last: -2, step: 1 }, group: 'list',
     since: '2.0.0', complexity: 'O(N) where N is the number of provided keys.',
     summary: 'Pops the first element of the first non-empty list, waiting for one up to a timeout.', syntax: 'key [key ...] timeout',
+    propagate: asSingleKeyPop(() => 'LPOP', false),
     run: blockingPop('left'),
   }),
   defineCommand({
     name: 'brpop', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: { first: 1, last: -2, step: 1 }, group: 'list',
     since: '2.0.0', complexity: 'O(N) where N is the number of provided keys.',
     summary: 'Pops the last element of the first non-empty list, waiting for one up to a timeout.', syntax: 'key [key ...] timeout',
+    propagate: asSingleKeyPop(() => 'RPOP', false),
     run: blockingPop('right'),
   }),
   defineCommand({
@@ -504,6 +511,7 @@ export const listsCommands: readonly CommandSpec[] = [
     complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
     summary: 'LMPOP that waits for one of the lists to have an element, up to a timeout.',
     syntax: 'timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]',
+    propagate: listMultiPop(2),
     run: blmpop,
   }),
 ];

@@ -30,6 +30,7 @@ import { deadlineArg } from './blocking.js';
 import { cursorArg, scanOptions } from './keys.js';
 import { BlockRequest, defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 import { keysAfterCount } from './keyspecs.js';
+import { asSingleKeyPop, whereOfMultiPop } from '../persistence/propagation.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -739,6 +740,9 @@ function zscan(ctx: CommandContext, args: string[]): Reply {
 
 const common = { group: 'sorted_set' } as const;
 
+/** ZMPOP and BZMPOP travel as the ZPOPMIN/ZPOPMAX with COUNT of what they took, as in Redis. */
+const zsetMultiPop = (numkeysAt: number) => asSingleKeyPop((args) => (whereOfMultiPop(args, numkeysAt) === 'MIN' ? 'ZPOPMIN' : 'ZPOPMAX'), true);
+
 export const sortedsetsCommands: readonly CommandSpec[] = [
   defineCommand({
     ...common, name: 'zadd', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, since: '1.2.0',
@@ -885,6 +889,7 @@ export const sortedsetsCommands: readonly CommandSpec[] = [
     complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
     summary: 'Pops the lowest or highest members of the first non-empty sorted set among the keys.',
     syntax: 'numkeys key [key ...] MIN|MAX [COUNT count]',
+    propagate: zsetMultiPop(1),
     run: (ctx, args) => {
       const { keys, end, count } = multiPopArgs(args, 1);
       return popGeneric(ctx, keys, end, true, count, true, true);
@@ -894,19 +899,20 @@ export const sortedsetsCommands: readonly CommandSpec[] = [
     ...common, name: 'bzpopmin', arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], keys: { first: 1, last: -2, step: 1 },
     since: '5.0.0', complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
     summary: 'Pops the lowest-scored member of the first non-empty sorted set, waiting for one if needed.',
-    syntax: 'key [key ...] timeout', run: bzpop('min'),
+    syntax: 'key [key ...] timeout', propagate: asSingleKeyPop(() => 'ZPOPMIN', false), run: bzpop('min'),
   }),
   defineCommand({
     ...common, name: 'bzpopmax', arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], keys: { first: 1, last: -2, step: 1 },
     since: '5.0.0', complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
     summary: 'Pops the highest-scored member of the first non-empty sorted set, waiting for one if needed.',
-    syntax: 'key [key ...] timeout', run: bzpop('max'),
+    syntax: 'key [key ...] timeout', propagate: asSingleKeyPop(() => 'ZPOPMAX', false), run: bzpop('max'),
   }),
   defineCommand({
     ...common, name: 'bzmpop', arity: -5, flags: ['write', 'blocking', 'movablekeys'], keysOf: keysAfterCount(2), since: '7.0.0',
     complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
     summary: 'ZMPOP that waits for a member when every sorted set is empty.',
     syntax: 'timeout numkeys key [key ...] MIN|MAX [COUNT count]',
+    propagate: zsetMultiPop(2),
     run: (ctx, args) => {
       const { keys, end, count } = multiPopArgs(args, 2);
       const deadline = deadlineArg(args[1]);

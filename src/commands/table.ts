@@ -381,7 +381,8 @@ export function dispatchResolved(
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   } else if (!client.executingTransaction && isWriteCommand(resolved, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
-  } else if ((observer.isReplica() || observer.loading !== undefined) && !observer.mustObey(ctx)) {
+  } else if ((!client.executingTransaction || client.isScript) && (observer.isReplica() || observer.loading !== undefined) && !observer.mustObey(ctx)) {
+    // A transaction's commands were cleared with its EXEC; a script's writes are checked each (READONLY).
     if (observer.isReplica()) {
       const queued = client.multi;
       const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));

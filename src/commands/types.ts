@@ -79,6 +79,8 @@ export interface ClientState {
   multiFailed: boolean;
   /** Set while EXEC runs the queued commands. */
   executingTransaction: boolean;
+  /** Where the writes it runs propagate (a script's redis.set_repl): bit 1 the append-only file, bit 2 the replicas; absent, both. */
+  readonly propagateTo?: number;
   /** A watched key changed since WATCH: EXEC answers a null array. */
   watchedKeyChanged: boolean;
   noEvict: boolean;
@@ -157,7 +159,7 @@ export interface CommandSpec {
    * A command not flagged write that declares one is recorded too when it changed data (PFCOUNT caching its estimate).
    */
   readonly propagate?: Propagation;
-  /** Recorded in the append-only file even when it changed nothing (FLUSHDB / FLUSHALL of empty databases, as Redis's forceCommandPropagation). */
+  /** Recorded in the append-only file even when it changed nothing (FLUSHDB / FLUSHALL of empty databases, SWAPDB, as Redis's dirty++ in them). */
   readonly alwaysPropagated?: boolean;
   /** Absent only on container commands, which dispatch to a subcommand. */
   readonly run?: Handler;

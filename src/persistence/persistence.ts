@@ -34,6 +34,8 @@ export interface PersistenceHost {
   isCommand(name: string): boolean;
   /** Receives every propagated command too (the replication stream). */
   readonly follower: PropagationFollower;
+  /** Whether an EXEC is running its queued commands (Redis's in_exec): a rewrite asked for then is only scheduled. */
+  inExec(): boolean;
 }
 
 /** Where propagated commands go besides the append-only file. */
@@ -63,6 +65,8 @@ export class Persistence {
   lastSave = Math.floor(Date.now() / 1000);
   /** Whether the last save succeeded (INFO rdb_last_bgsave_status). */
   lastSaveOk = true;
+  /** Background snapshots and rewrites started, where Redis forks a child for each (INFO total_forks). */
+  backgroundJobs = 0;
   /** DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE and RDB loads do not look at checksums. */
   skipChecksumValidation = false;
   /** What the last load of the snapshot file did (INFO's rdb_last_load_keys_loaded and _expired). */
@@ -180,6 +184,7 @@ export class Persistence {
     const info = withHistory ? this.host.follower.saveInfo() : undefined;
     const writer = new SnapshotWriter(this.keyspace, target, this.host.functions?.libraryCodes(), info);
     this.backgroundSave = { writer, started: performance.now(), done, failed };
+    this.backgroundJobs++;
     const step = (): void => {
       const current = this.backgroundSave;
       if (current?.writer !== writer) return;
@@ -315,14 +320,16 @@ export class Persistence {
     const follower = this.host.follower;
     if (this.replaying || (!this.incr.open && !follower.listening)) return;
     const db = ctx.client.db;
+    // redis.set_repl in a script: bit 1 the append-only file, bit 2 the replicas.
+    const to = ctx.client.propagateTo ?? 3;
     if (spec?.propagate === undefined) {
-      this.incr.append(db.id, args);
-      follower.append(db.id, args);
+      if (to & 1) this.incr.append(db.id, args);
+      if (to & 2) follower.append(db.id, args);
       return;
     }
     for (const command of spec.propagate(args, db, reply, ctx)) {
-      this.incr.append(db.id, command);
-      follower.append(db.id, command);
+      if (to & 1) this.incr.append(db.id, command);
+      if (to & 2) follower.append(db.id, command);
     }
   }
 
@@ -661,6 +668,11 @@ export class Persistence {
         this.log('warning', 'AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
         return;
       }
+      if (this.host.inExec()) {
+        this.aofRewriteScheduled = true;
+        this.log('warning', 'AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
+        return;
+      }
       if (this.aofRewriting) {
         this.log('warning', 'AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
         this.abandonRewrite('Killing running AOF rewrite');
@@ -675,10 +687,10 @@ export class Persistence {
     }
   }
 
-  /** BGREWRITEAOF: started, or scheduled for when the BGSAVE that runs has finished. */
+  /** BGREWRITEAOF: started, or scheduled for when the BGSAVE that runs (or the EXEC that asks) has finished. */
   bgRewriteAppendOnly(): 'started' | 'scheduled' {
     if (this.aofRewriting) throw new Error('Background append only file rewriting already in progress');
-    if (this.backgroundSave) {
+    if (this.backgroundSave || this.host.inExec()) {
       this.aofRewriteScheduled = true;
       // Asked for by hand: the limit on automatic retries does not hold it back.
       this.aofRewriteFailures = 0;

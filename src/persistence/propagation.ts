@@ -23,14 +23,15 @@ const expiryOf = (db: Database, key: string): string | undefined => {
   return at === undefined ? undefined : String(at);
 };
 
-const RELATIVE_EXPIRY = new Set(['ex', 'px', 'exat']);
+// Redis 7.0 rewrites every expiry option, PXAT included, to a bare `SET key value PXAT ms`.
+const EXPIRY_OPTIONS = new Set(['ex', 'px', 'exat', 'pxat']);
 
 /** SET and its variants (SETEX, PSETEX, GETSET, SETNX): the value, with its expiry as an absolute time. */
 export const asSet: Propagation = (args, db) => {
-  // Without a relative expiry SET and SETNX replay the same, and travel as they came (SET without its GET), as in Redis.
+  // Without an expiry SET and SETNX replay the same, and travel as they came (SET without its GET), as in Redis.
   const name = args[0].toLowerCase();
   if (name === 'setnx') return [args];
-  if (name === 'set' && !args.some((arg, i) => i > 2 && RELATIVE_EXPIRY.has(arg.toLowerCase()))) {
+  if (name === 'set' && !args.some((arg, i) => i > 2 && EXPIRY_OPTIONS.has(arg.toLowerCase()))) {
     return [args.some((arg, i) => i > 2 && arg.toLowerCase() === 'get') ? args.filter((arg, i) => i < 3 || arg.toLowerCase() !== 'get') : args];
   }
   const key = args[1];
@@ -64,9 +65,30 @@ export const asSrem: Propagation = (args, _db, reply) => {
   return members.length === 0 ? [] : [['SREM', args[1], ...members]];
 };
 
-/** RESTORE: with its expiry as an absolute time. */
+/** RESTORE: as it came, but a relative TTL becomes the absolute time with ABSTTL appended, as Redis rewrites it. */
 export const asAbsoluteRestore: Propagation = (args, db) => {
   const key = args[1];
   if (!db.data.has(key)) return [['DEL', key]];
-  return [['RESTORE', key, expiryOf(db, key) ?? '0', args[3], 'ABSTTL', 'REPLACE']];
+  const at = expiryOf(db, key);
+  if (at === undefined || args.some((arg, i) => i > 3 && arg.toLowerCase() === 'absttl')) return [args];
+  const rewritten = args.slice();
+  rewritten[2] = at;
+  rewritten.push('ABSTTL');
+  return [rewritten];
 };
+
+/**
+ * The pops from the first non-empty of several keys (BLPOP, LMPOP, BZPOPMIN,
+ * ZMPOP and their kin): the single-key pop (`pop`, named from the arguments)
+ * of the key served, as Redis propagates them, so that replay neither waits
+ * nor picks another key. `counted`: with the COUNT of what came out, read
+ * from the nested reply [key, [popped...]].
+ */
+export const asSingleKeyPop = (pop: (args: string[]) => string, counted: boolean): Propagation => (args, _db, reply) => {
+  if (!Array.isArray(reply) || reply.length < 2) return [];
+  const key = reply[0] as string;
+  return [counted ? [pop(args), key, String((reply[1] as Reply[]).length)] : [pop(args), key]];
+};
+
+/** The word after LMPOP's or ZMPOP's keys (LEFT/RIGHT, MIN/MAX), `numkeysAt` being where numkeys is. */
+export const whereOfMultiPop = (args: string[], numkeysAt: number): string => args[numkeysAt + Number(args[numkeysAt]) + 1].toUpperCase();

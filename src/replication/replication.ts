@@ -293,14 +293,14 @@ export class Replication implements PropagationFollower {
     const waiting = this.replicas.filter((l) => l.state === 'wait_bgsave' && l.held === undefined);
     if (waiting.length === 0) return;
     const config = this.server.config;
-    const diskless = config.getBool('repl-diskless-sync');
-    if (diskless) {
+    // As Redis: disk-less only when every replica takes an `$EOF:` transfer.
+    const toSockets = config.getBool('repl-diskless-sync') && waiting.every((l) => l.capaEof && !l.oldSync);
+    // A disk-based sync starts at once, as Redis's does: the delay only gathers replicas for one shared stream.
+    if (toSockets) {
       const max = config.getNumber('repl-diskless-sync-max-replicas');
       const oldest = Math.min(...waiting.map((l) => l.waitingSince));
       if (!(max > 0 && waiting.length >= max) && Date.now() - oldest < config.getNumber('repl-diskless-sync-delay') * 1000) return;
     }
-    // As Redis: disk-less only when every replica takes an `$EOF:` transfer.
-    const toSockets = diskless && waiting.every((l) => l.capaEof && !l.oldSync);
     // The snapshot is of this moment: what follows is held for each replica until it is sent.
     this.flush();
     this.stream.forgetDb();

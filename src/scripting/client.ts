@@ -9,6 +9,9 @@ import type { Server } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import type { ClientTracking } from '../server/tracking.js';
 
+/** REPL_ALL: what a script's commands change goes to the append-only file and to the replicas. */
+export const PROPAGATE_ALL = 3;
+
 export class ScriptClient implements ClientState, CommandContext {
   readonly client: ClientState = this;
   readonly id = 0;
@@ -19,6 +22,8 @@ export class ScriptClient implements ClientState, CommandContext {
   libName = '';
   libVer = '';
   resp: 2 | 3 = 2;
+  /** redis.set_repl's flags for the script running (REPL_ALL unless it says otherwise). */
+  propagateTo = PROPAGATE_ALL;
   authenticated = true;
   /** Never refused by dispatch: a script's commands are checked against its caller's user before they are dispatched. */
   readonly user: User;

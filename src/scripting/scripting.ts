@@ -12,7 +12,7 @@ import type { AclCommand } from '../acl/user.js';
 import { BlockRequest, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { OK, type Reply } from '../protocol/reply.js';
 import { freeze, unfreeze } from '../store/clock.js';
-import { ScriptClient } from './client.js';
+import { PROPAGATE_ALL, ScriptClient } from './client.js';
 import { luaToReply, replyToLua } from './convert.js';
 import { LuaEngine } from './lua/engine.js';
 import { caughtValue } from './lua/lib/base.js';
@@ -303,10 +303,11 @@ export class Scripting {
       return NO_VALUES;
     });
     fn('set_repl', (...args) => {
-      this.requireRun('redis.set_repl can only be called inside a script invocation');
+      const run = this.requireRun('redis.set_repl can only be called inside a script invocation');
       if (args.length !== 1) raiseTable('redis.set_repl() requires two arguments.');
       const flags = typeof args[0] === 'number' ? Math.trunc(args[0]) : 0;
-      if ((flags & ~3) !== 0) raiseTable('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      if ((flags & ~PROPAGATE_ALL) !== 0) raiseTable('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      run.client.propagateTo = flags;
       return NO_VALUES;
     });
     t.setStr('REPL_NONE', 0);
@@ -413,6 +414,7 @@ export class Scripting {
     const client = (this.client ??= new ScriptClient(caller.client.db, server));
     client.db = caller.client.db;
     client.resp = 2;
+    client.propagateTo = PROPAGATE_ALL;
     const run: RunContext = {
       call,
       caller,

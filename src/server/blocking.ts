@@ -27,8 +27,8 @@ export class BlockedClients {
   private readonly ready = new Map<Database, Set<string>>();
 
   constructor(
-    /** Runs `work` on behalf of `client`'s blocked command `args`, as the command itself would run. */
-    private readonly runAs: (client: Client, args: string[], work: () => void) => void,
+    /** Runs `work` on behalf of `client`'s blocked command `args`, as the command itself would run; `work` gives the reply it was served, if any. */
+    private readonly runAs: (client: Client, args: string[], work: () => Reply | undefined) => void,
   ) {}
 
   get count(): number {
@@ -82,6 +82,7 @@ export class BlockedClients {
         this.runAs(waiter.client, waiter.args, () => {
           const reply = waiter.request.attempt();
           if (reply !== undefined) this.release(waiter, reply);
+          return reply;
         });
       }
     }

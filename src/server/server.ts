@@ -94,8 +94,9 @@ export class Server implements ExecutionObserver {
     this.executing = client;
     const changes = this.keyspace.dirty;
     const started = performance.now();
+    let served: Reply | undefined;
     try {
-      work();
+      served = work();
     } finally {
       this.executing = previous;
     }
@@ -107,8 +108,11 @@ export class Server implements ExecutionObserver {
       const stats = commandStats.get(client.lastCommand);
       if (stats && this.latencyTracking) (stats.histogram ??= new LatencyHistogram()).recordUs(servedUs);
     }
-    // Served now: the append-only file gets what the command's own rule records (XREADGROUP's claims), which replays without waiting.
-    if (this.keyspace.dirty !== changes) this.persistence.propagate(client, findCommand(args[0]), args, null);
+    // Served now: the append-only file gets what the command's own rule records (BLPOP's LPOP, XREADGROUP's claims), which replays
+    // without waiting. A retry that found its key expired changed data too (the deletion, propagated already), yet served nothing.
+    if (served !== undefined && !(served instanceof ReplyError) && this.keyspace.dirty !== changes) {
+      this.persistence.propagate(client, findCommand(args[0]), args, served);
+    }
   });
   readonly watches = new WatchedKeys();
   readonly pubsub = new PubSubRegistry();
@@ -233,6 +237,7 @@ export class Server implements ExecutionObserver {
         return (args) => void dispatch(client, args, this);
       },
       isCommand: (name) => findCommand(name) !== undefined,
+      inExec: () => this.executing?.executingTransaction === true,
     });
     const oom = new OomScoreAdj(config, (message) => this.log('warning', message));
     try { oom.apply(); } catch { /* logged; Redis starts anyway */ }
