@@ -11,8 +11,11 @@
  * and resized only when no free node is left, to the sizes a count of the
  * live keys asks for.
  *
- * The nodes only serve the order: lookups go through `index`, a JS Map from
- * key to node, so reads never hash a string in JS. A key whose value became
+ * The nodes only serve the order: lookups in a hash part of more than
+ * SCANNED_NODES nodes go through `index`, a JS Map from key to node, so reads
+ * never hash a string in JS; a smaller hash part is scanned instead, which
+ * spares the most common tables (cmsgpack's and cjson's objects, small
+ * records a script builds) a Map per resize. A key whose value became
  * nil stays in its node and in `index` (as in PUC between garbage
  * collections): next() can continue from it, setting it again reuses its
  * node, and a new key whose main position it occupies takes the node over.
@@ -39,6 +42,13 @@ const HASH = 3;
 /** What tables without a hash part share, as PUC's share the dummy node; never written (inserting into it rehashes first). */
 const NO_NODES: LuaValue[] = [];
 const NO_INDEX = new Map<LuaValue, number>();
+
+/**
+ * Hash parts of up to this many nodes have no index: comparing a key with at
+ * most 8 others costs less than a Map lookup, and far less than creating the
+ * Map at each of the resizes that take a table from 1 to 8 nodes.
+ */
+const SCANNED_NODES = 8;
 
 const numBits = new Float64Array(1);
 const numWords = new Uint32Array(numBits.buffer);
@@ -160,6 +170,16 @@ export class LuaTable {
   /** Nodes from this slot up are known not to be free. */
   private lastFree = 0;
 
+  /** The slot of `key`'s node, dead keys included; undefined when it has none. */
+  private slot(key: LuaValue): number | undefined {
+    const index = this.index;
+    if (index !== NO_INDEX) return index.get(key);
+    const nodes = this.nodes;
+    // A free node's key is undefined: no key looked up here is (nil is never stored, and reads of t[nil] find nil either way).
+    for (let i = 0; i < nodes.length; i += 4) if (nodes[i + KEY] === key) return i;
+    return undefined;
+  }
+
   /** lua_createtable / luaH_new: an array part of exactly narr slots, a hash part of ceil(log2(nrec)) nodes. */
   constructor(narr = 0, nrec = 0) {
     this.arr = narr === 0 ? [] : nils(narr);
@@ -169,12 +189,12 @@ export class LuaTable {
   /** Raw get (no metamethods). Any key; nil for absent. */
   get(key: LuaValue): LuaValue {
     if (typeof key === 'number') return this.getNum(key);
-    const i = this.index.get(key);
+    const i = this.slot(key);
     return i === undefined ? undefined : this.nodes[i + VAL];
   }
 
   getStr(key: string): LuaValue {
-    const i = this.index.get(key);
+    const i = this.slot(key);
     return i === undefined ? undefined : this.nodes[i + VAL];
   }
 
@@ -182,14 +202,14 @@ export class LuaTable {
   getInt(key: number): LuaValue {
     const a = this.arr;
     if (key >= 1 && key <= a.length) return a[key - 1];
-    const i = this.index.get(key);
+    const i = this.slot(key);
     return i === undefined ? undefined : this.nodes[i + VAL];
   }
 
   private getNum(key: number): LuaValue {
     const a = this.arr;
     if (key >= 1 && key <= a.length && (key | 0) === key) return a[key - 1];
-    const i = this.index.get(key);
+    const i = this.slot(key);
     return i === undefined ? undefined : this.nodes[i + VAL];
   }
 
@@ -203,13 +223,13 @@ export class LuaTable {
       this.setNum(key, value);
       return;
     }
-    const i = this.index.get(key);
+    const i = this.slot(key);
     if (i !== undefined) this.nodes[i + VAL] = value;
     else this.newKey(key, value);
   }
 
   setStr(key: string, value: LuaValue): void {
-    const i = this.index.get(key);
+    const i = this.slot(key);
     if (i !== undefined) this.nodes[i + VAL] = value;
     else this.newKey(key, value);
   }
@@ -221,7 +241,7 @@ export class LuaTable {
       a[key - 1] = value;
       return;
     }
-    const i = this.index.get(key);
+    const i = this.slot(key);
     if (i !== undefined) this.nodes[i + VAL] = value;
     else this.newKey(key, value);
   }
@@ -232,7 +252,7 @@ export class LuaTable {
       a[key - 1] = value;
       return;
     }
-    const i = this.index.get(key);
+    const i = this.slot(key);
     if (i !== undefined) this.nodes[i + VAL] = value;
     else this.newKey(key, value);
   }
@@ -305,7 +325,7 @@ export class LuaTable {
   findIndex(key: LuaValue): number {
     if (key === undefined) return -1;
     if (typeof key === 'number' && key >= 1 && key <= this.arr.length && (key | 0) === key) return key - 1;
-    const i = this.index.get(key);
+    const i = this.slot(key);
     if (i === undefined) raise("invalid key to 'next'");
     return this.arr.length + (i >> 2);
   }
@@ -340,7 +360,7 @@ export class LuaTable {
     const lsize = ceilLog2(size);
     if (lsize > MAXBITS) raise('table overflow');
     this.nodes = emptyNodes(1 << lsize);
-    this.index = new Map();
+    this.index = 1 << lsize > SCANNED_NODES ? new Map() : NO_INDEX;
     this.lastFree = this.nodes.length;
   }
 
@@ -372,7 +392,7 @@ export class LuaTable {
         nodes[free + VAL] = nodes[mp + VAL];
         nodes[free + NEXT] = nodes[mp + NEXT];
         nodes[free + HASH] = nodes[mp + HASH];
-        this.index.set(other, free);
+        if (this.index !== NO_INDEX) this.index.set(other, free);
         nodes[mp + NEXT] = -1;
         nodes[mp + VAL] = undefined;
       } else {
@@ -382,12 +402,12 @@ export class LuaTable {
       }
     } else if (nodes[mp + KEY] !== undefined) {
       // A dead key's node, taken over with its place in whatever chain it is in.
-      this.index.delete(nodes[mp + KEY]);
+      if (this.index !== NO_INDEX) this.index.delete(nodes[mp + KEY]);
     }
     nodes[mp + KEY] = key;
     nodes[mp + VAL] = value;
     nodes[mp + HASH] = h;
-    this.index.set(key, mp);
+    if (this.index !== NO_INDEX) this.index.set(key, mp);
   }
 
   /** getfreepos: nodes whose key is nil, searched downwards once; dead keys are not free. */

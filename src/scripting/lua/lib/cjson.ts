@@ -222,8 +222,8 @@ function doubleToCInt(k: number): number {
 function arrayLength(t: LuaTable, cfg: Config): number {
   let max = 0;
   let items = 0;
-  for (let e = t.next(undefined); e !== undefined; e = t.next(e[0])) {
-    const k = e[0];
+  for (let p = t.nextIndex(-1); p >= 0; p = t.nextIndex(p)) {
+    const k = t.keyAt(p);
     if (typeof k === 'number' && k !== 0 && Math.floor(k) === k && k >= 1) {
       if (k > max) max = doubleToCInt(k);
       items++;
@@ -244,8 +244,8 @@ interface EncodeFrame {
   len: number;
   /** Arrays: the last index written. */
   i: number;
-  /** Objects: the last key written (the next() position). */
-  key: LuaValue;
+  /** Objects: the position of the last member written (-1 before the first); no Lua code runs and no key is added while encoding, so positions stay valid. */
+  at: number;
   first: boolean;
   depth: number;
   /** The C encoder's Lua stack use with this table on top, for its lua_checkstack(l, 3) next to the depth check. */
@@ -292,7 +292,7 @@ function appendData(out: string[], cfg: Config, root: LuaValue): void {
       if (d > cfg.encodeMaxDepth || top + 3 > LUAI_MAXCSTACK) raise(`Cannot serialise, excessive nesting (${d})`);
       const len = arrayLength(v, cfg);
       out.push(len > 0 ? '[' : '{');
-      stack.push({ t: v, len: len > 0 ? len : -1, i: 0, key: undefined, first: true, depth: d, top });
+      stack.push({ t: v, len: len > 0 ? len : -1, i: 0, at: -1, first: true, depth: d, top });
     } else {
       appendScalar(out, cfg, v);
     }
@@ -312,16 +312,16 @@ function appendData(out: string[], cfg: Config, root: LuaValue): void {
         stack.pop();
         continue;
       }
-      const e = f.t.next(f.key);
-      if (e === undefined) {
+      const at = f.t.nextIndex(f.at);
+      if (at < 0) {
         out.push('}');
         stack.pop();
         continue;
       }
       if (f.first) f.first = false;
       else out.push(',');
-      const k = e[0];
-      f.key = k;
+      const k = f.t.keyAt(at);
+      f.at = at;
       if (typeof k === 'number') {
         out.push('"');
         appendNumber(out, cfg, k);
@@ -332,7 +332,7 @@ function appendData(out: string[], cfg: Config, root: LuaValue): void {
       } else {
         raise(`Cannot serialise ${cTypeName(k)}: table key must be a number or string`);
       }
-      v = e[1];
+      v = f.t.valueAt(at);
       top = f.top + 2;
       break;
     }

@@ -190,8 +190,13 @@ class Cursor {
   u32(i: number): number {
     return ((this.u8(i) << 24) | (this.u8(i + 1) << 16) | (this.u8(i + 2) << 8) | this.u8(i + 3)) >>> 0;
   }
-  u64(i: number): bigint {
-    return (BigInt(this.u32(i)) << 32n) | BigInt(this.u32(i + 4));
+  /**
+   * The 8 bytes at i as a signed 64-bit integer, rounded to a double: the
+   * high word times 2^32 is exact, so the one rounding is the sum's, the same
+   * as converting the exact integer (and no BigInt is made).
+   */
+  i64(i: number): number {
+    return (this.u32(i) | 0) * 4294967296 + this.u32(i + 4);
   }
 }
 
@@ -263,7 +268,7 @@ function decodeItem(c: Cursor): LuaValue | Frame {
       // uint 64 is pushed as a (signed) lua_Integer, int 64 as a number: both end up as the signed value's double.
       need = 9;
       if (c.left < need) break;
-      v = Number(BigInt.asIntN(64, c.u64(1)));
+      v = c.i64(1);
       break;
     case 0xc0:
       v = undefined;
