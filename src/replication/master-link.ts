@@ -114,6 +114,7 @@ export class MasterLink {
     this.expected = [];
     this.input = Buffer.alloc(0);
     const wasConnected = this.state === 'connected';
+    const wasTransfer = this.state === 'transfer';
     this.state = 'connect';
     this.retryAt = Date.now() + 1000;
     if (wasConnected) {
@@ -121,13 +122,19 @@ export class MasterLink {
       this.server.log('notice', 'Connection with master lost.');
       this.server.replicaStateChanged();
       // As Redis 7.0: at once, not at the next retry (the backlog may be overwritten meanwhile).
-      if (!this.closed) {
-        this.server.log('notice', `Reconnecting to MASTER ${this.host}:${this.port}`);
-        setImmediate(() => {
-          if (this.state === 'connect' && !this.closed) this.start();
-        });
-      }
+      this.reconnectNow('');
+    } else if (wasTransfer) {
+      // As Redis's cancelReplicationHandshake(1): a transfer cut short is tried again at once.
+      this.reconnectNow(' after failure');
     }
+  }
+
+  private reconnectNow(why: string): void {
+    if (this.closed) return;
+    this.server.log('notice', `Reconnecting to MASTER ${this.host}:${this.port}${why}`);
+    setImmediate(() => {
+      if (this.state === 'connect' && !this.closed) this.start();
+    });
   }
 
   /** Gives the link up and tries again in a second. */
