@@ -111,3 +111,25 @@ for (const kind of masters) {
     assert.equal(await r.client.strlen('after:3'), MB);
   });
 }
+
+for (const kind of masters) {
+  test(`${kind} master: a replica sent elsewhere and back continues the stream in the database it had selected`, async () => {
+    const { server, client } = await master(kind);
+    const r = await replica(client, server.port);
+    await client.select(9);
+    await client.set('before', '1');
+    await inSync(client, r.client);
+    await r.client.replicaof('127.0.0.1', await freePort());
+    await waitFor('the master to lose the replica', async () => (await num(client, 'connected_slaves')) === 0);
+    // No SELECT in what follows: the stream is still in database 9.
+    await client.set('during', '2');
+    const partial = await num(client, 'sync_partial_ok');
+    await r.client.replicaof('127.0.0.1', server.port);
+    await inSync(client, r.client);
+    assert.equal(await num(client, 'sync_partial_ok'), partial + 1);
+    await r.client.select(9);
+    assert.deepEqual([await r.client.get('before'), await r.client.get('during')], ['1', '2']);
+    await r.client.select(0);
+    assert.equal(await r.client.dbsize(), 0);
+  });
+}

@@ -90,8 +90,14 @@ export class MasterLink {
   /** REPLICAOF elsewhere or NO ONE: the link goes for good. */
   close(): void {
     this.closed = true;
+    this.keepDb();
     this.client?.kill();
     this.socket?.destroy();
+  }
+
+  /** The stream's database outlives the master's client: a partial resync continues in it, with no SELECT. */
+  private keepDb(): void {
+    if (this.client !== undefined) this.db = this.client.db.id;
   }
 
   private send(args: readonly string[]): void {
@@ -108,6 +114,7 @@ export class MasterLink {
       this.server.log('warning', `Internal error in RDB reading offset 0 function at rdb.c:0 -> Unexpected EOF reading RDB file`);
       this.server.log('warning', 'Failed trying to load the MASTER synchronization DB from socket, check server logs.');
     }
+    this.keepDb();
     this.client?.kill();
     this.client = undefined;
     this.transfer = undefined;

@@ -731,13 +731,16 @@ export class Replication implements PropagationFollower {
 
   /** REPLICAOF host port: from now on a replica of that master. */
   follow(host: string, port: number): void {
-    this.master?.close();
+    const previous = this.master;
+    previous?.close();
     for (const waiter of this.waiters) clearTimeout(waiter.timer);
     this.waiters.length = 0;
     this.server.unblockAllForRoleChange();
     this.flush();
     this.disconnectReplicas();
     this.master = new MasterLink(this.server, this, host, port);
+    // A partial resync with the new master continues the stream where the old one left it.
+    if (previous !== undefined) this.master.streamDb = previous.streamDb;
     this.server.replicaStateChanged();
     this.master.start();
     this.server.log('notice', `Connecting to MASTER ${host}:${port}`);
