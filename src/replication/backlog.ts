@@ -1,26 +1,42 @@
 /**
- * The replication backlog: the last repl-backlog-size bytes of the stream,
- * in a ring, so a replica that lost its link for a moment continues from
- * where it was (+CONTINUE) instead of loading a whole snapshot again.
+ * The replication buffer: one copy of the stream, in blocks, shared by the
+ * backlog and every replica, as in Redis 7.0. A replica refers to the
+ * oldest byte it still needs (not yet written out by its socket); the
+ * backlog keeps the newest repl-backlog-size bytes. A block goes only once
+ * neither needs it, so a slow replica makes the backlog grow past its
+ * setting (and a partial resync can use all of it), while the replica's
+ * output limit counts its share and bounds that growth.
  * Offsets are those of the stream: the first byte ever sent is offset 1.
  */
-export class Backlog {
-  private ring: Buffer;
-  /** Where the next byte goes in the ring. */
-  private at = 0;
-  /** Bytes held (INFO repl_backlog_histlen). */
-  histlen = 0;
 
-  /** `end`: the offset of the last byte already in the stream when the backlog starts. */
+/** Blocks are at least this big, so small writes share one. */
+const BLOCK_MIN = 16 * 1024;
+/** What a block costs beyond its bytes, as Redis counts its list node and header. */
+export const BLOCK_OVERHEAD = 64;
+
+interface Block {
+  readonly bytes: Buffer;
+  used: number;
+  /** The stream offset of its first byte. */
+  offset: number;
+}
+
+export class ReplicationBuffer {
+  private blocks: Block[] = [];
+  /** Index of the first live block (the array is compacted now and then, not shifted per block). */
+  private head = 0;
+  /** INFO mem_total_replication_buffers. */
+  memory = 0;
+
+  /** `end`: the offset of the last byte already in the stream when the buffer starts. */
   constructor(
-    size: number,
-    private end: number,
-  ) {
-    this.ring = Buffer.alloc(Math.max(1, size));
-  }
+    public size: number,
+    public end: number,
+  ) {}
 
-  get size(): number {
-    return this.ring.length;
+  /** Bytes held (INFO repl_backlog_histlen). */
+  get histlen(): number {
+    return this.head < this.blocks.length ? this.end - this.blocks[this.head].offset + 1 : 0;
   }
 
   /** Offset of the oldest byte held (INFO repl_backlog_first_byte_offset). */
@@ -28,42 +44,89 @@ export class Backlog {
     return this.end - this.histlen + 1;
   }
 
-  append(bytes: Buffer): void {
-    const ring = this.ring;
-    this.end += bytes.length;
-    // Only the tail that fits matters.
-    const source = bytes.length > ring.length ? bytes.subarray(bytes.length - ring.length) : bytes;
-    const first = Math.min(source.length, ring.length - this.at);
-    source.copy(ring, this.at, 0, first);
-    source.copy(ring, 0, first);
-    this.at = (this.at + source.length) % ring.length;
-    this.histlen = Math.min(ring.length, this.histlen + bytes.length);
+  /** Whether a partial resync can start at `offset`. */
+  holds(offset: number): boolean {
+    return offset >= this.firstOffset && offset <= this.end + 1;
   }
 
-  /** The bytes from `offset` to the end, or undefined when they are no longer (or not yet) held. */
-  from(offset: number): Buffer | undefined {
-    if (offset < this.firstOffset || offset > this.end + 1) return undefined;
-    const length = this.end + 1 - offset;
-    const out = Buffer.allocUnsafe(length);
-    const start = (this.at - length + this.ring.length) % this.ring.length;
-    const first = Math.min(length, this.ring.length - start);
-    this.ring.copy(out, 0, start, start + first);
-    this.ring.copy(out, first, 0, length - first);
-    return out;
+  /**
+   * Appends the stream's bytes (a latin1 string or a buffer); true when it
+   * took a new block, which is when replicas' limits and trimming are checked.
+   */
+  append(data: string | Buffer): boolean {
+    const length = data.length;
+    let done = 0;
+    let added = false;
+    while (done < length) {
+      let tail = this.head < this.blocks.length ? this.blocks[this.blocks.length - 1] : undefined;
+      if (tail === undefined || tail.used === tail.bytes.length) {
+        // Not bigger than a sixteenth of the backlog, so that a big write does not pin a big block for its last bytes.
+        const limit = Math.max(BLOCK_MIN, Math.floor(this.size / 16));
+        const bytes = Buffer.allocUnsafe(Math.min(Math.max(length - done, BLOCK_MIN), limit));
+        tail = { bytes, used: 0, offset: this.end + done + 1 };
+        this.blocks.push(tail);
+        this.memory += bytes.length + BLOCK_OVERHEAD;
+        added = true;
+      }
+      const copy = Math.min(length - done, tail.bytes.length - tail.used);
+      if (typeof data === 'string') tail.bytes.write(done === 0 ? data : data.slice(done), tail.used, copy, 'latin1');
+      else data.copy(tail.bytes, tail.used, done, done + copy);
+      tail.used += copy;
+      done += copy;
+    }
+    this.end += length;
+    return added;
+  }
+
+  /** Calls `send` with views (no copies) of the bytes after `offset`, in order. */
+  forEachAfter(offset: number, send: (bytes: Buffer) => void): void {
+    const blocks = this.blocks;
+    let i = this.blockOf(offset + 1);
+    if (i < 0) return;
+    for (; i < blocks.length; i++) {
+      const block = blocks[i];
+      const from = Math.max(0, offset + 1 - block.offset);
+      if (from < block.used) send(block.bytes.subarray(from, block.used));
+    }
+  }
+
+  /** The index of the block holding `offset`, or -1. */
+  private blockOf(offset: number): number {
+    const blocks = this.blocks;
+    if (offset > this.end || this.head >= blocks.length || offset < blocks[this.head].offset) return -1;
+    let low = this.head;
+    let high = blocks.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (blocks[mid].offset <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  /**
+   * Drops the oldest blocks that no replica needs (`needed`: the oldest
+   * offset a replica still refers to) while the backlog keeps more than its
+   * size without them; always one block at least, as Redis.
+   */
+  trim(needed: number): void {
+    const blocks = this.blocks;
+    while (blocks.length - this.head > 1) {
+      const first = blocks[this.head];
+      if (first.offset + first.used > needed) break;
+      if (this.histlen - first.used <= this.size) break;
+      this.memory -= first.bytes.length + BLOCK_OVERHEAD;
+      blocks[this.head++] = undefined as unknown as Block;
+    }
+    if (this.head > 64 && this.head * 2 > blocks.length) {
+      this.blocks = blocks.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Offsets move on by `by` (a restarted master continuing the history its snapshot recorded). */
   rebase(by: number): void {
     this.end += by;
-  }
-
-  /** CONFIG SET repl-backlog-size: keeps the newest bytes that fit. */
-  resize(size: number): void {
-    if (size === this.ring.length) return;
-    const kept = this.from(this.end + 1 - Math.min(this.histlen, size))!;
-    this.ring = Buffer.alloc(Math.max(1, size));
-    kept.copy(this.ring);
-    this.at = kept.length % this.ring.length;
-    this.histlen = kept.length;
+    for (let i = this.head; i < this.blocks.length; i++) this.blocks[i].offset += by;
   }
 }

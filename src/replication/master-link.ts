@@ -90,8 +90,14 @@ export class MasterLink {
   /** REPLICAOF elsewhere or NO ONE: the link goes for good. */
   close(): void {
     this.closed = true;
+    this.keepDb();
     this.client?.kill();
     this.socket?.destroy();
+  }
+
+  /** The stream's database outlives the master's client: a partial resync continues in it, with no SELECT. */
+  private keepDb(): void {
+    if (this.client !== undefined) this.db = this.client.db.id;
   }
 
   private send(args: readonly string[]): void {
@@ -108,12 +114,14 @@ export class MasterLink {
       this.server.log('warning', `Internal error in RDB reading offset 0 function at rdb.c:0 -> Unexpected EOF reading RDB file`);
       this.server.log('warning', 'Failed trying to load the MASTER synchronization DB from socket, check server logs.');
     }
+    this.keepDb();
     this.client?.kill();
     this.client = undefined;
     this.transfer = undefined;
     this.expected = [];
     this.input = Buffer.alloc(0);
     const wasConnected = this.state === 'connected';
+    const wasTransfer = this.state === 'transfer';
     this.state = 'connect';
     this.retryAt = Date.now() + 1000;
     if (wasConnected) {
@@ -121,13 +129,19 @@ export class MasterLink {
       this.server.log('notice', 'Connection with master lost.');
       this.server.replicaStateChanged();
       // As Redis 7.0: at once, not at the next retry (the backlog may be overwritten meanwhile).
-      if (!this.closed) {
-        this.server.log('notice', `Reconnecting to MASTER ${this.host}:${this.port}`);
-        setImmediate(() => {
-          if (this.state === 'connect' && !this.closed) this.start();
-        });
-      }
+      this.reconnectNow('');
+    } else if (wasTransfer) {
+      // As Redis's cancelReplicationHandshake(1): a transfer cut short is tried again at once.
+      this.reconnectNow(' after failure');
     }
+  }
+
+  private reconnectNow(why: string): void {
+    if (this.closed) return;
+    this.server.log('notice', `Reconnecting to MASTER ${this.host}:${this.port}${why}`);
+    setImmediate(() => {
+      if (this.state === 'connect' && !this.closed) this.start();
+    });
   }
 
   /** Gives the link up and tries again in a second. */

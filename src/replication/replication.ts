@@ -19,7 +19,7 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import type { KeyRef } from '../commands/keyspecs.js';
-import { Backlog } from './backlog.js';
+import { ReplicationBuffer } from './backlog.js';
 import { MasterLink } from './master-link.js';
 
 export const NO_REPLID = '0000000000000000000000000000000000000000';
@@ -46,10 +46,22 @@ export class ReplicaLink {
   ackTime = Date.now();
   /** Since when it waits for a snapshot. */
   waitingSince = 0;
-  /** The stream made while its snapshot was written, sent after it; undefined while not collecting. */
-  held: Buffer[] | undefined;
-  /** Stream bytes of this turn of the event loop, not written yet. */
-  unsent: Buffer[] = [];
+  /**
+   * Its place in the shared replication buffer: the offset of the last
+   * byte handed to its socket, and of the last one the socket wrote out
+   * (it still needs everything after that). -1 while it is not fed (it
+   * waits for its snapshot to start).
+   */
+  sent = -1;
+  released = -1;
+  /** The stream goes out to it; until then (its snapshot is being made or sent) the buffer keeps it. */
+  streaming = false;
+  /** The callback of the turn's last write to it: the socket wrote everything up to `upTo`. */
+  written(upTo: number): () => void {
+    return () => {
+      if (upTo > this.released) this.released = upTo;
+    };
+  }
 
   constructor(readonly client: Client) {}
 
@@ -74,7 +86,8 @@ export class Replication implements PropagationFollower {
   secondReplOffset = -1;
   /** master_repl_offset: bytes of stream produced (as master) or processed (as replica). */
   offset = 0;
-  backlog: Backlog | undefined;
+  /** The replication buffer, which is the backlog too; undefined while no history is kept. */
+  backlog: ReplicationBuffer | undefined;
   /** What was propagated and not yet sent. */
   readonly stream = new CommandStream();
   readonly replicas: ReplicaLink[] = [];
@@ -98,7 +111,11 @@ export class Replication implements PropagationFollower {
   private readonly localKeys = new Map<Database, Set<string>>();
 
   constructor(private readonly server: Server) {
-    server.config.onChange('repl-backlog-size', () => this.backlog?.resize(this.backlogSize));
+    server.config.onChange('repl-backlog-size', () => {
+      if (this.backlog === undefined) return;
+      this.backlog.size = this.backlogSize;
+      this.trimBuffer();
+    });
   }
 
   private get backlogSize(): number {
@@ -146,25 +163,39 @@ export class Replication implements PropagationFollower {
   flush(): void {
     const text = this.stream.take();
     if (text.length === 0) return;
-    const bytes = Buffer.from(text, 'latin1');
-    this.offset += bytes.length;
-    this.passOn(bytes);
+    this.offset += text.length;
+    this.passOn(text);
   }
 
   /**
-   * Stream bytes whose offset is already counted: into the backlog now, and to every replica at the
-   * end of this turn of the event loop, as Redis writes its replicas' buffers before it sleeps: the
-   * writes of all the clients served in one turn go out in one write per replica, not one each.
+   * Stream bytes whose offset is already counted: into the shared buffer now, and to every replica
+   * at the end of this turn of the event loop, as Redis writes its replicas' buffers before it
+   * sleeps: the writes of all the clients served in one turn go out in one write per replica.
    */
-  passOn(bytes: Buffer): void {
-    this.backlog?.append(bytes);
-    for (const link of this.replicas) {
-      if (link.held !== undefined) link.held.push(bytes);
-      else if (link.state === 'online') {
-        link.unsent.push(bytes);
-        this.sendSoon();
-      }
+  passOn(data: string | Buffer): void {
+    const buffer = this.backlog;
+    if (buffer === undefined) return;
+    if (buffer.append(data)) {
+      // As Redis, limits are checked (and the backlog trimmed) when the stream takes a new block.
+      for (const link of [...this.replicas]) if (link.sent >= 0) link.client.overOutputLimit(0);
+      this.trimBuffer();
     }
+    if (this.replicas.length > 0) this.sendSoon();
+  }
+
+  /** Drops what neither the backlog nor any replica needs any more. */
+  private trimBuffer(): void {
+    const buffer = this.backlog;
+    if (buffer === undefined) return;
+    let needed = Infinity;
+    for (const link of this.replicas) if (link.sent >= 0 && link.released + 1 < needed) needed = link.released + 1;
+    buffer.trim(needed);
+  }
+
+  /** A replica's share of the buffer (its output, for its limit and CLIENT LIST): what its socket has not written yet. */
+  replicaShare(link: ReplicaLink): number {
+    const buffer = this.backlog;
+    return buffer === undefined || link.sent < 0 ? 0 : buffer.end - link.released;
   }
 
   private sendSoon(): void {
@@ -176,12 +207,22 @@ export class Replication implements PropagationFollower {
   /** Writes what this turn streamed to each replica (also before the server exits). */
   sendToReplicas(): void {
     this.sendQueued = false;
-    for (const link of this.replicas) {
-      const unsent = link.unsent;
-      if (unsent.length === 0) continue;
-      link.unsent = [];
-      if (link.state === 'online') link.client.sendRaw(unsent.length === 1 ? unsent[0] : Buffer.concat(unsent));
-    }
+    for (const link of this.replicas) if (link.streaming) this.sendTo(link);
+  }
+
+  /** What a replica has not been handed yet, as views of the shared blocks. */
+  private sendTo(link: ReplicaLink): void {
+    const buffer = this.backlog!;
+    const end = buffer.end;
+    if (link.sent >= end) return;
+    const client = link.client;
+    let last: Buffer | undefined;
+    buffer.forEachAfter(link.sent, (bytes) => {
+      if (last !== undefined) client.sendRaw(last);
+      last = bytes;
+    });
+    link.sent = end;
+    if (last !== undefined) client.sendRaw(last, link.written(end));
   }
 
   // ------------------------------------------------------------ the history in RDB files
@@ -200,7 +241,7 @@ export class Replication implements PropagationFollower {
 
   startupLoading(): void {
     // The deletions of keys found expired go to the backlog: replicas that continue our history need them.
-    if (this.master === undefined) this.backlog = new Backlog(this.backlogSize, this.offset);
+    if (this.master === undefined) this.backlog = new ReplicationBuffer(this.backlogSize, this.offset);
   }
 
   /**
@@ -216,7 +257,7 @@ export class Replication implements PropagationFollower {
     if (this.master !== undefined) {
       this.replid = info.replid;
       this.offset = info.offset;
-      this.backlog = new Backlog(this.backlogSize, info.offset);
+      this.backlog = new ReplicationBuffer(this.backlogSize, info.offset);
       this.master.streamDb = info.streamDb;
       return;
     }
@@ -252,7 +293,7 @@ export class Replication implements PropagationFollower {
       // The first replica: a new history starts here, with a new id.
       this.replid = newReplid();
       this.clearReplid2();
-      this.backlog = new Backlog(this.backlogSize, this.offset);
+      this.backlog = new ReplicationBuffer(this.backlogSize, this.offset);
     }
     link.state = 'wait_bgsave';
     link.waitingSince = Date.now();
@@ -264,8 +305,8 @@ export class Replication implements PropagationFollower {
 
   private partialResync(link: ReplicaLink, replid: string, from: number): boolean {
     const known = replid === this.replid || (replid === this.replid2 && from <= this.secondReplOffset);
-    const missing = known && this.backlog !== undefined ? this.backlog.from(from) : undefined;
-    if (missing === undefined) {
+    const buffer = this.backlog;
+    if (!known || buffer === undefined || !buffer.holds(from)) {
       if (replid !== '?') this.server.log('notice', `Partial resynchronization not accepted: replid ${replid}, offset ${from}`);
       return false;
     }
@@ -273,10 +314,18 @@ export class Replication implements PropagationFollower {
     link.ackTime = Date.now();
     this.attach(link);
     link.client.queue(link.capaPsync2 ? `+CONTINUE ${this.replid}\r\n` : '+CONTINUE\r\n');
-    link.client.sendRaw(missing);
+    this.feedFrom(link, from - 1);
+    link.streaming = true;
+    this.sendTo(link);
     this.syncPartialOk++;
-    this.server.log('notice', `Partial resynchronization request from ${link.ip}:${link.listeningPort} accepted. Sending ${missing.length} bytes of backlog starting from offset ${from}.`);
+    this.server.log('notice', `Partial resynchronization request from ${link.ip}:${link.listeningPort} accepted. Sending ${buffer.end + 1 - from} bytes of backlog starting from offset ${from}.`);
     return true;
+  }
+
+  /** The replica refers to the buffer after `offset` from now on. */
+  private feedFrom(link: ReplicaLink, offset: number): void {
+    link.sent = offset;
+    link.released = offset;
   }
 
   private attach(link: ReplicaLink): void {
@@ -290,7 +339,7 @@ export class Replication implements PropagationFollower {
    */
   startSyncIfDue(): void {
     if (this.syncing !== undefined || this.server.persistence.backgroundBusy) return;
-    const waiting = this.replicas.filter((l) => l.state === 'wait_bgsave' && l.held === undefined);
+    const waiting = this.replicas.filter((l) => l.state === 'wait_bgsave' && l.sent < 0);
     if (waiting.length === 0) return;
     const config = this.server.config;
     // As Redis: disk-less only when every replica takes an `$EOF:` transfer.
@@ -301,11 +350,11 @@ export class Replication implements PropagationFollower {
       const oldest = Math.min(...waiting.map((l) => l.waitingSince));
       if (!(max > 0 && waiting.length >= max) && Date.now() - oldest < config.getNumber('repl-diskless-sync-delay') * 1000) return;
     }
-    // The snapshot is of this moment: what follows is held for each replica until it is sent.
+    // The snapshot is of this moment: the buffer keeps what follows for each replica until it is sent.
     this.flush();
     this.stream.forgetDb();
     for (const link of waiting) {
-      link.held = [];
+      this.feedFrom(link, this.offset);
       if (!link.oldSync) link.client.queue(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
       link.client.flush();
     }
@@ -377,17 +426,16 @@ export class Replication implements PropagationFollower {
       link.client.sendRaw(rdb);
       link.state = 'online';
       link.ackTime = Date.now();
-      this.releaseHeld(link);
+      this.startStreaming(link);
       this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
     }
     this.startSyncIfDue();
   }
 
   /** The stream made while a replica's snapshot was prepared and sent: to the replica now, and the rest as it comes. */
-  private releaseHeld(link: ReplicaLink): void {
-    const held = link.held!;
-    link.held = undefined;
-    if (held.length > 0) link.client.sendRaw(held.length === 1 ? held[0] : Buffer.concat(held));
+  private startStreaming(link: ReplicaLink): void {
+    link.streaming = true;
+    this.sendTo(link);
   }
 
   /** REPLCONF ACK <offset>: how far a replica has processed the stream. */
@@ -396,18 +444,16 @@ export class Replication implements PropagationFollower {
     if (link === undefined || !link.attached) return;
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTime = Date.now();
-    if (link.state === 'online' && link.held !== undefined) this.releaseHeld(link);
+    if (link.state === 'online' && !link.streaming) this.startStreaming(link);
     if (this.waiters.length > 0) this.serveWaiters();
     // Not here: failing over disconnects the replica whose command this is.
     if (this.failoverState === 'waiting-for-sync') setImmediate(() => this.checkFailover());
     this.server.shutdownProgress();
   }
 
-  /** INFO mem_total_replication_buffers: the backlog and what replicas have not taken yet. */
+  /** INFO mem_total_replication_buffers: the one buffer the backlog and the replicas share. */
   bufferBytes(): number {
-    let bytes = this.backlog?.size ?? 0;
-    for (const link of this.replicas) bytes += link.client.outputBytes;
-    return bytes;
+    return this.backlog?.memory ?? 0;
   }
 
   /** A client went away: if it was a replica, it is one no more. */
@@ -418,6 +464,7 @@ export class Replication implements PropagationFollower {
       this.replicas.splice(this.replicas.indexOf(link), 1);
       this.server.log('notice', `Connection with replica ${link.ip}:${link.listeningPort} lost.`);
       if (this.replicas.length === 0) this.lastBacklogUse = Date.now();
+      this.trimBuffer();
       const syncing = this.syncing;
       if (syncing !== undefined && syncing.file === undefined && syncing.links.every((l) => !l.attached)) {
         this.server.log('warning', 'Diskless rdb transfer, last replica dropped, killing fork child.');
@@ -537,6 +584,7 @@ export class Replication implements PropagationFollower {
       }
     }
     this.startSyncIfDue();
+    this.trimBuffer();
     const ttl = config.getNumber('repl-backlog-ttl') * 1000;
     if (this.backlog !== undefined && this.master === undefined && this.replicas.length === 0 && ttl > 0 && now - this.lastBacklogUse > ttl) {
       // As Redis: a master without replicas for that long frees its backlog and starts a new history when one comes.
@@ -567,7 +615,7 @@ export class Replication implements PropagationFollower {
     this.replid = replid;
     this.clearReplid2();
     this.offset = offset;
-    this.backlog = new Backlog(this.backlogSize, offset);
+    this.backlog = new ReplicationBuffer(this.backlogSize, offset);
     this.localKeys.clear();
     this.disconnectReplicas();
   }
@@ -684,13 +732,16 @@ export class Replication implements PropagationFollower {
   /** REPLICAOF host port: from now on a replica of that master. */
   /** REPLICAOF host port; at start-up (`connectNow` false) the cron connects once the data is loaded, as in Redis. */
   follow(host: string, port: number, connectNow = true): void {
-    this.master?.close();
+    const previous = this.master;
+    previous?.close();
     for (const waiter of this.waiters) clearTimeout(waiter.timer);
     this.waiters.length = 0;
     this.server.unblockAllForRoleChange();
     this.flush();
     this.disconnectReplicas();
     this.master = new MasterLink(this.server, this, host, port);
+    // A partial resync with the new master continues the stream where the old one left it.
+    if (previous !== undefined) this.master.streamDb = previous.streamDb;
     this.server.replicaStateChanged();
     if (connectNow) this.master.start();
     this.server.log('notice', `Connecting to MASTER ${host}:${port}`);

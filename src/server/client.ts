@@ -286,11 +286,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   }
 
   /** Writes bytes after the pending output (the replication stream, a snapshot). */
-  sendRaw(bytes: Buffer): void {
+  sendRaw(bytes: Buffer, written?: () => void): void {
     this.flush();
     if (this.closed || this.closing) return;
     this.server.stats.netOutputBytes += bytes.length;
-    if (!this.socket.write(bytes)) this.overOutputLimit(0);
+    // A replica's stream is limited by its share of the replication buffer, checked as that grows.
+    if (!this.socket.write(bytes, written) && this.replicaLink?.attached !== true) this.overOutputLimit(0);
   }
 
   /** Adds raw RESP to the pending output (errors of the protocol layer, MONITOR lines). */
@@ -335,10 +336,20 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       return true;
     }
     const limits = this.server.config.values.outputBufferLimits;
-    const limit = this.replicaLink?.attached ? limits.replica : isSubscribed(this) ? limits.pubsub : limits.normal;
+    const replica = this.replicaLink?.attached ? this.replicaLink : undefined;
+    const limit = replica !== undefined ? limits.replica : isSubscribed(this) ? limits.pubsub : limits.normal;
     if (limit.hard === 0 && limit.soft === 0) return false;
-    const pending = queued + this.output.length;
-    let over = limit.hard > 0 && pending >= limit.hard;
+    let pending: number;
+    let hard = limit.hard;
+    if (replica !== undefined) {
+      // As Redis: a replica's output is its share of the replication buffer, and a hard limit
+      // below repl-backlog-size counts as that size (the backlog holds that much for it anyway).
+      pending = queued + this.server.replication.replicaShare(replica);
+      if (hard > 0) hard = Math.max(hard, this.server.config.getNumber('repl-backlog-size'));
+    } else {
+      pending = queued + this.output.length;
+    }
+    let over = hard > 0 && pending >= hard;
     if (limit.soft > 0 && pending >= limit.soft) {
       const now = Date.now();
       if (this.softLimitSince === 0) {
@@ -387,6 +398,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   /** omem: replies waiting for the end of the read and those the socket holds. */
   get outputBytes(): number {
+    const replica = this.replicaLink;
+    if (replica?.attached) return this.out.length + this.server.replication.replicaShare(replica);
     return this.out.length + this.output.length;
   }
 
