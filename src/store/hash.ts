@@ -54,6 +54,24 @@ function putLength(at: number, n: number): number {
 /** The one-byte varints, as strings: a short new pair is appended by concatenation. */
 const SHORT_LENGTHS = Array.from({ length: 128 }, (_, n) => String.fromCharCode(n));
 
+/** `packed` with a new pair after its last one. */
+function withPair(packed: string, field: string, value: string): string {
+  if (field.length < 128 && value.length < 128) {
+    // The common write: three times cheaper joined than copied through the scratch buffer. Reading
+    // a char flattens the joined pieces into one string, so the hash holds it alone, as after a copy.
+    const joined = packed + SHORT_LENGTHS[field.length] + field + SHORT_LENGTHS[value.length] + value;
+    joined.charCodeAt(0);
+    return joined;
+  }
+  room(packed.length + field.length + value.length + 10);
+  let end = scratch.write(packed, 0, 'latin1');
+  end = putLength(end, field.length);
+  end += scratch.write(field, end, 'latin1');
+  end = putLength(end, value.length);
+  end += scratch.write(value, end, 'latin1');
+  return scratch.toString('latin1', 0, end);
+}
+
 const lengthSize = (n: number): number => (n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : n < 268435456 ? 4 : 5);
 
 /** Decoding cursor over a packed string, set by readLength: module state, so that the walk allocates nothing. */
@@ -167,37 +185,22 @@ export class HashValue implements CollectionValue {
   private setPacked(field: string, value: string, limits: ListpackLimits): boolean {
     const packed = this.packed!;
     const valueAt = this.find(field);
-    if (valueAt < 0 && field.length < 128 && value.length < 128) {
-      // A new short pair, the common write: three times cheaper joined than copied through the scratch buffer.
-      const joined = packed + SHORT_LENGTHS[field.length] + field + SHORT_LENGTHS[value.length] + value;
-      // Reading a char flattens the joined pieces into one string: the hash then holds it alone, as after a copy.
-      joined.charCodeAt(0);
-      this.packed = joined;
-      this.count++;
-      this.totalBytes += field.length + value.length;
-      if (this.count > limits.maxEntries) this.convert();
-      return true;
-    }
-    room(packed.length + field.length + value.length + 10);
-    let end: number;
     if (valueAt < 0) {
-      end = scratch.write(packed, 0, 'latin1');
-      end = putLength(end, field.length);
-      end += scratch.write(field, end, 'latin1');
-      end = putLength(end, value.length);
-      end += scratch.write(value, end, 'latin1');
+      this.packed = withPair(packed, field, value);
       this.count++;
       this.totalBytes += field.length + value.length;
     } else {
+      room(packed.length + value.length + 10);
       const oldLength = readLength(packed);
       const oldEnd = at + oldLength;
-      end = scratch.write(packed, 0, valueAt, 'latin1');
+      let end = scratch.write(packed, 0, valueAt, 'latin1');
       end = putLength(end, value.length);
       end += scratch.write(value, end, 'latin1');
       end += scratch.write(packed.slice(oldEnd), end, 'latin1');
       this.totalBytes += value.length - oldLength;
+      this.packed = scratch.toString('latin1', 0, end);
     }
-    this.packed = scratch.toString('latin1', 0, end);
+    // Limits lowered since the hash was made apply at its next write, an update too.
     if (this.count > limits.maxEntries) this.convert();
     return valueAt < 0;
   }
