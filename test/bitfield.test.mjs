@@ -168,6 +168,8 @@ test('BITFIELD edge cases: widths at their limits, #-offsets, growth, failures',
     ['BITFIELD_RO', 'k3', 'GET', 'u8', '0', 'SET', 'x8', '0', '1'],
     ['BITFIELD', 'k3', 'SET', 'u8', '4294967296', '1'],
     ['BITFIELD', 'k3', 'OVERFLOW', 'SAT', 'SET', 'u8', '0', '-1', 'SET', 'i8', '0', '-1000', 'SET', 'u63', '0', '-1'],
+    // Far enough below i60's minimum, Redis's 64-bit headroom wraps and SAT picks the maximum.
+    ['BITFIELD', 'k4', 'OVERFLOW', 'SAT', 'SET', 'i60', '#0', '-8646911284551352320', 'GET', 'i60', '0', 'SET', 'i60', '#0', '-8646911284551352321', 'GET', 'i64', '0'],
   ]);
 });
 

@@ -292,7 +292,13 @@ function fieldResult(op: FieldOp, old: number, arg: number): number | undefined 
   return wrapped > max ? wrapped - span : wrapped;
 }
 
-/** fieldResult for wider fields or a 64-bit argument. */
+const INT64_MAX = (1n << 63n) - 1n;
+
+/**
+ * fieldResult for wider fields or a 64-bit argument. A SET far below a signed
+ * field's minimum saturates to its maximum: Redis computes the headroom
+ * `max - value` in 64 bits, which wraps negative there.
+ */
 function bigFieldResult(op: FieldOp, old: bigint, arg: bigint): bigint | undefined {
   const bits = BigInt(op.bits);
   const max = op.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
@@ -301,7 +307,7 @@ function bigFieldResult(op: FieldOp, old: bigint, arg: bigint): bigint | undefin
   const target = set ? arg : old + arg;
   if (target >= min && target <= max) return target;
   if (op.overflow === Overflow.Fail) return undefined;
-  if (op.overflow === Overflow.Sat) return target > max || (set && !op.signed) ? max : min;
+  if (op.overflow === Overflow.Sat) return target > max || (set && !op.signed) || (set && max - arg > INT64_MAX) ? max : min;
   return op.signed ? BigInt.asIntN(op.bits, target) : BigInt.asUintN(op.bits, target);
 }
 
