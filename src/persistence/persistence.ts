@@ -18,6 +18,12 @@ import { loadSnapshot, loadSnapshotBytes, snapshotSteps, SnapshotError, Snapshot
 import { KeyDelay } from '../util/sleep.js';
 import { BitString } from '../store/database.js';
 
+/**
+ * How long a background snapshot's step may hold the event loop: every client
+ * waits for it once per turn of the loop, so it is about the latency a BGSAVE adds.
+ */
+const BACKGROUND_STEP_MS = 1;
+
 /** A failure at start-up already logged with Redis's lines: the server exits with status 1 and nothing more. */
 export class FatalLogged extends Error {}
 
@@ -196,11 +202,11 @@ export class Persistence {
         // rdb-key-save-delay (microseconds per key, a testing aid): a few keys per millisecond, or one per wait.
         const delayUs = this.config.getNumber('rdb-key-save-delay');
         if (delayUs > 0) {
-          if (!writer.step(5, delayUs >= 1000 ? 1 : Math.floor(1000 / delayUs))) {
+          if (!writer.step(BACKGROUND_STEP_MS, delayUs >= 1000 ? 1 : Math.floor(1000 / delayUs))) {
             setTimeout(step, Math.max(1, delayUs / 1000));
             return;
           }
-        } else if (!writer.step(5)) {
+        } else if (!writer.step(BACKGROUND_STEP_MS)) {
           setImmediate(step);
           return;
         }

@@ -121,16 +121,22 @@ export class SnapshotWriter {
       w.byte(OPCODE.FUNCTION2);
       w.string(code);
     }
+    // One scratch writer for every collection (take() copies each out at its own size).
+    const v = new Writer();
     for (const db of keyspace.dbs) {
       if (db.size === 0) continue;
+      // The keys as an array and the values by position: a loop over entries would make an array per key.
+      const keys = Array.from(db.data.keys());
       const collections = new Map<string, Buffer>();
-      for (const [key, value] of db.data) {
-        if (typeof value === 'string' || value instanceof BitString) continue;
-        const v = new Writer();
-        writeValue(v, value);
-        collections.set(key, v.take());
+      let index = 0;
+      for (const value of db.data.values()) {
+        if (typeof value !== 'string' && !(value instanceof BitString)) {
+          writeValue(v, value);
+          collections.set(keys[index], v.take());
+        }
+        index++;
       }
-      this.captured.push({ db, keys: Array.from(db.data.keys()), expires: new Map(db.expires), collections, preserved: new Map() });
+      this.captured.push({ db, keys, expires: new Map(db.expires), collections, preserved: new Map() });
       db.snapshot = this;
     }
   }
