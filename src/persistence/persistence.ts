@@ -210,7 +210,12 @@ export class Persistence {
           setImmediate(step);
           return;
         }
-        this.backgroundSaveFinish();
+        writer.finishInBackground((error) => {
+          if (this.backgroundSave?.writer !== writer) return;
+          this.backgroundSave = undefined;
+          if (error === null) current.done();
+          else current.failed(error);
+        });
       } catch (error) {
         this.backgroundSave = undefined;
         writer.abandon();
@@ -888,7 +893,8 @@ export class Persistence {
   /** Completes a BGSAVE now (before FLUSHALL or SWAPDB changes what it still has to read). */
   private backgroundSaveFinish(): void {
     const current = this.backgroundSave;
-    if (!current) return;
+    // Written out already, only the file's fsync and rename are still under way.
+    if (!current || current.writer.written) return;
     this.backgroundSave = undefined;
     try {
       current.writer.finish();

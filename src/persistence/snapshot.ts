@@ -87,7 +87,9 @@ export class SnapshotWriter {
   private readonly startedAt = Date.now();
   private dbIndex = 0;
   private keyIndex = 0;
-  private finished = false;
+  /** written: every byte is out; committing: the fsync and rename run in the background. */
+  private state: 'writing' | 'written' | 'committing' | 'done' = 'writing';
+  private abandoned = false;
 
   /** `target`: a file path, or a function that takes the bytes as they are made (a disk-less sync to replicas). */
   constructor(
@@ -206,19 +208,16 @@ export class SnapshotWriter {
 
   /** Writes what is left, the end marker and the checksum, and puts the file in place (fsync, rename). */
   finish(): void {
-    while (!this.step(Infinity));
-    this.w.byte(OPCODE.EOF);
-    this.writeOut();
-    const target = this.target;
-    if (typeof target !== 'string') {
-      target(this.crc.digest());
-      this.release();
-      return;
+    this.writeRest();
+    this.state = 'done';
+    if (typeof this.target !== 'string') return;
+    try {
+      fs.fsyncSync(this.fd);
+    } finally {
+      fs.closeSync(this.fd);
     }
-    fs.writeSync(this.fd, this.crc.digest());
-    this.release();
-    fs.renameSync(this.temp, target);
-    const dir = fs.openSync(path.dirname(target), 'r');
+    fs.renameSync(this.temp, this.target);
+    const dir = fs.openSync(path.dirname(this.target), 'r');
     try {
       fs.fsyncSync(dir);
     } finally {
@@ -226,22 +225,82 @@ export class SnapshotWriter {
     }
   }
 
-  /** Gives up (a failed write): the previous file stays as it was. */
-  abandon(): void {
-    if (this.finished) return;
-    this.release();
-    if (this.fd >= 0) fs.rmSync(this.temp, { force: true });
+  /**
+   * finish() with the disk's part off the event loop: the fsync of a large
+   * file takes a hundred milliseconds or more, which every client would wait.
+   * The databases are free of this snapshot at once; `done` comes once the
+   * file is in place, or it failed (or was abandoned meanwhile: then it is removed).
+   */
+  finishInBackground(done: (error: Error | null) => void): void {
+    this.writeRest();
+    const target = this.target;
+    if (typeof target !== 'string') {
+      this.state = 'done';
+      done(null);
+      return;
+    }
+    this.state = 'committing';
+    const settle = (error: Error | null): void => {
+      this.state = 'done';
+      done(error);
+    };
+    const discard = (error: Error | null): void => fs.rm(this.temp, { force: true }, () => settle(error));
+    fs.fsync(this.fd, (syncError) => {
+      fs.close(this.fd, (closeError) => {
+        const error = syncError ?? closeError;
+        if (error !== null || this.abandoned) {
+          discard(error);
+          return;
+        }
+        fs.rename(this.temp, target, (renameError) => {
+          if (renameError !== null) {
+            discard(renameError);
+            return;
+          }
+          fs.open(path.dirname(target), 'r', (openError, dir) => {
+            if (openError !== null) {
+              settle(openError);
+              return;
+            }
+            fs.fsync(dir, (dirError) => fs.close(dir, () => settle(dirError)));
+          });
+        });
+      });
+    });
   }
 
-  private release(): void {
-    this.finished = true;
-    for (const { db } of this.captured) if (db.snapshot === this) db.snapshot = undefined;
-    if (this.fd < 0) return;
-    try {
-      fs.fsyncSync(this.fd);
-    } finally {
-      fs.closeSync(this.fd);
+  /** True once every byte is written: the databases no longer need to preserve anything for it. */
+  get written(): boolean {
+    return this.state !== 'writing';
+  }
+
+  /** Gives up (a failed write, or the save was stopped): the previous file stays as it was. */
+  abandon(): void {
+    if (this.state === 'committing') {
+      this.abandoned = true;
+      return;
     }
+    if (this.state === 'done') return;
+    this.state = 'done';
+    this.detach();
+    if (this.fd < 0) return;
+    fs.closeSync(this.fd);
+    fs.rmSync(this.temp, { force: true });
+  }
+
+  /** Writes what is left, the end marker and the checksum. */
+  private writeRest(): void {
+    while (!this.step(Infinity));
+    this.w.byte(OPCODE.EOF);
+    this.writeOut();
+    if (typeof this.target === 'string') fs.writeSync(this.fd, this.crc.digest());
+    else this.target(this.crc.digest());
+    this.state = 'written';
+    this.detach();
+  }
+
+  private detach(): void {
+    for (const { db } of this.captured) if (db.snapshot === this) db.snapshot = undefined;
   }
 
   private writeOut(): void {
