@@ -44,6 +44,7 @@ export const invalidExpireTime = (cmd: string): ReplyError =>
   err(`ERR invalid expire time in '${cmd}' command`);
 export const dbIndexOutOfRange = (): ReplyError => err('ERR DB index is out of range');
 export const noReplicas = (): ReplyError => err('NOREPLICAS Not enough good replicas to write.');
+export const replicaKeyspace = (): ReplyError => err("ERR Replica can't interact with the keyspace");
 export const noAuth = (): ReplyError => err('NOAUTH Authentication required.');
 export const wrongPass = (): ReplyError =>
   err('WRONGPASS invalid username-password pair or user is disabled.');

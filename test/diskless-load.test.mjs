@@ -69,6 +69,61 @@ test('a swapdb replica that already follows the master loads asynchronously: rea
   assert.equal(await replica.dbsize(), 201);
 });
 
+/** How many of the server's log lines contain `text`. */
+const logCount = (server, text) => server.output().split('\n').filter((line) => line.includes(text)).length;
+
+test('a swapdb replica whose transfer is cut again and again discards each partial load, keeps its old data, logs the short read and retries', { timeout: 90_000 }, async () => {
+  const m = await ours(['--rdb-key-save-delay', '2000', '--rdbcompression', 'no']);
+  const r = await ours(['--repl-diskless-load', 'swapdb']);
+  const master = connect(m.port);
+  const replica = connect(r.port);
+  await fill(master, 300);
+  await replica.set('mine', 'old');
+  await replica.replicaof('127.0.0.1', m.port);
+  for (let cut = 1; cut <= 4; cut++) {
+    await waitFor(`load ${cut} to start`, () => logCount(r, 'MASTER <-> REPLICA sync: Loading DB in memory') >= cut);
+    assert.equal(await master.client('KILL', 'TYPE', 'replica'), 1);
+    await waitFor(`short read ${cut}`, () => logCount(r, 'Internal error in RDB reading offset 0') >= cut);
+  }
+  assert.equal(logCount(r, 'MASTER <-> REPLICA sync: Discarding temporary DB in background'), 4);
+  assert.equal(logCount(r, 'Reconnecting to MASTER 127.0.0.1:' + m.port + ' after failure'), 4);
+  assert.equal(logCount(r, 'Finished with success'), 0);
+  // Hold the next transfer back: between attempts the old data is what the replica serves.
+  await master.config('SET', 'repl-diskless-sync-delay', '60');
+  await master.client('KILL', 'TYPE', 'replica');
+  await waitFor('the load to stop', async () => (await field(replica, 'loading')) === '0');
+  assert.deepEqual(await replica.keys('*'), ['mine']);
+  assert.equal(await replica.get('mine'), 'old');
+  // Then one that completes: the master's data replaces it.
+  await master.config('SET', 'rdb-key-save-delay', '0', 'repl-diskless-sync-delay', '0');
+  await master.client('KILL', 'TYPE', 'replica');
+  await waitFor('the sync', async () => (await field(replica, 'master_link_status')) === 'up', 20_000);
+  assert.equal(await replica.dbsize(), 300);
+  assert.equal(await replica.get('mine'), null);
+  assert.equal(logCount(r, 'Finished with success'), 1);
+});
+
+test('an empty on-empty-db replica cut mid-transfer stays empty, then syncs on the retry', { timeout: 60_000 }, async () => {
+  const m = await ours(['--rdb-key-save-delay', '5000']);
+  const r = await ours(['--repl-diskless-load', 'on-empty-db']);
+  const master = connect(m.port);
+  const replica = connect(r.port);
+  await fill(master, 200);
+  await replica.replicaof('127.0.0.1', m.port);
+  await waitFor('the load', async () => (await field(replica, 'loading')) === '1');
+  await master.config('SET', 'repl-diskless-sync-delay', '60');
+  await master.client('KILL', 'TYPE', 'replica');
+  await waitFor('the short read', () => logCount(r, 'Internal error in RDB') === 1);
+  assert.equal(await field(replica, 'loading'), '0');
+  assert.equal(await replica.dbsize(), 0);
+  // Nothing was set aside: there is no temporary dataset to discard.
+  assert.equal(logCount(r, 'Discarding temporary DB'), 0);
+  await master.config('SET', 'rdb-key-save-delay', '0', 'repl-diskless-sync-delay', '0');
+  await master.client('KILL', 'TYPE', 'replica');
+  await waitFor('the sync', async () => (await field(replica, 'master_link_status')) === 'up', 20_000);
+  assert.equal(await replica.dbsize(), 200);
+});
+
 test('a real redis-server replica reads our streamed disk-less snapshot', { skip: !HAVE_REDIS, timeout: 60_000 }, async () => {
   const m = await ours();
   const master = connect(m.port);

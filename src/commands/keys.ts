@@ -455,12 +455,13 @@ export const keyCommands: readonly CommandSpec[] = [
     syntax: '[ASYNC|SYNC]',
     run: (ctx, args) => {
       const lazily = flushIsAsync(ctx, args);
-      const removed = ctx.server.keyspace.flushAll();
-      if (lazily) ctx.server.stats.lazyfreedObjects += removed;
-      // As Redis: a snapshot being written is of data that is gone, and with
-      // save points the empty dataset is saved at once (which zeroes the change count).
+      // As Redis: a snapshot being written is of data about to go, so it stops (first: emptying
+      // the databases would complete it), and with save points the empty dataset is saved at once
+      // (which zeroes the change count).
       const persistence = ctx.server.persistence;
       persistence.cancelBackgroundSave();
+      const removed = ctx.server.keyspace.flushAll();
+      if (lazily) ctx.server.stats.lazyfreedObjects += removed;
       if (persistence.savePointsConfigured) {
         try {
           persistence.save();

@@ -23,7 +23,12 @@ function sync(ctx: CommandContext, args: string[]): Reply {
   if (client.silent) return NO_REPLY;
   if (args.length === 1) return ctx.server.replication.sync(client, undefined, 0);
   const failover = args.length > 3 && args[3].toLowerCase() === 'failover';
-  return ctx.server.replication.sync(client, args[1], integerArg(args[2]), failover);
+  const offset = parseInt64(args[2]);
+  if (offset === null) {
+    ctx.server.log('warning', `Replica ${(client.replicaLink ?? new ReplicaLink(client)).name} asks for synchronization but with a wrong offset`);
+    throw notInteger();
+  }
+  return ctx.server.replication.sync(client, args[1], Number(offset), failover);
 }
 
 function replconf(ctx: CommandContext, args: string[]): Reply {

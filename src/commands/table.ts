@@ -9,6 +9,7 @@ import {
   ReplyError,
   noAuth,
   noReplicas,
+  replicaKeyspace,
   unknownCommand,
   unknownSubcommand,
   wrongArity,
@@ -111,6 +112,8 @@ export interface Resolved {
   denyOom: boolean;
   /** Changes data (write): recorded in the append-only file when it did. */
   isWrite: boolean;
+  /** Reads data (readonly). */
+  isRead: boolean;
   /** Served by a replica whose link is down even with replica-serve-stale-data no. */
   stale: boolean;
   /** Served while a dataset loads (loading), or refused even while it loads asynchronously (no_async_loading). */
@@ -148,6 +151,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     mayReplicate: has('write') || has('may_replicate'),
     denyOom: has('denyoom'),
     isWrite: has('write'),
+    isRead: has('readonly'),
     stale: has('stale'),
     okLoading: has('loading'),
     noAsyncLoading: has('no_async_loading'),
@@ -258,6 +262,8 @@ export interface ExecutionObserver {
   replicasMissing(): boolean;
   /** Whether we are a replica: then writes and, with the link down, most commands may be refused. */
   isReplica(): boolean;
+  /** Whether this client is a replica of ours (it sent SYNC or PSYNC). */
+  isReplicaLink(ctx: CommandContext): boolean;
   /** A write of a client other than our master on a (writable) replica: its expired keys go first, as in Redis 7.0. */
   beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void;
   /** READONLY or MASTERDOWN for this command on a replica, if it gets one. */
@@ -389,6 +395,11 @@ export function dispatchResolved(
       rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale);
     }
     rejection ??= observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
+  }
+  if (rejection === undefined && (resolved.mayReplicate || resolved.isRead) && observer.isReplicaLink(ctx)) {
+    // As Redis: a replica's link carries acknowledgements, not data commands (which would also dodge
+    // CLIENT PAUSE, since replicas are exempt from it).
+    rejection = replicaKeyspace();
   }
   if (rejection !== undefined) {
     stats.rejectedCalls++;

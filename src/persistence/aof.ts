@@ -234,6 +234,8 @@ export class CommandStream {
   private depth = 0;
   /** Where MULTI goes when the outermost transaction ends: after the SELECT of its first command. */
   private wrapAt = 0;
+  /** Where the outermost open transaction began. */
+  private beganAt = 0;
   private commands = 0;
   private commandsAtBegin = 0;
 
@@ -274,7 +276,20 @@ export class CommandStream {
   begin(): void {
     if (this.depth++ > 0) return;
     this.wrapAt = this.pending.length;
+    this.beganAt = this.pending.length;
     this.commandsAtBegin = this.commands;
+  }
+
+  /**
+   * The open transaction will not travel (the server became a replica inside it, and a replica
+   * propagates only its master's stream): what it appended goes, what came before it stays.
+   */
+  dropOpen(): void {
+    if (this.depth === 0) return;
+    this.pending = this.pending.slice(0, this.beganAt);
+    this.commandsAtBegin = this.commands;
+    // Its SELECT went with it.
+    this.selected = -1;
   }
 
   end(): void {

@@ -35,6 +35,8 @@ export class MasterLink {
    * The old data stays until the new one is complete either way.
    */
   loading: 'sync' | 'async' | undefined;
+  /** Whether that load is into a temporary dataset (swapdb), which a failed transfer discards. */
+  private loadingAside = false;
   /** The master's commands run as this client while the link is up. */
   client: Client | undefined;
   private socket: net.Socket | undefined;
@@ -109,10 +111,12 @@ export class MasterLink {
     this.socket = undefined;
     socket.destroy();
     if (this.loading !== undefined) {
-      // As Redis reading the payload from the socket: the load fails, the old data stays.
+      // As Redis reading the payload from the socket: the load fails, and the old data, which the
+      // partial one never replaced, stays (Redis's temporary swapdb dataset is discarded).
       this.loading = undefined;
-      this.server.log('warning', `Internal error in RDB reading offset 0 function at rdb.c:0 -> Unexpected EOF reading RDB file`);
-      this.server.log('warning', 'Failed trying to load the MASTER synchronization DB from socket, check server logs.');
+      this.server.log('warning', 'Internal error in RDB reading offset 0, function at rdb.c:0 -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.');
+      this.server.log('warning', 'Failed trying to load the MASTER synchronization DB from socket: Unexpected EOF');
+      if (this.loadingAside) this.server.log('notice', 'MASTER <-> REPLICA sync: Discarding temporary DB in background');
     }
     this.keepDb();
     this.client?.kill();
@@ -289,18 +293,20 @@ export class MasterLink {
     const mode = this.server.config.get('repl-diskless-load');
     if (mode !== 'swapdb' && !(mode === 'on-empty-db' && this.server.keyspace.dbs.every((db) => db.size === 0))) return;
     this.loading = mode === 'swapdb' && replid === this.replication.replid ? 'async' : 'sync';
+    this.loadingAside = mode === 'swapdb';
     this.server.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
   }
 
   private loadSnapshot(rdb: Buffer): void {
     const transfer = this.transfer!;
     this.transfer = undefined;
-    if (this.loading === undefined) this.server.log('notice', `MASTER <-> REPLICA sync: Loading DB in memory (${rdb.length} bytes)`);
+    const disklessLoad = this.loading !== undefined;
+    if (!disklessLoad) this.server.log('notice', `MASTER <-> REPLICA sync: Loading DB in memory (${rdb.length} bytes)`);
     this.loading = undefined;
     try {
       this.server.persistence.loadFromMaster(rdb);
     } catch (error) {
-      this.fail(`Failed trying to load the MASTER synchronization DB from disk: ${(error as Error).message}`);
+      this.fail(`Failed trying to load the MASTER synchronization DB from ${disklessLoad ? 'socket' : 'disk'}: ${(error as Error).message}`);
       return;
     }
     this.replication.adoptHistory(transfer.replid, transfer.offset);

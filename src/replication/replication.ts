@@ -47,6 +47,13 @@ export class ReplicaLink {
   /** Since when it waits for a snapshot. */
   waitingSince = 0;
   /**
+   * A disk-less transfer held back for it: when its socket last took some of
+   * what it owes (Redis's repl_last_partial_write; 0 while it keeps up), and
+   * how much that was. Past repl-timeout it is dropped.
+   */
+  stalledSince = 0;
+  private stalledBytes = 0;
+  /**
    * Its place in the shared replication buffer: the offset of the last
    * byte handed to its socket, and of the last one the socket wrote out
    * (it still needs everything after that). -1 while it is not fed (it
@@ -64,6 +71,26 @@ export class ReplicaLink {
   }
 
   constructor(readonly client: Client) {}
+
+  /** Whether its socket is too far behind for the disk-less snapshot to go on; notes when it last made progress. */
+  holdsTransfer(now: number): boolean {
+    const client = this.client;
+    if (!client.backlogged) {
+      this.stalledSince = 0;
+      return false;
+    }
+    const unsent = client.unsentBytes;
+    if (this.stalledSince === 0 || unsent < this.stalledBytes) this.stalledSince = now;
+    this.stalledBytes = unsent;
+    return true;
+  }
+
+  /** How the log names it, as Redis's replicationGetSlaveName does. */
+  get name(): string {
+    const ip = this.ip;
+    const host = ip.includes(':') ? `[${ip}]` : ip;
+    return this.listeningPort !== 0 ? `${host}:${this.listeningPort}` : `${ip}:<unknown-replica-port>`;
+  }
 
   /** INFO replication's ip: what it announced, or its address. */
   get ip(): string {
@@ -101,7 +128,13 @@ export class Replication implements PropagationFollower {
   private failover: { host: string | undefined; port: number; end: number; force: boolean } | undefined;
   private readonly waiters: Waiter[] = [];
   /** The snapshot being written for waiting replicas. */
-  private syncing: { links: ReplicaLink[]; /** Where it is written; none for a disk-less one. */ file?: string } | undefined;
+  private syncing: {
+    links: ReplicaLink[];
+    /** Where it is written; none for a disk-less one. */
+    file?: string;
+    /** The offset it is of (+FULLRESYNC), for a replica that joins a disk-based one. */
+    offset: number;
+  } | undefined;
   private syncFiles = 0;
   private lastPing = Date.now();
   private lastBacklogUse = Date.now();
@@ -298,9 +331,28 @@ export class Replication implements PropagationFollower {
     link.state = 'wait_bgsave';
     link.waitingSince = Date.now();
     this.attach(link);
-    this.server.log('notice', `Replica ${link.ip}:${link.listeningPort} asks for synchronization`);
-    this.startSyncIfDue();
+    this.server.log('notice', `Replica ${link.name} asks for synchronization`);
+    if (this.syncing?.file !== undefined) this.joinDiskSync(link, this.syncing);
+    else this.startSyncIfDue();
     return NO_REPLY;
+  }
+
+  /**
+   * As Redis: a replica that comes while a disk-based snapshot is made for
+   * others shares it, if it takes what they take: the buffer holds the
+   * stream since that snapshot's moment for them, so for it too.
+   */
+  private joinDiskSync(link: ReplicaLink, syncing: NonNullable<Replication['syncing']>): void {
+    const other = syncing.links.find((l) => l.attached);
+    if (other === undefined || (other.capaEof && !link.capaEof) || (other.capaPsync2 && !link.capaPsync2)) {
+      this.server.log('notice', "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+      return;
+    }
+    this.feedFrom(link, syncing.offset);
+    if (!link.oldSync) link.client.queue(`+FULLRESYNC ${this.replid} ${syncing.offset}\r\n`);
+    link.client.flush();
+    syncing.links.push(link);
+    this.server.log('notice', 'Waiting for end of BGSAVE for SYNC');
   }
 
   private partialResync(link: ReplicaLink, replid: string, from: number): boolean {
@@ -318,7 +370,7 @@ export class Replication implements PropagationFollower {
     link.streaming = true;
     this.sendTo(link);
     this.syncPartialOk++;
-    this.server.log('notice', `Partial resynchronization request from ${link.ip}:${link.listeningPort} accepted. Sending ${buffer.end + 1 - from} bytes of backlog starting from offset ${from}.`);
+    this.server.log('notice', `Partial resynchronization request from ${link.name} accepted. Sending ${buffer.end + 1 - from} bytes of backlog starting from offset ${from}.`);
     return true;
   }
 
@@ -364,7 +416,7 @@ export class Replication implements PropagationFollower {
       return;
     }
     const file = path.join(this.server.config.values.dir, `temp-repl-${process.pid}-${++this.syncFiles}.rdb`);
-    this.syncing = { links: waiting, file };
+    this.syncing = { links: waiting, file, offset: this.offset };
     this.server.persistence.snapshotInBackground(file, (error) => this.syncSnapshotDone(error));
   }
 
@@ -375,18 +427,29 @@ export class Replication implements PropagationFollower {
    */
   private streamSnapshot(links: ReplicaLink[]): void {
     const mark = randomBytes(20).toString('hex');
+    // They stay in wait_bgsave while it streams, as Redis's replicas fed by a child's pipe do.
     for (const link of links) {
-      link.state = 'send_bulk';
       link.client.queue(`$EOF:${mark}\r\n`);
       link.client.flush();
     }
-    this.syncing = { links };
+    this.syncing = { links, offset: this.offset };
     const send = (bytes: Buffer): void => {
       for (const link of links) if (link.attached) link.client.sendRaw(bytes);
     };
-    const behind = (): boolean => links.some((l) => l.attached && l.client.backlogged);
+    const behind = (): boolean => {
+      const now = Date.now();
+      let held = false;
+      for (const link of links) if (link.attached && link.holdsTransfer(now)) held = true;
+      return held;
+    };
+    // The snapshot is made in this process; the pid is ours (Redis names its child here).
+    this.server.log('notice', `Background RDB transfer started by pid ${process.pid}`);
     this.server.persistence.snapshotInBackground(send, (error) => {
       this.syncing = undefined;
+      if (error === undefined) {
+        const up = links.filter((l) => l.attached).length;
+        this.server.log('warning', `Diskless rdb transfer, done reading from pipe, ${up} replicas still up.`);
+      }
       for (const link of links) {
         if (!link.attached) continue;
         if (error !== undefined) {
@@ -398,7 +461,7 @@ export class Replication implements PropagationFollower {
         // The replica finds the mark at the end of what it read: the stream waits for its first ACK, as in Redis.
         link.state = 'online';
         link.ackTime = Date.now();
-        this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
+        this.server.log('notice', `Synchronization with replica ${link.name} succeeded`);
       }
       this.startSyncIfDue();
     }, behind);
@@ -427,7 +490,7 @@ export class Replication implements PropagationFollower {
       link.state = 'online';
       link.ackTime = Date.now();
       this.startStreaming(link);
-      this.server.log('notice', `Synchronization with replica ${link.ip}:${link.listeningPort} succeeded`);
+      this.server.log('notice', `Synchronization with replica ${link.name} succeeded`);
     }
     this.startSyncIfDue();
   }
@@ -462,13 +525,18 @@ export class Replication implements PropagationFollower {
     if (link !== undefined && link.attached) {
       link.attached = false;
       this.replicas.splice(this.replicas.indexOf(link), 1);
-      this.server.log('notice', `Connection with replica ${link.ip}:${link.listeningPort} lost.`);
+      this.server.log('notice', `Connection with replica ${link.name} lost.`);
       if (this.replicas.length === 0) this.lastBacklogUse = Date.now();
       this.trimBuffer();
       const syncing = this.syncing;
-      if (syncing !== undefined && syncing.file === undefined && syncing.links.every((l) => !l.attached)) {
-        this.server.log('warning', 'Diskless rdb transfer, last replica dropped, killing fork child.');
-        this.server.persistence.cancelBackgroundSave();
+      if (syncing !== undefined && syncing.links.includes(link) && syncing.links.every((l) => !l.attached)) {
+        if (syncing.file === undefined) {
+          this.server.log('warning', 'Diskless rdb transfer, last replica dropped, killing fork child.');
+          this.server.persistence.cancelBackgroundSave();
+        } else if (!this.server.persistence.savePointsConfigured) {
+          // As Redis: nobody needs that file any more, and without save points it is no backup either.
+          this.server.persistence.cancelBackgroundSave();
+        }
       }
     }
     const waiting = this.waiters.findIndex((w) => w.client === client);
@@ -577,9 +645,14 @@ export class Replication implements PropagationFollower {
       this.feed(['PING']);
     }
     const timeoutMs = config.getNumber('repl-timeout') * 1000;
+    const streaming = this.syncing !== undefined && this.syncing.file === undefined ? this.syncing.links : [];
     for (const link of [...this.replicas]) {
       if (link.state === 'online' && !link.oldSync && now - link.ackTime > timeoutMs) {
-        this.server.log('warning', `Disconnecting timedout replica (streaming sync): ${link.ip}:${link.listeningPort}`);
+        this.server.log('warning', `Disconnecting timedout replica (streaming sync): ${link.name}`);
+        link.client.kill();
+      } else if (link.stalledSince > 0 && streaming.includes(link) && now - link.stalledSince > timeoutMs) {
+        // Only a disk-less transfer waits for a replica; one stuck that long would hold it (and the others) forever.
+        this.server.log('warning', `Disconnecting timedout replica (full sync): ${link.name}`);
         link.client.kill();
       }
     }
@@ -738,7 +811,9 @@ export class Replication implements PropagationFollower {
     this.waiters.length = 0;
     this.server.unblockAllForRoleChange();
     this.flush();
-    this.disconnectReplicas();
+    this.stream.dropOpen();
+    // As Redis, our replicas stay: they continue with us if the new master continues our history,
+    // and are dropped when it gives us another one (a full sync's load, a +CONTINUE with a new id).
     this.master = new MasterLink(this.server, this, host, port);
     // A partial resync with the new master continues the stream where the old one left it.
     if (previous !== undefined) this.master.streamDb = previous.streamDb;
@@ -754,6 +829,8 @@ export class Replication implements PropagationFollower {
     this.master = undefined;
     this.localKeys.clear();
     this.shiftReplid();
+    // Our replicas must learn the new id: they reconnect and continue by partial resync.
+    this.disconnectReplicas();
     this.stream.forgetDb();
     this.lastBacklogUse = Date.now();
     this.server.replicaStateChanged();

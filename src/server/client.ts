@@ -6,7 +6,7 @@ import { readSync } from 'node:fs';
 import { ReplyError } from '../errors.js';
 import type { Socket } from 'node:net';
 import { RequestReader, type RequestLimits } from '../protocol/request.js';
-import { PushReply, ReplyBuffer, type Reply } from '../protocol/reply.js';
+import { NO_REPLY, PushReply, ReplyBuffer, type Reply } from '../protocol/reply.js';
 import { PushFrames } from '../commands/pubsub.js';
 import { commandStats } from '../commands/table.js';
 import { isSubscribed, type ClientState, type CommandContext, type Subscriptions } from '../commands/types.js';
@@ -215,12 +215,29 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.skipNextReply = true;
       return;
     }
+    if (this.replicaLink?.attached === true && reply !== NO_REPLY) {
+      this.replicaReplied(reply);
+      return;
+    }
     if (this.silent) return;
     // Push data (subscribe confirmations) is not a reply: CLIENT REPLY OFF/SKIP do not silence it.
     const pushed = reply instanceof PushReply || reply instanceof PushFrames;
     if (pushed || (!silenced && this.replyMode === 'on')) this.send(reply);
     // A big batch goes out now, so that a peer which is not reading holds back what follows.
     if (this.out.length > OUTPUT_HIGH_WATER) this.flush();
+  }
+
+  /**
+   * As Redis: a replica's link carries the stream and never replies, so a command of its that made one
+   * (a rogue or confused replica) closes it.
+   */
+  private replicaReplied(reply: Reply): void {
+    const command = this.lastCommand === 'NULL' ? '<unknown>' : this.lastCommand;
+    if (reply instanceof ReplyError) {
+      this.server.log('warning', `== CRITICAL == This master is sending an error to its replica: '${reply.message.slice(0, 4096)}' after processing the command '${command}'`);
+    }
+    this.server.log('warning', `Replica generated a reply to command '${command}', disconnecting it: ${this.describe()}`);
+    this.kill();
   }
 
   /** The end of a blocking wait: the reply goes out, then the commands that queued up behind it run. */
@@ -258,6 +275,11 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   /** More than a megabyte of output waits for the socket (a disk-less sync holds its snapshot back meanwhile). */
   get backlogged(): boolean {
     return this.output.length > OUTPUT_HIGH_WATER;
+  }
+
+  /** Bytes handed to the socket that the kernel has not taken yet (a stalled replica's stay put). */
+  get unsentBytes(): number {
+    return this.output.length;
   }
 
   private drained(): void {

@@ -834,6 +834,10 @@ export class Server implements ExecutionObserver {
     return this.replication.master !== undefined;
   }
 
+  isReplicaLink(ctx: CommandContext): boolean {
+    return (ctx.client as Client).replicaLink?.attached === true;
+  }
+
   beforeReplicaWrite(ctx: CommandContext, spec: CommandSpec, fullName: string, args: string[]): void {
     const db = ctx.client.db;
     if (db.expires.size === 0 || ctx.client === this.replication.master?.client) return;
