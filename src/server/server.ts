@@ -186,6 +186,7 @@ export class Server implements ExecutionObserver {
         if (this.unixListener) acceptWaiting(this.unixListener, (socket) => this.accept(socket, false, this.config.get('unixsocket') ?? undefined));
         for (const client of this.clients.values()) if (client !== caller) client.readWhileBusy();
       },
+      checkpoint: () => this.persistence.checkpoint(),
     });
     this.functions = new Functions(this.scripting);
     this.keyspace = new Keyspace(config.getNumber('databases'), {

@@ -26,6 +26,8 @@ class Scope {
 
 class FunctionState {
   temps = 0;
+  /** Debug builds: the value-less `local`s opening the function, which Lua compiles to no instruction, so no line event. */
+  silentLocals = 0;
   constructor(
     readonly parent: FunctionState | undefined,
     readonly vararg: string | undefined,
@@ -169,6 +171,11 @@ class Generator {
 
   /** `endLine`: where a function's implicit return is (the main chunk's has no line event of its own). */
   private functionBody(block: Block, line: number, endLine: number | undefined, name: string): string {
+    while (this.fn.silentLocals < block.length) {
+      const s = block[this.fn.silentLocals];
+      if (s.kind !== 'Local' || s.values.length > 0) break;
+      this.fn.silentLocals++;
+    }
     let code = this.block(block);
     let temps = '';
     if (this.fn.temps > 0) {
@@ -197,6 +204,14 @@ class Generator {
     }
     const event = `$dl($fr, ${line}, () => [${vars.join(', ')}]);\n`;
     return force ? event : `if ($fr.line !== ${line}) ${event}`;
+  }
+
+  /**
+   * Where a `for` loop's jump back lands, which reports itself each iteration
+   * even on the same line: its body's first statement (the `for` line when empty).
+   */
+  private static firstLine(body: Block, line: number): number {
+    return body.length > 0 ? Generator.statLine(body[0]) : line;
   }
 
   /** The line Lua's first instruction of a statement carries: a function value is made at its `end`. */
@@ -243,7 +258,11 @@ class Generator {
 
   private statements(stats: Block): string {
     let out = '';
-    for (const s of stats) out += this.lineEvent(Generator.statLine(s), false) + this.stat(s);
+    for (const s of stats) {
+      if (this.fn.silentLocals > 0) this.fn.silentLocals--;
+      else out += this.lineEvent(Generator.statLine(s), false);
+      out += this.stat(s);
+    }
     return out;
   }
 
@@ -373,7 +392,8 @@ class Generator {
       this.hideLocals(['(for index)', i], ['(for limit)', limit], ['(for step)', step]);
       const v = this.declare(s.name);
       const body = this.block(s.body);
-      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${body}${this.lineEvent(s.line, true)}}\n`;
+      const back = this.lineEvent(Generator.firstLine(s.body, s.line), true);
+      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${back}${body}${this.lineEvent(s.line, false)}}\n`;
     });
   }
 
@@ -391,7 +411,8 @@ class Generator {
       const call = `(typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${state}, ${control})) : $cm(${f}, ${p}, "", [${state}, ${control}]))`;
       let loop = `while (true) {\n${this.check(s.line)}${r} = ${call};\nif (${r}[0] === undefined) break;\n${control} = ${r}[0];\n`;
       loop += `let ${names.map((n, i) => `${n} = ${r}[${i}]`).join(', ')};\n`;
-      return loop + this.block(s.body) + this.lineEvent(s.line, true) + '}\n';
+      loop += this.lineEvent(Generator.firstLine(s.body, s.line), true);
+      return loop + this.block(s.body) + this.lineEvent(s.line, false) + '}\n';
     });
     return `{\n${out}}\n`;
   }
