@@ -178,7 +178,9 @@ export class Client implements ClientState, CommandContext, RequestLimits {
    * While a timed-out script holds the event loop, reads what this client
    * has sent straight from its socket, which is non-blocking: nothing waits.
    * Whatever is read is served as usual, so commands get BUSY and SCRIPT
-   * KILL is heard. A closed peer is noticed by the event loop afterwards.
+   * KILL is heard. A peer that closed is gone at once, as Redis frees a
+   * client whose read ends while it serves events during a busy script (so
+   * a replica that left no longer counts for min-replicas-to-write).
    */
   readWhileBusy(): void {
     const fd = this.fd;
@@ -190,7 +192,10 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       } catch {
         return; // EAGAIN: nothing more has arrived.
       }
-      if (bytes === 0) return;
+      if (bytes === 0) {
+        this.closeNow();
+        return;
+      }
       this.received(busyReadBuffer.subarray(0, bytes));
       if (bytes < busyReadBuffer.length || this.closing) return;
     }

@@ -26,7 +26,7 @@ class Scope {
 
 class FunctionState {
   temps = 0;
-  /** Debug builds: the value-less `local`s opening the function, which Lua compiles to no instruction, so no line event. */
+  /** Debug builds: the `local`s without values (or nil ones) opening the function, which Lua compiles to no instruction, so no line event. */
   silentLocals = 0;
   constructor(
     readonly parent: FunctionState | undefined,
@@ -173,7 +173,7 @@ class Generator {
   private functionBody(block: Block, line: number, endLine: number | undefined, name: string): string {
     while (this.fn.silentLocals < block.length) {
       const s = block[this.fn.silentLocals];
-      if (s.kind !== 'Local' || s.values.length > 0) break;
+      if (s.kind !== 'Local' || !s.values.every((v) => v.kind === 'Nil')) break;
       this.fn.silentLocals++;
     }
     let code = this.block(block);
@@ -212,6 +212,11 @@ class Generator {
    */
   private static firstLine(body: Block, line: number): number {
     return body.length > 0 ? Generator.statLine(body[0]) : line;
+  }
+
+  /** A condition Lua's code generator drops, as a constant that is always true. */
+  private static alwaysTrue(e: Expr): boolean {
+    return e.kind === 'True' || e.kind === 'Number' || e.kind === 'String';
   }
 
   /** The line Lua's first instruction of a statement carries: a function value is made at its `end`. */
@@ -260,7 +265,10 @@ class Generator {
     let out = '';
     for (const s of stats) {
       if (this.fn.silentLocals > 0) this.fn.silentLocals--;
-      else out += this.lineEvent(Generator.statLine(s), false);
+      // `do` and `repeat` compile to no instruction of their own: their bodies report the lines.
+      else if (s.kind !== 'Do' && s.kind !== 'Repeat' && !(s.kind === 'While' && Generator.alwaysTrue(s.cond))) {
+        out += this.lineEvent(Generator.statLine(s), false);
+      }
       out += this.stat(s);
     }
     return out;
@@ -279,7 +287,8 @@ class Generator {
       case 'Do':
         return `{\n${this.block(s.body)}}\n`;
       case 'While':
-        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}${this.lineEvent(s.line, true)}}\n`;
+        // The jump back goes to the test, on the `while` line; a constant true test is compiled away, so to the body.
+        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}${this.lineEvent(Generator.alwaysTrue(s.cond) ? Generator.firstLine(s.body, s.line) : s.line, true)}}\n`;
       case 'Repeat':
         return this.withScope(() => {
           // The jump back lands on the body's first line, which reports itself again.
