@@ -234,14 +234,27 @@ export class Scripting {
    * CLIENT PAUSE WRITE lets it run.
    */
   declaresNoWrites(bodyOrSha: string, isSha: boolean): boolean {
+    return this.declaredFlags(bodyOrSha, isSha)?.noWrites === true;
+  }
+
+  /**
+   * The flags an EVAL body's shebang (or the cached script of an EVALSHA
+   * sha) declares, before it runs; undefined without a shebang, for an
+   * unknown sha or a bad shebang (Redis's evalGetCommandFlags then keeps
+   * EVAL's own flags).
+   */
+  declaredFlags(bodyOrSha: string, isSha: boolean): ScriptFlags | undefined {
+    if (isSha && bodyOrSha.length !== 40) return undefined;
     const cached = this.scripts.get(isSha ? bodyOrSha.toLowerCase() : sha1hex(bodyOrSha));
-    if (cached !== undefined) return cached.flags.noWrites;
-    if (isSha) return false;
-    try {
-      return shebangFlags(bodyOrSha).flags.noWrites;
-    } catch {
-      return false; // the call itself will report the bad shebang
+    let flags: ScriptFlags | undefined = cached?.flags;
+    if (flags === undefined && !isSha) {
+      try {
+        flags = shebangFlags(bodyOrSha).flags;
+      } catch {
+        return undefined; // the call itself will report the bad shebang
+      }
     }
+    return flags?.compat === false ? flags : undefined;
   }
 
   /**
@@ -449,6 +462,7 @@ export class Scripting {
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return 'Wrong number of args calling Redis command from script';
     if (gate.noScript && !this.denyScriptsDisabled) return 'This Redis command is not allowed from script';
     const caller = run.caller;
+    if (!gate.stale && caller.server.runningStale()) return 'Can not execute the command on a stale replica';
     if (!caller.client.user.unrestricted) {
       const refusal = caller.server.acl.check(caller.client.user, gate.acl, argv);
       if (refusal !== undefined) {
@@ -477,6 +491,10 @@ export class Scripting {
     const oomAtStart = server.config.values.maxmemory > 0 && server.outOfMemory(true);
     if (!flags.compat && !flags.noWrites && call.readOnlyCommand) {
       return new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
+    }
+    // Scripts without a shebang are refused on a stale replica here; the others were, by their flags, at dispatch.
+    if (flags.compat && server.runningStale() && !server.mustObey(caller)) {
+      return new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
     }
     if (!flags.compat && !readOnly && server.replicasMissing()) return noReplicas();
     if (!flags.compat && !flags.allowOom && !readOnly && oomAtStart) {
@@ -590,6 +608,8 @@ export class Scripting {
 interface ScriptGate {
   arity: number;
   noScript: boolean;
+  /** Served by a stale replica (the command's stale flag). */
+  stale: boolean;
   write: boolean;
   /** write or may_replicate: refused in read-only scripts. */
   mayWrite: boolean;
@@ -617,6 +637,7 @@ function gateOf(spec: CommandSpec, fullName: string): ScriptGate {
     gate = {
       arity: spec.arity,
       noScript: flags.includes('noscript'),
+      stale: flags.includes('stale'),
       write: flags.includes('write'),
       mayWrite: flags.includes('write') || flags.includes('may_replicate'),
       denyOom: flags.includes('denyoom'),
