@@ -30,6 +30,24 @@ function evalGeneric(ctx: CommandContext, args: string[], bySha: boolean, readOn
   // EVAL is skip_monitor so that it can be shown before the commands it runs, as Redis does.
   ctx.server.feedMonitorsNow(ctx, args);
   const scripting = ctx.server.scripting;
+  const debugMode = ctx.client.luaDebug;
+  if (debugMode !== undefined) {
+    if (bySha) {
+      if (args[1].length !== 40) throw NOSCRIPT();
+      throw new ReplyError('ERR Please use EVAL instead of EVALSHA for debugging');
+    }
+    const channel = ctx.client.debugChannel?.();
+    if (channel !== undefined) {
+      return scripting.debugSession(ctx, debugMode, channel, args[1], (session) => {
+        const numkeys = parseNumKeys(args);
+        const script = scripting.loadScript(args[1]);
+        setScriptArguments(ctx, args, numkeys);
+        return scripting.execute(ctx, {
+          fn: scripting.debugBuild(script), args: NO_VALUES, flags: script.flags, readOnlyCommand: readOnly, name: script.sha, command: args, isEval: true, debug: session,
+        });
+      });
+    }
+  }
   const numkeys = parseNumKeys(args);
   let script;
   if (bySha) {
@@ -39,12 +57,17 @@ function evalGeneric(ctx: CommandContext, args: string[], bySha: boolean, readOn
   } else {
     script = scripting.loadScript(args[1]);
   }
-  const g = scripting.engine.globals;
-  g.setStr('KEYS', argumentTable(args, 3, 3 + numkeys));
-  g.setStr('ARGV', argumentTable(args, 3 + numkeys, args.length));
+  setScriptArguments(ctx, args, numkeys);
   return scripting.execute(ctx, {
     fn: script.fn, args: NO_VALUES, flags: script.flags, readOnlyCommand: readOnly, name: script.sha, command: args, isEval: true,
   });
+}
+
+/** EVAL's keys and arguments as the script's KEYS and ARGV. */
+function setScriptArguments(ctx: CommandContext, args: string[], numkeys: number): void {
+  const g = ctx.server.scripting.engine.globals;
+  g.setStr('KEYS', argumentTable(args, 3, 3 + numkeys));
+  g.setStr('ARGV', argumentTable(args, 3 + numkeys, args.length));
 }
 
 const evalKeys = keysAfterCount(2);
@@ -105,11 +128,14 @@ const scriptCommand = defineCommand({
       return OK;
     }, '[ASYNC|SYNC]'),
     scriptSub('kill', 2, ['noscript', 'allow_busy'], 'Stops the running script, if it has not written.', (ctx) => ctx.server.scripting.kill('script')),
-    scriptSub('debug', 3, ['noscript'], 'Sets the debug mode of the scripts that follow.', (_ctx, args) => {
+    scriptSub('debug', 3, ['noscript'], 'Sets the debug mode of the scripts that follow.', (ctx, args) => {
+      const client = ctx.client;
+      // Replies still to be written would come after the debugger's, which go straight out (in EXEC, its own reply).
+      if (client.executingTransaction || client.hasPendingReplies?.() === true) throw new ReplyError('ERR SCRIPT DEBUG must be called outside a pipeline');
       const mode = args[2].toLowerCase();
-      if (mode === 'no') return OK;
-      if (mode === 'yes' || mode === 'sync') throw new ReplyError('ERR SCRIPT DEBUG is not supported by this server');
-      throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+      if (mode !== 'no' && mode !== 'yes' && mode !== 'sync') throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+      client.luaDebug = mode === 'no' ? undefined : mode;
+      return OK;
     }, 'YES|SYNC|NO'),
     scriptSub('help', 2, ['loading', 'stale'], 'Shows the SCRIPT subcommands.', () => SCRIPT_HELP.map((l) => new SimpleString(l))),
   ],

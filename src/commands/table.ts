@@ -289,27 +289,44 @@ export interface ExecutionObserver {
 export const POSTPONED: unique symbol = Symbol('postponed');
 
 /** Whether any queued command of a transaction has a property (EXEC shares its commands' write and denyoom nature). */
-function queuedAny(queued: readonly string[][], property: (resolved: Resolved) => boolean): boolean {
+function queuedAny(queued: readonly string[][], property: (resolved: Resolved, args: string[]) => boolean): boolean {
   return queued.some((args) => {
     const resolved = resolveCommand(args);
-    return !(resolved instanceof ReplyError) && property(resolved);
+    return !(resolved instanceof ReplyError) && property(resolved, args);
   });
 }
 
+/** The flags of a command that the checks before it runs read. */
+type GateFlags = Pick<Resolved, 'isWrite' | 'denyOom' | 'stale'>;
+
+const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro']);
+
+/**
+ * The flags the checks see (Redis's getCommandFlags): an EVAL of a script
+ * with a shebang counts as what its flags declare, a write unless no-writes,
+ * denyoom unless allow-oom or no-writes, stale only with allow-stale.
+ */
+function gateFlags(ctx: CommandContext, resolved: Resolved, args: string[]): GateFlags {
+  if (args.length < 2 || !SCRIPT_RUNNERS.has(resolved.fullName)) return resolved;
+  const declared = ctx.server.scripting.declaredFlags(args[1], resolved.fullName.startsWith('evalsha'));
+  if (declared === undefined) return resolved;
+  return { isWrite: !declared.noWrites, denyOom: !declared.noWrites && !declared.allowOom, stale: declared.allowStale };
+}
+
 /** A write, or an EXEC of a transaction with one, as Redis's is_write_command. */
-function isWriteCommand(resolved: Resolved, queued: readonly string[][] | undefined): boolean {
-  if (resolved.isWrite) return true;
-  return resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => r.isWrite);
+function isWriteCommand(ctx: CommandContext, resolved: Resolved, args: string[], queued: readonly string[][] | undefined): boolean {
+  if (gateFlags(ctx, resolved, args).isWrite) return true;
+  return resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r, q) => gateFlags(ctx, r, q).isWrite);
 }
 
 /** Commands that stay allowed inside MULTI while over maxmemory (queueing anything else would grow memory). */
 const MULTI_OOM_EXEMPT = new Set(['exec', 'discard', 'quit', 'reset']);
 
 /** Whether a command may grow memory, so that it is refused while over maxmemory (Redis's reject_cmd_on_oom). */
-function mayGrowMemory(resolved: Resolved, queued: readonly string[][] | undefined): boolean {
-  if (resolved.denyOom) return true;
+function mayGrowMemory(ctx: CommandContext, resolved: Resolved, args: string[], queued: readonly string[][] | undefined): boolean {
+  if (gateFlags(ctx, resolved, args).denyOom) return true;
   if (queued === undefined) return false;
-  if (resolved.fullName === 'exec') return queuedAny(queued, (r) => r.denyOom);
+  if (resolved.fullName === 'exec') return queuedAny(queued, (r, q) => gateFlags(ctx, r, q).denyOom);
   return !MULTI_OOM_EXEMPT.has(resolved.fullName);
 }
 
@@ -383,16 +400,16 @@ export function dispatchResolved(
     // A timed-out script holds the server: only what may help end it is served. When the script is
     // one of a file being loaded, Redis's LOADING check comes first.
     if (observer.loading !== undefined) rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading) ?? rejection;
-  } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(resolved, client.multi))) {
+  } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(ctx, resolved, args, client.multi))) {
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
-  } else if (!client.executingTransaction && isWriteCommand(resolved, client.multi) && observer.replicasMissing()) {
+  } else if (!client.executingTransaction && isWriteCommand(ctx, resolved, args, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
   } else if ((!client.executingTransaction || client.isScript) && (observer.isReplica() || observer.loading !== undefined) && !observer.mustObey(ctx)) {
     // A transaction's commands were cleared with its EXEC; a script's writes are checked each (READONLY).
     if (observer.isReplica()) {
       const queued = client.multi;
-      const stale = resolved.stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r) => !r.stale));
-      rejection = observer.replicaRefusal(ctx, isWriteCommand(resolved, queued), stale);
+      const stale = gateFlags(ctx, resolved, args).stale && !(resolved.fullName === 'exec' && queued !== undefined && queuedAny(queued, (r, q) => !gateFlags(ctx, r, q).stale));
+      rejection = observer.replicaRefusal(ctx, isWriteCommand(ctx, resolved, args, queued), stale);
     }
     rejection ??= observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading);
   }

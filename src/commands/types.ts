@@ -9,6 +9,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Server } from '../server/server.js';
 import type { User } from '../acl/user.js';
+import type { DebugChannel, LuaDebugMode } from '../scripting/ldb.js';
 
 /** Redis's command flags, spelled as COMMAND INFO prints them. */
 export type CommandFlag =
@@ -89,6 +90,12 @@ export interface ClientState {
   readonly subscriptions: Subscriptions;
   /** Reply, then close the connection (QUIT, protocol errors). */
   closeAfterReply(): void;
+  /** SCRIPT DEBUG YES or SYNC: its EVALs run in the Lua debugger. Only connections have it. */
+  luaDebug?: LuaDebugMode;
+  /** The connection itself, for the Lua debugger's direct reads and writes while a script holds the server. */
+  debugChannel?(): DebugChannel | undefined;
+  /** Replies are waiting to be written (SCRIPT DEBUG refuses to start inside a pipeline). */
+  hasPendingReplies?(): boolean;
   /** One CLIENT LIST / CLIENT INFO line. */
   describe(): string;
   /** Streams every command the server runs to this client (MONITOR). */

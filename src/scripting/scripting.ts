@@ -17,7 +17,8 @@ import { luaToReply, replyToLua } from './convert.js';
 import { LuaEngine } from './lua/engine.js';
 import { caughtValue } from './lua/lib/base.js';
 import { formatG } from './lua/number.js';
-import { control, tostring } from './lua/runtime.js';
+import { control, debugging, tostring } from './lua/runtime.js';
+import { LdbSession, type DebugChannel, type LuaDebugMode } from './ldb.js';
 import { LuaTable } from './lua/table.js';
 import { LuaError, NO_VALUES, where, type LuaFunction, type LuaValue } from './lua/value.js';
 import { REDIS_VERSION, REDIS_VERSION_NUM } from '../version.js';
@@ -56,6 +57,8 @@ export interface ScriptHost {
   busyThreshold(): number;
   /** Reads what every client but `caller` has sent and answers it, without waiting for anyone. */
   serveOthers(caller: CommandContext): void;
+  /** Captures the dataset; the function returned puts it back as it was (SCRIPT DEBUG YES's rollback). */
+  checkpoint(): () => void;
 }
 
 /** One script or function to run as a command. */
@@ -71,6 +74,8 @@ export interface ScriptCall {
   command: readonly string[];
   /** EVAL family (SCRIPT KILL stops it) or FCALL (FUNCTION KILL does). */
   isEval: boolean;
+  /** The debugging session the script runs in (`fn` is then a debug build). */
+  debug?: LdbSession;
 }
 
 /** What runs while a script runs. */
@@ -88,6 +93,7 @@ interface RunContext {
   timedOut: boolean;
   /** SCRIPT KILL or FUNCTION KILL asked for the end of it. */
   killed: boolean;
+  debug: LdbSession | undefined;
 }
 
 /** Thrown through the script when it must end (SCRIPT KILL, out of memory): pcall cannot catch it. */
@@ -172,6 +178,8 @@ export class Scripting {
   /** The one client scripts run commands as, reset for each run. */
   private client: ScriptClient | undefined;
   private readonly heapLimit = v8.getHeapStatistics().heap_size_limit * HEAP_SHARE;
+  /** A SCRIPT DEBUG YES session runs: its changes are undone afterwards, so none propagates. */
+  private rollingBack = false;
 
   constructor(private readonly host: ScriptHost) {
     installSandbox(this.engine, this.redisTable());
@@ -226,14 +234,76 @@ export class Scripting {
    * CLIENT PAUSE WRITE lets it run.
    */
   declaresNoWrites(bodyOrSha: string, isSha: boolean): boolean {
+    return this.declaredFlags(bodyOrSha, isSha)?.noWrites === true;
+  }
+
+  /**
+   * The flags an EVAL body's shebang (or the cached script of an EVALSHA
+   * sha) declares, before it runs; undefined without a shebang, for an
+   * unknown sha or a bad shebang (Redis's evalGetCommandFlags then keeps
+   * EVAL's own flags).
+   */
+  declaredFlags(bodyOrSha: string, isSha: boolean): ScriptFlags | undefined {
+    if (isSha && bodyOrSha.length !== 40) return undefined;
     const cached = this.scripts.get(isSha ? bodyOrSha.toLowerCase() : sha1hex(bodyOrSha));
-    if (cached !== undefined) return cached.flags.noWrites;
-    if (isSha) return false;
-    try {
-      return shebangFlags(bodyOrSha).flags.noWrites;
-    } catch {
-      return false; // the call itself will report the bad shebang
+    let flags: ScriptFlags | undefined = cached?.flags;
+    if (flags === undefined && !isSha) {
+      try {
+        flags = shebangFlags(bodyOrSha).flags;
+      } catch {
+        return undefined; // the call itself will report the bad shebang
+      }
     }
+    return flags?.compat === false ? flags : undefined;
+  }
+
+  /**
+   * An EVAL in a debugging session (Redis's evalGenericCommandWithDebugging):
+   * `evaluate` compiles and runs the script given the session; whatever it
+   * answers, the session then ends with "<endsession>" and the connection
+   * closes after the reply. In YES mode the dataset is put back afterwards
+   * and nothing propagates: Redis forks for it, we roll back instead, and the
+   * server waits for the session meanwhile, as in SYNC mode.
+   */
+  debugSession(caller: CommandContext, mode: LuaDebugMode, channel: DebugChannel, body: string, evaluate: (session: LdbSession) => Reply): Reply {
+    const tools = {
+      compile: (code: string) => this.engine.load(code, 'ldb_eval'),
+      global: (name: string) => this.engine.globals.getStr(name),
+      redisCall: (args: string[]) => {
+        try {
+          this.call(args, true);
+        } catch (error) {
+          if (!(error instanceof LuaError)) throw error;
+        }
+      },
+      raise: (message: string): never => {
+        where.pos = `user_script:${session.currentLine}: `;
+        raiseTable(message);
+      },
+    };
+    const session: LdbSession = new LdbSession(channel, body, tools, () => {
+      if (this.run !== undefined) this.run.started = Date.now();
+    });
+    const restore = mode === 'yes' ? this.host.checkpoint() : undefined;
+    this.rollingBack = restore !== undefined;
+    this.host.log('warning', restore === undefined ? 'Redis synchronous debugging eval session started' : 'Redis debugging eval session started (its changes will be rolled back)');
+    try {
+      return evaluate(session);
+    } catch (error) {
+      if (error instanceof ReplyError) return error;
+      throw error;
+    } finally {
+      session.end();
+      restore?.();
+      this.rollingBack = false;
+      this.host.log('warning', restore === undefined ? 'Redis synchronous debugging eval session ended' : 'Redis debugging eval session ended, changes rolled back');
+      caller.client.closeAfterReply();
+    }
+  }
+
+  /** A cached script's chunk compiled for debugging (line events, frames, locals). */
+  debugBuild(script: CachedScript): LuaFunction {
+    return this.engine.load(script.body.slice(shebangFlags(script.body).length), 'user_script', this.engine.globals, true);
   }
 
   /** SCRIPT KILL / FUNCTION KILL: asks the running script to stop at its next periodic check. */
@@ -307,6 +377,8 @@ export class Scripting {
       if (args.length !== 1) raiseTable('redis.set_repl() requires two arguments.');
       const flags = typeof args[0] === 'number' ? Math.trunc(args[0]) : 0;
       if ((flags & ~PROPAGATE_ALL) !== 0) raiseTable('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      // A session whose changes are rolled back propagates nothing, whatever the script asks.
+      if (run.debug !== undefined && this.rollingBack) return NO_VALUES;
       run.client.propagateTo = flags;
       return NO_VALUES;
     });
@@ -317,8 +389,16 @@ export class Scripting {
     t.setStr('REPL_ALL', 3);
     // Redis 7 always replicates effects; the call remains for old scripts.
     fn('replicate_commands', () => [true]);
-    fn('breakpoint', () => [false]);
-    fn('debug', () => NO_VALUES);
+    fn('breakpoint', () => {
+      const session = this.run?.debug;
+      if (session === undefined) return [false];
+      session.breakpoint();
+      return [true];
+    });
+    fn('debug', (...args) => {
+      this.run?.debug?.debugLog(args);
+      return NO_VALUES;
+    });
     fn('acl_check_cmd', (...args) => {
       this.requireRun('redis.acl_check_cmd can only be called inside a script invocation');
       const argv = toArgv(args);
@@ -339,11 +419,14 @@ export class Scripting {
   private call(args: LuaValue[], raise: boolean): LuaValue[] {
     const run = this.requireRun('redis.call/pcall can only be called inside a script invocation');
     const argv = toArgv(args);
+    const session = run.debug?.tracing === true ? run.debug : undefined;
+    session?.logCommand(argv);
     // One lookup serves the script's checks and the dispatch; an unknown subcommand is checked as its container.
     const resolved = resolveCommand(argv);
     const gate = resolved instanceof ReplyError ? scriptGate(argv) : gateOf(resolved.spec, resolved.fullName);
     const refusal = this.refusal(run, gate, argv);
     if (refusal !== undefined) {
+      session?.logError(refusal);
       // Refused before it ran: counted once here, so the script's error reply is not counted again.
       const t = errorTable(refusal);
       run.client.server.countError(new ReplyError(t.getStr('err') as string));
@@ -355,6 +438,7 @@ export class Scripting {
     const dispatched = dispatchResolved(client, resolved, argv, client.server);
     if (dispatched === POSTPONED) throw new Error('a command inside a script was postponed');
     const reply: Reply = dispatched instanceof BlockRequest ? dispatched.timeoutReply : dispatched;
+    session?.logReply(reply, client.resp);
     if (reply instanceof ReplyError) {
       client.server.countError(reply);
       const t = errorTable('-' + reply.message);
@@ -378,6 +462,7 @@ export class Scripting {
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return 'Wrong number of args calling Redis command from script';
     if (gate.noScript && !this.denyScriptsDisabled) return 'This Redis command is not allowed from script';
     const caller = run.caller;
+    if (!gate.stale && caller.server.runningStale()) return 'Can not execute the command on a stale replica';
     if (!caller.client.user.unrestricted) {
       const refusal = caller.server.acl.check(caller.client.user, gate.acl, argv);
       if (refusal !== undefined) {
@@ -407,6 +492,10 @@ export class Scripting {
     if (!flags.compat && !flags.noWrites && call.readOnlyCommand) {
       return new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
     }
+    // Scripts without a shebang are refused on a stale replica here; the others were, by their flags, at dispatch.
+    if (flags.compat && server.runningStale() && !server.mustObey(caller)) {
+      return new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    }
     if (!flags.compat && !readOnly && server.replicasMissing()) return noReplicas();
     if (!flags.compat && !flags.allowOom && !readOnly && oomAtStart) {
       return new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
@@ -414,7 +503,7 @@ export class Scripting {
     const client = (this.client ??= new ScriptClient(caller.client.db, server));
     client.db = caller.client.db;
     client.resp = 2;
-    client.propagateTo = PROPAGATE_ALL;
+    client.propagateTo = call.debug !== undefined && this.rollingBack ? 0 : PROPAGATE_ALL;
     const run: RunContext = {
       call,
       caller,
@@ -426,8 +515,11 @@ export class Scripting {
       started: Date.now(),
       timedOut: false,
       killed: false,
+      debug: call.debug,
     };
     this.run = run;
+    const session = call.debug;
+    if (session !== undefined) debugging.onLine = (frame) => session.onLine(frame, debugging.frames);
     where.pos = '';
     control.budget = CHECK_INTERVAL;
     server.persistence.propagationBegin();
@@ -447,6 +539,10 @@ export class Scripting {
     } finally {
       unfreeze(outerClock);
       if (run.timedOut) this.host.log('warning', 'Slow script finished running');
+      if (session !== undefined) {
+        debugging.onLine = () => {};
+        debugging.frames.length = 0;
+      }
       this.run = undefined;
       control.budget = Infinity;
       server.persistence.propagationEnd();
@@ -484,6 +580,12 @@ export class Scripting {
     if (v8.getHeapStatistics().used_heap_size > this.heapLimit) {
       throw new ScriptAbort('Script used too much memory and was stopped (not enough memory)');
     }
+    if (run.debug !== undefined) {
+      // A debugged script is not answered BUSY for: past the limit (5 s without one) it stops in the debugger instead.
+      const limit = this.host.busyThreshold() > 0 ? this.host.busyThreshold() : 5000;
+      if (Date.now() - run.started >= limit) run.debug.runningTooLong();
+      return;
+    }
     if (!run.timedOut) {
       const threshold = this.host.busyThreshold();
       const elapsed = Date.now() - run.started;
@@ -506,6 +608,8 @@ export class Scripting {
 interface ScriptGate {
   arity: number;
   noScript: boolean;
+  /** Served by a stale replica (the command's stale flag). */
+  stale: boolean;
   write: boolean;
   /** write or may_replicate: refused in read-only scripts. */
   mayWrite: boolean;
@@ -533,6 +637,7 @@ function gateOf(spec: CommandSpec, fullName: string): ScriptGate {
     gate = {
       arity: spec.arity,
       noScript: flags.includes('noscript'),
+      stale: flags.includes('stale'),
       write: flags.includes('write'),
       mayWrite: flags.includes('write') || flags.includes('may_replicate'),
       denyOom: flags.includes('denyoom'),

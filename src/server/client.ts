@@ -2,7 +2,7 @@
  * One connection: reads requests, runs them in order, and writes the replies
  * of everything one socket read produced in a single write.
  */
-import { readSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { ReplyError } from '../errors.js';
 import type { Socket } from 'node:net';
 import { RequestReader, type RequestLimits } from '../protocol/request.js';
@@ -16,6 +16,7 @@ import type { ClientTracking } from './tracking.js';
 import type { User } from '../acl/user.js';
 import type { ReplicaLink } from '../replication/replication.js';
 import { SocketOutput } from './listen.js';
+import type { DebugChannel, LuaDebugMode } from '../scripting/ldb.js';
 
 /**
  * Replies pending within one read beyond which they are written (and checked
@@ -32,6 +33,20 @@ const ARG_BYTES = 16;
 
 /** Reads made while a script holds the event loop go here (the event loop's read buffer may be in use). */
 const busyReadBuffer = Buffer.allocUnsafe(16 * 1024);
+
+/** How long the Lua debugger sleeps between reads of a socket that has nothing for it (a person is typing). */
+const DEBUG_POLL_MS = 5;
+const pollCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Sleeps the thread (the event loop is held by a debugged script anyway). */
+function pause(ms: number): void {
+  Atomics.wait(pollCell, 0, 0, ms);
+}
+
+function wouldBlock(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EAGAIN' || code === 'EWOULDBLOCK';
+}
 
 export class Client implements ClientState, CommandContext, RequestLimits {
   readonly client: ClientState = this;
@@ -163,7 +178,9 @@ export class Client implements ClientState, CommandContext, RequestLimits {
    * While a timed-out script holds the event loop, reads what this client
    * has sent straight from its socket, which is non-blocking: nothing waits.
    * Whatever is read is served as usual, so commands get BUSY and SCRIPT
-   * KILL is heard. A closed peer is noticed by the event loop afterwards.
+   * KILL is heard. A peer that closed is gone at once, as Redis frees a
+   * client whose read ends while it serves events during a busy script (so
+   * a replica that left no longer counts for min-replicas-to-write).
    */
   readWhileBusy(): void {
     const fd = this.fd;
@@ -175,10 +192,62 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       } catch {
         return; // EAGAIN: nothing more has arrived.
       }
-      if (bytes === 0) return;
+      if (bytes === 0) {
+        this.closeNow();
+        return;
+      }
       this.received(busyReadBuffer.subarray(0, bytes));
       if (bytes < busyReadBuffer.length || this.closing) return;
     }
+  }
+
+  /** SCRIPT DEBUG's mode, when on. */
+  luaDebug: LuaDebugMode | undefined = undefined;
+
+  hasPendingReplies(): boolean {
+    return this.out.length > 0;
+  }
+
+  /**
+   * The socket as the Lua debugger uses it while a script holds the event
+   * loop (Redis blocks on the connection then): reads wait, polling the
+   * non-blocking descriptor, until bytes come or the peer closes; writes go
+   * straight out, ahead of replies still pending, as Redis's do.
+   */
+  debugChannel(): DebugChannel | undefined {
+    const fd = this.fd;
+    if (fd < 0) return undefined;
+    return {
+      read: () => {
+        for (;;) {
+          if (this.closed) return undefined;
+          let bytes: number;
+          try {
+            bytes = readSync(fd, busyReadBuffer, 0, busyReadBuffer.length, null);
+          } catch (error) {
+            if (!wouldBlock(error)) return undefined;
+            pause(DEBUG_POLL_MS);
+            continue;
+          }
+          if (bytes === 0) return undefined;
+          this.server.stats.netInputBytes += bytes;
+          return busyReadBuffer.toString('latin1', 0, bytes);
+        }
+      },
+      write: (data) => {
+        const bytes = Buffer.from(data, 'latin1');
+        this.server.stats.netOutputBytes += bytes.length;
+        for (let at = 0; at < bytes.length; ) {
+          try {
+            at += writeSync(fd, bytes, at);
+          } catch (error) {
+            // A peer that is gone is noticed by the next read.
+            if (!wouldBlock(error)) return;
+            pause(DEBUG_POLL_MS);
+          }
+        }
+      },
+    };
   }
 
   /** The commands of one read, in order. */

@@ -186,6 +186,7 @@ export class Server implements ExecutionObserver {
         if (this.unixListener) acceptWaiting(this.unixListener, (socket) => this.accept(socket, false, this.config.get('unixsocket') ?? undefined));
         for (const client of this.clients.values()) if (client !== caller) client.readWhileBusy();
       },
+      checkpoint: () => this.persistence.checkpoint(),
     });
     this.functions = new Functions(this.scripting);
     this.keyspace = new Keyspace(config.getNumber('databases'), {
@@ -850,10 +851,15 @@ export class Server implements ExecutionObserver {
     return ctx.client.isScript ? this.scripting.caller()?.client : ctx.client;
   }
 
+  /** A replica whose link is down and which must not serve stale data (Redis's running_stale). */
+  runningStale(): boolean {
+    const master = this.replication.master;
+    return master !== undefined && master.state !== 'connected' && !this.config.getBool('replica-serve-stale-data');
+  }
+
   replicaRefusal(ctx: CommandContext, write: boolean, stale: boolean): ReplyError | undefined {
-    const master = this.replication.master!;
     if (write && this.config.getBool('replica-read-only')) return new ReplyError("READONLY You can't write against a read only replica.");
-    if (!stale && master.state !== 'connected' && !this.config.getBool('replica-serve-stale-data')) {
+    if (!stale && this.runningStale()) {
       return new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
     }
     return undefined;

@@ -26,6 +26,8 @@ class Scope {
 
 class FunctionState {
   temps = 0;
+  /** Debug builds: the `local`s without values (or nil ones) opening the function, which Lua compiles to no instruction, so no line event. */
+  silentLocals = 0;
   constructor(
     readonly parent: FunctionState | undefined,
     readonly vararg: string | undefined,
@@ -47,6 +49,7 @@ export const RUNTIME_NAMES = [
   'index', 'indexStr', 'setIndex', 'callMeta', 'rawSetChecked', 'setList',
   'add', 'sub', 'mul', 'div', 'mod', 'pow', 'neg', 'len', 'concat',
   'eq', 'lt', 'le', 'truthy', 'forNumber', 'newTable', 'budgetSpent',
+  'debugEnter', 'debugExit', 'debugLine',
 ] as const;
 
 const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
@@ -72,6 +75,9 @@ const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
   forNumber: '$fn',
   newTable: '$nt',
   budgetSpent: '$bs',
+  debugEnter: '$dE',
+  debugExit: '$dX',
+  debugLine: '$dl',
 };
 
 function isMulti(e: Expr): boolean {
@@ -110,8 +116,8 @@ function numberLiteral(n: number): string {
  * `W` the error-position cell and `C` the periodic-check control; the body
  * returns the chunk's main function.
  */
-export function generate(block: Block, chunkName: string): string {
-  return new Generator(chunkName).chunk(block);
+export function generate(block: Block, chunkName: string, debug = false): string {
+  return new Generator(chunkName, debug).chunk(block);
 }
 
 class Generator {
@@ -120,12 +126,21 @@ class Generator {
   private nextId = 0;
   private readonly positions = new Map<number, string>();
 
-  constructor(private readonly chunkName: string) {}
+  /**
+   * `debug`: the chunk reports each new line it reaches, as Lua's line hook
+   * sees it (a new line, a loop's jump back, a function's implicit return),
+   * with a frame per call and its active locals, for the script debugger.
+   * Scripts that are not debugged never pay for it: they compile without.
+   */
+  constructor(
+    private readonly chunkName: string,
+    private readonly debug: boolean,
+  ) {}
 
   chunk(block: Block): string {
     const va = this.newName('VA');
     this.fn = new FunctionState(undefined, va);
-    const body = this.functionBody(block, 1);
+    const body = this.functionBody(block, 1, undefined, '');
     const bindings = RUNTIME_NAMES.map((n) => `${n}: ${PREAMBLE_BINDINGS[n]}`).join(', ');
     let pre = `"use strict";\nconst { ${bindings} } = R;\nconst $W = W, $C = C, $G = G, $E = R.none;\n`;
     for (const [line, name] of this.positions) pre += `const ${name} = ${JSON.stringify(`${this.chunkName}:${line}: `)};\n`;
@@ -154,15 +169,61 @@ class Generator {
     return `if (--$C.budget < 0) $bs(${this.pos(line)});\n`;
   }
 
-  private functionBody(block: Block, line: number): string {
-    const code = this.block(block);
+  /** `endLine`: where a function's implicit return is (the main chunk's has no line event of its own). */
+  private functionBody(block: Block, line: number, endLine: number | undefined, name: string): string {
+    while (this.fn.silentLocals < block.length) {
+      const s = block[this.fn.silentLocals];
+      if (s.kind !== 'Local' || !s.values.every((v) => v.kind === 'Nil')) break;
+      this.fn.silentLocals++;
+    }
+    let code = this.block(block);
     let temps = '';
     if (this.fn.temps > 0) {
       const names: string[] = [];
       for (let i = 1; i <= this.fn.temps; i++) names.push('T' + i);
       temps = `let ${names.join(', ')};\n`;
     }
-    return `${this.check(line)}${temps}${code}return $E;\n`;
+    if (!this.debug) return `${this.check(line)}${temps}${code}return $E;\n`;
+    const last = block[block.length - 1];
+    if (endLine !== undefined && last?.kind !== 'Return') code += this.lineEvent(endLine, false);
+    return `${this.check(line)}${temps}const $fr = $dE(${JSON.stringify(name)});\ntry {\n${code}return $E;\n} finally {\n$dX($fr);\n}\n`;
+  }
+
+  /**
+   * Debug builds only: the line event before code of `line`. Lua's hook fires
+   * on a change of line, or always (`force`) on a jump back to a loop's test.
+   * The event carries the locals active here, in declaration order.
+   */
+  private lineEvent(line: number, force: boolean): string {
+    if (!this.debug) return '';
+    const vars: string[] = [];
+    const scopes: Scope[] = [];
+    for (let sc: Scope | undefined = this.scope; sc !== undefined; sc = sc.parent) scopes.unshift(sc);
+    for (const sc of scopes) {
+      for (const [name, v] of sc.vars) if (v.fn === this.fn) vars.push(`${JSON.stringify(name)}, ${v.js}`);
+    }
+    const event = `$dl($fr, ${line}, () => [${vars.join(', ')}]);\n`;
+    return force ? event : `if ($fr.line !== ${line}) ${event}`;
+  }
+
+  /**
+   * Where a `for` loop's jump back lands, which reports itself each iteration
+   * even on the same line: its body's first statement (the `for` line when empty).
+   */
+  private static firstLine(body: Block, line: number): number {
+    return body.length > 0 ? Generator.statLine(body[0]) : line;
+  }
+
+  /** A condition Lua's code generator drops, as a constant that is always true. */
+  private static alwaysTrue(e: Expr): boolean {
+    return e.kind === 'True' || e.kind === 'Number' || e.kind === 'String';
+  }
+
+  /** The line Lua's first instruction of a statement carries: a function value is made at its `end`. */
+  private static statLine(s: Stat): number {
+    if (s.kind === 'LocalFunction') return s.func.endLine;
+    if ((s.kind === 'Local' || s.kind === 'Assign') && s.values[0]?.kind === 'Function') return s.values[0].endLine;
+    return s.line;
   }
 
   private withScope<T>(f: () => T): T {
@@ -180,6 +241,14 @@ class Generator {
     return js;
   }
 
+  /**
+   * A loop's internal state as the locals Lua 5.1 declares for it ("(for index)" ...),
+   * which its debugger lists. No Lua name contains '(', so no code can resolve them.
+   */
+  private hideLocals(...vars: [string, string][]): void {
+    for (const [name, js] of vars) this.scope.vars.set(name, { js, fn: this.fn });
+  }
+
   private resolve(name: string): LocalVar | undefined {
     for (let s: Scope | undefined = this.scope; s !== undefined; s = s.parent) {
       const v = s.vars.get(name);
@@ -194,7 +263,14 @@ class Generator {
 
   private statements(stats: Block): string {
     let out = '';
-    for (const s of stats) out += this.stat(s);
+    for (const s of stats) {
+      if (this.fn.silentLocals > 0) this.fn.silentLocals--;
+      // `do` and `repeat` compile to no instruction of their own: their bodies report the lines.
+      else if (s.kind !== 'Do' && s.kind !== 'Repeat' && !(s.kind === 'While' && Generator.alwaysTrue(s.cond))) {
+        out += this.lineEvent(Generator.statLine(s), false);
+      }
+      out += this.stat(s);
+    }
     return out;
   }
 
@@ -211,11 +287,15 @@ class Generator {
       case 'Do':
         return `{\n${this.block(s.body)}}\n`;
       case 'While':
-        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}}\n`;
+        // The jump back goes to the test, on the `while` line; a constant true test is compiled away, so to the body.
+        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}${this.lineEvent(Generator.alwaysTrue(s.cond) ? Generator.firstLine(s.body, s.line) : s.line, true)}}\n`;
       case 'Repeat':
-        return this.withScope(
-          () => `while (true) {\n${this.check(s.line)}${this.statements(s.body)}if (${this.cond(s.cond)}) break;\n}\n`,
-        );
+        return this.withScope(() => {
+          // The jump back lands on the body's first line, which reports itself again.
+          const again = this.debug ? '$fr.line = 0;\n' : '';
+          const body = this.statements(s.body);
+          return `while (true) {\n${this.check(s.line)}${again}${body}${this.lineEvent(s.cond.line, false)}if (${this.cond(s.cond)}) break;\n}\n`;
+        });
       case 'If': {
         let out = '';
         s.clauses.forEach((c, i) => {
@@ -230,7 +310,7 @@ class Generator {
         return this.genericFor(s);
       case 'LocalFunction': {
         const js = this.declare(s.name);
-        return `let ${js};\n${js} = ${this.functionExpr(s.func)};\n`;
+        return `let ${js};\n${js} = ${this.functionExpr(s.func, s.name)};\n`;
       }
       case 'Return':
         return `return ${this.valueList(s.values)};\n`;
@@ -318,9 +398,11 @@ class Generator {
     const test =
       constantStep === undefined ? `(${step} > 0 ? ${i} <= ${limit} : ${i} >= ${limit})` : constantStep > 0 ? `${i} <= ${limit}` : `${i} >= ${limit}`;
     return this.withScope(() => {
+      this.hideLocals(['(for index)', i], ['(for limit)', limit], ['(for step)', step]);
       const v = this.declare(s.name);
       const body = this.block(s.body);
-      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${body}}\n`;
+      const back = this.lineEvent(Generator.firstLine(s.body, s.line), true);
+      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${back}${body}${this.lineEvent(s.line, false)}}\n`;
     });
   }
 
@@ -333,11 +415,13 @@ class Generator {
     const init = this.temp();
     let out = `${init} = ${this.valueList(s.exprs)};\n${f} = ${init}[0]; ${state} = ${init}[1]; ${control} = ${init}[2];\n`;
     out += this.withScope(() => {
+      this.hideLocals(['(for generator)', f], ['(for state)', state], ['(for control)', control]);
       const names = s.names.map((n) => this.declare(n));
       const call = `(typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${state}, ${control})) : $cm(${f}, ${p}, "", [${state}, ${control}]))`;
       let loop = `while (true) {\n${this.check(s.line)}${r} = ${call};\nif (${r}[0] === undefined) break;\n${control} = ${r}[0];\n`;
       loop += `let ${names.map((n, i) => `${n} = ${r}[${i}]`).join(', ')};\n`;
-      return loop + this.block(s.body) + '}\n';
+      loop += this.lineEvent(Generator.firstLine(s.body, s.line), true);
+      return loop + this.block(s.body) + this.lineEvent(s.line, false) + '}\n';
     });
     return `{\n${out}}\n`;
   }
@@ -517,7 +601,8 @@ class Generator {
     }
   }
 
-  private functionExpr(f: FunctionBody): string {
+  /** `name`: what the debugger's backtrace calls the function (its declared name, if any). */
+  private functionExpr(f: FunctionBody, name = ''): string {
     const outerFn = this.fn;
     const outerScope = this.scope;
     const va = f.isVararg ? this.newName('VA') : undefined;
@@ -525,7 +610,7 @@ class Generator {
     this.scope = new Scope(outerScope);
     try {
       const params = f.params.map((p) => this.declare(p));
-      const body = this.functionBody(f.body, f.line);
+      const body = this.functionBody(f.body, f.line, f.endLine, name);
       const list = va === undefined ? params : [...params, `...${va}`];
       return `(function (${list.join(', ')}) {\n${body}})`;
     } finally {

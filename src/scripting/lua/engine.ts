@@ -48,13 +48,17 @@ export class LuaEngine {
    * Its global accesses go to `globals` (by default this state's). Throws
    * LuaError on a syntax error.
    */
-  load(source: string, chunkName: string, globals: LuaTable = this.globals): LuaFunction {
-    return this.instantiate(this.translate(source, chunkName), globals);
+  load(source: string, chunkName: string, globals: LuaTable = this.globals, debug = false): LuaFunction {
+    return this.instantiate(this.translate(source, chunkName, debug), globals);
   }
 
-  /** The JS source a chunk compiles to (exposed for tests and for caching by source). */
-  translate(source: string, chunkName: string): string {
-    return generate(parse(source, chunkName), chunkName);
+  /**
+   * The JS source a chunk compiles to (exposed for tests and for caching by
+   * source). `debug`: it reports its lines, calls and locals to
+   * runtime.debugging, for a debugger; slower, so only for debugged runs.
+   */
+  translate(source: string, chunkName: string, debug = false): string {
+    return generate(parse(source, chunkName), chunkName, debug);
   }
 
   instantiate(js: string, globals: LuaTable = this.globals): LuaFunction {

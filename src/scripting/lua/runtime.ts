@@ -358,3 +358,44 @@ export function tostring(v: LuaValue): string {
 export function newTable(narr: number, nrec: number): LuaTable {
   return new LuaTable(narr, nrec);
 }
+
+// ---------------------------------------------------------------- debugging
+
+/** One call of a chunk compiled for debugging: its name, the line it is at and its active locals there. */
+export interface DebugFrame {
+  /** The function's declared name; '' for the main chunk and anonymous functions. */
+  readonly name: string;
+  line: number;
+  /** The active locals as name, value, name, value, ... in declaration order. */
+  vars: () => LuaValue[];
+}
+
+const NO_VARS = (): LuaValue[] => [];
+
+/**
+ * The calls under way of chunks compiled for debugging (innermost last), and
+ * who hears of each new line they reach (Lua's line hook). Chunks compiled
+ * without debugging report nothing.
+ */
+export const debugging: { frames: DebugFrame[]; onLine: (frame: DebugFrame) => void } = {
+  frames: [],
+  onLine: () => {},
+};
+
+export function debugEnter(name: string): DebugFrame {
+  const frame: DebugFrame = { name, line: 0, vars: NO_VARS };
+  debugging.frames.push(frame);
+  return frame;
+}
+
+export function debugExit(frame: DebugFrame): void {
+  const frames = debugging.frames;
+  const i = frames.lastIndexOf(frame);
+  if (i >= 0) frames.length = i;
+}
+
+export function debugLine(frame: DebugFrame, line: number, vars: () => LuaValue[]): void {
+  frame.line = line;
+  frame.vars = vars;
+  debugging.onLine(frame);
+}

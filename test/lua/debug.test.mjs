@@ -1,0 +1,86 @@
+// Debug builds of a chunk report the lines Lua 5.1's line hook reports: each
+// program's line events must equal Debian lua5.1's (debug.sethook 'l', run
+// by line-hook.lua), and the frames and locals must be the debugger's view.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LuaEngine } from '../../dist/scripting/lua/engine.js';
+import { debugging } from '../../dist/scripting/lua/runtime.js';
+
+const HOOK = fileURLToPath(new URL('./line-hook.lua', import.meta.url));
+const haveLua = (() => {
+  try {
+    execFileSync('lua5.1', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The lines a debug build reports, and what each event saw. */
+function lineEvents(source) {
+  const engine = new LuaEngine();
+  const events = [];
+  debugging.onLine = (frame) => events.push({ line: frame.line, depth: debugging.frames.length, vars: frame.vars() });
+  try {
+    const fn = engine.load(source, 'user_script', engine.globals, true);
+    try {
+      fn();
+    } catch {
+      // An error ends the run where lua5.1's pcall ends it.
+    }
+  } finally {
+    debugging.onLine = () => {};
+  }
+  assert.equal(debugging.frames.length, 0, 'every frame is popped');
+  return events;
+}
+
+const PROGRAMS = [
+  'local function f(x)\n  local y = x * 2\n  return y\nend\nlocal t = {}\nfor i=1,2 do\n  t[i] = f(i)\nend\nlocal j = 0\nwhile j < 2 do j = j + 1 end\nreturn t',
+  'local t={}\nfor i=1,2 do t[i]=i end\nreturn t',
+  'local function f()\n  local q = 1\nend\nf()\nreturn 1',
+  'local a\nlocal b\nreturn a',
+  'local t = {1, 2}\nfor k, v in ipairs(t) do\n  t[k] = v\nend\nfor k in pairs({}) do end\nreturn 1',
+  'local n = 0\nrepeat\n  n = n + 1\nuntil n == 3\nreturn n',
+  'local x = 1\nif x == 1 then\n  x = 2\nelseif x == 3 then\n  x = 4\nelse\n  x = 5\nend\nreturn x',
+  'local f = function()\n  return 1\nend\nlocal g = f()\nlocal h = (function() return 2 end)()\nreturn g + h',
+  'local i = 0\nwhile true do\n  i = i + 1\n  if i > 2 then break end\nend\nreturn i',
+  'local a = nil\nlocal b = a.x\nreturn b',
+  'for i = 1, 2 do\n  for j = 1, 2 do\n    local x = i * j\n  end\nend\nreturn 1',
+  'local s = 0\nfor i = 3, 1, -1 do s = s + i end\nreturn s',
+  'local function f(n)\n  if n == 0 then return 0 end\n  return f(n - 1)\nend\nreturn f(2)',
+  'local a = 1 local b = 2\nreturn a + b',
+  'local t = {}\nt.x = function() end\nt.x()\nreturn 1',
+  'do\n  local a = 1\nend\nreturn 2',
+];
+
+test('a debug build reports the lines lua5.1\'s line hook reports', { skip: !haveLua && 'lua5.1 is not installed' }, () => {
+  for (const program of PROGRAMS) {
+    const expected = execFileSync('lua5.1', [HOOK], { input: program }).toString().trim();
+    assert.equal(lineEvents(program).map((e) => e.line).join(' '), expected, program);
+  }
+});
+
+test('each line event carries its call depth and the locals active there, loop state first', () => {
+  const events = lineEvents('local t = {}\nlocal function f(x)\n  return x\nend\nfor i = 1, 1 do\n  f(i)\nend');
+  const at = events.map((e) => `${e.line}@${e.depth}:${e.vars.filter((_, i) => i % 2 === 0).join(',')}`);
+  assert.deepEqual(at, [
+    '1@1:', '4@1:t', '5@1:t,f', '6@1:t,f,(for index),(for limit),(for step),i', '3@2:x', '5@1:t,f,(for index),(for limit),(for step),i',
+  ]);
+  assert.deepEqual(events[4].vars, ['x', 1]);
+});
+
+test('a normal build reports nothing', () => {
+  const engine = new LuaEngine();
+  let events = 0;
+  debugging.onLine = () => events++;
+  try {
+    engine.load('local a = 1\nfor i = 1, 3 do a = a + i end\nreturn a', 'user_script')();
+  } finally {
+    debugging.onLine = () => {};
+  }
+  assert.equal(events, 0);
+  assert.equal(debugging.frames.length, 0);
+});
