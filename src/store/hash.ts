@@ -95,6 +95,7 @@ const NO_STRINGS: string[] = [];
 
 export class HashValue implements CollectionValue {
   accounted = 0;
+  lastAccess = 0;
   /** The listpack form; undefined once the hash is a hash table. */
   private packed: string | undefined = '';
   /** Pairs in the packed form. */

@@ -113,6 +113,7 @@ export class ListValue implements CollectionValue {
   /** Bytes of the string elements (see `cost`), for the memory estimate. */
   private elementBytes = 0;
   accounted = 0;
+  lastAccess = 0;
 
   constructor(items: readonly string[] = []) {
     this.count = items.length;

@@ -102,6 +102,7 @@ function spliceInts(ints: string, from: number, to: number, insert: string): str
 
 export class SetValue implements CollectionValue {
   accounted = 0;
+  lastAccess = 0;
   /** The intset form (see above); null once the set is a hashtable. */
   private ints: string | null = '';
   /** The members for hash lookups; null while the set is an intset. */

@@ -284,6 +284,7 @@ const byScoreThenMember = (a: [string, number], b: [string, number]): number =>
 
 export class ZSetValue implements CollectionValue {
   accounted = 0;
+  lastAccess = 0;
   /** The listpack form; undefined once the set is a skip list. */
   private pack: string | undefined = '';
   /** Entries in the packed form. */
