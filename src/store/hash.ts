@@ -4,7 +4,7 @@
  * A small hash (Redis's listpack encoding) is one packed string: per pair,
  * the field's length, the field, the value's length and the value, lengths
  * as varints. Lookups walk it, as Redis walks its listpack, and writes
- * rebuild it; about 150 bytes for a 5-field hash where a Map and its arrays
+ * rebuild it; about 130 bytes for a 5-field hash where a Map and its arrays
  * and ten strings cost 800. The value object holds the packed string or the
  * hash table in one field, and keeps no count: a packed hash is counted by
  * walking it, which its writes do anyway, so every small hash saves the

@@ -9,7 +9,7 @@
  * kind byte, then 1 or 4 bytes for an integer, 8 for a double), the member,
  * and the length of all that so that cursors walk backwards as well as
  * forwards. Lookups walk it, as Redis walks its listpack, and writes
- * rebuild it: five members and the object cost about 120 bytes, where a Map,
+ * rebuild it: five members and the object cost about 110 bytes, where a Map,
  * a tree and five strings cost 950. Past zset-max-listpack-entries members
  * or with a member longer than zset-max-listpack-value bytes it becomes, for
  * good as in Redis, the large form: a Map from member to score (ZSCORE in O(1), a live iterator
