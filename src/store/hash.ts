@@ -6,9 +6,8 @@
  * as varints. Lookups walk it, as Redis walks its listpack, and writes
  * rebuild it; about 130 bytes for a 5-field hash where a Map and its arrays
  * and ten strings cost 800. The value object holds the packed string or the
- * hash table in one field, and keeps no count: a packed hash is counted by
- * walking it, which its writes do anyway, so every small hash saves the
- * words. Past hash-max-listpack-entries / -value it becomes a hash table,
+ * hash table in one field, and no byte total for a packed hash (HRANDFIELD
+ * alone needs it, and walks the string for it). Past hash-max-listpack-entries / -value it becomes a hash table,
  * once and for good as in Redis, made of three structures with no object
  * per field:
  *   - `slots` maps each field to its slot: O(1) lookup, and its iteration
@@ -79,8 +78,6 @@ const lengthSize = (n: number): number => (n < 128 ? 1 : n < 16384 ? 2 : n < 209
 
 /** Decoding cursor over a packed string, set by readLength: module state, so that the walk allocates nothing. */
 let at = 0;
-/** Pairs a `find` that missed walked: all of them. */
-let walked = 0;
 
 function readLength(packed: string): number {
   let n = packed.charCodeAt(at++);
@@ -110,8 +107,8 @@ class HashTable {
 /** The length of the fields and values a `skipPairs` went past. */
 let skippedBytes = 0;
 
-/** Moves `at` from the start of `packed` past `limit` pairs, or all if fewer; returns how many it passed. */
-function skipPairs(packed: string, limit: number): number {
+/** Moves `at` from the start of `packed` past `limit` pairs, or all if fewer. */
+function skipPairs(packed: string, limit: number): void {
   let pairs = 0;
   let bytes = 0;
   at = 0;
@@ -124,7 +121,6 @@ function skipPairs(packed: string, limit: number): number {
     pairs++;
   }
   skippedBytes = bytes;
-  return pairs;
 }
 
 export class HashValue implements CollectionValue {
@@ -132,6 +128,8 @@ export class HashValue implements CollectionValue {
   lastAccess = 0;
   /** The listpack form, or the hash table once the hash became one. */
   private form: string | HashTable = '';
+  /** Pairs in the listpack form: HLEN and HGETALL need it, and a walk would cost them O(n). */
+  private count = 0;
 
   get type(): 'hash' {
     return 'hash';
@@ -139,7 +137,7 @@ export class HashValue implements CollectionValue {
 
   get size(): number {
     const form = this.form;
-    return typeof form === 'string' ? skipPairs(form, Infinity) : form.fields.length;
+    return typeof form === 'string' ? this.count : form.fields.length;
   }
 
   /** Sum of the lengths of all fields and values. */
@@ -158,12 +156,10 @@ export class HashValue implements CollectionValue {
 
   /**
    * In the packed form `packed`, finds `field`: returns where its value's
-   * length starts, or -1 (with `walked` set to the pairs); `at` is left past
-   * the end of the string's last pair read.
+   * length starts, or -1; `at` is left past the end of the string's last pair read.
    */
   private find(packed: string, field: string): number {
     const end = packed.length;
-    let pairs = 0;
     at = 0;
     while (at < end) {
       const fieldLength = readLength(packed);
@@ -173,9 +169,7 @@ export class HashValue implements CollectionValue {
       // Read first: `at += readLength()` would add to the cursor as it was before the read.
       const valueLength = readLength(packed);
       at += valueLength;
-      pairs++;
     }
-    walked = pairs;
     return -1;
   }
 
@@ -223,9 +217,8 @@ export class HashValue implements CollectionValue {
 
   private setPacked(packed: string, field: string, value: string, limits: ListpackLimits): boolean {
     const valueAt = this.find(packed, field);
-    let pairs: number;
     if (valueAt < 0) {
-      pairs = walked + 1;
+      this.count++;
       packed = withPair(packed, field, value);
     } else {
       room(packed.length + value.length + 10);
@@ -236,12 +229,10 @@ export class HashValue implements CollectionValue {
       end += scratch.write(value, end, 'latin1');
       end += scratch.write(packed.slice(oldEnd), end, 'latin1');
       packed = scratch.toString('latin1', 0, end);
-      // An update copies the whole string already: counting the pairs costs as little.
-      pairs = skipPairs(packed, Infinity);
     }
     this.form = packed;
     // Limits lowered since the hash was made apply at its next write, an update too.
-    if (pairs > limits.maxEntries) this.convert();
+    if (this.count > limits.maxEntries) this.convert();
     return valueAt < 0;
   }
 
@@ -255,6 +246,7 @@ export class HashValue implements CollectionValue {
       table.totalBytes += field.length + value.length;
     });
     this.form = table;
+    this.count = 0;
     return table;
   }
 
@@ -271,6 +263,7 @@ export class HashValue implements CollectionValue {
       let end = scratch.write(form, 0, pairStart, 'latin1');
       end += scratch.write(form.slice(pairEnd), end, 'latin1');
       this.form = scratch.toString('latin1', 0, end);
+      this.count--;
       return true;
     }
     const { slots, fields, values } = form;
@@ -367,6 +360,7 @@ export class HashValue implements CollectionValue {
     if (typeof form === 'string') {
       // Strings are immutable: the copy shares the packed one until either is written.
       copy.form = form;
+      copy.count = this.count;
     } else {
       const table = new HashTable(new Map(form.slots), form.fields.slice(), form.values.slice());
       table.totalBytes = form.totalBytes;
