@@ -617,6 +617,50 @@ test('OBJECT IDLETIME under noeviction: introspection leaves it, reads and write
   assert.equal(await r.object('IDLETIME', 'other'), 0);
 });
 
+// Collections keep their access time themselves, strings in a map by key: a
+// key that changes kind, or a string the bit commands hold as bytes, keeps
+// the right time across the change.
+test('OBJECT IDLETIME under noeviction for every type, across changes of type and form', async () => {
+  await r.set('s', 'v');
+  await r.hset('h', 'f', 'v');
+  await r.rpush('l', 'a');
+  await r.sadd('ints', '1', '2');
+  await r.sadd('words', 'a', 'b');
+  await r.zadd('z', 1, 'a');
+  await r.xadd('x', '*', 'f', 'v');
+  await r.set('bits', 'x');
+  await r.getbit('bits', 0);
+  await r.hset('tostring', 'f', 'v');
+  await r.set('tostring', 'v');
+  await r.set('tocollection', 'v');
+  await r.sunionstore('tocollection', 'words');
+  await r.restore('restored', 0, await r.dumpBuffer('h'), 'IDLETIME', 100);
+  const keys = ['s', 'h', 'l', 'ints', 'words', 'z', 'x', 'bits', 'tostring', 'tocollection'];
+  // Redis counts whole seconds of its clock: a second may tick between the access and the question.
+  const fresh = async () => {
+    for (const key of keys) assert.ok((await r.object('IDLETIME', key)) <= 1, key);
+  };
+  await fresh();
+  assert.ok((await r.object('IDLETIME', 'restored')) >= 100);
+  await sleep(2200);
+  for (const key of keys) {
+    const idle = await r.object('IDLETIME', key);
+    assert.ok(idle >= 2 && idle <= 3, `${key}: idletime ${idle}`);
+  }
+  await r.get('s');
+  await r.hget('h', 'f');
+  await r.llen('l');
+  await r.sismember('ints', '1');
+  await r.scard('words');
+  await r.zscore('z', 'a');
+  await r.xlen('x');
+  await r.getbit('bits', 0);
+  await r.get('tostring');
+  await r.scard('tocollection');
+  await fresh();
+  await r.del(...keys, 'restored');
+});
+
 test('OBJECT IDLETIME grows while a key is untouched and resets on access', async () => {
   await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
   try {

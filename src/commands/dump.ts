@@ -63,7 +63,7 @@ function restore(ctx: CommandContext, args: string[]): Reply {
   db.delete(key);
   db.set(key, value);
   if (expireAt !== undefined) db.setExpire(key, expireAt);
-  db.access.restored(key, idleSeconds, frequency);
+  db.access.restored(key, value, idleSeconds, frequency);
   db.notify(NOTIFY.GENERIC, 'restore', key);
   return OK;
 }

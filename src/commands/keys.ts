@@ -422,11 +422,11 @@ export const keyCommands: readonly CommandSpec[] = [
         }
         return ctx.client.db.access.counter(key);
       }),
-      objectSub('idletime', 'Seconds since the key was last accessed (kept with an LRU maxmemory-policy).', (_value, ctx, key) => {
+      objectSub('idletime', 'Seconds since the key was last accessed (kept with an LRU maxmemory-policy).', (value, ctx, key) => {
         if (maxmemoryPolicyIsLfu(ctx)) {
           throw new ReplyError('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
         }
-        return ctx.client.db.access.idleSeconds(key);
+        return ctx.client.db.access.idleSeconds(key, value);
       }),
       // Redis shares the integers 0..9999 and reports them with the maximal refcount.
       objectSub('refcount', 'Reference count of a value.', (value) =>

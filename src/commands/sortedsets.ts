@@ -184,7 +184,8 @@ export function zaddScores(ctx: CommandContext, key: string, flags: ZaddFlags, s
   let z = db.getCollection<ZSetValue>(key, 'zset');
   if (z === undefined && xx) return incr ? null : 0;
   const created = z === undefined;
-  z ??= new ZSetValue(limitsOf(ctx));
+  z ??= new ZSetValue();
+  const limits = limitsOf(ctx);
 
   let added = 0;
   let updated = 0;
@@ -204,11 +205,11 @@ export function zaddScores(ctx: CommandContext, key: string, flags: ZaddFlags, s
       if ((lt && score >= current) || (gt && score <= current)) continue;
       processed++;
       lastScore = score;
-      if (z.put(member, score, current) === 'updated') updated++;
+      if (z.put(member, score, current, limits) === 'updated') updated++;
     } else if (!xx) {
       processed++;
       lastScore = score;
-      z.put(member, score, undefined);
+      z.put(member, score, undefined, limits);
       added++;
     }
   }

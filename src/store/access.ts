@@ -4,8 +4,10 @@
  * approximates LRU by sampling), or a logarithmic access counter for the LFU
  * policies, as Redis keeps it (lfu-log-factor, lfu-decay-time). With any
  * other policy nothing is evicted by recency, but Redis still reports each
- * key's idle time, so a plain map keeps the second of the last access
- * without the ordering the LRU list pays for.
+ * key's idle time: a value that is an object (a collection, a BitString)
+ * keeps the second of its last access in a field, as Redis keeps it in the
+ * object's header, and only string values need an entry in a map by key
+ * (a Map entry costs 37 bytes a key, the field 8).
  */
 import { LRUCache } from 'lru-cache';
 
@@ -40,17 +42,21 @@ export interface LfuSettings {
   readonly lfuDecayTime: number;
 }
 
+/** A stored value as the access record sees it: a string, or an object with room for its last access. */
+export type Accessed = string | { lastAccess: number };
+
 export class AccessRecord {
   /** key → second of last access, least recent first. */
   private lru: LRUCache<string, number> | undefined;
-  /** key → second of last access, unordered (no eviction by recency). */
+  /** key → second of last access of the keys holding strings, unordered (no eviction by recency). */
   private seen: Map<string, number> | undefined;
   /** key → minutes * 256 + counter: when the counter last decayed, and the counter. */
   private lfu: Map<string, number> | undefined;
 
+  /** A record for `mode` in which every key of `keys` (a database's contents) was just accessed. */
   constructor(
     mode: AccessMode,
-    keys: Iterable<string>,
+    keys: ReadonlyMap<string, Accessed>,
     private readonly settings: LfuSettings,
   ) {
     if (mode === 'lru') {
@@ -58,15 +64,14 @@ export class AccessRecord {
       // 1 per key avoids the arrays lru-cache preallocates for `max`.
       this.lru = new LRUCache<string, number>({ maxSize: Number.MAX_SAFE_INTEGER, sizeCalculation: () => 1 });
       const now = clockSeconds();
-      for (const key of keys) this.lru.set(key, now);
+      for (const key of keys.keys()) this.lru.set(key, now);
     } else if (mode === 'lfu') {
       this.lfu = new Map();
       const fresh = clockMinutes() * 256 + LFU_INIT;
-      for (const key of keys) this.lfu.set(key, fresh);
+      for (const key of keys.keys()) this.lfu.set(key, fresh);
     } else {
       this.seen = new Map();
-      const now = clockSeconds();
-      for (const key of keys) this.seen.set(key, now);
+      for (const [key, value] of keys) this.touch(key, value);
     }
   }
 
@@ -78,28 +83,46 @@ export class AccessRecord {
     return this.seen ?? this.lfu;
   }
 
-  /** A new key: recent, with the initial counter (creating is not an access that counts). */
-  created(key: string): void {
-    if (this.seen !== undefined) this.seen.set(key, clockSeconds());
+  /** A new key holding `value`: recent, with the initial counter (creating is not an access that counts). */
+  created(key: string, value: Accessed): void {
+    if (this.seen !== undefined) this.stamp(key, value, clockSeconds());
     else if (this.lru !== undefined) this.lru.set(key, clockSeconds());
     else if (this.lfu !== undefined) this.lfu.set(key, clockMinutes() * 256 + LFU_INIT);
   }
 
-  /** A read or write of `key`. */
-  touch(key: string): void {
-    if (this.seen !== undefined) this.seen.set(key, clockSeconds());
+  /** A read or write of `key`, which holds `value`. */
+  touch(key: string, value: Accessed): void {
+    if (this.seen !== undefined) this.stamp(key, value, clockSeconds());
     else if (this.lru !== undefined) this.lru.set(key, clockSeconds());
     else if (this.lfu !== undefined) this.lfu.set(key, clockMinutes() * 256 + this.increment(this.counter(key)));
   }
 
+  /** `key`'s value `old` was replaced by `value`, a write: an access. */
+  replaced(key: string, old: Accessed, value: Accessed): void {
+    if (this.seen !== undefined && typeof old === 'string' && typeof value !== 'string') this.seen.delete(key);
+    this.touch(key, value);
+  }
+
+  /** `key` holds the same value in another form (a string as a BitString, or back): not an access, the record moves along. */
+  reformed(key: string, from: Accessed, to: Accessed): void {
+    if (this.seen === undefined) return;
+    const last = typeof from === 'string' ? this.seen.get(key) : from.lastAccess;
+    if (typeof from === 'string') this.seen.delete(key);
+    this.stamp(key, to, last ?? clockSeconds());
+  }
+
   /** RESTORE ... IDLETIME / FREQ: what the dumping server knew of the key (each policy keeps its own). */
-  restored(key: string, idleSeconds: number | undefined, frequency: number | undefined): void {
-    if (idleSeconds !== undefined) (this.seen ?? this.lru)?.set(key, clockSeconds() - idleSeconds);
+  restored(key: string, value: Accessed, idleSeconds: number | undefined, frequency: number | undefined): void {
+    if (idleSeconds !== undefined) {
+      if (this.seen !== undefined) this.stamp(key, value, clockSeconds() - idleSeconds);
+      else this.lru?.set(key, clockSeconds() - idleSeconds);
+    }
     if (this.lfu !== undefined && frequency !== undefined) this.lfu.set(key, clockMinutes() * 256 + frequency);
   }
 
-  forget(key: string): void {
-    this.seen?.delete(key);
+  /** `key`, which held `value`, is gone. */
+  forget(key: string, value: Accessed): void {
+    if (typeof value === 'string') this.seen?.delete(key);
     this.lru?.delete(key);
     this.lfu?.delete(key);
   }
@@ -110,9 +133,11 @@ export class AccessRecord {
     this.lfu?.clear();
   }
 
-  /** Seconds since the last access (OBJECT IDLETIME); 0 under an LFU policy, which keeps no recency. */
-  idleSeconds(key: string): number {
-    const last = this.seen?.get(key) ?? this.lru?.peek(key);
+  /** Seconds since the last access of `key`, which holds `value` (OBJECT IDLETIME); 0 under an LFU policy, which keeps no recency. */
+  idleSeconds(key: string, value: Accessed): number {
+    let last: number | undefined;
+    if (this.seen !== undefined) last = typeof value === 'string' ? this.seen.get(key) : value.lastAccess;
+    else last = this.lru?.peek(key);
     return last === undefined ? 0 : Math.max(0, clockSeconds() - last);
   }
 
@@ -131,6 +156,12 @@ export class AccessRecord {
   *leastRecent(): IterableIterator<[string, number]> {
     if (this.lru === undefined) return;
     for (const key of this.lru.rkeys()) yield [key, this.lru.peek(key)!];
+  }
+
+  /** Without an eviction policy: where a key's last access is kept, by the kind of its value. */
+  private stamp(key: string, value: Accessed, second: number): void {
+    if (typeof value === 'string') this.seen!.set(key, second);
+    else value.lastAccess = second;
   }
 
   /** Redis's logarithmic increment: the higher the counter, the less likely it grows. */

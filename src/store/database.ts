@@ -42,6 +42,8 @@ export interface CollectionValue {
   memory(): number;
   /** The part of `memory()` the database has counted so far; it adds the difference after each change. */
   accounted: number;
+  /** The access record's second of the last access, when no eviction policy keeps it by key (see access.ts). */
+  lastAccess: number;
 }
 
 export type RedisValue = string | CollectionValue;
@@ -55,6 +57,7 @@ export type RedisValue = string | CollectionValue;
  */
 export class BitString {
   accounted = 0;
+  lastAccess = 0;
 
   constructor(
     /** The capacity; bytes past `length` are zero. */
@@ -156,6 +159,7 @@ export class Database {
   private restring(key: string, bits: BitString): string {
     const value = bits.toString();
     this.data.set(key, value);
+    this.access.reformed(key, bits, value);
     this.usedBytes += stringBytes(value.length) - bits.accounted;
     return value;
   }
@@ -166,6 +170,7 @@ export class Database {
     this.snapshot?.preserve(this, key, value);
     const bits = BitString.of(value);
     this.data.set(key, bits);
+    this.access.reformed(key, value, bits);
     this.usedBytes += recount(bits) - stringBytes(value.length);
     return bits;
   }
@@ -197,12 +202,12 @@ export class Database {
       const bits = new BitString(Buffer.alloc(0), 0);
       this.data.set(key, bits);
       this.usedBytes += keyBytes(key) + recount(bits);
-      this.access.created(key);
+      this.access.created(key, bits);
       this.madeEncodings.set(key, 'raw');
       this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
       return bits;
     }
-    this.access.touch(key);
+    this.access.touch(key, value);
     if (typeof value === 'string' || value instanceof BitString) this.madeEncodings.set(key, 'raw');
     if (typeof value === 'string') return this.asBits(key, value);
     if (!(value instanceof BitString)) throw wrongType();
@@ -272,7 +277,7 @@ export class Database {
       this.hooks.keyEvent(this, NOTIFY.KEY_MISS, 'keymiss', key);
     } else {
       this.hooks.stats.hits++;
-      if (touch && !this.hooks.touchSuppressed) this.access.touch(key);
+      if (touch && !this.hooks.touchSuppressed) this.access.touch(key, value);
     }
   }
 
@@ -286,7 +291,7 @@ export class Database {
   /** Same as readString, without counting a hit or miss (for writes that read first). */
   getString(key: string): string | undefined {
     const value = this.get(key);
-    if (value !== undefined) this.access.touch(key);
+    if (value !== undefined) this.access.touch(key, value);
     if (value === undefined || typeof value === 'string') return value;
     throw wrongType();
   }
@@ -302,7 +307,7 @@ export class Database {
   /** Same as readCollection, without counting a hit or miss (for writes). */
   getCollection<T extends CollectionValue>(key: string, type: T['type']): T | undefined {
     const value = this.get(key);
-    if (value !== undefined) this.access.touch(key);
+    if (value !== undefined) this.access.touch(key, value);
     return this.typed(value, type);
   }
 
@@ -323,10 +328,10 @@ export class Database {
     this.data.set(key, value);
     this.usedBytes += recount(value) - (old === undefined ? -keyBytes(key) : countedBytes(old));
     if (old === undefined) {
-      this.access.created(key);
+      this.access.created(key, value);
       this.hooks.keyEvent(this, NOTIFY.NEW, 'new', key);
     } else {
-      this.access.touch(key);
+      this.access.replaced(key, old, value);
     }
     if (!keepTtl && this.expires.size !== 0 && this.expires.delete(key)) this.usedBytes -= EXPIRE_ENTRY;
     if (this.madeEncodings.size !== 0) this.madeEncodings.delete(key);
@@ -497,7 +502,7 @@ export class Database {
     if (old === undefined) return;
     this.snapshot?.preserve(this, key, old);
     this.data.delete(key);
-    this.access.forget(key);
+    this.access.forget(key, old);
     if (this.madeEncodings.size !== 0) this.madeEncodings.delete(key);
     this.usedBytes -= keyBytes(key) + countedBytes(old);
     if (this.expires.delete(key)) this.usedBytes -= EXPIRE_ENTRY;

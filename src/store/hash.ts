@@ -4,10 +4,12 @@
  * A small hash (Redis's listpack encoding) is one packed string: per pair,
  * the field's length, the field, the value's length and the value, lengths
  * as varints. Lookups walk it, as Redis walks its listpack, and writes
- * rebuild it; about 150 bytes for a 5-field hash where a Map and its arrays
- * and ten strings cost 800. Past hash-max-listpack-entries / -value it
- * becomes a hash table, once and for good as in Redis, made of three
- * structures with no object per field:
+ * rebuild it; about 130 bytes for a 5-field hash where a Map and its arrays
+ * and ten strings cost 800. The value object holds the packed string or the
+ * hash table in one field, and no byte total for a packed hash (HRANDFIELD
+ * alone needs it, and walks the string for it). Past hash-max-listpack-entries / -value it becomes a hash table,
+ * once and for good as in Redis, made of three structures with no object
+ * per field:
  *   - `slots` maps each field to its slot: O(1) lookup, and its iteration
  *     order is insertion order, which HGETALL shows as the listpack did;
  *   - `fields` / `values` hold the pairs densely by slot, so a uniformly
@@ -90,45 +92,73 @@ function readLength(packed: string): number {
   }
 }
 
-/** The packed form's `fields` and `values`: never written, as only the hash table form has them. */
-const NO_STRINGS: string[] = [];
+/** The hash table form. */
+class HashTable {
+  /** Total length of every field and value, to size replies before building them. */
+  totalBytes = 0;
+
+  constructor(
+    readonly slots: Map<string, number>,
+    readonly fields: string[],
+    readonly values: string[],
+  ) {}
+}
+
+/** The length of the fields and values a `skipPairs` went past. */
+let skippedBytes = 0;
+
+/** Moves `at` from the start of `packed` past `limit` pairs, or all if fewer. */
+function skipPairs(packed: string, limit: number): void {
+  let pairs = 0;
+  let bytes = 0;
+  at = 0;
+  while (pairs < limit && at < packed.length) {
+    const fieldLength = readLength(packed);
+    at += fieldLength;
+    const valueLength = readLength(packed);
+    at += valueLength;
+    bytes += fieldLength + valueLength;
+    pairs++;
+  }
+  skippedBytes = bytes;
+}
 
 export class HashValue implements CollectionValue {
   accounted = 0;
-  /** The listpack form; undefined once the hash is a hash table. */
-  private packed: string | undefined = '';
-  /** Pairs in the packed form. */
+  lastAccess = 0;
+  /** The listpack form, or the hash table once the hash became one. */
+  private form: string | HashTable = '';
+  /** Pairs in the listpack form: HLEN and HGETALL need it, and a walk would cost them O(n). */
   private count = 0;
-  private slots: Map<string, number> | undefined;
-  private fields: string[] = NO_STRINGS;
-  private values: string[] = NO_STRINGS;
-  /** Total length of every field and value, to size replies before building them. */
-  private totalBytes = 0;
 
   get type(): 'hash' {
     return 'hash';
   }
 
   get size(): number {
-    return this.packed === undefined ? this.fields.length : this.count;
+    const form = this.form;
+    return typeof form === 'string' ? this.count : form.fields.length;
   }
 
   /** Sum of the lengths of all fields and values. */
   get bytes(): number {
-    return this.totalBytes;
+    const form = this.form;
+    if (typeof form !== 'string') return form.totalBytes;
+    skipPairs(form, Infinity);
+    return skippedBytes;
   }
 
   memory(): number {
-    if (this.packed !== undefined) return COLLECTION_BASE + stringBytes(this.packed.length);
-    return COLLECTION_BASE + this.fields.length * FIELD_BYTES + this.totalBytes;
+    const form = this.form;
+    if (typeof form === 'string') return COLLECTION_BASE + stringBytes(form.length);
+    return COLLECTION_BASE + form.fields.length * FIELD_BYTES + form.totalBytes;
   }
 
   /**
-   * In the packed form, finds `field`: returns where its value's length
-   * starts, or -1; `at` is left past the end of the string's last pair read.
+   * In the packed form `packed`, finds `field`: returns where its value's
+   * length starts, or -1; `at` is left past the end of the string's last pair read.
    */
-  private find(field: string): number {
-    const packed = this.packed!;
+  private find(packed: string, field: string): number {
     const end = packed.length;
     at = 0;
     while (at < end) {
@@ -144,17 +174,19 @@ export class HashValue implements CollectionValue {
   }
 
   get(field: string): string | undefined {
-    if (this.packed === undefined) {
-      const slot = this.slots!.get(field);
-      return slot === undefined ? undefined : this.values[slot];
+    const form = this.form;
+    if (typeof form !== 'string') {
+      const slot = form.slots.get(field);
+      return slot === undefined ? undefined : form.values[slot];
     }
-    if (this.find(field) < 0) return undefined;
-    const length = readLength(this.packed);
-    return this.packed.slice(at, at + length);
+    if (this.find(form, field) < 0) return undefined;
+    const length = readLength(form);
+    return form.slice(at, at + length);
   }
 
   has(field: string): boolean {
-    return this.packed === undefined ? this.slots!.has(field) : this.find(field) >= 0;
+    const form = this.form;
+    return typeof form === 'string' ? this.find(form, field) >= 0 : form.slots.has(field);
   }
 
   /**
@@ -163,32 +195,31 @@ export class HashValue implements CollectionValue {
    * field or value, or on one entry too many.
    */
   set(field: string, value: string, limits: ListpackLimits): boolean {
-    if (this.packed !== undefined) {
+    let form = this.form;
+    if (typeof form === 'string') {
       // Checked on updates too: the limits may have been lowered since the last write.
-      if (field.length > limits.maxValue || value.length > limits.maxValue) this.convert();
-      else return this.setPacked(field, value, limits);
+      if (field.length <= limits.maxValue && value.length <= limits.maxValue) return this.setPacked(form, field, value, limits);
+      form = this.convert();
     }
-    const slots = this.slots!;
+    const slots = form.slots;
     const slot = slots.get(field);
     if (slot === undefined) {
-      slots.set(field, this.fields.length);
-      this.fields.push(field);
-      this.values.push(value);
-      this.totalBytes += field.length + value.length;
+      slots.set(field, form.fields.length);
+      form.fields.push(field);
+      form.values.push(value);
+      form.totalBytes += field.length + value.length;
       return true;
     }
-    this.totalBytes += value.length - this.values[slot].length;
-    this.values[slot] = value;
+    form.totalBytes += value.length - form.values[slot].length;
+    form.values[slot] = value;
     return false;
   }
 
-  private setPacked(field: string, value: string, limits: ListpackLimits): boolean {
-    const packed = this.packed!;
-    const valueAt = this.find(field);
+  private setPacked(packed: string, field: string, value: string, limits: ListpackLimits): boolean {
+    const valueAt = this.find(packed, field);
     if (valueAt < 0) {
-      this.packed = withPair(packed, field, value);
       this.count++;
-      this.totalBytes += field.length + value.length;
+      packed = withPair(packed, field, value);
     } else {
       room(packed.length + value.length + 10);
       const oldLength = readLength(packed);
@@ -197,63 +228,59 @@ export class HashValue implements CollectionValue {
       end = putLength(end, value.length);
       end += scratch.write(value, end, 'latin1');
       end += scratch.write(packed.slice(oldEnd), end, 'latin1');
-      this.totalBytes += value.length - oldLength;
-      this.packed = scratch.toString('latin1', 0, end);
+      packed = scratch.toString('latin1', 0, end);
     }
+    this.form = packed;
     // Limits lowered since the hash was made apply at its next write, an update too.
     if (this.count > limits.maxEntries) this.convert();
     return valueAt < 0;
   }
 
   /** From the packed form to the hash table. */
-  private convert(): void {
-    const slots = new Map<string, number>();
-    const fields: string[] = [];
-    const values: string[] = [];
+  private convert(): HashTable {
+    const table = new HashTable(new Map(), [], []);
     this.forEach((field, value) => {
-      slots.set(field, fields.length);
-      fields.push(field);
-      values.push(value);
+      table.slots.set(field, table.fields.length);
+      table.fields.push(field);
+      table.values.push(value);
+      table.totalBytes += field.length + value.length;
     });
-    this.slots = slots;
-    this.fields = fields;
-    this.values = values;
-    this.packed = undefined;
+    this.form = table;
     this.count = 0;
+    return table;
   }
 
   /** Removes `field`; false when it was not there. */
   delete(field: string): boolean {
-    const packed = this.packed;
-    if (packed !== undefined) {
-      const valueAt = this.find(field);
+    const form = this.form;
+    if (typeof form === 'string') {
+      const valueAt = this.find(form, field);
       if (valueAt < 0) return false;
       const pairStart = valueAt - field.length - lengthSize(field.length);
-      const valueLength = readLength(packed);
+      const valueLength = readLength(form);
       const pairEnd = at + valueLength;
-      room(packed.length);
-      let end = scratch.write(packed, 0, pairStart, 'latin1');
-      end += scratch.write(packed.slice(pairEnd), end, 'latin1');
-      this.packed = scratch.toString('latin1', 0, end);
+      room(form.length);
+      let end = scratch.write(form, 0, pairStart, 'latin1');
+      end += scratch.write(form.slice(pairEnd), end, 'latin1');
+      this.form = scratch.toString('latin1', 0, end);
       this.count--;
-      this.totalBytes -= field.length + valueLength;
       return true;
     }
-    const slots = this.slots!;
+    const { slots, fields, values } = form;
     const slot = slots.get(field);
     if (slot === undefined) return false;
     slots.delete(field);
-    this.totalBytes -= field.length + this.values[slot].length;
-    const last = this.fields.length - 1;
+    form.totalBytes -= field.length + values[slot].length;
+    const last = fields.length - 1;
     if (slot !== last) {
-      const moved = this.fields[last];
-      this.fields[slot] = moved;
-      this.values[slot] = this.values[last];
+      const moved = fields[last];
+      fields[slot] = moved;
+      values[slot] = values[last];
       // Updating an existing key keeps its place in the Map's iteration order.
       slots.set(moved, slot);
     }
-    this.fields.pop();
-    this.values.pop();
+    fields.pop();
+    values.pop();
     return true;
   }
 
@@ -262,40 +289,30 @@ export class HashValue implements CollectionValue {
     return Math.floor(Math.random() * this.size);
   }
 
-  /** In the packed form, moves `at` to pair `slot`'s field length. */
-  private seekPair(slot: number): void {
-    const packed = this.packed!;
-    at = 0;
-    for (let i = 0; i < slot; i++) {
-      const fieldLength = readLength(packed);
-      at += fieldLength;
-      const valueLength = readLength(packed);
-      at += valueLength;
-    }
-  }
-
   fieldAt(slot: number): string {
-    if (this.packed === undefined) return this.fields[slot];
-    this.seekPair(slot);
-    const length = readLength(this.packed);
-    return this.packed.slice(at, at + length);
+    const form = this.form;
+    if (typeof form !== 'string') return form.fields[slot];
+    skipPairs(form, slot);
+    const length = readLength(form);
+    return form.slice(at, at + length);
   }
 
   valueAt(slot: number): string {
-    if (this.packed === undefined) return this.values[slot];
-    this.seekPair(slot);
-    const fieldLength = readLength(this.packed);
+    const form = this.form;
+    if (typeof form !== 'string') return form.values[slot];
+    skipPairs(form, slot);
+    const fieldLength = readLength(form);
     at += fieldLength;
-    const length = readLength(this.packed);
-    return this.packed.slice(at, at + length);
+    const length = readLength(form);
+    return form.slice(at, at + length);
   }
 
   /** Calls `visit` for every pair, oldest field first (a listpack's order). */
   forEach(visit: (field: string, value: string) => void): void {
-    const packed = this.packed;
-    if (packed === undefined) {
-      const values = this.values;
-      this.slots!.forEach((slot, field) => visit(field, values[slot]));
+    const packed = this.form;
+    if (typeof packed !== 'string') {
+      const values = packed.values;
+      packed.slots.forEach((slot, field) => visit(field, values[slot]));
       return;
     }
     // The cursor is module state that `visit` may move (by reading this or another hash): keep our own.
@@ -318,32 +335,37 @@ export class HashValue implements CollectionValue {
    * to pass next time, 0 once the walk is over. A listpack is scanned whole.
    */
   scanFrom(next: number, count: number, visit: (field: string, value: string) => void): number {
-    let slot = next === 0 || next > this.fields.length ? this.fields.length : next;
+    const form = this.form;
+    if (typeof form === 'string') return 0;
+    const { fields, values } = form;
+    let slot = next === 0 || next > fields.length ? fields.length : next;
     for (let visited = 0; visited < count && slot > 0; visited++) {
       slot--;
-      visit(this.fields[slot], this.values[slot]);
+      visit(fields[slot], values[slot]);
     }
     return slot;
   }
 
   encoding(): string {
-    return this.packed !== undefined ? 'listpack' : 'hashtable';
+    return typeof this.form === 'string' ? 'listpack' : 'hashtable';
   }
 
   freeEffort(): number {
-    return this.packed !== undefined ? 1 : this.size;
+    return typeof this.form === 'string' ? 1 : this.size;
   }
 
   clone(): HashValue {
     const copy = new HashValue();
-    copy.packed = this.packed;
-    copy.count = this.count;
-    if (this.slots !== undefined) {
-      copy.slots = new Map(this.slots);
-      copy.fields = this.fields.slice();
-      copy.values = this.values.slice();
+    const form = this.form;
+    if (typeof form === 'string') {
+      // Strings are immutable: the copy shares the packed one until either is written.
+      copy.form = form;
+      copy.count = this.count;
+    } else {
+      const table = new HashTable(new Map(form.slots), form.fields.slice(), form.values.slice());
+      table.totalBytes = form.totalBytes;
+      copy.form = table;
     }
-    copy.totalBytes = this.totalBytes;
     return copy;
   }
 

@@ -60,7 +60,7 @@ export class Keyspace implements KeyspaceHooks {
     databases: number,
     private readonly lfuSettings: LfuSettings,
   ) {
-    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this, new AccessRecord('none', [], lfuSettings)));
+    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this, new AccessRecord('none', new Map(), lfuSettings)));
   }
 
   /** Estimated memory in use (INFO used_memory, maxmemory): a fixed base plus every database's keys. */
@@ -74,7 +74,7 @@ export class Keyspace implements KeyspaceHooks {
   setAccessMode(mode: AccessMode): void {
     if (mode === this.accessMode) return;
     this.accessMode = mode;
-    for (const db of this.dbs) db.access = new AccessRecord(mode, db.data.keys(), this.lfuSettings);
+    for (const db of this.dbs) db.access = new AccessRecord(mode, db.data, this.lfuSettings);
   }
 
   cycleTook(event: 'expire-cycle' | 'eviction-cycle', ms: number): void {

@@ -17,7 +17,7 @@
  * A small list (at most SMALL_COUNT elements of at most SMALL_BYTES bytes,
  * which a quicklist would hold in one listpack node) is one string instead,
  * each element its length (one byte) and its bytes: five short elements and
- * the object cost about 145 bytes, where the ring and five strings cost 310. Pushes and pops
+ * the object cost about 120 bytes, where the ring and five strings cost 310. Pushes and pops
  * rebuild it, as a listpack moves its bytes; the rarer edits (LINSERT, LREM,
  * LSET, LTRIM) decode it to an array and encode the result. Past either
  * bound it becomes the ring, for good. OBJECT ENCODING says quicklist for
@@ -50,9 +50,6 @@ const cost = (value: Packed | undefined): number => (typeof value === 'string' ?
 /** The bounds of the packed form (a listpack node's worth under list-max-listpack-size -2, and one length byte). */
 const SMALL_COUNT = 128;
 const SMALL_BYTES = 64;
-
-/** The packed form's ring: never written, as the packed form has no ring. */
-const NO_SLOTS: (Packed | undefined)[] = [];
 
 /** Where the element after the one at `at` starts. */
 const nextElement = (packed: string, at: number): number => at + 1 + packed.charCodeAt(at);
@@ -101,23 +98,43 @@ function capacityFor(count: number): number {
   return capacity;
 }
 
-export class ListValue implements CollectionValue {
-  /** The packed form; undefined once the list is a ring. */
-  private packed: string | undefined;
-  /** Slots of the ring; those outside [head, head + count) hold undefined so popped strings can be collected. */
-  private slots: (Packed | undefined)[] = NO_SLOTS;
-  private mask = 0;
+/** The large form. */
+class Ring {
+  readonly mask: number;
   /** Slot of the first element. */
-  private head = 0;
-  private count = 0;
+  head = 0;
   /** Bytes of the string elements (see `cost`), for the memory estimate. */
-  private elementBytes = 0;
+  elementBytes = 0;
+
+  constructor(
+    /** Those outside [head, head + count) hold undefined so popped strings can be collected. */
+    readonly slots: (Packed | undefined)[],
+  ) {
+    this.mask = slots.length - 1;
+  }
+}
+
+export class ListValue implements CollectionValue {
   accounted = 0;
+  lastAccess = 0;
+  private count = 0;
+  /** The packed form, or the ring once the list became one: one field, so a small list pays no word for the ring's. */
+  private form: string | Ring = '';
 
   constructor(items: readonly string[] = []) {
     this.count = items.length;
-    if (fits(items)) this.packed = encode(items);
+    if (fits(items)) this.form = encode(items);
     else this.becomeRing(items);
+  }
+
+  /** The packed form; undefined once the list is a ring. */
+  private get packed(): string | undefined {
+    return typeof this.form === 'string' ? this.form : undefined;
+  }
+
+  /** The ring (the list must be one). */
+  private get ring(): Ring {
+    return this.form as Ring;
   }
 
   get type(): 'list' {
@@ -126,7 +143,7 @@ export class ListValue implements CollectionValue {
 
   memory(): number {
     if (this.packed !== undefined) return COLLECTION_BASE + stringBytes(this.packed.length);
-    return COLLECTION_BASE + this.slots.length * ARRAY_SLOT + this.elementBytes;
+    return COLLECTION_BASE + this.ring.slots.length * ARRAY_SLOT + this.ring.elementBytes;
   }
 
   get length(): number {
@@ -147,15 +164,15 @@ export class ListValue implements CollectionValue {
     const copy = new ListValue();
     if (this.packed !== undefined) {
       // Strings are immutable: the copy shares the packed one until either is written.
-      copy.packed = this.packed;
+      copy.form = this.packed;
       copy.count = this.count;
       return copy;
     }
     copy.becomeRing([]);
-    copy.resize(this.slots.length);
-    for (let i = 0; i < this.count; i++) copy.slots[i] = this.slot(i);
+    copy.resize(this.ring.slots.length);
+    for (let i = 0; i < this.count; i++) copy.ring.slots[i] = this.slot(i);
     copy.count = this.count;
-    copy.elementBytes = this.elementBytes;
+    copy.ring.elementBytes = this.ring.elementBytes;
     return copy;
   }
 
@@ -170,13 +187,10 @@ export class ListValue implements CollectionValue {
 
   /** The ring holding `items`, for good. */
   private becomeRing(items: readonly string[]): void {
-    this.packed = undefined;
-    this.slots = new Array<Packed | undefined>(capacityFor(items.length));
-    this.mask = this.slots.length - 1;
-    this.head = 0;
+    const ring = new Ring(new Array<Packed | undefined>(capacityFor(items.length)));
+    this.form = ring;
     this.count = items.length;
-    this.elementBytes = 0;
-    for (let i = 0; i < items.length; i++) this.elementBytes += cost((this.slots[i] = pack(items[i])));
+    for (let i = 0; i < items.length; i++) ring.elementBytes += cost((ring.slots[i] = pack(items[i])));
   }
 
   /** The packed form's elements, decoded. */
@@ -192,7 +206,7 @@ export class ListValue implements CollectionValue {
     const items = this.decoded();
     edit(items);
     this.count = items.length;
-    if (fits(items)) this.packed = encode(items);
+    if (fits(items)) this.form = encode(items);
     else this.becomeRing(items);
   }
 
@@ -212,43 +226,43 @@ export class ListValue implements CollectionValue {
       this.editPacked((items) => (items[index] = value));
       return true;
     }
-    const at = (this.head + index) & this.mask;
+    const at = (this.ring.head + index) & this.ring.mask;
     const packed = pack(value);
-    this.elementBytes += cost(packed) - cost(this.slots[at]);
-    this.slots[at] = packed;
+    this.ring.elementBytes += cost(packed) - cost(this.ring.slots[at]);
+    this.ring.slots[at] = packed;
     return true;
   }
 
   pushHead(value: string): void {
     if (this.packed !== undefined) {
       if (this.count < SMALL_COUNT && value.length <= SMALL_BYTES) {
-        this.packed = splice(this.packed, 0, 0, value);
+        this.form = splice(this.packed, 0, 0, value);
         this.count++;
         return;
       }
       this.becomeRing(this.decoded());
     }
-    if (this.count === this.slots.length) this.resize(this.slots.length * 2);
-    this.head = (this.head - 1) & this.mask;
+    if (this.count === this.ring.slots.length) this.resize(this.ring.slots.length * 2);
+    this.ring.head = (this.ring.head - 1) & this.ring.mask;
     const packed = pack(value);
-    this.elementBytes += cost(packed);
-    this.slots[this.head] = packed;
+    this.ring.elementBytes += cost(packed);
+    this.ring.slots[this.ring.head] = packed;
     this.count++;
   }
 
   pushTail(value: string): void {
     if (this.packed !== undefined) {
       if (this.count < SMALL_COUNT && value.length <= SMALL_BYTES) {
-        this.packed = splice(this.packed, this.packed.length, this.packed.length, value);
+        this.form = splice(this.packed, this.packed.length, this.packed.length, value);
         this.count++;
         return;
       }
       this.becomeRing(this.decoded());
     }
-    if (this.count === this.slots.length) this.resize(this.slots.length * 2);
+    if (this.count === this.ring.slots.length) this.resize(this.ring.slots.length * 2);
     const packed = pack(value);
-    this.elementBytes += cost(packed);
-    this.slots[(this.head + this.count) & this.mask] = packed;
+    this.ring.elementBytes += cost(packed);
+    this.ring.slots[(this.ring.head + this.count) & this.ring.mask] = packed;
     this.count++;
   }
 
@@ -256,14 +270,14 @@ export class ListValue implements CollectionValue {
     if (this.count === 0) return undefined;
     const packed = this.packed;
     if (packed !== undefined) {
-      this.packed = splice(packed, 0, nextElement(packed, 0), undefined);
+      this.form = splice(packed, 0, nextElement(packed, 0), undefined);
       this.count--;
       return elementAt(packed, 0);
     }
-    const value = this.slots[this.head];
-    this.elementBytes -= cost(value);
-    this.slots[this.head] = undefined;
-    this.head = (this.head + 1) & this.mask;
+    const value = this.ring.slots[this.ring.head];
+    this.ring.elementBytes -= cost(value);
+    this.ring.slots[this.ring.head] = undefined;
+    this.ring.head = (this.ring.head + 1) & this.ring.mask;
     this.count--;
     this.shrinkIfSparse();
     return value === undefined ? undefined : unpack(value);
@@ -274,14 +288,14 @@ export class ListValue implements CollectionValue {
     const packed = this.packed;
     if (packed !== undefined) {
       const last = offsetOf(packed, this.count - 1);
-      this.packed = splice(packed, last, packed.length, undefined);
+      this.form = splice(packed, last, packed.length, undefined);
       this.count--;
       return elementAt(packed, last);
     }
-    const at = (this.head + this.count - 1) & this.mask;
-    const value = this.slots[at];
-    this.elementBytes -= cost(value);
-    this.slots[at] = undefined;
+    const at = (this.ring.head + this.count - 1) & this.ring.mask;
+    const value = this.ring.slots[at];
+    this.ring.elementBytes -= cost(value);
+    this.ring.slots[at] = undefined;
     this.count--;
     this.shrinkIfSparse();
     return value === undefined ? undefined : unpack(value);
@@ -303,12 +317,12 @@ export class ListValue implements CollectionValue {
   removeHead(n: number): void {
     n = Math.min(n, this.count);
     if (this.packed !== undefined) {
-      this.packed = splice(this.packed, 0, offsetOf(this.packed, n), undefined);
+      this.form = splice(this.packed, 0, offsetOf(this.packed, n), undefined);
       this.count -= n;
       return;
     }
-    for (let i = 0; i < n; i++) this.drop((this.head + i) & this.mask);
-    this.head = (this.head + n) & this.mask;
+    for (let i = 0; i < n; i++) this.drop((this.ring.head + i) & this.ring.mask);
+    this.ring.head = (this.ring.head + n) & this.ring.mask;
     this.count -= n;
     this.shrinkIfSparse();
   }
@@ -317,11 +331,11 @@ export class ListValue implements CollectionValue {
   removeTail(n: number): void {
     n = Math.min(n, this.count);
     if (this.packed !== undefined) {
-      this.packed = splice(this.packed, offsetOf(this.packed, this.count - n), this.packed.length, undefined);
+      this.form = splice(this.packed, offsetOf(this.packed, this.count - n), this.packed.length, undefined);
       this.count -= n;
       return;
     }
-    for (let i = this.count - n; i < this.count; i++) this.drop((this.head + i) & this.mask);
+    for (let i = this.count - n; i < this.count; i++) this.drop((this.ring.head + i) & this.ring.mask);
     this.count -= n;
     this.shrinkIfSparse();
   }
@@ -366,17 +380,17 @@ export class ListValue implements CollectionValue {
       this.editPacked((items) => items.splice(index, 0, value));
       return;
     }
-    if (this.count === this.slots.length) this.resize(this.slots.length * 2);
-    const mask = this.mask;
+    if (this.count === this.ring.slots.length) this.resize(this.ring.slots.length * 2);
+    const mask = this.ring.mask;
     if (index < this.count / 2) {
-      this.head = (this.head - 1) & mask;
-      for (let i = 0; i < index; i++) this.slots[(this.head + i) & mask] = this.slots[(this.head + i + 1) & mask];
+      this.ring.head = (this.ring.head - 1) & mask;
+      for (let i = 0; i < index; i++) this.ring.slots[(this.ring.head + i) & mask] = this.ring.slots[(this.ring.head + i + 1) & mask];
     } else {
-      for (let i = this.count; i > index; i--) this.slots[(this.head + i) & mask] = this.slots[(this.head + i - 1) & mask];
+      for (let i = this.count; i > index; i--) this.ring.slots[(this.ring.head + i) & mask] = this.ring.slots[(this.ring.head + i - 1) & mask];
     }
     const packed = pack(value);
-    this.elementBytes += cost(packed);
-    this.slots[(this.head + index) & mask] = packed;
+    this.ring.elementBytes += cost(packed);
+    this.ring.slots[(this.ring.head + index) & mask] = packed;
     this.count++;
   }
 
@@ -400,61 +414,61 @@ export class ListValue implements CollectionValue {
       return before - this.count;
     }
     const packed = pack(value);
-    const mask = this.mask;
+    const mask = this.ring.mask;
     let removed = 0;
     if (!fromTail) {
       let kept = 0;
       for (let i = 0; i < this.count; i++) {
-        const current = this.slots[(this.head + i) & mask];
+        const current = this.ring.slots[(this.ring.head + i) & mask];
         if (current === packed && (limit === 0 || removed < limit)) {
           removed++;
           continue;
         }
-        if (kept !== i) this.slots[(this.head + kept) & mask] = current;
+        if (kept !== i) this.ring.slots[(this.ring.head + kept) & mask] = current;
         kept++;
       }
-      for (let i = kept; i < this.count; i++) this.slots[(this.head + i) & mask] = undefined;
+      for (let i = kept; i < this.count; i++) this.ring.slots[(this.ring.head + i) & mask] = undefined;
       this.count = kept;
     } else {
       // Compact towards the tail: `free` is the logical index the next kept element goes to.
       let free = this.count - 1;
       for (let i = this.count - 1; i >= 0; i--) {
-        const current = this.slots[(this.head + i) & mask];
+        const current = this.ring.slots[(this.ring.head + i) & mask];
         if (current === packed && (limit === 0 || removed < limit)) {
           removed++;
           continue;
         }
-        if (free !== i) this.slots[(this.head + free) & mask] = current;
+        if (free !== i) this.ring.slots[(this.ring.head + free) & mask] = current;
         free--;
       }
-      for (let i = 0; i <= free; i++) this.slots[(this.head + i) & mask] = undefined;
-      this.head = (this.head + free + 1) & mask;
+      for (let i = 0; i <= free; i++) this.ring.slots[(this.ring.head + i) & mask] = undefined;
+      this.ring.head = (this.ring.head + free + 1) & mask;
       this.count -= free + 1;
     }
-    this.elementBytes -= removed * cost(packed);
+    this.ring.elementBytes -= removed * cost(packed);
     if (removed > 0) this.shrinkIfSparse();
     return removed;
   }
 
   private drop(at: number): void {
-    this.elementBytes -= cost(this.slots[at]);
-    this.slots[at] = undefined;
+    this.ring.elementBytes -= cost(this.ring.slots[at]);
+    this.ring.slots[at] = undefined;
   }
 
   private slot(index: number): Packed {
-    return this.slots[(this.head + index) & this.mask] as Packed;
+    return this.ring.slots[(this.ring.head + index) & this.ring.mask] as Packed;
   }
 
   private shrinkIfSparse(): void {
-    if (this.slots.length > MIN_CAPACITY && this.count * 4 <= this.slots.length) this.resize(capacityFor(this.count * 2));
+    if (this.ring.slots.length > MIN_CAPACITY && this.count * 4 <= this.ring.slots.length) this.resize(capacityFor(this.count * 2));
   }
 
   /** Moves the elements into a new ring of `capacity` slots, starting at slot 0. */
   private resize(capacity: number): void {
-    const slots = new Array<Packed | undefined>(capacity);
-    for (let i = 0; i < this.count; i++) slots[i] = this.slots[(this.head + i) & this.mask];
-    this.slots = slots;
-    this.mask = capacity - 1;
-    this.head = 0;
+    const old = this.ring;
+    const ring = new Ring(new Array<Packed | undefined>(capacity));
+    for (let i = 0; i < this.count; i++) ring.slots[i] = old.slots[(old.head + i) & old.mask];
+    ring.elementBytes = old.elementBytes;
+    this.form = ring;
   }
 }

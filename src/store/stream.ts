@@ -813,6 +813,7 @@ const NACK_BYTES = 2 * MAP_ENTRY + 2 * ARRAY_SLOT + 48;
 
 export class StreamValue implements CollectionValue {
   accounted = 0;
+  lastAccess = 0;
   private nodes: StreamNode[] = [];
   length = 0;
   /** The last ID, as a bigint once asked for; while undefined, lastMs-lastSeq is it. */

@@ -9,7 +9,7 @@
  * kind byte, then 1 or 4 bytes for an integer, 8 for a double), the member,
  * and the length of all that so that cursors walk backwards as well as
  * forwards. Lookups walk it, as Redis walks its listpack, and writes
- * rebuild it: five members and the object cost about 120 bytes, where a Map,
+ * rebuild it: five members and the object cost about 110 bytes, where a Map,
  * a tree and five strings cost 950. Past zset-max-listpack-entries members
  * or with a member longer than zset-max-listpack-value bytes it becomes, for
  * good as in Redis, the large form: a Map from member to score (ZSCORE in O(1), a live iterator
@@ -284,13 +284,21 @@ const byScoreThenMember = (a: [string, number], b: [string, number]): number =>
 
 export class ZSetValue implements CollectionValue {
   accounted = 0;
-  /** The listpack form; undefined once the set is a skip list. */
-  private pack: string | undefined = '';
+  lastAccess = 0;
+  /** The listpack form, or the large form once the set is a skip list: one field, a word less for every sorted set. */
+  private form: string | SkipForm = '';
   /** Entries in the packed form. */
   private count = 0;
-  private large: SkipForm | undefined = undefined;
 
-  constructor(private readonly limits: ZSetLimits) {}
+  /** The listpack form; undefined once the set is a skip list. */
+  private get pack(): string | undefined {
+    return typeof this.form === 'string' ? this.form : undefined;
+  }
+
+  /** The large form; undefined while the set is a listpack. */
+  private get large(): SkipForm | undefined {
+    return typeof this.form === 'string' ? undefined : this.form;
+  }
 
   get type(): 'zset' {
     return 'zset';
@@ -301,7 +309,7 @@ export class ZSetValue implements CollectionValue {
    * result of ZUNIONSTORE and friends: listpack when it is small enough.
    */
   static fromEntries(limits: ZSetLimits, entries: Array<[string, number]>): ZSetValue {
-    const z = new ZSetValue(limits);
+    const z = new ZSetValue();
     if (entries.length > MAX_ZSET_SIZE) throw zsetFull();
     let longest = 0;
     let bytes = 0;
@@ -315,7 +323,7 @@ export class ZSetValue implements CollectionValue {
       room(bytes);
       let end = 0;
       for (const [member, score] of entries) end = putEntry(end, member, score === 0 ? 0 : score);
-      z.pack = scratch.toString('latin1', 0, end);
+      z.form = scratch.toString('latin1', 0, end);
       z.count = entries.length;
       return z;
     }
@@ -330,8 +338,7 @@ export class ZSetValue implements CollectionValue {
       large.memberBytes += member.length;
     }
     large.tree = RankedTree.fromSorted(scores, members);
-    z.pack = undefined;
-    z.large = large;
+    z.form = large;
     return z;
   }
 
@@ -363,19 +370,19 @@ export class ZSetValue implements CollectionValue {
   }
 
   /** Sets the score of `member`, adding it if needed. */
-  set(member: string, score: number): AddOutcome {
-    return this.put(member, score, this.score(member));
+  set(member: string, score: number, limits: ZSetLimits): AddOutcome {
+    return this.put(member, score, this.score(member), limits);
   }
 
   /** `set` for a caller that has looked the member up already: `current` is its score, undefined for a new one. */
-  put(member: string, score: number, current: number | undefined): AddOutcome {
+  put(member: string, score: number, current: number | undefined, limits: ZSetLimits): AddOutcome {
     if (current !== undefined && score === current) return 'unchanged'; // -0 and 0 are the same score to Redis
     if (this.pack !== undefined) {
       if (current !== undefined) {
         this.repack(member, score);
         return 'updated';
       }
-      if (this.count + 1 <= this.limits.zsetMaxListpackEntries && member.length <= this.limits.zsetMaxListpackValue) {
+      if (this.count + 1 <= limits.zsetMaxListpackEntries && member.length <= limits.zsetMaxListpackValue) {
         this.repack(member, score);
         this.count++;
         return 'added';
@@ -417,7 +424,7 @@ export class ZSetValue implements CollectionValue {
       out = putRange(pack, oldEnd, at, putRange(pack, 0, old, 0));
       out = putRange(pack, at, end, putEntry(out, member, score));
     }
-    this.pack = scratch.toString('latin1', 0, out);
+    this.form = scratch.toString('latin1', 0, out);
   }
 
   /** From the packed form to the skip list, for good. */
@@ -432,8 +439,7 @@ export class ZSetValue implements CollectionValue {
       large.memberBytes += member.length;
     }
     large.tree = RankedTree.fromSorted(scores, members);
-    this.large = large;
-    this.pack = undefined;
+    this.form = large;
     this.count = 0;
   }
 
@@ -444,7 +450,7 @@ export class ZSetValue implements CollectionValue {
       if (at < 0) return false;
       room(pack.length);
       const out = putRange(pack, nextEntry(pack, at), pack.length, putRange(pack, 0, at, 0));
-      this.pack = scratch.toString('latin1', 0, out);
+      this.form = scratch.toString('latin1', 0, out);
       this.count--;
       return true;
     }
@@ -477,7 +483,7 @@ export class ZSetValue implements CollectionValue {
         if (!doomed.has(memberAt(pack, at))) out = putRange(pack, at, next, out);
         at = next;
       }
-      this.pack = scratch.toString('latin1', 0, out);
+      this.form = scratch.toString('latin1', 0, out);
       this.count -= doomed.size;
       return;
     }
@@ -616,10 +622,10 @@ export class ZSetValue implements CollectionValue {
   }
 
   clone(): ZSetValue {
-    const copy = new ZSetValue(this.limits);
+    const copy = new ZSetValue();
     if (this.pack !== undefined) {
       // Strings are immutable: the copy shares the packed one until either is written.
-      copy.pack = this.pack;
+      copy.form = this.pack;
       copy.count = this.count;
       return copy;
     }
@@ -631,8 +637,7 @@ export class ZSetValue implements CollectionValue {
       entries.map((e) => e[0]),
     );
     large.memberBytes = this.large!.memberBytes;
-    copy.pack = undefined;
-    copy.large = large;
+    copy.form = large;
     return copy;
   }
 
