@@ -135,11 +135,19 @@ const sections: Record<string, Section> = {
   persistence: (ctx) => ({
     loading: ctx.server.loading === 'sync' ? 1 : 0,
     async_loading: ctx.server.loading === 'async' ? 1 : 0,
+    // The save child only writes what this process serializes: no copy-on-write to report.
     current_cow_peak: 0,
+    current_cow_size: 0,
+    current_cow_size_age: 0,
+    ...saveProgressInfo(ctx.server.persistence.saveProgress),
     rdb_changes_since_last_save: ctx.server.keyspace.dirty,
     rdb_bgsave_in_progress: ctx.server.persistence.saveInProgress ? 1 : 0,
     rdb_last_save_time: ctx.server.persistence.lastSave,
     rdb_last_bgsave_status: ctx.server.persistence.lastSaveOk ? 'ok' : 'err',
+    rdb_last_bgsave_time_sec: ctx.server.persistence.rdbLastBgsaveSeconds,
+    rdb_current_bgsave_time_sec: ctx.server.persistence.rdbCurrentBgsaveSeconds,
+    rdb_saves: ctx.server.persistence.rdbSaves,
+    rdb_last_cow_size: 0,
     rdb_last_load_keys_expired: ctx.server.persistence.lastLoad.expired,
     rdb_last_load_keys_loaded: ctx.server.persistence.lastLoad.loaded,
     ...ctx.server.persistence.aofInfo(),
@@ -168,8 +176,7 @@ const sections: Record<string, Section> = {
       pubsub_channels: ctx.server.pubsub.size('channels'),
       pubsub_patterns: ctx.server.pubsub.size('patterns'),
       pubsubshard_channels: ctx.server.pubsub.size('shardChannels'),
-      // No child process is forked: the background work runs in steps between commands.
-      latest_fork_usec: 0,
+      latest_fork_usec: ctx.server.persistence.latestForkUs,
       total_forks: ctx.server.persistence.backgroundJobs,
       migrate_cached_sockets: ctx.server.migrations.cachedConnections,
       tracking_total_keys: ctx.server.tracking.totalKeys,
@@ -279,5 +286,14 @@ function loadingInfo(progress: LoadingProgress | undefined): Record<string, numb
     loading_loaded_bytes: loadedBytes,
     loading_loaded_perc: (totalBytes > 0 ? (loadedBytes / totalBytes) * 100 : 0).toFixed(2),
     loading_eta_seconds: elapsed === 0 ? 1 : Math.floor((elapsed * (totalBytes > 0 ? totalBytes - loadedBytes : 1)) / (loadedBytes + 1)),
+  };
+}
+
+/** INFO's current_fork_perc and current_save_keys_*: how far the save child has got. */
+function saveProgressInfo({ processed, total }: { processed: number; total: number }): Record<string, string | number> {
+  return {
+    current_fork_perc: (total === 0 ? 0 : (processed / total) * 100).toFixed(2),
+    current_save_keys_processed: processed,
+    current_save_keys_total: total,
   };
 }

@@ -15,6 +15,7 @@ import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
 import { Crc64, dumpValue } from './rdb.js';
 import { loadSnapshot, loadSnapshotBytes, snapshotSteps, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadOptions, type LoadStats, type ReplicationInfo } from './snapshot.js';
+import { ChildFailed, commitFile, SaveChild, type ChildEnd } from './save-child.js';
 import { KeyDelay } from '../util/sleep.js';
 import { BitString } from '../store/database.js';
 
@@ -26,6 +27,25 @@ const BACKGROUND_STEP_MS = 1;
 
 /** A failure at start-up already logged with Redis's lines: the server exits with status 1 and nothing more. */
 export class FatalLogged extends Error {}
+
+/** A background snapshot under way. */
+interface BackgroundJob {
+  readonly writer: SnapshotWriter;
+  /** The child writing it to a file; none for a disk-less sync. */
+  readonly child: SaveChild | undefined;
+  readonly done: (file?: string) => void;
+  readonly failed: (error: unknown) => void;
+  readonly startedAt: number;
+  /** Told when the job is stopped before it ends (a disk-less sync's replicas). */
+  cancelled?: () => void;
+}
+
+/** The temporary file a save child writes, `<prefix><its pid><suffix>` in `dir`, and where it goes when complete (nowhere: it stays). */
+interface ChildFile {
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly final?: string;
+}
 
 /** What persistence needs from the server. */
 export interface PersistenceHost {
@@ -42,6 +62,8 @@ export interface PersistenceHost {
   readonly follower: PropagationFollower;
   /** Whether an EXEC is running its queued commands (Redis's in_exec): a rewrite asked for then is only scheduled. */
   inExec(): boolean;
+  /** A save child started (oom-score-adj gives it the background class). */
+  childStarted(pid: number): void;
 }
 
 /** Where propagated commands go besides the append-only file. */
@@ -126,12 +148,41 @@ export class Persistence {
     return path.join(this.config.values.dir, this.config.get('dbfilename') ?? 'dump.rdb');
   }
 
-  /** The snapshot being written in the background (BGSAVE, or the base of an AOF rewrite), if any. */
-  private backgroundSave: { writer: SnapshotWriter; started: number; done: () => void; failed: (error: unknown) => void; cancelled?: () => void } | undefined;
+  /** The snapshot being written in the background (BGSAVE, the base of an AOF rewrite, a full resync), if any. */
+  private backgroundSave: BackgroundJob | undefined;
+
+  /** How long starting the last save child held the event loop, in microseconds (INFO latest_fork_usec). */
+  latestForkUs = 0;
 
   /** A snapshot is being written in the background, for a BGSAVE or an AOF rewrite: no other can start. */
   get backgroundBusy(): boolean {
     return this.backgroundSave !== undefined;
+  }
+
+  /** The pid of the child writing the background snapshot, or -1 (INFO's and the log's child pid). */
+  get childPid(): number {
+    return this.backgroundSave?.child?.pid ?? -1;
+  }
+
+  /** INFO's current_save_keys_processed and current_save_keys_total. */
+  get saveProgress(): { processed: number; total: number } {
+    return this.backgroundSave?.writer.progress ?? { processed: 0, total: 0 };
+  }
+
+  /** SAVEs and BGSAVEs started (INFO rdb_saves). */
+  rdbSaves = 0;
+  /** How long the last background RDB save took, in seconds, or -1 (INFO rdb_last_bgsave_time_sec). */
+  rdbLastBgsaveSeconds = -1;
+
+  /** How long the running background RDB save has taken so far, in seconds, or -1 (INFO rdb_current_bgsave_time_sec). */
+  get rdbCurrentBgsaveSeconds(): number {
+    return this.saveInProgress ? Math.floor((Date.now() - this.backgroundSave!.startedAt) / 1000) : -1;
+  }
+
+  /** The background snapshot ended, one way or another. */
+  private endJob(): void {
+    if (this.saveInProgress) this.rdbLastBgsaveSeconds = Math.floor((Date.now() - this.backgroundSave!.startedAt) / 1000);
+    this.backgroundSave = undefined;
   }
 
   /** A BGSAVE runs (INFO rdb_bgsave_in_progress); an AOF rewrite is not one. */
@@ -142,6 +193,7 @@ export class Persistence {
   /** SAVE: writes the dataset to the snapshot file now, crash-safely; throws (and logs) on failure. */
   save(): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
+    this.rdbSaves++;
     const started = performance.now();
     this.lastSaveAttempt = Date.now();
     const dirty = this.keyspace.dirty;
@@ -162,40 +214,62 @@ export class Persistence {
    * milliseconds between the server's other work; commands keep running.
    */
   backgroundSaveStart(): void {
+    this.rdbSaves++;
     this.lastSaveAttempt = Date.now();
     const dirtyAtStart = this.keyspace.dirty;
     const started = performance.now();
-    this.startBackgroundSnapshot(this.snapshotFile(), () => {
+    this.startBackgroundSnapshot({ final: this.snapshotFile(), prefix: 'temp-', suffix: '.rdb' }, () => {
       // Changes made while the snapshot was written are not in it.
       this.saved(dirtyAtStart, started, 'Background saving terminated with success');
     }, undefined, true);
-    this.log('notice', 'Background saving started');
+    this.log('notice', `Background saving started by pid ${this.childPid}`);
   }
 
   /**
-   * Writes a snapshot of this moment to `target` (a file, or a function
-   * taking the bytes) in steps between commands, then calls `done`;
-   * `failed` if it cannot. `withHistory`: it records the replication
-   * history too (all but an AOF base, as in Redis). `held`: while true, the
-   * next step waits (the replicas a disk-less sync feeds are behind).
+   * Writes a snapshot of this moment in steps between commands, then calls
+   * `done` with the file written; `failed` if it cannot. To a file, a save
+   * child writes the bytes to its temporary file, which then goes to
+   * `final` (or stays, without one); or to a function, which takes them as
+   * they are made. `withHistory`: it records the replication history too
+   * (all but an AOF base, as in Redis). `held`: while true, the next step
+   * waits (the replicas a disk-less sync feeds are behind).
    */
   private startBackgroundSnapshot(
-    target: string | ((bytes: Buffer) => void),
-    done: () => void,
+    destination: ChildFile | ((bytes: Buffer) => void),
+    done: (file?: string) => void,
     failed = (error: unknown): void => this.saveFailed(error),
     withHistory = false,
     held?: () => boolean,
   ): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
     const info = withHistory ? this.host.follower.saveInfo() : undefined;
-    const writer = new SnapshotWriter(this.keyspace, target, this.host.functions?.libraryCodes(), info);
-    this.backgroundSave = { writer, started: performance.now(), done, failed };
-    this.backgroundJobs++;
-    const step = (): void => {
-      const current = this.backgroundSave;
-      if (current?.writer !== writer) return;
+    let child: SaveChild | undefined;
+    let writer: SnapshotWriter;
+    if (typeof destination === 'function') {
+      writer = new SnapshotWriter(this.keyspace, destination, this.host.functions?.libraryCodes(), info);
+    } else {
+      child = new SaveChild(this.config.values.dir, destination.prefix, destination.suffix);
+      this.latestForkUs = child.spawnUs;
       try {
-        if (held?.()) {
+        const into = child;
+        writer = new SnapshotWriter(this.keyspace, (bytes) => into.write(bytes), this.host.functions?.libraryCodes(), info);
+      } catch (error) {
+        child.kill();
+        throw error;
+      }
+      this.host.childStarted(child.pid);
+    }
+    const job: BackgroundJob = { writer, child, done, failed, startedAt: Date.now() };
+    this.backgroundSave = job;
+    this.backgroundJobs++;
+    if (child !== undefined) {
+      const final = typeof destination === 'function' ? undefined : destination.final;
+      child.ended = (end) => this.childEnded(job, end, final);
+    }
+    const step = (): void => {
+      if (this.backgroundSave !== job || writer.written) return;
+      try {
+        if (held?.() || child?.behind) {
           setTimeout(step, 1);
           return;
         }
@@ -210,19 +284,48 @@ export class Persistence {
           setImmediate(step);
           return;
         }
-        writer.finishInBackground((error) => {
-          if (this.backgroundSave?.writer !== writer) return;
-          this.backgroundSave = undefined;
-          if (error === null) current.done();
-          else current.failed(error);
-        });
+        this.snapshotWritten(job);
       } catch (error) {
-        this.backgroundSave = undefined;
+        this.endJob();
         writer.abandon();
-        current.failed(error);
+        child?.kill();
+        failed(error);
       }
     };
     setImmediate(step);
+  }
+
+  /** Every byte of a background snapshot is made: a child still has to write them and exit (childEnded). */
+  private snapshotWritten(job: BackgroundJob): void {
+    job.writer.finish();
+    if (job.child !== undefined) {
+      job.child.finish();
+      return;
+    }
+    this.endJob();
+    job.done();
+  }
+
+  /** A save child is gone: its file is made durable and put in place, or the save failed (killed, or its write did). */
+  private childEnded(job: BackgroundJob, end: ChildEnd, final: string | undefined): void {
+    if (this.backgroundSave !== job) return;
+    const file = job.child!.file;
+    const fail = (error: unknown): void => {
+      if (this.backgroundSave !== job) return;
+      this.endJob();
+      job.writer.abandon();
+      fs.rmSync(file, { force: true });
+      job.failed(error);
+    };
+    if (end.code !== 0 || !job.writer.written) {
+      fail(new ChildFailed(end));
+      return;
+    }
+    commitFile(file, final).then(() => {
+      if (this.backgroundSave !== job) return;
+      this.endJob();
+      job.done(file);
+    }, fail);
   }
 
   /**
@@ -231,8 +334,10 @@ export class Persistence {
    * which `held` can make wait; `done` tells how it went.
    */
   snapshotInBackground(target: string | ((bytes: Buffer) => void), done: (error?: Error) => void, held?: () => boolean): void {
+    const destination = typeof target === 'function' ? target : { final: target, prefix: 'temp-', suffix: '.rdb' };
+    if (typeof target === 'string') this.rdbSaves++;
     try {
-      this.startBackgroundSnapshot(target, () => done(), (error) => done(error as Error), true, held);
+      this.startBackgroundSnapshot(destination, () => done(), (error) => done(error as Error), true, held);
       this.backgroundSave!.cancelled = () => done(new Error('Background saving stopped'));
     } catch (error) {
       setImmediate(() => done(error as Error));
@@ -725,25 +830,32 @@ export class Persistence {
     this.beforeReplies();
     this.openNewIncrement();
     this.aofRewrites++;
-    const temp = path.join(this.config.values.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
     this.aofRewriting = true;
     this.aofRewriteScheduled = false;
     this.aofRewriteStarted = Date.now();
     const rdb = this.config.getBool('aof-use-rdb-preamble');
-    const done = (): void => this.rewriteDone(temp, rdb);
-    const failed = (): void => this.rewriteFailed(temp);
+    const done = (temp: string): void => this.rewriteDone(temp, rdb);
     if (rdb) {
-      this.startBackgroundSnapshot(temp, done, failed);
-    } else {
       try {
-        this.writeBase(temp);
+        // A failed child's file is already gone.
+        this.startBackgroundSnapshot({ prefix: 'temp-rewriteaof-bg-', suffix: '.aof' }, (file) => done(file!), (error) => this.rewriteFailed(error));
       } catch (error) {
-        this.log('warning', `Write error writing append only file on disk: ${errnoText(error)}`);
-        setImmediate(failed);
-        return;
+        this.aofRewriting = false;
+        throw error;
       }
-      setImmediate(done);
+      this.log('notice', `Background append only file rewriting started by pid ${this.childPid}`);
+      return;
     }
+    // Without the RDB preamble the base is commands, written here at once.
+    const temp = path.join(this.config.values.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
+    try {
+      this.writeBase(temp);
+    } catch (error) {
+      this.log('warning', `Write error writing append only file on disk: ${errnoText(error)}`);
+      setImmediate(() => this.rewriteFailed(error, temp));
+      return;
+    }
+    setImmediate(() => done(temp));
     this.log('notice', `Background append only file rewriting started by pid ${process.pid}`);
   }
 
@@ -776,7 +888,7 @@ export class Persistence {
       fs.renameSync(temp, this.aofPath(base));
     } catch (error) {
       this.log('warning', `Error trying to rename the temporary AOF base file ${path.basename(temp)} into ${this.aofPath(base)}: ${errnoText(error)}`);
-      this.rewriteFailed(temp, true);
+      this.rewriteFailed(error, temp, true);
       return;
     }
     this.log('notice', `Successfully renamed the temporary AOF base file ${path.basename(temp)} into ${base}`);
@@ -803,16 +915,23 @@ export class Persistence {
   }
 
   /** A rewrite that did not complete: its files go; while appendonly waits for its first base, another is tried. */
-  private rewriteFailed(temp: string, logged = false): void {
+  private rewriteFailed(error: unknown, temp?: string, logged = false): void {
     this.aofRewriting = false;
-    this.aofLastRewriteOk = false;
-    this.aofRewriteFailures++;
-    if (!logged) this.log('warning', 'Background AOF rewrite terminated with error');
+    const stopped = error instanceof ChildFailed && error.stopped;
+    if (!stopped) {
+      this.aofLastRewriteOk = false;
+      this.aofRewriteFailures++;
+    }
+    if (!logged) {
+      this.log('warning', error instanceof ChildFailed && error.signal !== undefined
+        ? `Background AOF rewrite terminated by signal ${error.signal}`
+        : 'Background AOF rewrite terminated with error');
+    }
     this.rewriteCleanup(temp);
   }
 
-  private rewriteCleanup(temp: string): void {
-    fs.rmSync(temp, { force: true });
+  private rewriteCleanup(temp: string | undefined): void {
+    if (temp !== undefined) fs.rmSync(temp, { force: true });
     this.aofLastRewriteSeconds = Math.floor((Date.now() - this.aofRewriteStarted) / 1000);
     if (this.aofState === 'wait-rewrite') {
       this.incr.discard();
@@ -826,13 +945,14 @@ export class Persistence {
   /** Stops a running rewrite (appendonly turned off or on again): nothing of it is kept. */
   private abandonRewrite(why: string): void {
     const current = this.backgroundSave;
-    this.log('notice', `${why}: ${process.pid}`);
-    this.aofRewriting = false;
+    this.log('notice', `${why}: ${current?.child?.pid ?? process.pid}`);
     if (current) {
-      this.backgroundSave = undefined;
+      this.endJob();
       current.writer.abandon();
+      current.child?.kill();
     }
-    this.rewriteCleanup(path.join(this.config.values.dir, `temp-rewriteaof-bg-${process.pid}.aof`));
+    this.aofRewriting = false;
+    this.rewriteCleanup(current === undefined ? path.join(this.config.values.dir, `temp-rewriteaof-bg-${process.pid}.aof`) : undefined);
     this.aofRewriteScheduled = false;
   }
 
@@ -884,26 +1004,25 @@ export class Persistence {
   cancelBackgroundSave(): void {
     const current = this.backgroundSave;
     if (!current) return;
-    this.backgroundSave = undefined;
+    this.endJob();
     current.writer.abandon();
+    current.child?.kill();
     this.log('notice', 'Background saving stopped');
     current.cancelled?.();
   }
 
-  /** Completes a BGSAVE now (before FLUSHALL or SWAPDB changes what it still has to read). */
+  /** Completes a BGSAVE's snapshot now (before FLUSHALL or SWAPDB changes what it still has to read). */
   private backgroundSaveFinish(): void {
     const current = this.backgroundSave;
-    // Written out already, only the file's fsync and rename are still under way.
     if (!current || current.writer.written) return;
-    this.backgroundSave = undefined;
     try {
-      current.writer.finish();
+      this.snapshotWritten(current);
     } catch (error) {
+      this.endJob();
       current.writer.abandon();
+      current.child?.kill();
       current.failed(error);
-      return;
     }
-    current.done();
   }
 
   private saved(dirtyAtStart: number, started: number, message: string): void {
@@ -914,8 +1033,19 @@ export class Persistence {
   }
 
   private saveFailed(error: unknown): void {
-    this.lastSaveOk = false;
-    this.log('warning', `Failed saving the DB: ${(error as Error).message}`);
+    if (!(error instanceof ChildFailed)) {
+      this.lastSaveOk = false;
+      this.log('warning', `Failed saving the DB: ${(error as Error).message}`);
+      return;
+    }
+    if (error.end.stderr !== '') this.log('warning', `Failed saving the DB: ${error.end.stderr}`);
+    if (error.signal === undefined) {
+      this.lastSaveOk = false;
+      this.log('warning', 'Background saving error');
+      return;
+    }
+    if (!error.stopped) this.lastSaveOk = false;
+    this.log('warning', `Background saving terminated by signal ${error.signal}`);
   }
 
   /**
@@ -1021,6 +1151,11 @@ export class Persistence {
     }
     this.keyspace.dirty = 0;
     if (aofWasOn) this.setAppendOnly(true);
+  }
+
+  /** The last background save failed and stop-writes-on-bgsave-error is on, with save points set: writes get MISCONF. */
+  get writesDenied(): boolean {
+    return !this.lastSaveOk && this.savePointsConfigured && this.config.getBool('stop-writes-on-bgsave-error');
   }
 
   /** Whether save points are configured (`save` is not empty): then SHUTDOWN and SIGTERM save first. */

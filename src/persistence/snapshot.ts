@@ -87,9 +87,8 @@ export class SnapshotWriter {
   private readonly startedAt = Date.now();
   private dbIndex = 0;
   private keyIndex = 0;
-  /** written: every byte is out; committing: the fsync and rename run in the background. */
-  private state: 'writing' | 'written' | 'committing' | 'done' = 'writing';
-  private abandoned = false;
+  /** written: every byte is out (the file, if any, still to be put in place). */
+  private state: 'writing' | 'written' | 'done' = 'writing';
 
   /** `target`: a file path, or a function that takes the bytes as they are made (a disk-less sync to replicas). */
   constructor(
@@ -225,48 +224,16 @@ export class SnapshotWriter {
     }
   }
 
-  /**
-   * finish() with the disk's part off the event loop: the fsync of a large
-   * file takes a hundred milliseconds or more, which every client would wait.
-   * The databases are free of this snapshot at once; `done` comes once the
-   * file is in place, or it failed (or was abandoned meanwhile: then it is removed).
-   */
-  finishInBackground(done: (error: Error | null) => void): void {
-    this.writeRest();
-    const target = this.target;
-    if (typeof target !== 'string') {
-      this.state = 'done';
-      done(null);
-      return;
-    }
-    this.state = 'committing';
-    const settle = (error: Error | null): void => {
-      this.state = 'done';
-      done(error);
-    };
-    const discard = (error: Error | null): void => fs.rm(this.temp, { force: true }, () => settle(error));
-    fs.fsync(this.fd, (syncError) => {
-      fs.close(this.fd, (closeError) => {
-        const error = syncError ?? closeError;
-        if (error !== null || this.abandoned) {
-          discard(error);
-          return;
-        }
-        fs.rename(this.temp, target, (renameError) => {
-          if (renameError !== null) {
-            discard(renameError);
-            return;
-          }
-          fs.open(path.dirname(target), 'r', (openError, dir) => {
-            if (openError !== null) {
-              settle(openError);
-              return;
-            }
-            fs.fsync(dir, (dirError) => fs.close(dir, () => settle(dirError)));
-          });
-        });
-      });
+  /** Keys written so far and keys in the snapshot (INFO current_save_keys_processed and _total). */
+  get progress(): { processed: number; total: number } {
+    let processed = 0;
+    let total = 0;
+    this.captured.forEach(({ keys }, index) => {
+      total += keys.length;
+      if (index < this.dbIndex) processed += keys.length;
+      else if (index === this.dbIndex) processed += this.keyIndex;
     });
+    return { processed, total };
   }
 
   /** True once every byte is written: the databases no longer need to preserve anything for it. */
@@ -276,10 +243,6 @@ export class SnapshotWriter {
 
   /** Gives up (a failed write, or the save was stopped): the previous file stays as it was. */
   abandon(): void {
-    if (this.state === 'committing') {
-      this.abandoned = true;
-      return;
-    }
     if (this.state === 'done') return;
     this.state = 'done';
     this.detach();

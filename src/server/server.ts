@@ -139,6 +139,7 @@ export class Server implements ExecutionObserver {
   readonly persistence: Persistence;
   /** Our replicas, and our master when we are a replica. */
   readonly replication: Replication;
+  private readonly oom: OomScoreAdj;
   /** CLIENT PAUSE holds expiry, as being a replica does. */
   private clientsPaused = false;
   /** ACL users, the permission check and the ACL log. */
@@ -239,8 +240,10 @@ export class Server implements ExecutionObserver {
       },
       isCommand: (name) => findCommand(name) !== undefined,
       inExec: () => this.executing?.executingTransaction === true,
+      childStarted: (pid) => this.oom.applyToChild(pid),
     });
-    const oom = new OomScoreAdj(config, (message) => this.log('warning', message));
+    const oom = new OomScoreAdj(config, (message) => this.log('warning', message), () => this.replication.master !== undefined);
+    this.oom = oom;
     try { oom.apply(); } catch { /* logged; Redis starts anyway */ }
     config.onChange('oom-score-adj', () => oom.apply());
     config.onChange('oom-score-adj-values', () => oom.apply());
@@ -827,6 +830,10 @@ export class Server implements ExecutionObserver {
     return !ctx.client.authenticated && this.acl.authRequired;
   }
 
+  diskWritesDenied(): boolean {
+    return this.persistence.writesDenied;
+  }
+
   replicasMissing(): boolean {
     return this.replication.replicasMissing();
   }
@@ -885,6 +892,11 @@ export class Server implements ExecutionObserver {
   /** A replica's keys expire only when its master says so; CLIENT PAUSE holds expiry too. */
   replicaStateChanged(): void {
     this.keyspace.expiryPaused = this.clientsPaused || this.replication.master !== undefined;
+    try {
+      this.oom.apply();
+    } catch {
+      // Logged; the role changes all the same, as in Redis.
+    }
   }
 
   /** The client that runs the commands our master sends on `socket`. */

@@ -1,0 +1,126 @@
+/**
+ * The child process of a background save. Node cannot fork, so the snapshot
+ * is still made in steps in this process; the child is the one that writes
+ * the bytes to the temporary file, and it is a real child the way Redis's
+ * fork is: its pid names the file (temp-<pid>.rdb, temp-rewriteaof-bg-<pid>.aof),
+ * tools and operators see it (pgrep -P, the OOM killer, oom-score-adj's
+ * background class), killing it fails the save, and it ends by itself when
+ * this process dies, since its input closes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Bytes handed to the child but not yet taken by it, past which the snapshot
+ * waits: the pipe absorbs a slow disk without the whole file piling up in memory.
+ */
+const CHILD_BACKLOG_BYTES = 4 << 20;
+
+/** How a child ended: its exit code, or the signal that killed it, and what it wrote to stderr. */
+export interface ChildEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+}
+
+export class SaveChild {
+  readonly pid: number;
+  /** The temporary file the child writes, in `dir`. */
+  readonly file: string;
+  /** How long the spawn held the event loop (INFO latest_fork_usec). */
+  readonly spawnUs: number;
+  private readonly child: ChildProcess;
+  private end: ChildEnd | undefined;
+  private whenEnded: ((end: ChildEnd) => void) | undefined;
+  private stderr = '';
+
+  /** Starts a child that writes what it is given to `dir/<prefix><its pid><suffix>`; throws if none can start. */
+  constructor(dir: string, prefix: string, suffix: string) {
+    const started = performance.now();
+    // exec keeps the shell's pid for cat, so $$ is the pid of the process that holds the file open.
+    this.child = spawn('/bin/sh', ['-c', 'exec cat >"$0$$$1"', prefix, suffix], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
+    this.spawnUs = Math.round((performance.now() - started) * 1000);
+    // A failed spawn reports itself as an event too; the missing pid already says it here.
+    this.child.on('error', () => {});
+    if (this.child.pid === undefined) throw new Error(`fork: cannot start /bin/sh in ${dir}`);
+    this.pid = this.child.pid;
+    this.file = path.join(dir, `${prefix}${this.pid}${suffix}`);
+    // A child that died has closed its end: the exit status tells, not the broken pipe.
+    this.child.stdin!.on('error', () => {});
+    this.child.stderr!.setEncoding('latin1');
+    this.child.stderr!.on('data', (text: string) => {
+      this.stderr += text;
+    });
+    this.child.on('close', (code, signal) => {
+      this.end = { code, signal, stderr: this.stderr.trim() };
+      this.whenEnded?.(this.end);
+    });
+  }
+
+  write(bytes: Buffer): void {
+    this.child.stdin!.write(bytes);
+  }
+
+  /** The child is behind with the bytes it was given: the snapshot waits. */
+  get behind(): boolean {
+    return this.child.stdin!.writableLength > CHILD_BACKLOG_BYTES;
+  }
+
+  /** Called once, when the child is gone (by itself, or killed by anyone). */
+  set ended(then: (end: ChildEnd) => void) {
+    this.whenEnded = then;
+    if (this.end !== undefined) then(this.end);
+  }
+
+  /** Every byte is given: the child writes the rest and exits. */
+  finish(): void {
+    this.child.stdin!.end();
+  }
+
+  /** Stops the child (a save stopped on purpose, with Redis's SIGUSR1) and removes its file. */
+  kill(): void {
+    this.whenEnded = undefined;
+    this.child.kill('SIGUSR1');
+    fs.rmSync(this.file, { force: true });
+  }
+}
+
+/**
+ * Makes a finished child's file durable, off the event loop (the fsync of a
+ * large file takes a hundred milliseconds or more, which every client would
+ * wait), then, given a target, renames it there and syncs the directory.
+ */
+export async function commitFile(file: string, target?: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (target === undefined) return;
+  await fs.promises.rename(file, target);
+  const dir = await fs.promises.open(path.dirname(target), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** A save child that did not exit with 0: Redis's lines for it name the signal or the error. */
+export class ChildFailed extends Error {
+  /** The signal's number, as Redis logs it; undefined when the child exited with an error. */
+  readonly signal: number | undefined;
+
+  constructor(readonly end: ChildEnd) {
+    super(end.stderr || (end.signal !== null ? `terminated by signal ${end.signal}` : `exited with ${end.code}`));
+    this.signal = end.signal !== null ? os.constants.signals[end.signal] : undefined;
+  }
+
+  /** Killed on purpose (a save stopped by the server): not a failure to report in INFO. */
+  get stopped(): boolean {
+    return this.signal === os.constants.signals.SIGUSR1;
+  }
+}
