@@ -43,6 +43,8 @@ export const unknownSubcommandOrArity = (sub: string, cmd: string): ReplyError =
 export const invalidExpireTime = (cmd: string): ReplyError =>
   err(`ERR invalid expire time in '${cmd}' command`);
 export const dbIndexOutOfRange = (): ReplyError => err('ERR DB index is out of range');
+export const diskWritesDenied = (): ReplyError =>
+  err("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
 export const noReplicas = (): ReplyError => err('NOREPLICAS Not enough good replicas to write.');
 export const replicaKeyspace = (): ReplyError => err("ERR Replica can't interact with the keyspace");
 export const noAuth = (): ReplyError => err('NOAUTH Authentication required.');

@@ -8,6 +8,7 @@ import { moduleCommands } from './module.js';
 import {
   ReplyError,
   noAuth,
+  diskWritesDenied,
   noReplicas,
   replicaKeyspace,
   unknownCommand,
@@ -258,6 +259,8 @@ export interface ExecutionObserver {
    * limit and the command, which `mayGrow` memory, must be refused.
    */
   outOfMemory(mayGrow: boolean): boolean;
+  /** The last background save failed and stop-writes-on-bgsave-error holds writes (and PING) back with MISCONF. */
+  diskWritesDenied(): boolean;
   /** min-replicas-to-write is set and fewer replicas are connected and in time: writes are refused. */
   replicasMissing(): boolean;
   /** Whether we are a replica: then writes and, with the link down, most commands may be refused. */
@@ -402,6 +405,8 @@ export function dispatchResolved(
     if (observer.loading !== undefined) rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading) ?? rejection;
   } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(ctx, resolved, args, client.multi))) {
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
+  } else if (!client.executingTransaction && observer.diskWritesDenied() && (resolved.fullName === 'ping' || isWriteCommand(ctx, resolved, args, client.multi)) && !observer.mustObey(ctx)) {
+    rejection = diskWritesDenied();
   } else if (!client.executingTransaction && isWriteCommand(ctx, resolved, args, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
   } else if ((!client.executingTransaction || client.isScript) && (observer.isReplica() || observer.loading !== undefined) && !observer.mustObey(ctx)) {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
-import { noReplicas, ReplyError } from '../errors.js';
+import { diskWritesDenied, noReplicas, ReplyError } from '../errors.js';
 import { ACL_TABLE, commandStats, dispatchResolved, findCommand, POSTPONED, resolveCommand, type CommandStats } from '../commands/table.js';
 import type { Denial } from '../acl/acl.js';
 import type { AclCommand } from '../acl/user.js';
@@ -477,6 +477,7 @@ export class Scripting {
     if (gate.isXread && argv.some((a) => a.toLowerCase() === 'block')) {
       return `${argv[0].toLowerCase()} command is not allowed with BLOCK option from scripts`;
     }
+    if (gate.write && !run.dirty && caller.server.diskWritesDenied() && !caller.server.mustObey(caller)) return '-' + diskWritesDenied().message;
     if (gate.write && !run.dirty && run.caller.server.replicasMissing()) return '-' + noReplicas().message;
     if (gate.write) run.dirty = true;
     return undefined;
@@ -495,6 +496,9 @@ export class Scripting {
     // Scripts without a shebang are refused on a stale replica here; the others were, by their flags, at dispatch.
     if (flags.compat && server.runningStale() && !server.mustObey(caller)) {
       return new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    }
+    if (!flags.compat && !readOnly && server.diskWritesDenied() && !server.mustObey(caller)) {
+      return new ReplyError("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.");
     }
     if (!flags.compat && !readOnly && server.replicasMissing()) return noReplicas();
     if (!flags.compat && !flags.allowOom && !readOnly && oomAtStart) {

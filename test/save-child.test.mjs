@@ -1,0 +1,114 @@
+// The save child: BGSAVE and the AOF rewrite stream their bytes to a child
+// process that owns temp-<childpid>.rdb, as Redis's forked child does, so a
+// user (or Redis's own tests) can see it with `pgrep -P`, kill it, and get
+// Redis's log lines, INFO fields and MISCONF refusals back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startInDir, tempDirs, waitFor } from './helpers.mjs';
+
+const newDir = tempDirs('noderedis-save-child-');
+const linux = process.platform === 'linux';
+
+const childrenOf = (pid) => {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+};
+const field = async (client, name) => new RegExp(`${name}:(\\S+)`).exec(await client.info())?.[1];
+
+const MISCONF = /MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk\. Commands that may modify the data set are disabled/;
+
+/** A server whose saves take about a second (1000 keys, 1 ms each), with save points so a failed save denies writes. */
+async function slowSaver(t, extra = []) {
+  const dir = newDir();
+  const s = await startInDir(t, dir, ['--save', '3600 1', '--enable-debug-command', 'yes', ...extra]);
+  await s.client.call('DEBUG', 'POPULATE', '1000');
+  await s.client.config('SET', 'rdb-key-save-delay', '1000');
+  return { ...s, dir };
+}
+
+test('BGSAVE writes through a child that owns temp-<pid>.rdb and shows in INFO', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t);
+  assert.equal(await s.client.bgsave(), 'Background saving started');
+  const [child] = await waitFor('the save child', () => childrenOf(s.proc.pid).length === 1 && childrenOf(s.proc.pid));
+  assert.ok(existsSync(join(s.dir, `temp-${child}.rdb`)), readdirSync(s.dir).join(' '));
+  await waitFor('keys counted as processed', async () => Number(await field(s.client, 'current_save_keys_processed')) > 0);
+  assert.equal(await field(s.client, 'current_save_keys_total'), '1000');
+  assert.equal(await field(s.client, 'rdb_bgsave_in_progress'), '1');
+  assert.notEqual(await field(s.client, 'rdb_current_bgsave_time_sec'), '-1');
+  assert.ok(Number(await field(s.client, 'latest_fork_usec')) > 0);
+
+  await s.client.config('SET', 'rdb-key-save-delay', '0');
+  await waitFor('the save to end', async () => (await field(s.client, 'rdb_bgsave_in_progress')) === '0', 15000);
+  assert.equal(await field(s.client, 'rdb_last_bgsave_status'), 'ok');
+  assert.deepEqual(readdirSync(s.dir), ['dump.rdb']);
+  assert.match(s.output(), new RegExp(`Background saving started by pid ${child}\\b`));
+  assert.deepEqual(childrenOf(s.proc.pid), []);
+});
+
+test('a save child killed by a signal fails the save, and writes and PING get MISCONF until a save succeeds', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t);
+  await s.client.bgsave();
+  const [child] = await waitFor('the save child', () => childrenOf(s.proc.pid).length === 1 && childrenOf(s.proc.pid));
+  process.kill(child, 'SIGKILL');
+  await waitFor('the failure', async () => (await field(s.client, 'rdb_last_bgsave_status')) === 'err');
+  assert.match(s.output(), /# Background saving terminated by signal 9/);
+  assert.ok(!existsSync(join(s.dir, `temp-${child}.rdb`)), 'the dead child leaves no temp file behind');
+
+  await assert.rejects(s.client.set('k', 'v'), MISCONF);
+  await assert.rejects(s.client.ping(), MISCONF);
+  assert.equal(await s.client.get('key:1'), 'value:1', 'reads still work');
+  await assert.rejects(s.client.eval("return redis.call('SET', 'k', 'v')", 0), /MISCONF .* script: \w+, on @user_script:1\.$/);
+  assert.equal(await s.client.eval('return 1', 0), 1, 'a compat script that writes nothing runs');
+  assert.equal(await s.client.eval('#!lua flags=no-writes\nreturn 2', 0), 2);
+  await assert.rejects(s.client.eval('#!lua\nreturn 3', 0), MISCONF);
+
+  await s.client.config('SET', 'stop-writes-on-bgsave-error', 'no');
+  assert.equal(await s.client.set('k', 'v'), 'OK', 'stop-writes-on-bgsave-error no lets writes through');
+  await s.client.config('SET', 'stop-writes-on-bgsave-error', 'yes');
+  await assert.rejects(s.client.set('k', 'v'), MISCONF);
+
+  await s.client.config('SET', 'rdb-key-save-delay', '0');
+  await s.client.bgsave();
+  await waitFor('a good save', async () => (await field(s.client, 'rdb_last_bgsave_status')) === 'ok', 15000);
+  assert.equal(await s.client.set('k', 'v'), 'OK');
+  assert.equal(await s.client.ping(), 'PONG');
+});
+
+test('without save points a failed save denies nothing, as in Redis', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t);
+  await s.client.config('SET', 'save', '');
+  await s.client.bgsave();
+  const [child] = await waitFor('the save child', () => childrenOf(s.proc.pid).length === 1 && childrenOf(s.proc.pid));
+  process.kill(child, 'SIGKILL');
+  await waitFor('the failure', async () => (await field(s.client, 'rdb_last_bgsave_status')) === 'err');
+  assert.equal(await s.client.set('k', 'v'), 'OK');
+});
+
+test('the save child takes the background-child oom-score-adj class', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t, ['--oom-score-adj', 'absolute', '--oom-score-adj-values', '0 200 800']);
+  await s.client.bgsave();
+  const [child] = await waitFor('the save child', () => childrenOf(s.proc.pid).length === 1 && childrenOf(s.proc.pid));
+  assert.equal(Number(readFileSync(`/proc/${child}/oom_score_adj`, 'utf8')), 800);
+  assert.equal(Number(readFileSync(`/proc/${s.proc.pid}/oom_score_adj`, 'utf8')), 0);
+});
+
+test('BGREWRITEAOF writes its rdb preamble through a child; killing it fails the rewrite and removes its temp file', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t, ['--appendonly', 'yes']);
+  await waitFor('the initial rewrite', async () => (await field(s.client, 'aof_rewrite_in_progress')) === '0' && childrenOf(s.proc.pid).length === 0, 15000);
+  await s.client.call('DEBUG', 'POPULATE', '1000');
+  await s.client.config('SET', 'rdb-key-save-delay', '1000');
+  assert.equal(await s.client.bgrewriteaof(), 'Background append only file rewriting started');
+  const [child] = await waitFor('the rewrite child', () => childrenOf(s.proc.pid).length === 1 && childrenOf(s.proc.pid));
+  assert.ok(existsSync(join(s.dir, `temp-rewriteaof-bg-${child}.aof`)), readdirSync(s.dir).join(' '));
+  process.kill(child, 'SIGKILL');
+  await waitFor('the failure', async () => (await field(s.client, 'aof_last_bgrewrite_status')) === 'err');
+  assert.match(s.output(), /Background AOF rewrite terminated by signal 9/);
+  assert.ok(!existsSync(join(s.dir, `temp-rewriteaof-bg-${child}.aof`)));
+  assert.equal(await s.client.set('k', 'v'), 'OK', 'a failed rewrite does not deny writes');
+});
