@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
     server.log('warning', `Received ${signal} scheduling shutdown...`);
     const words = (server.config.get(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint') ?? '').split(' ');
     const save = words.includes('save') ? true : words.includes('nosave') ? false : undefined;
-    server.requestShutdown({ save, now: words.includes('now'), force: words.includes('force') });
+    server.shutdownOnSignal({ save, now: words.includes('now'), force: words.includes('force') });
   };
   if (server.config.getBool('crash-log-enabled')) process.on('SIGABRT', () => server.crash('SIGABRT', new Error('SIGABRT').stack ?? ''));
   process.on('SIGINT', () => onSignal('SIGINT'));

@@ -112,3 +112,59 @@ test('BGREWRITEAOF writes its rdb preamble through a child; killing it fails the
   assert.ok(!existsSync(join(s.dir, `temp-rewriteaof-bg-${child}.aof`)));
   assert.equal(await s.client.set('k', 'v'), 'OK', 'a failed rewrite does not deny writes');
 });
+
+test('SHUTDOWN NOSAVE during a BGSAVE kills the child and removes its temp file', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t);
+  await s.client.bgsave();
+  const [child] = await waitFor('the save child', () => childrenOf(s.proc.pid).length === 1 && childrenOf(s.proc.pid));
+  await s.client.call('SHUTDOWN', 'NOSAVE').catch(() => {});
+  await new Promise((resolve) => s.proc.once('exit', resolve));
+  assert.match(s.output(), /There is a child saving an \.rdb\. Killing it!/);
+  assert.ok(!existsSync(join(s.dir, `temp-${child}.rdb`)), readdirSync(s.dir).join(' '));
+  await waitFor('the child gone', () => {
+    try {
+      process.kill(child, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+});
+
+test('rdb-key-save-delay follows the last key too: a one-key BGSAVE lasts the delay, so its child can be seen', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await startInDir(t, newDir(), ['--save', '']);
+  await s.client.set('k', 'v');
+  await s.client.config('SET', 'rdb-key-save-delay', '1000000');
+  await s.client.bgsave();
+  assert.equal(childrenOf(s.proc.pid).length, 1);
+  assert.equal(await field(s.client, 'rdb_bgsave_in_progress'), '1');
+  await waitFor('the save to end', async () => (await field(s.client, 'rdb_bgsave_in_progress')) === '0', 5000);
+  assert.equal(await field(s.client, 'rdb_last_bgsave_status'), 'ok');
+});
+
+test('a failed foreground SAVE is refused but, as in Redis, leaves rdb_last_bgsave_status and writes alone', { skip: !linux, timeout: 20000 }, async (t) => {
+  const dir = newDir();
+  const s = await startInDir(t, dir, ['--save', '3600 1']);
+  await s.client.set('k', 'v');
+  // A directory where the file should go makes the final rename fail.
+  execFileSync('mkdir', [join(dir, 'dump.rdb')]);
+  await assert.rejects(s.client.save(), /^ReplyError: ERR$/);
+  assert.equal(await field(s.client, 'rdb_last_bgsave_status'), 'ok');
+  assert.equal(await s.client.set('k', 'w'), 'OK');
+  await assert.rejects(s.client.call('SHUTDOWN'), /Errors trying to SHUTDOWN\. Check logs\./);
+  assert.equal(await s.client.ping(), 'PONG');
+  assert.match(s.output(), /Error trying to save the DB, can't exit\./);
+});
+
+test('with aof-use-rdb-preamble no the rewrite runs in-process but honours rdb-key-save-delay, and turning AOF off kills it', { timeout: 20000 }, async (t) => {
+  const s = await startInDir(t, newDir(), ['--save', '', '--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
+  await waitFor('the initial rewrite', async () => (await field(s.client, 'aof_rewrite_in_progress')) === '0');
+  await s.client.set('k', 'v');
+  await s.client.config('SET', 'rdb-key-save-delay', '10000000');
+  await s.client.bgrewriteaof();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(await field(s.client, 'aof_rewrite_in_progress'), '1');
+  await s.client.config('SET', 'appendonly', 'no');
+  assert.match(s.output(), /Killing running AOF rewrite child: \d+/);
+  assert.equal(await field(s.client, 'aof_rewrite_in_progress'), '0');
+});

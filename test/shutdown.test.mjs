@@ -60,3 +60,17 @@ test('with shutdown-timeout passed, the master exits anyway and logs the lagging
   assert.match(master.output(), /Lagging replica \S+ reported offset \d+ behind master, lag=\d+, state=online\./);
   assert.match(master.output(), /0 of 1 replicas are in sync when shutting down\./);
 });
+
+test('a SIGTERM while DEBUG PAUSE-CRON holds the cron waits for it, and SHUTDOWN ABORT cancels it', { timeout: 30_000 }, async () => {
+  const server = await ours(['--enable-debug-command', 'yes']);
+  const c = connect(server.port);
+  await c.call('DEBUG', 'PAUSE-CRON', '1');
+  server.proc.kill('SIGTERM');
+  await waitFor('the signal logged', () => /Received SIGTERM scheduling shutdown/.test(server.output()));
+  assert.equal(await c.call('SHUTDOWN', 'ABORT'), 'OK');
+  assert.match(server.output(), /Shutdown manually aborted/);
+  await c.call('DEBUG', 'PAUSE-CRON', '0');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await c.ping(), 'PONG', 'the aborted shutdown does not come back with the cron');
+  await assert.rejects(c.call('SHUTDOWN', 'ABORT'), /No shutdown in progress/);
+});

@@ -203,7 +203,8 @@ export class Persistence {
       writer.finish();
     } catch (error) {
       writer?.abandon();
-      this.saveFailed(error);
+      // As Redis's rdbSave: a failed foreground save is logged and refused, but leaves rdb_last_bgsave_status (and MISCONF) alone.
+      this.log('warning', `Write error saving DB on disk: ${(error as Error).message}`);
       throw error;
     }
     this.saved(dirty, started, 'DB saved on disk');
@@ -266,6 +267,7 @@ export class Persistence {
       const final = typeof destination === 'function' ? undefined : destination.final;
       child.ended = (end) => this.childEnded(job, end, final);
     }
+    let lastKeyWritten = false;
     const step = (): void => {
       if (this.backgroundSave !== job || writer.written) return;
       try {
@@ -273,14 +275,15 @@ export class Persistence {
           setTimeout(step, 1);
           return;
         }
-        // rdb-key-save-delay (microseconds per key, a testing aid): a few keys per millisecond, or one per wait.
+        // rdb-key-save-delay (microseconds per key, a testing aid): a few keys per millisecond, or one per wait;
+        // as in Redis the delay follows every key, the last one too, so a one-key save still takes that long.
         const delayUs = this.config.getNumber('rdb-key-save-delay');
-        if (delayUs > 0) {
-          if (!writer.step(BACKGROUND_STEP_MS, delayUs >= 1000 ? 1 : Math.floor(1000 / delayUs))) {
-            setTimeout(step, Math.max(1, delayUs / 1000));
-            return;
-          }
-        } else if (!writer.step(BACKGROUND_STEP_MS)) {
+        if (delayUs > 0 && !lastKeyWritten) {
+          lastKeyWritten = writer.step(BACKGROUND_STEP_MS, delayUs >= 1000 ? 1 : Math.floor(1000 / delayUs));
+          setTimeout(step, Math.max(1, delayUs / 1000));
+          return;
+        }
+        if (delayUs <= 0 && !writer.step(BACKGROUND_STEP_MS)) {
           setImmediate(step);
           return;
         }
@@ -776,7 +779,7 @@ export class Persistence {
       this.aofRewriteScheduled = false;
       this.aofSizeBeforeIncr = 0;
       this.incr.size = 0;
-      if (this.aofRewriting) this.abandonRewrite('Killing running AOF rewrite');
+      if (this.aofRewriting) this.abandonRewrite();
     } else if (on && this.aofState === 'off') {
       this.aofState = 'wait-rewrite';
       if (this.backgroundSave && !this.aofRewriting) {
@@ -791,7 +794,7 @@ export class Persistence {
       }
       if (this.aofRewriting) {
         this.log('warning', 'AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
-        this.abandonRewrite('Killing running AOF rewrite');
+        this.abandonRewrite();
       }
       try {
         this.rewriteAppendOnly();
@@ -855,9 +858,18 @@ export class Persistence {
       setImmediate(() => this.rewriteFailed(error, temp));
       return;
     }
-    setImmediate(() => done(temp));
+    // rdb-key-save-delay (a testing aid) keeps the rewrite running as long as Redis's child would take, so it can be watched and stopped.
+    const delayUs = this.config.getNumber('rdb-key-save-delay');
+    const keys = delayUs > 0 ? this.keyspace.dbs.reduce((sum, db) => sum + db.size, 0) : 0;
+    this.inProcessRewrite = setTimeout(() => {
+      this.inProcessRewrite = undefined;
+      done(temp);
+    }, (keys * delayUs) / 1000);
     this.log('notice', `Background append only file rewriting started by pid ${process.pid}`);
   }
+
+  /** A rewrite without the RDB preamble, written in this process: its completion, still to come. */
+  private inProcessRewrite: NodeJS.Timeout | undefined;
 
   /** Where writes go while a rewrite runs (Redis's openNewIncrAofForAppend). */
   private openNewIncrement(): void {
@@ -943,9 +955,11 @@ export class Persistence {
   }
 
   /** Stops a running rewrite (appendonly turned off or on again): nothing of it is kept. */
-  private abandonRewrite(why: string): void {
+  private abandonRewrite(): void {
+    clearTimeout(this.inProcessRewrite);
+    this.inProcessRewrite = undefined;
     const current = this.backgroundSave;
-    this.log('notice', `${why}: ${current?.child?.pid ?? process.pid}`);
+    this.log('notice', `Killing running AOF rewrite child: ${current?.child?.pid ?? process.pid}`);
     if (current) {
       this.endJob();
       current.writer.abandon();
@@ -997,6 +1011,22 @@ export class Persistence {
     if (growth >= percentage && !this.aofRewriteLimited()) {
       this.log('notice', `Starting automatic rewriting of AOF on ${growth}% growth`);
       start();
+    }
+  }
+
+  /**
+   * At shutdown, as Redis's prepareForShutdown: a save child would race the
+   * final save, and a rewrite child is not needed since the AOF already holds
+   * everything; both are killed and their temp files removed.
+   */
+  killBackgroundChild(): void {
+    if (this.backgroundSave === undefined) return;
+    if (this.aofRewriting) {
+      this.log('warning', 'There is a child rewriting the AOF. Killing it!');
+      this.abandonRewrite();
+    } else {
+      this.log('warning', 'There is a child saving an .rdb. Killing it!');
+      this.cancelBackgroundSave();
     }
   }
 

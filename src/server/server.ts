@@ -570,6 +570,15 @@ export class Server implements ExecutionObserver {
     this.cronPaused = paused;
   }
 
+  /** A shutdown signal that arrived while DEBUG PAUSE-CRON held the cron: Redis acts on signals from its cron. */
+  private signalledShutdown: ShutdownOptions | undefined;
+
+  /** SIGTERM and SIGINT: the shutdown starts now, or with the cron once DEBUG PAUSE-CRON lets go. */
+  shutdownOnSignal(options: ShutdownOptions): void {
+    if (this.cronPaused) this.signalledShutdown = options;
+    else this.requestShutdown(options);
+  }
+
   /**
    * SHUTDOWN, SIGTERM and SIGINT, as Redis 7.0: with replicas attached (and
    * no NOW), writes pause and the shutdown waits up to shutdown-timeout for
@@ -606,8 +615,9 @@ export class Server implements ExecutionObserver {
 
   /** SHUTDOWN ABORT: false when no shutdown is waiting. */
   abortShutdown(): boolean {
-    if (this.pendingShutdown === undefined) return false;
-    this.cancelShutdown();
+    if (this.signalledShutdown !== undefined) this.signalledShutdown = undefined;
+    else if (this.pendingShutdown === undefined) return false;
+    else this.cancelShutdown();
     this.log('notice', 'Shutdown manually aborted.');
     return true;
   }
@@ -663,11 +673,11 @@ export class Server implements ExecutionObserver {
       if (!options.force) return shutdownError(this, "Writing initial AOF, can't exit.");
       this.log('warning', 'Writing initial AOF. Exit anyway.');
     }
+    persistence.killBackgroundChild();
     // As Redis: a server still loading its data has nothing worth saving (it would replace the file with part of it).
     if (persistence.loading === undefined && (options.save ?? persistence.savePointsConfigured)) {
       this.log('notice', 'Saving the final RDB snapshot before exiting.');
       try {
-        persistence.cancelBackgroundSave();
         persistence.save();
       } catch {
         if (!options.force) return shutdownError(this, "Error trying to save the DB, can't exit.");
@@ -955,6 +965,11 @@ export class Server implements ExecutionObserver {
     advanceClock();
     // As Redis, whose cron does not run while the data loads: no timeouts, save points or replica pings meanwhile.
     if (this.cronPaused || this.persistence.loading !== undefined) return;
+    if (this.signalledShutdown !== undefined) {
+      const options = this.signalledShutdown;
+      this.signalledShutdown = undefined;
+      this.requestShutdown(options);
+    }
     const timeoutSec = this.config.values.timeout;
     const now = Date.now();
     if (timeoutSec > 0) {
