@@ -5,6 +5,7 @@
 // replaces ours, and a replica link that makes replies closed.
 // Every process started here is stopped after the tests (replication-fixtures.mjs).
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { rawConnect, resp, sleep, waitFor } from './helpers.mjs';
 import { connect, field, ours } from './replication-fixtures.mjs';
@@ -136,4 +137,43 @@ test('a replica link whose command makes a reply is closed, as Redis logs it; PS
   await assert.rejects(master.call('PSYNC', 'replicationid', 'offset_str'), /^ReplyError: ERR value is not an integer or out of range$/);
   assert.equal(logCount(m, 'asks for synchronization but with a wrong offset'), 1);
   assert.equal(await master.ping(), 'PONG');
+});
+
+test('a disk-less transfer is relayed by a child: killing it fails the sync, the replica asks again and gets everything; killing the master ends it', { skip: process.platform !== 'linux', timeout: 60_000 }, async () => {
+  const master = await ours(['--repl-diskless-sync', 'yes']);
+  const m = connect(master.port);
+  await fill(m, 2000);
+  await m.config('SET', 'rdb-key-save-delay', '2000');
+  const replica = await ours(['--replicaof', '127.0.0.1', String(master.port)]);
+  const r = connect(replica.port);
+  const children = () => {
+    try {
+      return execFileSync('pgrep', ['-P', String(master.proc.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const [relay] = await waitFor('the relay child', () => children().length === 1 && children());
+  assert.equal(await field(m, 'rdb_bgsave_in_progress'), '1');
+  assert.match(master.output(), new RegExp(`Background RDB transfer started by pid ${relay}\\b`));
+  process.kill(relay, 'SIGKILL');
+  await waitFor('the failure', () => /Background transfer terminated by signal 9/.test(master.output()));
+  assert.match(master.output(), /SYNC failed\. BGSAVE child returned an error/);
+  await waitFor('the save over', async () => (await field(m, 'rdb_bgsave_in_progress')) === '0');
+  await m.config('SET', 'rdb-key-save-delay', '0');
+  await waitFor('the replica synced', async () => (await field(r, 'master_link_status')) === 'up' && (await r.dbsize()) === 2000, 30_000);
+
+  // A child whose master dies stops too: its input ends.
+  await m.config('SET', 'rdb-key-save-delay', '2000');
+  await ours(['--replicaof', '127.0.0.1', String(master.port)]);
+  const [second] = await waitFor('a second relay child', () => children().length === 1 && children());
+  master.proc.kill('SIGKILL');
+  await waitFor('the orphaned relay gone', () => {
+    try {
+      process.kill(second, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 });

@@ -31,8 +31,8 @@ export class FatalLogged extends Error {}
 /** A background snapshot under way. */
 interface BackgroundJob {
   readonly writer: SnapshotWriter;
-  /** The child writing it to a file; none for a disk-less sync. */
-  readonly child: SaveChild | undefined;
+  /** The child writing it to a file, or relaying it to the replicas of a disk-less sync. */
+  readonly child: SaveChild;
   readonly done: (file?: string) => void;
   readonly failed: (error: unknown) => void;
   readonly startedAt: number;
@@ -161,7 +161,7 @@ export class Persistence {
 
   /** The pid of the child writing the background snapshot, or -1 (INFO's and the log's child pid). */
   get childPid(): number {
-    return this.backgroundSave?.child?.pid ?? -1;
+    return this.backgroundSave?.child.pid ?? -1;
   }
 
   /** INFO's current_save_keys_processed and current_save_keys_total. */
@@ -181,9 +181,25 @@ export class Persistence {
 
   /** The background snapshot ended, one way or another. */
   private endJob(): void {
-    if (this.saveInProgress) this.rdbLastBgsaveSeconds = Math.floor((Date.now() - this.backgroundSave!.startedAt) / 1000);
+    const job = this.backgroundSave;
+    if (job === undefined) return;
+    if (this.aofRewriting) {
+      this.aofLastCowSize = job.writer.heldBytes;
+    } else {
+      this.rdbLastBgsaveSeconds = Math.floor((Date.now() - job.startedAt) / 1000);
+      this.rdbLastCowSize = job.writer.heldBytes;
+    }
     this.backgroundSave = undefined;
   }
+
+  /** What the running background snapshot holds twice (INFO current_cow_size; it only grows, so it is the peak too). */
+  get cowSize(): number {
+    return this.backgroundSave?.writer.heldBytes ?? 0;
+  }
+
+  /** INFO rdb_last_cow_size and aof_last_cow_size: what the last save and the last rewrite held at their end. */
+  rdbLastCowSize = 0;
+  private aofLastCowSize = 0;
 
   /** A BGSAVE runs (INFO rdb_bgsave_in_progress); an AOF rewrite is not one. */
   get saveInProgress(): boolean {
@@ -244,34 +260,25 @@ export class Persistence {
   ): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
     const info = withHistory ? this.host.follower.saveInfo() : undefined;
-    let child: SaveChild | undefined;
+    const child = new SaveChild(this.config.values.dir, typeof destination === 'function' ? { relay: destination } : destination);
+    this.latestForkUs = child.spawnUs;
     let writer: SnapshotWriter;
-    if (typeof destination === 'function') {
-      writer = new SnapshotWriter(this.keyspace, destination, this.host.functions?.libraryCodes(), info);
-    } else {
-      child = new SaveChild(this.config.values.dir, destination.prefix, destination.suffix);
-      this.latestForkUs = child.spawnUs;
-      try {
-        const into = child;
-        writer = new SnapshotWriter(this.keyspace, (bytes) => into.write(bytes), this.host.functions?.libraryCodes(), info);
-      } catch (error) {
-        child.kill();
-        throw error;
-      }
-      this.host.childStarted(child.pid);
+    try {
+      writer = new SnapshotWriter(this.keyspace, (bytes) => child.write(bytes), this.host.functions?.libraryCodes(), info);
+    } catch (error) {
+      child.kill();
+      throw error;
     }
+    this.host.childStarted(child.pid);
     const job: BackgroundJob = { writer, child, done, failed, startedAt: Date.now() };
     this.backgroundSave = job;
     this.backgroundJobs++;
-    if (child !== undefined) {
-      const final = typeof destination === 'function' ? undefined : destination.final;
-      child.ended = (end) => this.childEnded(job, end, final);
-    }
+    child.ended = (end) => this.childEnded(job, end, typeof destination === 'function' ? undefined : destination.final);
     let lastKeyWritten = false;
     const step = (): void => {
       if (this.backgroundSave !== job || writer.written) return;
       try {
-        if (held?.() || child?.behind) {
+        if (held?.() || child.behind) {
           setTimeout(step, 1);
           return;
         }
@@ -291,37 +298,37 @@ export class Persistence {
       } catch (error) {
         this.endJob();
         writer.abandon();
-        child?.kill();
+        child.kill();
         failed(error);
       }
     };
     setImmediate(step);
   }
 
-  /** Every byte of a background snapshot is made: a child still has to write them and exit (childEnded). */
+  /** Every byte of a background snapshot is made: the child still has to write them and exit (childEnded). */
   private snapshotWritten(job: BackgroundJob): void {
     job.writer.finish();
-    if (job.child !== undefined) {
-      job.child.finish();
-      return;
-    }
-    this.endJob();
-    job.done();
+    job.child.finish();
   }
 
   /** A save child is gone: its file is made durable and put in place, or the save failed (killed, or its write did). */
   private childEnded(job: BackgroundJob, end: ChildEnd, final: string | undefined): void {
     if (this.backgroundSave !== job) return;
-    const file = job.child!.file;
+    const file = job.child.file;
     const fail = (error: unknown): void => {
       if (this.backgroundSave !== job) return;
       this.endJob();
       job.writer.abandon();
-      fs.rmSync(file, { force: true });
+      if (file !== undefined) fs.rmSync(file, { force: true });
       job.failed(error);
     };
     if (end.code !== 0 || !job.writer.written) {
       fail(new ChildFailed(end));
+      return;
+    }
+    if (file === undefined) {
+      this.endJob();
+      job.done();
       return;
     }
     commitFile(file, final).then(() => {
@@ -417,7 +424,7 @@ export class Persistence {
       aof_rewrites: this.aofRewrites,
       aof_rewrites_consecutive_failures: this.aofRewriteFailures,
       aof_last_write_status: 'ok',
-      aof_last_cow_size: 0,
+      aof_last_cow_size: this.aofLastCowSize,
       module_fork_in_progress: 0,
       module_fork_last_cow_size: 0,
     };
@@ -959,11 +966,11 @@ export class Persistence {
     clearTimeout(this.inProcessRewrite);
     this.inProcessRewrite = undefined;
     const current = this.backgroundSave;
-    this.log('notice', `Killing running AOF rewrite child: ${current?.child?.pid ?? process.pid}`);
+    this.log('notice', `Killing running AOF rewrite child: ${current?.child.pid ?? process.pid}`);
     if (current) {
       this.endJob();
       current.writer.abandon();
-      current.child?.kill();
+      current.child.kill();
     }
     this.aofRewriting = false;
     this.rewriteCleanup(current === undefined ? path.join(this.config.values.dir, `temp-rewriteaof-bg-${process.pid}.aof`) : undefined);
@@ -1036,7 +1043,7 @@ export class Persistence {
     if (!current) return;
     this.endJob();
     current.writer.abandon();
-    current.child?.kill();
+    current.child.kill();
     this.log('notice', 'Background saving stopped');
     current.cancelled?.();
   }
@@ -1050,7 +1057,7 @@ export class Persistence {
     } catch (error) {
       this.endJob();
       current.writer.abandon();
-      current.child?.kill();
+      current.child.kill();
       current.failed(error);
     }
   }

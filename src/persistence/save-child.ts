@@ -1,8 +1,8 @@
 /**
  * The child process of a background save. Node cannot fork, so the snapshot
  * is still made in steps in this process; the child is the one that writes
- * the bytes to the temporary file, and it is a real child the way Redis's
- * fork is: its pid names the file (temp-<pid>.rdb, temp-rewriteaof-bg-<pid>.aof),
+ * the bytes to the temporary file (or passes them on to the replicas of a
+ * disk-less sync), and it is a real child the way Redis's fork is: its pid names the file (temp-<pid>.rdb, temp-rewriteaof-bg-<pid>.aof),
  * tools and operators see it (pgrep -P, the OOM killer, oom-score-adj's
  * background class), killing it fails the save, and it ends by itself when
  * this process dies, since its input closes.
@@ -27,8 +27,8 @@ export interface ChildEnd {
 
 export class SaveChild {
   readonly pid: number;
-  /** The temporary file the child writes, in `dir`. */
-  readonly file: string;
+  /** The temporary file the child writes, in `dir`; none for a relay. */
+  readonly file: string | undefined;
   /** How long the spawn held the event loop (INFO latest_fork_usec). */
   readonly spawnUs: number;
   private readonly child: ChildProcess;
@@ -36,17 +36,25 @@ export class SaveChild {
   private whenEnded: ((end: ChildEnd) => void) | undefined;
   private stderr = '';
 
-  /** Starts a child that writes what it is given to `dir/<prefix><its pid><suffix>`; throws if none can start. */
-  constructor(dir: string, prefix: string, suffix: string) {
+  /**
+   * Starts a child that writes what it is given to `dir/<prefix><its pid><suffix>`,
+   * or, as a relay (a disk-less sync, where Redis's child writes to the replicas
+   * through a pipe), hands it back to `relay` as it passes; throws if none can start.
+   */
+  constructor(dir: string, into: { readonly prefix: string; readonly suffix: string } | { readonly relay: (bytes: Buffer) => void }) {
     const started = performance.now();
+    const toFile = 'prefix' in into;
     // exec keeps the shell's pid for cat, so $$ is the pid of the process that holds the file open.
-    this.child = spawn('/bin/sh', ['-c', 'exec cat >"$0$$$1"', prefix, suffix], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
+    this.child = toFile
+      ? spawn('/bin/sh', ['-c', 'exec cat >"$0$$$1"', into.prefix, into.suffix], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] })
+      : spawn('cat', [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     this.spawnUs = Math.round((performance.now() - started) * 1000);
     // A failed spawn reports itself as an event too; the missing pid already says it here.
     this.child.on('error', () => {});
-    if (this.child.pid === undefined) throw new Error(`fork: cannot start /bin/sh in ${dir}`);
+    if (this.child.pid === undefined) throw new Error(`fork: cannot start a child in ${dir}`);
     this.pid = this.child.pid;
-    this.file = path.join(dir, `${prefix}${this.pid}${suffix}`);
+    this.file = toFile ? path.join(dir, `${into.prefix}${this.pid}${into.suffix}`) : undefined;
+    if (!toFile) this.child.stdout!.on('data', into.relay);
     // A child that died has closed its end: the exit status tells, not the broken pipe.
     this.child.stdin!.on('error', () => {});
     this.child.stderr!.setEncoding('latin1');
@@ -82,8 +90,9 @@ export class SaveChild {
   /** Stops the child (a save stopped on purpose, with Redis's SIGUSR1) and removes its file. */
   kill(): void {
     this.whenEnded = undefined;
+    this.child.stdout?.removeAllListeners('data');
     this.child.kill('SIGUSR1');
-    fs.rmSync(this.file, { force: true });
+    if (this.file !== undefined) fs.rmSync(this.file, { force: true });
   }
 }
 

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CommandStream } from '../persistence/aof.js';
+import { ChildFailed } from '../persistence/save-child.js';
 import type { PropagationFollower } from '../persistence/persistence.js';
 import type { ReplicationInfo } from '../persistence/snapshot.js';
 import { NO_REPLY, type Reply } from '../protocol/reply.js';
@@ -442,18 +443,19 @@ export class Replication implements PropagationFollower {
       for (const link of links) if (link.attached && link.holdsTransfer(now)) held = true;
       return held;
     };
-    // The snapshot is made in this process; the pid is ours (Redis names its child here).
-    this.server.log('notice', `Background RDB transfer started by pid ${process.pid}`);
     this.server.persistence.snapshotInBackground(send, (error) => {
       this.syncing = undefined;
       if (error === undefined) {
         const up = links.filter((l) => l.attached).length;
         this.server.log('warning', `Diskless rdb transfer, done reading from pipe, ${up} replicas still up.`);
+        this.server.log('notice', 'Background RDB transfer terminated with success');
+      } else if (error instanceof ChildFailed) {
+        this.server.log('warning', error.signal === undefined ? 'Background transfer error' : `Background transfer terminated by signal ${error.signal}`);
       }
       for (const link of links) {
         if (!link.attached) continue;
         if (error !== undefined) {
-          this.server.log('warning', `SYNC failed: ${error.message}`);
+          this.server.log('warning', error instanceof ChildFailed ? 'SYNC failed. BGSAVE child returned an error' : `SYNC failed: ${error.message}`);
           link.client.kill();
           continue;
         }
@@ -465,6 +467,8 @@ export class Replication implements PropagationFollower {
       }
       this.startSyncIfDue();
     }, behind);
+    const child = this.server.persistence.childPid;
+    if (child !== -1) this.server.log('notice', `Background RDB transfer started by pid ${child}`);
   }
 
   private syncSnapshotDone(error: Error | undefined): void {
