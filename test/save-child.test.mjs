@@ -168,3 +168,20 @@ test('with aof-use-rdb-preamble no the rewrite runs in-process but honours rdb-k
   assert.match(s.output(), /Killing running AOF rewrite child: \d+/);
   assert.equal(await field(s.client, 'aof_rewrite_in_progress'), '0');
 });
+
+test('current_cow_size counts what a running save holds twice: collections serialized at its start and old values of keys changed since', { timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t, ['--rdbcompression', 'no']);
+  assert.equal(await field(s.client, 'current_cow_size'), '0');
+  await s.client.rpush('list', 'a'.repeat(1000));
+  await s.client.bgsave();
+  const atStart = Number(await field(s.client, 'current_cow_size'));
+  assert.ok(atStart >= 1000, `the list is serialized at the start: ${atStart}`);
+  for (let i = 1; i <= 16; i++) await s.client.set(`key:${i}`, 'B'.repeat(500));
+  const after = Number(await field(s.client, 'current_cow_size'));
+  assert.ok(after >= atStart + 16 * 'value:10'.length, `old values kept: ${atStart} -> ${after}`);
+  assert.equal(await field(s.client, 'current_cow_peak'), String(after));
+  await s.client.config('SET', 'rdb-key-save-delay', '0');
+  await waitFor('the save to end', async () => (await field(s.client, 'rdb_bgsave_in_progress')) === '0', 15000);
+  assert.equal(await field(s.client, 'current_cow_size'), '0');
+  assert.equal(await field(s.client, 'rdb_last_cow_size'), String(after));
+});

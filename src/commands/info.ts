@@ -135,9 +135,9 @@ const sections: Record<string, Section> = {
   persistence: (ctx) => ({
     loading: ctx.server.loading === 'sync' ? 1 : 0,
     async_loading: ctx.server.loading === 'async' ? 1 : 0,
-    // The save child only writes what this process serializes: no copy-on-write to report.
-    current_cow_peak: 0,
-    current_cow_size: 0,
+    // Our copy-on-write: what the running snapshot holds that the keyspace alone would not, counted as it happens (age 0).
+    current_cow_peak: ctx.server.persistence.cowSize,
+    current_cow_size: ctx.server.persistence.cowSize,
     current_cow_size_age: 0,
     ...saveProgressInfo(ctx.server.persistence.saveProgress),
     rdb_changes_since_last_save: ctx.server.keyspace.dirty,
@@ -147,7 +147,7 @@ const sections: Record<string, Section> = {
     rdb_last_bgsave_time_sec: ctx.server.persistence.rdbLastBgsaveSeconds,
     rdb_current_bgsave_time_sec: ctx.server.persistence.rdbCurrentBgsaveSeconds,
     rdb_saves: ctx.server.persistence.rdbSaves,
-    rdb_last_cow_size: 0,
+    rdb_last_cow_size: ctx.server.persistence.rdbLastCowSize,
     rdb_last_load_keys_expired: ctx.server.persistence.lastLoad.expired,
     rdb_last_load_keys_loaded: ctx.server.persistence.lastLoad.loaded,
     ...ctx.server.persistence.aofInfo(),

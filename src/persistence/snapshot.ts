@@ -87,6 +87,12 @@ export class SnapshotWriter {
   private readonly startedAt = Date.now();
   private dbIndex = 0;
   private keyIndex = 0;
+  /**
+   * Memory the snapshot holds that the keyspace alone would not: collections
+   * serialized at the start and old values of keys changed since. Our copy-on-write,
+   * reported as INFO current_cow_size.
+   */
+  heldBytes = 0;
   /** written: every byte is out (the file, if any, still to be put in place). */
   private state: 'writing' | 'written' | 'done' = 'writing';
 
@@ -133,7 +139,9 @@ export class SnapshotWriter {
       for (const value of db.data.values()) {
         if (typeof value !== 'string' && !(value instanceof BitString)) {
           writeValue(v, value);
-          collections.set(keys[index], v.take());
+          const serialized = v.take();
+          this.heldBytes += serialized.length;
+          collections.set(keys[index], serialized);
         }
         index++;
       }
@@ -146,7 +154,10 @@ export class SnapshotWriter {
   preserve(db: Database, key: string, old: StoredValue): void {
     if (typeof old !== 'string' && !(old instanceof BitString)) return;
     const captured = this.captured.find((c) => c.db === db);
-    if (captured && !captured.preserved.has(key)) captured.preserved.set(key, old.toString());
+    if (captured === undefined || captured.preserved.has(key)) return;
+    const value = old.toString();
+    this.heldBytes += key.length + value.length;
+    captured.preserved.set(key, value);
   }
 
   /** Writes keys for about `budgetMs` (or `maxKeys` of them); true when every key has been written. */
