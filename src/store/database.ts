@@ -5,7 +5,8 @@
  * safe, one byte per byte in memory, and cheap as Map keys. Expiry times live
  * in a second map, as in Redis, so keys without a TTL cost nothing extra.
  */
-import { wrongType } from '../errors.js';
+import { corruptValue, wrongType } from '../errors.js';
+import { CorruptValue } from './corrupt.js';
 import { now as clockNow } from './clock.js';
 import { NOTIFY, type NotifyClass } from './notify.js';
 import { BUFFER_OBJECT, EXPIRE_ENTRY, MAP_ENTRY, stringBytes } from './memory.js';
@@ -314,6 +315,7 @@ export class Database {
   private typed<T extends CollectionValue>(value: RedisValue | undefined, type: T['type']): T | undefined {
     if (value === undefined) return undefined;
     if (typeof value === 'string' || value.type !== type) throw wrongType();
+    if (value instanceof CorruptValue) throw corruptValue(value.fault);
     return value as T;
   }
 
