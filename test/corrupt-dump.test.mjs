@@ -367,6 +367,26 @@ test('sanitize-dump-payload no: a payload only deep checks refuse is kept, repor
   assert.equal(await c.exists('bad'), 0);
 });
 
+test('sanitize-dump-payload no: commands that look at types themselves (SORT, blocking pops, ZUNIONSTORE, XREAD) answer the corrupt-value error too', async (t) => {
+  const s = await startServer([]);
+  const c = new Redis({ port: s.port });
+  t.after(async () => { c.disconnect(); await s.stop(); });
+  const of = (type) => DEEP_ONLY.find(([, , kind]) => kind === type)[1];
+  await c.restore('list', 0, of('list'));
+  await c.restore('set', 0, of('set'));
+  await c.restore('zset', 0, of('zset'));
+  await c.restore('hash', 0, of('hash'));
+  await c.restore('stream', 0, of('stream'));
+  await c.rpush('names', 'hash');
+  const calls = [
+    ['SORT', 'list'], ['SORT', 'set', 'ALPHA'], ['SORT_RO', 'zset', 'BY', 'nosort'], ['SORT', 'names', 'BY', '*->f'],
+    ['BLPOP', 'list', '0.01'], ['LMPOP', '1', 'list', 'LEFT'], ['BLMOVE', 'list', 'x', 'LEFT', 'LEFT', '0.01'],
+    ['ZUNIONSTORE', 'out', '2', 'zset', 'set'], ['ZINTER', '1', 'set'], ['XREAD', 'STREAMS', 'stream', '0'], ['XREAD', 'BLOCK', '10', 'STREAMS', 'stream', '$'],
+  ];
+  for (const call of calls) await assert.rejects(c.call(...call), /^ReplyError: ERR the value at this key is corrupt/, call.join(' '));
+  assert.doesNotMatch(s.output(), /Unexpected error/);
+});
+
 test('a hash listpack past hash-max-listpack-entries with duplicate fields is reported as Redis words it ("listpack with dup elements")', async (t) => {
   const s = await startServer(['--hash-max-listpack-entries', '1']);
   const c = new Redis({ port: s.port });

@@ -102,6 +102,16 @@ export function typeName(value: StoredValue): string {
   return typeof value === 'string' || value instanceof BitString ? 'string' : value.type;
 }
 
+/**
+ * A value whose contents a command is about to read: a CorruptValue is an
+ * error (see corrupt.ts). typed reads (readCollection, getCollection) check
+ * it themselves; a command that checks types on its own calls this.
+ */
+export function readable<T extends RedisValue | undefined>(value: T): T {
+  if (value instanceof CorruptValue) throw corruptValue(value.fault);
+  return value;
+}
+
 /** What a database tells the keyspace: every change, for WATCH, notifications, dirty counters. */
 export interface KeyspaceHooks {
   keyModified(db: Database, key: string): void;
@@ -315,8 +325,7 @@ export class Database {
   private typed<T extends CollectionValue>(value: RedisValue | undefined, type: T['type']): T | undefined {
     if (value === undefined) return undefined;
     if (typeof value === 'string' || value.type !== type) throw wrongType();
-    if (value instanceof CorruptValue) throw corruptValue(value.fault);
-    return value as T;
+    return readable(value) as T;
   }
 
   has(key: string): boolean {
