@@ -341,7 +341,7 @@ const ALWAYS_REFUSED = [
 ];
 
 test('sanitize-dump-payload no: a payload only deep checks refuse is kept, reported as Redis\'s assertion, and reading it is an error, not a crash', async (t) => {
-  const s = await startServer([]);
+  const s = await startServer(['--enable-debug-command', 'yes']);
   const c = new Redis({ port: s.port });
   t.after(async () => { c.disconnect(); await s.stop(); });
   const reference = HAVE_REDIS ? await startRedis([]) : undefined;
@@ -359,6 +359,13 @@ test('sanitize-dump-payload no: a payload only deep checks refuse is kept, repor
   const reports = s.output().split('\n').filter((l) => l.includes('=== ASSERTION FAILED ==='));
   assert.equal(reports.length, DEEP_ONLY.length, s.output());
   assert.match(s.output(), /==> Stream listpack integrity check failed\. \(the value of key 'k', loaded without deep sanitization/);
+  // SAVE writes the bytes as they came and loading takes them back the same way.
+  for (const [i, [, bad]] of DEEP_ONLY.entries()) await c.restore(`kept${i}`, 0, bad);
+  await c.debug('RELOAD');
+  for (const [i, [name, bad, type]] of DEEP_ONLY.entries()) {
+    assert.equal(await c.type(`kept${i}`), type, name);
+    assert.deepEqual(await c.dumpBuffer(`kept${i}`), bad, name);
+  }
   assert.equal(await c.del('k'), 1);
   for (const [name, bad] of ALWAYS_REFUSED) {
     await assert.rejects(c.restore('bad', 0, bad), { message: 'ERR Bad data format' }, name);
