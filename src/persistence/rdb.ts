@@ -443,13 +443,13 @@ function score(text: string): number {
   return parseFloat64(text) ?? NaN;
 }
 
-/** Alternate elements as field-value pairs; the fields must be distinct. */
-function pairs(items: string[], what: string): [string, string][] {
+/** Alternate elements as field-value pairs; the fields must be distinct (else `duplicate` is the fault). */
+function pairs(items: string[], what: string, duplicate = `${what} integrity check failed.`): [string, string][] {
   if (items.length % 2 !== 0) throw new BadFormat(`${what} integrity check failed.`);
   const seen = new Set<string>();
   const out: [string, string][] = [];
   for (let i = 0; i < items.length; i += 2) {
-    if (seen.has(items[i])) throw new BadFormat(`${what} integrity check failed.`);
+    if (seen.has(items[i])) throw new BadFormat(duplicate);
     seen.add(items[i]);
     out.push([items[i], items[i + 1]]);
   }
@@ -549,7 +549,7 @@ function strings(r: Reader, n: number): string[] {
  * as Redis 7.0 converts what older versions wrote; undefined for an empty
  * collection, which an RDB file skips and RESTORE refuses, as in Redis.
  */
-export function readValue(r: Reader, type: number, limits: LoadLimits): RedisValue | undefined {
+function readValue(r: Reader, type: number, limits: LoadLimits): RedisValue | undefined {
   switch (type) {
     case TYPE.STRING:
       return r.string();
@@ -633,8 +633,7 @@ export function readValue(r: Reader, type: number, limits: LoadLimits): RedisVal
         // Without deep checks, Redis finds duplicate fields only when it converts a listpack past
         // hash-max-listpack-entries to a hash table, as it loads it, and reports them in these words.
         const converted = !r.deep && items.length / 2 > limits.hashMaxListpackEntries;
-        if (converted && new Set(items.filter((_, i) => i % 2 === 0)).size !== Math.floor(items.length / 2)) throw new BadFormat('listpack with dup elements');
-        const entries = pairs(items, what);
+        const entries = pairs(items, what, converted ? 'listpack with dup elements' : undefined);
         return entries.length === 0 ? undefined : hashOf(entries, limits, `${what} integrity check failed.`);
       }, undefined);
     }
