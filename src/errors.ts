@@ -77,3 +77,7 @@ export const unknownSubcommand = (sub: string, cmd: string): ReplyError =>
 
 /** A command refused while a dataset loads. */
 export const loadingError = (): ReplyError => new ReplyError('LOADING Redis is loading the dataset in memory');
+
+/** Our own: Redis has no reply here, it dies of an assertion when a command walks a value corrupt past its shallow checks. */
+export const corruptValue = (fault: string): ReplyError =>
+  err(oneLine(`ERR the value at this key is corrupt (${fault}); it was loaded without deep sanitization (sanitize-dump-payload)`));

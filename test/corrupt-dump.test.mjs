@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import Redis from 'ioredis';
-import { HAVE_REDIS, freePort, launch, startServer, tempDirs, waitForPort } from './helpers.mjs';
+import { HAVE_REDIS, freePort, launch, startRedis, startServer, tempDirs, waitForPort } from './helpers.mjs';
 import { crc64 } from '../dist/persistence/rdb.js';
 import { ListpackWriter } from '../dist/persistence/listpack.js';
 import { loadSnapshot, SnapshotError } from '../dist/persistence/snapshot.js';
@@ -133,7 +133,8 @@ let r;
 let redis;
 let redisProc;
 before(async () => {
-  ours = await startServer(['--enable-debug-command', 'yes']);
+  // Deep sanitization, as the reference below: what sanitize-dump-payload no lets through has its own tests.
+  ours = await startServer(['--enable-debug-command', 'yes', '--sanitize-dump-payload', 'yes']);
   r = new Redis({ port: ours.port });
   if (HAVE_REDIS) {
     const port = await freePort();
@@ -307,8 +308,130 @@ test('DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 lets a payload with a wrong checksum 
   } finally {
     await r.debug('SET-SKIP-CHECKSUM-VALIDATION', '0');
   }
-  assert.deepEqual(await r.config('GET', 'sanitize-dump-payload'), ['sanitize-dump-payload', 'no']);
-  for (const mode of ['yes', 'clients', 'no']) await r.config('SET', 'sanitize-dump-payload', mode);
+  for (const mode of ['no', 'clients', 'yes']) await r.config('SET', 'sanitize-dump-payload', mode);
+  assert.deepEqual(await r.config('GET', 'sanitize-dump-payload'), ['sanitize-dump-payload', 'yes']);
+});
+
+// ---------------------------------------------------------------- sanitize-dump-payload no and clients
+
+/**
+ * Payloads whose only faults are ones Redis looks for with deep sanitization
+ * alone: without it Redis stores them and dies of an assertion when a
+ * command walks them. [name, payload, type, a command reading the contents].
+ */
+const DEEP_ONLY = [
+  ['stream node with a bad lp-count', stream(2, (p) => { p.node[9] = 7; }), 'stream', ['XRANGE', 'k', '-', '+']],
+  ['stream PEL entry without a consumer', stream(2, (p) => { p.groups[0].consumers[0].pel = []; }), 'stream', ['XPENDING', 'k', 'g']],
+  ['hash listpack with a duplicate field', payload(16, str(listpack(['f', '1', 'f', '2']))), 'hash', ['HGETALL', 'k']],
+  ['sorted-set listpack with an odd number of entries', payload(17, str(listpack(['m', 1, 'n']))), 'zset', ['ZRANGE', 'k', '0', '-1']],
+  ['quicklist v2 listpack with a bad back-length', payload(18, bytes(len(1), len(2), str(patch(listpack(['a', 'b']), 8, 9)))), 'list', ['LPOP', 'k']],
+  ['intset out of order', payload(11, str(intset(2, [3, 1]))), 'set', ['SISMEMBER', 'k', '1']],
+];
+
+/** Faults Redis refuses whatever sanitize-dump-payload says: the headers of listpacks and intsets, and the rest of a stream. */
+const ALWAYS_REFUSED = [
+  ['listpack: total bytes wrong', payload(16, str(patch(lp, 0, lp.length - 1)))],
+  ['listpack: no terminator', payload(16, str(patch(lp, -1, 0x01)))],
+  ['quicklist v2: listpack total bytes wrong', payload(18, bytes(len(1), len(2), str(patch(listpack(['a']), 0, 9))))],
+  ['intset: unknown integer width', payload(11, str(bytes(u32(3), u32(1), [1, 0, 0])))],
+  ['intset: empty', payload(11, str(intset(2, [])))],
+  ['stream: node key not 16 bytes', stream(2, (p) => { p.masterId = p.masterId.subarray(0, 15); })],
+  ['stream: duplicate consumer', stream(2, (p) => { p.groups[0].consumers.push({ name: 'c', pel: [] }); })],
+  ['ziplist hash: entry count in the header wrong', payload(13, str(patch(zl, 8, 5)))],
+];
+
+test('sanitize-dump-payload no: a payload only deep checks refuse is kept, reported as Redis\'s assertion, and reading it is an error, not a crash', async (t) => {
+  const s = await startServer(['--enable-debug-command', 'yes']);
+  const c = new Redis({ port: s.port });
+  t.after(async () => { c.disconnect(); await s.stop(); });
+  const reference = HAVE_REDIS ? await startRedis([]) : undefined;
+  const ref = reference && new Redis({ port: reference.port });
+  t.after(() => { ref?.disconnect(); reference?.stop(); });
+  for (const [name, bad, type, read] of DEEP_ONLY) {
+    assert.equal(await c.restore('k', 0, bad, 'REPLACE'), 'OK', name);
+    if (ref) assert.equal(await ref.restore('k', 0, bad, 'REPLACE'), 'OK', `redis-server stores it too: ${name}`);
+    assert.equal(await c.type('k'), type, name);
+    await assert.rejects(c.call(...read), /^ReplyError: ERR the value at this key is corrupt \(.+\); it was loaded without deep sanitization/, name);
+    // The bytes go on unchanged: DUMP gives back the payload (its checksum was right).
+    assert.deepEqual(await c.dumpBuffer('k'), bad, name);
+    assert.equal(await c.ping(), 'PONG');
+  }
+  const reports = s.output().split('\n').filter((l) => l.includes('=== ASSERTION FAILED ==='));
+  assert.equal(reports.length, DEEP_ONLY.length, s.output());
+  assert.match(s.output(), /==> Stream listpack integrity check failed\. \(the value of key 'k', loaded without deep sanitization/);
+  // SAVE writes the bytes as they came and loading takes them back the same way.
+  for (const [i, [, bad]] of DEEP_ONLY.entries()) await c.restore(`kept${i}`, 0, bad);
+  await c.debug('RELOAD');
+  for (const [i, [name, bad, type]] of DEEP_ONLY.entries()) {
+    assert.equal(await c.type(`kept${i}`), type, name);
+    assert.deepEqual(await c.dumpBuffer(`kept${i}`), bad, name);
+  }
+  assert.equal(await c.del('k'), 1);
+  for (const [name, bad] of ALWAYS_REFUSED) {
+    await assert.rejects(c.restore('bad', 0, bad), { message: 'ERR Bad data format' }, name);
+    if (ref) await assert.rejects(ref.restore('bad', 0, bad), { message: 'ERR Bad data format' }, `redis-server refuses it too: ${name}`);
+  }
+  assert.equal(await c.exists('bad'), 0);
+});
+
+test('sanitize-dump-payload no: commands that look at types themselves (SORT, blocking pops, ZUNIONSTORE, XREAD) answer the corrupt-value error too', async (t) => {
+  const s = await startServer([]);
+  const c = new Redis({ port: s.port });
+  t.after(async () => { c.disconnect(); await s.stop(); });
+  const of = (type) => DEEP_ONLY.find(([, , kind]) => kind === type)[1];
+  await c.restore('list', 0, of('list'));
+  await c.restore('set', 0, of('set'));
+  await c.restore('zset', 0, of('zset'));
+  await c.restore('hash', 0, of('hash'));
+  await c.restore('stream', 0, of('stream'));
+  await c.rpush('names', 'hash');
+  const calls = [
+    ['SORT', 'list'], ['SORT', 'set', 'ALPHA'], ['SORT_RO', 'zset', 'BY', 'nosort'], ['SORT', 'names', 'BY', '*->f'],
+    ['BLPOP', 'list', '0.01'], ['LMPOP', '1', 'list', 'LEFT'], ['BLMOVE', 'list', 'x', 'LEFT', 'LEFT', '0.01'],
+    ['ZUNIONSTORE', 'out', '2', 'zset', 'set'], ['ZINTER', '1', 'set'], ['XREAD', 'STREAMS', 'stream', '0'], ['XREAD', 'BLOCK', '10', 'STREAMS', 'stream', '$'],
+  ];
+  for (const call of calls) await assert.rejects(c.call(...call), /^ReplyError: ERR the value at this key is corrupt/, call.join(' '));
+  assert.doesNotMatch(s.output(), /Unexpected error/);
+});
+
+test('a hash listpack past hash-max-listpack-entries with duplicate fields is reported as Redis words it ("listpack with dup elements")', async (t) => {
+  const s = await startServer(['--hash-max-listpack-entries', '1']);
+  const c = new Redis({ port: s.port });
+  t.after(async () => { c.disconnect(); await s.stop(); });
+  await c.restore('h', 0, payload(16, str(listpack(['a', '1', 'b', '2', 'a', '3', 'd', '4']))));
+  await assert.rejects(c.hlen('h'), /listpack with dup elements/);
+  assert.equal(s.output().split('\n').filter((l) => l.includes('listpack with dup elements')).length, 1, s.output());
+});
+
+test('sanitize-dump-payload clients: deep checks for clients, none for a user with skip-sanitize-payload', async (t) => {
+  const s = await startServer(['--sanitize-dump-payload', 'clients']);
+  const c = new Redis({ port: s.port });
+  const trusted = new Redis({ port: s.port, lazyConnect: true });
+  t.after(async () => { c.disconnect(); trusted.disconnect(); await s.stop(); });
+  const [, bad] = DEEP_ONLY[0];
+  await assert.rejects(c.restore('k', 0, bad), { message: 'ERR Bad data format' });
+  await c.acl('SETUSER', 'loader', 'on', 'nopass', '+@all', '~*', 'skip-sanitize-payload');
+  await trusted.connect();
+  await trusted.call('AUTH', 'loader', 'any');
+  assert.equal(await trusted.restore('k', 0, bad), 'OK');
+  await assert.rejects(trusted.xrange('k', '-', '+'), /corrupt/);
+});
+
+test('dump.rdb with a value only deep checks refuse: loaded and reported with sanitize-dump-payload no, refused at start with yes (as redis-server)', async (t) => {
+  const file = rdbFile(10, [record(0, 'a', str('1')), record(16, 'h', str(listpack(['f', '1', 'f', '2'])))]);
+  const loose = await startOnFile(t, file);
+  assert.ok(loose.client, loose.output());
+  assert.equal(await loose.client.type('h'), 'hash');
+  await assert.rejects(loose.client.hgetall('h'), /corrupt/);
+  assert.equal(await loose.client.get('a'), '1');
+  assert.match(loose.output(), /=== ASSERTION FAILED ===\n.*==> Hash listpack integrity check failed\. \(the value of key 'h'/);
+  const strict = await startOnFile(t, file, { args: ['--sanitize-dump-payload', 'yes'] });
+  assert.equal(strict.code, 1, strict.output());
+  assert.match(strict.output(), /Hash listpack integrity check failed\./);
+  if (HAVE_REDIS) {
+    assert.ok((await startOnFile(t, file, { redis: true })).client, 'redis-server loads it without deep checks');
+    assert.equal((await startOnFile(t, file, { redis: true, args: ['--sanitize-dump-payload', 'yes'] })).code, 1, 'and refuses it with them');
+  }
 });
 
 // ---------------------------------------------------------------- fuzzing
@@ -327,7 +450,11 @@ async function readBack(c, key) {
   }
 }
 
-test('RESTORE of DUMP payloads with random bytes changed: loaded and readable, or Bad data format; the server stays up (property)', async () => {
+for (const mode of ['yes', 'no']) test(`RESTORE of DUMP payloads with random bytes changed, sanitize-dump-payload ${mode}: loaded and readable, or refused; the server stays up (property)`, async (t) => {
+  await r.config('SET', 'sanitize-dump-payload', mode);
+  t.after(() => r.config('SET', 'sanitize-dump-payload', 'yes'));
+  // Without deep checks a value Redis would trip over later is kept, and reading it is an error.
+  const refusal = mode === 'yes' ? /^(ERR Bad data format|WRONGTYPE)/ : /^(ERR Bad data format|WRONGTYPE|ERR the value at this key is corrupt)/;
   await r.flushall();
   await r.rpush('list', 'a', 'b', 1, 2, 'x'.repeat(80));
   await r.hset('hash', 'f1', 'v1', 'f2', 2, 'f3', 'z'.repeat(70));
@@ -354,7 +481,7 @@ test('RESTORE of DUMP payloads with random bytes changed: loaded and readable, o
             await r.restore('fuzzed', 0, bad, 'REPLACE');
             await readBack(r, 'fuzzed');
           } catch (error) {
-            assert.match(error.message, /^(ERR Bad data format|WRONGTYPE)/);
+            assert.match(error.message, refusal);
           }
           assert.equal(await r.ping(), 'PONG');
         },

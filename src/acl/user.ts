@@ -438,6 +438,11 @@ export class User {
     return this.flags.has('nopass');
   }
 
+  /** RESTORE from this user skips deep sanitization under sanitize-dump-payload clients. */
+  get skipsSanitizePayload(): boolean {
+    return this.flags.has('skip-sanitize-payload');
+  }
+
   /** Flag names, in Redis's order. */
   flagNames(): string[] {
     return USER_FLAGS.filter((f) => this.flags.has(f));

@@ -6,15 +6,29 @@ import { ReplyError, notInteger, syntaxError } from '../errors.js';
 import { OK, type Reply } from '../protocol/reply.js';
 import { now } from '../store/clock.js';
 import { NOTIFY } from '../store/notify.js';
-import { dumpValue, loadValue, payloadValid } from '../persistence/rdb.js';
+import { corruptionReport, dumpValue, loadValue, payloadValid } from '../persistence/rdb.js';
+import { CorruptValue } from '../store/corrupt.js';
 import { parseInt64 } from '../util/numbers.js';
-import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
+import { defineCommand, REPLAY_CLIENT_ID, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 import { asAbsoluteRestore } from '../persistence/propagation.js';
 
 function integerOption(text: string): number {
   const value = parseInt64(text);
   if (value === null) throw notInteger();
   return Number(value);
+}
+
+/**
+ * Whether RESTORE checks the payload as deeply as it can, as Redis's
+ * sanitize-dump-payload says: always with yes, never with no, and with
+ * clients unless the payload comes from the master, from the AOF being
+ * loaded or from a user with the skip-sanitize-payload flag.
+ */
+function deepSanitization(ctx: CommandContext): boolean {
+  const mode = ctx.server.config.get('sanitize-dump-payload');
+  if (mode !== 'clients') return mode === 'yes';
+  const client = ctx.client;
+  return !(client.id === REPLAY_CLIENT_ID || ('isMaster' in client && client.isMaster === true) || client.user.skipsSanitizePayload);
 }
 
 /** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]. */
@@ -47,13 +61,14 @@ function restore(ctx: CommandContext, args: string[]): Reply {
   if (!payloadValid(payload, ctx.server.persistence.skipChecksumValidation)) throw new ReplyError('ERR DUMP payload version or checksum are wrong');
   let value;
   try {
-    value = loadValue(payload, ctx.server.config.values);
+    value = loadValue(payload, ctx.server.config.values, deepSanitization(ctx));
   } catch (error) {
     // Whatever went wrong while decoding (a BadFormat, or a range error a
     // corrupt length caused), nothing has been stored: the payload is refused.
     ctx.server.log('verbose', `Internal error in RDB reading offset 0 -> ${(error as Error).message}`);
     throw new ReplyError('ERR Bad data format');
   }
+  if (value instanceof CorruptValue) for (const line of corruptionReport(value, key)) ctx.server.log('warning', line);
   const expireAt = ttl === 0 ? undefined : absolute ? ttl : now() + ttl;
   // A value whose time is already up is not stored; with REPLACE the old one still goes.
   if (expireAt !== undefined && ctx.server.keyspace.alreadyExpired(expireAt)) {

@@ -10,7 +10,7 @@
 import { NOTIFY } from '../store/notify.js';
 import { ReplyError, noSuchKey, notInteger, syntaxError, wrongArity, wrongType, notPositive, numkeysNotPositive } from '../errors.js';
 import { NIL_ARRAY, OK, type Reply } from '../protocol/reply.js';
-import type { Database } from '../store/database.js';
+import { readable, type Database } from '../store/database.js';
 import { ListValue } from '../store/list.js';
 import { parseInt64 } from '../util/numbers.js';
 import { deadlineArg } from './blocking.js';
@@ -282,7 +282,7 @@ function popFirst(
   shape: (key: string, list: ListValue) => Reply,
 ): Reply | undefined {
   for (const key of keys) {
-    const value = db.get(key);
+    const value = readable(db.get(key));
     if (value === undefined) continue;
     if (typeof value === 'string' || value.type !== 'list') {
       if (strict) throw wrongType();

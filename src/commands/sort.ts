@@ -6,7 +6,7 @@
 import { NOTIFY } from '../store/notify.js';
 import { ReplyError, syntaxError, wrongType } from '../errors.js';
 import type { Reply } from '../protocol/reply.js';
-import type { Database } from '../store/database.js';
+import { readable, type Database } from '../store/database.js';
 import type { HashValue } from '../store/hash.js';
 import { ListValue } from '../store/list.js';
 import type { SetValue } from '../store/set.js';
@@ -79,7 +79,7 @@ function lookupByPattern(db: Database, pattern: string, element: string): string
   const hasField = arrow >= 0 && arrow + 2 < pattern.length;
   const keyPattern = hasField ? pattern.slice(0, arrow) : pattern;
   const key = keyPattern.slice(0, star) + element + keyPattern.slice(star + 1);
-  const value = db.read(key);
+  const value = readable(db.read(key));
   if (value === undefined) return undefined;
   if (hasField) return typeof value !== 'string' && value.type === 'hash' ? (value as HashValue).get(pattern.slice(arrow + 2)) : undefined;
   return typeof value === 'string' ? value : undefined;
@@ -116,6 +116,7 @@ function sort(ctx: CommandContext, args: string[], readonly: boolean): Reply {
   const db = ctx.client.db;
   const source = db.read(args[1]);
   if (source !== undefined && (typeof source === 'string' || !['list', 'set', 'zset'].includes(source.type))) throw wrongType();
+  readable(source);
   const value = (source ?? new ListValue()) as ListValue | SetValue | ZSetValue;
   // A set has no order of its own: stored or handed to a script unsorted, the result would
   // differ between replicas and the AOF, so Redis sorts it.

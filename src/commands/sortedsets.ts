@@ -9,7 +9,7 @@
 import { ReplyError, notInteger, syntaxError, wrongType, notPositive, numkeysNotPositive, valueOutOfRange } from '../errors.js';
 import { DoubleReply, NIL_ARRAY, type Reply } from '../protocol/reply.js';
 import { CursorTable } from '../store/cursors.js';
-import type { CollectionValue, Database } from '../store/database.js';
+import { readable, type CollectionValue, type Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import {
   MAX_ZSET_SIZE,
@@ -631,6 +631,7 @@ function algebra(op: Operation, numkeysAt: number, store: boolean, cardinalityOn
       const value = db.read(args[j]);
       if (typeof value === 'string') throw wrongType();
       if (value !== undefined && value.type !== 'zset' && value.type !== 'set') throw wrongType();
+      readable(value);
       sources.push(sourceOf(value));
     }
     let how: Aggregate = 'sum';

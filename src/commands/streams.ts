@@ -13,7 +13,7 @@
 import { ReplyError, noSuchKey, notInteger, syntaxError, unknownSubcommandOrArity, wrongArity, wrongType } from '../errors.js';
 import { MapReply, NIL_ARRAY, OK, SimpleString, type Reply } from '../protocol/reply.js';
 import type { Propagation } from '../persistence/propagation.js';
-import type { Database } from '../store/database.js';
+import { readable, type Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
 import {
   Consumer,
@@ -620,7 +620,7 @@ function xread(ctx: CommandContext, args: string[]): Reply | BlockRequest {
   const attempt = (): Reply | undefined => {
     for (let i = 0; i < streamCount; i++) {
       const key = keys[i];
-      const value = db.get(key);
+      const value = readable(db.get(key));
       const s = value !== undefined && typeof value !== 'string' && value.type === 'stream' ? (value as StreamValue) : undefined;
       let group: ConsumerGroup | undefined;
       let gt = ids[i];

@@ -2,14 +2,14 @@
  * Reading Redis's compact encodings as RDB files and DUMP payloads carry
  * them: listpacks (7.0), ziplists (before 7.0), intsets and zipmaps (2.x).
  *
- * Every blob gets the checks of Redis's deep sanitization
- * (sanitize-dump-payload yes), whatever that setting says: each entry's
- * header and length must lie inside the blob, back-lengths and prev-lengths
- * must match the entries they describe, the entry count must match the
- * header and the blob must end exactly at its terminator. A payload that
- * fails is refused whole, so a corrupt one can never be half-loaded or
- * crash a later command. The messages are Redis's, which its tests and
- * operators grep in the log.
+ * Reading a blob checks it as Redis's deep sanitization does
+ * (sanitize-dump-payload yes): each entry's header and length must lie
+ * inside the blob, back-lengths and prev-lengths must match the entries
+ * they describe, the entry count must match the header and the blob must
+ * end exactly at its terminator. Redis checks listpacks and intsets that
+ * deeply only when told to; what it checks of them always is
+ * listpackHeaderValid and intsetHeaderValid (rdb.ts decides which applies).
+ * The messages are Redis's, which its tests and operators grep in the log.
  */
 
 /** A payload or file that is not well-formed RDB (RESTORE answers "Bad data format"). */
@@ -41,13 +41,18 @@ function decodeBacklen(lp: Buffer, last: number, first: number): number {
 /** The size of each fixed-size listpack integer entry: the encoding byte and the integer's bytes. */
 const LISTPACK_INT_SIZE: Readonly<Record<number, number>> = { 0xf1: 3, 0xf2: 4, 0xf3: 5, 0xf4: 9 };
 
+/** What Redis checks of a listpack without deep sanitization: its header's size is the blob's, and it ends with the terminator. */
+export function listpackHeaderValid(lp: Buffer): boolean {
+  return lp.length >= 7 && lp.readUInt32LE(0) === lp.length && lp[lp.length - 1] === 0xff;
+}
+
 /**
  * The entries of a listpack, integers in their decimal form; `what` names
  * the container in the error ("Listpack", "Hash listpack", ...).
  */
 export function listpackEntries(lp: Buffer, what = 'Listpack'): string[] {
   const size = lp.length;
-  if (size < 7 || lp.readUInt32LE(0) !== size || lp[size - 1] !== 0xff) corrupt(what);
+  if (!listpackHeaderValid(lp)) corrupt(what);
   const declared = lp.readUInt16LE(4);
   const end = size - 1;
   const out: string[] = [];
@@ -175,13 +180,20 @@ export function ziplistEntries(zl: Buffer, what = 'Ziplist'): string[] {
 
 // ---------------------------------------------------------------- intset
 
+/** What Redis checks of an intset without deep sanitization: a known integer width, a count that fills the blob exactly, and not empty. */
+export function intsetHeaderValid(blob: Buffer): boolean {
+  if (blob.length < 8) return false;
+  const width = blob.readUInt32LE(0);
+  const count = blob.readUInt32LE(4);
+  return (width === 2 || width === 4 || width === 8) && blob.length === 8 + width * count && count !== 0;
+}
+
 /** The members of an intset: not empty, in strictly increasing order (no duplicates). */
 export function intsetMembers(blob: Buffer): string[] {
   const what = 'Intset';
-  if (blob.length < 8) corrupt(what);
+  if (!intsetHeaderValid(blob)) corrupt(what);
   const width = blob.readUInt32LE(0);
   const count = blob.readUInt32LE(4);
-  if ((width !== 2 && width !== 4 && width !== 8) || blob.length !== 8 + width * count || count === 0) corrupt(what);
   const out: string[] = [];
   let previous: bigint | undefined;
   for (let i = 0; i < count; i++) {

@@ -623,6 +623,7 @@ export class Persistence {
         yield* tracked(snapshotSteps(this.keyspace, bytes.subarray(0, end), file, this.config.values, interval, this.host.functions, undefined, {
           verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
           keyDelayUs: this.config.getNumber('key-load-delay'),
+          deepSanitization: this.deepSanitization,
         }), progress, before);
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
@@ -1126,9 +1127,15 @@ export class Persistence {
     this.log('notice', `DB loaded from disk: ${seconds(started)} seconds`);
   }
 
+  /** Files load with every check only under sanitize-dump-payload yes: clients, as Redis, leaves loading out. */
+  private get deepSanitization(): boolean {
+    return this.config.get('sanitize-dump-payload') === 'yes';
+  }
+
   private loadOptions(expired?: (db: number, key: string) => void): LoadOptions {
     return {
       verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
+      deepSanitization: this.deepSanitization,
       log: (level, message) => this.log(level, message),
       expired,
     };
@@ -1179,6 +1186,7 @@ export class Persistence {
       this.lastLoad = loadSnapshotBytes(this.keyspace, rdb, temp, this.config.values, this.host.functions, undefined, {
         verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
         log: (level, message) => this.log(level, message),
+        deepSanitization: this.deepSanitization,
       });
       fs.renameSync(temp, file);
     } catch (error) {

@@ -22,7 +22,8 @@ import { ZSetValue, type ZSetLimits } from '../store/zset.js';
 import { StreamValue } from '../store/stream.js';
 import { readStream, writeStream, RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2, RDB_TYPE_STREAM_LISTPACKS_3 } from './stream-rdb.js';
 import { parseFloat64 } from '../util/numbers.js';
-import { BadFormat, intsetMembers, listpackEntries, ziplistEntries, zipmapPairs } from './encodings.js';
+import { CorruptValue } from '../store/corrupt.js';
+import { BadFormat, intsetHeaderValid, intsetMembers, listpackEntries, listpackHeaderValid, ziplistEntries, zipmapPairs } from './encodings.js';
 
 export const RDB_VERSION = 10;
 /** Newest RDB version whose files load (Redis 7.4's 12), as far as their encodings are known here. */
@@ -250,6 +251,9 @@ export function writeValue(w: Writer, value: RedisValue): void {
   } else if (value instanceof StreamValue) {
     w.byte(RDB_TYPE_STREAM_LISTPACKS_2);
     writeStream(w, value);
+  } else if (value instanceof CorruptValue) {
+    // The bytes go on as they came, as Redis's DUMP and SAVE pass on what they could not check.
+    w.raw(value.serialized);
   } else {
     throw new BadFormat(`cannot serialize a ${value.type}`);
   }
@@ -284,8 +288,35 @@ const UNEXPECTED_EOF = 'Unexpected EOF reading RDB file';
 /** Reads RDB bytes; `pos` is the offset reached (named in errors about files). */
 export class Reader {
   pos = 0;
+  /**
+   * The first fault a check skipped without deep sanitization found
+   * (see deepOnly): the value being read is then a CorruptValue.
+   */
+  fault: string | undefined = undefined;
 
-  constructor(private readonly buf: Buffer) {}
+  /** `deep`: every check refuses (sanitize-dump-payload yes); else only those Redis makes without it. */
+  constructor(private readonly buf: Buffer, readonly deep = true) {}
+
+  /**
+   * Runs a check that Redis makes only with deep sanitization. Without it,
+   * a failure does not refuse the value: it is remembered, `skipped` stands
+   * in for the result and reading goes on, so that a fault Redis always
+   * refuses, later in the payload, is still refused.
+   */
+  deepOnly<T>(check: () => T, skipped: T): T {
+    try {
+      return check();
+    } catch (error) {
+      if (this.deep || !(error instanceof BadFormat)) throw error;
+      this.fault ??= error.message;
+      return skipped;
+    }
+  }
+
+  /** The bytes from `start` to where reading got. */
+  since(start: number): Buffer {
+    return this.buf.subarray(start, this.pos);
+  }
 
   get done(): boolean {
     return this.pos >= this.buf.length;
@@ -412,13 +443,13 @@ function score(text: string): number {
   return parseFloat64(text) ?? NaN;
 }
 
-/** Alternate elements as field-value pairs; the fields must be distinct. */
-function pairs(items: string[], what: string): [string, string][] {
+/** Alternate elements as field-value pairs; the fields must be distinct (else `duplicate` is the fault). */
+function pairs(items: string[], what: string, duplicate = `${what} integrity check failed.`): [string, string][] {
   if (items.length % 2 !== 0) throw new BadFormat(`${what} integrity check failed.`);
   const seen = new Set<string>();
   const out: [string, string][] = [];
   for (let i = 0; i < items.length; i += 2) {
-    if (seen.has(items[i])) throw new BadFormat(`${what} integrity check failed.`);
+    if (seen.has(items[i])) throw new BadFormat(duplicate);
     seen.add(items[i]);
     out.push([items[i], items[i + 1]]);
   }
@@ -453,13 +484,57 @@ function scoredPairs(items: string[], what: string): [string, number][] {
   return pairs(items, what).map(([member, text]) => [member, score(text)]);
 }
 
-/** RESTORE: the value of a payload that `payloadValid` accepted. */
-export function loadValue(payload: Buffer, limits: LoadLimits): RedisValue {
-  const r = new Reader(payload.subarray(0, payload.length - 10));
-  const value = readValue(r, r.byte(), limits);
+/**
+ * RESTORE: the value of a payload that `payloadValid` accepted; `deep` as
+ * sanitize-dump-payload decides for the client.
+ */
+export function loadValue(payload: Buffer, limits: LoadLimits, deep: boolean): RedisValue {
+  const r = new Reader(payload.subarray(0, payload.length - 10), deep);
+  const value = readRecord(r, r.byte(), limits);
   if (value === undefined) throw new BadFormat('Empty keys are not allowed');
   if (r.pos !== payload.length - 10) throw new BadFormat('Trailing bytes after the value');
   return value;
+}
+
+/** OBJECT ENCODING of the value a serialization of each compact type would load to. */
+const ENCODING_OF: Readonly<Record<number, [CorruptValue['type'], string]>> = {
+  [TYPE.SET_INTSET]: ['set', 'intset'], [TYPE.HASH_LISTPACK]: ['hash', 'listpack'], [TYPE.ZSET_LISTPACK]: ['zset', 'listpack'],
+  [TYPE.LIST_QUICKLIST_2]: ['list', 'quicklist'], [RDB_TYPE_STREAM_LISTPACKS]: ['stream', 'stream'],
+  [RDB_TYPE_STREAM_LISTPACKS_2]: ['stream', 'stream'], [RDB_TYPE_STREAM_LISTPACKS_3]: ['stream', 'stream'],
+};
+
+/**
+ * readValue, and a CorruptValue holding the bytes read when a check that
+ * `r.deep` false skips found a fault (only the types ENCODING_OF names
+ * have such checks).
+ */
+export function readRecord(r: Reader, type: number, limits: LoadLimits): RedisValue | undefined {
+  const start = r.pos;
+  r.fault = undefined;
+  const value = readValue(r, type, limits);
+  if (r.fault === undefined) return value;
+  const [typeName, encoding] = ENCODING_OF[type];
+  return new CorruptValue(typeName, encoding, Buffer.concat([Buffer.from([type]), r.since(start)]), r.fault);
+}
+
+/**
+ * What the log says of a CorruptValue as it is loaded: Redis's assertion
+ * report, which Redis writes when a command (or its own loading) walks the
+ * bad bytes and then dies. Here nothing dies; the report comes at once.
+ */
+export function corruptionReport(value: CorruptValue, key: string): string[] {
+  return ['=== ASSERTION FAILED ===', `==> ${value.fault} (the value of key '${key}', loaded without deep sanitization: commands reading it get an error)`];
+}
+
+/**
+ * A listpack of `what` ("Hash listpack", ...): the header is always
+ * checked, the entries as deeply as the reader is told to (none stand in
+ * for those of a listpack that failed).
+ */
+function listpackOf(r: Reader, what: string): string[] {
+  const blob = r.blob();
+  if (!listpackHeaderValid(blob)) throw new BadFormat(`${what} integrity check failed.`);
+  return r.deepOnly(() => listpackEntries(blob, what), []);
 }
 
 /** A list's elements, read one string at a time (`n` strings). */
@@ -474,7 +549,7 @@ function strings(r: Reader, n: number): string[] {
  * as Redis 7.0 converts what older versions wrote; undefined for an empty
  * collection, which an RDB file skips and RESTORE refuses, as in Redis.
  */
-export function readValue(r: Reader, type: number, limits: LoadLimits): RedisValue | undefined {
+function readValue(r: Reader, type: number, limits: LoadLimits): RedisValue | undefined {
   switch (type) {
     case TYPE.STRING:
       return r.string();
@@ -498,7 +573,8 @@ export function readValue(r: Reader, type: number, limits: LoadLimits): RedisVal
         if (container === NODE_PLAIN) items.push(blob.toString('latin1'));
         // Empty nodes are skipped, as Redis skips them; a list left empty is an empty key.
         else if (type === TYPE.LIST_QUICKLIST) for (const item of ziplistEntries(blob)) items.push(item);
-        else for (const item of listpackEntries(blob)) items.push(item);
+        else if (!listpackHeaderValid(blob)) throw new BadFormat('Listpack integrity check failed.');
+        else for (const item of r.deepOnly(() => listpackEntries(blob), [])) items.push(item);
       }
       return items.length === 0 ? undefined : new ListValue(items);
     }
@@ -506,8 +582,11 @@ export function readValue(r: Reader, type: number, limits: LoadLimits): RedisVal
       const n = r.length();
       return n === 0 ? undefined : setOf(strings(r, n), limits);
     }
-    case TYPE.SET_INTSET:
-      return setOf(intsetMembers(r.blob()), limits);
+    case TYPE.SET_INTSET: {
+      const blob = r.blob();
+      if (!intsetHeaderValid(blob)) throw new BadFormat('Intset integrity check failed.');
+      return r.deepOnly(() => setOf(intsetMembers(blob), limits), undefined);
+    }
     case TYPE.SET_LISTPACK: {
       const members = listpackEntries(r.blob(), 'Set listpack');
       return members.length === 0 ? undefined : setOf(members, limits);
@@ -520,12 +599,18 @@ export function readValue(r: Reader, type: number, limits: LoadLimits): RedisVal
       for (let i = 0; i < n; i++) entries.push([r.string(), type === TYPE.ZSET_2 ? r.double() : r.textDouble()]);
       return zsetOf(entries, limits, 'Duplicate zset fields detected');
     }
-    case TYPE.ZSET_ZIPLIST:
-    case TYPE.ZSET_LISTPACK: {
-      const what = type === TYPE.ZSET_ZIPLIST ? 'Zset ziplist' : 'Zset listpack';
-      const blob = r.blob();
-      const entries = scoredPairs(type === TYPE.ZSET_ZIPLIST ? ziplistEntries(blob, what) : listpackEntries(blob, what), what);
+    case TYPE.ZSET_ZIPLIST: {
+      const what = 'Zset ziplist';
+      const entries = scoredPairs(ziplistEntries(r.blob(), what), what);
       return entries.length === 0 ? undefined : zsetOf(entries, limits, `${what} integrity check failed.`);
+    }
+    case TYPE.ZSET_LISTPACK: {
+      const what = 'Zset listpack';
+      const items = listpackOf(r, what);
+      return r.deepOnly(() => {
+        const entries = scoredPairs(items, what);
+        return entries.length === 0 ? undefined : zsetOf(entries, limits, `${what} integrity check failed.`);
+      }, undefined);
     }
     case TYPE.HASH: {
       const n = r.length();
@@ -536,12 +621,21 @@ export function readValue(r: Reader, type: number, limits: LoadLimits): RedisVal
     }
     case TYPE.HASH_ZIPMAP:
       return hashOf(zipmapPairs(r.blob()), limits, 'Hash zipmap with dup elements');
-    case TYPE.HASH_ZIPLIST:
-    case TYPE.HASH_LISTPACK: {
-      const what = type === TYPE.HASH_ZIPLIST ? 'Hash ziplist' : 'Hash listpack';
-      const blob = r.blob();
-      const entries = pairs(type === TYPE.HASH_ZIPLIST ? ziplistEntries(blob, what) : listpackEntries(blob, what), what);
+    case TYPE.HASH_ZIPLIST: {
+      const what = 'Hash ziplist';
+      const entries = pairs(ziplistEntries(r.blob(), what), what);
       return entries.length === 0 ? undefined : hashOf(entries, limits, `${what} integrity check failed.`);
+    }
+    case TYPE.HASH_LISTPACK: {
+      const what = 'Hash listpack';
+      const items = listpackOf(r, what);
+      return r.deepOnly(() => {
+        // Without deep checks, Redis finds duplicate fields only when it converts a listpack past
+        // hash-max-listpack-entries to a hash table, as it loads it, and reports them in these words.
+        const converted = !r.deep && items.length / 2 > limits.hashMaxListpackEntries;
+        const entries = pairs(items, what, converted ? 'listpack with dup elements' : undefined);
+        return entries.length === 0 ? undefined : hashOf(entries, limits, `${what} integrity check failed.`);
+      }, undefined);
     }
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:

@@ -13,7 +13,8 @@ import path from 'node:path';
 import type { Keyspace } from '../store/keyspace.js';
 import { BitString, type Database, type RedisValue, type StoredValue } from '../store/database.js';
 import { REDIS_VERSION } from '../version.js';
-import { Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readLibrary, readValue, Writer, writeValue, type LoadLimits } from './rdb.js';
+import { corruptionReport, Crc64, crc64, RDB_VERSION, RDB_VERSION_READABLE, Reader, readLibrary, readRecord, Writer, writeValue, type LoadLimits } from './rdb.js';
+import { CorruptValue } from '../store/corrupt.js';
 import { KeyDelay } from '../util/sleep.js';
 
 const OPCODE = {
@@ -313,6 +314,12 @@ export interface LoadOptions {
   expired?: (db: number, key: string) => void;
   /** key-load-delay: a pause after each key read, for tests that need a slow load. */
   keyDelayUs?: number;
+  /**
+   * sanitize-dump-payload yes: every check refuses the file. Otherwise, as
+   * Redis loads files, a value failing only checks Redis makes solely with
+   * deep sanitization loads as a CorruptValue (and is reported in the log).
+   */
+  deepSanitization?: boolean;
 }
 
 /** Names of the value types in redis-check-rdb's report. */
@@ -420,7 +427,7 @@ function snapshotLoader(
       fail(bytes.length - 8, 'RDB CRC error', [`Wrong RDB checksum expected: (${hex(actual)}) but got (${hex(expected)}). Aborting now.`]);
     }
   }
-  const r = new Reader(bytes.subarray(0, bytes.length - trailer));
+  const r = new Reader(bytes.subarray(0, bytes.length - trailer), options.deepSanitization === true);
   r.pos = 9;
   const libraries: string[] = [];
   let db = 0;
@@ -478,7 +485,8 @@ function snapshotLoader(
         }
         type = opcode;
         key = r.string();
-        const value = readValue(r, opcode, limits);
+        const value = readRecord(r, opcode, limits);
+        if (value instanceof CorruptValue) for (const line of corruptionReport(value, key)) options.log?.('warning', line);
         if (value === undefined) {
           // Redis once wrote empty collections (#8453): they are dropped, not fatal.
           if (stats.emptySkipped++ < 10) options.log?.('warning', `rdbLoadObject skipping empty key: ${key}`);

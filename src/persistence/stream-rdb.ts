@@ -12,7 +12,7 @@
  */
 import { ListpackWriter } from './listpack.js';
 import type { Reader, Writer } from './rdb.js';
-import { BadFormat, listpackEntries } from './encodings.js';
+import { BadFormat, listpackEntries, listpackHeaderValid } from './encodings.js';
 import { parseInt64 } from '../util/numbers.js';
 import {
   Consumer, ConsumerGroup, StreamValue, ID_MAX, ID_ZERO, idMs, idSeq, makeId,
@@ -169,25 +169,34 @@ export function writeStream(w: Writer, stream: StreamValue, limits: StreamLimits
   }
 }
 
-/** Reads a stream of any of the three types, after its type byte, with the checks of Redis's deep sanitization. */
+/**
+ * Reads a stream of any of the three types, after its type byte, with the
+ * checks of Redis's deep sanitization; those Redis makes only then (the
+ * nodes' entries, and more of ours on how they agree with the metadata) as
+ * deep as `r` is told to.
+ */
 export function readStream(r: Reader, type: number, limits: StreamLimits = DEFAULT_NODE_LIMITS): StreamValue {
   const stream = new StreamValue();
   const nodes = r.length();
   const masters = new Set<StreamId>();
   for (let n = 0; n < nodes; n++) {
     const masterId = readRawId(r.blob());
-    const items = listpackEntries(r.blob(), 'Stream listpack');
-    if (items.length === 0) throw new BadFormat('Empty listpack inside stream');
+    const lp = r.blob();
+    if (!listpackHeaderValid(lp)) throw new BadFormat('Stream listpack integrity check failed.');
+    if (lp[6] === 0xff) throw new BadFormat('Empty listpack inside stream');
     if (masters.has(masterId)) throw new BadFormat('Listpack re-added with existing key');
     masters.add(masterId);
-    readNode(stream, masterId, items, limits);
+    r.deepOnly(() => readNode(stream, masterId, listpackEntries(lp, 'Stream listpack'), limits), undefined);
   }
   const length = r.length();
-  if (length !== stream.length) throw new BadFormat('Stream length inconsistent with rax entries');
+  if (length > 0 && nodes === 0) throw new BadFormat('Stream length inconsistent with rax entries');
   const lastEntry = stream.lastId;
   stream.lastId = readId(r);
-  // New IDs are made above lastId: one below an entry would break the order of the stream.
-  if (stream.length > 0 && stream.lastId < lastEntry) throw new BadFormat('Stream last ID is smaller than its last entry');
+  r.deepOnly(() => {
+    if (length !== stream.length) throw new BadFormat('Stream length inconsistent with rax entries');
+    // New IDs are made above lastId: one below an entry would break the order of the stream.
+    if (stream.length > 0 && stream.lastId < lastEntry) throw new BadFormat('Stream last ID is smaller than its last entry');
+  }, undefined);
   if (type === RDB_TYPE_STREAM_LISTPACKS) {
     stream.firstId = stream.first()?.id ?? ID_ZERO;
     stream.maxDeletedId = ID_ZERO;
@@ -231,9 +240,11 @@ export function readStream(r: Reader, type: number, limits: StreamLimits = DEFAU
         consumer.pel.set(id, nack);
       }
     }
-    for (const [, nack] of group.pel.range(ID_ZERO)) {
-      if (nack.consumer === undefined) throw new BadFormat('Stream CG PEL entry without consumer');
-    }
+    r.deepOnly(() => {
+      for (const [, nack] of group.pel.range(ID_ZERO)) {
+        if (nack.consumer === undefined) throw new BadFormat('Stream CG PEL entry without consumer');
+      }
+    }, undefined);
   }
   return stream;
 }

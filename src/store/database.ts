@@ -5,7 +5,8 @@
  * safe, one byte per byte in memory, and cheap as Map keys. Expiry times live
  * in a second map, as in Redis, so keys without a TTL cost nothing extra.
  */
-import { wrongType } from '../errors.js';
+import { corruptValue, wrongType } from '../errors.js';
+import { CorruptValue } from './corrupt.js';
 import { now as clockNow } from './clock.js';
 import { NOTIFY, type NotifyClass } from './notify.js';
 import { BUFFER_OBJECT, EXPIRE_ENTRY, MAP_ENTRY, stringBytes } from './memory.js';
@@ -99,6 +100,16 @@ export const plainValue = (value: StoredValue): RedisValue => (value instanceof 
 /** Type name as TYPE reports it. */
 export function typeName(value: StoredValue): string {
   return typeof value === 'string' || value instanceof BitString ? 'string' : value.type;
+}
+
+/**
+ * A value whose contents a command is about to read: a CorruptValue is an
+ * error (see corrupt.ts). typed reads (readCollection, getCollection) check
+ * it themselves; a command that checks types on its own calls this.
+ */
+export function readable<T extends RedisValue | undefined>(value: T): T {
+  if (value instanceof CorruptValue) throw corruptValue(value.fault);
+  return value;
 }
 
 /** What a database tells the keyspace: every change, for WATCH, notifications, dirty counters. */
@@ -314,7 +325,7 @@ export class Database {
   private typed<T extends CollectionValue>(value: RedisValue | undefined, type: T['type']): T | undefined {
     if (value === undefined) return undefined;
     if (typeof value === 'string' || value.type !== type) throw wrongType();
-    return value as T;
+    return readable(value) as T;
   }
 
   has(key: string): boolean {
