@@ -4,6 +4,7 @@
 // and a stopped replica is always continued before it is stopped for good.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { waitFor } from './helpers.mjs';
 import { connect, infoField as field, ours } from './replication-fixtures.mjs';
 
@@ -73,4 +74,23 @@ test('a SIGTERM while DEBUG PAUSE-CRON holds the cron waits for it, and SHUTDOWN
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(await c.ping(), 'PONG', 'the aborted shutdown does not come back with the cron');
   await assert.rejects(c.call('SHUTDOWN', 'ABORT'), /No shutdown in progress/);
+});
+
+test('once SHUTDOWN has closed its connection, a new connection is refused: the listener stops first', { timeout: 30_000 }, async () => {
+  for (let round = 0; round < 5; round++) {
+    const server = await ours();
+    const c = connect(server.port);
+    await c.ping();
+    await c.call('SHUTDOWN', 'NOSAVE').catch(() => {});
+    const refused = await new Promise((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.on('error', (error) => resolve(error.code === 'ECONNREFUSED'));
+    });
+    assert.ok(refused, `round ${round}: the port still accepted`);
+    await server.exited;
+  }
 });

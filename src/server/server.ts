@@ -1018,9 +1018,12 @@ export class Server implements ExecutionObserver {
     this.replication.master?.close();
     clearInterval(this.cron);
     this.keyspace.stopExpiryCycle();
-    for (const client of this.clients.values()) client.kill();
+    // Listeners stop accepting before any client sees its connection end, so
+    // one that reconnects at once is refused, as by Redis, which has exited by then.
     const all: net.Server[] = [...this.listeners, ...this.tlsListeners, ...(this.unixListener ? [this.unixListener] : [])];
-    await Promise.all(all.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    const closed = Promise.all(all.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    for (const client of this.clients.values()) client.kill();
+    await closed;
     const unixPath = this.config.get('unixsocket');
     if (unixPath) {
       this.log('notice', 'Removing the unix socket file.');
