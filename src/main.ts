@@ -91,6 +91,12 @@ async function main(argv: string[]): Promise<void> {
   /** A signal shuts down as shutdown-on-sigterm / shutdown-on-sigint say (default: save if there are save points). */
   const onSignal = (signal: 'SIGTERM' | 'SIGINT'): void => {
     if (exiting) return;
+    if (signal === 'SIGINT' && server.savingBeforeExit) {
+      server.log('warning', 'You insist... exiting now.');
+      server.persistence.cancelBackgroundSave();
+      removePidfile();
+      process.exit(1);
+    }
     server.log('warning', `Received ${signal} scheduling shutdown...`);
     const words = (server.config.get(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint') ?? '').split(' ');
     const save = words.includes('save') ? true : words.includes('nosave') ? false : undefined;

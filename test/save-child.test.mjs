@@ -185,3 +185,29 @@ test('current_cow_size counts what a running save holds twice: collections seria
   assert.equal(await field(s.client, 'current_cow_size'), '0');
   assert.equal(await field(s.client, 'rdb_last_cow_size'), String(after));
 });
+
+test('the final save at shutdown writes temp-<server pid>.rdb in steps with writes paused; a second SIGINT exits at once and removes it', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t);
+  const temp = join(s.dir, `temp-${s.proc.pid}.rdb`);
+  s.proc.kill('SIGINT');
+  await waitFor('the final save', () => existsSync(temp));
+  assert.equal(await s.client.get('key:1'), 'value:1', 'reads are served meanwhile');
+  const write = s.client.set('late', 'x').then(() => 'acknowledged', () => 'dropped');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  s.proc.kill('SIGINT');
+  const [code] = await new Promise((resolve) => s.proc.once('exit', (...args) => resolve(args)));
+  assert.equal(code, 1);
+  assert.equal(await write, 'dropped', 'a write held by the pause is never acknowledged');
+  assert.match(s.output(), /You insist\.\.\. exiting now\./);
+  assert.ok(!existsSync(temp));
+});
+
+test('a SHUTDOWN whose final save fails waits for it, then answers the error and the server goes on', { skip: !linux, timeout: 20000 }, async (t) => {
+  const s = await slowSaver(t);
+  await s.client.config('SET', 'rdb-key-save-delay', '100');
+  execFileSync('mkdir', [join(s.dir, 'dump.rdb')]);
+  await assert.rejects(s.client.call('SHUTDOWN'), /Errors trying to SHUTDOWN\. Check logs\./);
+  assert.equal(await s.client.set('k', 'v'), 'OK', 'the pause is over');
+  assert.equal(await field(s.client, 'rdb_last_bgsave_status'), 'ok');
+  await assert.rejects(s.client.call('SHUTDOWN', 'ABORT'), /No shutdown in progress/);
+});

@@ -94,3 +94,19 @@ test('once SHUTDOWN has closed its connection, a new connection is refused: the 
     await server.exited;
   }
 });
+
+test('SHUTDOWN ABORT ends only the shutdown\'s own write pause: a CLIENT PAUSE set before it stays', { timeout: 30_000 }, async () => {
+  const { master, replica, m } = await masterWithStoppedReplica();
+  await m.incr('k');
+  await m.call('CLIENT', 'PAUSE', '5000', 'WRITE');
+  const shutdown = connect(master.port).call('SHUTDOWN').catch((e) => e.message);
+  await waitFor('the SHUTDOWN client waiting', async () => field(await m.info('clients'), 'blocked_clients') === '1');
+  assert.equal(await m.call('SHUTDOWN', 'ABORT'), 'OK');
+  assert.equal(await shutdown, 'ERR Errors trying to SHUTDOWN. Check logs.');
+  const writer = connect(master.port);
+  const write = writer.set('held', 'x');
+  await waitFor('the write held by the client pause', async () => field(await m.info('clients'), 'blocked_clients') === '1');
+  await m.call('CLIENT', 'UNPAUSE');
+  assert.equal(await write, 'OK');
+  replica.proc.kill('SIGCONT');
+});

@@ -15,7 +15,7 @@ import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
 import { Crc64, dumpValue } from './rdb.js';
 import { loadSnapshot, loadSnapshotBytes, snapshotSteps, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadOptions, type LoadStats, type ReplicationInfo } from './snapshot.js';
-import { ChildFailed, commitFile, SaveChild, type ChildEnd } from './save-child.js';
+import { ChildFailed, commitFile, SaveChild, type ChildTarget, type ChildEnd } from './save-child.js';
 import { KeyDelay } from '../util/sleep.js';
 import { BitString } from '../store/database.js';
 
@@ -41,11 +41,8 @@ interface BackgroundJob {
 }
 
 /** The temporary file a save child writes, `<prefix><its pid><suffix>` in `dir`, and where it goes when complete (nowhere: it stays). */
-interface ChildFile {
-  readonly prefix: string;
-  readonly suffix: string;
-  readonly final?: string;
-}
+/** A child's file, and where it goes once complete (without `final` it stays where it is). */
+type ChildFile = Exclude<ChildTarget, { readonly relay: unknown }> & { readonly final?: string };
 
 /** What persistence needs from the server. */
 export interface PersistenceHost {
@@ -224,6 +221,32 @@ export class Persistence {
       throw error;
     }
     this.saved(dirty, started, 'DB saved on disk');
+  }
+
+  /**
+   * The final save at shutdown. Redis makes it in the server process, which
+   * then does nothing else; here it is made in steps like a BGSAVE (the
+   * server pauses writes meanwhile), so that a second SIGINT can still stop
+   * the server at once. Its file is temp-<our pid>.rdb, as Redis names it.
+   * Success and failure are as SAVE's: `done` gets the error, if any.
+   */
+  saveBeforeExit(done: (error?: unknown) => void): void {
+    this.rdbSaves++;
+    const started = performance.now();
+    this.lastSaveAttempt = Date.now();
+    const dirty = this.keyspace.dirty;
+    const failed = (error: unknown): void => {
+      this.log('warning', `Write error saving DB on disk: ${(error as Error).message}`);
+      done(error);
+    };
+    try {
+      this.startBackgroundSnapshot({ name: `temp-${process.pid}.rdb`, final: this.snapshotFile() }, () => {
+        this.saved(dirty, started, 'DB saved on disk');
+        done();
+      }, failed, true);
+    } catch (error) {
+      setImmediate(() => failed(error));
+    }
   }
 
   /**

@@ -25,6 +25,17 @@ export interface ChildEnd {
   readonly stderr: string;
 }
 
+/**
+ * Where a child puts its bytes: a file named after its own pid (a background
+ * save), a file named here (the final save at shutdown, which Redis makes in
+ * the server process, so the name carries the server's pid), or back to a
+ * function as they pass (a relay).
+ */
+export type ChildTarget =
+  | { readonly prefix: string; readonly suffix: string }
+  | { readonly name: string }
+  | { readonly relay: (bytes: Buffer) => void };
+
 export class SaveChild {
   readonly pid: number;
   /** The temporary file the child writes, in `dir`; none for a relay. */
@@ -41,20 +52,22 @@ export class SaveChild {
    * or, as a relay (a disk-less sync, where Redis's child writes to the replicas
    * through a pipe), hands it back to `relay` as it passes; throws if none can start.
    */
-  constructor(dir: string, into: { readonly prefix: string; readonly suffix: string } | { readonly relay: (bytes: Buffer) => void }) {
+  constructor(dir: string, into: ChildTarget) {
     const started = performance.now();
-    const toFile = 'prefix' in into;
     // exec keeps the shell's pid for cat, so $$ is the pid of the process that holds the file open.
-    this.child = toFile
-      ? spawn('/bin/sh', ['-c', 'exec cat >"$0$$$1"', into.prefix, into.suffix], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] })
-      : spawn('cat', [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child =
+      'prefix' in into
+        ? spawn('/bin/sh', ['-c', 'exec cat >"$0$$$1"', into.prefix, into.suffix], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] })
+        : 'name' in into
+          ? spawn('/bin/sh', ['-c', 'exec cat >"$0"', into.name], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] })
+          : spawn('cat', [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     this.spawnUs = Math.round((performance.now() - started) * 1000);
     // A failed spawn reports itself as an event too; the missing pid already says it here.
     this.child.on('error', () => {});
     if (this.child.pid === undefined) throw new Error(`fork: cannot start a child in ${dir}`);
     this.pid = this.child.pid;
-    this.file = toFile ? path.join(dir, `${into.prefix}${this.pid}${into.suffix}`) : undefined;
-    if (!toFile) this.child.stdout!.on('data', into.relay);
+    this.file = 'prefix' in into ? path.join(dir, `${into.prefix}${this.pid}${into.suffix}`) : 'name' in into ? path.join(dir, into.name) : undefined;
+    if ('relay' in into) this.child.stdout!.on('data', into.relay);
     // A child that died has closed its end: the exit status tells, not the broken pipe.
     this.child.stdin!.on('error', () => {});
     this.child.stderr!.setEncoding('latin1');

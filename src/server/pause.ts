@@ -12,11 +12,12 @@ export type PauseType = 'off' | 'write' | 'all';
 const STRENGTH: Readonly<Record<PauseType, number>> = { off: 0, write: 1, all: 2 };
 
 /**
- * Who paused: CLIENT PAUSE, or a FAILOVER waiting for its replica. Each ends
+ * Who paused: CLIENT PAUSE, a FAILOVER waiting for its replica, or a
+ * SHUTDOWN waiting for its replicas or its final save. Each ends
  * on its own (CLIENT UNPAUSE does not end a failover's pause), and the
  * strongest of those in force applies, as in Redis.
  */
-export type PausePurpose = 'client' | 'failover';
+export type PausePurpose = 'client' | 'failover' | 'shutdown';
 
 export class ClientPause {
   type: PauseType = 'off';

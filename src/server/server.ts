@@ -162,7 +162,7 @@ export class Server implements ExecutionObserver {
   /** Clients with output to write at the end of the current task (see flushSoon). */
   private readonly pendingFlush = new Set<Client>();
   /** A shutdown waiting for replicas: until when, as it was asked, and the SHUTDOWN clients blocked on it. */
-  private pendingShutdown: { deadline: number; options: ShutdownOptions; waiting: Client[] } | undefined;
+  private pendingShutdown: { deadline: number; options: ShutdownOptions; waiting: Client[]; saving?: boolean } | undefined;
   /** Clients whose output is over their soft limit: the cron closes those that stay over it too long. */
   readonly overSoftLimit = new Set<Client>();
   readonly clientEviction: ClientEviction;
@@ -606,11 +606,19 @@ export class Server implements ExecutionObserver {
       this.pendingShutdown = { deadline: Date.now() + timeoutMs, options, waiting: client === undefined ? [] : [client as Client] };
       this.replication.requestAcks();
       // Past the deadline too: the shutdown ends it, by exiting or by cancelling.
-      this.pause.pause('write', Date.now() + timeoutMs + 60_000);
+      this.pause.hold('shutdown', 'write');
       this.log('notice', 'Waiting for replicas before shutting down.');
       return client === undefined ? NO_REPLY : BlockRequest.deferred(NO_REPLY);
     }
-    return this.finishShutdown(options) ? NO_REPLY : shutdownFailed();
+    const outcome = this.finishShutdown(options);
+    if (outcome !== 'saving') return outcome ? NO_REPLY : shutdownFailed();
+    if (client !== undefined) this.pendingShutdown!.waiting.push(client as Client);
+    return client === undefined ? NO_REPLY : BlockRequest.deferred(NO_REPLY);
+  }
+
+  /** The final save runs: a second SIGINT exits at once (Redis's "You insist"). */
+  get savingBeforeExit(): boolean {
+    return this.pendingShutdown?.saving === true;
   }
 
   /** SHUTDOWN ABORT: false when no shutdown is waiting. */
@@ -624,7 +632,7 @@ export class Server implements ExecutionObserver {
 
   /** INFO shutdown_in_milliseconds: how long a waiting shutdown still waits for replicas (undefined: none waits). */
   get shutdownInMs(): number | undefined {
-    return this.pendingShutdown === undefined ? undefined : this.pendingShutdown.deadline - Date.now();
+    return this.pendingShutdown === undefined || this.pendingShutdown.saving ? undefined : this.pendingShutdown.deadline - Date.now();
   }
 
   /** Every replica has acknowledged the whole stream (or there are none). */
@@ -636,23 +644,25 @@ export class Server implements ExecutionObserver {
   /** Checked by the cron and on every acknowledgement: the wait for replicas is over. */
   shutdownProgress(): void {
     const pending = this.pendingShutdown;
-    if (pending === undefined || (Date.now() < pending.deadline && !this.replicasInSync())) return;
-    if (!this.finishShutdown(pending.options)) this.cancelShutdown();
+    if (pending === undefined || pending.saving || (Date.now() < pending.deadline && !this.replicasInSync())) return;
+    if (this.finishShutdown(pending.options) === false) this.cancelShutdown();
   }
 
   private cancelShutdown(): void {
     const pending = this.pendingShutdown!;
+    if (pending.saving) this.persistence.cancelBackgroundSave();
     this.pendingShutdown = undefined;
-    this.pause.unpause();
+    this.pause.unpause('shutdown');
     for (const client of pending.waiting) this.finishWaiting(client, shutdownFailed());
   }
 
   /**
    * The shutdown proper, once replicas are waited for: reports how they
    * kept up, saves as asked, then exits (after the current command). False,
-   * with the reason logged, when it cannot (unless FORCE).
+   * with the reason logged, when it cannot (unless FORCE); 'saving' while the
+   * final save runs, with writes paused, after which it exits or cancels.
    */
-  private finishShutdown(options: ShutdownOptions): boolean {
+  private finishShutdown(options: ShutdownOptions): boolean | 'saving' {
     this.replication.sendToReplicas();
     const replicas = this.replication.replicas;
     if (replicas.length > 0) {
@@ -677,12 +687,25 @@ export class Server implements ExecutionObserver {
     // As Redis: a server still loading its data has nothing worth saving (it would replace the file with part of it).
     if (persistence.loading === undefined && (options.save ?? persistence.savePointsConfigured)) {
       this.log('notice', 'Saving the final RDB snapshot before exiting.');
-      try {
-        persistence.save();
-      } catch {
-        if (!options.force) return shutdownError(this, "Error trying to save the DB, can't exit.");
-        this.log('warning', 'Error trying to save the DB. Exit anyway.');
-      }
+      const pending = this.pendingShutdown ?? { deadline: Infinity, options, waiting: [] };
+      pending.saving = true;
+      this.pendingShutdown = pending;
+      // Nothing written after this moment could be in the file, so nothing more is acknowledged.
+      this.pause.hold('shutdown', 'write');
+      persistence.saveBeforeExit((error) => {
+        if (this.pendingShutdown !== pending) return;
+        if (error === undefined) {
+          setImmediate(() => this.onShutdownRequested(false));
+        } else if (options.force) {
+          this.log('warning', 'Error trying to save the DB. Exit anyway.');
+          setImmediate(() => this.onShutdownRequested(false));
+        } else {
+          shutdownError(this, "Error trying to save the DB, can't exit.");
+          pending.saving = false;
+          this.cancelShutdown();
+        }
+      });
+      return 'saving';
     }
     setImmediate(() => this.onShutdownRequested(false));
     return true;
