@@ -43,6 +43,20 @@ test('keys a script reads are tracked for the client that ran it', async (t) => 
   assert.equal(await conn.read(invalidate('k').length), invalidate('k'));
 });
 
+test("as Redis, a script's read tracks the keys its EVAL declared, not the key read; a read-only script's own keys are not tracked", async (t) => {
+  const conn = await resp3Tracking(t);
+  await exchange(conn, [['EVAL', "redis.call('SET', 'other', 'x')", '2', 'a', 'b']], '_\r\n');
+  await r.mset('a', '1', 'b', '1');
+  await exchange(conn, [['EVAL_RO', "redis.call('PING')", '2', 'a', 'b']], '_\r\n');
+  await r.mset('a', '2', 'b', '2');
+  await exchange(conn, [['PING']], '+PONG\r\n', 'no read, nothing tracked');
+  await exchange(conn, [['EVAL', "redis.call('GET', 'other')", '2', 'a', 'b']], '_\r\n');
+  await r.set('other', 'y');
+  await r.mset('b', '3', 'a', '3');
+  assert.equal(await conn.read((invalidate('b') + invalidate('a')).length), invalidate('b') + invalidate('a'));
+  await exchange(conn, [['PING']], '+PONG\r\n', 'the key the script read is not tracked');
+});
+
 test("a client's own change is invalidated after its reply", async (t) => {
   await r.hset('h', 'f', '1');
   const conn = await resp3Tracking(t);

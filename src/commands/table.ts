@@ -160,11 +160,14 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
       name: fullName,
       slowlog: !has('skip_slowlog'),
       monitor: !has('skip_monitor') && !has('admin'),
-      tracksKeys: has('readonly') && !has('pubsub'),
+      // A read-only script's own keys are not remembered; the reads it makes are (Redis's call()).
+      tracksKeys: has('readonly') && !has('pubsub') && !READ_ONLY_SCRIPTS.has(fullName),
       fast: has('fast'),
     },
   };
 }
+
+const READ_ONLY_SCRIPTS = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 
 const byName = new Map<string, CommandSpec>();
 for (const spec of COMMANDS) {

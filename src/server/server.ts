@@ -798,9 +798,18 @@ export class Server implements ExecutionObserver {
 
   executed(ctx: CommandContext, spec: CommandSpec, flags: ExecutionFlags, args: string[], durationUs: number, waits: boolean): void {
     const client = ctx.client as Client;
-    // Keys a script reads are remembered for the client that ran the script, as in Redis.
-    const reader = client.isScript ? (this.scripting.caller()?.client as Client | undefined) : client;
-    if (flags.tracksKeys && reader?.tracking) this.tracking.remember(reader, commandKeys(spec, flags.name, args).map((ref) => ref.key));
+    if (flags.tracksKeys) {
+      if (!client.isScript) {
+        if (client.tracking) this.tracking.remember(client, commandKeys(spec, flags.name, args).map((ref) => ref.key));
+      } else {
+        // As Redis: a read a script makes remembers, for the client that ran it, the keys that client's
+        // EVAL or FCALL declared (not the keys the read itself named).
+        const caller = this.scripting.caller()?.client as Client | undefined;
+        const command = caller?.tracking ? this.scripting.runningScript()?.command : undefined;
+        const callerSpec = command === undefined ? undefined : findCommand(command[0]);
+        if (callerSpec !== undefined) this.tracking.remember(caller!, commandKeys(callerSpec, callerSpec.name, command!).map((ref) => ref.key));
+      }
+    }
     // Counted here, so commands run by EXEC count and refused or queued ones do not, as in Redis.
     this.stats.commandsProcessed++;
     if (flags.slowlog) {
