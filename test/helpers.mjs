@@ -439,3 +439,22 @@ export async function monitorLines(port, commands) {
     client.close();
   }
 }
+
+/** The pids of `pid`'s child processes (a save or relay child), by pgrep -P. */
+export function childrenOf(pid) {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a process with this pid still exists. */
+export function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

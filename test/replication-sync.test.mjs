@@ -5,9 +5,8 @@
 // replaces ours, and a replica link that makes replies closed.
 // Every process started here is stopped after the tests (replication-fixtures.mjs).
 import { test } from 'node:test';
-import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { rawConnect, resp, sleep, waitFor } from './helpers.mjs';
+import { childrenOf, processAlive, rawConnect, resp, sleep, waitFor } from './helpers.mjs';
 import { connect, field, ours } from './replication-fixtures.mjs';
 
 /** How many of the server's log lines contain `text`. */
@@ -146,13 +145,7 @@ test('a disk-less transfer is relayed by a child: killing it fails the sync, the
   await m.config('SET', 'rdb-key-save-delay', '2000');
   const replica = await ours(['--replicaof', '127.0.0.1', String(master.port)]);
   const r = connect(replica.port);
-  const children = () => {
-    try {
-      return execFileSync('pgrep', ['-P', String(master.proc.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  };
+  const children = () => childrenOf(master.proc.pid);
   const [relay] = await waitFor('the relay child', () => children().length === 1 && children());
   assert.equal(await field(m, 'rdb_bgsave_in_progress'), '1');
   assert.match(master.output(), new RegExp(`Background RDB transfer started by pid ${relay}\\b`));
@@ -168,12 +161,5 @@ test('a disk-less transfer is relayed by a child: killing it fails the sync, the
   await ours(['--replicaof', '127.0.0.1', String(master.port)]);
   const [second] = await waitFor('a second relay child', () => children().length === 1 && children());
   master.proc.kill('SIGKILL');
-  await waitFor('the orphaned relay gone', () => {
-    try {
-      process.kill(second, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  await waitFor('the orphaned relay gone', () => !processAlive(second));
 });

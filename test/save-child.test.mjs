@@ -7,18 +7,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startInDir, tempDirs, waitFor } from './helpers.mjs';
+import { childrenOf, processAlive, startInDir, tempDirs, waitFor } from './helpers.mjs';
 
 const newDir = tempDirs('noderedis-save-child-');
 const linux = process.platform === 'linux';
 
-const childrenOf = (pid) => {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-};
 const field = async (client, name) => new RegExp(`${name}:(\\S+)`).exec(await client.info())?.[1];
 
 const MISCONF = /MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk\. Commands that may modify the data set are disabled/;
@@ -121,14 +114,7 @@ test('SHUTDOWN NOSAVE during a BGSAVE kills the child and removes its temp file'
   await new Promise((resolve) => s.proc.once('exit', resolve));
   assert.match(s.output(), /There is a child saving an \.rdb\. Killing it!/);
   assert.ok(!existsSync(join(s.dir, `temp-${child}.rdb`)), readdirSync(s.dir).join(' '));
-  await waitFor('the child gone', () => {
-    try {
-      process.kill(child, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  await waitFor('the child gone', () => !processAlive(child));
 });
 
 test('rdb-key-save-delay follows the last key too: a one-key BGSAVE lasts the delay, so its child can be seen', { skip: !linux, timeout: 20000 }, async (t) => {
