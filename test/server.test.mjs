@@ -10,7 +10,7 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, launch, MAIN, rawConnect, resp, SERVER_NODE_FLAGS, startServer, useServer, sleep, waitForPort } from './helpers.mjs';
+import { freePort, HAVE_REDIS, launch, MAIN, rawConnect, resp, SERVER_NODE_FLAGS, startRedis, startServer, useServer, sleep, waitForPort } from './helpers.mjs';
 
 let server;
 let r;
@@ -61,6 +61,33 @@ test('INFO without arguments shows the default sections in order', async () => {
   ]);
   const { order: defaultOrder } = parseInfo(await r.call('INFO', 'default'));
   assert.deepEqual(defaultOrder, order);
+});
+
+test('INFO sections list the fields redis-server lists, in its order (server adds ours after its own names)', { skip: !HAVE_REDIS }, async () => {
+  const redis = await startRedis();
+  try {
+    const bulk = (raw) => raw.slice(raw.indexOf('\r\n') + 2);
+    const names = (text) => text.split('\r\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => line.slice(0, line.indexOf(':')));
+    for (const section of ['clients', 'memory', 'persistence', 'stats', 'replication', 'cpu']) {
+      const theirs = names(bulk(await redis.conn.command('INFO', section)));
+      assert.deepEqual(names(await r.info(section)), theirs, section);
+    }
+    const ours = names(await r.info('server'));
+    for (const name of names(bulk(await redis.conn.command('INFO', 'server')))) assert.ok(ours.includes(name), `server: ${name}`);
+  } finally {
+    redis.stop();
+  }
+});
+
+test('INFO stats counts reads and writes, and instantaneous_*_kbps follow the traffic', async () => {
+  const before = parseInfo(await r.info('stats')).sections.Stats;
+  for (let i = 0; i < 20; i++) await r.set('k', 'x'.repeat(10_000));
+  await sleep(300);
+  const after = parseInfo(await r.info('stats')).sections.Stats;
+  assert.ok(Number(after.total_reads_processed) >= Number(before.total_reads_processed) + 20);
+  assert.ok(Number(after.total_writes_processed) >= Number(before.total_writes_processed) + 20);
+  assert.ok(Number(after.instantaneous_input_kbps) > 0, after.instantaneous_input_kbps);
+  assert.equal(after.total_net_repl_output_bytes, '0', 'no replica, no replication traffic');
 });
 
 test('INFO everything and INFO all add commandstats and latencystats', async () => {

@@ -8,6 +8,9 @@ import os from 'node:os';
 import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION, SERVER_NAME, SERVER_VERSION } from '../version.js';
 import { commandStats } from './table.js';
+import { deepSanitizations } from '../persistence/rdb.js';
+import { processCpu } from '../util/cpu.js';
+import type { RateSampler } from '../util/rate.js';
 import { defineCommand, type CommandContext } from './types.js';
 
 type Section = (ctx: CommandContext) => Record<string, string | number>;
@@ -103,10 +106,19 @@ const sections: Record<string, Section> = {
     clients_in_timeout_table: 0,
   }),
   memory: (ctx) => {
-    const rss = process.memoryUsage.rss();
+    const usage = process.memoryUsage();
+    const rss = usage.rss;
     const used = ctx.server.keyspace.usedMemory;
     const peak = ctx.server.memoryPeak();
     const maxmemory = ctx.server.config.values.maxmemory;
+    // used_memory counts the data and a fixed start-up share; client and replication buffers are reported apart.
+    const overhead = BASELINE_BYTES;
+    const dataset = used - overhead;
+    // The allocator's view, from V8: what its heaps and off-heap buffers hold, what they have reserved, and the resident set.
+    const allocated = usage.heapUsed + usage.external;
+    const active = usage.heapTotal + usage.external;
+    const shares = ctx.server.replication.bufferShares();
+    const percent = (part: number, whole: number): string => `${((part / Math.max(1, whole)) * 100).toFixed(2)}%`;
     return {
       used_memory: used,
       used_memory_human: humanBytes(used),
@@ -114,20 +126,37 @@ const sections: Record<string, Section> = {
       used_memory_rss_human: humanBytes(rss),
       used_memory_peak: peak,
       used_memory_peak_human: humanBytes(peak),
+      used_memory_peak_perc: percent(used, peak),
+      used_memory_overhead: overhead,
       used_memory_startup: BASELINE_BYTES,
-      used_memory_dataset: used - BASELINE_BYTES,
-      mem_not_counted_for_evict: 0,
-      mem_total_replication_buffers: ctx.server.replication.bufferBytes(),
-      mem_clients_slaves: 0,
-      mem_clients_normal: ctx.server.clientsMemory(),
+      used_memory_dataset: dataset,
+      used_memory_dataset_perc: percent(dataset, used - BASELINE_BYTES),
+      allocator_allocated: allocated,
+      allocator_active: active,
+      allocator_resident: rss,
       total_system_memory: os.totalmem(),
       total_system_memory_human: humanBytes(os.totalmem()),
       ...scriptingMemory(ctx),
       maxmemory,
       maxmemory_human: humanBytes(maxmemory),
       maxmemory_policy: ctx.server.config.get('maxmemory-policy') ?? 'noeviction',
+      allocator_frag_ratio: (active / Math.max(1, allocated)).toFixed(2),
+      allocator_frag_bytes: active - allocated,
+      allocator_rss_ratio: (rss / Math.max(1, active)).toFixed(2),
+      allocator_rss_bytes: rss - active,
+      rss_overhead_ratio: '1.00',
+      rss_overhead_bytes: 0,
       mem_fragmentation_ratio: (rss / Math.max(1, used)).toFixed(2),
+      mem_fragmentation_bytes: rss - used,
+      mem_not_counted_for_evict: 0,
+      mem_replication_backlog: shares.backlog,
+      mem_total_replication_buffers: ctx.server.replication.bufferBytes(),
+      mem_clients_slaves: shares.replicas,
+      mem_clients_normal: ctx.server.clientsMemory(),
+      mem_cluster_links: 0,
+      mem_aof_buffer: ctx.server.persistence.aofBufferBytes,
       mem_allocator: 'v8',
+      active_defrag_running: 0,
       lazyfree_pending_objects: 0,
       lazyfreed_objects: ctx.server.stats.lazyfreedObjects,
     };
@@ -156,21 +185,33 @@ const sections: Record<string, Section> = {
   stats: (ctx) => {
     const s = ctx.server.stats;
     const k = ctx.server.keyspace.stats;
+    const rates = ctx.server.rates;
+    const kbps = (rate: RateSampler): string => (rate.perSecond() / 1024).toFixed(2);
+    const exceeded = ctx.server.keyspace.evictor.exceededTime();
     return {
       total_connections_received: s.connectionsReceived,
       total_commands_processed: s.commandsProcessed,
-      instantaneous_ops_per_sec: ctx.server.instantaneousOps(),
+      instantaneous_ops_per_sec: Math.round(rates.ops.perSecond()),
       total_net_input_bytes: s.netInputBytes,
       total_net_output_bytes: s.netOutputBytes,
+      total_net_repl_input_bytes: s.netReplInputBytes,
+      total_net_repl_output_bytes: s.netReplOutputBytes,
+      instantaneous_input_kbps: kbps(rates.input),
+      instantaneous_output_kbps: kbps(rates.output),
+      instantaneous_input_repl_kbps: kbps(rates.replInput),
+      instantaneous_output_repl_kbps: kbps(rates.replOutput),
       rejected_connections: s.rejectedConnections,
       sync_full: ctx.server.replication.syncFull,
       sync_partial_ok: ctx.server.replication.syncPartialOk,
       sync_partial_err: ctx.server.replication.syncPartialErr,
       expired_keys: k.expiredKeys,
       expired_stale_perc: k.expiredStalePerc.toFixed(2),
+      expired_time_cap_reached_count: k.expireTimeCapReached,
       expire_cycle_cpu_milliseconds: Math.round(k.expireCycleTimeMs),
       evicted_keys: ctx.server.keyspace.evictor.evicted,
       evicted_clients: ctx.server.clientEviction.evicted,
+      total_eviction_exceeded_time: exceeded.totalMs,
+      current_eviction_exceeded_time: exceeded.currentMs,
       keyspace_hits: k.hits,
       keyspace_misses: k.misses,
       pubsub_channels: ctx.server.pubsub.size('channels'),
@@ -179,22 +220,45 @@ const sections: Record<string, Section> = {
       latest_fork_usec: ctx.server.persistence.latestForkUs,
       total_forks: ctx.server.persistence.backgroundJobs,
       migrate_cached_sockets: ctx.server.migrations.cachedConnections,
+      slave_expires_tracked_keys: ctx.server.replication.localKeysWithExpiry,
+      // V8 compacts its own heap; there is no active defragmentation to count.
+      active_defrag_hits: 0,
+      active_defrag_misses: 0,
+      active_defrag_key_hits: 0,
+      active_defrag_key_misses: 0,
+      total_active_defrag_time: 0,
+      current_active_defrag_time: 0,
       tracking_total_keys: ctx.server.tracking.totalKeys,
       tracking_total_items: ctx.server.tracking.totalItems,
       tracking_total_prefixes: ctx.server.tracking.totalPrefixes,
-      total_error_replies: s.totalErrorReplies,
       unexpected_error_replies: s.unexpectedErrorReplies,
+      total_error_replies: s.totalErrorReplies,
+      dump_payload_sanitizations: deepSanitizations.count,
+      total_reads_processed: s.readsProcessed,
+      total_writes_processed: s.writesProcessed,
+      // One thread does all the I/O (io-threads is 1).
+      io_threaded_reads_processed: 0,
+      io_threaded_writes_processed: 0,
+      // Reply buffers are not resized per client here: each client's is reused or replaced whole.
+      reply_buffer_shrinks: 0,
+      reply_buffer_expands: 0,
     };
   },
   replication: (ctx) => ctx.server.replication.info(),
   cpu: () => {
     const usage = process.cpuUsage();
-    return {
+    const proc = processCpu();
+    const fields: Record<string, string> = {
       used_cpu_sys: (usage.system / 1e6).toFixed(6),
       used_cpu_user: (usage.user / 1e6).toFixed(6),
-      used_cpu_sys_children: '0.000000',
-      used_cpu_user_children: '0.000000',
+      used_cpu_sys_children: (proc?.childrenSystem ?? 0).toFixed(6),
+      used_cpu_user_children: (proc?.childrenUser ?? 0).toFixed(6),
     };
+    if (proc !== undefined) {
+      fields.used_cpu_sys_main_thread = proc.mainSystem.toFixed(6);
+      fields.used_cpu_user_main_thread = proc.mainUser.toFixed(6);
+    }
+    return fields;
   },
   modules: () => ({}),
   commandstats: () => {

@@ -435,6 +435,11 @@ export class Persistence {
   aofRewrites = 0;
 
   /** INFO persistence's aof_* fields, as Redis 7.0 lists them. */
+  /** Propagated commands not yet written to the append-only file (INFO mem_aof_buffer). */
+  get aofBufferBytes(): number {
+    return this.incr.stream.length;
+  }
+
   aofInfo(): Record<string, string | number> {
     const now = Date.now();
     const fields: Record<string, string | number> = {

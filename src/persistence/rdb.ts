@@ -286,6 +286,9 @@ export function payloadValid(payload: Buffer, skipChecksum = false): boolean {
 const UNEXPECTED_EOF = 'Unexpected EOF reading RDB file';
 
 /** Reads RDB bytes; `pos` is the offset reached (named in errors about files). */
+/** Packed values checked with deep sanitization, by RESTORE and loads alike (INFO dump_payload_sanitizations). */
+export const deepSanitizations = { count: 0 };
+
 export class Reader {
   pos = 0;
   /**
@@ -304,6 +307,7 @@ export class Reader {
    * refuses, later in the payload, is still refused.
    */
   deepOnly<T>(check: () => T, skipped: T): T {
+    if (this.deep) deepSanitizations.count++;
     try {
       return check();
     } catch (error) {

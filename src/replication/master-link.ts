@@ -226,6 +226,8 @@ export class MasterLink {
 
   private received(chunk: Buffer): void {
     this.lastIo = Date.now();
+    this.server.stats.readsProcessed++;
+    this.server.stats.netReplInputBytes += chunk.length;
     this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
     while (this.socket !== undefined && this.input.length > 0) {
       if (this.state === 'handshake') {

@@ -144,6 +144,13 @@ export class Replication implements PropagationFollower {
   /** Keys with a time to live that clients of ours (not the master) wrote while we are a writable replica (Redis's slaveKeysWithExpire). */
   private readonly localKeys = new Map<Database, Set<string>>();
 
+  /** INFO slave_expires_tracked_keys. */
+  get localKeysWithExpiry(): number {
+    let count = 0;
+    for (const keys of this.localKeys.values()) count += keys.size;
+    return count;
+  }
+
   constructor(private readonly server: Server) {
     server.config.onChange('repl-backlog-size', () => {
       if (this.backlog === undefined) return;
@@ -521,6 +528,18 @@ export class Replication implements PropagationFollower {
   /** INFO mem_total_replication_buffers: the one buffer the backlog and the replicas share. */
   bufferBytes(): number {
     return this.backlog?.memory ?? 0;
+  }
+
+  /**
+   * INFO mem_replication_backlog and mem_clients_slaves: the shared buffer up
+   * to repl-backlog-size is the backlog's, what replicas hold past it theirs,
+   * as Redis 7.0 splits it.
+   */
+  bufferShares(): { backlog: number; replicas: number } {
+    const bytes = this.bufferBytes();
+    const size = this.backlogSize;
+    if (this.replicas.length > 0 && bytes > size) return { backlog: size, replicas: bytes - size };
+    return { backlog: bytes, replicas: 0 };
   }
 
   /** A client went away: if it was a replica, it is one no more. */

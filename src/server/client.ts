@@ -158,7 +158,9 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   received(chunk: Buffer): void {
     if (this.closing) return;
     this.lastInteraction = Date.now();
-    this.server.stats.netInputBytes += chunk.length;
+    const stats = this.server.stats;
+    stats.readsProcessed++;
+    stats.netInputBytes += chunk.length;
     const result = this.reader.feed(chunk);
     if (result !== null) {
       if ('protocolError' in result) {
@@ -380,9 +382,17 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   sendRaw(bytes: Buffer, written?: () => void): void {
     this.flush();
     if (this.closed || this.closing) return;
-    this.server.stats.netOutputBytes += bytes.length;
+    this.countWrite(bytes.length);
     // A replica's stream is limited by its share of the replication buffer, checked as that grows.
     if (!this.socket.write(bytes, written) && this.replicaLink?.attached !== true) this.overOutputLimit(0);
+  }
+
+  /** As Redis: what goes to a replica is replication traffic, counted apart from the clients'. */
+  private countWrite(bytes: number): void {
+    const stats = this.server.stats;
+    stats.writesProcessed++;
+    if (this.replicaLink !== undefined) stats.netReplOutputBytes += bytes;
+    else stats.netOutputBytes += bytes;
   }
 
   /** Adds raw RESP to the pending output (errors of the protocol layer, MONITOR lines). */
@@ -398,7 +408,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       if (this.overOutputLimit(this.out.length)) return;
       // Acknowledged writes are in the append-only file and sent to the replicas first.
       this.server.beforeReplies();
-      this.server.stats.netOutputBytes += this.out.length;
+      this.countWrite(this.out.length);
       // Written whole at once: no one holds the bytes and the buffer is reused. Otherwise the
       // socket keeps them until they are out, and the replies move to a new buffer.
       if (this.output.write(this.out.pending())) this.out.clear();

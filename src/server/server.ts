@@ -30,6 +30,8 @@ import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { LatencyHistogram } from '../util/latency-histogram.js';
 import { redactedArgs } from './redaction.js';
+import { RateSampler } from '../util/rate.js';
+import { deepSanitizations } from '../persistence/rdb.js';
 import { ClientPause } from './pause.js';
 import { OomScoreAdj } from './oom.js';
 import { Tracking } from './tracking.js';
@@ -74,6 +76,13 @@ export interface ServerStats {
   rejectedConnections: number;
   netInputBytes: number;
   netOutputBytes: number;
+  /** What the master link read and what replica links were sent, counted apart as Redis counts them. */
+  netReplInputBytes: number;
+  netReplOutputBytes: number;
+  /** Reads from sockets and writes to them (INFO total_reads_processed, total_writes_processed). */
+  readsProcessed: number;
+  writesProcessed: number;
+
   /** Errors replied, by error code (the first word), for INFO errorstats. */
   errors: Map<string, number>;
   totalErrorReplies: number;
@@ -155,8 +164,14 @@ export class Server implements ExecutionObserver {
   private stopping = false;
   private cronPaused = false;
   private peakMemory = 0;
-  /** For INFO's instantaneous_ops_per_sec: command counts sampled by the cron. */
-  private opsSamples: number[] = [];
+  /** INFO's instantaneous_* metrics: commands, and bytes in and out, sampled by the cron. */
+  readonly rates = {
+    ops: new RateSampler(),
+    input: new RateSampler(),
+    output: new RateSampler(),
+    replInput: new RateSampler(),
+    replOutput: new RateSampler(),
+  };
   /** The client whose command is running, if any: its own keyspace events go out ahead of its reply. */
   private executing: Client | undefined = undefined;
   /** Clients with output to write at the end of the current task (see flushSoon). */
@@ -1017,23 +1032,24 @@ export class Server implements ExecutionObserver {
     this.memoryPeak();
     this.persistence.cron();
     this.replication.cron();
-    this.opsSamples.push(this.stats.commandsProcessed);
-    if (this.opsSamples.length > 16) this.opsSamples.shift();
-  }
-
-  /** Commands per second over the last sampled interval. */
-  instantaneousOps(): number {
-    const samples = this.opsSamples;
-    if (samples.length < 2) return 0;
-    return Math.round(((samples[samples.length - 1] - samples[0]) / (samples.length - 1)) * 10);
+    const rates = this.rates;
+    rates.ops.sample(this.stats.commandsProcessed);
+    rates.input.sample(this.stats.netInputBytes);
+    rates.output.sample(this.stats.netOutputBytes);
+    rates.replInput.sample(this.stats.netReplInputBytes);
+    rates.replOutput.sample(this.stats.netReplOutputBytes);
   }
 
   resetStats(): void {
     this.clientEviction.evicted = 0;
     Object.assign(this.stats, newStats());
+    for (const rate of Object.values(this.rates)) rate.reset();
     this.keyspace.stats.hits = 0;
     this.keyspace.stats.misses = 0;
     this.keyspace.stats.expiredKeys = 0;
+    this.keyspace.stats.expireTimeCapReached = 0;
+    this.keyspace.evictor.resetExceededTime();
+    deepSanitizations.count = 0;
     // As Redis's resetServerStats: the counts of syncs served go too.
     this.replication.syncFull = 0;
     this.replication.syncPartialOk = 0;
@@ -1083,6 +1099,10 @@ function newStats(): ServerStats {
     rejectedConnections: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    netReplInputBytes: 0,
+    netReplOutputBytes: 0,
+    readsProcessed: 0,
+    writesProcessed: 0,
     errors: new Map(),
     totalErrorReplies: 0,
     lazyfreedObjects: 0,

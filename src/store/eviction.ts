@@ -43,6 +43,34 @@ export class Evictor {
    * (nothing left that the policy may evict, or out of time for this run).
    */
   freeMemory(maxmemory: number, policy: EvictionPolicy, samples: number): boolean {
+    const freed = this.evictTo(maxmemory, policy, samples);
+    // INFO total_eviction_exceeded_time and current_eviction_exceeded_time: how long memory stayed over the limit.
+    if (freed && this.exceededSince !== 0) {
+      this.exceededTotalMs += performance.now() - this.exceededSince;
+      this.exceededSince = 0;
+    } else if (!freed && this.exceededSince === 0) {
+      this.exceededSince = performance.now();
+    }
+    return freed;
+  }
+
+  /** When memory last went over maxmemory without eviction bringing it back (0: it is under). */
+  private exceededSince = 0;
+  private exceededTotalMs = 0;
+
+  /** Milliseconds memory has been over the limit: in all, and in the current stretch. */
+  exceededTime(): { totalMs: number; currentMs: number } {
+    const currentMs = this.exceededSince === 0 ? 0 : performance.now() - this.exceededSince;
+    return { totalMs: Math.floor(this.exceededTotalMs + currentMs), currentMs: Math.floor(currentMs) };
+  }
+
+  /** CONFIG RESETSTAT: both start again, the current stretch with the next failed eviction (as Redis resets them). */
+  resetExceededTime(): void {
+    this.exceededTotalMs = 0;
+    this.exceededSince = 0;
+  }
+
+  private evictTo(maxmemory: number, policy: EvictionPolicy, samples: number): boolean {
     if (this.keyspace.usedMemory <= maxmemory) return true;
     if (policy === 'noeviction') return false;
     const started = performance.now();

@@ -22,7 +22,7 @@ export type EventListener = (db: Database, event: string, key: string) => void;
 
 export class Keyspace implements KeyspaceHooks {
   readonly dbs: Database[];
-  readonly stats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expireCycleTimeMs: 0 };
+  readonly stats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expireCycleTimeMs: 0, expireTimeCapReached: 0 };
   /** Changes since the last save, as INFO's rdb_changes_since_last_save. */
   dirty = 0;
   activeExpireEnabled = true;
@@ -195,6 +195,7 @@ export class Keyspace implements KeyspaceHooks {
         sampled += roundSampled;
         expired += roundExpired;
         if (performance.now() - started > budgetMs) {
+          this.stats.expireTimeCapReached++;
           this.recordCycle(started, sampled, expired);
           return;
         }
