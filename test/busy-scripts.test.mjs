@@ -2,9 +2,11 @@
 // BUSY, SCRIPT KILL / FUNCTION KILL stop what has not written, SHUTDOWN NOSAVE
 // stops the server. TEST_TARGET=redis runs the same expectations against redis-server.
 import { test } from 'node:test';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import net from 'node:net';
 import Redis from 'ioredis';
 import { blockedClients, rawConnect, resp, sleep, startServer } from './helpers.mjs';
 
@@ -140,4 +142,30 @@ test('a client blocked on a key the timed-out script pushed to waits for the who
   assert.equal((await other.call('HELLO', '2'))[0], 'server');
   assert.equal(await running, 'done');
   assert.deepEqual(await popped, ['x', 'z']);
+});
+
+test('whoever SHUTDOWN NOSAVE disconnects is refused when connecting again at once', async (t) => {
+  const { server, runner, other } = await busyServer(t);
+  // Connected before many others, so that the server closing every connection takes a while after closing this one.
+  const asker = await rawConnect(server.port);
+  const bystanders = [];
+  for (let i = 0; i < 1000; i++) {
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    bystanders.push(socket);
+  }
+  t.after(() => bystanders.forEach((s) => s.destroy()));
+  runner.eval(`redis.call('SET', KEYS[1], 'y') ${LOOP}`, 1, 'x').catch(() => {});
+  await untilBusy(other);
+  const again = new Promise((resolve) => {
+    asker.socket.on('close', () => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.on('connect', () => resolve('accepted'));
+      socket.on('error', (error) => resolve(error.code));
+    });
+  });
+  asker.write(resp('SHUTDOWN', 'NOSAVE'));
+  assert.equal(await again, 'ECONNREFUSED');
+  assert.equal(await server.exited, 0);
 });

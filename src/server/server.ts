@@ -1005,9 +1005,12 @@ export class Server implements ExecutionObserver {
     this.replication.master?.close();
     clearInterval(this.cron);
     this.keyspace.stopExpiryCycle();
-    for (const client of this.clients.values()) client.kill();
+    // The listeners close first, as Redis's do: a client that sees its connection end may connect
+    // again at once, and must be refused rather than accepted into a server about to exit.
     const all: net.Server[] = [...this.listeners, ...this.tlsListeners, ...(this.unixListener ? [this.unixListener] : [])];
-    await Promise.all(all.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    const closed = Promise.all(all.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    for (const client of this.clients.values()) client.kill();
+    await closed;
     const unixPath = this.config.get('unixsocket');
     if (unixPath) {
       this.log('notice', 'Removing the unix socket file.');
