@@ -54,6 +54,17 @@ const PROGRAMS = [
   'local a = 1 local b = 2\nreturn a + b',
   'local t = {}\nt.x = function() end\nt.x()\nreturn 1',
   'do\n  local a = 1\nend\nreturn 2',
+  // Statements that span lines: Lua loads constants and variables where they are used, on the line
+  // of the token after them, so the hook sees arguments, fields, operators and stores on their own lines.
+  'local a = 1\ndo\n  local a = 2\n  local b = 3\nend\nlocal t = {\n  1,\n  2,\n}\nlocal z = a +\n  1\nreturn z',
+  'local function f(x,\n                 y)\n  local x = x + 1\n  return x +\n    y\nend\nlocal r = f(\n  a,\n  3\n)\nlocal t = {\n  k = 1,\n  f(1, 2),\n  [3] =\n    \'v\',\n  a\n}\nlocal s = \'p\' ..\n  tostring(r) ..\n  \'q\'\nlocal u = string.format(\'%d\',\n  #t)\nreturn {a,\n  r, s,\n  u}',
+  'local t = {}\nt.x =\n  5\nt[\n  \'y\'] = 6\nlocal a, b =\n  1,\n  2\nreturn a',
+  'local x = 1\nif x == 1 and\n   x < 2 then\n  x = 2\nend\nwhile x <\n  5 do\n  x = x + 1\nend\nreturn x',
+  'local t = {}\ntable.insert(t,\n  1)\ntable.insert(\n  t,\n  string.rep(\'a\',\n    3))\nlocal s = tostring(\n  t[1]\n)\nreturn s',
+  'local t = {a = 1, b = 2}\nlocal s = t.a\n  + t.b\nlocal q = -\n  s\nlocal k = t\n  .a\nreturn q',
+  'local o = {v = 1}\nfunction o:get(x)\n  return self.v + x\nend\nlocal r = o:get(\n  2\n)\nlocal r2 = o\n  :get(3)\nreturn r',
+  'local s = "a" .. "b"\n  .. "c"\nlocal t = {\n  "x", "y";\n  "z"\n}\nreturn #t',
+  'local t = {}\nfor i = 1, 2 do t[#t + 1] = {\n  i,\n  i * 2\n} end\nreturn t',
 ];
 
 test('a debug build reports the lines lua5.1\'s line hook reports', { skip: !haveLua && 'lua5.1 is not installed' }, () => {

@@ -20,8 +20,16 @@ interface LocalVar {
 }
 
 class Scope {
+  /** What each name resolves to here: its latest declaration. */
   readonly vars = new Map<string, LocalVar>();
+  /** Every declaration in order, a name declared again included: the debugger lists them all, as Lua does. */
+  readonly declared: [string, LocalVar][] = [];
   constructor(readonly parent: Scope | undefined) {}
+
+  add(name: string, v: LocalVar): void {
+    this.vars.set(name, v);
+    this.declared.push([name, v]);
+  }
 }
 
 class FunctionState {
@@ -99,6 +107,41 @@ function isSimple(e: Expr): boolean {
       return true;
     case 'Paren':
       return isSimple(e.expr);
+    default:
+      return false;
+  }
+}
+
+/** The line of an expression's last token. */
+function endLine(e: Expr): number {
+  switch (e.kind) {
+    case 'Call':
+    case 'MethodCall':
+    case 'Table':
+    case 'Paren':
+      return e.end;
+    case 'Function':
+      return e.endLine;
+    case 'Unary':
+      return endLine(e.operand);
+    default:
+      return e.line;
+  }
+}
+
+/** A value Lua 5.1 loads only where it is used (a constant, a variable, a field), so on the line of the token after it. */
+function isLazy(e: Expr): boolean {
+  switch (e.kind) {
+    case 'Nil':
+    case 'True':
+    case 'False':
+    case 'Number':
+    case 'String':
+    case 'Name':
+    case 'Index':
+      return true;
+    case 'Paren':
+      return isLazy(e.expr);
     default:
       return false;
   }
@@ -196,22 +239,55 @@ class Generator {
    */
   private lineEvent(line: number, force: boolean): string {
     if (!this.debug) return '';
+    const event = `$dl($fr, ${line}, ${this.activeVars()});\n`;
+    return force ? event : `if ($fr.line !== ${line}) ${event}`;
+  }
+
+  /** Debug builds: the locals active here for a line event, in declaration order (shadowed ones too, as Lua lists them). */
+  private activeVars(): string {
     const vars: string[] = [];
     const scopes: Scope[] = [];
     for (let sc: Scope | undefined = this.scope; sc !== undefined; sc = sc.parent) scopes.unshift(sc);
     for (const sc of scopes) {
-      for (const [name, v] of sc.vars) if (v.fn === this.fn) vars.push(`${JSON.stringify(name)}, ${v.js}`);
+      for (const [name, v] of sc.declared) if (v.fn === this.fn) vars.push(`${JSON.stringify(name)}, ${v.js}`);
     }
-    const event = `$dl($fr, ${line}, () => [${vars.join(', ')}]);\n`;
-    return force ? event : `if ($fr.line !== ${line}) ${event}`;
+    return `() => [${vars.join(', ')}]`;
+  }
+
+  /**
+   * Debug builds: `code` preceded by the line event of an instruction on
+   * `line` inside a statement, for statements that span lines (a call's
+   * arguments, a table's fields). Values that Lua loads lazily (constants,
+   * variables, fields) are loaded on the line of the token after them.
+   */
+  private markBefore(line: number, code: string): string {
+    if (!this.debug) return code;
+    return `(${this.mark(line)}, ${code})`;
+  }
+
+  /** Debug builds: `code`, then the line event of the instruction that uses its value (a call, an operator). */
+  private markAfter(line: number, code: string): string {
+    if (!this.debug) return code;
+    const t = this.temp();
+    return `(${t} = ${code}, ${this.mark(line)}, ${t})`;
+  }
+
+  /** The line event of an instruction inside an expression (debug builds only). */
+  private mark(line: number): string {
+    return `($fr.line !== ${line} && $dl($fr, ${line}, ${this.activeVars()}))`;
+  }
+
+  /** An argument or field value, marked with the line Lua loads it on when it is loaded lazily. */
+  private loaded(e: Expr, line: number, code: string): string {
+    return this.debug && isLazy(e) ? this.markBefore(line, code) : code;
   }
 
   /**
    * Where a `for` loop's jump back lands, which reports itself each iteration
    * even on the same line: its body's first statement (the `for` line when empty).
    */
-  private static firstLine(body: Block, line: number): number {
-    return body.length > 0 ? Generator.statLine(body[0]) : line;
+  private firstLine(body: Block, line: number): number {
+    return this.debug && body.length > 0 ? this.statementLine(body[0]) : line;
   }
 
   /** A condition Lua's code generator drops, as a constant that is always true. */
@@ -226,6 +302,99 @@ class Generator {
     return s.line;
   }
 
+  /**
+   * Debug builds: the line of a statement's first instruction, where Lua's
+   * line hook sees it begin. Lua loads constants and variables only where
+   * they are used, on the line of the token after them, so a statement that
+   * spans lines may begin on a later one (`t.x =\n 5` on its second).
+   */
+  private statementLine(s: Stat): number {
+    switch (s.kind) {
+      case 'Local':
+        return s.values.length === 0 ? s.line : (this.firstInstr(s.values[0], 'reg', s.valueLines[0]) ?? s.line);
+      case 'Assign': {
+        const target = s.targets[0];
+        const value = s.values[0];
+        if (value.kind === 'Function') return value.endLine;
+        const at = s.valueLines[0];
+        if (target.kind === 'Name') {
+          const v = this.resolve(target.name);
+          return (v !== undefined && v.fn === this.fn ? this.firstInstr(value, 'reg', at) : this.firstInstr(value, 'any', at)) ?? at;
+        }
+        return (
+          this.firstInstr(target.object, 'any', endLine(target.object)) ??
+          this.firstInstr(target.key, 'rk', endLine(target.key)) ??
+          this.firstInstr(value, 'rk', at) ??
+          at
+        );
+      }
+      case 'Return':
+        if (s.values.length === 0) return s.line;
+        return this.firstInstr(s.values[0], s.values.length === 1 ? 'any' : 'reg', s.valueLines[0]) ?? s.valueLines[0];
+      case 'CallStat':
+        return this.firstInstr(s.call, 'reg', s.call.end) ?? s.line;
+      case 'While':
+        return this.condLine(s.cond);
+      case 'If':
+        return this.condLine(s.clauses[0].cond);
+      default:
+        return Generator.statLine(s);
+    }
+  }
+
+  /** The line of a condition's first instruction. */
+  private condLine(cond: Expr): number {
+    return this.firstInstr(cond, 'reg', endLine(cond)) ?? endLine(cond);
+  }
+
+  /**
+   * The line of the first instruction Lua 5.1 emits for `e`, used where it
+   * is used: in a register (`reg`: call arguments, locals' values), in any
+   * register (`any`: an indexed table), or as an operand that may stay a
+   * constant or a local's register (`rk`); `at` is the line it is loaded on.
+   * Undefined when it takes no instruction.
+   */
+  private firstInstr(e: Expr, ctx: 'reg' | 'any' | 'rk', at: number): number | undefined {
+    switch (e.kind) {
+      case 'Nil':
+      case 'True':
+      case 'False':
+      case 'Number':
+      case 'String':
+        return ctx === 'rk' ? undefined : at;
+      case 'Vararg':
+        return e.line;
+      case 'Function':
+        return e.endLine;
+      case 'Table':
+        return e.line;
+      case 'Name': {
+        const v = this.resolve(e.name);
+        if (v === undefined || v.fn !== this.fn) return at;
+        return ctx === 'reg' ? at : undefined;
+      }
+      case 'Paren':
+        return this.firstInstr(e.expr, ctx, at);
+      case 'Index':
+        return this.firstInstr(e.object, 'any', endLine(e.object)) ?? this.firstInstr(e.key, 'rk', endLine(e.key)) ?? at;
+      case 'Call':
+        return this.firstInstr(e.callee, 'reg', endLine(e.callee)) ?? e.line;
+      case 'MethodCall':
+        return this.firstInstr(e.object, 'any', endLine(e.object)) ?? e.methodLine;
+      case 'Unary': {
+        if (e.op === '-' && e.operand.kind === 'Number') return ctx === 'rk' ? undefined : at;
+        const end = endLine(e.operand);
+        return this.firstInstr(e.operand, 'any', end) ?? end;
+      }
+      case 'Binary':
+        if (e.op === '..' || e.op === 'and' || e.op === 'or') return this.firstInstr(e.left, 'reg', e.opLine) ?? e.opLine;
+        if (e.left.kind === 'Number' && e.right.kind === 'Number' && !['==', '~=', '<', '<=', '>', '>='].includes(e.op)) {
+          return ctx === 'rk' ? undefined : at;
+        }
+        return this.firstInstr(e.left, 'rk', e.opLine) ?? this.firstInstr(e.right, 'rk', e.line) ?? e.line;
+    }
+  }
+
   private withScope<T>(f: () => T): T {
     this.scope = new Scope(this.scope);
     try {
@@ -237,7 +406,7 @@ class Generator {
 
   private declare(name: string): string {
     const js = this.newName('L');
-    this.scope.vars.set(name, { js, fn: this.fn });
+    this.scope.add(name, { js, fn: this.fn });
     return js;
   }
 
@@ -246,7 +415,7 @@ class Generator {
    * which its debugger lists. No Lua name contains '(', so no code can resolve them.
    */
   private hideLocals(...vars: [string, string][]): void {
-    for (const [name, js] of vars) this.scope.vars.set(name, { js, fn: this.fn });
+    for (const [name, js] of vars) this.scope.add(name, { js, fn: this.fn });
   }
 
   private resolve(name: string): LocalVar | undefined {
@@ -267,7 +436,7 @@ class Generator {
       if (this.fn.silentLocals > 0) this.fn.silentLocals--;
       // `do` and `repeat` compile to no instruction of their own: their bodies report the lines.
       else if (s.kind !== 'Do' && s.kind !== 'Repeat' && !(s.kind === 'While' && Generator.alwaysTrue(s.cond))) {
-        out += this.lineEvent(Generator.statLine(s), false);
+        out += this.lineEvent(this.debug ? this.statementLine(s) : 0, false);
       }
       out += this.stat(s);
     }
@@ -279,16 +448,16 @@ class Generator {
   private stat(s: Stat): string {
     switch (s.kind) {
       case 'Local':
-        return this.local(s.names, s.values);
+        return this.local(s.names, s.values, s.valueLines);
       case 'Assign':
-        return this.assign(s.targets, s.values, s.line);
+        return this.assign(s);
       case 'CallStat':
         return this.callCode(s.call) + ';\n';
       case 'Do':
         return `{\n${this.block(s.body)}}\n`;
       case 'While':
         // The jump back goes to the test, on the `while` line; a constant true test is compiled away, so to the body.
-        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}${this.lineEvent(Generator.alwaysTrue(s.cond) ? Generator.firstLine(s.body, s.line) : s.line, true)}}\n`;
+        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}${this.lineEvent(Generator.alwaysTrue(s.cond) ? this.firstLine(s.body, s.line) : this.debug ? this.condLine(s.cond) : 0, true)}}\n`;
       case 'Repeat':
         return this.withScope(() => {
           // The jump back lands on the body's first line, which reports itself again.
@@ -299,7 +468,8 @@ class Generator {
       case 'If': {
         let out = '';
         s.clauses.forEach((c, i) => {
-          out += `${i === 0 ? 'if' : ' else if'} (${this.cond(c.cond)}) {\n${this.block(c.body)}}`;
+          const test = i === 0 ? this.cond(c.cond) : this.debug ? `(${this.mark(this.condLine(c.cond))}, ${this.cond(c.cond)})` : this.cond(c.cond);
+          out += `${i === 0 ? 'if' : ' else if'} (${test}) {\n${this.block(c.body)}}`;
         });
         if (s.orelse !== undefined) out += ` else {\n${this.block(s.orelse)}}`;
         return out + '\n';
@@ -313,19 +483,27 @@ class Generator {
         return `let ${js};\n${js} = ${this.functionExpr(s.func, s.name)};\n`;
       }
       case 'Return':
-        return `return ${this.valueList(s.values)};\n`;
+        return `return ${this.valueList(s.values, s.valueLines)};\n`;
       case 'Break':
         return 'break;\n';
     }
   }
 
-  private local(names: string[], values: Expr[]): string {
+  /** An expression's value where Lua loads it into a register on line `at` (a list's value, in debug builds). */
+  private value(e: Expr, at: number | undefined): string {
+    const code = this.expr(e);
+    return at === undefined ? code : this.loaded(e, at, code);
+  }
+
+  private local(names: string[], values: Expr[], valueLines: number[]): string {
     const inits: string[] = [];
     const extra: string[] = [];
     const multiTail = values.length > 0 && isMulti(values[values.length - 1]) && names.length >= values.length;
     const singles = multiTail ? values.length - 1 : values.length;
+    // nil values make one LOADNIL, or nothing at all opening a function: no line of their own.
+    const lines = values.every((v) => v.kind === 'Nil') ? [] : valueLines;
     for (let i = 0; i < singles; i++) {
-      const code = this.expr(values[i]);
+      const code = this.value(values[i], lines[i]);
       if (i < names.length) inits.push(code);
       else extra.push(code);
     }
@@ -342,9 +520,17 @@ class Generator {
     return `let ${decls.join(', ')};\n${extra.map((e) => `${e};\n`).join('')}`;
   }
 
-  private assign(targets: (NameExpr | IndexExpr)[], values: Expr[], line: number): string {
+  private assign(s: Extract<Stat, { kind: 'Assign' }>): string {
+    const { targets, values, line } = s;
     if (targets.length === 1 && values.length === 1) {
-      return this.store(targets[0], this.expr(values[0]), line) + ';\n';
+      // `function a.b() end` stores on its `function` line, after the closure made on its `end` line.
+      const target = targets[0];
+      let value: string;
+      if (s.functionStat === true) value = this.markAfter(line, this.expr(values[0]));
+      else if (target.kind === 'Name' && this.resolve(target.name)?.fn === this.fn) value = this.value(values[0], s.valueLines[0]);
+      // A global or a field is stored by an instruction of its own, after the value.
+      else value = this.markAfter(s.valueLines[0], this.value(values[0], s.valueLines[0]));
+      return this.store(target, value, line) + ';\n';
     }
     let out = '';
     // Lua evaluates the targets' tables and keys, then all values, then assigns right to left.
@@ -364,7 +550,7 @@ class Generator {
         for (let j = i; j < targets.length; j++) valueTemps.push(`${m}[${j - i}]`);
       } else {
         const t = this.temp();
-        out += `${t} = ${this.expr(v)};\n`;
+        out += `${t} = ${this.value(v, s.valueLines[i])};\n`;
         valueTemps.push(t);
       }
     });
@@ -401,7 +587,7 @@ class Generator {
       this.hideLocals(['(for index)', i], ['(for limit)', limit], ['(for step)', step]);
       const v = this.declare(s.name);
       const body = this.block(s.body);
-      const back = this.lineEvent(Generator.firstLine(s.body, s.line), true);
+      const back = this.lineEvent(this.firstLine(s.body, s.line), true);
       return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${back}${body}${this.lineEvent(s.line, false)}}\n`;
     });
   }
@@ -420,7 +606,7 @@ class Generator {
       const call = `(typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${state}, ${control})) : $cm(${f}, ${p}, "", [${state}, ${control}]))`;
       let loop = `while (true) {\n${this.check(s.line)}${r} = ${call};\nif (${r}[0] === undefined) break;\n${control} = ${r}[0];\n`;
       loop += `let ${names.map((n, i) => `${n} = ${r}[${i}]`).join(', ')};\n`;
-      loop += this.lineEvent(Generator.firstLine(s.body, s.line), true);
+      loop += this.lineEvent(this.firstLine(s.body, s.line), true);
       return loop + this.block(s.body) + this.lineEvent(s.line, false) + '}\n';
     });
     return `{\n${out}}\n`;
@@ -429,10 +615,10 @@ class Generator {
   // ------------------------------------------------------------ expressions
 
   /** Code for an expression list as one array of values (return values, a for's explist). */
-  private valueList(values: Expr[]): string {
+  private valueList(values: Expr[], valueLines?: number[]): string {
     if (values.length === 0) return '$E';
     if (values.length === 1 && isMulti(values[0])) return this.multi(values[0]);
-    const parts = values.map((v, i) => (i === values.length - 1 && isMulti(v) ? `...${this.multi(v)}` : this.expr(v)));
+    const parts = values.map((v, i) => (i === values.length - 1 && isMulti(v) ? `...${this.multi(v)}` : this.value(v, valueLines?.[i])));
     return `[${parts.join(', ')}]`;
   }
 
@@ -478,7 +664,7 @@ class Generator {
       desc = this.describe(e.callee);
     }
     prefix += `${f} = ${fnCode}, `;
-    if (e.args.every(isSimple)) {
+    if (!this.debug && e.args.every(isSimple)) {
       args = this.args(e.args);
     } else {
       // Evaluate arguments first so that the position the callee sees is this call's.
@@ -486,14 +672,15 @@ class Generator {
       e.args.forEach((a, i) => {
         const t = this.temp();
         if (i === e.args.length - 1 && isMulti(a)) {
-          prefix += `${t} = ${this.multi(a)}, `;
+          prefix += `${t} = ${a.kind === 'Vararg' ? this.markBefore(a.line, this.multi(a)) : this.multi(a)}, `;
           parts.push(`...${t}`);
         } else {
-          prefix += `${t} = ${this.expr(a)}, `;
+          prefix += `${t} = ${this.loaded(a, e.argLines[i], this.expr(a))}, `;
           parts.push(t);
         }
       });
       args = parts.join(', ');
+      if (this.debug) prefix += `${this.mark(e.line)}, `;
     }
     const all = self === '' ? args : args === '' ? self : `${self}, ${args}`;
     return `(${prefix}typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${all})) : $cm(${f}, ${p}, ${JSON.stringify(desc)}, [${all}]))`;
@@ -562,9 +749,9 @@ class Generator {
         const d = JSON.stringify(this.describe(e.operand));
         if (e.op === '-') {
           if (e.operand.kind === 'Number') return `(${numberLiteral(-e.operand.value)})`;
-          return `$neg(${this.expr(e.operand)}, ${this.pos(e.line)}, ${d})`;
+          return `$neg(${this.markAfter(endLine(e.operand), this.expr(e.operand))}, ${this.pos(e.line)}, ${d})`;
         }
-        return `$len(${this.expr(e.operand)}, ${this.pos(e.line)}, ${d})`;
+        return `$len(${this.markAfter(endLine(e.operand), this.expr(e.operand))}, ${this.pos(e.line)}, ${d})`;
       }
       case 'Binary':
         return this.binary(e);
@@ -579,7 +766,7 @@ class Generator {
       return e.op === 'and' ? `($tr(${t} = ${left}) ? ${right} : ${t})` : `($tr(${t} = ${left}) ? ${t} : ${right})`;
     }
     const a = this.expr(e.left);
-    const b = this.expr(e.right);
+    const b = this.markAfter(e.line, this.expr(e.right));
     const p = this.pos(e.line);
     switch (e.op) {
       case '==':
@@ -629,7 +816,7 @@ class Generator {
       else if (!(i === items.length - 1 && isMulti(it.value))) positional++;
     });
     const t = this.temp();
-    let out = `(${t} = $nt(${fb2intRound(positional)}, ${fb2intRound(keyed)})`;
+    let out = `(${t} = ${this.markBefore(line, `$nt(${fb2intRound(positional)}, ${fb2intRound(keyed)})`)}`;
     let pending: string[] = [];
     let flushed = 1;
     const mixed = keyed > 0 && positional > 0;
@@ -641,7 +828,7 @@ class Generator {
     };
     items.forEach((it, i) => {
       if (it.kind === 'Keyed') {
-        out += `, $rs(${t}, ${this.expr(it.key)}, ${this.expr(it.value)}, ${p})`;
+        out += `, $rs(${t}, ${this.expr(it.key)}, ${this.markAfter(it.at, this.expr(it.value))}, ${p})`;
         return;
       }
       if (i === items.length - 1 && isMulti(it.value)) {
@@ -649,10 +836,10 @@ class Generator {
       } else if (mixed) {
         // Positional values are evaluated in source order, between the keyed stores around them.
         const v = this.temp();
-        out += `, ${v} = ${this.expr(it.value)}`;
+        out += `, ${v} = ${this.loaded(it.value, it.at, this.expr(it.value))}`;
         pending.push(v);
       } else {
-        pending.push(this.expr(it.value));
+        pending.push(this.loaded(it.value, it.at, this.expr(it.value)));
       }
       if (pending.length === FIELDS_PER_FLUSH) flush();
     });
