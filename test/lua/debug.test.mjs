@@ -65,6 +65,15 @@ const PROGRAMS = [
   'local o = {v = 1}\nfunction o:get(x)\n  return self.v + x\nend\nlocal r = o:get(\n  2\n)\nlocal r2 = o\n  :get(3)\nreturn r',
   'local s = "a" .. "b"\n  .. "c"\nlocal t = {\n  "x", "y";\n  "z"\n}\nreturn #t',
   'local t = {}\nfor i = 1, 2 do t[#t + 1] = {\n  i,\n  i * 2\n} end\nreturn t',
+  'for i = 1,\n  2 do\n  local j = i\nend\nfor k, v in pairs(\n  {1}) do\nend\nreturn 0',
+  'local x = 5\nlocal y = x > 3 and\n  \'big\' or\n  \'small\'\nlocal z = not\n  x\nreturn y',
+  'local a, b = 1, nil\nif a and\n   b then\n  a = 2\nend\nif a or\n  b then\n  a = 3\nend\nlocal c = a\n  and b\nlocal d = a ~= nil\n  and 1\nreturn a',
+  'local t = {n = 1}\nlocal v = t.n or\n  0\nlocal w = nil or\n  t.n\nif t.n == 1 or\n   t.m then\n  v = 2\nend\nreturn v',
+  'local a = 1 local b = a and 2 or 3\nlocal c = (a > 0) and b or nil\nif not a then b = 1 elseif a == 1 and b then b = 4 else b = 5 end\nwhile a < 3 and b do a = a + 1 end\nreturn a',
+  'local t = {}\nfor i = 1, 3 do\n  t[i] = i % 2 == 0 and \'even\'\n    or \'odd\'\nend\nlocal s = \'\'\nfor _, v in ipairs(t) do\n  s = s ..\n    v\nend\nreturn s',
+  'local function f(...)\n  local n = select(\'#\', ...)\n  return n, ...\nend\nlocal x, y = f(1,\n  2, 3)\nlocal g = function(a, b)\n  return a\n    * b\nend\nreturn g(x,\n  y)',
+  'local t = setmetatable({}, {__index = function(t, k)\n  return k\nend})\nlocal v = t.abc\nlocal w = t[\n  \'x\' .. \'y\'\n]\nreturn v .. w',
+  'local cnt = 0\nrepeat\n  cnt = cnt +\n    1\nuntil cnt >= 2 and\n  cnt < 10\nreturn cnt',
 ];
 
 test('a debug build reports the lines lua5.1\'s line hook reports', { skip: !haveLua && 'lua5.1 is not installed' }, () => {

@@ -99,8 +99,9 @@ export type Stat =
   /** The condition sees the body's locals. */
   | { kind: 'Repeat'; body: Block; cond: Expr; line: number }
   | { kind: 'If'; clauses: { cond: Expr; body: Block }[]; orelse: Block | undefined; line: number }
-  | { kind: 'NumericFor'; name: string; start: Expr; limit: Expr; step: Expr | undefined; body: Block; line: number }
-  | { kind: 'GenericFor'; names: string[]; exprs: Expr[]; body: Block; line: number }
+  /** `doLine`: the line of `do`, where Lua jumps to the loop's test from. */
+  | { kind: 'NumericFor'; name: string; start: Expr; limit: Expr; step: Expr | undefined; body: Block; line: number; doLine: number }
+  | { kind: 'GenericFor'; names: string[]; exprs: Expr[]; valueLines: number[]; body: Block; line: number; doLine: number }
   /**
    * `function a.b:c() end` is desugared by the parser into an Assign of a
    * FunctionBody (with `self` first for methods); this node is `local function f`,

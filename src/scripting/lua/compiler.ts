@@ -129,6 +129,33 @@ function endLine(e: Expr): number {
   }
 }
 
+/**
+ * An and/or operand that takes no instruction of its own where `op` tests
+ * it: a comparison's jump is its test; `and` needs none for a constant
+ * that is true, `or` none for nil and false.
+ */
+function untested(e: Expr, op: 'and' | 'or'): boolean {
+  switch (e.kind) {
+    case 'Paren':
+      return untested(e.expr, op);
+    case 'Binary':
+      // An and/or's value is its right operand's, jumps aside.
+      if (e.op === 'and' || e.op === 'or') return untested(e.right, op);
+      return ['==', '~=', '<', '<=', '>', '>='].includes(e.op);
+    case 'Unary':
+      return e.op === 'not' && untested(e.operand, op);
+    case 'True':
+    case 'Number':
+    case 'String':
+      return op === 'and';
+    case 'Nil':
+    case 'False':
+      return op === 'or';
+    default:
+      return false;
+  }
+}
+
 /** A value Lua 5.1 loads only where it is used (a constant, a variable, a field), so on the line of the token after it. */
 function isLazy(e: Expr): boolean {
   switch (e.kind) {
@@ -278,8 +305,12 @@ class Generator {
   }
 
   /** An argument or field value, marked with the line Lua loads it on when it is loaded lazily. */
-  private loaded(e: Expr, line: number, code: string): string {
-    return this.debug && isLazy(e) ? this.markBefore(line, code) : code;
+  private loaded(e: Expr, line: number): string {
+    if (!this.debug || !isLazy(e)) return this.expr(e);
+    if (e.kind === 'Paren') return this.loaded(e.expr, line);
+    // A field is looked up once its table and key are: that lookup is what lands on `line`.
+    if (e.kind === 'Index') return this.index(e, line);
+    return this.markBefore(line, this.expr(e));
   }
 
   /**
@@ -387,7 +418,13 @@ class Generator {
         return this.firstInstr(e.operand, 'any', end) ?? end;
       }
       case 'Binary':
-        if (e.op === '..' || e.op === 'and' || e.op === 'or') return this.firstInstr(e.left, 'reg', e.opLine) ?? e.opLine;
+        if (e.op === 'and' || e.op === 'or') {
+          // A constant the operator need not test takes no instruction: the right operand comes first.
+          const left = e.left.kind === 'Paren' ? e.left.expr : e.left;
+          if (untested(left, e.op) && left.kind !== 'Binary' && left.kind !== 'Unary') return this.firstInstr(e.right, ctx, at);
+          return this.firstInstr(e.left, 'reg', e.opLine) ?? e.opLine;
+        }
+        if (e.op === '..') return this.firstInstr(e.left, 'reg', e.opLine) ?? e.opLine;
         if (e.left.kind === 'Number' && e.right.kind === 'Number' && !['==', '~=', '<', '<=', '>', '>='].includes(e.op)) {
           return ctx === 'rk' ? undefined : at;
         }
@@ -463,7 +500,8 @@ class Generator {
           // The jump back lands on the body's first line, which reports itself again.
           const again = this.debug ? '$fr.line = 0;\n' : '';
           const body = this.statements(s.body);
-          return `while (true) {\n${this.check(s.line)}${again}${body}${this.lineEvent(s.cond.line, false)}if (${this.cond(s.cond)}) break;\n}\n`;
+          const test = this.lineEvent(this.debug ? this.condLine(s.cond) : 0, false);
+          return `while (true) {\n${this.check(s.line)}${again}${body}${test}if (${this.cond(s.cond)}) break;\n}\n`;
         });
       case 'If': {
         let out = '';
@@ -491,8 +529,8 @@ class Generator {
 
   /** An expression's value where Lua loads it into a register on line `at` (a list's value, in debug builds). */
   private value(e: Expr, at: number | undefined): string {
-    const code = this.expr(e);
-    return at === undefined ? code : this.loaded(e, at, code);
+    if (at !== undefined && this.debug && e.kind === 'Binary' && (e.op === 'and' || e.op === 'or')) return this.binary(e, at);
+    return at === undefined ? this.expr(e) : this.loaded(e, at);
   }
 
   private local(names: string[], values: Expr[], valueLines: number[]): string {
@@ -577,9 +615,11 @@ class Generator {
     const i = this.temp();
     const limit = this.temp();
     const step = this.temp();
-    const start = `$fn(${this.expr(s.start)}, ${p}, "initial value")`;
-    const lim = `$fn(${this.expr(s.limit)}, ${p}, "limit")`;
-    const st = s.step === undefined ? '1' : `$fn(${this.expr(s.step)}, ${p}, "step")`;
+    // Each value is loaded where it ends; a header over several lines then jumps from `do` to the test on the `for` line.
+    const start = `$fn(${this.value(s.start, endLine(s.start))}, ${p}, "initial value")`;
+    const lim = `$fn(${this.value(s.limit, endLine(s.limit))}, ${p}, "limit")`;
+    const st = s.step === undefined ? '1' : `$fn(${this.value(s.step, endLine(s.step))}, ${p}, "step")`;
+    const prep = this.debug ? `, ${this.mark(s.doLine)}, ${this.mark(s.line)}` : '';
     const constantStep = s.step === undefined ? 1 : s.step.kind === 'Number' ? s.step.value : undefined;
     const test =
       constantStep === undefined ? `(${step} > 0 ? ${i} <= ${limit} : ${i} >= ${limit})` : constantStep > 0 ? `${i} <= ${limit}` : `${i} >= ${limit}`;
@@ -588,7 +628,7 @@ class Generator {
       const v = this.declare(s.name);
       const body = this.block(s.body);
       const back = this.lineEvent(this.firstLine(s.body, s.line), true);
-      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${back}${body}${this.lineEvent(s.line, false)}}\n`;
+      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}${prep}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${back}${body}${this.lineEvent(s.line, false)}}\n`;
     });
   }
 
@@ -599,7 +639,8 @@ class Generator {
     const control = this.temp();
     const r = this.temp();
     const init = this.temp();
-    let out = `${init} = ${this.valueList(s.exprs)};\n${f} = ${init}[0]; ${state} = ${init}[1]; ${control} = ${init}[2];\n`;
+    let out = `${init} = ${this.valueList(s.exprs, s.valueLines)};\n${f} = ${init}[0]; ${state} = ${init}[1]; ${control} = ${init}[2];\n`;
+    if (this.debug) out += `${this.mark(s.doLine)};\n${this.mark(s.line)};\n`;
     out += this.withScope(() => {
       this.hideLocals(['(for generator)', f], ['(for state)', state], ['(for control)', control]);
       const names = s.names.map((n) => this.declare(n));
@@ -675,7 +716,7 @@ class Generator {
           prefix += `${t} = ${a.kind === 'Vararg' ? this.markBefore(a.line, this.multi(a)) : this.multi(a)}, `;
           parts.push(`...${t}`);
         } else {
-          prefix += `${t} = ${this.loaded(a, e.argLines[i], this.expr(a))}, `;
+          prefix += `${t} = ${this.loaded(a, e.argLines[i])}, `;
           parts.push(t);
         }
       });
@@ -700,8 +741,13 @@ class Generator {
       case 'Paren':
         return this.cond(e.expr);
       case 'Binary':
-        if (e.op === 'and') return `(${this.cond(e.left)} && ${this.cond(e.right)})`;
-        if (e.op === 'or') return `(${this.cond(e.left)} || ${this.cond(e.right)})`;
+        // Each operand that is not a comparison is tested where it ends: the left one on the operator's line.
+        if (e.op === 'and' || e.op === 'or') {
+          const left = untested(e.left, e.op) ? this.cond(e.left) : this.markAfter(e.opLine, this.cond(e.left));
+          // The whole condition is tested as `and` tests.
+          const right = untested(e.right, 'and') ? this.cond(e.right) : this.markAfter(endLine(e.right), this.cond(e.right));
+          return `(${left} ${e.op === 'and' ? '&&' : '||'} ${right})`;
+        }
         if (['==', '~=', '<', '<=', '>', '>='].includes(e.op)) return this.expr(e);
         break;
       default:
@@ -736,11 +782,8 @@ class Generator {
         if (v !== undefined) return v.js;
         return `$idxs($G, ${JSON.stringify(e.name)}, ${this.pos(e.line)}, "")`;
       }
-      case 'Index': {
-        const desc = JSON.stringify(this.describe(e.object));
-        if (e.key.kind === 'String') return `$idxs(${this.expr(e.object)}, ${JSON.stringify(e.key.value)}, ${this.pos(e.line)}, ${desc})`;
-        return `$idx(${this.expr(e.object)}, ${this.expr(e.key)}, ${this.pos(e.line)}, ${desc})`;
-      }
+      case 'Index':
+        return this.index(e);
       case 'Call':
       case 'MethodCall':
         return `${this.callCode(e)}[0]`;
@@ -758,11 +801,21 @@ class Generator {
     }
   }
 
-  private binary(e: Extract<Expr, { kind: 'Binary' }>): string {
+  /** `at`: where the value is loaded into a register, which an and/or's lazy right operand is loaded on. */
+  /** `at` (debug builds): the line of the lookup, reported between evaluating the key and looking it up. */
+  private index(e: IndexExpr, at?: number): string {
+    const desc = JSON.stringify(this.describe(e.object));
+    const marked = (code: string): string => (at === undefined ? code : this.markAfter(at, code));
+    if (e.key.kind === 'String') return `$idxs(${marked(this.expr(e.object))}, ${JSON.stringify(e.key.value)}, ${this.pos(e.line)}, ${desc})`;
+    return `$idx(${this.expr(e.object)}, ${marked(this.expr(e.key))}, ${this.pos(e.line)}, ${desc})`;
+  }
+
+  private binary(e: Extract<Expr, { kind: 'Binary' }>, at?: number): string {
     if (e.op === 'and' || e.op === 'or') {
       const t = this.temp();
-      const left = this.expr(e.left);
-      const right = this.expr(e.right);
+      // The left operand is tested on the operator's line; the right one is loaded where the whole value is.
+      const left = untested(e.left, e.op) ? this.expr(e.left) : this.markAfter(e.opLine, this.expr(e.left));
+      const right = at === undefined ? this.expr(e.right) : this.value(e.right, at);
       return e.op === 'and' ? `($tr(${t} = ${left}) ? ${right} : ${t})` : `($tr(${t} = ${left}) ? ${t} : ${right})`;
     }
     const a = this.expr(e.left);
@@ -836,10 +889,10 @@ class Generator {
       } else if (mixed) {
         // Positional values are evaluated in source order, between the keyed stores around them.
         const v = this.temp();
-        out += `, ${v} = ${this.loaded(it.value, it.at, this.expr(it.value))}`;
+        out += `, ${v} = ${this.loaded(it.value, it.at)}`;
         pending.push(v);
       } else {
-        pending.push(this.loaded(it.value, it.at, this.expr(it.value)));
+        pending.push(this.loaded(it.value, it.at));
       }
       if (pending.length === FIELDS_PER_FLUSH) flush();
     });

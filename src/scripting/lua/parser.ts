@@ -471,26 +471,28 @@ class Parser {
       this.expect(',');
       const limit = this.expr();
       const step = this.accept(',') ? this.expr() : undefined;
+      const doLine = this.tok.line;
       this.expect('do');
       const saved = this.fs.activeLocals;
       this.declareLocals(4);
       const body = this.block();
       this.fs.activeLocals = saved;
       this.expectMatch('end', 'for', line);
-      return { kind: 'NumericFor', name: first, start, limit, step, body, line };
+      return { kind: 'NumericFor', name: first, start, limit, step, body, line, doLine };
     }
     if (this.is(',') || this.is('in')) {
       const names = [first];
       while (this.accept(',')) names.push(this.name());
       this.expect('in');
-      const exprs = this.exprList();
+      const { values: exprs, valueLines } = this.exprListWithLines();
+      const doLine = this.tok.line;
       this.expect('do');
       const saved = this.fs.activeLocals;
       this.declareLocals(3 + names.length);
       const body = this.block();
       this.fs.activeLocals = saved;
       this.expectMatch('end', 'for', line);
-      return { kind: 'GenericFor', names, exprs, body, line };
+      return { kind: 'GenericFor', names, exprs, valueLines, body, line, doLine };
     }
     this.error("'=' or 'in' expected");
   }
