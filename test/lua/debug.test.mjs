@@ -74,6 +74,11 @@ const PROGRAMS = [
   'local function f(...)\n  local n = select(\'#\', ...)\n  return n, ...\nend\nlocal x, y = f(1,\n  2, 3)\nlocal g = function(a, b)\n  return a\n    * b\nend\nreturn g(x,\n  y)',
   'local t = setmetatable({}, {__index = function(t, k)\n  return k\nend})\nlocal v = t.abc\nlocal w = t[\n  \'x\' .. \'y\'\n]\nreturn v .. w',
   'local cnt = 0\nrepeat\n  cnt = cnt +\n    1\nuntil cnt >= 2 and\n  cnt < 10\nreturn cnt',
+  // An if's clause ends in a jump past the others, on its last line; Lua threads jumps, so a trailing if's or while's exits skip it.
+  'local x = 1\nif x == 1 then\n  if x > 0 then\n    x = 2\n  else\n    x = 3\n  end\nelseif x == 2 then\n  x = 4\nend\nif x == 5 then\nelseif x == 2 then\n  x = 6\nelse\nend\nreturn x',
+  'local r = {}\nfor i = 1, 3 do\n  if i == 1 or i == 2 then\n    local m = i\n    if m and m == 2 then\n      r[#r+1] = 1\n    else\n      r[#r+1] = 2\n    end\n  elseif i == 3 then\n    r[#r+1] = 3\n  else\n    r[#r+1] = 4\n  end\nend\nreturn r',
+  'local n = 0\nfor i = 1, 4 do\n  if i % 2 == 0 then\n    while n < i do\n      n = n + 1\n    end\n  elseif i == 3 then\n    if n > 100 then\n      n = 0\n    end\n  else\n    n = n + 10\n  end\nend\nreturn n',
+  'local function f(x)\n  if x then\n    return 1\n  elseif x == false then\n    return 2\n  end\n  return 3\nend\nlocal a = f(true) + f(false) + f(nil)\nif a > 0 then\n  for j = 1, 2 do\n    a = a + j\n  end\nelse\n  a = 0\nend\nreturn a',
 ];
 
 test('a debug build reports the lines lua5.1\'s line hook reports', { skip: !haveLua && 'lua5.1 is not installed' }, () => {

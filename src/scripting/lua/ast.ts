@@ -98,7 +98,8 @@ export type Stat =
   | { kind: 'While'; cond: Expr; body: Block; line: number }
   /** The condition sees the body's locals. */
   | { kind: 'Repeat'; body: Block; cond: Expr; line: number }
-  | { kind: 'If'; clauses: { cond: Expr; body: Block }[]; orelse: Block | undefined; line: number }
+  /** `exitLine`: the line of a clause's last token, where Lua jumps past the clauses after it. */
+  | { kind: 'If'; clauses: { cond: Expr; body: Block; exitLine: number }[]; orelse: Block | undefined; line: number }
   /** `doLine`: the line of `do`, where Lua jumps to the loop's test from. */
   | { kind: 'NumericFor'; name: string; start: Expr; limit: Expr; step: Expr | undefined; body: Block; line: number; doLine: number }
   | { kind: 'GenericFor'; names: string[]; exprs: Expr[]; valueLines: number[]; body: Block; line: number; doLine: number }

@@ -463,13 +463,26 @@ class Generator {
     return undefined;
   }
 
-  private block(stats: Block): string {
-    return this.withScope(() => this.statements(stats));
+  /**
+   * Debug builds: the line event of the jump that ends an if's clause, for
+   * the trailing if of that clause's body: Lua threads jumps, so that if's
+   * own exits jump straight past the clause's jump and only its last branch
+   * falls through to it.
+   */
+  private fallThrough = '';
+
+  /** `exit`: the line event where control falls out of the block (see fallThrough). */
+  private block(stats: Block, exit = ''): string {
+    return this.withScope(() => this.statements(stats, exit));
   }
 
-  private statements(stats: Block): string {
+  private statements(stats: Block, exit = ''): string {
     let out = '';
+    const last = stats[stats.length - 1];
+    // A trailing while's exit jumps past the clause's jump too; a trailing if passes the event on to its last branch.
+    const threaded = last !== undefined && (last.kind === 'If' || (last.kind === 'While' && !Generator.alwaysTrue(last.cond)));
     for (const s of stats) {
+      this.fallThrough = s === last && last.kind === 'If' ? exit : '';
       if (this.fn.silentLocals > 0) this.fn.silentLocals--;
       // `do` and `repeat` compile to no instruction of their own: their bodies report the lines.
       else if (s.kind !== 'Do' && s.kind !== 'Repeat' && !(s.kind === 'While' && Generator.alwaysTrue(s.cond))) {
@@ -477,7 +490,8 @@ class Generator {
       }
       out += this.stat(s);
     }
-    return out;
+    this.fallThrough = '';
+    return threaded ? out : out + exit;
   }
 
   // ------------------------------------------------------------ statements
@@ -505,11 +519,15 @@ class Generator {
         });
       case 'If': {
         let out = '';
+        const fallThrough = this.fallThrough;
+        this.fallThrough = '';
         s.clauses.forEach((c, i) => {
           const test = i === 0 ? this.cond(c.cond) : this.debug ? `(${this.mark(this.condLine(c.cond))}, ${this.cond(c.cond)})` : this.cond(c.cond);
-          out += `${i === 0 ? 'if' : ' else if'} (${test}) {\n${this.block(c.body)}}`;
+          // A clause with others after it ends in a jump past them, which runs when its body falls through.
+          const exit = i < s.clauses.length - 1 || s.orelse !== undefined ? this.lineEvent(c.exitLine, false) : fallThrough;
+          out += `${i === 0 ? 'if' : ' else if'} (${test}) {\n${this.block(c.body, exit)}}`;
         });
-        if (s.orelse !== undefined) out += ` else {\n${this.block(s.orelse)}}`;
+        if (s.orelse !== undefined) out += ` else {\n${this.block(s.orelse, fallThrough)}}`;
         return out + '\n';
       }
       case 'NumericFor':

@@ -445,17 +445,17 @@ class Parser {
   }
 
   private ifStat(line: number): Stat {
-    const clauses: { cond: Expr; body: Block }[] = [];
+    const clauses: { cond: Expr; body: Block; exitLine: number }[] = [];
     this.advance();
     let cond = this.expr();
     this.expect('then');
-    clauses.push({ cond, body: this.block() });
+    clauses.push({ cond, body: this.block(), exitLine: this.lastLine });
     let orelse: Block | undefined;
     while (this.is('elseif')) {
       this.advance();
       cond = this.expr();
       this.expect('then');
-      clauses.push({ cond, body: this.block() });
+      clauses.push({ cond, body: this.block(), exitLine: this.lastLine });
     }
     if (this.accept('else')) orelse = this.block();
     this.expectMatch('end', 'if', line);
