@@ -105,6 +105,19 @@ test('a statement that spans lines stops on each line Lua runs code on, and prin
   await exchange(conn, [['c']], logs('<endsession>') + ':5\r\n');
 });
 
+test('returning a library call split over lines stops on the line the return ends, after the call', async (t) => {
+  const { server } = await serverWith(t);
+  const script = "local function f(k)\n  return redis.call('set',\n    k, '1')\nend\nreturn f('x')";
+  const conn = await debugging(t, server.port, 'SYNC', script, logs('* Stopped at 4, stop reason = step over', '-> 4   end'));
+  await exchange(conn, [['s']], logs('* Stopped at 5, stop reason = step over', "-> 5   return f('x')"));
+  await exchange(conn, [['s']], logs('* Stopped at 2, stop reason = step over', "-> 2     return redis.call('set',"));
+  await exchange(conn, [['s']], logs('* Stopped at 3, stop reason = step over', "-> 3       k, '1')"));
+  await exchange(conn, [['s']], logs('* Stopped at 2, stop reason = step over', "-> 2     return redis.call('set',"));
+  // Lua runs the RETURN after a tail call of a C function (not of a Lua one, which ends the frame).
+  await exchange(conn, [['s']], logs('<redis> set x 1', '<reply> "+OK"', '* Stopped at 3, stop reason = step over', "-> 3       k, '1')"));
+  await exchange(conn, [['s']], logs('<endsession>') + '+OK\r\n');
+});
+
 test('eval, redis, maxlen, help and unknown commands answer as Redis', async (t) => {
   const { server } = await serverWith(t);
   const conn = await debugging(t, server.port, 'SYNC', 'local s = string.rep("x", 100)\nreturn 1', logs('* Stopped at 1, stop reason = step over', '-> 1   local s = string.rep("x", 100)'));

@@ -79,6 +79,11 @@ const PROGRAMS = [
   'local r = {}\nfor i = 1, 3 do\n  if i == 1 or i == 2 then\n    local m = i\n    if m and m == 2 then\n      r[#r+1] = 1\n    else\n      r[#r+1] = 2\n    end\n  elseif i == 3 then\n    r[#r+1] = 3\n  else\n    r[#r+1] = 4\n  end\nend\nreturn r',
   'local n = 0\nfor i = 1, 4 do\n  if i % 2 == 0 then\n    while n < i do\n      n = n + 1\n    end\n  elseif i == 3 then\n    if n > 100 then\n      n = 0\n    end\n  else\n    n = n + 10\n  end\nend\nreturn n',
   'local function f(x)\n  if x then\n    return 1\n  elseif x == false then\n    return 2\n  end\n  return 3\nend\nlocal a = f(true) + f(false) + f(nil)\nif a > 0 then\n  for j = 1, 2 do\n    a = a + j\n  end\nelse\n  a = 0\nend\nreturn a',
+  // Consecutive nil locals share one LOADNIL; a tail call of a library function runs the RETURN after it.
+  'local rcall = function(...) return select(\'#\', ...) end\nlocal function removeJobKeys(jobKey)\n  return rcall("DEL", jobKey, jobKey .. \':logs\', jobKey .. \':dependencies\',\n    jobKey .. \':processed\', jobKey .. \':failed\', jobKey .. \':unsuccessful\')\nend\nlocal n = removeJobKeys(\'j\')\nreturn n',
+  'local function g(a, b)\n  local x\n  local y\n  if a then\n    local p\n    local q\n    x = 1\n  end\n  return x\nend\nreturn g(1)',
+  'local function h(t)\n  return table.concat(t,\n    \',\')\nend\nlocal function k(x)\n  return h({x,\n    x})\nend\nlocal s = k(\'a\')\nreturn tostring(\n  s)',
+  'local function g(...)\n  return select(\'#\',\n    ...)\nend\nlocal n = g(1,\n  2)\nlocal m = math.max(\n  n, 1\n) + 1\nreturn m',
 ];
 
 test('a debug build reports the lines lua5.1\'s line hook reports', { skip: !haveLua && 'lua5.1 is not installed' }, () => {

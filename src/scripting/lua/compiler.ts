@@ -57,7 +57,7 @@ export const RUNTIME_NAMES = [
   'index', 'indexStr', 'setIndex', 'callMeta', 'rawSetChecked', 'setList',
   'add', 'sub', 'mul', 'div', 'mod', 'pow', 'neg', 'len', 'concat',
   'eq', 'lt', 'le', 'truthy', 'forNumber', 'newTable', 'budgetSpent',
-  'debugEnter', 'debugExit', 'debugLine',
+  'debugEnter', 'debugExit', 'debugLine', 'debugFunction', 'debugIsLua',
 ] as const;
 
 const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
@@ -86,6 +86,8 @@ const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
   debugEnter: '$dE',
   debugExit: '$dX',
   debugLine: '$dl',
+  debugFunction: '$dF',
+  debugIsLua: '$dI',
 };
 
 function isMulti(e: Expr): boolean {
@@ -481,11 +483,16 @@ class Generator {
     const last = stats[stats.length - 1];
     // A trailing while's exit jumps past the clause's jump too; a trailing if passes the event on to its last branch.
     const threaded = last !== undefined && (last.kind === 'If' || (last.kind === 'While' && !Generator.alwaysTrue(last.cond)));
+    let afterNils = false;
     for (const s of stats) {
       this.fallThrough = s === last && last.kind === 'If' ? exit : '';
+      // Lua merges the LOADNIL of `local b` into that of a `local a` just before it: no instruction, no line.
+      const nils = s.kind === 'Local' && s.values.every((v) => v.kind === 'Nil');
+      const merged = nils && afterNils;
+      afterNils = nils;
       if (this.fn.silentLocals > 0) this.fn.silentLocals--;
       // `do` and `repeat` compile to no instruction of their own: their bodies report the lines.
-      else if (s.kind !== 'Do' && s.kind !== 'Repeat' && !(s.kind === 'While' && Generator.alwaysTrue(s.cond))) {
+      else if (!merged && s.kind !== 'Do' && s.kind !== 'Repeat' && !(s.kind === 'While' && Generator.alwaysTrue(s.cond))) {
         out += this.lineEvent(this.debug ? this.statementLine(s) : 0, false);
       }
       out += this.stat(s);
@@ -538,8 +545,12 @@ class Generator {
         const js = this.declare(s.name);
         return `let ${js};\n${js} = ${this.functionExpr(s.func, s.name)};\n`;
       }
-      case 'Return':
+      case 'Return': {
+        const only = s.values[0];
+        // A tail call: of a library function, Lua then runs this RETURN, on the line the list ends.
+        if (this.debug && s.values.length === 1 && (only.kind === 'Call' || only.kind === 'MethodCall')) return `return ${this.callCode(only, s.valueLines[0])};\n`;
         return `return ${this.valueList(s.values, s.valueLines)};\n`;
+      }
       case 'Break':
         return 'break;\n';
     }
@@ -704,7 +715,8 @@ class Generator {
     return '';
   }
 
-  private callCode(e: Extract<Expr, { kind: 'Call' | 'MethodCall' }>): string {
+  /** `returnLine` (debug builds): the call is a `return`'s tail call, whose RETURN is on that line. */
+  private callCode(e: Extract<Expr, { kind: 'Call' | 'MethodCall' }>, returnLine?: number): string {
     const p = this.pos(e.line);
     const f = this.temp();
     let prefix = '';
@@ -742,7 +754,10 @@ class Generator {
       if (this.debug) prefix += `${this.mark(e.line)}, `;
     }
     const all = self === '' ? args : args === '' ? self : `${self}, ${args}`;
-    return `(${prefix}typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${all})) : $cm(${f}, ${p}, ${JSON.stringify(desc)}, [${all}]))`;
+    const call = `(${prefix}typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${all})) : $cm(${f}, ${p}, ${JSON.stringify(desc)}, [${all}]))`;
+    if (returnLine === undefined) return call;
+    const r = this.temp();
+    return `(${r} = ${call}, ($dI(${f}) || ${this.mark(returnLine)}), ${r})`;
   }
 
   /** Code for a condition as a JS boolean. */
@@ -870,7 +885,8 @@ class Generator {
       const params = f.params.map((p) => this.declare(p));
       const body = this.functionBody(f.body, f.line, f.endLine, name);
       const list = va === undefined ? params : [...params, `...${va}`];
-      return `(function (${list.join(', ')}) {\n${body}})`;
+      const fn = `(function (${list.join(', ')}) {\n${body}})`;
+      return this.debug ? `$dF${fn}` : fn;
     } finally {
       this.fn = outerFn;
       this.scope = outerScope;
