@@ -84,6 +84,7 @@ const PROGRAMS = [
   'local function g(a, b)\n  local x\n  local y\n  if a then\n    local p\n    local q\n    x = 1\n  end\n  return x\nend\nreturn g(1)',
   'local function h(t)\n  return table.concat(t,\n    \',\')\nend\nlocal function k(x)\n  return h({x,\n    x})\nend\nlocal s = k(\'a\')\nreturn tostring(\n  s)',
   'local function g(...)\n  return select(\'#\',\n    ...)\nend\nlocal n = g(1,\n  2)\nlocal m = math.max(\n  n, 1\n) + 1\nreturn m',
+  'local a = nil\nlocal b = a\n  or \'default\'\nlocal c = false or\n  nil or\n  \'x\'\nreturn b',
 ];
 
 test('a debug build reports the lines lua5.1\'s line hook reports', { skip: !haveLua && 'lua5.1 is not installed' }, () => {

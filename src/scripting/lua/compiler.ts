@@ -158,6 +158,24 @@ function untested(e: Expr, op: 'and' | 'or'): boolean {
   }
 }
 
+/** An and/or operand made only of constants that `op` and the operators inside it need not test. */
+function emitsNothing(e: Expr, op: 'and' | 'or'): boolean {
+  switch (e.kind) {
+    case 'Paren':
+      return emitsNothing(e.expr, op);
+    case 'Binary':
+      return (e.op === 'and' || e.op === 'or') && emitsNothing(e.left, e.op) && emitsNothing(e.right, op);
+    case 'Nil':
+    case 'True':
+    case 'False':
+    case 'Number':
+    case 'String':
+      return untested(e, op);
+    default:
+      return false;
+  }
+}
+
 /** A value Lua 5.1 loads only where it is used (a constant, a variable, a field), so on the line of the token after it. */
 function isLazy(e: Expr): boolean {
   switch (e.kind) {
@@ -421,9 +439,8 @@ class Generator {
       }
       case 'Binary':
         if (e.op === 'and' || e.op === 'or') {
-          // A constant the operator need not test takes no instruction: the right operand comes first.
-          const left = e.left.kind === 'Paren' ? e.left.expr : e.left;
-          if (untested(left, e.op) && left.kind !== 'Binary' && left.kind !== 'Unary') return this.firstInstr(e.right, ctx, at);
+          // Constants the operators need not test take no instruction: the right operand comes first.
+          if (emitsNothing(e.left, e.op)) return this.firstInstr(e.right, ctx, at);
           return this.firstInstr(e.left, 'reg', e.opLine) ?? e.opLine;
         }
         if (e.op === '..') return this.firstInstr(e.left, 'reg', e.opLine) ?? e.opLine;
