@@ -2,11 +2,13 @@
 // BUSY, SCRIPT KILL / FUNCTION KILL stop what has not written, SHUTDOWN NOSAVE
 // stops the server. TEST_TARGET=redis runs the same expectations against redis-server.
 import { test } from 'node:test';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import net from 'node:net';
 import Redis from 'ioredis';
-import { rawConnect, resp, sleep, startServer } from './helpers.mjs';
+import { blockedClients, rawConnect, resp, sleep, startServer } from './helpers.mjs';
 
 const EVAL_BUSY = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 const FUNCTION_BUSY = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
@@ -116,4 +118,54 @@ test('below the threshold a slow script only delays the others', async (t) => {
   await sleep(20);
   assert.equal(await other.ping(), 'PONG');
   assert.equal(await slow, 450000015000000);
+});
+
+test('a client blocked on a key the timed-out script pushed to waits for the whole script', async (t) => {
+  const { server, runner, other } = await busyServer(t);
+  const waiter = new Redis({ port: server.port });
+  t.after(() => waiter.disconnect());
+  const popped = waiter.blpop('x', 0);
+  await blockedClients(other, 1);
+  // Spins for 400 ms between its two pushes, by the server's clock.
+  const script = `
+    redis.call('LPUSH', KEYS[1], 'y')
+    local t0 = redis.call('TIME')
+    while true do
+      local t = redis.call('TIME')
+      if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 400000 then break end
+    end
+    redis.call('LPUSH', KEYS[1], 'z')
+    return 'done'`;
+  const running = runner.eval(script, 1, 'x');
+  await untilBusy(other);
+  // HELLO is served during a busy script; before the fix the command after it served the waiter 'y'.
+  assert.equal((await other.call('HELLO', '2'))[0], 'server');
+  assert.equal(await running, 'done');
+  assert.deepEqual(await popped, ['x', 'z']);
+});
+
+test('whoever SHUTDOWN NOSAVE disconnects is refused when connecting again at once', async (t) => {
+  const { server, runner, other } = await busyServer(t);
+  // Connected before many others, so that the server closing every connection takes a while after closing this one.
+  const asker = await rawConnect(server.port);
+  const bystanders = [];
+  for (let i = 0; i < 1000; i++) {
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    bystanders.push(socket);
+  }
+  t.after(() => bystanders.forEach((s) => s.destroy()));
+  runner.eval(`redis.call('SET', KEYS[1], 'y') ${LOOP}`, 1, 'x').catch(() => {});
+  await untilBusy(other);
+  const again = new Promise((resolve) => {
+    asker.socket.on('close', () => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.on('connect', () => resolve('accepted'));
+      socket.on('error', (error) => resolve(error.code));
+    });
+  });
+  asker.write(resp('SHUTDOWN', 'NOSAVE'));
+  assert.equal(await again, 'ECONNREFUSED');
+  assert.equal(await server.exited, 0);
 });

@@ -84,6 +84,40 @@ test('functions, loops and breakpoints stop where Lua 5.1 does', async (t) => {
   await exchange(conn, [['c']], logs('<endsession>') + ':2\r\n');
 });
 
+test('a statement that spans lines stops on each line Lua runs code on, and print shows shadowed locals', async (t) => {
+  const { server } = await serverWith(t);
+  const script = "local a = 1\nlocal a = 2\nredis.call('set',\n  'x',\n  a)\nlocal t = {\n  1,\n  2,\n}\nlocal z = a +\n  1\nreturn #t + z";
+  const conn = await debugging(t, server.port, 'SYNC', script, logs('* Stopped at 1, stop reason = step over', '-> 1   local a = 1'));
+  await exchange(conn, [['s']], logs('* Stopped at 2, stop reason = step over', '-> 2   local a = 2'));
+  await exchange(conn, [['s']], logs('* Stopped at 3, stop reason = step over', "-> 3   redis.call('set',"));
+  // Both a's are active locals, the first one shadowed; print by name finds the first, as Redis's does.
+  await exchange(conn, [['print']], logs('<value> a = 1', '<value> a = 2'));
+  await exchange(conn, [['p', 'a']], logs('<value> 1'));
+  // An argument is loaded on the line of the token after it, then the call runs on its first line.
+  await exchange(conn, [['s']], logs('* Stopped at 4, stop reason = step over', "-> 4     'x',"));
+  await exchange(conn, [['s']], logs('* Stopped at 5, stop reason = step over', '-> 5     a)'));
+  await exchange(conn, [['s']], logs('* Stopped at 3, stop reason = step over', "-> 3   redis.call('set',"));
+  await exchange(conn, [['s']], logs('<redis> set x 2', '<reply> "+OK"', '* Stopped at 6, stop reason = step over', '-> 6   local t = {'));
+  await exchange(conn, [['s']], logs('* Stopped at 7, stop reason = step over', '-> 7     1,'));
+  // Line 8 runs no code (its value is loaded at the closing brace), so its breakpoint is never hit.
+  await exchange(conn, [['b', '8', '11']], logs('-> 7     1,', '  #8     2,', '   9   }', '   10  local z = a +', '  #11    1', '   12  return #t + z'));
+  await exchange(conn, [['c']], logs('* Stopped at 11, stop reason = break point', '->#11    1'));
+  await exchange(conn, [['c']], logs('<endsession>') + ':5\r\n');
+});
+
+test('returning a library call split over lines stops on the line the return ends, after the call', async (t) => {
+  const { server } = await serverWith(t);
+  const script = "local function f(k)\n  return redis.call('set',\n    k, '1')\nend\nreturn f('x')";
+  const conn = await debugging(t, server.port, 'SYNC', script, logs('* Stopped at 4, stop reason = step over', '-> 4   end'));
+  await exchange(conn, [['s']], logs('* Stopped at 5, stop reason = step over', "-> 5   return f('x')"));
+  await exchange(conn, [['s']], logs('* Stopped at 2, stop reason = step over', "-> 2     return redis.call('set',"));
+  await exchange(conn, [['s']], logs('* Stopped at 3, stop reason = step over', "-> 3       k, '1')"));
+  await exchange(conn, [['s']], logs('* Stopped at 2, stop reason = step over', "-> 2     return redis.call('set',"));
+  // Lua runs the RETURN after a tail call of a C function (not of a Lua one, which ends the frame).
+  await exchange(conn, [['s']], logs('<redis> set x 1', '<reply> "+OK"', '* Stopped at 3, stop reason = step over', "-> 3       k, '1')"));
+  await exchange(conn, [['s']], logs('<endsession>') + '+OK\r\n');
+});
+
 test('eval, redis, maxlen, help and unknown commands answer as Redis', async (t) => {
   const { server } = await serverWith(t);
   const conn = await debugging(t, server.port, 'SYNC', 'local s = string.rep("x", 100)\nreturn 1', logs('* Stopped at 1, stop reason = step over', '-> 1   local s = string.rep("x", 100)'));

@@ -173,7 +173,7 @@ function fcallCommand(name: string, readOnly: boolean, summary: string): Command
     arity: -3,
     flags: readOnly
       ? ['readonly', 'noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'movablekeys']
-      : ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'movablekeys'],
+      : ['noscript', 'stale', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'movablekeys'],
     keysOf: fcallKeys,
     group: 'scripting',
     since: '7.0.0',

@@ -45,6 +45,7 @@ import { functionCommands } from './functions.js';
 import { buildAclTable } from './acl-table.js';
 import { aclCommand } from './acl.js';
 import type { AclCommand } from '../acl/user.js';
+import type { ScriptFlags } from '../scripting/scripting.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { replicationCommands } from './replication.js';
 
@@ -306,15 +307,29 @@ function queuedAny(queued: readonly string[][], property: (resolved: Resolved, a
 type GateFlags = Pick<Resolved, 'isWrite' | 'denyOom' | 'stale'>;
 
 const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro']);
+const FUNCTION_RUNNERS = new Set(['fcall', 'fcall_ro']);
 
 /**
- * The flags the checks see (Redis's getCommandFlags): an EVAL of a script
- * with a shebang counts as what its flags declare, a write unless no-writes,
+ * The flags a script declares before it runs: an EVAL body's shebang (or
+ * the cached script of an EVALSHA sha), or the registration of the function
+ * FCALL names; undefined for a script without a shebang or an unknown one
+ * (Redis's evalGetCommandFlags and fcallGetCommandFlags then keep the
+ * command's own flags).
+ */
+function declaredScriptFlags(ctx: CommandContext, resolved: Resolved, args: string[]): ScriptFlags | undefined {
+  if (args.length < 2) return undefined;
+  if (FUNCTION_RUNNERS.has(resolved.fullName)) return ctx.server.functions.find(args[1])?.flags;
+  if (!SCRIPT_RUNNERS.has(resolved.fullName)) return undefined;
+  return ctx.server.scripting.declaredFlags(args[1], resolved.fullName.startsWith('evalsha'));
+}
+
+/**
+ * The flags the checks see (Redis's getCommandFlags): a script that
+ * declares flags counts as what they say, a write unless no-writes,
  * denyoom unless allow-oom or no-writes, stale only with allow-stale.
  */
 function gateFlags(ctx: CommandContext, resolved: Resolved, args: string[]): GateFlags {
-  if (args.length < 2 || !SCRIPT_RUNNERS.has(resolved.fullName)) return resolved;
-  const declared = ctx.server.scripting.declaredFlags(args[1], resolved.fullName.startsWith('evalsha'));
+  const declared = declaredScriptFlags(ctx, resolved, args);
   if (declared === undefined) return resolved;
   return { isWrite: !declared.noWrites, denyOom: !declared.noWrites && !declared.allowOom, stale: declared.allowStale };
 }
@@ -349,8 +364,7 @@ function replicatesDespiteScripts(ctx: CommandContext, resolved: Resolved, args:
 }
 
 function declaresNoWrites(ctx: CommandContext, resolved: Resolved, args: string[]): boolean {
-  if (args.length < 2 || (resolved.fullName !== 'eval' && resolved.fullName !== 'evalsha')) return false;
-  return ctx.server.scripting.declaresNoWrites(args[1], resolved.fullName === 'evalsha');
+  return declaredScriptFlags(ctx, resolved, args)?.noWrites === true;
 }
 
 /** Ends the transaction and forgets the watched keys, whatever EXEC or DISCARD decided. */

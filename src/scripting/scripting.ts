@@ -229,15 +229,6 @@ export class Scripting {
   }
 
   /**
-   * Whether an EVAL body (or the cached script of an EVALSHA sha) declares
-   * no-writes in its shebang: Redis then treats the call as a read, so a
-   * CLIENT PAUSE WRITE lets it run.
-   */
-  declaresNoWrites(bodyOrSha: string, isSha: boolean): boolean {
-    return this.declaredFlags(bodyOrSha, isSha)?.noWrites === true;
-  }
-
-  /**
    * The flags an EVAL body's shebang (or the cached script of an EVALSHA
    * sha) declares, before it runs; undefined without a shebang, for an
    * unknown sha or a bad shebang (Redis's evalGetCommandFlags then keeps

@@ -769,7 +769,9 @@ export class Server implements ExecutionObserver {
       this.pause.postpone(client);
       return undefined;
     }
-    if (this.blocked.count > 0) this.blocked.serveReady();
+    // While a timed-out script runs, others' commands are served in between its steps; a waiter served
+    // then would see the script's writes half done, so ready keys wait for the script's own command.
+    if (this.blocked.count > 0 && !this.scripting.running) this.blocked.serveReady();
     if (reply instanceof BlockRequest) {
       this.blocked.block(client, reply, args);
       return undefined;

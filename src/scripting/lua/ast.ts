@@ -22,10 +22,16 @@ export interface FunctionBody {
   endLine: number;
 }
 
+/**
+ * `at` in table items and `argLines` of calls: the line Lua 5.1 gives the
+ * instruction that puts a value there, that of the token after it (a
+ * separator or the closing bracket): where a debugger's line hook sees a
+ * statement that spans several lines go.
+ */
 export type TableItem =
-  | { kind: 'Positional'; value: Expr }
+  | { kind: 'Positional'; value: Expr; at: number }
   /** `[k] = v` and `name = v` (then key is a String node). */
-  | { kind: 'Keyed'; key: Expr; value: Expr };
+  | { kind: 'Keyed'; key: Expr; value: Expr; at: number };
 
 export type Expr =
   | { kind: 'Nil'; line: number }
@@ -35,8 +41,10 @@ export type Expr =
   | { kind: 'String'; value: string; line: number }
   | { kind: 'Vararg'; line: number }
   | FunctionBody
-  | { kind: 'Table'; items: TableItem[]; line: number }
-  | { kind: 'Binary'; op: BinaryOp; left: Expr; right: Expr; line: number }
+  /** `end`: the line of the closing brace. */
+  | { kind: 'Table'; items: TableItem[]; line: number; end: number }
+  /** `line`: the instruction's, after the right operand (where Lua reports errors); `opLine`: the operator's. */
+  | { kind: 'Binary'; op: BinaryOp; left: Expr; right: Expr; line: number; opLine: number }
   | { kind: 'Unary'; op: UnaryOp; operand: Expr; line: number }
   /** A variable reference; whether it is local, an upvalue or global is the code generator's business. */
   | NameExpr
@@ -44,7 +52,7 @@ export type Expr =
   | CallExpr
   | MethodCallExpr
   /** `(e)`: truncates a multi-value expression to one value. */
-  | { kind: 'Paren'; expr: Expr; line: number };
+  | { kind: 'Paren'; expr: Expr; line: number; end: number };
 
 export interface NameExpr {
   kind: 'Name';
@@ -62,34 +70,46 @@ export interface CallExpr {
   kind: 'Call';
   callee: Expr;
   args: Expr[];
+  /** Per argument, the line of the instruction that loads it (see TableItem). */
+  argLines: number[];
   line: number;
+  /** The line of the call's last token. */
+  end: number;
 }
 export interface MethodCallExpr {
   kind: 'MethodCall';
   object: Expr;
   method: string;
+  /** The line of the method's name, where Lua looks the method up. */
+  methodLine: number;
   args: Expr[];
+  argLines: number[];
   line: number;
+  end: number;
 }
 
+/** `valueLines` of an expression list: for each value, the line Lua loads it on (see TableItem). */
 export type Stat =
-  | { kind: 'Local'; names: string[]; values: Expr[]; line: number }
-  | { kind: 'Assign'; targets: (NameExpr | IndexExpr)[]; values: Expr[]; line: number }
+  | { kind: 'Local'; names: string[]; values: Expr[]; valueLines: number[]; line: number }
+  /** `functionStat`: `function a.b() end`, whose store Lua places on the `function` line. */
+  | { kind: 'Assign'; targets: (NameExpr | IndexExpr)[]; values: Expr[]; valueLines: number[]; line: number; functionStat?: true }
   | { kind: 'CallStat'; call: CallExpr | MethodCallExpr; line: number }
   | { kind: 'Do'; body: Block; line: number }
   | { kind: 'While'; cond: Expr; body: Block; line: number }
   /** The condition sees the body's locals. */
   | { kind: 'Repeat'; body: Block; cond: Expr; line: number }
-  | { kind: 'If'; clauses: { cond: Expr; body: Block }[]; orelse: Block | undefined; line: number }
-  | { kind: 'NumericFor'; name: string; start: Expr; limit: Expr; step: Expr | undefined; body: Block; line: number }
-  | { kind: 'GenericFor'; names: string[]; exprs: Expr[]; body: Block; line: number }
+  /** `exitLine`: the line of a clause's last token, where Lua jumps past the clauses after it. */
+  | { kind: 'If'; clauses: { cond: Expr; body: Block; exitLine: number }[]; orelse: Block | undefined; line: number }
+  /** `doLine`: the line of `do`, where Lua jumps to the loop's test from. */
+  | { kind: 'NumericFor'; name: string; start: Expr; limit: Expr; step: Expr | undefined; body: Block; line: number; doLine: number }
+  | { kind: 'GenericFor'; names: string[]; exprs: Expr[]; valueLines: number[]; body: Block; line: number; doLine: number }
   /**
    * `function a.b:c() end` is desugared by the parser into an Assign of a
    * FunctionBody (with `self` first for methods); this node is `local function f`,
    * whose name is in scope inside its own body.
    */
   | { kind: 'LocalFunction'; name: string; func: FunctionBody; line: number }
-  | { kind: 'Return'; values: Expr[]; line: number }
+  | { kind: 'Return'; values: Expr[]; valueLines: number[]; line: number }
   | { kind: 'Break'; line: number };
 
 export type Block = Stat[];

@@ -20,8 +20,16 @@ interface LocalVar {
 }
 
 class Scope {
+  /** What each name resolves to here: its latest declaration. */
   readonly vars = new Map<string, LocalVar>();
+  /** Every declaration in order, a name declared again included: the debugger lists them all, as Lua does. */
+  readonly declared: [string, LocalVar][] = [];
   constructor(readonly parent: Scope | undefined) {}
+
+  add(name: string, v: LocalVar): void {
+    this.vars.set(name, v);
+    this.declared.push([name, v]);
+  }
 }
 
 class FunctionState {
@@ -49,7 +57,7 @@ export const RUNTIME_NAMES = [
   'index', 'indexStr', 'setIndex', 'callMeta', 'rawSetChecked', 'setList',
   'add', 'sub', 'mul', 'div', 'mod', 'pow', 'neg', 'len', 'concat',
   'eq', 'lt', 'le', 'truthy', 'forNumber', 'newTable', 'budgetSpent',
-  'debugEnter', 'debugExit', 'debugLine',
+  'debugEnter', 'debugExit', 'debugLine', 'debugFunction', 'debugIsLua',
 ] as const;
 
 const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
@@ -78,6 +86,8 @@ const PREAMBLE_BINDINGS: Record<(typeof RUNTIME_NAMES)[number], string> = {
   debugEnter: '$dE',
   debugExit: '$dX',
   debugLine: '$dl',
+  debugFunction: '$dF',
+  debugIsLua: '$dI',
 };
 
 function isMulti(e: Expr): boolean {
@@ -99,6 +109,86 @@ function isSimple(e: Expr): boolean {
       return true;
     case 'Paren':
       return isSimple(e.expr);
+    default:
+      return false;
+  }
+}
+
+/** The line of an expression's last token. */
+function endLine(e: Expr): number {
+  switch (e.kind) {
+    case 'Call':
+    case 'MethodCall':
+    case 'Table':
+    case 'Paren':
+      return e.end;
+    case 'Function':
+      return e.endLine;
+    case 'Unary':
+      return endLine(e.operand);
+    default:
+      return e.line;
+  }
+}
+
+/**
+ * An and/or operand that takes no instruction of its own where `op` tests
+ * it: a comparison's jump is its test; `and` needs none for a constant
+ * that is true, `or` none for nil and false.
+ */
+function untested(e: Expr, op: 'and' | 'or'): boolean {
+  switch (e.kind) {
+    case 'Paren':
+      return untested(e.expr, op);
+    case 'Binary':
+      // An and/or's value is its right operand's, jumps aside.
+      if (e.op === 'and' || e.op === 'or') return untested(e.right, op);
+      return ['==', '~=', '<', '<=', '>', '>='].includes(e.op);
+    case 'Unary':
+      return e.op === 'not' && untested(e.operand, op);
+    case 'True':
+    case 'Number':
+    case 'String':
+      return op === 'and';
+    case 'Nil':
+    case 'False':
+      return op === 'or';
+    default:
+      return false;
+  }
+}
+
+/** An and/or operand made only of constants that `op` and the operators inside it need not test. */
+function emitsNothing(e: Expr, op: 'and' | 'or'): boolean {
+  switch (e.kind) {
+    case 'Paren':
+      return emitsNothing(e.expr, op);
+    case 'Binary':
+      return (e.op === 'and' || e.op === 'or') && emitsNothing(e.left, e.op) && emitsNothing(e.right, op);
+    case 'Nil':
+    case 'True':
+    case 'False':
+    case 'Number':
+    case 'String':
+      return untested(e, op);
+    default:
+      return false;
+  }
+}
+
+/** A value Lua 5.1 loads only where it is used (a constant, a variable, a field), so on the line of the token after it. */
+function isLazy(e: Expr): boolean {
+  switch (e.kind) {
+    case 'Nil':
+    case 'True':
+    case 'False':
+    case 'Number':
+    case 'String':
+    case 'Name':
+    case 'Index':
+      return true;
+    case 'Paren':
+      return isLazy(e.expr);
     default:
       return false;
   }
@@ -196,22 +286,59 @@ class Generator {
    */
   private lineEvent(line: number, force: boolean): string {
     if (!this.debug) return '';
+    const event = `$dl($fr, ${line}, ${this.activeVars()});\n`;
+    return force ? event : `if ($fr.line !== ${line}) ${event}`;
+  }
+
+  /** Debug builds: the locals active here for a line event, in declaration order (shadowed ones too, as Lua lists them). */
+  private activeVars(): string {
     const vars: string[] = [];
     const scopes: Scope[] = [];
     for (let sc: Scope | undefined = this.scope; sc !== undefined; sc = sc.parent) scopes.unshift(sc);
     for (const sc of scopes) {
-      for (const [name, v] of sc.vars) if (v.fn === this.fn) vars.push(`${JSON.stringify(name)}, ${v.js}`);
+      for (const [name, v] of sc.declared) if (v.fn === this.fn) vars.push(`${JSON.stringify(name)}, ${v.js}`);
     }
-    const event = `$dl($fr, ${line}, () => [${vars.join(', ')}]);\n`;
-    return force ? event : `if ($fr.line !== ${line}) ${event}`;
+    return `() => [${vars.join(', ')}]`;
+  }
+
+  /**
+   * Debug builds: `code` preceded by the line event of an instruction on
+   * `line` inside a statement, for statements that span lines (a call's
+   * arguments, a table's fields). Values that Lua loads lazily (constants,
+   * variables, fields) are loaded on the line of the token after them.
+   */
+  private markBefore(line: number, code: string): string {
+    if (!this.debug) return code;
+    return `(${this.mark(line)}, ${code})`;
+  }
+
+  /** Debug builds: `code`, then the line event of the instruction that uses its value (a call, an operator). */
+  private markAfter(line: number, code: string): string {
+    if (!this.debug) return code;
+    const t = this.temp();
+    return `(${t} = ${code}, ${this.mark(line)}, ${t})`;
+  }
+
+  /** The line event of an instruction inside an expression (debug builds only). */
+  private mark(line: number): string {
+    return `($fr.line !== ${line} && $dl($fr, ${line}, ${this.activeVars()}))`;
+  }
+
+  /** An argument or field value, marked with the line Lua loads it on when it is loaded lazily. */
+  private loaded(e: Expr, line: number): string {
+    if (!this.debug || !isLazy(e)) return this.expr(e);
+    if (e.kind === 'Paren') return this.loaded(e.expr, line);
+    // A field is looked up once its table and key are: that lookup is what lands on `line`.
+    if (e.kind === 'Index') return this.index(e, line);
+    return this.markBefore(line, this.expr(e));
   }
 
   /**
    * Where a `for` loop's jump back lands, which reports itself each iteration
    * even on the same line: its body's first statement (the `for` line when empty).
    */
-  private static firstLine(body: Block, line: number): number {
-    return body.length > 0 ? Generator.statLine(body[0]) : line;
+  private firstLine(body: Block, line: number): number {
+    return this.debug && body.length > 0 ? this.statementLine(body[0]) : line;
   }
 
   /** A condition Lua's code generator drops, as a constant that is always true. */
@@ -226,6 +353,104 @@ class Generator {
     return s.line;
   }
 
+  /**
+   * Debug builds: the line of a statement's first instruction, where Lua's
+   * line hook sees it begin. Lua loads constants and variables only where
+   * they are used, on the line of the token after them, so a statement that
+   * spans lines may begin on a later one (`t.x =\n 5` on its second).
+   */
+  private statementLine(s: Stat): number {
+    switch (s.kind) {
+      case 'Local':
+        return s.values.length === 0 ? s.line : (this.firstInstr(s.values[0], 'reg', s.valueLines[0]) ?? s.line);
+      case 'Assign': {
+        const target = s.targets[0];
+        const value = s.values[0];
+        if (value.kind === 'Function') return value.endLine;
+        const at = s.valueLines[0];
+        if (target.kind === 'Name') {
+          const v = this.resolve(target.name);
+          return (v !== undefined && v.fn === this.fn ? this.firstInstr(value, 'reg', at) : this.firstInstr(value, 'any', at)) ?? at;
+        }
+        return (
+          this.firstInstr(target.object, 'any', endLine(target.object)) ??
+          this.firstInstr(target.key, 'rk', endLine(target.key)) ??
+          this.firstInstr(value, 'rk', at) ??
+          at
+        );
+      }
+      case 'Return':
+        if (s.values.length === 0) return s.line;
+        return this.firstInstr(s.values[0], s.values.length === 1 ? 'any' : 'reg', s.valueLines[0]) ?? s.valueLines[0];
+      case 'CallStat':
+        return this.firstInstr(s.call, 'reg', s.call.end) ?? s.line;
+      case 'While':
+        return this.condLine(s.cond);
+      case 'If':
+        return this.condLine(s.clauses[0].cond);
+      default:
+        return Generator.statLine(s);
+    }
+  }
+
+  /** The line of a condition's first instruction. */
+  private condLine(cond: Expr): number {
+    return this.firstInstr(cond, 'reg', endLine(cond)) ?? endLine(cond);
+  }
+
+  /**
+   * The line of the first instruction Lua 5.1 emits for `e`, used where it
+   * is used: in a register (`reg`: call arguments, locals' values), in any
+   * register (`any`: an indexed table), or as an operand that may stay a
+   * constant or a local's register (`rk`); `at` is the line it is loaded on.
+   * Undefined when it takes no instruction.
+   */
+  private firstInstr(e: Expr, ctx: 'reg' | 'any' | 'rk', at: number): number | undefined {
+    switch (e.kind) {
+      case 'Nil':
+      case 'True':
+      case 'False':
+      case 'Number':
+      case 'String':
+        return ctx === 'rk' ? undefined : at;
+      case 'Vararg':
+        return e.line;
+      case 'Function':
+        return e.endLine;
+      case 'Table':
+        return e.line;
+      case 'Name': {
+        const v = this.resolve(e.name);
+        if (v === undefined || v.fn !== this.fn) return at;
+        return ctx === 'reg' ? at : undefined;
+      }
+      case 'Paren':
+        return this.firstInstr(e.expr, ctx, at);
+      case 'Index':
+        return this.firstInstr(e.object, 'any', endLine(e.object)) ?? this.firstInstr(e.key, 'rk', endLine(e.key)) ?? at;
+      case 'Call':
+        return this.firstInstr(e.callee, 'reg', endLine(e.callee)) ?? e.line;
+      case 'MethodCall':
+        return this.firstInstr(e.object, 'any', endLine(e.object)) ?? e.methodLine;
+      case 'Unary': {
+        if (e.op === '-' && e.operand.kind === 'Number') return ctx === 'rk' ? undefined : at;
+        const end = endLine(e.operand);
+        return this.firstInstr(e.operand, 'any', end) ?? end;
+      }
+      case 'Binary':
+        if (e.op === 'and' || e.op === 'or') {
+          // Constants the operators need not test take no instruction: the right operand comes first.
+          if (emitsNothing(e.left, e.op)) return this.firstInstr(e.right, ctx, at);
+          return this.firstInstr(e.left, 'reg', e.opLine) ?? e.opLine;
+        }
+        if (e.op === '..') return this.firstInstr(e.left, 'reg', e.opLine) ?? e.opLine;
+        if (e.left.kind === 'Number' && e.right.kind === 'Number' && !['==', '~=', '<', '<=', '>', '>='].includes(e.op)) {
+          return ctx === 'rk' ? undefined : at;
+        }
+        return this.firstInstr(e.left, 'rk', e.opLine) ?? this.firstInstr(e.right, 'rk', e.line) ?? e.line;
+    }
+  }
+
   private withScope<T>(f: () => T): T {
     this.scope = new Scope(this.scope);
     try {
@@ -237,7 +462,7 @@ class Generator {
 
   private declare(name: string): string {
     const js = this.newName('L');
-    this.scope.vars.set(name, { js, fn: this.fn });
+    this.scope.add(name, { js, fn: this.fn });
     return js;
   }
 
@@ -246,7 +471,7 @@ class Generator {
    * which its debugger lists. No Lua name contains '(', so no code can resolve them.
    */
   private hideLocals(...vars: [string, string][]): void {
-    for (const [name, js] of vars) this.scope.vars.set(name, { js, fn: this.fn });
+    for (const [name, js] of vars) this.scope.add(name, { js, fn: this.fn });
   }
 
   private resolve(name: string): LocalVar | undefined {
@@ -257,21 +482,40 @@ class Generator {
     return undefined;
   }
 
-  private block(stats: Block): string {
-    return this.withScope(() => this.statements(stats));
+  /**
+   * Debug builds: the line event of the jump that ends an if's clause, for
+   * the trailing if of that clause's body: Lua threads jumps, so that if's
+   * own exits jump straight past the clause's jump and only its last branch
+   * falls through to it.
+   */
+  private fallThrough = '';
+
+  /** `exit`: the line event where control falls out of the block (see fallThrough). */
+  private block(stats: Block, exit = ''): string {
+    return this.withScope(() => this.statements(stats, exit));
   }
 
-  private statements(stats: Block): string {
+  private statements(stats: Block, exit = ''): string {
     let out = '';
+    const last = stats[stats.length - 1];
+    // A trailing while's exit jumps past the clause's jump too; a trailing if passes the event on to its last branch.
+    const threaded = last !== undefined && (last.kind === 'If' || (last.kind === 'While' && !Generator.alwaysTrue(last.cond)));
+    let afterNils = false;
     for (const s of stats) {
+      this.fallThrough = s === last && last.kind === 'If' ? exit : '';
+      // Lua merges the LOADNIL of `local b` into that of a `local a` just before it: no instruction, no line.
+      const nils = s.kind === 'Local' && s.values.every((v) => v.kind === 'Nil');
+      const merged = nils && afterNils;
+      afterNils = nils;
       if (this.fn.silentLocals > 0) this.fn.silentLocals--;
       // `do` and `repeat` compile to no instruction of their own: their bodies report the lines.
-      else if (s.kind !== 'Do' && s.kind !== 'Repeat' && !(s.kind === 'While' && Generator.alwaysTrue(s.cond))) {
-        out += this.lineEvent(Generator.statLine(s), false);
+      else if (!merged && s.kind !== 'Do' && s.kind !== 'Repeat' && !(s.kind === 'While' && Generator.alwaysTrue(s.cond))) {
+        out += this.lineEvent(this.debug ? this.statementLine(s) : 0, false);
       }
       out += this.stat(s);
     }
-    return out;
+    this.fallThrough = '';
+    return threaded ? out : out + exit;
   }
 
   // ------------------------------------------------------------ statements
@@ -279,29 +523,35 @@ class Generator {
   private stat(s: Stat): string {
     switch (s.kind) {
       case 'Local':
-        return this.local(s.names, s.values);
+        return this.local(s.names, s.values, s.valueLines);
       case 'Assign':
-        return this.assign(s.targets, s.values, s.line);
+        return this.assign(s);
       case 'CallStat':
         return this.callCode(s.call) + ';\n';
       case 'Do':
         return `{\n${this.block(s.body)}}\n`;
       case 'While':
         // The jump back goes to the test, on the `while` line; a constant true test is compiled away, so to the body.
-        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}${this.lineEvent(Generator.alwaysTrue(s.cond) ? Generator.firstLine(s.body, s.line) : s.line, true)}}\n`;
+        return `while (${this.cond(s.cond)}) {\n${this.check(s.line)}${this.block(s.body)}${this.lineEvent(Generator.alwaysTrue(s.cond) ? this.firstLine(s.body, s.line) : this.debug ? this.condLine(s.cond) : 0, true)}}\n`;
       case 'Repeat':
         return this.withScope(() => {
           // The jump back lands on the body's first line, which reports itself again.
           const again = this.debug ? '$fr.line = 0;\n' : '';
           const body = this.statements(s.body);
-          return `while (true) {\n${this.check(s.line)}${again}${body}${this.lineEvent(s.cond.line, false)}if (${this.cond(s.cond)}) break;\n}\n`;
+          const test = this.lineEvent(this.debug ? this.condLine(s.cond) : 0, false);
+          return `while (true) {\n${this.check(s.line)}${again}${body}${test}if (${this.cond(s.cond)}) break;\n}\n`;
         });
       case 'If': {
         let out = '';
+        const fallThrough = this.fallThrough;
+        this.fallThrough = '';
         s.clauses.forEach((c, i) => {
-          out += `${i === 0 ? 'if' : ' else if'} (${this.cond(c.cond)}) {\n${this.block(c.body)}}`;
+          const test = i === 0 ? this.cond(c.cond) : this.debug ? `(${this.mark(this.condLine(c.cond))}, ${this.cond(c.cond)})` : this.cond(c.cond);
+          // A clause with others after it ends in a jump past them, which runs when its body falls through.
+          const exit = i < s.clauses.length - 1 || s.orelse !== undefined ? this.lineEvent(c.exitLine, false) : fallThrough;
+          out += `${i === 0 ? 'if' : ' else if'} (${test}) {\n${this.block(c.body, exit)}}`;
         });
-        if (s.orelse !== undefined) out += ` else {\n${this.block(s.orelse)}}`;
+        if (s.orelse !== undefined) out += ` else {\n${this.block(s.orelse, fallThrough)}}`;
         return out + '\n';
       }
       case 'NumericFor':
@@ -312,20 +562,32 @@ class Generator {
         const js = this.declare(s.name);
         return `let ${js};\n${js} = ${this.functionExpr(s.func, s.name)};\n`;
       }
-      case 'Return':
-        return `return ${this.valueList(s.values)};\n`;
+      case 'Return': {
+        const only = s.values[0];
+        // A tail call: of a library function, Lua then runs this RETURN, on the line the list ends.
+        if (this.debug && s.values.length === 1 && (only.kind === 'Call' || only.kind === 'MethodCall')) return `return ${this.callCode(only, s.valueLines[0])};\n`;
+        return `return ${this.valueList(s.values, s.valueLines)};\n`;
+      }
       case 'Break':
         return 'break;\n';
     }
   }
 
-  private local(names: string[], values: Expr[]): string {
+  /** An expression's value where Lua loads it into a register on line `at` (a list's value, in debug builds). */
+  private value(e: Expr, at: number | undefined): string {
+    if (at !== undefined && this.debug && e.kind === 'Binary' && (e.op === 'and' || e.op === 'or')) return this.binary(e, at);
+    return at === undefined ? this.expr(e) : this.loaded(e, at);
+  }
+
+  private local(names: string[], values: Expr[], valueLines: number[]): string {
     const inits: string[] = [];
     const extra: string[] = [];
     const multiTail = values.length > 0 && isMulti(values[values.length - 1]) && names.length >= values.length;
     const singles = multiTail ? values.length - 1 : values.length;
+    // nil values make one LOADNIL, or nothing at all opening a function: no line of their own.
+    const lines = values.every((v) => v.kind === 'Nil') ? [] : valueLines;
     for (let i = 0; i < singles; i++) {
-      const code = this.expr(values[i]);
+      const code = this.value(values[i], lines[i]);
       if (i < names.length) inits.push(code);
       else extra.push(code);
     }
@@ -342,9 +604,17 @@ class Generator {
     return `let ${decls.join(', ')};\n${extra.map((e) => `${e};\n`).join('')}`;
   }
 
-  private assign(targets: (NameExpr | IndexExpr)[], values: Expr[], line: number): string {
+  private assign(s: Extract<Stat, { kind: 'Assign' }>): string {
+    const { targets, values, line } = s;
     if (targets.length === 1 && values.length === 1) {
-      return this.store(targets[0], this.expr(values[0]), line) + ';\n';
+      // `function a.b() end` stores on its `function` line, after the closure made on its `end` line.
+      const target = targets[0];
+      let value: string;
+      if (s.functionStat === true) value = this.markAfter(line, this.expr(values[0]));
+      else if (target.kind === 'Name' && this.resolve(target.name)?.fn === this.fn) value = this.value(values[0], s.valueLines[0]);
+      // A global or a field is stored by an instruction of its own, after the value.
+      else value = this.markAfter(s.valueLines[0], this.value(values[0], s.valueLines[0]));
+      return this.store(target, value, line) + ';\n';
     }
     let out = '';
     // Lua evaluates the targets' tables and keys, then all values, then assigns right to left.
@@ -364,7 +634,7 @@ class Generator {
         for (let j = i; j < targets.length; j++) valueTemps.push(`${m}[${j - i}]`);
       } else {
         const t = this.temp();
-        out += `${t} = ${this.expr(v)};\n`;
+        out += `${t} = ${this.value(v, s.valueLines[i])};\n`;
         valueTemps.push(t);
       }
     });
@@ -391,9 +661,11 @@ class Generator {
     const i = this.temp();
     const limit = this.temp();
     const step = this.temp();
-    const start = `$fn(${this.expr(s.start)}, ${p}, "initial value")`;
-    const lim = `$fn(${this.expr(s.limit)}, ${p}, "limit")`;
-    const st = s.step === undefined ? '1' : `$fn(${this.expr(s.step)}, ${p}, "step")`;
+    // Each value is loaded where it ends; a header over several lines then jumps from `do` to the test on the `for` line.
+    const start = `$fn(${this.value(s.start, endLine(s.start))}, ${p}, "initial value")`;
+    const lim = `$fn(${this.value(s.limit, endLine(s.limit))}, ${p}, "limit")`;
+    const st = s.step === undefined ? '1' : `$fn(${this.value(s.step, endLine(s.step))}, ${p}, "step")`;
+    const prep = this.debug ? `, ${this.mark(s.doLine)}, ${this.mark(s.line)}` : '';
     const constantStep = s.step === undefined ? 1 : s.step.kind === 'Number' ? s.step.value : undefined;
     const test =
       constantStep === undefined ? `(${step} > 0 ? ${i} <= ${limit} : ${i} >= ${limit})` : constantStep > 0 ? `${i} <= ${limit}` : `${i} >= ${limit}`;
@@ -401,8 +673,8 @@ class Generator {
       this.hideLocals(['(for index)', i], ['(for limit)', limit], ['(for step)', step]);
       const v = this.declare(s.name);
       const body = this.block(s.body);
-      const back = this.lineEvent(Generator.firstLine(s.body, s.line), true);
-      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${back}${body}${this.lineEvent(s.line, false)}}\n`;
+      const back = this.lineEvent(this.firstLine(s.body, s.line), true);
+      return `for (${i} = ${start}, ${limit} = ${lim}, ${step} = ${st}${prep}; ${test}; ${i} += ${step}) {\n${this.check(s.line)}let ${v} = ${i};\n${back}${body}${this.lineEvent(s.line, false)}}\n`;
     });
   }
 
@@ -413,14 +685,15 @@ class Generator {
     const control = this.temp();
     const r = this.temp();
     const init = this.temp();
-    let out = `${init} = ${this.valueList(s.exprs)};\n${f} = ${init}[0]; ${state} = ${init}[1]; ${control} = ${init}[2];\n`;
+    let out = `${init} = ${this.valueList(s.exprs, s.valueLines)};\n${f} = ${init}[0]; ${state} = ${init}[1]; ${control} = ${init}[2];\n`;
+    if (this.debug) out += `${this.mark(s.doLine)};\n${this.mark(s.line)};\n`;
     out += this.withScope(() => {
       this.hideLocals(['(for generator)', f], ['(for state)', state], ['(for control)', control]);
       const names = s.names.map((n) => this.declare(n));
       const call = `(typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${state}, ${control})) : $cm(${f}, ${p}, "", [${state}, ${control}]))`;
       let loop = `while (true) {\n${this.check(s.line)}${r} = ${call};\nif (${r}[0] === undefined) break;\n${control} = ${r}[0];\n`;
       loop += `let ${names.map((n, i) => `${n} = ${r}[${i}]`).join(', ')};\n`;
-      loop += this.lineEvent(Generator.firstLine(s.body, s.line), true);
+      loop += this.lineEvent(this.firstLine(s.body, s.line), true);
       return loop + this.block(s.body) + this.lineEvent(s.line, false) + '}\n';
     });
     return `{\n${out}}\n`;
@@ -429,10 +702,10 @@ class Generator {
   // ------------------------------------------------------------ expressions
 
   /** Code for an expression list as one array of values (return values, a for's explist). */
-  private valueList(values: Expr[]): string {
+  private valueList(values: Expr[], valueLines?: number[]): string {
     if (values.length === 0) return '$E';
     if (values.length === 1 && isMulti(values[0])) return this.multi(values[0]);
-    const parts = values.map((v, i) => (i === values.length - 1 && isMulti(v) ? `...${this.multi(v)}` : this.expr(v)));
+    const parts = values.map((v, i) => (i === values.length - 1 && isMulti(v) ? `...${this.multi(v)}` : this.value(v, valueLines?.[i])));
     return `[${parts.join(', ')}]`;
   }
 
@@ -459,7 +732,8 @@ class Generator {
     return '';
   }
 
-  private callCode(e: Extract<Expr, { kind: 'Call' | 'MethodCall' }>): string {
+  /** `returnLine` (debug builds): the call is a `return`'s tail call, whose RETURN is on that line. */
+  private callCode(e: Extract<Expr, { kind: 'Call' | 'MethodCall' }>, returnLine?: number): string {
     const p = this.pos(e.line);
     const f = this.temp();
     let prefix = '';
@@ -478,7 +752,7 @@ class Generator {
       desc = this.describe(e.callee);
     }
     prefix += `${f} = ${fnCode}, `;
-    if (e.args.every(isSimple)) {
+    if (!this.debug && e.args.every(isSimple)) {
       args = this.args(e.args);
     } else {
       // Evaluate arguments first so that the position the callee sees is this call's.
@@ -486,17 +760,21 @@ class Generator {
       e.args.forEach((a, i) => {
         const t = this.temp();
         if (i === e.args.length - 1 && isMulti(a)) {
-          prefix += `${t} = ${this.multi(a)}, `;
+          prefix += `${t} = ${a.kind === 'Vararg' ? this.markBefore(a.line, this.multi(a)) : this.multi(a)}, `;
           parts.push(`...${t}`);
         } else {
-          prefix += `${t} = ${this.expr(a)}, `;
+          prefix += `${t} = ${this.loaded(a, e.argLines[i])}, `;
           parts.push(t);
         }
       });
       args = parts.join(', ');
+      if (this.debug) prefix += `${this.mark(e.line)}, `;
     }
     const all = self === '' ? args : args === '' ? self : `${self}, ${args}`;
-    return `(${prefix}typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${all})) : $cm(${f}, ${p}, ${JSON.stringify(desc)}, [${all}]))`;
+    const call = `(${prefix}typeof ${f} === 'function' ? ($W.pos = ${p}, ${f}(${all})) : $cm(${f}, ${p}, ${JSON.stringify(desc)}, [${all}]))`;
+    if (returnLine === undefined) return call;
+    const r = this.temp();
+    return `(${r} = ${call}, ($dI(${f}) || ${this.mark(returnLine)}), ${r})`;
   }
 
   /** Code for a condition as a JS boolean. */
@@ -513,8 +791,13 @@ class Generator {
       case 'Paren':
         return this.cond(e.expr);
       case 'Binary':
-        if (e.op === 'and') return `(${this.cond(e.left)} && ${this.cond(e.right)})`;
-        if (e.op === 'or') return `(${this.cond(e.left)} || ${this.cond(e.right)})`;
+        // Each operand that is not a comparison is tested where it ends: the left one on the operator's line.
+        if (e.op === 'and' || e.op === 'or') {
+          const left = untested(e.left, e.op) ? this.cond(e.left) : this.markAfter(e.opLine, this.cond(e.left));
+          // The whole condition is tested as `and` tests.
+          const right = untested(e.right, 'and') ? this.cond(e.right) : this.markAfter(endLine(e.right), this.cond(e.right));
+          return `(${left} ${e.op === 'and' ? '&&' : '||'} ${right})`;
+        }
         if (['==', '~=', '<', '<=', '>', '>='].includes(e.op)) return this.expr(e);
         break;
       default:
@@ -549,11 +832,8 @@ class Generator {
         if (v !== undefined) return v.js;
         return `$idxs($G, ${JSON.stringify(e.name)}, ${this.pos(e.line)}, "")`;
       }
-      case 'Index': {
-        const desc = JSON.stringify(this.describe(e.object));
-        if (e.key.kind === 'String') return `$idxs(${this.expr(e.object)}, ${JSON.stringify(e.key.value)}, ${this.pos(e.line)}, ${desc})`;
-        return `$idx(${this.expr(e.object)}, ${this.expr(e.key)}, ${this.pos(e.line)}, ${desc})`;
-      }
+      case 'Index':
+        return this.index(e);
       case 'Call':
       case 'MethodCall':
         return `${this.callCode(e)}[0]`;
@@ -562,24 +842,34 @@ class Generator {
         const d = JSON.stringify(this.describe(e.operand));
         if (e.op === '-') {
           if (e.operand.kind === 'Number') return `(${numberLiteral(-e.operand.value)})`;
-          return `$neg(${this.expr(e.operand)}, ${this.pos(e.line)}, ${d})`;
+          return `$neg(${this.markAfter(endLine(e.operand), this.expr(e.operand))}, ${this.pos(e.line)}, ${d})`;
         }
-        return `$len(${this.expr(e.operand)}, ${this.pos(e.line)}, ${d})`;
+        return `$len(${this.markAfter(endLine(e.operand), this.expr(e.operand))}, ${this.pos(e.line)}, ${d})`;
       }
       case 'Binary':
         return this.binary(e);
     }
   }
 
-  private binary(e: Extract<Expr, { kind: 'Binary' }>): string {
+  /** `at`: where the value is loaded into a register, which an and/or's lazy right operand is loaded on. */
+  /** `at` (debug builds): the line of the lookup, reported between evaluating the key and looking it up. */
+  private index(e: IndexExpr, at?: number): string {
+    const desc = JSON.stringify(this.describe(e.object));
+    const marked = (code: string): string => (at === undefined ? code : this.markAfter(at, code));
+    if (e.key.kind === 'String') return `$idxs(${marked(this.expr(e.object))}, ${JSON.stringify(e.key.value)}, ${this.pos(e.line)}, ${desc})`;
+    return `$idx(${this.expr(e.object)}, ${marked(this.expr(e.key))}, ${this.pos(e.line)}, ${desc})`;
+  }
+
+  private binary(e: Extract<Expr, { kind: 'Binary' }>, at?: number): string {
     if (e.op === 'and' || e.op === 'or') {
       const t = this.temp();
-      const left = this.expr(e.left);
-      const right = this.expr(e.right);
+      // The left operand is tested on the operator's line; the right one is loaded where the whole value is.
+      const left = untested(e.left, e.op) ? this.expr(e.left) : this.markAfter(e.opLine, this.expr(e.left));
+      const right = at === undefined ? this.expr(e.right) : this.value(e.right, at);
       return e.op === 'and' ? `($tr(${t} = ${left}) ? ${right} : ${t})` : `($tr(${t} = ${left}) ? ${t} : ${right})`;
     }
     const a = this.expr(e.left);
-    const b = this.expr(e.right);
+    const b = this.markAfter(e.line, this.expr(e.right));
     const p = this.pos(e.line);
     switch (e.op) {
       case '==':
@@ -612,7 +902,8 @@ class Generator {
       const params = f.params.map((p) => this.declare(p));
       const body = this.functionBody(f.body, f.line, f.endLine, name);
       const list = va === undefined ? params : [...params, `...${va}`];
-      return `(function (${list.join(', ')}) {\n${body}})`;
+      const fn = `(function (${list.join(', ')}) {\n${body}})`;
+      return this.debug ? `$dF${fn}` : fn;
     } finally {
       this.fn = outerFn;
       this.scope = outerScope;
@@ -629,7 +920,7 @@ class Generator {
       else if (!(i === items.length - 1 && isMulti(it.value))) positional++;
     });
     const t = this.temp();
-    let out = `(${t} = $nt(${fb2intRound(positional)}, ${fb2intRound(keyed)})`;
+    let out = `(${t} = ${this.markBefore(line, `$nt(${fb2intRound(positional)}, ${fb2intRound(keyed)})`)}`;
     let pending: string[] = [];
     let flushed = 1;
     const mixed = keyed > 0 && positional > 0;
@@ -641,7 +932,7 @@ class Generator {
     };
     items.forEach((it, i) => {
       if (it.kind === 'Keyed') {
-        out += `, $rs(${t}, ${this.expr(it.key)}, ${this.expr(it.value)}, ${p})`;
+        out += `, $rs(${t}, ${this.expr(it.key)}, ${this.markAfter(it.at, this.expr(it.value))}, ${p})`;
         return;
       }
       if (i === items.length - 1 && isMulti(it.value)) {
@@ -649,10 +940,10 @@ class Generator {
       } else if (mixed) {
         // Positional values are evaluated in source order, between the keyed stores around them.
         const v = this.temp();
-        out += `, ${v} = ${this.expr(it.value)}`;
+        out += `, ${v} = ${this.loaded(it.value, it.at)}`;
         pending.push(v);
       } else {
-        pending.push(this.expr(it.value));
+        pending.push(this.loaded(it.value, it.at));
       }
       if (pending.length === FIELDS_PER_FLUSH) flush();
     });

@@ -373,10 +373,10 @@ class Parser {
   private returnStat(): Stat {
     const line = this.tok.line;
     this.advance();
-    let values: Expr[] = [];
-    if (!this.blockFollows() && !this.is(';')) values = this.exprList();
+    let list: { values: Expr[]; valueLines: number[] } = { values: [], valueLines: [] };
+    if (!this.blockFollows() && !this.is(';')) list = this.exprListWithLines();
     this.accept(';');
-    return { kind: 'Return', values, line };
+    return { kind: 'Return', ...list, line };
   }
 
   private statement(): Stat {
@@ -445,17 +445,17 @@ class Parser {
   }
 
   private ifStat(line: number): Stat {
-    const clauses: { cond: Expr; body: Block }[] = [];
+    const clauses: { cond: Expr; body: Block; exitLine: number }[] = [];
     this.advance();
     let cond = this.expr();
     this.expect('then');
-    clauses.push({ cond, body: this.block() });
+    clauses.push({ cond, body: this.block(), exitLine: this.lastLine });
     let orelse: Block | undefined;
     while (this.is('elseif')) {
       this.advance();
       cond = this.expr();
       this.expect('then');
-      clauses.push({ cond, body: this.block() });
+      clauses.push({ cond, body: this.block(), exitLine: this.lastLine });
     }
     if (this.accept('else')) orelse = this.block();
     this.expectMatch('end', 'if', line);
@@ -471,26 +471,28 @@ class Parser {
       this.expect(',');
       const limit = this.expr();
       const step = this.accept(',') ? this.expr() : undefined;
+      const doLine = this.tok.line;
       this.expect('do');
       const saved = this.fs.activeLocals;
       this.declareLocals(4);
       const body = this.block();
       this.fs.activeLocals = saved;
       this.expectMatch('end', 'for', line);
-      return { kind: 'NumericFor', name: first, start, limit, step, body, line };
+      return { kind: 'NumericFor', name: first, start, limit, step, body, line, doLine };
     }
     if (this.is(',') || this.is('in')) {
       const names = [first];
       while (this.accept(',')) names.push(this.name());
       this.expect('in');
-      const exprs = this.exprList();
+      const { values: exprs, valueLines } = this.exprListWithLines();
+      const doLine = this.tok.line;
       this.expect('do');
       const saved = this.fs.activeLocals;
       this.declareLocals(3 + names.length);
       const body = this.block();
       this.fs.activeLocals = saved;
       this.expectMatch('end', 'for', line);
-      return { kind: 'GenericFor', names, exprs, body, line };
+      return { kind: 'GenericFor', names, exprs, valueLines, body, line, doLine };
     }
     this.error("'=' or 'in' expected");
   }
@@ -509,15 +511,15 @@ class Parser {
       if (method) break;
     }
     const func = this.functionBody(method, line);
-    return { kind: 'Assign', targets: [target], values: [func], line: func.line };
+    return { kind: 'Assign', targets: [target], values: [func], valueLines: [func.endLine], line: func.line, functionStat: true };
   }
 
   private localStat(line: number): Stat {
     const names = [this.name()];
     while (this.accept(',')) names.push(this.name());
-    const values = this.accept('=') ? this.exprList() : [];
+    const list = this.accept('=') ? this.exprListWithLines() : { values: [], valueLines: [] };
     this.declareLocals(names.length);
-    return { kind: 'Local', names, values, line };
+    return { kind: 'Local', names, ...list, line };
   }
 
   private exprStat(line: number): Stat {
@@ -527,8 +529,7 @@ class Parser {
       const targets: (NameExpr | IndexExpr)[] = [this.assignable(e)];
       while (this.accept(',')) targets.push(this.assignable(this.suffixedExpr()));
       this.expect('=');
-      const values = this.exprList();
-      return { kind: 'Assign', targets, values, line };
+      return { kind: 'Assign', targets, ...this.exprListWithLines(), line };
     }
     return { kind: 'CallStat', call: e, line };
   }
@@ -568,9 +569,19 @@ class Parser {
   }
 
   private exprList(): Expr[] {
-    const list = [this.expr()];
-    while (this.accept(',')) list.push(this.expr());
-    return list;
+    return this.exprListWithLines().values;
+  }
+
+  /** An expression list and, per value, the line of the comma after it or, for the last, of its own last token. */
+  private exprListWithLines(): { values: Expr[]; valueLines: number[] } {
+    const values = [this.expr()];
+    const valueLines: number[] = [];
+    while (this.accept(',')) {
+      valueLines.push(this.lastLine);
+      values.push(this.expr());
+    }
+    valueLines.push(this.lastLine);
+    return { values, valueLines };
   }
 
   expr(limit = 0): Expr {
@@ -591,7 +602,7 @@ class Parser {
       if (prio === undefined || prio[0] <= limit) break;
       this.advance();
       const right = this.expr(prio[1]);
-      left = { kind: 'Binary', op: op.value as BinaryOp, left, right, line: this.lastLine };
+      left = { kind: 'Binary', op: op.value as BinaryOp, left, right, line: this.lastLine, opLine: op.line };
     }
     this.leaveLevel();
     return left;
@@ -628,8 +639,10 @@ class Parser {
       case 'symbol':
         if (t.value === '...') {
           if (!this.fs.vararg) this.error("cannot use '...' outside a vararg function");
+          // Lua emits its instruction before reading past it: on the line of the token before it.
+          const at = this.lastLine;
           this.advance();
-          return { kind: 'Vararg', line };
+          return { kind: 'Vararg', line: at };
         }
         if (t.value === '{') return this.table();
         break;
@@ -650,7 +663,7 @@ class Parser {
       this.advance();
       const inner = this.expr();
       this.expectMatch(')', '(', line);
-      return { kind: 'Paren', expr: inner, line };
+      return { kind: 'Paren', expr: inner, line, end: this.lastLine };
     }
     this.error('unexpected symbol');
   }
@@ -678,41 +691,53 @@ class Parser {
         }
         if (t.value === ':') {
           this.advance();
+          const methodLine = this.tok.line;
           const method = this.name();
-          const args = this.callArgs();
-          e = { kind: 'MethodCall', object: e, method, args, line: this.lastLine };
+          const line = this.lastLine;
+          const { args, argLines } = this.callArgs();
+          e = { kind: 'MethodCall', object: e, method, methodLine, args, argLines, line, end: this.lastLine };
           continue;
         }
         if (t.value === '(' || t.value === '{') {
           const line = this.lastLine;
-          const args = this.callArgs();
-          e = { kind: 'Call', callee: e, args, line };
+          const { args, argLines } = this.callArgs();
+          e = { kind: 'Call', callee: e, args, argLines, line, end: this.lastLine };
           continue;
         }
       } else if (t.type === 'string') {
         const line = this.lastLine;
-        const args = this.callArgs();
-        e = { kind: 'Call', callee: e, args, line };
+        const { args, argLines } = this.callArgs();
+        e = { kind: 'Call', callee: e, args, argLines, line, end: this.lastLine };
         continue;
       }
       return e;
     }
   }
 
-  private callArgs(): Expr[] {
+  /** A call's arguments and, for each, the line of the token after it (see TableItem's `at`). */
+  private callArgs(): { args: Expr[]; argLines: number[] } {
     const t = this.tok;
     if (t.type === 'string') {
       this.advance();
-      return [{ kind: 'String', value: t.value, line: t.line }];
+      return { args: [{ kind: 'String', value: t.value, line: t.line }], argLines: [t.line] };
     }
-    if (this.is('{')) return [this.table()];
+    if (this.is('{')) return { args: [this.table()], argLines: [this.lastLine] };
     if (this.is('(')) {
       if (t.line !== this.lastLine) this.error('ambiguous syntax (function call x new statement)');
       const line = t.line;
       this.advance();
-      const args = this.is(')') ? [] : this.exprList();
+      const args: Expr[] = [];
+      const argLines: number[] = [];
+      if (!this.is(')')) {
+        args.push(this.expr());
+        while (this.accept(',')) {
+          argLines.push(this.lastLine);
+          args.push(this.expr());
+        }
+      }
       this.expectMatch(')', '(', line);
-      return args;
+      if (args.length > 0) argLines.push(this.lastLine);
+      return { args, argLines };
     }
     this.error('function arguments expected');
   }
@@ -722,26 +747,36 @@ class Parser {
     this.expect('{');
     this.enterLevel();
     const items: TableItem[] = [];
+    // A positional value is loaded once the separator after it is read; a keyed one is stored at once.
+    let open: { kind: 'Positional'; value: Expr; at: number } | undefined;
     while (!this.is('}')) {
       if (this.tok.type === 'name' && this.peek().type === 'symbol' && this.peek().value === '=') {
         const keyLine = this.tok.line;
         const key = this.name();
         this.advance();
-        items.push({ kind: 'Keyed', key: { kind: 'String', value: key, line: keyLine }, value: this.expr() });
+        const value = this.expr();
+        items.push({ kind: 'Keyed', key: { kind: 'String', value: key, line: keyLine }, value, at: this.lastLine });
       } else if (this.is('[')) {
         this.advance();
         const key = this.expr();
         this.expect(']');
         this.expect('=');
-        items.push({ kind: 'Keyed', key, value: this.expr() });
+        const value = this.expr();
+        items.push({ kind: 'Keyed', key, value, at: this.lastLine });
       } else {
-        items.push({ kind: 'Positional', value: this.expr() });
+        open = { kind: 'Positional', value: this.expr(), at: 0 };
+        items.push(open);
       }
-      if (!this.accept(',') && !this.accept(';')) break;
+      const more = this.accept(',') || this.accept(';');
+      if (open !== undefined) open.at = this.lastLine;
+      open = undefined;
+      if (!more) break;
     }
     this.expectMatch('}', '{', line);
+    const last = items[items.length - 1];
+    if (last?.kind === 'Positional') last.at = this.lastLine;
     this.leaveLevel();
-    return { kind: 'Table', items, line };
+    return { kind: 'Table', items, line, end: this.lastLine };
   }
 }
 

@@ -394,6 +394,23 @@ export function debugExit(frame: DebugFrame): void {
   if (i >= 0) frames.length = i;
 }
 
+/** The functions of chunks compiled for debugging (see debugIsLua). */
+const debugFunctions = new WeakSet<LuaFunction>();
+
+export function debugFunction(f: LuaFunction): LuaFunction {
+  debugFunctions.add(f);
+  return f;
+}
+
+/**
+ * Whether `f` is a function of a debugged chunk: Lua returns from a tail
+ * call of one without running the caller's RETURN, but runs it (and reports
+ * its line) after a tail call of a library function.
+ */
+export function debugIsLua(f: unknown): boolean {
+  return typeof f === 'function' && debugFunctions.has(f as LuaFunction);
+}
+
 export function debugLine(frame: DebugFrame, line: number, vars: () => LuaValue[]): void {
   frame.line = line;
   frame.vars = vars;
