@@ -107,6 +107,38 @@ test('a redis-server master feeds our replica; it refuses writes, follows the st
   assert.equal(Number(infoField(await m.info('stats'), 'sync_partial_ok')), before + 1);
 });
 
+test("a redis-server master with its default disk-less delay keeps our replica waiting with newlines before +FULLRESYNC: the sync still succeeds", { skip: !HAVE_REDIS && 'needs redis-server', timeout: 20000 }, async () => {
+  // Redis 7.0's defaults: repl-diskless-sync yes, repl-diskless-sync-delay 5.
+  const masterServer = await redisServer(['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '2']);
+  const m = connect(masterServer.port);
+  await m.set('k', 'v');
+  const replica = await ours(['--replicaof', '127.0.0.1', String(masterServer.port)]);
+  const r = connect(replica.port);
+  await waitFor('the replica in sync', async () => infoField(await r.info('replication'), 'master_link_status') === 'up' && (await r.get('k')) === 'v', 10000);
+  assert.doesNotMatch(replica.output(), /Unexpected reply to PSYNC/);
+});
+
+test('CLIENT PAUSE WRITE on our replica holds the master\'s writes: read, not applied, until the pause ends', { timeout: 20000 }, async () => {
+  const master = await ours();
+  const m = connect(master.port);
+  const replica = await ours(['--replicaof', '127.0.0.1', String(master.port)]);
+  const r = connect(replica.port);
+  await waitFor('the link up', async () => infoField(await r.info('replication'), 'master_link_status') === 'up');
+  // Through the stream, so that the SELECT is behind us and what follows is the write alone.
+  await m.set('foo', 'bar');
+  await waitFor('the replica in sync', async () => (await r.get('foo')) === 'bar');
+  const applied = infoField(await r.info('replication'), 'slave_repl_offset');
+  await r.call('CLIENT', 'PAUSE', '100000', 'WRITE');
+  await m.set('foo2', 'bar2');
+  const masterOffset = infoField(await m.info('replication'), 'master_repl_offset');
+  await waitFor('the write read', async () => infoField(await r.info('replication'), 'slave_read_repl_offset') === masterOffset);
+  assert.equal(infoField(await r.info('replication'), 'slave_repl_offset'), applied);
+  assert.equal(await r.get('foo2'), null);
+  await r.call('CLIENT', 'UNPAUSE');
+  await waitFor('the write applied', async () => (await r.get('foo2')) === 'bar2');
+  assert.equal(infoField(await r.info('replication'), 'slave_repl_offset'), masterOffset);
+});
+
 test('ours feeds ours: partial resync after the link drops, WAIT, promotion keeps the replication id', { timeout: 20000 }, async () => {
   const master = await ours(['--repl-ping-replica-period', '1']);
   const m = connect(master.port);

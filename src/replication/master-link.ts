@@ -10,7 +10,7 @@ import net from 'node:net';
 import { encodeCommand, parseCommands, type ParseEnd } from '../persistence/aof.js';
 import type { Client } from '../server/client.js';
 import { ReplyError } from '../errors.js';
-import { findCommand } from '../commands/table.js';
+import { findCommand, resolveCommand } from '../commands/table.js';
 import type { Server } from '../server/server.js';
 import type { Replication } from './replication.js';
 
@@ -64,6 +64,11 @@ export class MasterLink {
 
   set streamDb(db: number) {
     this.db = db;
+  }
+
+  /** CLIENT PAUSE ended: the stream it held back is applied now. */
+  resumeStream(): void {
+    if (this.state === 'connected' && this.input.length > 0) this.applyStream();
   }
 
   /** slave_read_repl_offset: what was read of the stream, applied or not. */
@@ -231,6 +236,9 @@ export class MasterLink {
     this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
     while (this.socket !== undefined && this.input.length > 0) {
       if (this.state === 'handshake') {
+        // A master that cannot start the sync yet (repl-diskless-sync-delay) keeps the link alive with
+        // newlines before it answers PSYNC, as it does before the snapshot: they are no reply.
+        this.input = this.input.subarray(leadingNewlines(this.input));
         const end = this.input.indexOf(CRLF);
         if (end < 0) return;
         const line = this.input.toString('latin1', 0, end);
@@ -252,9 +260,7 @@ export class MasterLink {
     const transfer = this.transfer!;
     if (this.transferSize === 0 && transfer.eofMark === undefined) {
       // The master sends newlines to keep the link alive while it prepares the snapshot.
-      let at = 0;
-      while (at < this.input.length && this.input[at] === 10) at++;
-      this.input = this.input.subarray(at);
+      this.input = this.input.subarray(leadingNewlines(this.input));
       const end = this.input.indexOf(CRLF);
       if (end < 0) return false;
       const header = this.input.toString('latin1', 0, end);
@@ -328,6 +334,9 @@ export class MasterLink {
     let end: ParseEnd;
     try {
       end = parseCommands(input, 0, (args, commandEnd) => {
+        // As Redis, CLIENT PAUSE on a replica holds its master's writes too (all commands under ALL):
+        // they are read (slave_read_repl_offset) but wait to be applied (slave_repl_offset) until it ends.
+        if (this.server.pause.type !== 'off' && this.server.pause.holds(mayReplicate(args))) return false;
         const reply = this.server.execute(client, args);
         if (reply instanceof ReplyError) this.unexpectedError(args[0], reply);
         this.replication.offset += commandEnd - at;
@@ -384,3 +393,15 @@ export class MasterLink {
   }
 }
 
+/** How many keep-alive newlines `input` starts with. */
+function leadingNewlines(input: Buffer): number {
+  let at = 0;
+  while (at < input.length && input[at] === 10) at++;
+  return at;
+}
+
+/** Whether a command of the stream may change data (CLIENT PAUSE WRITE holds those). */
+function mayReplicate(args: string[]): boolean {
+  const resolved = resolveCommand(args);
+  return resolved instanceof ReplyError || resolved.mayReplicate;
+}

@@ -134,6 +134,8 @@ export class Server implements ExecutionObserver {
   readonly pause = new ClientPause((paused) => {
     this.clientsPaused = paused;
     this.replicaStateChanged();
+    // After the command that ended the pause, as the clients it held run after it.
+    if (!paused) setImmediate(() => this.replication.master?.resumeStream());
   });
   readonly logger: Logger;
   /** The Lua state EVAL scripts and function libraries run in. */
