@@ -222,3 +222,25 @@ test('used_memory stays equal to the sum of MEMORY USAGE over every key after ra
     { numRuns: 150 },
   );
 });
+
+test('CONFIG SET maxmemory inside MULTI evicts only after EXEC, as Redis starts eviction after the command', async () => {
+  await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  const replies = await r.multi().incr('x').config('SET', 'maxmemory', '1').incr('x').exec();
+  assert.deepEqual(replies.map(([, reply]) => reply), [1, 'OK', 2]);
+  for (let i = 0; i < 100 && (await r.dbsize()) > 0; i++) await sleep(10);
+  assert.equal(await r.dbsize(), 0, 'evicted once the transaction is over');
+});
+
+test('OBJECT REFCOUNT: small integers are shared, except under maxmemory with an LRU or LFU policy', async () => {
+  await r.set('a', '1');
+  assert.equal(await r.object('REFCOUNT', 'a'), 2147483647);
+  await r.config('SET', 'maxmemory', '1073741824');
+  await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  await r.set('b', '1');
+  assert.equal(await r.object('REFCOUNT', 'b'), 1);
+  await r.config('SET', 'maxmemory-policy', 'volatile-lfu');
+  await r.set('c', '2');
+  assert.equal(await r.object('REFCOUNT', 'c'), 1);
+  await r.set('d', 'text');
+  assert.equal(await r.object('REFCOUNT', 'd'), 1);
+});

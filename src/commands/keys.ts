@@ -285,6 +285,11 @@ function objectSub(name: string, summary: string, answer: (value: RedisValue, ct
   });
 }
 
+function integersUnshared(ctx: CommandContext): boolean {
+  const policy = ctx.server.config.get('maxmemory-policy') ?? '';
+  return ctx.server.config.values.maxmemory > 0 && (policy.includes('lru') || policy.includes('lfu'));
+}
+
 function maxmemoryPolicyIsLfu(ctx: CommandContext): boolean {
   return (ctx.server.config.get('maxmemory-policy') ?? '').includes('lfu');
 }
@@ -428,9 +433,11 @@ export const keyCommands: readonly CommandSpec[] = [
         }
         return ctx.client.db.access.idleSeconds(key, value);
       }),
-      // Redis shares the integers 0..9999 and reports them with the maximal refcount.
-      objectSub('refcount', 'Reference count of a value.', (value) =>
-        typeof value === 'string' && /^(0|[1-9]\d{0,3})$/.test(value) ? 2147483647 : 1,
+      // Redis shares the integers 0..9999 and reports them with the maximal refcount, except under
+      // maxmemory with an LRU or LFU policy, where each key needs its own object for its access time.
+      // (Redis decides when the value is stored; this looks at the settings now.)
+      objectSub('refcount', 'Reference count of a value.', (value, ctx) =>
+        typeof value === 'string' && /^(0|[1-9]\d{0,3})$/.test(value) && !integersUnshared(ctx) ? 2147483647 : 1,
       ),
       defineCommand({
         name: 'help', arity: 2, flags: ['loading', 'stale'], group: 'generic', since: '6.2.0', complexity: 'O(1)',

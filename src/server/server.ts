@@ -234,7 +234,14 @@ export class Server implements ExecutionObserver {
     config.onChange('maxmemory-clients', applyClientLimit);
     // A lower limit applies at once, as in Redis, not only before the next command.
     config.onChange('maxmemory', () => {
-      this.outOfMemory(false);
+      const maxmemory = config.values.maxmemory;
+      const used = this.keyspace.usedMemory;
+      if (maxmemory > 0 && maxmemory < used) {
+        this.log('warning', `WARNING: the new maxmemory value set via CONFIG SET (${maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);
+      }
+      // As Redis's startEvictionTimeProc: eviction starts after the command, so a CONFIG SET inside
+      // MULTI leaves the transaction's keys alone until EXEC is over.
+      setImmediate(() => this.outOfMemory(false));
       if (config.getNumber('maxmemory-clients') < 0) applyClientLimit();
     });
     this.slowlog = new SlowLog(config, this.credentialsValid);
