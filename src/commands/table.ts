@@ -121,6 +121,8 @@ export interface Resolved {
   /** Served while a dataset loads (loading), or refused even while it loads asynchronously (no_async_loading). */
   okLoading: boolean;
   noAsyncLoading: boolean;
+  /** EVAL, EVALSHA, FCALL and their _RO forms: what the script declares may change the flags the checks see. */
+  runsScript: boolean;
   /** Neither logged as slow nor shown to MONITOR (admin commands are not). */
   observed: ExecutionFlags;
 }
@@ -157,6 +159,7 @@ function resolvedEntry(spec: CommandSpec, fullName: string): Resolved {
     stale: has('stale'),
     okLoading: has('loading'),
     noAsyncLoading: has('no_async_loading'),
+    runsScript: /^(eval|evalsha|fcall)(_ro)?$/.test(fullName),
     observed: {
       name: fullName,
       slowlog: !has('skip_slowlog'),
@@ -317,7 +320,7 @@ const FUNCTION_RUNNERS = new Set(['fcall', 'fcall_ro']);
  * command's own flags).
  */
 function declaredScriptFlags(ctx: CommandContext, resolved: Resolved, args: string[]): ScriptFlags | undefined {
-  if (args.length < 2) return undefined;
+  if (!resolved.runsScript || args.length < 2) return undefined;
   if (FUNCTION_RUNNERS.has(resolved.fullName)) return ctx.server.functions.find(args[1])?.flags;
   if (!SCRIPT_RUNNERS.has(resolved.fullName)) return undefined;
   return ctx.server.scripting.declaredFlags(args[1], resolved.fullName.startsWith('evalsha'));
@@ -422,7 +425,7 @@ export function dispatchResolved(
     if (observer.loading !== undefined) rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading) ?? rejection;
   } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(ctx, resolved, args, client.multi))) {
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
-  } else if (!client.executingTransaction && observer.diskWritesDenied() && (resolved.fullName === 'ping' || isWriteCommand(ctx, resolved, args, client.multi)) && !observer.mustObey(ctx)) {
+  } else if (observer.diskWritesDenied() && !client.executingTransaction && (resolved.fullName === 'ping' || isWriteCommand(ctx, resolved, args, client.multi)) && !observer.mustObey(ctx)) {
     rejection = diskWritesDenied();
   } else if (!client.executingTransaction && isWriteCommand(ctx, resolved, args, client.multi) && observer.replicasMissing()) {
     rejection = noReplicas();
