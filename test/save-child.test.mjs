@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { childrenOf, processAlive, startInDir, tempDirs, waitFor } from './helpers.mjs';
+import { childrenOf, HAVE_REDIS, processAlive, startInDir, tempDirs, waitFor } from './helpers.mjs';
 
 const newDir = tempDirs('noderedis-save-child-');
 const linux = process.platform === 'linux';
@@ -196,4 +196,19 @@ test('a SHUTDOWN whose final save fails waits for it, then answers the error and
   assert.equal(await s.client.set('k', 'v'), 'OK', 'the pause is over');
   assert.equal(await field(s.client, 'rdb_last_bgsave_status'), 'ok');
   await assert.rejects(s.client.call('SHUTDOWN', 'ABORT'), /No shutdown in progress/);
+});
+
+test('INFO rdb_saves counts SAVE and BGSAVE, not DEBUG RELOAD or FLUSHALL, on both servers', { skip: !HAVE_REDIS, timeout: 20000 }, async (t) => {
+  for (const redis of [false, true]) {
+    const s = await startInDir(t, newDir(), ['--save', '3600 1', '--enable-debug-command', 'yes'], { redis });
+    const saves = async () => Number(await field(s.client, 'rdb_saves'));
+    const start = await saves();
+    await s.client.set('k', 'v');
+    await s.client.save();
+    await s.client.bgsave();
+    await waitFor('the BGSAVE over', async () => (await field(s.client, 'rdb_bgsave_in_progress')) === '0');
+    await s.client.call('DEBUG', 'RELOAD');
+    await s.client.flushall();
+    assert.equal(await saves(), start + 2, redis ? 'redis-server' : 'ours');
+  }
 });

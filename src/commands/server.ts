@@ -164,6 +164,8 @@ export const serverCommands: readonly CommandSpec[] = [
     complexity: 'O(N) where N is the total number of keys in all databases', summary: 'Writes the dataset to the snapshot file now.',
     run: (ctx) => {
       if (ctx.server.persistence.saveInProgress) throw new ReplyError('ERR Background save already in progress');
+      // INFO rdb_saves counts SAVE and background saves, not the saves DEBUG RELOAD, FLUSHALL and shutdown make (Redis's saveCommand).
+      ctx.server.persistence.rdbSaves++;
       try {
         ctx.server.persistence.save();
       } catch {
