@@ -40,7 +40,6 @@ interface BackgroundJob {
   cancelled?: () => void;
 }
 
-/** The temporary file a save child writes, `<prefix><its pid><suffix>` in `dir`, and where it goes when complete (nowhere: it stays). */
 /** A child's file, and where it goes once complete (without `final` it stays where it is). */
 type ChildFile = Exclude<ChildTarget, { readonly relay: unknown }> & { readonly final?: string };
 
@@ -206,7 +205,6 @@ export class Persistence {
   /** SAVE: writes the dataset to the snapshot file now, crash-safely; throws (and logs) on failure. */
   save(): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
-    this.rdbSaves++;
     const started = performance.now();
     this.lastSaveAttempt = Date.now();
     const dirty = this.keyspace.dirty;
@@ -216,8 +214,7 @@ export class Persistence {
       writer.finish();
     } catch (error) {
       writer?.abandon();
-      // As Redis's rdbSave: a failed foreground save is logged and refused, but leaves rdb_last_bgsave_status (and MISCONF) alone.
-      this.log('warning', `Write error saving DB on disk: ${(error as Error).message}`);
+      this.foregroundSaveFailed(error);
       throw error;
     }
     this.saved(dirty, started, 'DB saved on disk');
@@ -231,12 +228,11 @@ export class Persistence {
    * Success and failure are as SAVE's: `done` gets the error, if any.
    */
   saveBeforeExit(done: (error?: unknown) => void): void {
-    this.rdbSaves++;
     const started = performance.now();
     this.lastSaveAttempt = Date.now();
     const dirty = this.keyspace.dirty;
     const failed = (error: unknown): void => {
-      this.log('warning', `Write error saving DB on disk: ${(error as Error).message}`);
+      this.foregroundSaveFailed(error);
       done(error);
     };
     try {
@@ -319,13 +315,18 @@ export class Persistence {
         }
         this.snapshotWritten(job);
       } catch (error) {
-        this.endJob();
-        writer.abandon();
-        child.kill();
+        this.stopJob(job);
         failed(error);
       }
     };
     setImmediate(step);
+  }
+
+  /** Ends a background snapshot before its time: nothing of it is kept, its child is stopped and its file removed. */
+  private stopJob(job: BackgroundJob): void {
+    this.endJob();
+    job.writer.abandon();
+    job.child.kill();
   }
 
   /** Every byte of a background snapshot is made: the child still has to write them and exit (childEnded). */
@@ -434,12 +435,12 @@ export class Persistence {
   /** Rewrites started (INFO aof_rewrites). */
   aofRewrites = 0;
 
-  /** INFO persistence's aof_* fields, as Redis 7.0 lists them. */
   /** Propagated commands not yet written to the append-only file (INFO mem_aof_buffer). */
   get aofBufferBytes(): number {
     return this.incr.stream.length;
   }
 
+  /** INFO persistence's aof_* fields, as Redis 7.0 lists them. */
   aofInfo(): Record<string, string | number> {
     const now = Date.now();
     const fields: Record<string, string | number> = {
@@ -996,11 +997,7 @@ export class Persistence {
     this.inProcessRewrite = undefined;
     const current = this.backgroundSave;
     this.log('notice', `Killing running AOF rewrite child: ${current?.child.pid ?? process.pid}`);
-    if (current) {
-      this.endJob();
-      current.writer.abandon();
-      current.child.kill();
-    }
+    if (current) this.stopJob(current);
     this.aofRewriting = false;
     this.rewriteCleanup(current === undefined ? path.join(this.config.values.dir, `temp-rewriteaof-bg-${process.pid}.aof`) : undefined);
     this.aofRewriteScheduled = false;
@@ -1070,9 +1067,7 @@ export class Persistence {
   cancelBackgroundSave(): void {
     const current = this.backgroundSave;
     if (!current) return;
-    this.endJob();
-    current.writer.abandon();
-    current.child.kill();
+    this.stopJob(current);
     this.log('notice', 'Background saving stopped');
     current.cancelled?.();
   }
@@ -1084,9 +1079,7 @@ export class Persistence {
     try {
       this.snapshotWritten(current);
     } catch (error) {
-      this.endJob();
-      current.writer.abandon();
-      current.child.kill();
+      this.stopJob(current);
       current.failed(error);
     }
   }
@@ -1096,6 +1089,11 @@ export class Persistence {
     this.lastSave = Math.floor(Date.now() / 1000);
     this.keyspace.dirty -= dirtyAtStart;
     this.log('notice', `${message} (${((performance.now() - started) / 1000).toFixed(3)} seconds)`);
+  }
+
+  /** As Redis's rdbSave: a failed SAVE (or final save) is logged and refused, but leaves rdb_last_bgsave_status (and MISCONF) alone. */
+  private foregroundSaveFailed(error: unknown): void {
+    this.log('warning', `Write error saving DB on disk: ${(error as Error).message}`);
   }
 
   private saveFailed(error: unknown): void {
@@ -1211,11 +1209,7 @@ export class Persistence {
     const temp = path.join(path.dirname(file), `temp-${process.pid}.${Date.now()}.rdb`);
     try {
       fs.writeFileSync(temp, rdb);
-      this.lastLoad = loadSnapshotBytes(this.keyspace, rdb, temp, this.config.values, this.host.functions, undefined, {
-        verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
-        log: (level, message) => this.log(level, message),
-        deepSanitization: this.deepSanitization,
-      });
+      this.lastLoad = loadSnapshotBytes(this.keyspace, rdb, temp, this.config.values, this.host.functions, undefined, this.loadOptions());
       fs.renameSync(temp, file);
     } catch (error) {
       fs.rmSync(temp, { force: true });

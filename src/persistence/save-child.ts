@@ -2,10 +2,11 @@
  * The child process of a background save. Node cannot fork, so the snapshot
  * is still made in steps in this process; the child is the one that writes
  * the bytes to the temporary file (or passes them on to the replicas of a
- * disk-less sync), and it is a real child the way Redis's fork is: its pid names the file (temp-<pid>.rdb, temp-rewriteaof-bg-<pid>.aof),
- * tools and operators see it (pgrep -P, the OOM killer, oom-score-adj's
- * background class), killing it fails the save, and it ends by itself when
- * this process dies, since its input closes.
+ * disk-less sync), and it is a real child the way Redis's fork is: its pid
+ * names the file (temp-<pid>.rdb, temp-rewriteaof-bg-<pid>.aof), tools and
+ * operators see it (pgrep -P, the OOM killer, oom-score-adj's background
+ * class), killing it fails the save, and it ends by itself when this process
+ * dies, since its input closes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,11 +48,7 @@ export class SaveChild {
   private whenEnded: ((end: ChildEnd) => void) | undefined;
   private stderr = '';
 
-  /**
-   * Starts a child that writes what it is given to `dir/<prefix><its pid><suffix>`,
-   * or, as a relay (a disk-less sync, where Redis's child writes to the replicas
-   * through a pipe), hands it back to `relay` as it passes; throws if none can start.
-   */
+  /** Starts a child that writes what it is given to its file in `dir`, or hands it back as it passes (see ChildTarget); throws if none can start. */
   constructor(dir: string, into: ChildTarget) {
     const started = performance.now();
     // exec keeps the shell's pid for cat, so $$ is the pid of the process that holds the file open.

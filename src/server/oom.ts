@@ -29,7 +29,6 @@ export class OomScoreAdj {
     if (process.platform !== 'linux') return;
     let value: number;
     if (this.config.get('oom-score-adj') !== 'no') {
-      this.base ??= Number.parseInt(readFileSync(PROC_FILE, 'utf8'), 10);
       value = this.valueOf(this.isReplica() ? REPLICA : MASTER);
     } else if (this.base !== undefined) {
       value = this.base;
@@ -48,7 +47,6 @@ export class OomScoreAdj {
   /** A save child started: it gets the background class, if the directive is on (a failure only warns). */
   applyToChild(pid: number): void {
     if (process.platform !== 'linux' || this.config.get('oom-score-adj') === 'no') return;
-    this.base ??= Number.parseInt(readFileSync(PROC_FILE, 'utf8'), 10);
     try {
       writeFileSync(`/proc/${pid}/oom_score_adj`, `${this.valueOf(BACKGROUND_CHILD)}\n`);
     } catch (err) {
@@ -56,10 +54,12 @@ export class OomScoreAdj {
     }
   }
 
+  /** The score for a class; the first call reads the score the server was started with. */
   private valueOf(index: number): number {
+    this.base ??= Number.parseInt(readFileSync(PROC_FILE, 'utf8'), 10);
     let value = Number(this.config.get('oom-score-adj-values')!.split(' ')[index]);
     const mode = this.config.get('oom-score-adj');
-    if (mode === 'relative' || mode === 'yes') value += this.base!;
+    if (mode === 'relative' || mode === 'yes') value += this.base;
     return Math.min(1000, Math.max(-1000, value));
   }
 }

@@ -82,7 +82,6 @@ export interface ServerStats {
   /** Reads from sockets and writes to them (INFO total_reads_processed, total_writes_processed). */
   readsProcessed: number;
   writesProcessed: number;
-
   /** Errors replied, by error code (the first word), for INFO errorstats. */
   errors: Map<string, number>;
   totalErrorReplies: number;

@@ -94,17 +94,17 @@ function isMulti(e: Expr): boolean {
   return e.kind === 'Call' || e.kind === 'MethodCall' || e.kind === 'Vararg';
 }
 
+/** A literal nil, boolean, number or string. */
+function isConstant(e: Expr): boolean {
+  return e.kind === 'Nil' || e.kind === 'True' || e.kind === 'False' || e.kind === 'Number' || e.kind === 'String';
+}
+
 /** Expressions whose evaluation cannot run Lua code or move the error position. */
 function isSimple(e: Expr): boolean {
+  if (isConstant(e)) return true;
   switch (e.kind) {
-    case 'Nil':
-    case 'True':
-    case 'False':
-    case 'Number':
-    case 'String':
     case 'Vararg':
     case 'Function':
-      return true;
     case 'Name':
       return true;
     case 'Paren':
@@ -165,33 +165,15 @@ function emitsNothing(e: Expr, op: 'and' | 'or'): boolean {
       return emitsNothing(e.expr, op);
     case 'Binary':
       return (e.op === 'and' || e.op === 'or') && emitsNothing(e.left, e.op) && emitsNothing(e.right, op);
-    case 'Nil':
-    case 'True':
-    case 'False':
-    case 'Number':
-    case 'String':
-      return untested(e, op);
     default:
-      return false;
+      return isConstant(e) && untested(e, op);
   }
 }
 
 /** A value Lua 5.1 loads only where it is used (a constant, a variable, a field), so on the line of the token after it. */
 function isLazy(e: Expr): boolean {
-  switch (e.kind) {
-    case 'Nil':
-    case 'True':
-    case 'False':
-    case 'Number':
-    case 'String':
-    case 'Name':
-    case 'Index':
-      return true;
-    case 'Paren':
-      return isLazy(e.expr);
-    default:
-      return false;
-  }
+  if (e.kind === 'Paren') return isLazy(e.expr);
+  return isConstant(e) || e.kind === 'Name' || e.kind === 'Index';
 }
 
 function numberLiteral(n: number): string {
