@@ -6,7 +6,7 @@
  */
 import { NOTIFY } from '../store/notify.js';
 import {
-  CorruptedHyperLogLog, HyperLogLog, REGISTERS, cachedCardinality, cardinalityReply, isHyperLogLog, registersCardinality, selfTest,
+  CorruptedHyperLogLog, HyperLogLog, REGISTERS, Registers, cachedCardinality, cardinalityReply, isHyperLogLog, registersCardinality, selfTest,
 } from '../store/hyperloglog.js';
 import type { Database } from '../store/database.js';
 import { ReplyError } from '../errors.js';
@@ -65,7 +65,7 @@ function pfcount(ctx: CommandContext, args: string[]): Reply {
   const db = ctx.client.db;
   if (args.length > 2) {
     // The union's cardinality, computed on the side: nothing is written.
-    const max = new Uint8Array(REGISTERS);
+    const max = new Registers();
     for (let i = 1; i < args.length; i++) {
       const value = db.readString(args[i]);
       if (value === undefined) continue;
@@ -90,7 +90,7 @@ function pfcount(ctx: CommandContext, args: string[]): Reply {
 
 function pfmerge(ctx: CommandContext, args: string[]): Reply {
   const db = ctx.client.db;
-  const max = new Uint8Array(REGISTERS);
+  const max = new Registers();
   let anyDense = false;
   // The destination is one of the inputs: its registers are kept.
   for (let i = 1; i < args.length; i++) {
@@ -106,7 +106,8 @@ function pfmerge(ctx: CommandContext, args: string[]): Reply {
   const target = existing === undefined ? HyperLogLog.empty() : sketchOf(existing);
   if (anyDense) checked(() => target.toDense());
   const maxBytes = sparseMaxBytes(ctx);
-  for (let i = 0; i < REGISTERS; i++) if (max[i] !== 0) target.set(i, max[i], maxBytes);
+  const merged = max.bytes;
+  for (let i = 0; i < REGISTERS; i++) if (merged[i] !== 0) target.set(i, merged[i], maxBytes);
   target.invalidateCardinality();
   store(db, key, target);
   // A merge is a mass add: Redis reports it as pfadd.
