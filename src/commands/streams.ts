@@ -124,7 +124,8 @@ function longLongArg(text: string, message?: string): number {
   return Number(value);
 }
 
-const entryReply = (id: StreamId, fields: readonly string[]): Reply => [formatId(id), fields as string[]];
+/** An entry as replies show it; its ID as text when a range walk spelt it already. */
+const entryReply = (id: StreamId | string, fields: readonly string[]): Reply => [typeof id === 'string' ? id : formatId(id), fields as string[]];
 
 const writeStream = (db: Database, key: string): StreamValue | undefined => db.getCollection<StreamValue>(key, 'stream');
 const readStream = (db: Database, key: string): StreamValue | undefined => db.readCollection<StreamValue>(key, 'stream');
@@ -339,7 +340,7 @@ function xrange(rev: boolean) {
     if (s === undefined) return [];
     if (count === 0) return NIL_ARRAY;
     const out: Reply[] = [];
-    s.forEachInRange(start, end, rev, count === -1 ? 0 : count, (id, fields) => {
+    s.forEachTextInRange(start, end, rev, count === -1 ? 0 : count, (id, fields) => {
       out.push(entryReply(id, fields));
     });
     return out;
@@ -457,10 +458,15 @@ interface GroupRead {
 function readNew(s: StreamValue, key: string, start: StreamId, count: number, read: GroupRead | undefined): Reply[] {
   const out: Reply[] = [];
   let advanced = false;
+  if (read === undefined) {
+    s.forEachTextInRange(start, ID_MAX, false, count, (id, fields) => {
+      out.push(entryReply(id, fields));
+    });
+    return out;
+  }
   const now = Date.now();
   s.forEachInRange(start, ID_MAX, false, count, (id, fields) => {
     out.push(entryReply(id, fields));
-    if (read === undefined) return;
     const { group, consumer } = read;
     if (id > group.lastId) {
       s.deliver(group, id);
@@ -479,7 +485,7 @@ function readNew(s: StreamValue, key: string, start: StreamId, count: number, re
     }
     read.records.push(claimRecord(key, read.groupName, group, id, nack));
   });
-  if (read !== undefined && advanced) read.records.push(setIdRecord(key, read.groupName, read.group));
+  if (advanced) read.records.push(setIdRecord(key, read.groupName, read.group));
   return out;
 }
 
