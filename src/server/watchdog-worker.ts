@@ -40,8 +40,9 @@ function expired(): void {
     session.disconnect();
     const stack = error === null ? String(answer.result.value ?? '') : '';
     const frames = stack.split('\n').slice(1).map((line) => line.trim()).filter((line) => !OWN_FRAME.test(line));
-    if (frames.length > 0) write(`\n------ STACK TRACE ------\nEIP:\n${frames[0]}\n\nBacktrace:\n${frames.join('\n')}\n`);
-    else logFromHandler('Sorry: no support for backtrace().');
+    // No frame: it ran between two callbacks, so the loop turns but the cron did not run (a load holds it back).
+    if (frames.length === 0) frames.push(error === null ? '(between callbacks of the event loop)' : `(no stack: ${error.message})`);
+    write(`\n------ STACK TRACE ------\nEIP:\n${frames[0]}\n\nBacktrace:\n${frames.join('\n')}\n`);
     logFromHandler('--------\n');
   });
 }
