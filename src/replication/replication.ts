@@ -42,6 +42,7 @@ export class ReplicaLink {
   capaPsync2 = false;
   /** REPLCONF rdb-only 1: it wants the snapshot and no stream after it (redis-cli --rdb), so the buffer never feeds it. */
   rdbOnly = false;
+  /** REPLCONF rdb-filter-only: what its snapshot holds. */
   include: SnapshotContent = 'everything';
   /** Its snapshot is being made or sent (Redis's WAIT_BGSAVE_END and on); an rdb-only one is never fed, so `sent` cannot tell. */
   snapshotStarted = false;
