@@ -29,6 +29,8 @@ export const noSuchKey = (): ReplyError => err('ERR no such key');
 export const overflow = (): ReplyError => err('ERR increment or decrement would overflow');
 export const valueOutOfRange = (): ReplyError => err('ERR value is out of range');
 export const notPositive = (): ReplyError => err('ERR value is out of range, must be positive');
+/** Redis's getRangeLongFromObjectOrReply without a message of its own. */
+export const outOfRangeBetween = (min: number, max: number): ReplyError => err(`ERR value is out of range, value must between ${min} and ${max}`);
 export const outOfLongRange = (): ReplyError =>
   err('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
 export const numkeysNotPositive = (): ReplyError => err('ERR numkeys should be greater than 0');

@@ -3,9 +3,10 @@
  * turns us into a replica or back (REPLICAOF, SLAVEOF), ROLE and WAIT.
  * The work is in src/replication; these parse and answer.
  */
-import { notInteger, ReplyError, syntaxError } from '../errors.js';
+import { notInteger, outOfRangeBetween, ReplyError, syntaxError } from '../errors.js';
 import { NO_REPLY, OK, SimpleString, type Reply } from '../protocol/reply.js';
 import { parseInt64 } from '../util/numbers.js';
+import { splitArgs } from '../util/splitargs.js';
 import { ReplicaLink } from '../replication/replication.js';
 import type { Client } from '../server/client.js';
 import { defineCommand, type BlockRequest, type CommandContext, type CommandSpec } from './types.js';
@@ -53,11 +54,33 @@ function replconf(ctx: CommandContext, args: string[]): Reply {
     else if (option === 'capa') {
       if (value.toLowerCase() === 'eof') link.capaEof = true;
       else if (value.toLowerCase() === 'psync2') link.capaPsync2 = true;
-    } else if (option !== 'rdb-only') {
+    } else if (option === 'rdb-only') {
+      const rdbOnly = integerArg(value);
+      if (rdbOnly < 0 || rdbOnly > 1) throw outOfRangeBetween(0, 1);
+      link.rdbOnly = rdbOnly === 1;
+    } else if (option === 'rdb-filter-only') {
+      rdbFilter(link, value);
+    } else {
       throw new ReplyError(`ERR Unrecognized REPLCONF option: ${args[i]}`);
     }
   }
   return OK;
+}
+
+/**
+ * REPLCONF rdb-filter-only "<filter> ...": what the snapshot holds. Every
+ * filter given is an include filter and `functions` the only one, so ""
+ * asks for an empty snapshot. As in Redis the exclusions apply before the
+ * filters are read: one it does not know leaves those read before it.
+ */
+function rdbFilter(link: ReplicaLink, value: string): void {
+  const filters = splitArgs(value);
+  if (filters === null) throw new ReplyError('ERR Missing rdb-filter-only values');
+  link.include = 'nothing';
+  for (const filter of filters) {
+    if (filter.toLowerCase() !== 'functions') throw new ReplyError(`ERR Unsupported rdb-filter-only option: ${filter}`);
+    link.include = 'functions';
+  }
 }
 
 function replicaof(ctx: CommandContext, args: string[]): Reply {

@@ -14,7 +14,7 @@ import type { Keyspace } from '../store/keyspace.js';
 import type { LogLevel } from '../server/logger.js';
 import { AppendOnlyFile, encodeCommand, Manifest, ManifestError, parseCommands, tempIncrName, writeFileDurably, type FsyncPolicy, type ParseEnd } from './aof.js';
 import { Crc64, dumpValue } from './rdb.js';
-import { loadSnapshot, loadSnapshotBytes, snapshotSteps, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadOptions, type LoadStats, type ReplicationInfo } from './snapshot.js';
+import { loadSnapshot, loadSnapshotBytes, snapshotSteps, SnapshotError, SnapshotWriter, type FunctionLibraries, type LoadMode, type LoadOptions, type LoadStats, type ReplicationInfo, type SnapshotContent } from './snapshot.js';
 import { ChildFailed, commitFile, SaveChild, type ChildTarget, type ChildEnd } from './save-child.js';
 import { KeyDelay } from '../util/sleep.js';
 import { BitString } from '../store/database.js';
@@ -276,6 +276,7 @@ export class Persistence {
     failed = (error: unknown): void => this.saveFailed(error),
     withHistory = false,
     held?: () => boolean,
+    include: SnapshotContent = 'everything',
   ): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
     const info = withHistory ? this.host.follower.saveInfo() : undefined;
@@ -283,7 +284,8 @@ export class Persistence {
     this.latestForkUs = child.spawnUs;
     let writer: SnapshotWriter;
     try {
-      writer = new SnapshotWriter(this.keyspace, (bytes) => child.write(bytes), this.host.functions?.libraryCodes(), info);
+      const libraries = include === 'nothing' ? [] : this.host.functions?.libraryCodes();
+      writer = new SnapshotWriter(this.keyspace, (bytes) => child.write(bytes), libraries, info, include === 'everything');
     } catch (error) {
       child.kill();
       throw error;
@@ -365,13 +367,14 @@ export class Persistence {
   /**
    * A snapshot for replicas (a full resync), in the background: to `target`,
    * a file or (disk-less) a function that sends the bytes as they are made,
-   * which `held` can make wait; `done` tells how it went.
+   * which `held` can make wait; `include` says what of the data it holds;
+   * `done` tells how it went.
    */
-  snapshotInBackground(target: string | ((bytes: Buffer) => void), done: (error?: Error) => void, held?: () => boolean): void {
+  snapshotInBackground(target: string | ((bytes: Buffer) => void), include: SnapshotContent, done: (error?: Error) => void, held?: () => boolean): void {
     const destination = typeof target === 'function' ? target : { final: target, prefix: 'temp-', suffix: '.rdb' };
     if (typeof target === 'string') this.rdbSaves++;
     try {
-      this.startBackgroundSnapshot(destination, () => done(), (error) => done(error as Error), true, held);
+      this.startBackgroundSnapshot(destination, () => done(), (error) => done(error as Error), true, held, include);
       this.backgroundSave!.cancelled = () => done(new Error('Background saving stopped'));
     } catch (error) {
       setImmediate(() => done(error as Error));

@@ -61,6 +61,9 @@ export class SnapshotError extends Error {
 const OUT_BYTES = 1 << 16;
 
 /** What a snapshot captured of one database when it started. */
+/** What a snapshot holds: everything, the functions alone, or nothing (a replica's REPLCONF rdb-filter-only). */
+export type SnapshotContent = 'everything' | 'functions' | 'nothing';
+
 interface CapturedDb {
   readonly db: Database;
   readonly keys: string[];
@@ -103,6 +106,7 @@ export class SnapshotWriter {
     private readonly target: string | ((bytes: Buffer) => void),
     libraries: readonly string[] = [],
     replication?: ReplicationInfo,
+    withKeys = true,
   ) {
     if (typeof target === 'string') {
       this.temp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
@@ -131,7 +135,7 @@ export class SnapshotWriter {
     }
     // One scratch writer for every collection (take() copies each out at its own size).
     const v = new Writer();
-    for (const db of keyspace.dbs) {
+    for (const db of withKeys ? keyspace.dbs : []) {
       if (db.size === 0) continue;
       // The keys as an array and the values by position: a loop over entries would make an array per key.
       const keys = Array.from(db.data.keys());

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { CommandStream } from '../persistence/aof.js';
 import { ChildFailed } from '../persistence/save-child.js';
 import type { PropagationFollower } from '../persistence/persistence.js';
-import type { ReplicationInfo } from '../persistence/snapshot.js';
+import type { ReplicationInfo, SnapshotContent } from '../persistence/snapshot.js';
 import { NO_REPLY, type Reply } from '../protocol/reply.js';
 import { BlockRequest } from '../commands/types.js';
 import { ReplyError } from '../errors.js';
@@ -40,6 +40,12 @@ export class ReplicaLink {
   /** REPLCONF capa eof: takes a disk-less `$EOF:` transfer. */
   capaEof = false;
   capaPsync2 = false;
+  /** REPLCONF rdb-only 1: it wants the snapshot and no stream after it (redis-cli --rdb), so the buffer never feeds it. */
+  rdbOnly = false;
+  /** REPLCONF rdb-filter-only: what its snapshot holds. */
+  include: SnapshotContent = 'everything';
+  /** Its snapshot is being made or sent (Redis's WAIT_BGSAVE_END and on); an rdb-only one is never fed, so `sent` cannot tell. */
+  snapshotStarted = false;
   /** Came with SYNC (no +FULLRESYNC line, no acknowledgements). */
   oldSync = false;
   attached = false;
@@ -321,6 +327,8 @@ export class Replication implements PropagationFollower {
       throw new ReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
     }
     const link = (client.replicaLink ??= new ReplicaLink(client));
+    // A filtered snapshot is never written to disk, where it would pass for a backup: it needs a disk-less transfer.
+    if (link.include !== 'everything' && !link.capaEof) throw new ReplyError('ERR Filtered replica requires EOF capability');
     this.flush();
     if (replid === undefined) {
       link.oldSync = true;
@@ -351,12 +359,13 @@ export class Replication implements PropagationFollower {
    * stream since that snapshot's moment for them, so for it too.
    */
   private joinDiskSync(link: ReplicaLink, syncing: NonNullable<Replication['syncing']>): void {
-    const other = syncing.links.find((l) => l.attached);
-    if (other === undefined || (other.capaEof && !link.capaEof) || (other.capaPsync2 && !link.capaPsync2)) {
+    // The buffer holds the stream since the snapshot's moment only while a replica it feeds waits for it.
+    const other = syncing.links.find((l) => l.attached && (!l.rdbOnly || link.rdbOnly));
+    if (other === undefined || other.include !== link.include || (other.capaEof && !link.capaEof) || (other.capaPsync2 && !link.capaPsync2)) {
       this.server.log('notice', "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
       return;
     }
-    this.feedFrom(link, syncing.offset);
+    this.startSnapshotFor(link, syncing.offset);
     if (!link.oldSync) link.client.queue(`+FULLRESYNC ${this.replid} ${syncing.offset}\r\n`);
     link.client.flush();
     syncing.links.push(link);
@@ -382,6 +391,12 @@ export class Replication implements PropagationFollower {
     return true;
   }
 
+  /** Its snapshot is of `offset`: the stream after it waits in the buffer, unless it wants the snapshot alone. */
+  private startSnapshotFor(link: ReplicaLink, offset: number): void {
+    link.snapshotStarted = true;
+    if (!link.rdbOnly) this.feedFrom(link, offset);
+  }
+
   /** The replica refers to the buffer after `offset` from now on. */
   private feedFrom(link: ReplicaLink, offset: number): void {
     link.sent = offset;
@@ -399,11 +414,14 @@ export class Replication implements PropagationFollower {
    */
   startSyncIfDue(): void {
     if (this.syncing !== undefined || this.server.persistence.backgroundBusy) return;
-    const waiting = this.replicas.filter((l) => l.state === 'wait_bgsave' && l.sent < 0);
-    if (waiting.length === 0) return;
+    const pending = this.replicas.filter((l) => l.state === 'wait_bgsave' && !l.snapshotStarted);
+    if (pending.length === 0) return;
+    // As Redis: one snapshot serves the replicas that want what the first one waiting wants; the others wait for the next.
+    const include = pending[0].include;
+    const waiting = pending.filter((l) => l.include === include);
     const config = this.server.config;
-    // As Redis: disk-less only when every replica takes an `$EOF:` transfer.
-    const toSockets = config.getBool('repl-diskless-sync') && waiting.every((l) => l.capaEof && !l.oldSync);
+    // As Redis: disk-less only when every replica takes an `$EOF:` transfer, and always for a filtered snapshot (sync refused the others).
+    const toSockets = (config.getBool('repl-diskless-sync') || include !== 'everything') && waiting.every((l) => l.capaEof);
     // A disk-based sync starts at once, as Redis's does: the delay only gathers replicas for one shared stream.
     if (toSockets) {
       const max = config.getNumber('repl-diskless-sync-max-replicas');
@@ -414,18 +432,18 @@ export class Replication implements PropagationFollower {
     this.flush();
     this.stream.forgetDb();
     for (const link of waiting) {
-      this.feedFrom(link, this.offset);
+      this.startSnapshotFor(link, this.offset);
       if (!link.oldSync) link.client.queue(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
       link.client.flush();
     }
     this.server.log('notice', `Starting BGSAVE for SYNC with target: ${toSockets ? 'replicas sockets' : 'disk'}`);
     if (toSockets) {
-      this.streamSnapshot(waiting);
+      this.streamSnapshot(waiting, include);
       return;
     }
     const file = path.join(this.server.config.values.dir, `temp-repl-${process.pid}-${++this.syncFiles}.rdb`);
     this.syncing = { links: waiting, file, offset: this.offset };
-    this.server.persistence.snapshotInBackground(file, (error) => this.syncSnapshotDone(error));
+    this.server.persistence.snapshotInBackground(file, include, (error) => this.syncSnapshotDone(error));
   }
 
   /**
@@ -433,7 +451,7 @@ export class Replication implements PropagationFollower {
    * framed by `$EOF:<mark>`; it waits while a replica's socket is behind,
    * and stops when no replica is left to take it.
    */
-  private streamSnapshot(links: ReplicaLink[]): void {
+  private streamSnapshot(links: ReplicaLink[], include: SnapshotContent): void {
     const mark = randomBytes(20).toString('hex');
     // They stay in wait_bgsave while it streams, as Redis's replicas fed by a child's pipe do.
     for (const link of links) {
@@ -450,7 +468,7 @@ export class Replication implements PropagationFollower {
       for (const link of links) if (link.attached && link.holdsTransfer(now)) held = true;
       return held;
     };
-    this.server.persistence.snapshotInBackground(send, (error) => {
+    this.server.persistence.snapshotInBackground(send, include, (error) => {
       this.syncing = undefined;
       if (error === undefined) {
         const up = links.filter((l) => l.attached).length;
@@ -467,6 +485,10 @@ export class Replication implements PropagationFollower {
           continue;
         }
         link.client.sendRaw(Buffer.from(mark, 'latin1'));
+        if (link.rdbOnly) {
+          this.rdbTransmitted(link);
+          continue;
+        }
         // The replica finds the mark at the end of what it read: the stream waits for its first ACK, as in Redis.
         link.state = 'online';
         link.ackTime = Date.now();
@@ -498,12 +520,23 @@ export class Replication implements PropagationFollower {
       link.state = 'send_bulk';
       link.client.queue(`$${rdb.length}\r\n`);
       link.client.sendRaw(rdb);
+      if (link.rdbOnly) {
+        this.rdbTransmitted(link);
+        continue;
+      }
       link.state = 'online';
       link.ackTime = Date.now();
       this.startStreaming(link);
       this.server.log('notice', `Synchronization with replica ${link.name} succeeded`);
     }
     this.startSyncIfDue();
+  }
+
+  /** As Redis: a replica that wanted the snapshot alone has it (once its socket writes it out) and goes. */
+  private rdbTransmitted(link: ReplicaLink): void {
+    this.server.log('notice', `RDB transfer completed, rdb only replica (${link.name}) should be disconnected asap`);
+    link.client.closeAfterReply();
+    link.client.flush();
   }
 
   /** The stream made while a replica's snapshot was prepared and sent: to the replica now, and the rest as it comes. */

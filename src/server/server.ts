@@ -46,7 +46,11 @@ import type { AclCommand, User } from '../acl/user.js';
 import { configLineError } from '../config/config.js';
 import { MigrateLink } from './migrate-link.js';
 import { Replication } from '../replication/replication.js';
+import { minimumWatchdogPeriod, Watchdog } from './watchdog.js';
 
+
+/** How often the server cron runs, whatever `hz` is (the active expiry cycle follows hz). */
+const CRON_MS = 100;
 
 const PROTECTED_MODE_ERROR =
   '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
@@ -164,6 +168,7 @@ export class Server implements ExecutionObserver {
   private cron: NodeJS.Timeout | undefined;
   private stopping = false;
   private cronPaused = false;
+  private readonly watchdog: Watchdog;
   private peakMemory = 0;
   /** INFO's instantaneous_* metrics: commands, and bytes in and out, sampled by the cron. */
   readonly rates = {
@@ -275,6 +280,8 @@ export class Server implements ExecutionObserver {
     };
     applyNotifyFlags();
     config.onChange('notify-keyspace-events', applyNotifyFlags);
+    this.watchdog = new Watchdog(config.values.logfile);
+    config.onChange('watchdog-period', () => this.applyWatchdogPeriod());
     this.keyspace.eventListener = (db, event, key) => this.publishKeyEvent(db, event, key);
     // Redis reads its millisecond clock around a cycle, so a cycle counts its whole milliseconds.
     this.keyspace.cycleListener = (event, ms) => this.latency.addIfNeeded(event, Math.floor(ms));
@@ -286,6 +293,18 @@ export class Server implements ExecutionObserver {
 
   log(level: LogLevel, message: string): void {
     this.logger.log(level, message);
+  }
+
+  private applyWatchdogPeriod(): void {
+    const period = this.config.getNumber('watchdog-period');
+    const minimum = minimumWatchdogPeriod(this.config.values.hz);
+    if (period !== 0 && period < minimum) {
+      // CONFIG GET shows the period in force, as Redis's; setting it comes back here.
+      this.config.set('watchdog-period', String(minimum), { startup: true });
+      return;
+    }
+    // Our cron keeps its own pace (hz sets the expiry cycle's): a period shorter than two of its runs would expire between them.
+    this.watchdog.setPeriod(period === 0 ? 0 : Math.max(period, 2 * CRON_MS));
   }
 
   /** Protected mode turns outside clients away while the default user needs no password. */
@@ -409,7 +428,8 @@ export class Server implements ExecutionObserver {
       });
     }
     this.keyspace.startExpiryCycle(() => this.config.values.hz);
-    this.cron = setInterval(() => this.serverCron(), 100);
+    this.cron = setInterval(() => this.serverCron(), CRON_MS);
+    this.applyWatchdogPeriod();
     this.cron.unref();
     const master = this.config.get('replicaof') ?? '';
     if (master !== '') {
@@ -1020,6 +1040,9 @@ export class Server implements ExecutionObserver {
 
   private serverCron(): void {
     advanceClock();
+    // The watchdog follows Redis's cron, which arms it before DEBUG PAUSE-CRON's check and does not run while a data set
+    // loads, from a file or from a master's disk-less transfer: a load longer than the period logs the expiry, as there.
+    if (this.loading === undefined) this.watchdog.arm();
     // As Redis, whose cron does not run while the data loads: no timeouts, save points or replica pings meanwhile.
     if (this.cronPaused || this.persistence.loading !== undefined) return;
     if (this.signalledShutdown !== undefined) {
@@ -1075,6 +1098,7 @@ export class Server implements ExecutionObserver {
     this.migrations.close();
     this.replication.master?.close();
     clearInterval(this.cron);
+    this.watchdog.stop();
     this.keyspace.stopExpiryCycle();
     // Listeners stop accepting before any client sees its connection end, so
     // one that reconnects at once is refused, as by Redis, which has exited by then.
