@@ -6,10 +6,10 @@
 // Options: CPU_REQUESTS (200000), CPU_CLIENTS (50), CPU_ROUNDS (3, the median is shown),
 // CPU_BASE=/path/to/other/worktree adds that tree's built server as "base", for A/B of a change;
 // CPU_ONLY=plain,get,job picks workloads; CPU_PORT=n puts the servers on ports n, n+1, ... instead of free ones.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort, resp, waitForPort } from '../test/helpers.mjs';
-import { cpuMicros, have, median } from './servers.mjs';
+import { cpuMicros, have, median, spawnInOwnDir } from './servers.mjs';
 import { GET_SCRIPT, JOB_SCRIPT, cmsgpackJob, load } from './scripting-workloads.mjs';
 
 const requests = Number(process.env.CPU_REQUESTS ?? 200000);
@@ -24,7 +24,7 @@ let nextPort = Number(process.env.CPU_PORT ?? 0);
 
 async function start(name, [command, args]) {
   const port = nextPort ? nextPort++ : await freePort();
-  const proc = spawn(command, [...args, '--port', String(port)], { stdio: 'ignore' });
+  const proc = spawnInOwnDir(command, [...args, '--port', String(port)]);
   await waitForPort(port, proc);
   return { name, port, proc };
 }

@@ -1,6 +1,8 @@
 // The servers a benchmark compares: ours, and redis-server beside it when installed.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, MAIN, SERVER_NODE_FLAGS, waitForPort } from '../test/helpers.mjs';
 
 export const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -17,13 +19,25 @@ export function cpuMicros(pid) {
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/**
+ * A server process working in a fresh directory, removed when it exits: a
+ * dump.rdb where the benchmark was started (the suite leaves one) would be
+ * loaded, and with it a replication backlog that every write then feeds.
+ */
+export function spawnInOwnDir(command, args) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-server-'));
+  const proc = spawn(command, args, { stdio: 'ignore', cwd: dir });
+  proc.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return proc;
+}
+
 async function start(name, command, args, withTls) {
   const port = await freePort();
   let tlsPort;
   // freePort closes its probe, so a second call may hand out the same port again.
   while (withTls && (tlsPort === undefined || tlsPort === port)) tlsPort = await freePort();
   const tlsArgs = tlsPort === undefined ? [] : ['--tls-port', String(tlsPort), ...withTls];
-  const proc = spawn(command, [...args, '--port', String(port), ...tlsArgs], { stdio: 'ignore' });
+  const proc = spawnInOwnDir(command, [...args, '--port', String(port), ...tlsArgs]);
   await waitForPort(port, proc);
   return { name, port, tlsPort, proc };
 }
