@@ -15,6 +15,9 @@ import { parseInt64 } from '../util/numbers.js';
 
 /** Always empty: a lookup in it only computes and caches the key string's hash. */
 const HASHING_ONLY = new Set<string>();
+/** The collections and members of the batch being prefetched, reused from batch to batch. */
+const batchCollections: (CollectionValue | undefined)[] = [];
+const batchMembers: string[] = [];
 
 /** Estimated bytes of a key's own entry in the keyspace (the key string and its Map entry). */
 const keyBytes = (key: string): number => stringBytes(key.length) + MAP_ENTRY;
@@ -45,6 +48,14 @@ export interface CollectionValue {
   accounted: number;
   /** The access record's second of the last access, when no eviction policy keeps it by key (see access.ts). */
   lastAccess: number;
+  /**
+   * For Database.prefetch: the argument naming the member that a command on
+   * this collection most likely looks up, while the collection is a hash
+   * table (the compact forms are one string, in the cache with the value).
+   */
+  prefetchMember?(args: readonly string[]): string | undefined;
+  /** Looks that member up, so that the command finds it in the cache; returns a figure that depends on the lookup. */
+  probeMember?(member: string): number;
 }
 
 export type RedisValue = string | CollectionValue;
@@ -258,6 +269,7 @@ export class Database {
     const data = this.data;
     const accessed = this.access.touchedMap;
     let touched = 0;
+    let members = 0;
     for (let i = 0; i < batch.length; i++) {
       const args = batch[i];
       if (args.length >= 2 && HASHING_ONLY.has(args[1])) touched++;
@@ -267,7 +279,20 @@ export class Database {
       if (args.length < 2) continue;
       const value = data.get(args[1]);
       if (typeof value === 'string') touched += value.length;
+      else if (value !== undefined) {
+        const member = (value as CollectionValue).prefetchMember?.(args);
+        if (member !== undefined) {
+          batchCollections[members] = value as CollectionValue;
+          batchMembers[members++] = member;
+        }
+      }
       if (accessed !== undefined) touched += accessed.get(args[1]) ?? 0;
+    }
+    // The members of big collections the batch names (HSET field, SADD member, ZADD member...), in the same two passes.
+    for (let i = 0; i < members; i++) if (HASHING_ONLY.has(batchMembers[i])) touched++;
+    for (let i = 0; i < members; i++) {
+      touched += batchCollections[i]!.probeMember!(batchMembers[i]);
+      batchCollections[i] = undefined;
     }
     return touched;
   }

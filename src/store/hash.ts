@@ -135,6 +135,14 @@ export class HashValue implements CollectionValue {
     return 'hash';
   }
 
+  prefetchMember(args: readonly string[]): string | undefined {
+    return typeof this.form === 'string' || args.length < 3 ? undefined : args[2];
+  }
+
+  probeMember(field: string): number {
+    return (this.form as HashTable).slots.get(field) ?? 0;
+  }
+
   get size(): number {
     const form = this.form;
     return typeof form === 'string' ? this.count : form.fields.length;

@@ -133,6 +133,14 @@ export class SetValue implements CollectionValue {
     return 'set';
   }
 
+  prefetchMember(args: readonly string[]): string | undefined {
+    return typeof this.form === 'string' || args.length < 3 ? undefined : args[2];
+  }
+
+  probeMember(member: string): number {
+    return this.present.has(member) ? 1 : 0;
+  }
+
   /** A set built from `members` as Redis builds a fresh one (an intset first, converted when needed). */
   static of(members: Iterable<string>, maxIntset: number): SetValue {
     const set = new SetValue();

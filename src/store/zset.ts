@@ -304,6 +304,15 @@ export class ZSetValue implements CollectionValue {
     return 'zset';
   }
 
+  /** The last argument: the member of ZADD, ZINCRBY, GEOADD, ZSCORE, ZRANK and ZREM alike. */
+  prefetchMember(args: readonly string[]): string | undefined {
+    return this.pack !== undefined || args.length < 3 ? undefined : args[args.length - 1];
+  }
+
+  probeMember(member: string): number {
+    return this.large!.dict.get(member) ?? 0;
+  }
+
   /**
    * A set holding `entries` (distinct members), encoded as Redis encodes the
    * result of ZUNIONSTORE and friends: listpack when it is small enough.
