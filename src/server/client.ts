@@ -17,6 +17,7 @@ import type { User } from '../acl/user.js';
 import type { ReplicaLink } from '../replication/replication.js';
 import { SocketOutput } from './listen.js';
 import type { DebugChannel, LuaDebugMode } from '../scripting/ldb.js';
+import type { MemoryClass } from './client-memory.js';
 
 /**
  * Replies pending within one read beyond which they are written (and checked
@@ -76,8 +77,9 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   skippingReply = false;
   /** Since when the output backlog has been over the soft limit (0: it is not). */
   private softLimitSince = 0;
-  /** This client's memory in the maxmemory-clients total (see ClientEviction). */
+  /** This client's memory as last measured, and where it is counted (see ClientMemory). */
   countedMemory = 0;
+  countedClass: MemoryClass = 'evictable';
   /** multi-mem, counted incrementally: the transaction it was counted for, how many of its commands, their bytes. */
   private multiCounted: string[][] | undefined = undefined;
   private multiCountedCommands = 0;
@@ -355,7 +357,12 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   private drained(): void {
     this.softLimitSince = 0;
-    if (this.server.clientEviction.limit > 0 && !this.closed) this.server.clientEviction.update(this);
+    this.measureMemory();
+  }
+
+  /** Counts this client's memory again, after its buffers may have changed (a closed client counts no more). */
+  measureMemory(): void {
+    if (!this.closed) this.server.clientMemory.update(this);
   }
 
   private resume(): void {
@@ -420,7 +427,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.ending = true;
       this.socket.end(() => this.socket.destroy());
     }
-    if (this.server.clientEviction.limit > 0 && !this.closed) this.server.clientEviction.update(this);
+    this.measureMemory();
   }
 
   /**
@@ -481,27 +488,40 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.onClose();
   }
 
-  /**
-   * What this client counts towards maxmemory-clients: everything it holds
-   * (tot-mem), for normal and pub/sub clients not already being closed.
-   */
-  evictableMemory(): number {
-    if (this.closing || this.silent) return 0;
-    return this.totalMemory();
+  /** Where its memory counts: a replica's and our master's are never evicted, nor are those of clients already closing. */
+  get memoryClass(): MemoryClass {
+    if (this.replicaLink?.attached === true) return 'replica';
+    return this.isMaster || this.closing ? 'normal' : 'evictable';
   }
 
   /** tot-mem: the connection, its query buffer, transaction, replies owed and its entries in the server's maps. */
   totalMemory(): number {
-    const subs = this.subscriptions;
-    const entries = this.server.watches.count(this) + subs.channels.size + subs.patterns.size + subs.shardChannels.size + (this.tracking?.prefixes.size ?? 0);
-    return CLIENT_BASE_BYTES + this.reader.reservedBytes + this.multiMemory() + this.outputBytes + entries * ENTRY_BYTES;
+    return this.ownMemory() + this.replicaShare;
   }
 
-  /** omem: replies waiting for the end of the read and those the socket holds. */
+  /**
+   * tot-mem less a replica's share of the replication buffer, which the
+   * buffer counts once for all replicas: what used_memory adds for this client.
+   */
+  ownMemory(): number {
+    const subs = this.subscriptions;
+    const entries = this.server.watches.count(this) + subs.channels.size + subs.patterns.size + subs.shardChannels.size + (this.tracking?.prefixes.size ?? 0);
+    return CLIENT_BASE_BYTES + this.reader.reservedBytes + this.multiMemory() + this.ownOutputBytes + entries * ENTRY_BYTES;
+  }
+
+  /** omem: replies waiting for the end of the read and those the socket holds (a replica's: its share of the replication buffer). */
   get outputBytes(): number {
+    return this.ownOutputBytes + this.replicaShare;
+  }
+
+  /** Output this client holds itself: what a replica's socket holds are views of the replication buffer. */
+  private get ownOutputBytes(): number {
+    return this.replicaLink?.attached ? this.out.length : this.out.length + this.output.length;
+  }
+
+  private get replicaShare(): number {
     const replica = this.replicaLink;
-    if (replica?.attached) return this.out.length + this.server.replication.replicaShare(replica);
-    return this.out.length + this.output.length;
+    return replica?.attached ? this.server.replication.replicaShare(replica) : 0;
   }
 
   /** multi-mem: the commands queued by MULTI, counted once each as they come. */

@@ -13,13 +13,14 @@ import { Keyspace } from '../store/keyspace.js';
 import { advanceClock } from '../store/access.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
+import { BASELINE_BYTES, EXPIRE_ENTRY, MAP_ENTRY } from '../store/memory.js';
 import type { EvictionPolicy } from '../store/eviction.js';
 import { ACL_TABLE, commandStats, dispatch, findCommand, POSTPONED, renameCommand, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
 import { loadingError, ReplyError, replyTooLarge, REPLY_TOO_LARGE } from '../errors.js';
 import { BlockedClients } from './blocking.js';
-import { ClientEviction } from './client-eviction.js';
+import { ClientMemory } from './client-memory.js';
 import { WatchedKeys } from './watches.js';
 import { PubSubRegistry } from './pubsub.js';
 import { NO_REPLY, type PushReply, type Reply } from '../protocol/reply.js';
@@ -65,6 +66,21 @@ const PROTECTED_MODE_ERROR =
   'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
 
 /** Which clients CLIENT KILL closes: those matching every field given. */
+/** used_memory's parts, in bytes, by Redis's names in INFO memory. */
+export interface MemoryOverview {
+  used: number;
+  peak: number;
+  /** mem_replication_backlog and mem_clients_slaves: the replication buffer, split at repl-backlog-size. */
+  replicationBacklog: number;
+  clientsReplicas: number;
+  clientsNormal: number;
+  aofBuffer: number;
+  /** used_memory_overhead: everything but the data, from the start-up share to the keys' hash table entries. */
+  overhead: number;
+  dataset: number;
+  notCountedForEviction: number;
+}
+
 export interface KillFilter {
   id?: number;
   addr?: string;
@@ -186,7 +202,7 @@ export class Server implements ExecutionObserver {
   private pendingShutdown: { deadline: number; options: ShutdownOptions; waiting: Client[]; saving?: boolean } | undefined;
   /** Clients whose output is over their soft limit: the cron closes those that stay over it too long. */
   readonly overSoftLimit = new Set<Client>();
-  readonly clientEviction: ClientEviction;
+  readonly clientMemory: ClientMemory;
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
@@ -226,20 +242,20 @@ export class Server implements ExecutionObserver {
     applyPolicy();
     config.onChange('maxmemory-policy', applyPolicy);
     const server = this;
-    this.clientEviction = new ClientEviction({
+    this.clientMemory = new ClientMemory({
       clients: this.clients,
       log: (level, message) => this.log(level, message),
       get maxmemory() {
         return server.config.values.maxmemory;
       },
     });
-    const applyClientLimit = (): void => this.clientEviction.configure(config.getNumber('maxmemory-clients'));
+    const applyClientLimit = (): void => this.clientMemory.configure(config.getNumber('maxmemory-clients'));
     applyClientLimit();
     config.onChange('maxmemory-clients', applyClientLimit);
     // A lower limit applies at once, as in Redis, not only before the next command.
     config.onChange('maxmemory', () => {
       const maxmemory = config.values.maxmemory;
-      const used = this.keyspace.usedMemory;
+      const used = this.usedMemory;
       if (maxmemory > 0 && maxmemory < used) {
         this.log('warning', `WARNING: the new maxmemory value set via CONFIG SET (${maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);
       }
@@ -530,6 +546,7 @@ export class Server implements ExecutionObserver {
     if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
     client = new Client(id, this, socket, unixPath, !secure);
     this.clients.set(id, client);
+    client.measureMemory();
   }
 
   /** Every connected client, as handlers may see them. */
@@ -589,8 +606,9 @@ export class Server implements ExecutionObserver {
   /** Queues push data for a client: written at the end of this turn, or with the reply it joins. */
   private push(client: Client, frame: PushReply, joinsReply: boolean): void {
     client.send(frame);
-    // Measured as it is queued, as Redis measures it: a flood evicts its receiver before piling up.
-    if (this.clientEviction.limit > 0) this.clientEviction.update(client);
+    // With maxmemory-clients, measured as it is queued, as Redis measures it: a flood evicts its
+    // receiver before piling up. Otherwise the flush measures it, at the end of this turn.
+    if (this.clientMemory.limit > 0) client.measureMemory();
     if (!joinsReply) this.flushSoon(client);
   }
 
@@ -768,7 +786,7 @@ export class Server implements ExecutionObserver {
   onShutdownRequested: (now: boolean) => void = () => void this.shutdown();
 
   clientClosed(client: Client): void {
-    this.clientEviction.forget(client);
+    this.clientMemory.forget(client);
     this.replication.clientClosed(client);
     this.blocked.drop(client);
     this.pause.drop(client);
@@ -883,16 +901,55 @@ export class Server implements ExecutionObserver {
     return setting === 'yes' || (setting === 'local' && (ctx.client as Client).isLocal);
   }
 
+  /**
+   * INFO used_memory: the keyspace's estimate and, as Redis's allocator
+   * counts them too, the clients' buffers, the replication buffer and the
+   * AOF buffer. Every part is a running total: nothing here walks clients.
+   */
+  get usedMemory(): number {
+    return this.keyspace.usedMemory + this.clientMemory.total + this.replication.bufferBytes() + this.persistence.aofBufferBytes;
+  }
+
+  /** INFO mem_not_counted_for_evict: the replicas' output and the AOF buffer, which maxmemory leaves out as Redis does. */
+  private get notCountedForEviction(): number {
+    return this.replication.bufferPastBacklog() + this.persistence.aofBufferBytes;
+  }
+
+  /** used_memory and its parts, for INFO memory and MEMORY STATS (Redis's getMemoryOverheadData). */
+  memoryOverview(): MemoryOverview {
+    const used = this.usedMemory;
+    const shares = this.replication.bufferShares();
+    let hashtables = 0;
+    for (const db of this.keyspace.dbs) hashtables += db.size * MAP_ENTRY + db.expires.size * EXPIRE_ENTRY;
+    const clientsNormal = this.clientMemory.normal;
+    const aofBuffer = this.persistence.aofBufferBytes;
+    // A replica's connection and query buffer are overhead too, though Redis's mem_clients_slaves shows only the buffer.
+    const overhead = BASELINE_BYTES + shares.backlog + shares.replicas + this.clientMemory.replicas + clientsNormal + aofBuffer + hashtables;
+    return {
+      used,
+      peak: this.memoryPeak(),
+      replicationBacklog: shares.backlog,
+      clientsReplicas: shares.replicas,
+      clientsNormal,
+      aofBuffer,
+      overhead,
+      dataset: used - overhead,
+      notCountedForEviction: this.notCountedForEviction,
+    };
+  }
+
   /** The highest used_memory seen (sampled by the cron and whenever asked). */
   memoryPeak(): number {
-    this.peakMemory = Math.max(this.peakMemory, this.keyspace.usedMemory);
+    this.peakMemory = Math.max(this.peakMemory, this.usedMemory);
     return this.peakMemory;
   }
 
   outOfMemory(mayGrow: boolean): boolean {
     const { maxmemory, maxmemoryPolicy } = this.config.values;
     if (maxmemory === 0) return false;
-    const freed = this.keyspace.evictor.freeMemory(maxmemory, maxmemoryPolicy as EvictionPolicy, this.config.getNumber('maxmemory-samples'));
+    // Keys make room for everything else used_memory counts, except what Redis leaves out of the check.
+    const besideKeyspace = this.clientMemory.total + this.replication.bufferBytes() + this.persistence.aofBufferBytes - this.notCountedForEviction;
+    const freed = this.keyspace.evictor.freeMemory(maxmemory - besideKeyspace, maxmemoryPolicy as EvictionPolicy, this.config.getNumber('maxmemory-samples'));
     // Invalidations of evicted keys belong to the old values: they go out before this command's reply.
     if (this.executing) this.tracking.afterReply(this.executing);
     return !freed && mayGrow;
@@ -996,13 +1053,6 @@ export class Server implements ExecutionObserver {
     return client;
   }
 
-  /** INFO mem_clients_normal: what the normal and pub/sub clients hold. */
-  clientsMemory(): number {
-    let bytes = 0;
-    for (const client of this.clients.values()) if (!client.silent) bytes += client.totalMemory();
-    return bytes;
-  }
-
   /** CLIENT LIST / KILL's TYPE of a client. */
   clientType(client: ClientState): 'normal' | 'replica' | 'master' | 'pubsub' {
     const c = client as Client;
@@ -1074,14 +1124,14 @@ export class Server implements ExecutionObserver {
   }
 
   resetStats(): void {
-    this.clientEviction.evicted = 0;
+    this.clientMemory.evicted = 0;
     Object.assign(this.stats, newStats());
     for (const rate of Object.values(this.rates)) rate.reset();
     this.keyspace.stats.hits = 0;
     this.keyspace.stats.misses = 0;
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.expireTimeCapReached = 0;
-    this.keyspace.evictor.resetExceededTime();
+    this.keyspace.evictor.resetStats();
     deepSanitizations.count = 0;
     // As Redis's resetServerStats: the counts of syncs served go too.
     this.replication.syncFull = 0;
