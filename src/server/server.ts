@@ -418,16 +418,10 @@ export class Server implements ExecutionObserver {
     const tlsPort = this.config.getNumber('tls-port');
     const unixPath = this.config.get('unixsocket');
     if (port === 0 && tlsPort === 0 && !unixPath) throw new Error('Configured to not listen anywhere, exiting.');
-    if (port !== 0) this.listeners = await this.bindAll(port, (host, p) => listenOn(host, p, (socket) => this.accept(socket)));
+    if (port !== 0) this.listeners = await this.listenTcp(port);
     this.port = port;
     if (tlsPort !== 0) {
-      const options = tlsServerOptions(this.config);
-      const admit = (): boolean => {
-        if (this.clients.size + this.handshakes.size < this.config.values.maxclients) return true;
-        this.stats.rejectedConnections++;
-        return false;
-      };
-      this.tlsListeners = await this.bindAll(tlsPort, (host, p) => listenTls(host, p, options, this.handshakes, admit, (socket) => this.accept(socket, true)), 'TLS');
+      this.tlsListeners = await this.listenTls(tlsPort);
       const reload = (): void => {
         try {
           reloadTls(this.tlsListeners, tlsServerOptions(this.config));
@@ -489,10 +483,49 @@ export class Server implements ExecutionObserver {
     return bound;
   }
 
+  private listenTcp(port: number): Promise<net.Server[]> {
+    return this.bindAll(port, (host, p) => listenOn(host, p, (socket) => this.accept(socket)));
+  }
+
+  private listenTls(port: number): Promise<tls.Server[]> {
+    const options = tlsServerOptions(this.config);
+    const admit = (): boolean => {
+      if (this.clients.size + this.handshakes.size < this.config.values.maxclients) return true;
+      this.stats.rejectedConnections++;
+      return false;
+    };
+    return this.bindAll(port, (host, p) => listenTls(host, p, options, this.handshakes, admit, (socket) => this.accept(socket, true)), 'TLS');
+  }
+
+  /**
+   * CONFIG SET bind: the TCP and TLS listeners move to the addresses the
+   * configuration now names (TCP on `port`). The old ones go first, as the new addresses may
+   * share the port with them (Redis's changeBindAddr); if any new one cannot
+   * be bound, nothing stays bound and the error is thrown.
+   */
+  async changeBind(port: number): Promise<void> {
+    for (const listener of [...this.listeners, ...this.tlsListeners]) listener.close();
+    this.listeners = [];
+    this.tlsListeners = [];
+    this.port = port;
+    const tlsPort = this.config.getNumber('tls-port');
+    try {
+      if (port !== 0) this.listeners = await this.listenTcp(port);
+      if (tlsPort !== 0) this.tlsListeners = await this.listenTls(tlsPort);
+    } catch (error) {
+      this.log('warning', error instanceof Error ? error.message : String(error));
+      this.log('warning', 'Failed to bind');
+      for (const listener of [...this.listeners, ...this.tlsListeners]) listener.close();
+      this.listeners = [];
+      this.tlsListeners = [];
+      throw error;
+    }
+  }
+
   /** CONFIG SET port: listens on the new port first, and only then lets go of the old one. */
   async changePort(port: number): Promise<void> {
     const previous = this.listeners;
-    this.listeners = port === 0 ? [] : await this.bindAll(port, (host, p) => listenOn(host, p, (socket) => this.accept(socket)));
+    this.listeners = port === 0 ? [] : await this.listenTcp(port);
     this.port = port;
     for (const listener of previous) listener.close();
     if (port !== 0) this.log('notice', `Ready to accept connections on port ${this.port}`);
