@@ -235,9 +235,8 @@ const sections: Record<string, Section> = {
       // One thread does all the I/O (io-threads is 1).
       io_threaded_reads_processed: 0,
       io_threaded_writes_processed: 0,
-      // Reply buffers are not resized per client here: each client's is reused or replaced whole.
-      reply_buffer_shrinks: 0,
-      reply_buffer_expands: 0,
+      reply_buffer_shrinks: s.replyBufferShrinks,
+      reply_buffer_expands: s.replyBufferExpands,
     };
   },
   replication: (ctx) => ctx.server.replication.info(),

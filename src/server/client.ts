@@ -18,6 +18,7 @@ import type { ReplicaLink } from '../replication/replication.js';
 import { SocketOutput } from './listen.js';
 import type { DebugChannel, LuaDebugMode } from '../scripting/ldb.js';
 import type { MemoryClass } from './client-memory.js';
+import { ReplyBufferSize, type ReplyBufferSettings } from './reply-buffer.js';
 
 /**
  * Replies pending within one read beyond which they are written (and checked
@@ -73,6 +74,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   readonly localAddress: string;
   /** Replies waiting for the end of the current read. */
   private readonly out = new ReplyBuffer();
+  /** The size Redis's reply buffer would have (CLIENT LIST rbs and rbp). */
+  readonly replyBuffer = new ReplyBufferSize();
   private skipNextReply = false;
   skippingReply = false;
   /** Since when the output backlog has been over the soft limit (0: it is not). */
@@ -360,6 +363,13 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.measureMemory();
   }
 
+  /** The cron's resizing of the reply buffer (see ReplyBufferSize); -1 when it shrank, 1 when it grew. */
+  resizeReplyBuffer(now: number, settings: ReplyBufferSettings): -1 | 0 | 1 {
+    const resized = this.replyBuffer.resize(now, settings, this.out.length);
+    if (resized !== 0) this.measureMemory();
+    return resized;
+  }
+
   /** Counts this client's memory again, after its buffers may have changed (a closed client counts no more). */
   measureMemory(): void {
     if (!this.closed) this.server.clientMemory.update(this);
@@ -413,6 +423,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       // As Redis, the limits apply to replies as they are queued: a reply that passes the hard
       // limit is never sent, however fast the socket would have taken it.
       if (this.overOutputLimit(this.out.length)) return;
+      this.replyBuffer.wrote(this.out.length);
       // Acknowledged writes are in the append-only file and sent to the replicas first.
       this.server.beforeReplies();
       this.countWrite(this.out.length);
@@ -494,7 +505,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     return this.isMaster || this.closing ? 'normal' : 'evictable';
   }
 
-  /** tot-mem: the connection, its query buffer, transaction, replies owed and its entries in the server's maps. */
+  /** tot-mem: the connection, its reply buffer, query buffer, transaction, replies owed and its entries in the server's maps. */
   totalMemory(): number {
     return this.ownMemory() + this.replicaShare;
   }
@@ -506,7 +517,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   ownMemory(): number {
     const subs = this.subscriptions;
     const entries = this.server.watches.count(this) + subs.channels.size + subs.patterns.size + subs.shardChannels.size + (this.tracking?.prefixes.size ?? 0);
-    return CLIENT_BASE_BYTES + this.reader.reservedBytes + this.multiMemory() + this.ownOutputBytes + entries * ENTRY_BYTES;
+    return CLIENT_BASE_BYTES + this.replyBuffer.size + this.reader.reservedBytes + this.multiMemory() + this.ownOutputBytes + entries * ENTRY_BYTES;
   }
 
   /** omem: replies waiting for the end of the read and those the socket holds (a replica's: its share of the replication buffer). */
@@ -575,7 +586,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${this.reader.queryBufferBytes - qbuf} multi-mem=${this.multiMemory()}` +
-      ` rbs=0 rbp=0 obl=${this.out.length} oll=${this.output.length > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${this.totalMemory()}` +
+      ` rbs=${this.replyBuffer.size} rbp=${this.replyBuffer.peak} obl=${this.out.length} oll=${this.output.length > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${this.totalMemory()}` +
       ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=${this.user.name} redir=${this.tracking ? this.tracking.redirect : -1}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );

@@ -21,6 +21,7 @@ import { commandKeys } from '../commands/keyspecs.js';
 import { loadingError, ReplyError, replyTooLarge, REPLY_TOO_LARGE } from '../errors.js';
 import { BlockedClients } from './blocking.js';
 import { ClientMemory } from './client-memory.js';
+import { DEFAULT_PEAK_RESET_MS, type ReplyBufferSettings } from './reply-buffer.js';
 import { WatchedKeys } from './watches.js';
 import { PubSubRegistry } from './pubsub.js';
 import { NO_REPLY, type PushReply, type Reply } from '../protocol/reply.js';
@@ -109,6 +110,9 @@ export interface ServerStats {
   lazyfreedObjects: number;
   /** Errors a replica's commands from its master got (INFO unexpected_error_replies). */
   unexpectedErrorReplies: number;
+  /** Reply buffers the cron resized (INFO reply_buffer_shrinks, reply_buffer_expands). */
+  replyBufferShrinks: number;
+  replyBufferExpands: number;
 }
 
 export class Server implements ExecutionObserver {
@@ -1144,6 +1148,7 @@ export class Server implements ExecutionObserver {
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
     for (const client of this.overSoftLimit) client.overOutputLimit(0);
+    this.resizeReplyBuffers(now);
     this.shutdownProgress();
     this.memoryPeak();
     this.persistence.cron();
@@ -1154,6 +1159,30 @@ export class Server implements ExecutionObserver {
     rates.output.sample(this.stats.netOutputBytes);
     rates.replInput.sample(this.stats.netReplInputBytes);
     rates.replOutput.sample(this.stats.netReplOutputBytes);
+  }
+
+  /** DEBUG REPLYBUFFER's settings. */
+  readonly replyBufferSettings: ReplyBufferSettings = { resizing: true, peakResetMs: DEFAULT_PEAK_RESET_MS };
+  /** Where the walk of resizeReplyBuffers is: it goes on from there, round and round. */
+  private replyBufferCursor: Iterator<Client> | undefined;
+
+  /**
+   * As Redis's clientsCron at hz 10: each tick looks at a tenth of the
+   * clients, and at least five, so every client is seen about once a second.
+   */
+  private resizeReplyBuffers(now: number): void {
+    const count = this.clients.size;
+    for (let left = Math.max(Math.floor(count / 10), Math.min(count, 5)); left > 0; left--) {
+      let next = this.replyBufferCursor?.next();
+      if (next === undefined || next.done === true) {
+        this.replyBufferCursor = this.clients.values();
+        next = this.replyBufferCursor.next();
+        if (next.done === true) return;
+      }
+      const resized = next.value.resizeReplyBuffer(now, this.replyBufferSettings);
+      if (resized < 0) this.stats.replyBufferShrinks++;
+      else if (resized > 0) this.stats.replyBufferExpands++;
+    }
   }
 
   resetStats(): void {
@@ -1224,6 +1253,8 @@ function newStats(): ServerStats {
     totalErrorReplies: 0,
     lazyfreedObjects: 0,
     unexpectedErrorReplies: 0,
+    replyBufferShrinks: 0,
+    replyBufferExpands: 0,
   };
 }
 
