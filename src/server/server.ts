@@ -66,7 +66,6 @@ const PROTECTED_MODE_ERROR =
   '4) Setup a an authentication password for the default user. ' +
   'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
 
-/** Which clients CLIENT KILL closes: those matching every field given. */
 /** used_memory's parts, in bytes, by Redis's names in INFO memory. */
 export interface MemoryOverview {
   used: number;
@@ -82,6 +81,7 @@ export interface MemoryOverview {
   notCountedForEviction: number;
 }
 
+/** Which clients CLIENT KILL closes: those matching every field given. */
 export interface KillFilter {
   id?: number;
   addr?: string;
