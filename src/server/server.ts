@@ -1167,12 +1167,12 @@ export class Server implements ExecutionObserver {
   private replyBufferCursor: Iterator<Client> | undefined;
 
   /**
-   * As Redis's clientsCron at hz 10: each tick looks at a tenth of the
-   * clients, and at least five, so every client is seen about once a second.
+   * As Redis's clientsCron: each run looks at the share of the clients that
+   * sees every one about once a second, and at least five.
    */
   private resizeReplyBuffers(now: number): void {
     const count = this.clients.size;
-    for (let left = Math.max(Math.floor(count / 10), Math.min(count, 5)); left > 0; left--) {
+    for (let left = Math.max(Math.floor((count * CRON_MS) / 1000), Math.min(count, 5)); left > 0; left--) {
       let next = this.replyBufferCursor?.next();
       if (next === undefined || next.done === true) {
         this.replyBufferCursor = this.clients.values();
