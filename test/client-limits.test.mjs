@@ -153,3 +153,33 @@ test('CLIENT NO-EVICT on exempts a client over maxmemory-clients until it turns 
   exempt.write(resp('CLIENT', 'NO-EVICT', 'off'));
   await waitFor('the client evicted once it turned NO-EVICT off', async () => (await clientNamed('exempt')) === undefined);
 });
+
+test('the reply buffer (CLIENT LIST rbs, rbp, in tot-mem) shrinks for an idle client and grows back for a busy one, as Redis resizes it', async (t) => {
+  const stat = async (name) => Number(new RegExp(`${name}:(\\d+)`).exec(await r.info('stats'))[1]);
+  const shrinks = await stat('reply_buffer_shrinks');
+  const expands = await stat('reply_buffer_expands');
+  const conn = await rawFor(t, server.port);
+  await exchange(conn, [['CLIENT', 'SETNAME', 'buffered']], '+OK\r\n');
+  const fresh = await clientNamed('buffered');
+  assert.equal(fresh.rbs, '16384', 'every client starts with 16 KB');
+  assert.equal(await r.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100'), 'OK');
+  t.after(() => r.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'RESET'));
+  const idle = await waitFor('the idle client\'s buffer to shrink', async () => {
+    const c = await clientNamed('buffered');
+    return Number(c.rbs) >= 1024 && Number(c.rbs) < 2046 && c;
+  });
+  assert.equal(Number(fresh['tot-mem']) - Number(idle['tot-mem']), 16384 - Number(idle.rbs), 'tot-mem counts the buffer');
+  assert.ok((await stat('reply_buffer_shrinks')) > shrinks);
+  await r.set('bigval', 'x'.repeat(32768));
+  assert.equal(await r.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'NEVER'), 'OK');
+  await waitFor('the busy client\'s buffer to grow back', async () => {
+    conn.write('GET bigval\r\n');
+    await conn.readUntil('x\r\n');
+    const rbs = Number((await clientNamed('buffered')).rbs);
+    return rbs >= 16384 && rbs < 32768;
+  });
+  assert.ok((await stat('reply_buffer_expands')) > expands);
+  assert.equal(Number((await clientNamed('buffered')).rbp), 16384, 'its peak is what one write put in it');
+  await assert.rejects(r.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'soon'), { message: 'ERR value is not an integer or out of range' });
+  await assert.rejects(r.call('DEBUG', 'REPLYBUFFER', 'SIZE', '1'), { message: "ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG HELP." });
+});

@@ -286,3 +286,34 @@ test('CONFIG SET port moves the listener; a port in use is refused and the whole
   moved.destroy();
   await exchange(admin, [['PING']], '+PONG\r\n', 'connections made before the move stay');
 });
+
+/** Whether a TCP connection to host:port is accepted. */
+async function accepts(host, port) {
+  const socket = net.connect(port, host);
+  try {
+    await Promise.race([once(socket, 'connect'), once(socket, 'error').then(([error]) => Promise.reject(error))]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.destroy();
+  }
+}
+
+test('CONFIG SET bind moves the listeners; an address that cannot be bound is refused, the whole CONFIG SET rolled back and the old addresses listen again', async (t) => {
+  const admin = await rawFor(t, server.port);
+  const bind = await r.config('GET', 'bind');
+  const maxmemory = await r.config('GET', 'maxmemory');
+  const ipv6 = await accepts('::1', server.port);
+  await exchange(admin, [['CONFIG', 'SET', 'maxmemory', '10mb', 'bind', '999.999.999.999']],
+    "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n", 5000);
+  assert.deepEqual(await r.config('GET', 'maxmemory'), maxmemory, 'maxmemory went back too');
+  assert.deepEqual(await r.config('GET', 'bind'), bind);
+  assert.ok(await accepts('127.0.0.1', server.port), 'listening at the old address again');
+  if (ipv6) assert.ok(await accepts('::1', server.port), 'at both old addresses');
+  await exchange(admin, [['CONFIG', 'SET', 'bind', '127.0.0.1']], '+OK\r\n');
+  t.after(() => r.config('SET', 'bind', bind[1]));
+  assert.ok(await accepts('127.0.0.1', server.port));
+  if (ipv6) assert.equal(await accepts('::1', server.port), false, 'no longer at ::1');
+  await exchange(admin, [['PING']], '+PONG\r\n', 'connections made before the move stay');
+});

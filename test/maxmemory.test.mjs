@@ -5,7 +5,7 @@
 // except the exact-LRU one: Redis only approximates LRU by sampling.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, extraClient, keyEvents, sleep } from './helpers.mjs';
+import { useServer, extraClient, keyEvents, sleep, rawFor, exchange, resp, waitFor } from './helpers.mjs';
 
 const againstRedis = process.env.TEST_TARGET === 'redis';
 let server;
@@ -243,4 +243,85 @@ test('OBJECT REFCOUNT: small integers are shared, except under maxmemory with an
   assert.equal(await r.object('REFCOUNT', 'c'), 1);
   await r.set('d', 'text');
   assert.equal(await r.object('REFCOUNT', 'd'), 1);
+});
+
+const memoryField = async (name) => Number(new RegExp(`\\r\\n${name}:(\\d+)\\r\\n`).exec(await r.info('memory'))[1]);
+
+/** CLIENT LIST's line for the client named `name`, parsed into its fields; undefined when it is gone. */
+async function clientNamed(name) {
+  const line = (await r.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `));
+  return line === undefined ? undefined : Object.fromEntries(line.trim().split(' ').map((f) => f.split('=', 2)));
+}
+
+/** A raw connection named `name` that asks for the 1 MB value `big` again and again, reading none of it, until `enough`. */
+async function notReading(t, name, enough) {
+  const conn = await rawFor(t, server.port);
+  await exchange(conn, [['CLIENT', 'SETNAME', name]], '+OK\r\n');
+  conn.socket.pause();
+  // The kernel's socket buffers take the first replies; keep asking until the server holds the rest.
+  await waitFor(`replies waiting for ${name}`, async () => {
+    conn.write(resp('GET', 'big'));
+    return enough();
+  }, 20_000);
+  // Until the requests still on their way have been served.
+  let last = -1;
+  await waitFor(`${name}'s replies to stop growing`, async () => {
+    const omem = Number((await clientNamed(name))?.omem ?? 0);
+    const stable = omem === last;
+    last = omem;
+    await sleep(50);
+    return stable;
+  });
+  return conn;
+}
+
+/** A 1 MB value, made by a short command: a long one would leave Redis's query buffer big for a while. */
+const setBig = () => r.setrange('big', 1024 * 1024 - 1, 'x');
+
+test('replies a client has not read count in used_memory and mem_clients_normal, as much as its CLIENT LIST tot-mem, until it is gone', async (t) => {
+  await setBig();
+  const usedBefore = await usedMemory();
+  const clientsBefore = await memoryField('mem_clients_normal');
+  const conn = await notReading(t, 'unread', async () => Number((await clientNamed('unread'))?.omem ?? 0) > 4 * 1024 * 1024);
+  // Redis measures clients without maxmemory-clients once a second.
+  const clients = await waitFor('mem_clients_normal to count the replies', async () => {
+    const bytes = await memoryField('mem_clients_normal');
+    return bytes - clientsBefore > 4 * 1024 * 1024 && bytes;
+  });
+  const { omem, 'tot-mem': totMem } = await clientNamed('unread');
+  assert.ok(Number(totMem) >= Number(omem), `tot-mem ${totMem} includes omem ${omem}`);
+  assert.ok(Math.abs(clients - clientsBefore - Number(totMem)) < 256 * 1024, `mem_clients_normal grew by ${clients - clientsBefore}, tot-mem is ${totMem}`);
+  const grown = (await usedMemory()) - usedBefore;
+  assert.ok(grown >= Number(omem), `used_memory grew by ${grown}, the replies owed are ${omem}`);
+  conn.close();
+  await waitFor('used_memory back once the client is gone', async () => (await usedMemory()) - usedBefore < 256 * 1024);
+});
+
+test('a request still arriving counts in used_memory', async (t) => {
+  const before = await usedMemory();
+  const conn = await rawFor(t, server.port);
+  await exchange(conn, [['CLIENT', 'SETNAME', 'sending']], '+OK\r\n');
+  conn.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n${'v'.repeat(1_000_000)}`);
+  await waitFor('the partial request in the query buffer', async () => Number((await clientNamed('sending'))?.qbuf ?? 0) >= 1_000_000);
+  await waitFor('used_memory to count it', async () => (await usedMemory()) - before >= 1_000_000);
+});
+
+test('keys are evicted to make room for replies a client has not read, as Redis counts them in used_memory', async (t) => {
+  await fill('k', 1000);
+  await setBig();
+  await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  // Room for 2 MB more: the replies owed must push the keys out.
+  await r.config('SET', 'maxmemory', (await usedMemory()) + 2 * 1024 * 1024);
+  const evictedBefore = await evictedKeys();
+  assert.equal(await r.dbsize(), 1001, 'the keys alone fit');
+  await notReading(t, 'unread', async () => (await evictedKeys()) > evictedBefore);
+  assert.ok((await r.dbsize()) < 1001);
+});
+
+test('CONFIG RESETSTAT sets evicted_keys back to 0', async () => {
+  await fill('k', 50);
+  assert.equal(await squeeze('allkeys-random', 10), 'OK');
+  assert.ok((await evictedKeys()) > 0);
+  await r.config('RESETSTAT');
+  assert.equal(await evictedKeys(), 0);
 });

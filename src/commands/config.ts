@@ -10,20 +10,34 @@ import { BlockRequest, defineCommand, type CommandContext, type CommandSpec } fr
 import { BindError } from '../server/listen.js';
 
 /**
- * CONFIG SET port: the reply waits until the new port is listened on. If it
- * cannot be, every parameter of the same CONFIG SET goes back to its old
- * value and the reply is Redis's error. Inside MULTI there is no waiting: the
- * move goes on in the background, and a failure is logged.
+ * CONFIG SET port or bind: the reply waits until the server listens where
+ * the configuration now says. If it cannot, every parameter of the same
+ * CONFIG SET goes back to its old value, so do the listeners, and the reply
+ * is Redis's error. Inside MULTI there is no waiting: the move goes on in the
+ * background, and a failure is logged.
  */
-function movePort(ctx: CommandContext, port: number, previous: [string, string][]): BlockRequest {
+function relisten(ctx: CommandContext, bindChanged: boolean, previous: [string, string][]): BlockRequest {
   const { server, client } = ctx;
-  server.changePort(port).then(
+  const port = server.config.values.port;
+  const portBefore = server.port;
+  const move = bindChanged ? server.changeBind(port) : server.changePort(port);
+  move.then(
     () => server.finishWaiting(client, OK),
-    (error: unknown) => {
+    async (error: unknown) => {
       server.config.setMany(previous);
-      const reason = error instanceof BindError ? error.reason : String(error);
-      server.log('warning', `Failed to change the port to ${port}: ${reason}`);
-      server.finishWaiting(client, new ReplyError("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs."));
+      if (!bindChanged) {
+        const reason = error instanceof BindError ? error.reason : String(error);
+        server.log('warning', `Failed to change the port to ${port}: ${reason}`);
+        server.finishWaiting(client, new ReplyError("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs."));
+        return;
+      }
+      server.log('warning', 'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.');
+      try {
+        await server.changeBind(portBefore);
+      } catch (restoreError) {
+        server.log('warning', `Failed applying restored failed CONFIG SET command: ${restoreError instanceof Error ? restoreError.message : String(restoreError)}`);
+      }
+      server.finishWaiting(client, new ReplyError("ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses."));
     },
   );
   return BlockRequest.deferred(OK);
@@ -65,12 +79,13 @@ export const configCommand = defineCommand({
         for (let i = 2; i < args.length; i += 2) pairs.push([args[i], args[i + 1]]);
         const config = ctx.server.config;
         const portBefore = config.values.port;
+        const bindBefore = config.get('bind');
         const previous = pairs.map(([name]): [string, string] => [name, config.get(name) ?? '']);
         if (ctx.server.loading !== undefined && config.deniedWhileLoading(pairs.map(([name]) => name))) throw loadingError();
         configured(() => config.setMany(pairs));
-        const port = config.values.port;
-        if (port === portBefore) return OK;
-        return movePort(ctx, port, previous);
+        const bindChanged = config.get('bind') !== bindBefore;
+        if (config.values.port === portBefore && !bindChanged) return OK;
+        return relisten(ctx, bindChanged, previous);
       },
     }),
     subcommand({

@@ -3,7 +3,7 @@
  * `enable-debug-command` allows it (the dispatcher checks the `protected` flag).
  */
 import { createHash } from 'node:crypto';
-import { ReplyError, noSuchKey, unknownSubcommandOrArity } from '../errors.js';
+import { ReplyError, noSuchKey, notInteger, unknownSubcommandOrArity } from '../errors.js';
 import {
   AttributeReply,
   BigNumberReply,
@@ -19,7 +19,8 @@ import {
 } from '../protocol/reply.js';
 import { plainValue, type RedisValue } from '../store/database.js';
 import { globMatch } from '../util/glob.js';
-import { atoi, parseFloat64 } from '../util/numbers.js';
+import { atoi, parseFloat64, parseInt64 } from '../util/numbers.js';
+import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffer.js';
 import { sleepSync } from '../util/sleep.js';
 import { positiveArg } from './lists.js';
 import { defineCommand, type CommandContext } from './types.js';
@@ -102,6 +103,11 @@ const HELP = [
   '    replicas. Cluster slots are not respected so keys not belonging to the',
   '    current node can be created in cluster mode.',
   'RELOAD [NOSAVE]', '    Save the dataset to the RDB file (unless NOSAVE), then load it back in place.',
+  'REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>',
+  '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.',
+  '    In case NEVER is provided the last observed peak will never be reset',
+  '    In case RESET is provided the peak reset time will be restored to the default value',
+  'REPLYBUFFER RESIZING <0|1>', '    Enable or disable the reply buffer resize cron job',
   'OBJECT <key>', '    Show low level info about the key and associated value.',
   'PROTOCOL <type>', '    Reply with a test value of the specified type.',
   'SLEEP <seconds>', '    Stop the server for <seconds>. Decimals allowed.',
@@ -222,8 +228,36 @@ function debug(ctx: CommandContext, args: string[]): Reply {
     case sub === 'set-disable-deny-scripts' && argc === 3:
       ctx.server.scripting.denyScriptsDisabled = args[2] !== '0';
       return OK;
-    case ['quicklist-packed-threshold', 'replybuffer', 'change-repl-id'].includes(sub):
+    case sub === 'replybuffer' && argc === 4:
+      return replyBufferSetting(ctx, args);
+    case ['quicklist-packed-threshold', 'change-repl-id'].includes(sub):
       // Tuning knobs of Redis internals we do not have; accepted so test setups proceed.
+      return OK;
+    default:
+      throw unknownSubcommandOrArity(args[1], 'DEBUG');
+  }
+}
+
+/** DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> and RESIZING <0|1>: how the cron resizes reply buffers. */
+function replyBufferSetting(ctx: CommandContext, args: string[]): Reply {
+  const settings = ctx.server.replyBufferSettings;
+  const value = args[3];
+  switch (args[2].toLowerCase()) {
+    case 'peak-reset-time': {
+      const word = value.toLowerCase();
+      if (word === 'never') {
+        settings.peakResetMs = -1;
+      } else if (word === 'reset') {
+        settings.peakResetMs = DEFAULT_PEAK_RESET_MS;
+      } else {
+        const ms = parseInt64(value);
+        if (ms === null) throw notInteger();
+        settings.peakResetMs = Number(ms);
+      }
+      return OK;
+    }
+    case 'resizing':
+      settings.resizing = atoi(value) !== 0;
       return OK;
     default:
       throw unknownSubcommandOrArity(args[1], 'DEBUG');

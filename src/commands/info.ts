@@ -108,16 +108,12 @@ const sections: Record<string, Section> = {
   memory: (ctx) => {
     const usage = process.memoryUsage();
     const rss = usage.rss;
-    const used = ctx.server.keyspace.usedMemory;
-    const peak = ctx.server.memoryPeak();
+    const memory = ctx.server.memoryOverview();
+    const { used, peak } = memory;
     const maxmemory = ctx.server.config.values.maxmemory;
-    // used_memory counts the data and a fixed start-up share; client and replication buffers are reported apart.
-    const overhead = BASELINE_BYTES;
-    const dataset = used - overhead;
     // The allocator's view, from V8: what its heaps and off-heap buffers hold, what they have reserved, and the resident set.
     const allocated = usage.heapUsed + usage.external;
     const active = usage.heapTotal + usage.external;
-    const shares = ctx.server.replication.bufferShares();
     const percent = (part: number, whole: number): string => `${((part / Math.max(1, whole)) * 100).toFixed(2)}%`;
     return {
       used_memory: used,
@@ -127,10 +123,10 @@ const sections: Record<string, Section> = {
       used_memory_peak: peak,
       used_memory_peak_human: humanBytes(peak),
       used_memory_peak_perc: percent(used, peak),
-      used_memory_overhead: overhead,
+      used_memory_overhead: memory.overhead,
       used_memory_startup: BASELINE_BYTES,
-      used_memory_dataset: dataset,
-      used_memory_dataset_perc: percent(dataset, used - BASELINE_BYTES),
+      used_memory_dataset: memory.dataset,
+      used_memory_dataset_perc: percent(memory.dataset, used - BASELINE_BYTES),
       allocator_allocated: allocated,
       allocator_active: active,
       allocator_resident: rss,
@@ -148,13 +144,13 @@ const sections: Record<string, Section> = {
       rss_overhead_bytes: 0,
       mem_fragmentation_ratio: (rss / Math.max(1, used)).toFixed(2),
       mem_fragmentation_bytes: rss - used,
-      mem_not_counted_for_evict: 0,
-      mem_replication_backlog: shares.backlog,
+      mem_not_counted_for_evict: memory.notCountedForEviction,
+      mem_replication_backlog: memory.replicationBacklog,
       mem_total_replication_buffers: ctx.server.replication.bufferBytes(),
-      mem_clients_slaves: shares.replicas,
-      mem_clients_normal: ctx.server.clientsMemory(),
+      mem_clients_slaves: memory.clientsReplicas,
+      mem_clients_normal: memory.clientsNormal,
       mem_cluster_links: 0,
-      mem_aof_buffer: ctx.server.persistence.aofBufferBytes,
+      mem_aof_buffer: memory.aofBuffer,
       mem_allocator: 'v8',
       active_defrag_running: 0,
       lazyfree_pending_objects: 0,
@@ -209,7 +205,7 @@ const sections: Record<string, Section> = {
       expired_time_cap_reached_count: k.expireTimeCapReached,
       expire_cycle_cpu_milliseconds: Math.round(k.expireCycleTimeMs),
       evicted_keys: ctx.server.keyspace.evictor.evicted,
-      evicted_clients: ctx.server.clientEviction.evicted,
+      evicted_clients: ctx.server.clientMemory.evicted,
       total_eviction_exceeded_time: exceeded.totalMs,
       current_eviction_exceeded_time: exceeded.currentMs,
       keyspace_hits: k.hits,
@@ -239,9 +235,8 @@ const sections: Record<string, Section> = {
       // One thread does all the I/O (io-threads is 1).
       io_threaded_reads_processed: 0,
       io_threaded_writes_processed: 0,
-      // Reply buffers are not resized per client here: each client's is reused or replaced whole.
-      reply_buffer_shrinks: 0,
-      reply_buffer_expands: 0,
+      reply_buffer_shrinks: s.replyBufferShrinks,
+      reply_buffer_expands: s.replyBufferExpands,
     };
   },
   replication: (ctx) => ctx.server.replication.info(),

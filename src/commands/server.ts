@@ -86,34 +86,34 @@ function memoryUsage(ctx: CommandContext, args: string[]): Reply {
 }
 
 function memoryStats(ctx: CommandContext): Reply {
-  const keyspace = ctx.server.keyspace;
-  const used = keyspace.usedMemory;
+  const memory = ctx.server.memoryOverview();
+  const { used, peak, dataset } = memory;
   const rss = process.memoryUsage.rss();
   let keys = 0;
   const perDb: Reply[] = [];
-  for (const db of keyspace.dbs) {
+  for (const db of ctx.server.keyspace.dbs) {
     keys += db.size;
     if (db.size === 0) continue;
     perDb.push(`db.${db.id}`, new MapReply(['overhead.hashtable.main', db.size * MAP_ENTRY, 'overhead.hashtable.expires', db.expires.size * EXPIRE_ENTRY]));
   }
-  const dataset = used - BASELINE_BYTES;
+  const netUsage = Math.max(1, used - BASELINE_BYTES);
   return new MapReply([
-    'peak.allocated', ctx.server.memoryPeak(),
+    'peak.allocated', peak,
     'total.allocated', used,
     'startup.allocated', BASELINE_BYTES,
-    'replication.backlog', 0,
-    'clients.slaves', 0,
-    'clients.normal', 0,
+    'replication.backlog', memory.replicationBacklog,
+    'clients.slaves', memory.clientsReplicas,
+    'clients.normal', memory.clientsNormal,
     'cluster.links', 0,
-    'aof.buffer', 0,
+    'aof.buffer', memory.aofBuffer,
     'lua.caches', 0,
     'functions.caches', 0,
-    'overhead.total', BASELINE_BYTES,
+    'overhead.total', memory.overhead,
     'keys.count', keys,
-    'keys.bytes-per-key', keys === 0 ? 0 : Math.floor(dataset / keys),
+    'keys.bytes-per-key', keys === 0 ? 0 : Math.floor(netUsage / keys),
     'dataset.bytes', dataset,
-    'dataset.percentage', new DoubleReply(used === 0 ? 0 : (dataset * 100) / used),
-    'peak.percentage', new DoubleReply((used * 100) / Math.max(1, ctx.server.memoryPeak())),
+    'dataset.percentage', new DoubleReply((dataset * 100) / netUsage),
+    'peak.percentage', new DoubleReply((used * 100) / Math.max(1, peak)),
     'fragmentation', new DoubleReply(rss / Math.max(1, used)),
     'fragmentation.bytes', rss - used,
     ...perDb,
@@ -121,7 +121,7 @@ function memoryStats(ctx: CommandContext): Reply {
 }
 
 function memoryDoctor(ctx: CommandContext): Reply {
-  const used = ctx.server.keyspace.usedMemory;
+  const used = ctx.server.usedMemory;
   const { maxmemory } = ctx.server.config.values;
   const lines = [`Estimated memory in use: ${used} bytes; process RSS: ${process.memoryUsage.rss()} bytes.`];
   if (maxmemory > 0 && used > maxmemory * 0.9) lines.push(`Memory is within 10% of maxmemory (${maxmemory} bytes): keys will be evicted or writes refused soon.`);

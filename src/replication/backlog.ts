@@ -34,6 +34,19 @@ export class ReplicationBuffer {
     public end: number,
   ) {}
 
+  /** Not bigger than a sixteenth of the backlog, so that a big write does not pin a big block for its last bytes. */
+  private get blockLimit(): number {
+    return Math.max(BLOCK_MIN, Math.floor(this.size / 16));
+  }
+
+  /**
+   * What repl-backlog-size bytes of stream take in blocks, their overhead
+   * estimated as Redis does: the memory beyond it is the replicas' output.
+   */
+  get backlogMemory(): number {
+    return this.size + (Math.floor(this.size / this.blockLimit) + 1) * BLOCK_OVERHEAD;
+  }
+
   /** Bytes held (INFO repl_backlog_histlen). */
   get histlen(): number {
     return this.head < this.blocks.length ? this.end - this.blocks[this.head].offset + 1 : 0;
@@ -60,9 +73,7 @@ export class ReplicationBuffer {
     while (done < length) {
       let tail = this.head < this.blocks.length ? this.blocks[this.blocks.length - 1] : undefined;
       if (tail === undefined || tail.used === tail.bytes.length) {
-        // Not bigger than a sixteenth of the backlog, so that a big write does not pin a big block for its last bytes.
-        const limit = Math.max(BLOCK_MIN, Math.floor(this.size / 16));
-        const bytes = Buffer.allocUnsafe(Math.min(Math.max(length - done, BLOCK_MIN), limit));
+        const bytes = Buffer.allocUnsafe(Math.min(Math.max(length - done, BLOCK_MIN), this.blockLimit));
         tail = { bytes, used: 0, offset: this.end + done + 1 };
         this.blocks.push(tail);
         this.memory += bytes.length + BLOCK_OVERHEAD;

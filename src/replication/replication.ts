@@ -575,6 +575,16 @@ export class Replication implements PropagationFollower {
     return { backlog: bytes, replicas: 0 };
   }
 
+  /**
+   * The buffer past what the backlog's size takes: output held for replicas
+   * (also for a while after they left, until trimmed), which maxmemory does
+   * not count, as Redis's freeMemoryGetNotCountedMemory.
+   */
+  bufferPastBacklog(): number {
+    const buffer = this.backlog;
+    return buffer === undefined ? 0 : Math.max(0, buffer.memory - buffer.backlogMemory);
+  }
+
   /** A client went away: if it was a replica, it is one no more. */
   clientClosed(client: Client): void {
     const link = client.replicaLink;

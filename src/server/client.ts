@@ -17,6 +17,8 @@ import type { User } from '../acl/user.js';
 import type { ReplicaLink } from '../replication/replication.js';
 import { SocketOutput } from './listen.js';
 import type { DebugChannel, LuaDebugMode } from '../scripting/ldb.js';
+import type { MemoryClass } from './client-memory.js';
+import { ReplyBufferSize, type ReplyBufferSettings } from './reply-buffer.js';
 
 /**
  * Replies pending within one read beyond which they are written (and checked
@@ -72,12 +74,15 @@ export class Client implements ClientState, CommandContext, RequestLimits {
   readonly localAddress: string;
   /** Replies waiting for the end of the current read. */
   private readonly out = new ReplyBuffer();
+  /** The size Redis's reply buffer would have (CLIENT LIST rbs and rbp). */
+  readonly replyBuffer = new ReplyBufferSize();
   private skipNextReply = false;
   skippingReply = false;
   /** Since when the output backlog has been over the soft limit (0: it is not). */
   private softLimitSince = 0;
-  /** This client's memory in the maxmemory-clients total (see ClientEviction). */
+  /** This client's memory as last measured, and where it is counted (see ClientMemory). */
   countedMemory = 0;
+  countedClass: MemoryClass = 'evictable';
   /** multi-mem, counted incrementally: the transaction it was counted for, how many of its commands, their bytes. */
   private multiCounted: string[][] | undefined = undefined;
   private multiCountedCommands = 0;
@@ -355,7 +360,19 @@ export class Client implements ClientState, CommandContext, RequestLimits {
 
   private drained(): void {
     this.softLimitSince = 0;
-    if (this.server.clientEviction.limit > 0 && !this.closed) this.server.clientEviction.update(this);
+    this.measureMemory();
+  }
+
+  /** The cron's resizing of the reply buffer (see ReplyBufferSize); -1 when it shrank, 1 when it grew. */
+  resizeReplyBuffer(now: number, settings: ReplyBufferSettings): -1 | 0 | 1 {
+    const resized = this.replyBuffer.resize(now, settings, this.out.length);
+    if (resized !== 0) this.measureMemory();
+    return resized;
+  }
+
+  /** Counts this client's memory again, after its buffers may have changed (a closed client counts no more). */
+  measureMemory(): void {
+    if (!this.closed) this.server.clientMemory.update(this);
   }
 
   private resume(): void {
@@ -406,6 +423,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       // As Redis, the limits apply to replies as they are queued: a reply that passes the hard
       // limit is never sent, however fast the socket would have taken it.
       if (this.overOutputLimit(this.out.length)) return;
+      this.replyBuffer.wrote(this.out.length);
       // Acknowledged writes are in the append-only file and sent to the replicas first.
       this.server.beforeReplies();
       this.countWrite(this.out.length);
@@ -420,7 +438,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.ending = true;
       this.socket.end(() => this.socket.destroy());
     }
-    if (this.server.clientEviction.limit > 0 && !this.closed) this.server.clientEviction.update(this);
+    this.measureMemory();
   }
 
   /**
@@ -481,27 +499,40 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     this.onClose();
   }
 
-  /**
-   * What this client counts towards maxmemory-clients: everything it holds
-   * (tot-mem), for normal and pub/sub clients not already being closed.
-   */
-  evictableMemory(): number {
-    if (this.closing || this.silent) return 0;
-    return this.totalMemory();
+  /** Where its memory counts: a replica's and our master's are never evicted, nor are those of clients already closing. */
+  get memoryClass(): MemoryClass {
+    if (this.replicaLink?.attached === true) return 'replica';
+    return this.isMaster || this.closing ? 'normal' : 'evictable';
   }
 
-  /** tot-mem: the connection, its query buffer, transaction, replies owed and its entries in the server's maps. */
+  /** tot-mem: the connection, its reply buffer, query buffer, transaction, replies owed and its entries in the server's maps. */
   totalMemory(): number {
+    return this.ownMemory() + this.replicaShare;
+  }
+
+  /**
+   * tot-mem less a replica's share of the replication buffer, which the
+   * buffer counts once for all replicas: what used_memory adds for this client.
+   */
+  ownMemory(): number {
     const subs = this.subscriptions;
     const entries = this.server.watches.count(this) + subs.channels.size + subs.patterns.size + subs.shardChannels.size + (this.tracking?.prefixes.size ?? 0);
-    return CLIENT_BASE_BYTES + this.reader.reservedBytes + this.multiMemory() + this.outputBytes + entries * ENTRY_BYTES;
+    return CLIENT_BASE_BYTES + this.replyBuffer.size + this.reader.reservedBytes + this.multiMemory() + this.ownOutputBytes + entries * ENTRY_BYTES;
   }
 
-  /** omem: replies waiting for the end of the read and those the socket holds. */
+  /** omem: replies waiting for the end of the read and those the socket holds (a replica's: its share of the replication buffer). */
   get outputBytes(): number {
+    return this.ownOutputBytes + this.replicaShare;
+  }
+
+  /** Output this client holds itself: what a replica's socket holds are views of the replication buffer. */
+  private get ownOutputBytes(): number {
+    return this.replicaLink?.attached ? this.out.length : this.out.length + this.output.length;
+  }
+
+  private get replicaShare(): number {
     const replica = this.replicaLink;
-    if (replica?.attached) return this.out.length + this.server.replication.replicaShare(replica);
-    return this.out.length + this.output.length;
+    return replica?.attached ? this.server.replication.replicaShare(replica) : 0;
   }
 
   /** multi-mem: the commands queued by MULTI, counted once each as they come. */
@@ -555,7 +586,7 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       `id=${this.id} addr=${this.address} laddr=${this.localAddress} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=${this.multi ? this.multi.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${this.reader.queryBufferBytes - qbuf} multi-mem=${this.multiMemory()}` +
-      ` rbs=0 rbp=0 obl=${this.out.length} oll=${this.output.length > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${this.totalMemory()}` +
+      ` rbs=${this.replyBuffer.size} rbp=${this.replyBuffer.peak} obl=${this.out.length} oll=${this.output.length > 0 ? 1 : 0} omem=${queuedOutput} tot-mem=${this.totalMemory()}` +
       ` events=${queuedOutput > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=${this.user.name} redir=${this.tracking ? this.tracking.redirect : -1}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );

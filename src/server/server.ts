@@ -13,13 +13,15 @@ import { Keyspace } from '../store/keyspace.js';
 import { advanceClock } from '../store/access.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/notify.js';
+import { BASELINE_BYTES, EXPIRE_ENTRY, MAP_ENTRY } from '../store/memory.js';
 import type { EvictionPolicy } from '../store/eviction.js';
 import { ACL_TABLE, commandStats, dispatch, findCommand, POSTPONED, renameCommand, type ExecutionFlags, type ExecutionObserver } from '../commands/table.js';
 import { BlockRequest, isSubscribed, type ClientState, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { commandKeys } from '../commands/keyspecs.js';
 import { loadingError, ReplyError, replyTooLarge, REPLY_TOO_LARGE } from '../errors.js';
 import { BlockedClients } from './blocking.js';
-import { ClientEviction } from './client-eviction.js';
+import { ClientMemory } from './client-memory.js';
+import { DEFAULT_PEAK_RESET_MS, type ReplyBufferSettings } from './reply-buffer.js';
 import { WatchedKeys } from './watches.js';
 import { PubSubRegistry } from './pubsub.js';
 import { NO_REPLY, type PushReply, type Reply } from '../protocol/reply.js';
@@ -64,6 +66,21 @@ const PROTECTED_MODE_ERROR =
   '4) Setup a an authentication password for the default user. ' +
   'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
 
+/** used_memory's parts, in bytes, by Redis's names in INFO memory. */
+export interface MemoryOverview {
+  used: number;
+  peak: number;
+  /** mem_replication_backlog and mem_clients_slaves: the replication buffer, split at repl-backlog-size. */
+  replicationBacklog: number;
+  clientsReplicas: number;
+  clientsNormal: number;
+  aofBuffer: number;
+  /** used_memory_overhead: everything but the data, from the start-up share to the keys' hash table entries. */
+  overhead: number;
+  dataset: number;
+  notCountedForEviction: number;
+}
+
 /** Which clients CLIENT KILL closes: those matching every field given. */
 export interface KillFilter {
   id?: number;
@@ -93,6 +110,9 @@ export interface ServerStats {
   lazyfreedObjects: number;
   /** Errors a replica's commands from its master got (INFO unexpected_error_replies). */
   unexpectedErrorReplies: number;
+  /** Reply buffers the cron resized (INFO reply_buffer_shrinks, reply_buffer_expands). */
+  replyBufferShrinks: number;
+  replyBufferExpands: number;
 }
 
 export class Server implements ExecutionObserver {
@@ -186,7 +206,7 @@ export class Server implements ExecutionObserver {
   private pendingShutdown: { deadline: number; options: ShutdownOptions; waiting: Client[]; saving?: boolean } | undefined;
   /** Clients whose output is over their soft limit: the cron closes those that stay over it too long. */
   readonly overSoftLimit = new Set<Client>();
-  readonly clientEviction: ClientEviction;
+  readonly clientMemory: ClientMemory;
 
   constructor(readonly config: Config) {
     this.logger = new Logger(config);
@@ -226,20 +246,20 @@ export class Server implements ExecutionObserver {
     applyPolicy();
     config.onChange('maxmemory-policy', applyPolicy);
     const server = this;
-    this.clientEviction = new ClientEviction({
+    this.clientMemory = new ClientMemory({
       clients: this.clients,
       log: (level, message) => this.log(level, message),
       get maxmemory() {
         return server.config.values.maxmemory;
       },
     });
-    const applyClientLimit = (): void => this.clientEviction.configure(config.getNumber('maxmemory-clients'));
+    const applyClientLimit = (): void => this.clientMemory.configure(config.getNumber('maxmemory-clients'));
     applyClientLimit();
     config.onChange('maxmemory-clients', applyClientLimit);
     // A lower limit applies at once, as in Redis, not only before the next command.
     config.onChange('maxmemory', () => {
       const maxmemory = config.values.maxmemory;
-      const used = this.keyspace.usedMemory;
+      const used = this.usedMemory;
       if (maxmemory > 0 && maxmemory < used) {
         this.log('warning', `WARNING: the new maxmemory value set via CONFIG SET (${maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);
       }
@@ -402,16 +422,10 @@ export class Server implements ExecutionObserver {
     const tlsPort = this.config.getNumber('tls-port');
     const unixPath = this.config.get('unixsocket');
     if (port === 0 && tlsPort === 0 && !unixPath) throw new Error('Configured to not listen anywhere, exiting.');
-    if (port !== 0) this.listeners = await this.bindAll(port, (host, p) => listenOn(host, p, (socket) => this.accept(socket)));
+    if (port !== 0) this.listeners = await this.listenTcp(port);
     this.port = port;
     if (tlsPort !== 0) {
-      const options = tlsServerOptions(this.config);
-      const admit = (): boolean => {
-        if (this.clients.size + this.handshakes.size < this.config.values.maxclients) return true;
-        this.stats.rejectedConnections++;
-        return false;
-      };
-      this.tlsListeners = await this.bindAll(tlsPort, (host, p) => listenTls(host, p, options, this.handshakes, admit, (socket) => this.accept(socket, true)), 'TLS');
+      this.tlsListeners = await this.listenTls(tlsPort);
       const reload = (): void => {
         try {
           reloadTls(this.tlsListeners, tlsServerOptions(this.config));
@@ -473,10 +487,49 @@ export class Server implements ExecutionObserver {
     return bound;
   }
 
+  private listenTcp(port: number): Promise<net.Server[]> {
+    return this.bindAll(port, (host, p) => listenOn(host, p, (socket) => this.accept(socket)));
+  }
+
+  private listenTls(port: number): Promise<tls.Server[]> {
+    const options = tlsServerOptions(this.config);
+    const admit = (): boolean => {
+      if (this.clients.size + this.handshakes.size < this.config.values.maxclients) return true;
+      this.stats.rejectedConnections++;
+      return false;
+    };
+    return this.bindAll(port, (host, p) => listenTls(host, p, options, this.handshakes, admit, (socket) => this.accept(socket, true)), 'TLS');
+  }
+
+  /**
+   * CONFIG SET bind: the TCP and TLS listeners move to the addresses the
+   * configuration now names (TCP on `port`). The old ones go first, as the new addresses may
+   * share the port with them (Redis's changeBindAddr); if any new one cannot
+   * be bound, nothing stays bound and the error is thrown.
+   */
+  async changeBind(port: number): Promise<void> {
+    for (const listener of [...this.listeners, ...this.tlsListeners]) listener.close();
+    this.listeners = [];
+    this.tlsListeners = [];
+    this.port = port;
+    const tlsPort = this.config.getNumber('tls-port');
+    try {
+      if (port !== 0) this.listeners = await this.listenTcp(port);
+      if (tlsPort !== 0) this.tlsListeners = await this.listenTls(tlsPort);
+    } catch (error) {
+      this.log('warning', error instanceof Error ? error.message : String(error));
+      this.log('warning', 'Failed to bind');
+      for (const listener of [...this.listeners, ...this.tlsListeners]) listener.close();
+      this.listeners = [];
+      this.tlsListeners = [];
+      throw error;
+    }
+  }
+
   /** CONFIG SET port: listens on the new port first, and only then lets go of the old one. */
   async changePort(port: number): Promise<void> {
     const previous = this.listeners;
-    this.listeners = port === 0 ? [] : await this.bindAll(port, (host, p) => listenOn(host, p, (socket) => this.accept(socket)));
+    this.listeners = port === 0 ? [] : await this.listenTcp(port);
     this.port = port;
     for (const listener of previous) listener.close();
     if (port !== 0) this.log('notice', `Ready to accept connections on port ${this.port}`);
@@ -530,6 +583,7 @@ export class Server implements ExecutionObserver {
     if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
     client = new Client(id, this, socket, unixPath, !secure);
     this.clients.set(id, client);
+    client.measureMemory();
   }
 
   /** Every connected client, as handlers may see them. */
@@ -589,8 +643,9 @@ export class Server implements ExecutionObserver {
   /** Queues push data for a client: written at the end of this turn, or with the reply it joins. */
   private push(client: Client, frame: PushReply, joinsReply: boolean): void {
     client.send(frame);
-    // Measured as it is queued, as Redis measures it: a flood evicts its receiver before piling up.
-    if (this.clientEviction.limit > 0) this.clientEviction.update(client);
+    // With maxmemory-clients, measured as it is queued, as Redis measures it: a flood evicts its
+    // receiver before piling up. Otherwise the flush measures it, at the end of this turn.
+    if (this.clientMemory.limit > 0) client.measureMemory();
     if (!joinsReply) this.flushSoon(client);
   }
 
@@ -768,7 +823,7 @@ export class Server implements ExecutionObserver {
   onShutdownRequested: (now: boolean) => void = () => void this.shutdown();
 
   clientClosed(client: Client): void {
-    this.clientEviction.forget(client);
+    this.clientMemory.forget(client);
     this.replication.clientClosed(client);
     this.blocked.drop(client);
     this.pause.drop(client);
@@ -883,16 +938,55 @@ export class Server implements ExecutionObserver {
     return setting === 'yes' || (setting === 'local' && (ctx.client as Client).isLocal);
   }
 
+  /**
+   * INFO used_memory: the keyspace's estimate and, as Redis's allocator
+   * counts them too, the clients' buffers, the replication buffer and the
+   * AOF buffer. Every part is a running total: nothing here walks clients.
+   */
+  get usedMemory(): number {
+    return this.keyspace.usedMemory + this.clientMemory.total + this.replication.bufferBytes() + this.persistence.aofBufferBytes;
+  }
+
+  /** INFO mem_not_counted_for_evict: the replicas' output and the AOF buffer, which maxmemory leaves out as Redis does. */
+  private get notCountedForEviction(): number {
+    return this.replication.bufferPastBacklog() + this.persistence.aofBufferBytes;
+  }
+
+  /** used_memory and its parts, for INFO memory and MEMORY STATS (Redis's getMemoryOverheadData). */
+  memoryOverview(): MemoryOverview {
+    const used = this.usedMemory;
+    const shares = this.replication.bufferShares();
+    let hashtables = 0;
+    for (const db of this.keyspace.dbs) hashtables += db.size * MAP_ENTRY + db.expires.size * EXPIRE_ENTRY;
+    const clientsNormal = this.clientMemory.normal;
+    const aofBuffer = this.persistence.aofBufferBytes;
+    // A replica's connection and query buffer are overhead too, though Redis's mem_clients_slaves shows only the buffer.
+    const overhead = BASELINE_BYTES + shares.backlog + shares.replicas + this.clientMemory.replicas + clientsNormal + aofBuffer + hashtables;
+    return {
+      used,
+      peak: this.memoryPeak(),
+      replicationBacklog: shares.backlog,
+      clientsReplicas: shares.replicas,
+      clientsNormal,
+      aofBuffer,
+      overhead,
+      dataset: used - overhead,
+      notCountedForEviction: this.notCountedForEviction,
+    };
+  }
+
   /** The highest used_memory seen (sampled by the cron and whenever asked). */
   memoryPeak(): number {
-    this.peakMemory = Math.max(this.peakMemory, this.keyspace.usedMemory);
+    this.peakMemory = Math.max(this.peakMemory, this.usedMemory);
     return this.peakMemory;
   }
 
   outOfMemory(mayGrow: boolean): boolean {
     const { maxmemory, maxmemoryPolicy } = this.config.values;
     if (maxmemory === 0) return false;
-    const freed = this.keyspace.evictor.freeMemory(maxmemory, maxmemoryPolicy as EvictionPolicy, this.config.getNumber('maxmemory-samples'));
+    // Keys make room for everything else used_memory counts, except what Redis leaves out of the check.
+    const besideKeyspace = this.clientMemory.total + this.replication.bufferBytes() + this.persistence.aofBufferBytes - this.notCountedForEviction;
+    const freed = this.keyspace.evictor.freeMemory(maxmemory - besideKeyspace, maxmemoryPolicy as EvictionPolicy, this.config.getNumber('maxmemory-samples'));
     // Invalidations of evicted keys belong to the old values: they go out before this command's reply.
     if (this.executing) this.tracking.afterReply(this.executing);
     return !freed && mayGrow;
@@ -996,13 +1090,6 @@ export class Server implements ExecutionObserver {
     return client;
   }
 
-  /** INFO mem_clients_normal: what the normal and pub/sub clients hold. */
-  clientsMemory(): number {
-    let bytes = 0;
-    for (const client of this.clients.values()) if (!client.silent) bytes += client.totalMemory();
-    return bytes;
-  }
-
   /** CLIENT LIST / KILL's TYPE of a client. */
   clientType(client: ClientState): 'normal' | 'replica' | 'master' | 'pubsub' {
     const c = client as Client;
@@ -1061,6 +1148,7 @@ export class Server implements ExecutionObserver {
     }
     if (this.tracking.totalKeys > 0) this.tracking.enforceLimit();
     for (const client of this.overSoftLimit) client.overOutputLimit(0);
+    this.resizeReplyBuffers(now);
     this.shutdownProgress();
     this.memoryPeak();
     this.persistence.cron();
@@ -1073,15 +1161,39 @@ export class Server implements ExecutionObserver {
     rates.replOutput.sample(this.stats.netReplOutputBytes);
   }
 
+  /** DEBUG REPLYBUFFER's settings. */
+  readonly replyBufferSettings: ReplyBufferSettings = { resizing: true, peakResetMs: DEFAULT_PEAK_RESET_MS };
+  /** Where the walk of resizeReplyBuffers is: it goes on from there, round and round. */
+  private replyBufferCursor: Iterator<Client> | undefined;
+
+  /**
+   * As Redis's clientsCron: each run looks at the share of the clients that
+   * sees every one about once a second, and at least five.
+   */
+  private resizeReplyBuffers(now: number): void {
+    const count = this.clients.size;
+    for (let left = Math.max(Math.floor((count * CRON_MS) / 1000), Math.min(count, 5)); left > 0; left--) {
+      let next = this.replyBufferCursor?.next();
+      if (next === undefined || next.done === true) {
+        this.replyBufferCursor = this.clients.values();
+        next = this.replyBufferCursor.next();
+        if (next.done === true) return;
+      }
+      const resized = next.value.resizeReplyBuffer(now, this.replyBufferSettings);
+      if (resized < 0) this.stats.replyBufferShrinks++;
+      else if (resized > 0) this.stats.replyBufferExpands++;
+    }
+  }
+
   resetStats(): void {
-    this.clientEviction.evicted = 0;
+    this.clientMemory.evicted = 0;
     Object.assign(this.stats, newStats());
     for (const rate of Object.values(this.rates)) rate.reset();
     this.keyspace.stats.hits = 0;
     this.keyspace.stats.misses = 0;
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.expireTimeCapReached = 0;
-    this.keyspace.evictor.resetExceededTime();
+    this.keyspace.evictor.resetStats();
     deepSanitizations.count = 0;
     // As Redis's resetServerStats: the counts of syncs served go too.
     this.replication.syncFull = 0;
@@ -1141,6 +1253,8 @@ function newStats(): ServerStats {
     totalErrorReplies: 0,
     lazyfreedObjects: 0,
     unexpectedErrorReplies: 0,
+    replyBufferShrinks: 0,
+    replyBufferExpands: 0,
   };
 }
 

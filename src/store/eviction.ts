@@ -39,11 +39,13 @@ export class Evictor {
   constructor(private readonly keyspace: Keyspace) {}
 
   /**
-   * Evicts until memory is at most `maxmemory`; false when it is still over
-   * (nothing left that the policy may evict, or out of time for this run).
+   * Evicts until the keyspace's memory is at most `limit` (maxmemory less
+   * what the server holds beside the keys, so it may be below zero); false
+   * when it is still over (nothing left that the policy may evict, or out of
+   * time for this run).
    */
-  freeMemory(maxmemory: number, policy: EvictionPolicy, samples: number): boolean {
-    const freed = this.evictTo(maxmemory, policy, samples);
+  freeMemory(limit: number, policy: EvictionPolicy, samples: number): boolean {
+    const freed = this.evictTo(limit, policy, samples);
     // INFO total_eviction_exceeded_time and current_eviction_exceeded_time: how long memory stayed over the limit.
     if (freed && this.exceededSince !== 0) {
       this.exceededTotalMs += performance.now() - this.exceededSince;
@@ -64,23 +66,27 @@ export class Evictor {
     return { totalMs: Math.floor(this.exceededTotalMs + currentMs), currentMs: Math.floor(currentMs) };
   }
 
-  /** CONFIG RESETSTAT: both start again, the current stretch with the next failed eviction (as Redis resets them). */
-  resetExceededTime(): void {
+  /**
+   * CONFIG RESETSTAT: evicted_keys and both times start again, the current
+   * stretch with the next failed eviction (as Redis resets them).
+   */
+  resetStats(): void {
+    this.evicted = 0;
     this.exceededTotalMs = 0;
     this.exceededSince = 0;
   }
 
-  private evictTo(maxmemory: number, policy: EvictionPolicy, samples: number): boolean {
-    if (this.keyspace.usedMemory <= maxmemory) return true;
+  private evictTo(limit: number, policy: EvictionPolicy, samples: number): boolean {
+    if (this.keyspace.usedMemory <= limit) return true;
     if (policy === 'noeviction') return false;
     const started = performance.now();
     try {
-      while (this.keyspace.usedMemory > maxmemory) {
+      while (this.keyspace.usedMemory > limit) {
         const victim = this.choose(policy, samples);
         if (victim === undefined) return false;
         victim[0].evict(victim[1]);
         this.evicted++;
-        if (performance.now() - started > BUDGET_MS) return this.keyspace.usedMemory <= maxmemory;
+        if (performance.now() - started > BUDGET_MS) return this.keyspace.usedMemory <= limit;
       }
       return true;
     } finally {

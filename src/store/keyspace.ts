@@ -63,7 +63,7 @@ export class Keyspace implements KeyspaceHooks {
     this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this, new AccessRecord('none', new Map(), lfuSettings)));
   }
 
-  /** Estimated memory in use (INFO used_memory, maxmemory): a fixed base plus every database's keys. */
+  /** The keyspace's part of used_memory: a fixed base plus every database's keys (the server adds its buffers). */
   get usedMemory(): number {
     let total = BASELINE_BYTES;
     for (const db of this.dbs) total += db.usedBytes;
