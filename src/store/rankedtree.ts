@@ -14,13 +14,22 @@
  * map and only insert absent members and delete present ones.
  */
 
-import { insertAt, removeAt } from '../util/arrays.js';
-
 const LEAF_MAX = 128;
 const LEAF_MIN = 32;
 const INNER_MAX = 64;
 const INNER_MIN = 16;
 
+// Shifting by hand: splice allocates an array of the removed elements on every call.
+function insertAt<T>(items: T[], at: number, item: T): void {
+  for (let i = items.length; i > at; i--) items[i] = items[i - 1];
+  items[at] = item;
+}
+
+function removeAt<T>(items: T[], at: number): void {
+  const last = items.length - 1;
+  for (let i = at; i < last; i++) items[i] = items[i + 1];
+  items.length = last;
+}
 
 /** Whether (s1, m1) sorts before (s2, m2). Latin1 strings compare as their bytes (memcmp, then length). */
 function before(s1: number, m1: string, s2: number, m2: string): boolean {

@@ -20,7 +20,6 @@
  */
 import type { CollectionValue } from './database.js';
 import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD, stringBytes } from './memory.js';
-import { insertAt, removeAt } from '../util/arrays.js';
 
 export type StreamId = bigint;
 
@@ -663,13 +662,6 @@ const PEL_CHUNK_MAX = 128;
  */
 export class PendingList<T> {
   private readonly chunks: { ids: StreamId[]; keys: number[]; values: T[] }[] = [];
-  /**
-   * Each chunk's last order key, flat: the binary search for a chunk reads
-   * only this array, where reading each probed chunk's own arrays cost two
-   * or three cache misses per step (XACK of random IDs among 300k pending:
-   * the search was most of the command's time).
-   */
-  private readonly lastKeys: number[] = [];
   private count = 0;
 
   get size(): number {
@@ -692,18 +684,15 @@ export class PendingList<T> {
     let c = chunks.length - 1;
     let chunk = chunks[c];
     let i: number;
-    const lastKey = this.lastKeys[c];
-    if (chunk === undefined || lastKey < key || (lastKey === key && chunk.ids[chunk.ids.length - 1] < id)) {
+    const lastKey = chunk?.keys[chunk.keys.length - 1];
+    if (chunk === undefined || lastKey! < key || (lastKey === key && chunk.ids[chunk.ids.length - 1] < id)) {
       if (chunk === undefined || chunk.ids.length === PEL_CHUNK_MAX) {
         chunks.push({ ids: [id], keys: [key], values: [value] });
-        this.lastKeys.push(key);
         this.count++;
         return;
       }
       i = chunk.ids.length;
-      this.lastKeys[c] = key;
     } else {
-      // The first chunk whose last ID is not below this one: it goes before that last one.
       c = this.chunkOf(key, id);
       chunk = chunks[c];
       i = lowerBound(chunk.keys, chunk.ids, key, id);
@@ -712,14 +701,13 @@ export class PendingList<T> {
         return;
       }
     }
-    insertAt(chunk.ids, i, id);
-    insertAt(chunk.keys, i, key);
-    insertAt(chunk.values, i, value);
+    chunk.ids.splice(i, 0, id);
+    chunk.keys.splice(i, 0, key);
+    chunk.values.splice(i, 0, value);
     this.count++;
     if (chunk.ids.length > PEL_CHUNK_MAX) {
       const half = chunk.ids.length >>> 1;
       chunks.splice(c + 1, 0, { ids: chunk.ids.splice(half), keys: chunk.keys.splice(half), values: chunk.values.splice(half) });
-      this.lastKeys.splice(c, 0, chunk.keys[half - 1]);
     }
   }
 
@@ -732,16 +720,10 @@ export class PendingList<T> {
     const i = lowerBound(chunk.keys, chunk.ids, key, id);
     if (chunk.ids[i] !== id) return undefined;
     const value = chunk.values[i];
-    removeAt(chunk.ids, i);
-    removeAt(chunk.keys, i);
-    removeAt(chunk.values, i);
-    const left = chunk.ids.length;
-    if (left === 0) {
-      this.chunks.splice(c, 1);
-      this.lastKeys.splice(c, 1);
-    } else if (i === left) {
-      this.lastKeys[c] = chunk.keys[left - 1];
-    }
+    chunk.ids.splice(i, 1);
+    chunk.keys.splice(i, 1);
+    chunk.values.splice(i, 1);
+    if (chunk.ids.length === 0) this.chunks.splice(c, 1);
     this.count--;
     return value;
   }
@@ -780,22 +762,17 @@ export class PendingList<T> {
 
   /** The first chunk whose last ID is >= `id` (chunks.length when none). */
   private chunkOf(key: number, id: StreamId): number {
-    const lastKeys = this.lastKeys;
+    const chunks = this.chunks;
     let lo = 0;
-    let hi = lastKeys.length;
+    let hi = chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const last = lastKeys[mid];
-      // Equal order keys (4095 or more sequence numbers in one millisecond) need the IDs themselves.
-      if (last < key || (last === key && this.lastIdOf(mid) < id)) lo = mid + 1;
+      const { ids, keys } = chunks[mid];
+      const last = ids.length - 1;
+      if (keys[last] < key || (keys[last] === key && ids[last] < id)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
-  }
-
-  private lastIdOf(c: number): StreamId {
-    const ids = this.chunks[c].ids;
-    return ids[ids.length - 1];
   }
 }
 
