@@ -318,6 +318,32 @@ export const HAVE_REDIS = (() => {
  * A redis-server without persistence on a free port, in a temporary directory
  * of its own, with a reply connection; `stop` ends it all.
  */
+/**
+ * For a file whose tests compare replies byte for byte: our server and, when
+ * redis-server is installed (and `reference` is not false), a redis-server,
+ * each with a raw reply connection (`a` and `b`), started before the file's
+ * tests and stopped after them.
+ */
+export function useReplyPair({ reference = HAVE_REDIS } = {}) {
+  const pair = { a: undefined, b: undefined };
+  let mine;
+  let redis;
+  before(async () => {
+    mine = await startServer(['--save', '']);
+    pair.a = await replyConnection(mine.port);
+    if (reference) {
+      redis = await startRedis();
+      pair.b = redis.conn;
+    }
+  });
+  after(async () => {
+    pair.a?.close();
+    redis?.stop();
+    await mine?.stop();
+  });
+  return pair;
+}
+
 export async function startRedis(args = []) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'noderedis-reference-'));

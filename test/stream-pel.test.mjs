@@ -3,37 +3,19 @@
 // the IDs themselves decide): random XACK, XCLAIM, XPENDING and XREADGROUP
 // history reads, every reply compared byte for byte with a redis-server
 // 7.0.15 started here.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HAVE_REDIS, replyConnection, startRedis, startServer } from './helpers.mjs';
+import { HAVE_REDIS, useReplyPair } from './helpers.mjs';
 
-let mine;
-let reference;
-let a;
-let b;
-
-before(async () => {
-  mine = await startServer(['--save', '']);
-  a = await replyConnection(mine.port);
-  if (HAVE_REDIS) {
-    reference = await startRedis();
-    b = reference.conn;
-  }
-});
-
-after(async () => {
-  a?.close();
-  reference?.stop();
-  await mine?.stop();
-});
+const pair = useReplyPair();
 
 /** An extended XPENDING's idle times differ by the servers' timing. */
 const comparable = (reply) => reply.replace(/(\r\n\$2\r\nc[12]\r\n):\d+\r\n/g, '$1:IDLE\r\n');
 
 async function both(...args) {
-  const mineReply = await a.command(...args);
-  assert.equal(comparable(mineReply), comparable(await b.command(...args)), args.join(' '));
+  const mineReply = await pair.a.command(...args);
+  assert.equal(comparable(mineReply), comparable(await pair.b.command(...args)), args.join(' '));
   return mineReply;
 }
 
