@@ -3,7 +3,7 @@
 // Every expectation is what Redis 7.0.15 does (check with TEST_TARGET=redis).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, rawFor, exchange, resp, waitFor, extraClient } from './helpers.mjs';
+import { useServer, rawFor, exchange, resp, waitFor, extraClient, clientNamed as clientOf } from './helpers.mjs';
 
 let server;
 let r;
@@ -13,11 +13,7 @@ useServer(['--enable-debug-command', 'yes'], (s, client) => {
   r = client;
 });
 
-/** CLIENT LIST's line for the client named `name`, parsed into its fields; undefined when it is gone. */
-async function clientNamed(name) {
-  const line = (await r.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `));
-  return line === undefined ? undefined : Object.fromEntries(line.trim().split(' ').map((f) => f.split('=', 2)));
-}
+const clientNamed = (name) => clientOf(r, name);
 
 /** A raw connection named `name` that has sent `bytes` bytes of an argument it never finishes. */
 async function holdingQueryBuffer(t, name, bytes) {

@@ -318,6 +318,12 @@ export const HAVE_REDIS = (() => {
  * A redis-server without persistence on a free port, in a temporary directory
  * of its own, with a reply connection; `stop` ends it all.
  */
+/** CLIENT LIST's line for the client named `name`, asked through ioredis client `r`, parsed into its fields; undefined when it is gone. */
+export async function clientNamed(r, name) {
+  const line = (await r.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `));
+  return line === undefined ? undefined : Object.fromEntries(line.trim().split(' ').map((f) => f.split('=', 2)));
+}
+
 /**
  * For a file whose tests compare replies byte for byte: our server and, when
  * redis-server is installed (and `reference` is not false), a redis-server,

@@ -5,7 +5,7 @@
 // except the exact-LRU one: Redis only approximates LRU by sampling.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, extraClient, keyEvents, sleep, rawFor, exchange, resp, waitFor } from './helpers.mjs';
+import { useServer, extraClient, keyEvents, sleep, rawFor, exchange, resp, waitFor, clientNamed as clientOf } from './helpers.mjs';
 
 const againstRedis = process.env.TEST_TARGET === 'redis';
 let server;
@@ -247,11 +247,7 @@ test('OBJECT REFCOUNT: small integers are shared, except under maxmemory with an
 
 const memoryField = async (name) => Number(new RegExp(`\\r\\n${name}:(\\d+)\\r\\n`).exec(await r.info('memory'))[1]);
 
-/** CLIENT LIST's line for the client named `name`, parsed into its fields; undefined when it is gone. */
-async function clientNamed(name) {
-  const line = (await r.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `));
-  return line === undefined ? undefined : Object.fromEntries(line.trim().split(' ').map((f) => f.split('=', 2)));
-}
+const clientNamed = (name) => clientOf(r, name);
 
 /** A raw connection named `name` that asks for the 1 MB value `big` again and again, reading none of it, until `enough`. */
 async function notReading(t, name, enough) {
