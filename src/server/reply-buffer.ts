@@ -40,7 +40,7 @@ export class ReplyBufferSize {
     const shrinkTo = Math.floor(size / 2);
     let next = 0;
     if (shrinkTo >= REPLY_MIN_BYTES && this.peak < shrinkTo) next = Math.max(REPLY_MIN_BYTES, this.peak + 1);
-    else if (size * 2 < REPLY_CHUNK_BYTES * 2 && this.peak === size) next = Math.min(REPLY_CHUNK_BYTES, size * 2);
+    else if (size < REPLY_CHUNK_BYTES && this.peak === size) next = Math.min(REPLY_CHUNK_BYTES, size * 2);
     if (settings.peakResetMs >= 0 && now - this.peakResetAt >= settings.peakResetMs) {
       this.peak = Math.min(pending, size);
       this.peakResetAt = now;

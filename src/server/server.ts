@@ -508,9 +508,7 @@ export class Server implements ExecutionObserver {
    * be bound, nothing stays bound and the error is thrown.
    */
   async changeBind(port: number): Promise<void> {
-    for (const listener of [...this.listeners, ...this.tlsListeners]) listener.close();
-    this.listeners = [];
-    this.tlsListeners = [];
+    this.closeListeners();
     this.port = port;
     const tlsPort = this.config.getNumber('tls-port');
     try {
@@ -519,11 +517,15 @@ export class Server implements ExecutionObserver {
     } catch (error) {
       this.log('warning', error instanceof Error ? error.message : String(error));
       this.log('warning', 'Failed to bind');
-      for (const listener of [...this.listeners, ...this.tlsListeners]) listener.close();
-      this.listeners = [];
-      this.tlsListeners = [];
+      this.closeListeners();
       throw error;
     }
+  }
+
+  private closeListeners(): void {
+    for (const listener of [...this.listeners, ...this.tlsListeners]) listener.close();
+    this.listeners = [];
+    this.tlsListeners = [];
   }
 
   /** CONFIG SET port: listens on the new port first, and only then lets go of the old one. */
@@ -944,7 +946,12 @@ export class Server implements ExecutionObserver {
    * AOF buffer. Every part is a running total: nothing here walks clients.
    */
   get usedMemory(): number {
-    return this.keyspace.usedMemory + this.clientMemory.total + this.replication.bufferBytes() + this.persistence.aofBufferBytes;
+    return this.keyspace.usedMemory + this.memoryBesideKeyspace;
+  }
+
+  /** What used_memory counts beyond the keys: the clients' buffers, the replication buffer, the AOF buffer. */
+  private get memoryBesideKeyspace(): number {
+    return this.clientMemory.total + this.replication.bufferBytes() + this.persistence.aofBufferBytes;
   }
 
   /** INFO mem_not_counted_for_evict: the replicas' output and the AOF buffer, which maxmemory leaves out as Redis does. */
@@ -985,7 +992,7 @@ export class Server implements ExecutionObserver {
     const { maxmemory, maxmemoryPolicy } = this.config.values;
     if (maxmemory === 0) return false;
     // Keys make room for everything else used_memory counts, except what Redis leaves out of the check.
-    const besideKeyspace = this.clientMemory.total + this.replication.bufferBytes() + this.persistence.aofBufferBytes - this.notCountedForEviction;
+    const besideKeyspace = this.memoryBesideKeyspace - this.notCountedForEviction;
     const freed = this.keyspace.evictor.freeMemory(maxmemory - besideKeyspace, maxmemoryPolicy as EvictionPolicy, this.config.getNumber('maxmemory-samples'));
     // Invalidations of evicted keys belong to the old values: they go out before this command's reply.
     if (this.executing) this.tracking.afterReply(this.executing);
