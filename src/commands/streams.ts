@@ -22,6 +22,7 @@ import {
   ID_ZERO,
   INVALID_ENTRIES_READ,
   StreamValue,
+  exactOrderKey,
   formatId,
   idMs,
   idSeq,
@@ -748,12 +749,19 @@ function xack(ctx: CommandContext, args: string[]): Reply {
   const s = readStream(ctx.client.db, args[1]);
   const group = s?.groups.get(args[2]);
   if (group === undefined) return 0;
-  const ids = args.slice(3).map(strictId);
+  // Every ID is checked before any is acknowledged, as in Redis: all or nothing.
+  const ids: (number | StreamId)[] = [];
+  for (let i = 3; i < args.length; i++) {
+    const key = exactOrderKey(args[i]);
+    ids.push(key >= 0 ? key : strictId(args[i]));
+  }
   let acknowledged = 0;
   for (const id of ids) {
-    const nack = group.pel.delete(id);
+    const exact = typeof id === 'number';
+    const nack = exact ? group.pel.deleteExact(id) : group.pel.delete(id);
     if (nack === undefined) continue;
-    nack.consumer?.pel.delete(id);
+    if (exact) nack.consumer?.pel.deleteExact(id);
+    else nack.consumer?.pel.delete(id);
     acknowledged++;
   }
   dirtied(ctx, acknowledged);

@@ -105,6 +105,37 @@ function lpStringSize(s: string): number {
 const orderKeyOf = (ms: bigint, seq: bigint): number => Number(ms) * 4096 + Math.min(Number(seq), 4095);
 const orderKey = (id: StreamId): number => orderKeyOf(id >> 64n, id & SEQ_MASK);
 
+/** Below this ms, ms * 4096 + seq is an integer a double holds exactly. */
+const EXACT_MS_LIMIT = 2 ** 41;
+
+/**
+ * The order key of the ID `text` names, when that key alone tells the ID
+ * apart from every other (sequence below 4095, ms below 2^41: until 2039):
+ * digits, a dash and digits, or digits alone for sequence 0, as XACK takes
+ * IDs. -1 otherwise, and for text that is not such an ID, which the full
+ * parse then judges. No bigint is made.
+ */
+export function exactOrderKey(text: string): number {
+  const len = text.length;
+  let ms = 0;
+  let i = 0;
+  for (; i < len; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) break;
+    ms = ms * 10 + digit;
+  }
+  if (i === 0 || i > 13 || ms >= EXACT_MS_LIMIT) return -1;
+  if (i === len) return ms * 4096;
+  if (text.charCodeAt(i) !== 45 || i + 1 === len || len - i > 5) return -1;
+  let seq = 0;
+  for (i++; i < len; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    seq = seq * 10 + digit;
+  }
+  return seq < 4095 ? ms * 4096 + seq : -1;
+}
+
 /** Index of the first of the sorted `ids` (with their order keys) that is >= `id` (ids.length when none). */
 function lowerBound(keys: readonly number[], ids: readonly StreamId[], key: number, id: StreamId): number {
   let lo = 0;
@@ -662,6 +693,13 @@ const PEL_CHUNK_MAX = 128;
  */
 export class PendingList<T> {
   private readonly chunks: { ids: StreamId[]; keys: number[]; values: T[] }[] = [];
+  /**
+   * The order key of each chunk's last ID: the search for a chunk reads
+   * this one array, where reading the chunks' own arrays costs a few cache
+   * misses per step. Unlike the keys, it may hold ties between chunks only
+   * for IDs that are not exact (see exactOrderKey).
+   */
+  private readonly lastKeys: number[] = [];
   private count = 0;
 
   get size(): number {
@@ -684,10 +722,11 @@ export class PendingList<T> {
     let c = chunks.length - 1;
     let chunk = chunks[c];
     let i: number;
-    const lastKey = chunk?.keys[chunk.keys.length - 1];
-    if (chunk === undefined || lastKey! < key || (lastKey === key && chunk.ids[chunk.ids.length - 1] < id)) {
+    const lastKey = this.lastKeys[c];
+    if (chunk === undefined || lastKey < key || (lastKey === key && chunk.ids[chunk.ids.length - 1] < id)) {
       if (chunk === undefined || chunk.ids.length === PEL_CHUNK_MAX) {
         chunks.push({ ids: [id], keys: [key], values: [value] });
+        this.lastKeys.push(key);
         this.count++;
         return;
       }
@@ -705,9 +744,11 @@ export class PendingList<T> {
     chunk.keys.splice(i, 0, key);
     chunk.values.splice(i, 0, value);
     this.count++;
+    if (i === chunk.ids.length - 1) this.lastKeys[c] = key;
     if (chunk.ids.length > PEL_CHUNK_MAX) {
       const half = chunk.ids.length >>> 1;
       chunks.splice(c + 1, 0, { ids: chunk.ids.splice(half), keys: chunk.keys.splice(half), values: chunk.values.splice(half) });
+      this.lastKeys.splice(c, 0, chunk.keys[half - 1]);
     }
   }
 
@@ -718,12 +759,54 @@ export class PendingList<T> {
     const chunk = this.chunks[c];
     if (chunk === undefined) return undefined;
     const i = lowerBound(chunk.keys, chunk.ids, key, id);
-    if (chunk.ids[i] !== id) return undefined;
-    const value = chunk.values[i];
-    chunk.ids.splice(i, 1);
-    chunk.keys.splice(i, 1);
-    chunk.values.splice(i, 1);
-    if (chunk.ids.length === 0) this.chunks.splice(c, 1);
+    return chunk.ids[i] === id ? this.removeAt(c, i) : undefined;
+  }
+
+  /**
+   * delete, for an ID given by an exact order key (exactOrderKey): keys
+   * alone are compared and no bigint is touched, which halves XACK's cost.
+   */
+  deleteExact(key: number): T | undefined {
+    const lastKeys = this.lastKeys;
+    let lo = 0;
+    let hi = lastKeys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (lastKeys[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    const chunk = this.chunks[lo];
+    if (chunk === undefined) return undefined;
+    const keys = chunk.keys;
+    let i = 0;
+    hi = keys.length;
+    while (i < hi) {
+      const mid = (i + hi) >>> 1;
+      if (keys[mid] < key) i = mid + 1;
+      else hi = mid;
+    }
+    return keys[i] === key ? this.removeAt(lo, i) : undefined;
+  }
+
+  /** Removes entry i of chunk c, by moving the rest down: splice would allocate an array of what it removed. */
+  private removeAt(c: number, i: number): T {
+    const { ids, keys, values } = this.chunks[c];
+    const value = values[i];
+    const last = ids.length - 1;
+    for (let j = i; j < last; j++) {
+      ids[j] = ids[j + 1];
+      keys[j] = keys[j + 1];
+      values[j] = values[j + 1];
+    }
+    ids.pop();
+    keys.pop();
+    values.pop();
+    if (last === 0) {
+      this.chunks.splice(c, 1);
+      this.lastKeys.splice(c, 1);
+    } else if (i === last) {
+      this.lastKeys[c] = keys[last - 1];
+    }
     this.count--;
     return value;
   }
@@ -762,15 +845,19 @@ export class PendingList<T> {
 
   /** The first chunk whose last ID is >= `id` (chunks.length when none). */
   private chunkOf(key: number, id: StreamId): number {
-    const chunks = this.chunks;
+    const lastKeys = this.lastKeys;
     let lo = 0;
-    let hi = chunks.length;
+    let hi = lastKeys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const { ids, keys } = chunks[mid];
-      const last = ids.length - 1;
-      if (keys[last] < key || (keys[last] === key && ids[last] < id)) lo = mid + 1;
-      else hi = mid;
+      const last = lastKeys[mid];
+      if (last < key) lo = mid + 1;
+      else if (last > key) hi = mid;
+      else {
+        const ids = this.chunks[mid].ids;
+        if (ids[ids.length - 1] < id) lo = mid + 1;
+        else hi = mid;
+      }
     }
     return lo;
   }
