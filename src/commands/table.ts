@@ -261,11 +261,8 @@ export interface ExecutionObserver {
   authRequired(ctx: CommandContext): boolean;
   /** The NOPERM error when the client's user may not run this command line (only asked for restricted users). */
   aclRefusal(ctx: CommandContext, command: AclCommand, args: string[]): ReplyError | undefined;
-  /**
-   * Runs eviction when maxmemory is set; true when memory is still over the
-   * limit and the command, which `mayGrow` memory, must be refused.
-   */
-  outOfMemory(mayGrow: boolean): boolean;
+  /** Runs eviction when maxmemory is set; true when memory is still over the limit. */
+  outOfMemory(): boolean;
   /** The last background save failed and stop-writes-on-bgsave-error holds writes (and PING) back with MISCONF. */
   diskWritesDenied(): boolean;
   /** min-replicas-to-write is set and fewer replicas are connected and in time: writes are refused. */
@@ -423,11 +420,11 @@ export function dispatchResolved(
     // A timed-out script holds the server: only what may help end it is served. When the script is
     // one of a file being loaded, Redis's LOADING check comes first.
     if (observer.loading !== undefined) rejection = observer.loadingRefusal(resolved.okLoading, resolved.noAsyncLoading) ?? rejection;
-  } else if (!client.executingTransaction && observer.outOfMemory(mayGrowMemory(ctx, resolved, args, client.multi))) {
+  } else if (!client.executingTransaction && observer.outOfMemory() && mayGrowMemory(ctx, resolved, args, client.multi)) {
     rejection = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
   } else if (observer.diskWritesDenied() && !client.executingTransaction && (resolved.fullName === 'ping' || isWriteCommand(ctx, resolved, args, client.multi)) && !observer.mustObey(ctx)) {
     rejection = diskWritesDenied();
-  } else if (!client.executingTransaction && isWriteCommand(ctx, resolved, args, client.multi) && observer.replicasMissing()) {
+  } else if (!client.executingTransaction && observer.replicasMissing() && isWriteCommand(ctx, resolved, args, client.multi)) {
     rejection = noReplicas();
   } else if ((!client.executingTransaction || client.isScript) && (observer.isReplica() || observer.loading !== undefined) && !observer.mustObey(ctx)) {
     // A transaction's commands were cleared with its EXEC; a script's writes are checked each (READONLY).

@@ -480,7 +480,7 @@ export class Scripting {
     if (this.run !== undefined) return new ReplyError('ERR Cannot run a script from within a script');
     const { fn, args, flags, name } = call;
     const readOnly = flags.noWrites || call.readOnlyCommand;
-    const oomAtStart = server.config.values.maxmemory > 0 && server.outOfMemory(true);
+    const oomAtStart = server.config.values.maxmemory > 0 && server.outOfMemory();
     if (!flags.compat && !flags.noWrites && call.readOnlyCommand) {
       return new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
     }

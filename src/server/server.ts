@@ -265,7 +265,7 @@ export class Server implements ExecutionObserver {
       }
       // As Redis's startEvictionTimeProc: eviction starts after the command, so a CONFIG SET inside
       // MULTI leaves the transaction's keys alone until EXEC is over.
-      setImmediate(() => this.outOfMemory(false));
+      setImmediate(() => this.outOfMemory());
       if (config.getNumber('maxmemory-clients') < 0) applyClientLimit();
     });
     this.slowlog = new SlowLog(config, this.credentialsValid);
@@ -988,7 +988,7 @@ export class Server implements ExecutionObserver {
     return this.peakMemory;
   }
 
-  outOfMemory(mayGrow: boolean): boolean {
+  outOfMemory(): boolean {
     const { maxmemory, maxmemoryPolicy } = this.config.values;
     if (maxmemory === 0) return false;
     // Keys make room for everything else used_memory counts, except what Redis leaves out of the check.
@@ -996,7 +996,7 @@ export class Server implements ExecutionObserver {
     const freed = this.keyspace.evictor.freeMemory(maxmemory - besideKeyspace, maxmemoryPolicy as EvictionPolicy, this.config.getNumber('maxmemory-samples'));
     // Invalidations of evicted keys belong to the old values: they go out before this command's reply.
     if (this.executing) this.tracking.afterReply(this.executing);
-    return !freed && mayGrow;
+    return !freed;
   }
 
   changes(): number {
