@@ -213,3 +213,20 @@ test('INFO rdb_saves counts SAVE and BGSAVE, not DEBUG RELOAD or FLUSHALL, on bo
     assert.equal(await saves(), start + 2, redis ? 'redis-server' : 'ours');
   }
 });
+
+test("INFO's used_cpu_*_children follow the save children as the kernel counts them, also after INFO was asked before", { skip: !linux, timeout: 60000 }, async (t) => {
+  const s = await startInDir(t, newDir(), ['--enable-debug-command', 'yes']);
+  await s.client.call('DEBUG', 'POPULATE', '200000', 'k', '200');
+  // Fields 16 and 17 of /proc/<pid>/stat: the reaped children's user and system ticks.
+  const kernelTicks = () => readFileSync(`/proc/${s.proc.pid}/stat`, 'latin1').split(') ')[1].split(' ').slice(13, 15).map(Number);
+  const reported = async () => [Number(await field(s.client, 'used_cpu_user_children')), Number(await field(s.client, 'used_cpu_sys_children'))];
+  assert.deepEqual(await reported(), [0, 0]);
+  // A save of 40 MB costs its child a few ticks; a few saves make sure some were counted.
+  for (let i = 0; i < 10 && kernelTicks()[0] + kernelTicks()[1] === 0; i++) {
+    assert.equal(await s.client.bgsave(), 'Background saving started');
+    await waitFor('the save to end', async () => (await field(s.client, 'rdb_bgsave_in_progress')) === '0', 15000);
+  }
+  const ticks = kernelTicks();
+  assert.ok(ticks[0] + ticks[1] > 0, 'the save children used no CPU the kernel counted');
+  assert.deepEqual(await reported(), ticks.map((n) => n / 100));
+});

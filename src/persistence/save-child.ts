@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { childEnded } from '../util/cpu.js';
 
 /**
  * Bytes handed to the child but not yet taken by it, past which the snapshot
@@ -72,6 +73,7 @@ export class SaveChild {
       this.stderr += text;
     });
     this.child.on('close', (code, signal) => {
+      childEnded();
       this.end = { code, signal, stderr: this.stderr.trim() };
       this.whenEnded?.(this.end);
     });

@@ -36,16 +36,28 @@ function statFields(file: string): string[] | undefined {
   }
 }
 
+const seconds = (fields: string[], field: number): number => Number(fields[field - 3]) / TICKS_PER_SECOND;
+
+/**
+ * The reaped children's CPU, kept until a child of ours ends: only then
+ * can it change, and reading it from /proc/self/stat, which sums every
+ * thread of the process, cost INFO a tenth of its time.
+ */
+let reaped: { user: number; system: number } | undefined;
+
+/** A child process of ours has ended and been reaped: its CPU now counts among the children's. */
+export function childEnded(): void {
+  reaped = undefined;
+}
+
 /** Seconds of CPU: fields 14 and 15 (utime, stime) of the main thread, 16 and 17 (cutime, cstime) of the process. */
 export function processCpu(): ProcessCpu | undefined {
   const main = statFields(`/proc/self/task/${process.pid}/stat`);
-  const whole = statFields('/proc/self/stat');
-  if (main === undefined || whole === undefined) return undefined;
-  const seconds = (fields: string[], field: number): number => Number(fields[field - 3]) / TICKS_PER_SECOND;
-  return {
-    mainUser: seconds(main, 14),
-    mainSystem: seconds(main, 15),
-    childrenUser: seconds(whole, 16),
-    childrenSystem: seconds(whole, 17),
-  };
+  if (main === undefined) return undefined;
+  if (reaped === undefined) {
+    const whole = statFields('/proc/self/stat');
+    if (whole === undefined) return undefined;
+    reaped = { user: seconds(whole, 16), system: seconds(whole, 17) };
+  }
+  return { mainUser: seconds(main, 14), mainSystem: seconds(main, 15), childrenUser: reaped.user, childrenSystem: reaped.system };
 }
