@@ -84,6 +84,8 @@ test('a swapdb replica whose transfer is cut again and again discards each parti
     await waitFor(`load ${cut} to start`, () => logCount(r, 'MASTER <-> REPLICA sync: Loading DB in memory') >= cut);
     assert.equal(await master.client('KILL', 'TYPE', 'replica'), 1);
     await waitFor(`short read ${cut}`, () => logCount(r, 'Internal error in RDB reading offset 0') >= cut);
+    // The lines that follow the short read may reach the log pipe a moment after it.
+    await waitFor(`reconnection ${cut}`, () => logCount(r, 'Reconnecting to MASTER 127.0.0.1:' + m.port + ' after failure') >= cut);
   }
   assert.equal(logCount(r, 'MASTER <-> REPLICA sync: Discarding temporary DB in background'), 4);
   assert.equal(logCount(r, 'Reconnecting to MASTER 127.0.0.1:' + m.port + ' after failure'), 4);
