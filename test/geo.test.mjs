@@ -299,6 +299,23 @@ test('searches that cover the whole Earth, a zero radius, a box straddling the a
   await both('GEOSEARCH', 'g', 'FROMMEMBER', 'e1', 'BYRADIUS', '0', 'km', 'WITHDIST');
 });
 
+test('equal distances keep the scan order through ASC and DESC sorts of over a hundred points; keywords in any case', { skip }, async () => {
+  await both('FLUSHALL');
+  // Members at one position have the same score, hence exactly the same distance whatever the libm.
+  const args = [];
+  const positions = [['13.5', '38.5'], ['13.52', '38.5'], ['13.48', '38.51'], ['13.5', '38.47'], ['13.56', '38.53'], ['13.44', '38.44']];
+  for (let i = 0; i < 130; i++) args.push(...positions[(i * 7) % positions.length], `m${(i * 37) % 130}`);
+  await both('GEOADD', 'g', ...args);
+  for (const n of ['2000', '3000', '5000', '10000']) {
+    await both('GEOSEARCH', 'g', 'FROMLONLAT', '13.5', '38.5', 'BYRADIUS', n, 'm', 'ASC', 'WITHDIST');
+    await both('GEOSEARCH', 'g', 'FROMLONLAT', '13.501', '38.499', 'BYBOX', n, n, 'm', 'DESC', 'WITHDIST', 'WITHHASH');
+    await both('GEOSEARCH', 'g', 'FROMMEMBER', 'm5', 'byradius', n, 'M', 'Desc', 'count', '30', 'WithDist');
+    await both('GEORADIUS', 'g', '13.5', '38.5', n, 'Km', 'asc', 'COUNT', '100', 'withcoord');
+    await both('GEORADIUS', 'g', '13.52', '38.5', n, 'mI', 'DESC', 'STOREDIST', 'dst');
+    await sameSets(['searches', n]);
+  }
+});
+
 test('GEOSEARCHSTORE and GEORADIUS STORE / STOREDIST: scores, an empty result deletes, the destination\'s type', { skip }, async () => {
   await both('FLUSHALL');
   await both('GEOADD', 'g', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania', '12.758489', '38.788135', 'edge');

@@ -45,13 +45,11 @@ function lonLatArgs(args: readonly string[], at: number): [number, number] {
 
 /** Meters per unit. */
 function unitArg(text: string): number {
-  switch (text.toLowerCase()) {
-    case 'm': return 1;
-    case 'km': return 1000;
-    case 'ft': return 0.3048;
-    case 'mi': return 1609.34;
-    default: throw new ReplyError('ERR unsupported unit provided. please use M, KM, FT, MI');
-  }
+  if (isKeyword(text, 'M')) return 1;
+  if (isKeyword(text, 'KM')) return 1000;
+  if (isKeyword(text, 'FT')) return 0.3048;
+  if (isKeyword(text, 'MI')) return 1609.34;
+  throw new ReplyError('ERR unsupported unit provided. please use M, KM, FT, MI');
 }
 
 /** A distance (never negative) as Redis prints one: four decimals, the last rounded half to even from the scaled double. */
@@ -197,6 +195,7 @@ function releaseFound(): void {
   if (foundCount <= 1024) return;
   foundMembers.length = 0;
   order.length = 0;
+  mergeRoom.length = 0;
   foundScores = new Float64Array(64);
   foundLons = new Float64Array(64);
   foundLats = new Float64Array(64);
@@ -281,18 +280,60 @@ function pointsInShape(z: ZSetValue, shape: Shape, limit: number): void {
     while (cursor.valid) {
       const score = cursor.score;
       if (score >= max) break;
-      if (!bounds.admits(score)) {
-        cursor.next();
-        continue;
+      if (bounds.locate(score, xy)) {
+        const d = distanceInShape(shape, centreCos, xy[0], xy[1]);
+        if (!(d < 0)) addFound(cursor.member, score, xy[0], xy[1], d);
+        if (limit > 0 && foundCount >= limit) break;
       }
-      decodeScore(score, xy);
-      const d = distanceInShape(shape, centreCos, xy[0], xy[1]);
-      if (!(d < 0)) addFound(cursor.member, score, xy[0], xy[1], d);
-      if (limit > 0 && foundCount >= limit) break;
       cursor.next();
     }
     lastIndex = i;
   }
+}
+
+/** Where sortFound merges runs: kept from one search to the next, like the found arrays. */
+const mergeRoom: number[] = [];
+
+/** Runs this long are put in order by insertion before the merges. */
+const SORT_RUN = 8;
+
+/**
+ * Puts the first `n` of `order` in order of distance, ascending or
+ * descending, keeping equal distances in the order found: what C's qsort
+ * (a merge sort in glibc) and Array.prototype.sort, both stable, give with
+ * `ascending` or `descending`, without a comparator call per comparison.
+ */
+function sortFound(n: number, descending: boolean): void {
+  const dists = foundDists;
+  // Whether the point at position a goes after the one at b.
+  const after = (a: number, b: number): boolean => (descending ? dists[a] < dists[b] : dists[a] > dists[b]);
+  for (let base = 0; base < n; base += SORT_RUN) {
+    const end = Math.min(base + SORT_RUN, n);
+    for (let i = base + 1; i < end; i++) {
+      const item = order[i];
+      let j = i;
+      for (; j > base && after(order[j - 1], item); j--) order[j] = order[j - 1];
+      order[j] = item;
+    }
+  }
+  let from = order;
+  let to = mergeRoom;
+  for (let width = SORT_RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) to[k++] = after(from[i], from[j]) ? from[j++] : from[i++];
+      while (i < mid) to[k++] = from[i++];
+      while (j < hi) to[k++] = from[j++];
+    }
+    const merged = to;
+    to = from;
+    from = merged;
+  }
+  if (from !== order) for (let i = 0; i < n; i++) order[i] = from[i];
 }
 
 const ascending = (a: number, b: number): number => (foundDists[a] > foundDists[b] ? 1 : foundDists[a] === foundDists[b] ? 0 : -1);
@@ -418,35 +459,35 @@ function search(variant: Variant, storeAllowed: boolean) {
     let storeDist = false;
     let count = 0;
     for (let i = optionsAt; i < args.length; i++) {
-      const opt = args[i].toLowerCase();
+      const opt = args[i];
       const left = args.length - 1 - i;
-      if (opt === 'withdist') withDist = true;
-      else if (opt === 'withhash') withHash = true;
-      else if (opt === 'withcoord') withCoord = true;
-      else if (opt === 'any') any = true;
-      else if (opt === 'asc') sort = 'asc';
-      else if (opt === 'desc') sort = 'desc';
-      else if (opt === 'count' && left >= 1) {
+      if (isKeyword(opt, 'WITHDIST')) withDist = true;
+      else if (isKeyword(opt, 'WITHHASH')) withHash = true;
+      else if (isKeyword(opt, 'WITHCOORD')) withCoord = true;
+      else if (isKeyword(opt, 'ANY')) any = true;
+      else if (isKeyword(opt, 'ASC')) sort = 'asc';
+      else if (isKeyword(opt, 'DESC')) sort = 'desc';
+      else if (isKeyword(opt, 'COUNT') && left >= 1) {
         count = numberArg(args[++i]);
         if (count <= 0) throw new ReplyError('ERR COUNT must be > 0');
-      } else if ((opt === 'store' || opt === 'storedist') && left >= 1 && storeAllowed && !isSearch) {
+      } else if ((isKeyword(opt, 'STORE') || isKeyword(opt, 'STOREDIST')) && left >= 1 && storeAllowed && !isSearch) {
         storeKey = args[++i];
-        storeDist = opt === 'storedist';
-      } else if (opt === 'storedist' && variant === 'geosearchstore') {
+        storeDist = isKeyword(opt, 'STOREDIST');
+      } else if (isKeyword(opt, 'STOREDIST') && variant === 'geosearchstore') {
         storeDist = true;
-      } else if (opt === 'frommember' && left >= 1 && isSearch && !fromLonLat) {
+      } else if (isKeyword(opt, 'FROMMEMBER') && left >= 1 && isSearch && !fromLonLat) {
         if (z !== undefined) memberCentre(shape, z, args[i + 1]);
         fromMember = true;
         i++;
-      } else if (opt === 'fromlonlat' && left >= 2 && isSearch && !fromMember) {
+      } else if (isKeyword(opt, 'FROMLONLAT') && left >= 2 && isSearch && !fromMember) {
         [shape.lon, shape.lat] = lonLatArgs(args, i + 1);
         fromLonLat = true;
         i += 2;
-      } else if (opt === 'byradius' && left >= 2 && isSearch && !byBox) {
+      } else if (isKeyword(opt, 'BYRADIUS') && left >= 2 && isSearch && !byBox) {
         radiusArgs(shape, args, i + 1);
         byRadius = true;
         i += 2;
-      } else if (opt === 'bybox' && left >= 3 && isSearch && !byRadius) {
+      } else if (isKeyword(opt, 'BYBOX') && left >= 3 && isSearch && !byRadius) {
         boxArgs(shape, args, i + 1);
         byBox = true;
         i += 3;
@@ -482,10 +523,8 @@ function search(variant: Variant, storeAllowed: boolean) {
     order.length = found;
     for (let i = 0; i < found; i++) order[i] = i;
     if (sort !== 'none') {
-      const cmp = sort === 'asc' ? ascending : descending;
-      // A full sort is C's qsort, a stable merge sort in glibc, like Array.prototype.sort.
-      if (returned === found) order.sort(cmp);
-      else partialSort(order, cmp, returned);
+      if (returned === found) sortFound(found, sort === 'desc');
+      else partialSort(order, sort === 'asc' ? ascending : descending, returned);
     }
 
     if (storeKey !== undefined) {
@@ -501,17 +540,21 @@ function search(variant: Variant, storeAllowed: boolean) {
     }
 
     const out: Reply[] = new Array(returned);
-    const nested = withDist || withHash || withCoord;
+    const width = 1 + Number(withDist) + Number(withHash) + Number(withCoord);
+    const nested = width > 1;
     for (let i = 0; i < returned; i++) {
       const at = order[i];
       if (!nested) {
         out[i] = foundMembers[at];
         continue;
       }
-      const item: Reply[] = [foundMembers[at]];
-      if (withDist) item.push(formatDistance(foundDists[at] / shape.conversion));
-      if (withHash) item.push(Math.trunc(foundScores[at]));
-      if (withCoord) item.push([coordinateReply(ctx, foundLons[at]), coordinateReply(ctx, foundLats[at])]);
+      // Made at its size: pushing onto a one-element array would reallocate it.
+      const item = new Array<Reply>(width);
+      let k = 0;
+      item[k++] = foundMembers[at];
+      if (withDist) item[k++] = formatDistance(foundDists[at] / shape.conversion);
+      if (withHash) item[k++] = Math.trunc(foundScores[at]);
+      if (withCoord) item[k++] = [coordinateReply(ctx, foundLons[at]), coordinateReply(ctx, foundLats[at])];
       out[i] = item;
     }
     releaseFound();

@@ -287,6 +287,11 @@ export class ReplyBuffer {
           next = outerNext.pop()!;
         } else {
           const item = items[next++];
+          // Most elements are bulk strings: they skip the container tests.
+          if (typeof item === 'string') {
+            this.bulk(item);
+            continue;
+          }
           const children = this.openContainer(item, resp3);
           if (children === undefined) {
             this.write(item, resp3);

@@ -189,7 +189,11 @@ export function decodeScore(score: number, out: [number, number]): void {
   }
   const lat = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
   const lon = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
-  // decodeCell's arithmetic, inline.
+  cellCentre(lon, lat, out);
+}
+
+/** The centre of the 26-bit cell of these indexes, clamped to the limits, into `out` as [longitude, latitude] (decodeCell's arithmetic, inline). */
+function cellCentre(lon: number, lat: number, out: [number, number]): void {
   let x = (GEO_LONG_MIN + (lon / CELLS) * LONG_SCALE + (GEO_LONG_MIN + (((lon + 1) >>> 0) / CELLS) * LONG_SCALE)) / 2;
   if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
   if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
@@ -317,15 +321,25 @@ export class IndexBounds {
     this.lonMax = lonIndex(shape.lon + lonDelta) + 1;
   }
 
-  /** False when the point of this score lies outside the bounds (a score GEOADD made: an integer below 2^52). */
-  admits(score: number): boolean {
-    if (!(score >= 0 && score < TWO_52)) return true;
+  /**
+   * False when the point of this score lies outside the bounds; else its
+   * position, as decodeScore gives it, is in `out`. One split of the score
+   * serves both (a score GEOADD made is an integer below 2^52; any other is
+   * admitted).
+   */
+  locate(score: number, out: [number, number]): boolean {
+    if (!(score >= 0 && score < TWO_52)) {
+      decodeScore(score, out);
+      return true;
+    }
     const hi = Math.floor(score / TWO_32);
     const lo = (Math.floor(score) - hi * TWO_32) >>> 0;
     const lat = compact16(lo) | (compact16(hi) << 16);
     if (lat < this.latMin || lat > this.latMax) return false;
     const lon = compact16(lo >>> 1) | (compact16(hi >>> 1) << 16);
-    return lon >= this.lonMin && lon <= this.lonMax;
+    if (lon < this.lonMin || lon > this.lonMax) return false;
+    cellCentre(lon, lat, out);
+    return true;
   }
 }
 
