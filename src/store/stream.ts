@@ -136,6 +136,18 @@ export function exactOrderKey(text: string): number {
   return seq < 4095 ? ms * 4096 + seq : -1;
 }
 
+/** Index of the first of the sorted order `keys` that is >= `key` (keys.length when none): for exact keys, no ID is needed. */
+function keyLowerBound(keys: readonly number[], key: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Index of the first of the sorted `ids` (with their order keys) that is >= `id` (ids.length when none). */
 function lowerBound(keys: readonly number[], ids: readonly StreamId[], key: number, id: StreamId): number {
   let lo = 0;
@@ -696,8 +708,8 @@ export class PendingList<T> {
   /**
    * The order key of each chunk's last ID: the search for a chunk reads
    * this one array, where reading the chunks' own arrays costs a few cache
-   * misses per step. Unlike the keys, it may hold ties between chunks only
-   * for IDs that are not exact (see exactOrderKey).
+   * misses per step. Two chunks share a last key only when their last IDs
+   * are not exact (see exactOrderKey).
    */
   private readonly lastKeys: number[] = [];
   private count = 0;
@@ -763,32 +775,23 @@ export class PendingList<T> {
   }
 
   /**
-   * delete, for an ID given by an exact order key (exactOrderKey): keys
+   * delete, for an ID named by its exact order key (exactOrderKey): keys
    * alone are compared and no bigint is touched, which halves XACK's cost.
    */
   deleteExact(key: number): T | undefined {
-    const lastKeys = this.lastKeys;
-    let lo = 0;
-    let hi = lastKeys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (lastKeys[mid] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    const chunk = this.chunks[lo];
+    const c = keyLowerBound(this.lastKeys, key);
+    const chunk = this.chunks[c];
     if (chunk === undefined) return undefined;
-    const keys = chunk.keys;
-    let i = 0;
-    hi = keys.length;
-    while (i < hi) {
-      const mid = (i + hi) >>> 1;
-      if (keys[mid] < key) i = mid + 1;
-      else hi = mid;
-    }
-    return keys[i] === key ? this.removeAt(lo, i) : undefined;
+    const i = keyLowerBound(chunk.keys, key);
+    return chunk.keys[i] === key ? this.removeAt(c, i) : undefined;
   }
 
-  /** Removes entry i of chunk c, by moving the rest down: splice would allocate an array of what it removed. */
+  /**
+   * Removes entry i of chunk c, by moving the rest down. Here that beats
+   * splice, which allocates an array of what it removed: XACK's two
+   * deletes, warm, 0.74-0.85 µs against 1.0-1.7 with splice (the three
+   * arrays each keep one kind of element, so the loop's accesses stay monomorphic).
+   */
   private removeAt(c: number, i: number): T {
     const { ids, keys, values } = this.chunks[c];
     const value = values[i];
