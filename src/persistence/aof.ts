@@ -324,44 +324,62 @@ export type ParseEnd =
   | { kind: 'eof'; validUpTo: number }
   | { kind: 'format' };
 
+/** atoll over the bytes `from`..`to` of a header line: C's rules, as `atoll` has them for strings. */
+function atollBytes(bytes: Buffer, from: number, to: number): number {
+  let at = from;
+  while (at < to && isCSpace(bytes[at])) at++;
+  let sign = 1;
+  if (at < to && (bytes[at] === 0x2b || bytes[at] === 0x2d)) sign = bytes[at++] === 0x2d ? -1 : 1;
+  let value = 0;
+  for (; at < to; at++) {
+    const digit = bytes[at] - 0x30;
+    if (digit < 0 || digit > 9) break;
+    value = value * 10 + digit;
+  }
+  return sign * value;
+}
+
+/** isspace in the C locale: space, \t, \n, \v, \f, \r. */
+const isCSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
 /**
  * Reads the commands of an AOF file (or of a master's replication stream)
  * from `start` as Redis's loader does: `#` lines are annotations
  * (timestamps), every command is `*<argc>` and `$<len>` headers; `run` gets
  * each one with the offset where it ends, and stops the reading by returning false.
+ * Headers are read from the bytes in place: a replica runs this on every
+ * command its master sends, and a string per header line measured as a third of its CPU.
  */
 export function parseCommands(bytes: Buffer, start: number, run: (args: string[], end: number) => boolean | void): ParseEnd {
+  const length = bytes.length;
   let at = start;
   let validUpTo = start;
-  /** The next line (without CRLF) from `at`, or undefined at the end of the file. */
-  const readLine = (): string | undefined => {
-    if (at >= bytes.length) return undefined;
-    const newline = bytes.indexOf(10, at);
-    const end = newline === -1 ? bytes.length : newline + 1;
-    const line = bytes.toString('latin1', at, end);
-    at = end;
-    return line;
-  };
   for (;;) {
-    const header = readLine();
-    if (header === undefined) return { kind: 'ok' };
-    if (header.startsWith('#')) {
-      validUpTo = at;
+    if (at >= length) return { kind: 'ok' };
+    const first = bytes[at];
+    let newline = bytes.indexOf(10, at);
+    let lineEnd = newline === -1 ? length : newline + 1;
+    if (first === 0x23) {
+      at = validUpTo = lineEnd;
       continue;
     }
-    if (header[0] !== '*') return { kind: 'format' };
-    if (header.length === 1) return { kind: 'eof', validUpTo };
-    const argc = atoll(header.slice(1));
+    if (first !== 0x2a) return { kind: 'format' };
+    if (lineEnd - at === 1) return { kind: 'eof', validUpTo };
+    const argc = atollBytes(bytes, at + 1, lineEnd);
     if (argc < 1) return { kind: 'format' };
-    const args: string[] = new Array(argc);
+    at = lineEnd;
+    // Grown as arguments arrive, not sized by a header that may be corrupt.
+    const args: string[] = [];
     for (let j = 0; j < argc; j++) {
-      const bulk = readLine();
-      if (bulk === undefined) return { kind: 'eof', validUpTo };
-      if (bulk[0] !== '$') return { kind: 'format' };
-      const len = atoll(bulk.slice(1));
+      if (at >= length) return { kind: 'eof', validUpTo };
+      if (bytes[at] !== 0x24) return { kind: 'format' };
+      newline = bytes.indexOf(10, at);
+      lineEnd = newline === -1 ? length : newline + 1;
+      const len = atollBytes(bytes, at + 1, lineEnd);
+      at = lineEnd;
       // The argument and the CRLF after it (not checked, as Redis does not check it).
-      if (at + len + 2 > bytes.length) return { kind: 'eof', validUpTo };
-      args[j] = bytes.toString('latin1', at, at + len);
+      if (at + len + 2 > length) return { kind: 'eof', validUpTo };
+      args.push(bytes.toString('latin1', at, at + len));
       at += len + 2;
     }
     if (run(args, at) === false) return { kind: 'ok' };
