@@ -122,6 +122,17 @@ test('a torn last command is cut off with aof-load-truncated yes, and refused wi
   assert.match(loaded.output(), /AOF appendonly\.aof\.1\.incr\.aof loaded anyway because aof-load-truncated is enabled/);
 });
 
+
+test('a torn last command that claims 99999999999 arguments is cut off like any other', { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--appendfsync', 'always']);
+  await s.client.set('whole', '1');
+  await killed(s.proc);
+  fs.appendFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), '*99999999999\r\n$3\r\nSET\r\n');
+  const loaded = await start(t, dir);
+  assert.equal(await loaded.client.get('whole'), '1');
+  assert.match(loaded.output(), /AOF appendonly\.aof\.1\.incr\.aof loaded anyway because aof-load-truncated is enabled/);
+});
 test('append-only directories move between redis-server and this server both ways', { skip: !ours && 'our server only' }, async (t) => {
   const fromRedis = tempDir();
   const redis = await start(t, fromRedis, ['--appendfsync', 'always'], { redis: true });
