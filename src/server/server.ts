@@ -4,6 +4,7 @@
  * periodic cron, and shutdown.
  */
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { ReplayClient } from './replay.js';
 import { acceptWaiting } from './busy-accept.js';
