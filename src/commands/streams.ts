@@ -449,7 +449,8 @@ interface GroupRead {
   groupName: string;
   consumer: Consumer;
   noack: boolean;
-  records: string[][];
+  /** Where the commands recreating the read's effects go; undefined when writes propagate nowhere. */
+  records: string[][] | undefined;
 }
 
 /**
@@ -484,9 +485,9 @@ function readNew(s: StreamValue, key: string, start: StreamId, count: number, re
       nack.deliveryTime = now;
       nack.deliveryCount = 1;
     }
-    read.records.push(claimRecord(key, read.groupName, group, id, nack));
+    read.records?.push(claimRecord(key, read.groupName, group, id, nack));
   });
-  if (advanced) read.records.push(setIdRecord(key, read.groupName, read.group));
+  if (advanced) read.records?.push(setIdRecord(key, read.groupName, read.group));
   return out;
 }
 
@@ -584,7 +585,8 @@ function xread(ctx: CommandContext, args: string[]): Reply | BlockRequest {
     }
   }
 
-  const records: string[][] = [];
+  // The XCLAIMs recreating a group read cost more than the read itself: made only when they go somewhere.
+  const records: string[][] | undefined = isGroup && ctx.server.persistence.propagating ? [] : undefined;
   const results: [string, Reply[]][] = [];
   for (let i = 0; i < streamCount; i++) {
     const key = keys[i];
@@ -612,7 +614,7 @@ function xread(ctx: CommandContext, args: string[]): Reply | BlockRequest {
     }
     const group = groups[i];
     const { consumer, created } = consumerOf(ctx, key, group, consumerName);
-    if (created && noack) records.push(['XGROUP', 'CREATECONSUMER', key, groupName, consumerName]);
+    if (created && noack) records?.push(['XGROUP', 'CREATECONSUMER', key, groupName, consumerName]);
     const entries = history
       ? readHistory(s, consumer, start, count)
       : readNew(s, key, start, count, { group, groupName, consumer, noack, records });

@@ -474,9 +474,14 @@ export class Persistence {
   }
 
   /** A write command changed data: the append-only file records it, or what its `propagate` rule gives. */
+  /** Whether writes go anywhere now (an open append-only file, or replicas): else `propagate` drops them. */
+  get propagating(): boolean {
+    return !this.replaying && (this.incr.open || this.host.follower.listening);
+  }
+
   propagate(ctx: CommandContext, spec: CommandSpec | undefined, args: string[], reply: Reply): void {
+    if (!this.propagating) return;
     const follower = this.host.follower;
-    if (this.replaying || (!this.incr.open && !follower.listening)) return;
     const db = ctx.client.db;
     // redis.set_repl in a script: bit 1 the append-only file, bit 2 the replicas.
     const to = ctx.client.propagateTo ?? 3;
@@ -652,11 +657,8 @@ export class Persistence {
       const end = rdbEnd(bytes);
       try {
         if (end === undefined) throw new SnapshotError(`Bad RDB file ${file}: no end marker with a valid checksum`, []);
-        yield* tracked(snapshotSteps(this.keyspace, bytes.subarray(0, end), file, this.config.values, interval, this.host.functions, undefined, {
-          verifyChecksum: this.config.getBool('rdbchecksum') && !this.skipChecksumValidation,
-          keyDelayUs: this.config.getNumber('key-load-delay'),
-          deepSanitization: this.deepSanitization,
-        }), progress, before);
+        const options = { ...this.loadOptions(), keyDelayUs: this.config.getNumber('key-load-delay') };
+        yield* tracked(snapshotSteps(this.keyspace, bytes.subarray(0, end), file, this.config.values, interval, this.host.functions, undefined, options), progress, before);
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         this.log('warning', error.message);
