@@ -137,6 +137,28 @@ test('dump.rdb files move between redis-server and this server both ways', { ski
   assert.deepEqual(await snapshot(redisLoads.client), await snapshot(mine.client), 'Redis loads our dump.rdb');
 });
 
+test("loading a dump.rdb logs what its aux fields say, in redis-server's words", { skip: !ours && 'our server only' }, async (t) => {
+  const dir = tempDir();
+  const writer = await start(t, dir, ['--save', ''], { redis: true });
+  await fill(writer.client);
+  await writer.client.save();
+  const file = path.join(dir, 'dump.rdb');
+  // What Redis logs at load of this file, from a redis-server started on a copy of it.
+  const copy = tempDir();
+  fs.copyFileSync(file, path.join(copy, 'dump.rdb'));
+  const redisLog = path.join(copy, 'redis.log');
+  await start(t, copy, ['--save', '', '--logfile', redisLog], { redis: true });
+  const auxLines = (log) => log.split('\n').map((line) => line.replace(/^.*? [*#-] /, '')).filter((line) => /^(Loading RDB produced|RDB age|RDB memory usage)/.test(line));
+  const expected = auxLines(fs.readFileSync(redisLog, 'latin1'));
+  assert.equal(expected.length, 3);
+  const loaded = await start(t, dir);
+  const actual = auxLines(loaded.output());
+  // The two loads may fall in different seconds: the age agrees to within that.
+  assert.deepEqual(actual.filter((line) => !line.startsWith('RDB age')), expected.filter((line) => !line.startsWith('RDB age')));
+  const age = (lines) => Number(lines.find((line) => line.startsWith('RDB age')).match(/\d+/)[0]);
+  assert.ok(Math.abs(age(actual) - age(expected)) <= 1, `${actual} against ${expected}`);
+});
+
 test('BGSAVE writes the data as it was when it started while commands keep changing it', { skip: !ours && 'our server only' }, async (t) => {
   const dir = tempDir();
   const s = await start(t, dir);

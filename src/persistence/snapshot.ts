@@ -437,10 +437,20 @@ function snapshotLoader(
   let db = 0;
   let expireAt: number | undefined;
   const repl = { replid: '', offset: -1, streamDb: -1 };
+  // Redis reads its numeric aux fields with strtol: a leading integer, else 0.
+  const leadingInteger = (value: string): number => Number.parseInt(value, 10) || 0;
   const auxField = (name: string, value: string): void => {
-    if (name === 'repl-id') repl.replid = value;
-    else if (name === 'repl-offset') repl.offset = Number(value);
-    else if (name === 'repl-stream-db') repl.streamDb = Number(value);
+    // As Redis: names compared ignoring case, and the fields it logs as it loads logged alike.
+    const field = name.toLowerCase();
+    if (name.startsWith('%')) options.log?.('notice', `RDB '${name}': ${value}`);
+    else if (field === 'repl-id') repl.replid = value;
+    else if (field === 'repl-offset') repl.offset = Number(value);
+    else if (field === 'repl-stream-db') repl.streamDb = Number(value);
+    else if (field === 'redis-ver') options.log?.('notice', `Loading RDB produced by version ${value}`);
+    else if (field === 'ctime') options.log?.('notice', `RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - leadingInteger(value))} seconds`);
+    else if (field === 'used-mem') options.log?.('notice', `RDB memory usage when created ${(leadingInteger(value) / (1024 * 1024)).toFixed(2)} Mb`);
+    else if (field === 'aof-preamble' && leadingInteger(value) !== 0) options.log?.('notice', 'RDB has an AOF tail');
+    else if (field === 'aof-base' && leadingInteger(value) !== 0) options.log?.('notice', 'RDB is base AOF');
   };
   const delay = options.keyDelayUs ? new KeyDelay(options.keyDelayUs) : undefined;
   /** Reads records until the end marker (true) or until `until` is passed (false). */
