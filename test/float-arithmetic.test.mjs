@@ -211,7 +211,7 @@ test('the append-only file records INCRBYFLOAT as SET KEEPTTL and HINCRBYFLOAT a
   const files = [];
   for (const redis of [false, true]) {
     const dir = tempDir();
-    const s = await startInDir(t, dir, ['--appendonly', 'yes', '--save', ''], { redis });
+    const s = await startInDir(t, dir, ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { redis });
     await s.client.set('i', '10');
     await s.client.expire('i', 1000);
     await s.client.call('INCRBYFLOAT', 'i', '0.1');
