@@ -89,7 +89,7 @@ const field = (info, name) => new RegExp(`^${name}:(.*)\\r?$`, 'm').exec(info)?.
 const pairs = (flat) => Object.fromEntries(flat.reduce((out, v, i) => (i % 2 ? out : [...out, [v, flat[i + 1]]]), []));
 
 test('Sentinel promotes a replica of ours when our master dies, ioredis follows, nothing acknowledged by both replicas is lost',
-  { skip: !HAVE_SENTINEL && 'needs redis-sentinel', timeout: 90000 }, async () => {
+  { skip: !HAVE_SENTINEL && 'needs redis-sentinel', timeout: 120000 }, async () => {
     const [masterPort, port1, port2] = [await freePort(), await freePort(), await freePort()];
     const masterDir = tempDir('ha-master-');
     await ours(masterPort, masterDir);
@@ -177,13 +177,15 @@ test('Sentinel promotes a replica of ours when our master dies, ioredis follows,
       `writes resumed ${lastOk > killedAt ? 'yes' : 'no'}, longest gap between acknowledged writes ${longestGap} ms`);
     assert.equal(lostBoth, 0);
 
-    // The old master comes back empty-handed: Sentinel makes it a replica of the new one.
+    // The old master comes back empty-handed: Sentinel makes it a replica of the new one. That takes
+    // up to about 30 s: Sentinel asks a replica for INFO every 10 s, and converts an instance reporting
+    // the master role only at an INFO more than 8 s after the first such report and 8 s up.
     await ours(masterPort, masterDir);
     const back = connect(masterPort);
     await waitFor('the old master to become a replica of the new one', async () => {
       const info = await back.info('replication');
       return field(info, 'role') === 'slave' && field(info, 'master_port') === String(promoted) && field(info, 'master_link_status') === 'up';
-    }, 30000);
+    }, 60000);
     const last = [...acked.keys()].at(-1);
     assert.equal(await back.get(last), await p.get(last));
   });
