@@ -137,26 +137,50 @@ test('dump.rdb files move between redis-server and this server both ways', { ski
   assert.deepEqual(await snapshot(redisLoads.client), await snapshot(mine.client), 'Redis loads our dump.rdb');
 });
 
-test("loading a dump.rdb logs what its aux fields say, in redis-server's words", { skip: !ours && 'our server only' }, async (t) => {
-  const dir = tempDir();
-  const writer = await start(t, dir, ['--save', ''], { redis: true });
-  await fill(writer.client);
-  await writer.client.save();
-  const file = path.join(dir, 'dump.rdb');
-  // What Redis logs at load of this file, from a redis-server started on a copy of it.
-  const copy = tempDir();
-  fs.copyFileSync(file, path.join(copy, 'dump.rdb'));
-  const redisLog = path.join(copy, 'redis.log');
-  await start(t, copy, ['--save', '', '--logfile', redisLog], { redis: true });
-  const auxLines = (log) => log.split('\n').map((line) => line.replace(/^.*? [*#-] /, '')).filter((line) => /^(Loading RDB produced|RDB age|RDB memory usage)/.test(line));
-  const expected = auxLines(fs.readFileSync(redisLog, 'latin1'));
-  assert.equal(expected.length, 3);
-  const loaded = await start(t, dir);
-  const actual = auxLines(loaded.output());
-  // The two loads may fall in different seconds: the age agrees to within that.
-  assert.deepEqual(actual.filter((line) => !line.startsWith('RDB age')), expected.filter((line) => !line.startsWith('RDB age')));
-  const age = (lines) => Number(lines.find((line) => line.startsWith('RDB age')).match(/\d+/)[0]);
+/** The lines a load logs of the file's aux fields, without the log's prefix. */
+const auxLines = (log) =>
+  log.split('\n').map((line) => line.replace(/^.*? [*#-] /, '')).filter((line) => /^(Loading RDB produced|RDB age|RDB memory usage|RDB is base AOF|Done loading RDB)/.test(line));
+
+/**
+ * The aux lines that redis-server and ours log loading what `prepare` leaves in a directory
+ * (each server gets a copy), with `args`: the same, but for the age, which may fall a second apart.
+ */
+async function sameLoadLines(t, prepare, args) {
+  const source = tempDir();
+  await prepare(source);
+  const load = async (redis) => {
+    const dir = tempDir();
+    fs.cpSync(source, dir, { recursive: true });
+    const logfile = path.join(dir, 'load.log');
+    const s = await start(t, dir, ['--save', '', ...args, ...(redis ? ['--logfile', logfile] : [])], { redis });
+    return auxLines(redis ? fs.readFileSync(logfile, 'latin1') : s.output());
+  };
+  const expected = await load(true);
+  const actual = await load(false);
+  const age = (lines) => Number(lines.find((line) => line.startsWith('RDB age'))?.match(/\d+/)[0]);
   assert.ok(Math.abs(age(actual) - age(expected)) <= 1, `${actual} against ${expected}`);
+  const ageless = (lines) => lines.filter((line) => !line.startsWith('RDB age'));
+  assert.deepEqual(ageless(actual), ageless(expected));
+  return expected;
+}
+
+test("loading a dump.rdb logs what its aux fields say, in redis-server's words", { skip: !ours && 'our server only' }, async (t) => {
+  const lines = await sameLoadLines(t, async (dir) => {
+    const writer = await start(t, dir, ['--save', ''], { redis: true });
+    await fill(writer.client);
+    await writer.client.save();
+    writer.proc.kill('SIGKILL');
+  }, []);
+  assert.equal(lines.length, 4);
+});
+
+test("an AOF's RDB base written by redis-server logs the same lines, with RDB is base AOF", { skip: !ours && 'our server only' }, async (t) => {
+  const lines = await sameLoadLines(t, async (dir) => {
+    const writer = await start(t, dir, ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { redis: true });
+    await fill(writer.client);
+    writer.proc.kill('SIGKILL');
+  }, ['--appendonly', 'yes']);
+  assert.ok(lines.includes('RDB is base AOF'), String(lines));
 });
 
 test('BGSAVE writes the data as it was when it started while commands keep changing it', { skip: !ours && 'our server only' }, async (t) => {

@@ -444,6 +444,9 @@ const movePending = (nack: Nack, id: StreamId, to: Consumer): void => {
   to.pel.set(id, nack);
 };
 
+/** Where a group read's effects are recorded for propagation: none when writes go nowhere (the XCLAIMs cost more than the read). */
+const effectRecords = (ctx: CommandContext): string[][] | undefined => (ctx.server.persistence.propagating ? [] : undefined);
+
 interface GroupRead {
   group: ConsumerGroup;
   groupName: string;
@@ -585,8 +588,7 @@ function xread(ctx: CommandContext, args: string[]): Reply | BlockRequest {
     }
   }
 
-  // The XCLAIMs recreating a group read cost more than the read itself: made only when they go somewhere.
-  const records: string[][] | undefined = isGroup && ctx.server.persistence.propagating ? [] : undefined;
+  const records = isGroup ? effectRecords(ctx) : undefined;
   const results: [string, Reply[]][] = [];
   for (let i = 0; i < streamCount; i++) {
     const key = keys[i];
@@ -642,8 +644,8 @@ function xread(ctx: CommandContext, args: string[]): Reply | BlockRequest {
       if (s === undefined || s.lastId <= gt) continue;
       if (group === undefined) return perStream(ctx, [[key, readNew(s, key, gt + 1n, served, undefined)]]);
       const { consumer, created } = consumerOf(ctx, key, group, consumerName);
-      const effects: string[][] = [];
-      if (created && noack) effects.push(['XGROUP', 'CREATECONSUMER', key, groupName!, consumerName]);
+      const effects = effectRecords(ctx);
+      if (created && noack) effects?.push(['XGROUP', 'CREATECONSUMER', key, groupName!, consumerName]);
       const entries = readNew(s, key, gt + 1n, served, { group, groupName: groupName!, consumer, noack, records: effects });
       // Served later, the wait records its effects like an immediate read; the server hands them to this command's propagate rule.
       propagated = effects;

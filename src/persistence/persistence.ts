@@ -473,12 +473,12 @@ export class Persistence {
     return fields;
   }
 
-  /** A write command changed data: the append-only file records it, or what its `propagate` rule gives. */
   /** Whether writes go anywhere now (an open append-only file, or replicas): else `propagate` drops them. */
   get propagating(): boolean {
     return !this.replaying && (this.incr.open || this.host.follower.listening);
   }
 
+  /** A write command changed data: the append-only file records it, or what its `propagate` rule gives. */
   propagate(ctx: CommandContext, spec: CommandSpec | undefined, args: string[], reply: Reply): void {
     if (!this.propagating) return;
     const follower = this.host.follower;
