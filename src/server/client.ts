@@ -159,9 +159,19 @@ export class Client implements ClientState, CommandContext, RequestLimits {
     return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
   }
 
-  /** What the peer sent, valid only during the call (see readingSocket). */
+  /**
+   * What the peer sent, valid only during the call (see readingSocket). The
+   * replies go out after every client with input this turn has been served,
+   * as Redis writes before it sleeps: a pipelining peer is woken once per
+   * turn instead of once per read, which costs both sides less.
+   */
   received(chunk: Buffer): void {
-    if (this.closing) return;
+    if (this.serve(chunk)) this.server.flushSoon(this);
+  }
+
+  /** Runs what a read brought; false when the connection is gone and nothing is left to write. */
+  private serve(chunk: Buffer): boolean {
+    if (this.closing) return false;
     this.lastInteraction = Date.now();
     const stats = this.server.stats;
     stats.readsProcessed++;
@@ -175,10 +185,10 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       } else {
         this.server.log('warning', `Closing client that reached max query buffer length: ${this.describe()}`);
         this.socket.destroy();
-        return;
+        return false;
       }
     }
-    this.flush();
+    return true;
   }
 
   /**
@@ -203,7 +213,8 @@ export class Client implements ClientState, CommandContext, RequestLimits {
         this.closeNow();
         return;
       }
-      this.received(busyReadBuffer.subarray(0, bytes));
+      // The event loop is held, so nothing deferred would run: BUSY replies go out at once.
+      if (this.serve(busyReadBuffer.subarray(0, bytes))) this.flush();
       if (bytes < busyReadBuffer.length || this.closing) return;
     }
   }

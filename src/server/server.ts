@@ -228,6 +228,8 @@ export class Server implements ExecutionObserver {
         for (const listener of this.listeners) acceptWaiting(listener, (socket) => this.accept(socket));
         if (this.unixListener) acceptWaiting(this.unixListener, (socket) => this.accept(socket, false, this.config.get('unixsocket') ?? undefined));
         for (const client of this.clients.values()) if (client !== caller) client.readWhileBusy();
+        // Replies of the turn the script interrupted go out too, as Redis writes while it serves events then.
+        this.flushPending(caller);
       },
       checkpoint: () => this.persistence.checkpoint(),
     });
@@ -657,14 +659,18 @@ export class Server implements ExecutionObserver {
    * read every client that had input (as Redis writes before it sleeps): the
    * messages of all the commands of one turn reach a subscriber in one write.
    */
-  private flushSoon(client: Client): void {
+  flushSoon(client: Client): void {
     if (this.pendingFlush.size === 0) setImmediate(() => this.flushPending());
     this.pendingFlush.add(client);
   }
 
-  private flushPending(): void {
-    for (const client of this.pendingFlush) client.flush();
-    this.pendingFlush.clear();
+  /** The caller of a busy script keeps its output, and its place in the queue, until the script ends. */
+  private flushPending(except?: CommandContext): void {
+    for (const client of this.pendingFlush) {
+      if (client === except) continue;
+      client.flush();
+      this.pendingFlush.delete(client);
+    }
   }
 
   pauseCron(paused: boolean): void {
