@@ -320,6 +320,8 @@ export class RequestReader {
     // left to the state machine, which also refuses the absurd ones, before any array is sized by it.
     if (count * 6 > len - pos) return -1;
     const args = new Array<string>(count);
+    // Once per command: each read of the limit goes through the client and the config.
+    const maxBulkLen = limits.protoMaxBulkLen;
     for (let i = 0; i < count; i++) {
       if (pos >= len || chunk[pos] !== DOLLAR) return -1;
       const sizeStart = ++pos;
@@ -330,7 +332,7 @@ export class RequestReader {
       }
       if (pos >= len || chunk[pos] !== CR || pos === sizeStart || pos - sizeStart > 11) return -1;
       if (chunk[sizeStart] === 48 && pos - sizeStart > 1) return -1;
-      if (size > limits.protoMaxBulkLen || (size > 16384 && limits.authRequired)) return -1;
+      if (size > maxBulkLen || (size > 16384 && limits.authRequired)) return -1;
       const body = pos + 2;
       pos = body + size + 2;
       if (pos > len) return -1;
