@@ -387,6 +387,18 @@ export class ReplyBuffer {
     }
   }
 
+  /** A command as a client sends it, an array of bulk strings (the propagated stream). */
+  command(args: readonly string[]): void {
+    this.header(42, args.length);
+    for (let i = 0; i < args.length; i++) this.bulk(args[i]);
+  }
+
+  /** Appends bytes already in RESP form. */
+  bytes(bytes: Buffer): void {
+    this.reserve(bytes.length);
+    this.length += bytes.copy(this.buf, this.length);
+  }
+
   /** The pending bytes, in place: follow with `clear` or `release`. */
   pending(): Buffer {
     return this.buf.subarray(0, this.length);
