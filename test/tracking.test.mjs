@@ -131,6 +131,18 @@ test('a RESP3 client whose redirect target went away is told so', async (t) => {
     `%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$15\r\nbroken_redirect\r\n$8\r\nredirect\r\n:${id}\r\n$8\r\nprefixes\r\n*0\r\n`);
 });
 
+test('a redirect target that quit is gone as soon as its +OK is out, as in Redis (Redis\'s tracking unit changes the key at once)', async (t) => {
+  const target = await rawFor(t, server.port);
+  await exchange(target, [['CLIENT', 'ID']], '');
+  const id = Number((await target.readUntil('\r\n')).slice(1, -2));
+  const conn = await resp3Tracking(t, 'REDIRECT', String(id));
+  await exchange(conn, [['GET', 'k']], '_\r\n');
+  await exchange(target, [['QUIT']], '+OK\r\n');
+  await r.set('k', 'v');
+  const broken = `>2\r\n$21\r\ntracking-redir-broken\r\n:${id}\r\n`;
+  assert.equal(await conn.read(broken.length), broken);
+});
+
 test('the tracking table is kept under tracking-table-max-keys by invalidating keys', async (t) => {
   const conn = await resp3Tracking(t);
   await exchange(conn, [['GET', 'k1'], ['GET', 'k2'], ['GET', 'k3']], '_\r\n_\r\n_\r\n');

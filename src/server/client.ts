@@ -448,6 +448,9 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       // instead of writing into a half-closed socket forever.
       this.ending = true;
       this.socket.end(() => this.socket.destroy());
+      // As Redis frees a client once its last reply is written: gone from the client table (CLIENT
+      // LIST, tracking's redirect targets) now, not a turn of the event loop later with the close event.
+      if (this.output.length === 0) this.onClose();
     }
     this.measureMemory();
   }
