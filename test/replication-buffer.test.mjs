@@ -133,3 +133,18 @@ for (const kind of masters) {
     assert.equal(await r.client.dbsize(), 0);
   });
 }
+
+for (const kind of masters) {
+  test(`${kind} master: a replica killed inside a transaction that outgrows the backlog leaves the master serving (Redis's diskless swapdb test does this)`, async () => {
+    const { server, client } = await master(kind, ['--repl-diskless-sync-delay', '0']);
+    const { client: replicaClient } = await replica(client, server.port);
+    const value = 'A'.repeat(16384);
+    const transaction = client.multi().client('KILL', 'TYPE', 'replica').config('SET', 'repl-backlog-size', '16384');
+    for (let i = 0; i < 10; i++) transaction.set(`key:${i}`, value);
+    const results = await transaction.exec();
+    assert.deepEqual(results.map(([error]) => error), new Array(12).fill(null));
+    assert.equal(await client.ping(), 'PONG');
+    await inSync(client, replicaClient);
+    assert.equal(await replicaClient.get('key:9'), value);
+  });
+}

@@ -449,8 +449,10 @@ export class Client implements ClientState, CommandContext, RequestLimits {
       this.ending = true;
       this.socket.end(() => this.socket.destroy());
       // As Redis frees a client once its last reply is written: gone from the client table (CLIENT
-      // LIST, tracking's redirect targets) now, not a turn of the event loop later with the close event.
-      if (this.output.length === 0) this.onClose();
+      // LIST, tracking's redirect targets) before the next read, not a turn of the event loop later
+      // with the close event. After the current task, since a flush can run inside a walk of the
+      // replicas or the clients that the removal would change (a killed replica sent its stream).
+      if (this.output.length === 0) process.nextTick(() => this.onClose());
     }
     this.measureMemory();
   }
