@@ -63,10 +63,10 @@ export class ReplicationBuffer {
   }
 
   /**
-   * Appends the stream's bytes (a latin1 string or a buffer); true when it
-   * took a new block, which is when replicas' limits and trimming are checked.
+   * Appends (copies) the stream's bytes; true when it took a new block,
+   * which is when replicas' limits and trimming are checked.
    */
-  append(data: string | Buffer): boolean {
+  append(data: Buffer): boolean {
     const length = data.length;
     let done = 0;
     let added = false;
@@ -80,8 +80,7 @@ export class ReplicationBuffer {
         added = true;
       }
       const copy = Math.min(length - done, tail.bytes.length - tail.used);
-      if (typeof data === 'string') tail.bytes.write(done === 0 ? data : data.slice(done), tail.used, copy, 'latin1');
-      else data.copy(tail.bytes, tail.used, done, done + copy);
+      data.copy(tail.bytes, tail.used, done, done + copy);
       tail.used += copy;
       done += copy;
     }

@@ -208,10 +208,10 @@ export class Replication implements PropagationFollower {
 
   /** What was propagated goes to the backlog and the replicas (before any reply of this turn goes out). */
   flush(): void {
-    const text = this.stream.take();
-    if (text.length === 0) return;
-    this.offset += text.length;
-    this.passOn(text);
+    const bytes = this.stream.take();
+    if (bytes.length === 0) return;
+    this.offset += bytes.length;
+    this.passOn(bytes);
   }
 
   /**
@@ -219,7 +219,7 @@ export class Replication implements PropagationFollower {
    * at the end of this turn of the event loop, as Redis writes its replicas' buffers before it
    * sleeps: the writes of all the clients served in one turn go out in one write per replica.
    */
-  passOn(data: string | Buffer): void {
+  passOn(data: Buffer): void {
     const buffer = this.backlog;
     if (buffer === undefined) return;
     if (buffer.append(data)) {
