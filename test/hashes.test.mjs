@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { useServer, rawConnect, resp } from './helpers.mjs';
 import { HashValue } from '../dist/store/hash.js';
+import { CursorTable } from '../dist/store/cursors.js';
 
 let server;
 let r;
@@ -369,6 +370,43 @@ for (const [encoding, extra] of [['listpack', 'j'], ['hashtable', 'x'.repeat(100
   });
 }
 
+test('random draws of a hash table stay exact through any interleaving of writes and deletes', () => {
+  const limits = { maxEntries: 0, maxValue: 64 };
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('set'), field: fc.integer({ min: 0, max: 30 }) }),
+    fc.record({ kind: fc.constant('del'), field: fc.integer({ min: 0, max: 30 }) }),
+    fc.record({ kind: fc.constant('one') }),
+    fc.record({ kind: fc.constant('distinct'), count: fc.integer({ min: 1, max: 30 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+      const hash = new HashValue();
+      const model = new Map();
+      let version = 0;
+      for (const o of ops) {
+        if (o.kind === 'set') {
+          const value = `v${version++}`;
+          assert.equal(hash.set(`f${o.field}`, value, limits), !model.has(`f${o.field}`));
+          model.set(`f${o.field}`, value);
+        } else if (o.kind === 'del') {
+          assert.equal(hash.delete(`f${o.field}`), model.delete(`f${o.field}`));
+        } else if (model.size > 0 && o.kind === 'one') {
+          const slot = hash.randomSlot();
+          assert.ok(model.has(hash.fieldAt(slot)), `${hash.fieldAt(slot)} is not in the hash`);
+          assert.equal(hash.valueAt(slot), model.get(hash.fieldAt(slot)));
+        } else if (model.size > 0) {
+          const count = Math.min(o.count, model.size - 1);
+          const fields = [...hash.distinctSlots(count)].map((slot) => hash.fieldAt(slot));
+          assert.equal(new Set(fields).size, count);
+          for (const field of fields) assert.ok(model.has(field), `${field} is not in the hash`);
+        }
+        assert.equal(hash.size, model.size);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('HRANDFIELD checks the count and options before the key', async () => {
   await r.call('HSET', 'h', 'a', '1');
   await r.set('s', 'v');
@@ -480,7 +518,7 @@ test('HSCAN errors: cursor first, then the key type, then the options', async ()
   assert.deepEqual(await r.call('HSCAN', 'missing', '0', 'COUNT', '0'), ['0', []]);
 });
 
-test('the slot walk behind HSCAN meets every pair present throughout, under any interleaving of writes', () => {
+test('the parked walk behind HSCAN meets every pair present throughout, under any interleaving of writes', () => {
   const limits = { maxEntries: 0, maxValue: 64 };
   const op = fc.oneof(
     fc.record({ kind: fc.constant('set'), field: fc.integer({ min: 0, max: 40 }) }),
@@ -492,15 +530,20 @@ test('the slot walk behind HSCAN meets every pair present throughout, under any 
       const hash = new HashValue();
       for (const f of initial) hash.set(`f${f}`, 'v', limits);
       if (hash.size === 0) return;
+      const cursors = new CursorTable();
       const throughout = new Set(initial.map((f) => `f${f}`));
       const seen = new Set();
       let cursor = 0;
       let started = false;
+      let pairsAtStart = 0;
       const step = (count) => {
-        cursor = hash.scanFrom(cursor, count, (field, value) => {
+        if (!started) pairsAtStart = hash.size;
+        const [next, pairs] = cursors.take(cursor, hash, () => hash.scan(), count, () => true);
+        for (const [field, value] of pairs) {
           assert.equal(hash.get(field), value);
           seen.add(field);
-        });
+        }
+        cursor = next;
         started = true;
       };
       for (const o of ops) {
@@ -510,9 +553,9 @@ test('the slot walk behind HSCAN meets every pair present throughout, under any 
         else if (hash.delete(`f${o.field}`)) throughout.delete(`f${o.field}`);
         if (hash.size === 0) return;
       }
-      // Finish the walk: it must end within as many steps as there were slots.
+      // Finish the walk: it ends within as many steps as the hash had pairs when it began (and one to say so).
       for (let guard = 0; !(started && cursor === 0); guard++) {
-        assert.ok(guard <= 100, 'the walk does not end');
+        assert.ok(guard <= (started ? pairsAtStart : hash.size) + 1, 'the walk does not end');
         step(1);
       }
       for (const f of throughout) assert.ok(seen.has(f), `${f} missed`);

@@ -11,6 +11,7 @@ import { globMatch } from '../util/glob.js';
 import { addInt64, parseInt64, type Int64 } from '../util/numbers.js';
 import { ZERO, addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../store/longdouble.js';
 import { cursorArg, scanOptions } from './keys.js';
+import { CursorTable } from '../store/cursors.js';
 import { integerArg } from './strings.js';
 import { defineCommand, type CommandContext, type CommandSpec, ONE_KEY } from './types.js';
 import { asHset } from '../persistence/propagation.js';
@@ -167,19 +168,6 @@ function hgetall(ctx: CommandContext, args: string[]): Reply {
 }
 
 /**
- * Distinct slots chosen uniformly among `size` (Floyd's sampling): O(count)
- * time and memory however large the hash is.
- */
-function sampleSlots(size: number, count: number): Set<number> {
-  const chosen = new Set<number>();
-  for (let j = size - count; j < size; j++) {
-    const t = Math.floor(Math.random() * (j + 1));
-    chosen.add(chosen.has(t) ? j : t);
-  }
-  return chosen;
-}
-
-/**
  * HRANDFIELD key [count [WITHVALUES]]. A positive count gives distinct
  * fields (at most the whole hash), a negative one that many picks that may
  * repeat. With values, RESP2 gets a flat array and RESP3 an array of pairs.
@@ -222,16 +210,14 @@ function hrandfield(ctx: CommandContext, args: string[]): Reply {
     });
     return out;
   }
-  for (const slot of sampleSlots(size, Number(count))) emit(slot);
+  for (const slot of hash.distinctSlots(Number(count))) emit(slot);
   return out;
 }
 
 /**
  * HSCAN key cursor [MATCH pattern] [COUNT count]. A small (listpack) hash
- * comes back whole with cursor 0, as in Redis. A larger one is walked by
- * slot, the cursor being how many slots are left (HashValue.scanFrom): no
- * state is kept between calls, every field present for the whole scan is
- * returned, and the scan ends even while fields keep being added.
+ * comes back whole with cursor 0, as in Redis; a larger one is walked by a
+ * parked iterator (HashValue.scan, cursors.ts).
  */
 function hscan(ctx: CommandContext, args: string[]): Reply {
   const cursor = cursorArg(args[2]);
@@ -239,16 +225,19 @@ function hscan(ctx: CommandContext, args: string[]): Reply {
   if (hash === undefined) return ['0', []];
   const { count, pattern } = scanOptions(args, 3, false);
   const flat: Reply[] = [];
-  const visit = (field: string, value: string): void => {
-    if (pattern === undefined || globMatch(pattern, field, false)) flat.push(field, value);
-  };
+  const matches = (field: string): boolean => pattern === undefined || globMatch(pattern, field, false);
   if (hash.encoding() === 'listpack') {
-    hash.forEach(visit);
+    hash.forEach((field, value) => {
+      if (matches(field)) flat.push(field, value);
+    });
     return ['0', flat];
   }
-  const next = hash.scanFrom(cursor, count, visit);
+  const [next, found] = scanCursors.take(cursor, hash, () => hash.scan(), count, (pair) => matches(pair[0]));
+  for (const [field, value] of found) flat.push(field, value);
   return [String(next), flat];
 }
+
+const scanCursors = new CursorTable<[string, string]>();
 
 export const hashesCommands: readonly CommandSpec[] = [
   defineCommand({

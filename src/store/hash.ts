@@ -8,25 +8,21 @@
  * and ten strings cost 800. The value object holds the packed string or the
  * hash table in one field, and no byte total for a packed hash (HRANDFIELD
  * alone needs it, and walks the string for it). Past hash-max-listpack-entries / -value it becomes a hash table,
- * once and for good as in Redis, made of three structures with no object
- * per field:
- *   - `slots` maps each field to its slot: O(1) lookup, and its iteration
- *     order is insertion order, which HGETALL shows as the listpack did;
- *   - `fields` / `values` hold the pairs densely by slot, so a uniformly
- *     random field (HRANDFIELD) is one index away. Deleting moves the last
- *     pair into the freed slot, which keeps them dense in O(1).
- *
- * HSCAN walks the slots from the top down (see `scanFrom`): new pairs land
- * above the cursor and a deletion only ever moves a pair downwards, so every
- * pair present for the whole scan is met, and the walk ends however fast
- * the hash grows.
+ * once and for good as in Redis: a Map from field to value, with no object
+ * per field. Its iteration order is insertion order, which HGETALL shows as
+ * the listpack did, and its live iterator serves HSCAN as a Set's serves
+ * SSCAN. HRANDFIELD, which needs random access, gets a list of the fields
+ * from its first draw on (see draws.ts); hashes that never see one save
+ * the array, and the two array slots per field that a dense layout by slot
+ * cost (18 bytes a field of a million-field hash, measured in RSS).
  */
 import type { CollectionValue } from './database.js';
 import { ARRAY_SLOT, COLLECTION_BASE, MAP_ENTRY, STRING_OVERHEAD, stringBytes } from './memory.js';
 import { scratchFor } from './packing.js';
+import { Draws } from './draws.js';
 
-/** A field: its Map entry, its two array slots, and two strings' overhead. */
-const FIELD_BYTES = MAP_ENTRY + 2 * ARRAY_SLOT + 2 * STRING_OVERHEAD;
+/** A field: its Map entry and two strings' overhead (and an array slot once HRANDFIELD made its list). */
+const FIELD_BYTES = MAP_ENTRY + 2 * STRING_OVERHEAD;
 
 /** When a hash stops being a listpack (hash-max-listpack-entries / -value). */
 export interface ListpackLimits {
@@ -96,12 +92,14 @@ function readLength(packed: string): number {
 class HashTable {
   /** Total length of every field and value, to size replies before building them. */
   totalBytes = 0;
+  draws: Draws | null = null;
 
-  constructor(
-    readonly slots: Map<string, number>,
-    readonly fields: string[],
-    readonly values: string[],
-  ) {}
+  constructor(readonly pairs: Map<string, string>) {}
+
+  /** The draws, made now if no HRANDFIELD needed them before. */
+  drawable(): Draws {
+    return (this.draws ??= new Draws([...this.pairs.keys()]));
+  }
 }
 
 /** The length of the fields and values a `skipPairs` went past. */
@@ -140,12 +138,12 @@ export class HashValue implements CollectionValue {
   }
 
   probeMember(field: string): number {
-    return (this.form as HashTable).slots.get(field) ?? 0;
+    return (this.form as HashTable).pairs.get(field)?.length ?? 0;
   }
 
   get size(): number {
     const form = this.form;
-    return typeof form === 'string' ? this.count : form.fields.length;
+    return typeof form === 'string' ? this.count : form.pairs.size;
   }
 
   /** Sum of the lengths of all fields and values. */
@@ -159,7 +157,8 @@ export class HashValue implements CollectionValue {
   memory(): number {
     const form = this.form;
     if (typeof form === 'string') return COLLECTION_BASE + stringBytes(form.length);
-    return COLLECTION_BASE + form.fields.length * FIELD_BYTES + form.totalBytes;
+    const size = form.pairs.size;
+    return COLLECTION_BASE + size * (form.draws === null ? FIELD_BYTES : FIELD_BYTES + ARRAY_SLOT) + form.totalBytes;
   }
 
   /**
@@ -183,10 +182,7 @@ export class HashValue implements CollectionValue {
 
   get(field: string): string | undefined {
     const form = this.form;
-    if (typeof form !== 'string') {
-      const slot = form.slots.get(field);
-      return slot === undefined ? undefined : form.values[slot];
-    }
+    if (typeof form !== 'string') return form.pairs.get(field);
     if (this.find(form, field) < 0) return undefined;
     const length = readLength(form);
     return form.slice(at, at + length);
@@ -194,7 +190,7 @@ export class HashValue implements CollectionValue {
 
   has(field: string): boolean {
     const form = this.form;
-    return typeof form === 'string' ? this.find(form, field) >= 0 : form.slots.has(field);
+    return typeof form === 'string' ? this.find(form, field) >= 0 : form.pairs.has(field);
   }
 
   /**
@@ -209,17 +205,15 @@ export class HashValue implements CollectionValue {
       if (field.length <= limits.maxValue && value.length <= limits.maxValue) return this.setPacked(form, field, value, limits);
       form = this.convert();
     }
-    const slots = form.slots;
-    const slot = slots.get(field);
-    if (slot === undefined) {
-      slots.set(field, form.fields.length);
-      form.fields.push(field);
-      form.values.push(value);
+    const pairs = form.pairs;
+    const old = pairs.get(field);
+    pairs.set(field, value);
+    if (old === undefined) {
       form.totalBytes += field.length + value.length;
+      form.draws?.added(field);
       return true;
     }
-    form.totalBytes += value.length - form.values[slot].length;
-    form.values[slot] = value;
+    form.totalBytes += value.length - old.length;
     return false;
   }
 
@@ -246,11 +240,9 @@ export class HashValue implements CollectionValue {
 
   /** From the packed form to the hash table. */
   private convert(): HashTable {
-    const table = new HashTable(new Map(), [], []);
+    const table = new HashTable(new Map());
     this.forEach((field, value) => {
-      table.slots.set(field, table.fields.length);
-      table.fields.push(field);
-      table.values.push(value);
+      table.pairs.set(field, value);
       table.totalBytes += field.length + value.length;
     });
     this.form = table;
@@ -274,32 +266,44 @@ export class HashValue implements CollectionValue {
       this.count--;
       return true;
     }
-    const { slots, fields, values } = form;
-    const slot = slots.get(field);
-    if (slot === undefined) return false;
-    slots.delete(field);
-    form.totalBytes -= field.length + values[slot].length;
-    const last = fields.length - 1;
-    if (slot !== last) {
-      const moved = fields[last];
-      fields[slot] = moved;
-      values[slot] = values[last];
-      // Updating an existing key keeps its place in the Map's iteration order.
-      slots.set(moved, slot);
-    }
-    fields.pop();
-    values.pop();
+    const pairs = form.pairs;
+    const old = pairs.get(field);
+    if (old === undefined) return false;
+    pairs.delete(field);
+    form.totalBytes -= field.length + old.length;
+    form.draws?.dropped(field);
     return true;
   }
 
-  /** The slot of a uniformly random field (the hash must not be empty). */
+  /**
+   * The slot of a uniformly random field (the hash must not be empty), for
+   * fieldAt and valueAt until the hash changes.
+   */
   randomSlot(): number {
-    return Math.floor(Math.random() * this.size);
+    const form = this.form;
+    return typeof form === 'string' ? Math.floor(Math.random() * this.count) : form.drawable().randomSlot();
+  }
+
+  /**
+   * `count` distinct slots (count < size) chosen uniformly, by Floyd's
+   * sampling: O(count) time and memory however large the hash is.
+   */
+  distinctSlots(count: number): Set<number> {
+    const form = this.form;
+    // Slots 0 to size - 1 must all hold fields: the list loses its removed ones first.
+    if (typeof form !== 'string') form.drawable().members();
+    const size = this.size;
+    const chosen = new Set<number>();
+    for (let j = size - count; j < size; j++) {
+      const t = Math.floor(Math.random() * (j + 1));
+      chosen.add(chosen.has(t) ? j : t);
+    }
+    return chosen;
   }
 
   fieldAt(slot: number): string {
     const form = this.form;
-    if (typeof form !== 'string') return form.fields[slot];
+    if (typeof form !== 'string') return form.drawable().at(slot);
     skipPairs(form, slot);
     const length = readLength(form);
     return form.slice(at, at + length);
@@ -307,7 +311,7 @@ export class HashValue implements CollectionValue {
 
   valueAt(slot: number): string {
     const form = this.form;
-    if (typeof form !== 'string') return form.values[slot];
+    if (typeof form !== 'string') return form.pairs.get(form.drawable().at(slot))!;
     skipPairs(form, slot);
     const fieldLength = readLength(form);
     at += fieldLength;
@@ -319,8 +323,7 @@ export class HashValue implements CollectionValue {
   forEach(visit: (field: string, value: string) => void): void {
     const packed = this.form;
     if (typeof packed !== 'string') {
-      const values = packed.values;
-      packed.slots.forEach((slot, field) => visit(field, values[slot]));
+      packed.pairs.forEach((value, field) => visit(field, value));
       return;
     }
     // The cursor is module state that `visit` may move (by reading this or another hash): keep our own.
@@ -337,21 +340,21 @@ export class HashValue implements CollectionValue {
   }
 
   /**
-   * One step of an HSCAN walk of a hash table: visits up to `count` slots
-   * below `next` (the number of slots still to visit; the whole hash when
-   * it is 0 or beyond the size), passing each pair to `visit`. Returns what
-   * to pass next time, 0 once the walk is over. A listpack is scanned whole.
+   * A live walk over the pairs for HSCAN of a hash table: it returns, once,
+   * every pair present from its start to its end, whatever changes in
+   * between (a listpack is scanned in one reply, as in Redis). A Map also
+   * visits pairs added during the walk, after every pair present at its
+   * start, so the walk stops after as many steps as the hash had pairs then,
+   * and a client adding faster than it scans still finishes.
    */
-  scanFrom(next: number, count: number, visit: (field: string, value: string) => void): number {
+  *scan(): Generator<[string, string], void, undefined> {
     const form = this.form;
-    if (typeof form === 'string') return 0;
-    const { fields, values } = form;
-    let slot = next === 0 || next > fields.length ? fields.length : next;
-    for (let visited = 0; visited < count && slot > 0; visited++) {
-      slot--;
-      visit(fields[slot], values[slot]);
+    if (typeof form === 'string') return;
+    let left = form.pairs.size;
+    for (const pair of form.pairs) {
+      if (left-- === 0) return;
+      yield pair;
     }
-    return slot;
   }
 
   encoding(): string {
@@ -370,7 +373,7 @@ export class HashValue implements CollectionValue {
       copy.form = form;
       copy.count = this.count;
     } else {
-      const table = new HashTable(new Map(form.slots), form.fields.slice(), form.values.slice());
+      const table = new HashTable(new Map(form.pairs));
       table.totalBytes = form.totalBytes;
       copy.form = table;
     }

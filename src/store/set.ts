@@ -1,21 +1,11 @@
 /**
  * The set type.
  *
- * Members are latin1 strings (binary safe). Two structures share them:
- * `present`, a JS Set, gives O(1) add/remove/membership and a live iterator
- * for SSCAN; `list`, an array, gives an O(1) uniformly random member for SPOP
- * and SRANDMEMBER, which a Set alone cannot (it has no random access). Per
- * member this costs one Set entry and one array slot, no object: a Map from
- * member to position would cost a third word per member. `list` is made on
- * the first random draw: sets of tags and the like never see one, and save
- * the array.
- *
- * Without positions, SREM cannot take a member out of `list` at once: it is
- * left there, noted in `removed`, and skipped by random draws until a sweep
- * drops every removed member, which runs once they make up half of `list`,
- * so draws take two tries at most on average and sweeps cost O(1) per
- * removal. A member added again while still in `list` is revived in place,
- * so `list` never holds a member twice.
+ * Members are latin1 strings (binary safe). A hashtable set keeps them in a
+ * JS Set, which gives O(1) add/remove/membership and a live iterator for
+ * SSCAN, and, from the first random draw on (SPOP, SRANDMEMBER), a list of
+ * them for uniformly random picks (see draws.ts): per member one Set entry
+ * and one array slot, no object.
  *
  * Redis keeps small all-integer sets as a sorted "intset" and lists them in
  * numeric order; everything else lives in a hash table with arbitrary order.
@@ -25,17 +15,15 @@
  * native search finds members in and writes rebuild, as Redis shifts its
  * intset (at most set-max-intset-entries members): about 40 bytes for five
  * small integers where an array and its strings cost 200. A set past the
- * limit or with a non-integer member gets its Set and array for good.
- * `removed` is made on the first removal that needs it, as most small sets
- * never see one. The value object holds the intset string or the Set in
- * one field, and the array and `removed` in an object of their own, made
- * with the array: two words less for every set.
+ * limit or with a non-integer member gets its Set for good. The value
+ * object holds the intset string or the Set in one field.
  */
 import { ReplyError } from '../errors.js';
 import { parseInt64 } from '../util/numbers.js';
 import type { CollectionValue } from './database.js';
 import { ARRAY_SLOT, COLLECTION_BASE, SET_ENTRY, STRING_OVERHEAD, stringBytes } from './memory.js';
 import { scratchFor } from './packing.js';
+import { Draws } from './draws.js';
 
 /** A member: its Set entry, its array slot and its string's overhead. */
 const MEMBER_BYTES = SET_ENTRY + ARRAY_SLOT + STRING_OVERHEAD;
@@ -100,14 +88,6 @@ function spliceInts(ints: string, from: number, to: number, insert: string): str
   end += buffer.write(insert, end, 'latin1');
   if (to < ints.length) end += buffer.write(ints.slice(to), end, 'latin1');
   return buffer.toString('latin1', 0, end);
-}
-
-/** What a hashtable set keeps for random draws, from the first one on. */
-interface Draws {
-  /** Every member once, plus the members in `removed`. */
-  list: string[];
-  /** Members taken out of the set but not yet swept out of `list`. */
-  removed: Set<string> | null;
 }
 
 export class SetValue implements CollectionValue {
@@ -184,9 +164,7 @@ export class SetValue implements CollectionValue {
     if (present.has(member)) return false;
     if (present.size >= MAX_SET_SIZE) throw setFull();
     present.add(member);
-    // Still in `list` (removed, not yet swept): it takes its old place again.
-    const draws = this.draws;
-    if (draws !== null && (draws.removed === null || !draws.removed.delete(member))) draws.list.push(member);
+    this.draws?.added(member);
     this.memberBytes += member.length;
     return true;
   }
@@ -205,12 +183,7 @@ export class SetValue implements CollectionValue {
       this.form = spliceInts(ints, at, at + member.length + 1, '');
     } else {
       if (!this.present.delete(member)) return false;
-      const draws = this.draws;
-      if (draws !== null) {
-        const removed = (draws.removed ??= new Set());
-        removed.add(member);
-        if (removed.size * 2 > draws.list.length) this.sweep();
-      }
+      this.draws?.dropped(member);
     }
     this.memberBytes -= member.length;
     return true;
@@ -219,7 +192,10 @@ export class SetValue implements CollectionValue {
   /** A uniformly random member; the set must not be empty. */
   random(): string {
     const ints = this.ints;
-    if (ints === null) return this.drawable()[this.randomSlot()];
+    if (ints === null) {
+      const draws = this.drawable();
+      return draws.at(draws.randomSlot());
+    }
     const at = intAt(ints, Math.floor(Math.random() * this.size));
     return ints.slice(at, ints.indexOf(',', at));
   }
@@ -231,14 +207,12 @@ export class SetValue implements CollectionValue {
       this.remove(member);
       return member;
     }
-    const list = this.drawable();
-    const slot = this.randomSlot();
-    const member = list[slot];
+    const draws = this.drawable();
+    const slot = draws.randomSlot();
+    const member = draws.at(slot);
     this.memberBytes -= member.length;
     this.present.delete(member);
-    // Its position is known: the last entry (member or not) fills it.
-    const last = list.pop()!;
-    if (slot < list.length) list[slot] = last;
+    draws.takeAt(slot);
     return member;
   }
 
@@ -262,8 +236,9 @@ export class SetValue implements CollectionValue {
     }
     // Far fewer than the set holds: draw positions until enough are distinct.
     const picked = new Set<number>();
-    const list = this.ints === null ? this.drawable() : this.members();
-    while (picked.size < count) picked.add(this.ints === null ? this.randomSlot() : Math.floor(Math.random() * size));
+    const draws = this.ints === null ? this.drawable() : null;
+    const list = draws === null ? this.members() : draws.members();
+    while (picked.size < count) picked.add(draws === null ? Math.floor(Math.random() * size) : draws.randomSlot());
     const out = new Array<string>(count);
     let i = 0;
     for (const slot of picked) out[i++] = list[slot];
@@ -277,10 +252,7 @@ export class SetValue implements CollectionValue {
   members(): readonly string[] {
     const ints = this.ints;
     if (ints !== null) return ints.length === 0 ? [] : ints.slice(0, -1).split(',');
-    const draws = this.draws;
-    if (draws === null) return [...this.present];
-    if (draws.removed !== null && draws.removed.size > 0) this.sweep();
-    return draws.list;
+    return this.draws === null ? [...this.present] : this.draws.members();
   }
 
   /**
@@ -343,7 +315,7 @@ export class SetValue implements CollectionValue {
       copy.form = this.ints;
       return copy;
     }
-    copy.draws = this.draws === null ? null : { list: this.members().slice(), removed: null };
+    copy.draws = this.draws === null ? null : new Draws(this.members().slice());
     copy.form = new Set(this.present);
     return copy;
   }
@@ -355,26 +327,8 @@ export class SetValue implements CollectionValue {
     return out;
   }
 
-  /** A hashtable's `list`, made now if no draw needed it before. */
-  private drawable(): string[] {
-    return (this.draws ??= { list: [...this.present], removed: null }).list;
-  }
-
-  /** A position in `list` holding a member, uniformly at random; the set must not be empty. */
-  private randomSlot(): number {
-    const list = this.drawable();
-    const removed = this.draws!.removed;
-    for (;;) {
-      const slot = Math.floor(Math.random() * list.length);
-      if (removed === null || removed.size === 0 || !removed.has(list[slot])) return slot;
-    }
-  }
-
-  /** Drops the removed members from `list`, keeping the order of the others. */
-  private sweep(): void {
-    const draws = this.draws!;
-    const removed = draws.removed!;
-    draws.list = draws.list.filter((member) => !removed.has(member));
-    removed.clear();
+  /** A hashtable's draws, made now if none needed them before. */
+  private drawable(): Draws {
+    return (this.draws ??= new Draws([...this.present]));
   }
 }
