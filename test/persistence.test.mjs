@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HAVE_REDIS, launch, freePort, startInDir, tempDirs } from './helpers.mjs';
+import { HAVE_REDIS, launch, freePort, startInDir, tempDirs, waitFor } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
 const tempDir = tempDirs('noderedis-rdb-');
@@ -178,6 +178,17 @@ test("an AOF's RDB base written by redis-server logs the same lines, with RDB is
   const lines = await sameLoadLines(t, async (dir) => {
     const writer = await start(t, dir, ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { redis: true });
     await fill(writer.client);
+    writer.proc.kill('SIGKILL');
+  }, ['--appendonly', 'yes']);
+  assert.ok(lines.includes('RDB is base AOF'), String(lines));
+});
+
+test("an AOF's RDB base written by our rewrite says it is one: redis-server and ours log RDB is base AOF", { skip: !ours && 'our server only' }, async (t) => {
+  const lines = await sameLoadLines(t, async (dir) => {
+    const writer = await start(t, dir, ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
+    await fill(writer.client);
+    await writer.client.bgrewriteaof();
+    await waitFor('the rewrite to end', async () => (await writer.client.info('persistence')).includes('aof_rewrite_in_progress:0'), 10_000);
     writer.proc.kill('SIGKILL');
   }, ['--appendonly', 'yes']);
   assert.ok(lines.includes('RDB is base AOF'), String(lines));

@@ -74,6 +74,8 @@ test('while dump.rdb loads, clients get -LOADING and INFO shows the progress; th
   assert.ok(Math.abs(Number(info.loading_start_time) - Date.now() / 1000) < 30, info.loading_start_time);
   assert.match(info.loading_loaded_perc, /^\d+\.\d\d$/);
   assert.match(info.loading_eta_seconds, /^\d+$/);
+  // The used-mem the file records: at least the 20 MB of values it holds.
+  assert.ok(Number(info.loading_rdb_used_mem) > KEYS * 1000, info.loading_rdb_used_mem);
   // A second look sees it moving on.
   await waitFor('the load to progress', async () => Number((await persistenceInfo(conn)).loading_loaded_bytes) > Number(info.loading_loaded_bytes), 10_000);
   await waitFor('the load to end', async () => (await line(conn, 'PING')) === '+PONG\r\n', 40_000);
@@ -126,7 +128,7 @@ test('redis-server loading the same file answers the same way', { skip: !HAVE_RE
     const conn = await rawConnect(port);
     const out = [await line(conn, 'PING'), await line(conn, 'GET', 'key:1'), await line(conn, 'CONFIG', 'SET', 'maxmemory-clients', '0')];
     const info = await persistenceInfo(conn);
-    out.push(Object.keys(info).filter((k) => k.startsWith('loading')).join(','), info.loading, info.async_loading);
+    out.push(Object.keys(info).filter((k) => k.startsWith('loading')).join(','), info.loading, info.async_loading, info.loading_rdb_used_mem);
     conn.socket.destroy();
     proc.kill('SIGKILL');
     return out;

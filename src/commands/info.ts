@@ -353,18 +353,31 @@ export const infoCommand = defineCommand({
   run: (ctx, args): Reply => new VerbatimReply('txt', infoText(ctx, args.slice(1))),
 });
 
-/** INFO persistence's progress of a start-up load, computed as Redis does (an ETA of 1 s in its first second). */
+/**
+ * INFO persistence's progress of a start-up load, computed as Redis does: an
+ * ETA of 1 s in its first second, and with no total size, the file's used-mem
+ * as a (bad) estimate of it, the percentage kept below 100.
+ */
 function loadingInfo(progress: LoadingProgress | undefined): Record<string, number | string> {
   if (progress === undefined) return {};
-  const { startTime, totalBytes, loadedBytes } = progress;
+  const { startTime, totalBytes, loadedBytes, rdbUsedMem } = progress;
   const elapsed = Math.floor(Date.now() / 1000) - startTime;
+  let perc = 0;
+  let remaining = 1;
+  if (totalBytes > 0) {
+    perc = (loadedBytes / totalBytes) * 100;
+    remaining = totalBytes - loadedBytes;
+  } else if (rdbUsedMem > 0) {
+    perc = Math.min(99.99, (loadedBytes / rdbUsedMem) * 100);
+    remaining = Math.max(1, rdbUsedMem - loadedBytes);
+  }
   return {
     loading_start_time: startTime,
     loading_total_bytes: totalBytes,
-    loading_rdb_used_mem: 0,
+    loading_rdb_used_mem: rdbUsedMem,
     loading_loaded_bytes: loadedBytes,
-    loading_loaded_perc: (totalBytes > 0 ? (loadedBytes / totalBytes) * 100 : 0).toFixed(2),
-    loading_eta_seconds: elapsed === 0 ? 1 : Math.floor((elapsed * (totalBytes > 0 ? totalBytes - loadedBytes : 1)) / (loadedBytes + 1)),
+    loading_loaded_perc: perc.toFixed(2),
+    loading_eta_seconds: elapsed === 0 ? 1 : Math.floor((elapsed * remaining) / (loadedBytes + 1)),
   };
 }
 

@@ -82,6 +82,8 @@ export interface LoadingProgress {
   startTime: number;
   totalBytes: number;
   loadedBytes: number;
+  /** The used-mem the file's writer recorded (0 until read): Redis's estimate of the size when the total is unknown. */
+  rdbUsedMem: number;
 }
 
 export class Persistence {
@@ -285,7 +287,9 @@ export class Persistence {
     let writer: SnapshotWriter;
     try {
       const libraries = include === 'nothing' ? [] : this.host.functions?.libraryCodes();
-      writer = new SnapshotWriter(this.keyspace, (bytes) => child.write(bytes), libraries, info, include === 'everything');
+      // An AOF rewrite's child writes the new base (`.aof`), which Redis marks as such.
+      const aofBase = typeof destination !== 'function' && 'suffix' in destination && destination.suffix === '.aof';
+      writer = new SnapshotWriter(this.keyspace, (bytes) => child.write(bytes), libraries, info, include === 'everything', aofBase);
     } catch (error) {
       child.kill();
       throw error;
@@ -657,7 +661,7 @@ export class Persistence {
       const end = rdbEnd(bytes);
       try {
         if (end === undefined) throw new SnapshotError(`Bad RDB file ${file}: no end marker with a valid checksum`, []);
-        const options = { ...this.loadOptions(), keyDelayUs: this.config.getNumber('key-load-delay') };
+        const options = { ...this.loadOptions(), keyDelayUs: this.config.getNumber('key-load-delay'), usedMem: (bytes: number) => (progress.rdbUsedMem = bytes) };
         yield* tracked(snapshotSteps(this.keyspace, bytes.subarray(0, end), file, this.config.values, interval, this.host.functions, undefined, options), progress, before);
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
@@ -782,7 +786,7 @@ export class Persistence {
   /** The dataset now as a base file: an RDB snapshot, or with aof-use-rdb-preamble no, commands. */
   private writeBase(file: string): void {
     if (this.config.getBool('aof-use-rdb-preamble')) {
-      new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes()).finish();
+      new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes(), undefined, true, true).finish();
     } else {
       writeCommandsBase(this.keyspace, file, this.host.functions?.libraryCodes() ?? [], this.config.getBool('aof-timestamp-enabled'));
     }
@@ -1149,9 +1153,9 @@ export class Persistence {
     if (!fs.existsSync(file)) return;
     const started = performance.now();
     const bytes = fs.readFileSync(file);
-    const options = { ...this.loadOptions(expired), keyDelayUs: this.config.getNumber('key-load-delay') };
     this.lastLoad = await this.whileLoading((progress, interval) => {
       progress.totalBytes = bytes.length;
+      const options = { ...this.loadOptions(expired), keyDelayUs: this.config.getNumber('key-load-delay'), usedMem: (used: number) => (progress.rdbUsedMem = used) };
       return tracked(snapshotSteps(this.keyspace, bytes, file, this.config.values, interval, this.host.functions, undefined, options), progress, 0);
     });
     this.keyspace.dirty = 0;
@@ -1190,7 +1194,7 @@ export class Persistence {
   }
 
   private startLoading(): LoadingProgress {
-    this.loading = { startTime: Math.floor(Date.now() / 1000), totalBytes: 0, loadedBytes: 0 };
+    this.loading = { startTime: Math.floor(Date.now() / 1000), totalBytes: 0, loadedBytes: 0, rdbUsedMem: 0 };
     this.keyspace.loading = true;
     return this.loading;
   }

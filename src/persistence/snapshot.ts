@@ -107,6 +107,8 @@ export class SnapshotWriter {
     libraries: readonly string[] = [],
     replication?: ReplicationInfo,
     withKeys = true,
+    /** The base of an AOF (its RDB preamble): the aof-base field says so, as Redis's does. */
+    aofBase = false,
   ) {
     if (typeof target === 'string') {
       this.temp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
@@ -128,7 +130,7 @@ export class SnapshotWriter {
       aux('repl-id', replication.replid);
       aux('repl-offset', String(replication.offset));
     }
-    aux('aof-base', '0');
+    aux('aof-base', aofBase ? '1' : '0');
     for (const code of libraries) {
       w.byte(OPCODE.FUNCTION2);
       w.string(code);
@@ -324,6 +326,8 @@ export interface LoadOptions {
    * deep sanitization loads as a CorruptValue (and is reported in the log).
    */
   deepSanitization?: boolean;
+  /** Told of the used-mem the file records (INFO loading_rdb_used_mem). */
+  usedMem?: (bytes: number) => void;
 }
 
 /** Names of the value types in redis-check-rdb's report. */
@@ -448,7 +452,10 @@ function snapshotLoader(
     else if (field === 'repl-stream-db') repl.streamDb = Number(value);
     else if (field === 'redis-ver') options.log?.('notice', `Loading RDB produced by version ${value}`);
     else if (field === 'ctime') options.log?.('notice', `RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - leadingInteger(value))} seconds`);
-    else if (field === 'used-mem') options.log?.('notice', `RDB memory usage when created ${(leadingInteger(value) / (1024 * 1024)).toFixed(2)} Mb`);
+    else if (field === 'used-mem') {
+      options.log?.('notice', `RDB memory usage when created ${(leadingInteger(value) / (1024 * 1024)).toFixed(2)} Mb`);
+      options.usedMem?.(leadingInteger(value));
+    }
     else if (field === 'aof-preamble' && leadingInteger(value) !== 0) options.log?.('notice', 'RDB has an AOF tail');
     else if (field === 'aof-base' && leadingInteger(value) !== 0) options.log?.('notice', 'RDB is base AOF');
   };
