@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
 import { HAVE_REDIS, launch, freePort, startInDir, tempDirs, waitFor } from './helpers.mjs';
 
 const ours = process.env.TEST_TARGET !== 'redis';
@@ -192,6 +193,35 @@ test("an AOF's RDB base written by our rewrite says it is one: redis-server and 
     writer.proc.kill('SIGKILL');
   }, ['--appendonly', 'yes']);
   assert.ok(lines.includes('RDB is base AOF'), String(lines));
+});
+
+/** A numeric aux field of an RDB file's header (stored as an integer-encoded string, as both servers write them). */
+function auxInteger(file, name) {
+  const bytes = fs.readFileSync(file);
+  const at = bytes.indexOf(Buffer.from(`\xfa${String.fromCharCode(name.length)}${name}`, 'latin1'));
+  assert.ok(at > 0, `no ${name} field`);
+  const value = at + 2 + name.length;
+  const encoding = bytes[value];
+  if (encoding === 0xc0) return bytes.readInt8(value + 1);
+  if (encoding === 0xc1) return bytes.readInt16LE(value + 1);
+  if (encoding === 0xc2) return bytes.readInt32LE(value + 1);
+  return Number(bytes.toString('latin1', value + 1, value + 1 + (encoding & 0x3f)));
+}
+
+test("a snapshot's used-mem is the server's used_memory, clients' share included, as Redis records it", async (t) => {
+  const dir = tempDir();
+  const s = await start(t, dir, ['--save', '']);
+  await s.client.set('k', 'v'.repeat(1000));
+  // Idle connections: their buffers are in used_memory, not in the keyspace.
+  const others = await Promise.all(Array.from({ length: 40 }, () => new Promise((resolve) => {
+    const socket = net.connect(s.port, '127.0.0.1', () => resolve(socket));
+  })));
+  t.after(() => others.forEach((socket) => socket.destroy()));
+  await waitFor('the connections to be accepted', async () => (await s.client.info('clients')).includes('connected_clients:41'));
+  const used = Number((await s.client.info('memory')).match(/used_memory:(\d+)/)[1]);
+  await s.client.save();
+  const recorded = auxInteger(path.join(dir, 'dump.rdb'), 'used-mem');
+  assert.ok(Math.abs(recorded - used) < 16 * 1024, `used-mem ${recorded}, used_memory ${used}`);
 });
 
 test('BGSAVE writes the data as it was when it started while commands keep changing it', { skip: !ours && 'our server only' }, async (t) => {

@@ -60,6 +60,8 @@ export interface PersistenceHost {
   inExec(): boolean;
   /** A save child started (oom-score-adj gives it the background class). */
   childStarted(pid: number): void;
+  /** INFO's used_memory, which a snapshot's header records. */
+  usedMemory(): number;
 }
 
 /** Where propagated commands go besides the append-only file. */
@@ -212,7 +214,9 @@ export class Persistence {
     const dirty = this.keyspace.dirty;
     let writer: SnapshotWriter | undefined;
     try {
-      writer = new SnapshotWriter(this.keyspace, this.snapshotFile(), this.host.functions?.libraryCodes(), this.host.follower.saveInfo());
+      writer = new SnapshotWriter(this.keyspace, this.snapshotFile(), {
+        libraries: this.host.functions?.libraryCodes(), replication: this.host.follower.saveInfo(), usedMemory: this.host.usedMemory(),
+      });
       writer.finish();
     } catch (error) {
       writer?.abandon();
@@ -289,7 +293,9 @@ export class Persistence {
       const libraries = include === 'nothing' ? [] : this.host.functions?.libraryCodes();
       // An AOF rewrite's child writes the new base (`.aof`), which Redis marks as such.
       const aofBase = typeof destination !== 'function' && 'suffix' in destination && destination.suffix === '.aof';
-      writer = new SnapshotWriter(this.keyspace, (bytes) => child.write(bytes), libraries, info, include === 'everything', aofBase);
+      writer = new SnapshotWriter(this.keyspace, (bytes) => child.write(bytes), {
+        libraries, replication: info, withKeys: include === 'everything', aofBase, usedMemory: this.host.usedMemory(),
+      });
     } catch (error) {
       child.kill();
       throw error;
@@ -786,7 +792,7 @@ export class Persistence {
   /** The dataset now as a base file: an RDB snapshot, or with aof-use-rdb-preamble no, commands. */
   private writeBase(file: string): void {
     if (this.config.getBool('aof-use-rdb-preamble')) {
-      new SnapshotWriter(this.keyspace, file, this.host.functions?.libraryCodes(), undefined, true, true).finish();
+      new SnapshotWriter(this.keyspace, file, { libraries: this.host.functions?.libraryCodes(), aofBase: true, usedMemory: this.host.usedMemory() }).finish();
     } else {
       writeCommandsBase(this.keyspace, file, this.host.functions?.libraryCodes() ?? [], this.config.getBool('aof-timestamp-enabled'));
     }
@@ -1129,7 +1135,7 @@ export class Persistence {
    */
   checkpoint(): () => void {
     const chunks: Buffer[] = [];
-    new SnapshotWriter(this.keyspace, (bytes) => chunks.push(Buffer.from(bytes))).finish();
+    new SnapshotWriter(this.keyspace, (bytes) => chunks.push(Buffer.from(bytes)), { usedMemory: this.host.usedMemory() }).finish();
     const dirty = this.keyspace.dirty;
     return () => {
       loadSnapshotBytes(this.keyspace, Buffer.concat(chunks), 'checkpoint', this.config.values);

@@ -82,6 +82,20 @@ interface CapturedDb {
  * replaced or deleted first: the database hands the old value over before
  * such a change (`preserve`). New keys are not part of the snapshot.
  */
+/** What a snapshot holds besides the keys, and what its header says. */
+export interface SnapshotContents {
+  /** The function libraries' code. */
+  libraries?: readonly string[];
+  /** The replication history to continue from, for a master's or replica's own file. */
+  replication?: ReplicationInfo;
+  /** False for a sync to replicas that asked for the functions only. */
+  withKeys?: boolean;
+  /** The base of an AOF (its RDB preamble): the aof-base field says so, as Redis's does. */
+  aofBase?: boolean;
+  /** The used-mem field: the server's used_memory (the keyspace's part when no server is around). */
+  usedMemory?: number;
+}
+
 export class SnapshotWriter {
   private readonly captured: CapturedDb[] = [];
   private readonly w = new Writer();
@@ -104,11 +118,7 @@ export class SnapshotWriter {
   constructor(
     keyspace: Keyspace,
     private readonly target: string | ((bytes: Buffer) => void),
-    libraries: readonly string[] = [],
-    replication?: ReplicationInfo,
-    withKeys = true,
-    /** The base of an AOF (its RDB preamble): the aof-base field says so, as Redis's does. */
-    aofBase = false,
+    { libraries = [], replication, withKeys = true, aofBase = false, usedMemory = keyspace.usedMemory }: SnapshotContents = {},
   ) {
     if (typeof target === 'string') {
       this.temp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
@@ -124,7 +134,7 @@ export class SnapshotWriter {
     aux('redis-ver', REDIS_VERSION);
     aux('redis-bits', '64');
     aux('ctime', String(Math.floor(this.startedAt / 1000)));
-    aux('used-mem', String(keyspace.usedMemory));
+    aux('used-mem', String(usedMemory));
     if (replication !== undefined) {
       aux('repl-stream-db', String(replication.streamDb));
       aux('repl-id', replication.replid);

@@ -292,6 +292,7 @@ export class Server implements ExecutionObserver {
       isCommand: (name) => findCommand(name) !== undefined,
       inExec: () => this.executing?.executingTransaction === true,
       childStarted: (pid) => this.oom.applyToChild(pid),
+      usedMemory: () => this.usedMemory,
     });
     const oom = new OomScoreAdj(config, (message) => this.log('warning', message), () => this.replication.master !== undefined);
     this.oom = oom;
