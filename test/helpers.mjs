@@ -331,9 +331,24 @@ export async function clientNamed(r, name) {
  * tests and stopped after them.
  */
 export function useReplyPair({ reference = HAVE_REDIS } = {}) {
-  const pair = { a: undefined, b: undefined };
   let mine;
   let redis;
+  const pair = {
+    a: undefined,
+    b: undefined,
+    /**
+     * After a failed reply from the reference: true when redis-server itself died (some
+     * random sequences hit its own assertions), in which case a fresh one now replaces it.
+     */
+    async referenceCrashed() {
+      const exited = redis.proc.exitCode !== null || redis.proc.signalCode !== null;
+      if (!exited && (await Promise.race([once(redis.proc, 'exit').then(() => true), sleep(3000).then(() => false)])) === false) return false;
+      redis.stop();
+      redis = await startRedis();
+      pair.b = redis.conn;
+      return true;
+    },
+  };
   before(async () => {
     mine = await startServer(['--save', '']);
     pair.a = await replyConnection(mine.port);
@@ -429,13 +444,20 @@ export async function replyConnection(port) {
   await once(socket, 'connect');
   let buf = Buffer.alloc(0);
   let wake = () => {};
+  let closed = false;
   socket.on('data', (d) => {
     buf = Buffer.concat([buf, d]);
     wake();
   });
+  // A server that dies closes the connection: the reply it owed fails at once (and a write after that is no crash here).
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+    wake();
+  });
   return {
     async command(...args) {
-      socket.write(Buffer.from(resp(...args), 'latin1'));
+      if (!closed) socket.write(Buffer.from(resp(...args), 'latin1'));
       const deadline = Date.now() + 5000;
       for (;;) {
         const len = replyLength(buf);
@@ -444,6 +466,7 @@ export async function replyConnection(port) {
           buf = buf.subarray(len);
           return reply;
         }
+        if (closed) throw new Error(`connection closed before the reply to ${args.join(' ')}`);
         if (Date.now() > deadline) throw new Error(`no reply to ${args.join(' ')}`);
         await Promise.race([new Promise((r) => (wake = r)), new Promise((r) => setTimeout(r, 100))]);
       }

@@ -14,9 +14,20 @@ const pair = useReplyPair();
 /** Our inner radix-tree node count follows Redis's only for typical trees. */
 const comparable = (reply) => reply.replace(/(radix-tree-nodes\r\n):\d+/, '$1:N');
 
+/** Thrown when redis-server itself died on the sequence: the run says nothing of ours and is discarded. */
+class ReferenceCrashed extends Error {}
+
 async function both(...args) {
   const mineReply = await pair.a.command(...args);
-  if (pair.b !== undefined) assert.equal(comparable(mineReply), comparable(await pair.b.command(...args)), args.join(' '));
+  if (pair.b === undefined) return mineReply;
+  let reference;
+  try {
+    reference = await pair.b.command(...args);
+  } catch (error) {
+    if (await pair.referenceCrashed()) throw new ReferenceCrashed(args.join(' '));
+    throw error;
+  }
+  assert.equal(comparable(mineReply), comparable(reference), args.join(' '));
   return mineReply;
 }
 
@@ -51,58 +62,71 @@ const op = fc.oneof(
 );
 
 test('random XADD / XDEL / XTRIM / XRANGE / XREAD over packed nodes: replies as redis-server', { skip: !HAVE_REDIS }, async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 70 }), async (ops) => {
-      await both('FLUSHALL');
-      await both('CONFIG', 'SET', 'stream-node-max-entries', '4');
-      await both('CONFIG', 'SET', 'stream-node-max-bytes', '4096');
-      const ids = [];
-      let ms = 1n;
-      let seq = 0n;
-      const pick = (i) => (ids.length === 0 ? '0-1' : ids[i % ids.length]);
-      for (const o of ops) {
-        if (o.t === 'add') {
-          const fields = o.vals.flatMap((v, i) => [o.other ? `g${i}` : `f${i}`, v]);
-          // Far past the clock, `*` takes the next ID on both servers alike.
-          if (o.auto && ms > 1n << 45n) {
-            const reply = await both('XADD', 's', '*', ...fields);
-            if (reply.startsWith('-')) continue;
-            const id = reply.split('\r\n')[1];
-            ids.push(id);
-            [ms, seq] = id.split('-').map(BigInt);
-            continue;
-          }
-          const next = step(ms, seq, o.kind, o.n);
-          if (next === undefined) continue;
-          [ms, seq] = next;
-          ids.push(await both('XADD', 's', `${ms}-${seq}`, ...fields).then((r) => r.split('\r\n')[1]));
-        } else if (o.t === 'del') {
-          await both('XDEL', 's', ...o.picks.map(pick));
-        } else if (o.t === 'trim') {
-          await both('XTRIM', 's', o.minid ? 'MINID' : 'MAXLEN', o.approx ? '~' : '=', o.minid ? pick(o.n) : String(o.n % 40));
-        } else if (o.t === 'range') {
-          const lo = o.open ? '-' : pick(o.from);
-          const hi = o.open ? '+' : pick(o.to);
-          const count = o.count === 0 ? [] : ['COUNT', String(o.count)];
-          await both(...(o.rev ? ['XREVRANGE', 's', hi, lo] : ['XRANGE', 's', lo, hi]), ...count);
-          await both('XREAD', 'COUNT', String(o.count + 1), 'STREAMS', 's', lo === '-' ? '0-0' : lo);
-        } else if (o.t === 'info') {
-          await both('XINFO', 'STREAM', 's');
-          await both('XLEN', 's');
-        } else {
-          await both('CONFIG', 'SET', 'stream-node-max-entries', String(o.entries));
-          await both('CONFIG', 'SET', 'stream-node-max-bytes', String(o.bytes));
+  let completed = 0;
+  let discarded = 0;
+  const sequence = async (ops) => {
+    try {
+      await replay(ops);
+      completed++;
+    } catch (error) {
+      if (!(error instanceof ReferenceCrashed)) throw error;
+      discarded++;
+      // Ours is not judged on a sequence the reference could not finish.
+      fc.pre(false);
+    }
+  };
+  const replay = async (ops) => {
+    await both('FLUSHALL');
+    await both('CONFIG', 'SET', 'stream-node-max-entries', '4');
+    await both('CONFIG', 'SET', 'stream-node-max-bytes', '4096');
+    const ids = [];
+    let ms = 1n;
+    let seq = 0n;
+    const pick = (i) => (ids.length === 0 ? '0-1' : ids[i % ids.length]);
+    for (const o of ops) {
+      if (o.t === 'add') {
+        const fields = o.vals.flatMap((v, i) => [o.other ? `g${i}` : `f${i}`, v]);
+        // Far past the clock, `*` takes the next ID on both servers alike.
+        if (o.auto && ms > 1n << 45n) {
+          const reply = await both('XADD', 's', '*', ...fields);
+          if (reply.startsWith('-')) continue;
+          const id = reply.split('\r\n')[1];
+          ids.push(id);
+          [ms, seq] = id.split('-').map(BigInt);
+          continue;
         }
+        const next = step(ms, seq, o.kind, o.n);
+        if (next === undefined) continue;
+        [ms, seq] = next;
+        ids.push(await both('XADD', 's', `${ms}-${seq}`, ...fields).then((r) => r.split('\r\n')[1]));
+      } else if (o.t === 'del') {
+        await both('XDEL', 's', ...o.picks.map(pick));
+      } else if (o.t === 'trim') {
+        await both('XTRIM', 's', o.minid ? 'MINID' : 'MAXLEN', o.approx ? '~' : '=', o.minid ? pick(o.n) : String(o.n % 40));
+      } else if (o.t === 'range') {
+        const lo = o.open ? '-' : pick(o.from);
+        const hi = o.open ? '+' : pick(o.to);
+        const count = o.count === 0 ? [] : ['COUNT', String(o.count)];
+        await both(...(o.rev ? ['XREVRANGE', 's', hi, lo] : ['XRANGE', 's', lo, hi]), ...count);
+        await both('XREAD', 'COUNT', String(o.count + 1), 'STREAMS', 's', lo === '-' ? '0-0' : lo);
+      } else if (o.t === 'info') {
+        await both('XINFO', 'STREAM', 's');
+        await both('XLEN', 's');
+      } else {
+        await both('CONFIG', 'SET', 'stream-node-max-entries', String(o.entries));
+        await both('CONFIG', 'SET', 'stream-node-max-bytes', String(o.bytes));
       }
-      await both('XRANGE', 's', '-', '+');
-      await both('XINFO', 'STREAM', 's', 'FULL');
-    }),
-    // A fixed seed (STREAM_NODES_SEED picks another): some random sequences crash redis-server 7.0.15
-    // itself (an assertion in lpNext under XRANGE, e.g. after stream-node-max-bytes 400, an XADD of a
-    // 150-byte entry, max-bytes 60 and an XADD *, then XRANGE from just past the last ID), which
-    // failed the comparison at random; this seed's 40 sequences do not.
-    { numRuns: 40, seed: Number(process.env.STREAM_NODES_SEED ?? 20261207) },
-  );
+    }
+    await both('XRANGE', 's', '-', '+');
+    await both('XINFO', 'STREAM', 's', 'FULL');
+  };
+  // Some random sequences crash redis-server 7.0.15 itself (an assertion in lpNext under XRANGE,
+  // e.g. after stream-node-max-bytes 400, an XADD of a 150-byte entry, max-bytes 60 and an XADD *,
+  // then XRANGE from just past the last ID): such a run is discarded and the reference restarted.
+  // STREAM_NODES_SEED replays a reported seed.
+  const seed = process.env.STREAM_NODES_SEED === undefined ? {} : { seed: Number(process.env.STREAM_NODES_SEED) };
+  await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 70 }), sequence), { numRuns: 40, ...seed });
+  assert.ok(completed >= 40, `${completed} sequences compared, ${discarded} discarded`);
 });
 
 test('nodes past 64 KB (4-byte offsets), deleted from and trimmed inside, as redis-server', { skip: !HAVE_REDIS }, async () => {
