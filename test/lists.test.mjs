@@ -451,6 +451,38 @@ test('a list survives growing to thousands of elements and shrinking back', asyn
 
 // ---------------------------------------------------------------- blocking: immediate answers
 
+test('a client waiting on several keys is served from the key that became ready first, as Redis serves it', async (t) => {
+  // One transaction fills both keys, the second argument first: the wait ends on that key, the other keeps its element.
+  const cases = [
+    { wait: ['BLPOP', 'a', 'b', '0'], fill: [['RPUSH', 'b', 'x'], ['RPUSH', 'a', 'y']], served: ['b', 'x'], left: ['LRANGE', 'a', '0', '-1'], rest: ['y'] },
+    { wait: ['BLMPOP', '0', '2', 'a', 'b', 'LEFT'], fill: [['RPUSH', 'b', 'x'], ['RPUSH', 'a', 'y']], served: ['b', ['x']], left: ['LRANGE', 'a', '0', '-1'], rest: ['y'] },
+    { wait: ['BZPOPMIN', 'a', 'b', '0'], fill: [['ZADD', 'b', '1', 'x'], ['ZADD', 'a', '2', 'y']], served: ['b', 'x', '1'], left: ['ZRANGE', 'a', '0', '-1'], rest: ['y'] },
+    {
+      wait: ['XREAD', 'BLOCK', '0', 'STREAMS', 'a', 'b', '$', '$'],
+      fill: [['XADD', 'b', '1-1', 'f', 'x'], ['XADD', 'a', '1-1', 'f', 'y']],
+      served: [['b', [['1-1', ['f', 'x']]]]],
+    },
+    {
+      setup: [['XGROUP', 'CREATE', 'a', 'g', '$', 'MKSTREAM'], ['XGROUP', 'CREATE', 'b', 'g', '$', 'MKSTREAM']],
+      wait: ['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 'a', 'b', '>', '>'],
+      fill: [['XADD', 'b', '1-1', 'f', 'x'], ['XADD', 'a', '1-1', 'f', 'y']],
+      served: [['b', [['1-1', ['f', 'x']]]]],
+      left: ['XPENDING', 'a', 'g'],
+      rest: [0, null, null, null],
+    },
+  ];
+  const waiter = connect(t);
+  for (const { setup = [], wait, fill, served, left, rest } of cases) {
+    await r.del('a', 'b');
+    for (const args of setup) await r.call(...args);
+    const reply = waiter.call(...wait);
+    await blockedClients(r, 1);
+    await r.multi(fill.map((args) => ['call', ...args])).exec();
+    assert.deepEqual(await reply, served, wait[0]);
+    if (left) assert.deepEqual(await r.call(...left), rest, wait[0]);
+  }
+});
+
 test('BLPOP/BRPOP answer at once from the first non-empty list', async () => {
   await r.rpush('b', '1', '2');
   assert.deepEqual(await r.blpop('a', 'b', 0), ['b', '1']);

@@ -304,7 +304,7 @@ function waitFor(
   ctx: CommandContext,
   keys: readonly string[],
   deadline: number,
-  attempt: () => Reply | undefined,
+  attempt: (ready: string) => Reply | undefined,
   inTransaction: Reply,
 ): Reply | BlockRequest {
   if (ctx.client.inTransaction) return inTransaction;
@@ -317,9 +317,9 @@ function blockingPop(end: End) {
     const deadline = deadlineArg(args[args.length - 1]);
     const keys = args.slice(1, -1);
     const db = ctx.client.db;
-    const serve = (strict: boolean): Reply | undefined =>
-      popFirst(db, keys, strict, (key, list) => [key, popOne(db, key, list, end)]);
-    return serve(true) ?? waitFor(ctx, keys, deadline, () => serve(false), NIL_ARRAY);
+    const serve = (from: readonly string[], strict: boolean): Reply | undefined =>
+      popFirst(db, from, strict, (key, list) => [key, popOne(db, key, list, end)]);
+    return serve(keys, true) ?? waitFor(ctx, keys, deadline, (ready) => serve([ready], false), NIL_ARRAY);
   };
 }
 
@@ -335,9 +335,9 @@ function blmpop(ctx: CommandContext, args: string[]): Reply | BlockRequest {
   const { keys, end, count } = parseMultiPop(args, 2);
   const deadline = deadlineArg(args[1]);
   const db = ctx.client.db;
-  const serve = (strict: boolean): Reply | undefined =>
-    popFirst(db, keys, strict, (key, list) => [key, popMany(db, key, list, end, count)]);
-  return serve(true) ?? waitFor(ctx, keys, deadline, () => serve(false), NIL_ARRAY);
+  const serve = (from: readonly string[], strict: boolean): Reply | undefined =>
+    popFirst(db, from, strict, (key, list) => [key, popMany(db, key, list, end, count)]);
+  return serve(keys, true) ?? waitFor(ctx, keys, deadline, (ready) => serve([ready], false), NIL_ARRAY);
 }
 
 /** BLMOVE/BRPOPLPUSH: waits on the source only; the destination's type is checked when there is an element. */

@@ -458,7 +458,8 @@ function zpop(end: End) {
 
 /**
  * The blocking pops: serve at once from the first non-empty set, else wait
- * for a change to one of the keys (first come, first served).
+ * for a change to one of the keys (first come, first served), and pop from
+ * the key that changed.
  */
 function blockingPop(
   ctx: CommandContext, keys: readonly string[], end: End, deadline: number, count: number, nested: boolean,
@@ -468,13 +469,10 @@ function blockingPop(
     const z = db.getCollection<ZSetValue>(key, 'zset');
     if (z !== undefined && z.size > 0) return popGeneric(ctx, [key], end, true, count, nested, nested);
   }
-  const attempt = (): Reply | undefined => {
-    for (const key of keys) {
-      const value = db.get(key);
-      // A key of another type keeps the client waiting, as in Redis.
-      if (value instanceof ZSetValue && value.size > 0) return popGeneric(ctx, [key], end, true, count, nested, nested);
-    }
-    return undefined;
+  const attempt = (ready: string): Reply | undefined => {
+    const value = db.get(ready);
+    // A key of another type keeps the client waiting, as in Redis.
+    return value instanceof ZSetValue && value.size > 0 ? popGeneric(ctx, [ready], end, true, count, nested, nested) : undefined;
   };
   return new BlockRequest(keys, deadline, attempt, NIL_ARRAY);
 }

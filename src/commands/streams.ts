@@ -628,31 +628,28 @@ function xread(ctx: CommandContext, args: string[]): Reply | BlockRequest {
   if (timeout === -1) return NIL_ARRAY;
 
   const served = count === 0 ? BLOCKED_DEFAULT_COUNT : count;
-  const attempt = (): Reply | undefined => {
-    for (let i = 0; i < streamCount; i++) {
-      const key = keys[i];
-      const value = readable(db.get(key));
-      const s = value !== undefined && typeof value !== 'string' && value.type === 'stream' ? (value as StreamValue) : undefined;
-      let group: ConsumerGroup | undefined;
-      let gt = ids[i];
-      if (groupName !== undefined) {
-        if (s === undefined) return new ReplyError('UNBLOCKED the stream key no longer exists');
-        group = s.groups.get(groupName);
-        if (group === undefined) return new ReplyError('NOGROUP the consumer group this client was blocked on no longer exists');
-        gt = group.lastId;
-      }
-      if (s === undefined || s.lastId <= gt) continue;
-      if (group === undefined) return perStream(ctx, [[key, readNew(s, key, gt + 1n, served, undefined)]]);
-      const { consumer, created } = consumerOf(ctx, key, group, consumerName);
-      const effects = effectRecords(ctx);
-      if (created && noack) effects?.push(['XGROUP', 'CREATECONSUMER', key, groupName!, consumerName]);
-      const entries = readNew(s, key, gt + 1n, served, { group, groupName: groupName!, consumer, noack, records: effects });
-      // Served later, the wait records its effects like an immediate read; the server hands them to this command's propagate rule.
-      propagated = effects;
-      dirtied(ctx);
-      return perStream(ctx, [[key, entries]]);
+  const attempt = (key: string): Reply | undefined => {
+    // Served from the stream that changed, as Redis serves a reader of several.
+    const value = readable(db.get(key));
+    const s = value !== undefined && typeof value !== 'string' && value.type === 'stream' ? (value as StreamValue) : undefined;
+    let group: ConsumerGroup | undefined;
+    let gt = ids[keys.indexOf(key)];
+    if (groupName !== undefined) {
+      if (s === undefined) return new ReplyError('UNBLOCKED the stream key no longer exists');
+      group = s.groups.get(groupName);
+      if (group === undefined) return new ReplyError('NOGROUP the consumer group this client was blocked on no longer exists');
+      gt = group.lastId;
     }
-    return undefined;
+    if (s === undefined || s.lastId <= gt) return undefined;
+    if (group === undefined) return perStream(ctx, [[key, readNew(s, key, gt + 1n, served, undefined)]]);
+    const { consumer, created } = consumerOf(ctx, key, group, consumerName);
+    const effects = effectRecords(ctx);
+    if (created && noack) effects?.push(['XGROUP', 'CREATECONSUMER', key, groupName!, consumerName]);
+    const entries = readNew(s, key, gt + 1n, served, { group, groupName: groupName!, consumer, noack, records: effects });
+    // Served later, the wait records its effects like an immediate read; the server hands them to this command's propagate rule.
+    propagated = effects;
+    dirtied(ctx);
+    return perStream(ctx, [[key, entries]]);
   };
   return new BlockRequest(keys, timeout === 0 ? 0 : Date.now() + timeout, attempt, NIL_ARRAY);
 }

@@ -125,8 +125,12 @@ export class BlockRequest {
     readonly keys: readonly string[],
     /** Absolute time in ms when to give up; 0 waits forever. */
     readonly deadline: number,
-    /** Serves the client if it can now; undefined keeps it waiting. Runs after some command changed a key. */
-    readonly attempt: () => Reply | undefined,
+    /**
+     * Serves the client from `ready`, the key whose change woke it, if it can now; undefined keeps
+     * it waiting. As in Redis, a client waiting on several keys is served from the one that became
+     * ready first, not from the first of its keys that holds something.
+     */
+    readonly attempt: (ready: string) => Reply | undefined,
     /** The reply on timeout (the command's kind of null). */
     readonly timeoutReply: Reply,
     /** Not a blocking command: its reply comes later, through Server.finishWaiting, and CLIENT UNBLOCK leaves it be. */

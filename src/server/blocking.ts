@@ -1,7 +1,8 @@
 /**
  * Clients waiting in blocking commands. Each waits on keys of one database;
  * any change to such a key marks it ready, and after the command that made
- * the change, waiters on ready keys are retried first come, first served.
+ * the change, waiters on ready keys are retried first come, first served,
+ * key by key in the order the keys became ready.
  */
 import type { BlockRequest } from '../commands/types.js';
 import type { Reply } from '../protocol/reply.js';
@@ -80,7 +81,7 @@ export class BlockedClients {
       for (const waiter of this.byKey.get(db)?.get(key)?.slice() ?? []) {
         if (this.byClient.get(waiter.client) !== waiter) continue;
         this.runAs(waiter.client, waiter.args, () => {
-          const reply = waiter.request.attempt();
+          const reply = waiter.request.attempt(key);
           if (reply !== undefined) this.release(waiter, reply);
           return reply;
         });
