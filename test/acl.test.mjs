@@ -362,3 +362,29 @@ test('startup: bad aclfile, user lines with an aclfile, bad user lines and renam
   assert.equal(await failed.exited, 1);
   assert.match(failed.output(), /No such command in rename-command/);
 });
+
+test('CONFIG REWRITE writes the users as they are now in place of the file\'s user lines, as redis-server does', { skip: !haveRedis }, async () => {
+  const rewritten = async (redis) => {
+    const dir = tempDir();
+    const file = join(dir, 'redis.conf');
+    writeFileSync(file, ['port 0', 'user  alice   on >pw ~* +@all', '# between', 'user bob on nopass +get ~k*', 'save ""', ''].join('\n'));
+    const port = await freePort();
+    const args = [file, '--port', String(port), '--dir', dir];
+    const proc = redis ? spawn('redis-server', args, { stdio: 'ignore' }) : launch(args).proc;
+    try {
+      await waitForPort(port, proc);
+      const conn = await replyConnection(port);
+      await conn.command('ACL', 'SETUSER', 'carol', 'on', '>x', '+@read', '~c:*');
+      await conn.command('ACL', 'DELUSER', 'bob');
+      await conn.command('ACL', 'SETUSER', 'alice', '-@dangerous');
+      assert.equal(await conn.command('CONFIG', 'REWRITE'), '+OK\r\n');
+      conn.close();
+      return readFileSync(file, 'latin1').split('\n').filter((line) => line.startsWith('user ') || line === '# between');
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  };
+  const expected = await rewritten(true);
+  assert.deepEqual(await rewritten(false), expected);
+  assert.ok(expected.some((line) => line.startsWith('user carol ')), String(expected));
+});

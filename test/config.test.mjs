@@ -374,7 +374,7 @@ describe('CONFIG REWRITE', () => {
     c.configFile = file;
     c.setMany([['port', '7001'], ['replica-read-only', 'no'], ['save', '60 5'], ['maxmemory', '2gb'], ['timeout', '30'],
       ['notify-keyspace-events', 'Ex']]);
-    c.rewrite();
+    c.rewrite(undefined, { users: [] });
     const text = fs.readFileSync(file, 'latin1');
     assert.equal(text, [
       '# my settings', 'port 7001', 'replica-read-only no', '', '# saves', 'save 60 5', '',
@@ -392,15 +392,15 @@ describe('CONFIG REWRITE', () => {
     c.set('enable-protected-configs', 'yes', { startup: true });
     c.setMany([['save', ''], ['bind', '0.0.0.0'], ['requirepass', 'a "quoted"\npass'], ['maxmemory-clients', '5%'],
       ['client-output-buffer-limit', 'replica 1gb 512mb 30'], ['shutdown-on-sigterm', 'nosave now'], ['dir', dir]]);
-    c.rewrite();
+    c.rewrite(undefined, { users: [] });
     const again = loadStartupConfig([file]);
     assert.deepEqual(again.matching('*'), c.matching('*'));
-    c.rewrite(undefined, { forceAll: true });
+    c.rewrite(undefined, { forceAll: true, users: [] });
     assert.deepEqual(loadStartupConfig([file]).matching('*'), c.matching('*'));
   });
 
   test('errors', () => {
-    throwsConfig(() => new Config().rewrite(), 'The server is running without a config file');
-    throwsConfig(() => new Config().rewrite('/nonexistent-dir/redis.conf'), 'Rewriting config file: No such file or directory');
+    throwsConfig(() => new Config().rewrite(undefined, { users: [] }), 'The server is running without a config file');
+    throwsConfig(() => new Config().rewrite('/nonexistent-dir/redis.conf', { users: [] }), 'Rewriting config file: No such file or directory');
   });
 });

@@ -320,10 +320,15 @@ export class Acl {
     return { removed };
   }
 
+  /** Every user as a `user` line, as ACL SAVE and CONFIG REWRITE write them. */
+  userLines(): string[] {
+    return this.sortedUsers().map((user) => `user ${user.name} ${user.describe()}`);
+  }
+
   /** ACL SAVE: every user as a `user` line, written to a temporary file renamed over the target. */
   saveFile(file: AclFile): void {
     let text = '';
-    for (const user of this.sortedUsers()) text += `user ${user.name} ${user.describe()}\n`;
+    for (const line of this.userLines()) text += `${line}\n`;
     const tmp = `${file.path}.tmp-${process.pid}-${Date.now()}`;
     try {
       fs.writeFileSync(Buffer.from(tmp, 'latin1'), text, { encoding: 'latin1', mode: 0o644 });

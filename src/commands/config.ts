@@ -103,7 +103,7 @@ export const configCommand = defineCommand({
       run: (ctx) => {
         const file = ctx.server.config.configFile;
         if (file === undefined) throw new ReplyError('ERR The server is running without a config file');
-        configured(() => ctx.server.config.rewrite(file));
+        configured(() => ctx.server.config.rewrite(file, { users: ctx.server.configUserLines() }));
         return OK;
       },
     }),

@@ -186,7 +186,7 @@ function debug(ctx: CommandContext, args: string[]): Reply {
       return populate(ctx, args);
     case sub === 'config-rewrite-force-all' && argc === 2:
       try {
-        ctx.server.config.rewrite(ctx.server.config.configFile, { forceAll: true });
+        ctx.server.config.rewrite(ctx.server.config.configFile, { forceAll: true, users: ctx.server.configUserLines() });
       } catch (error) {
         throw new ReplyError(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${(error as Error).message}`);
       }
