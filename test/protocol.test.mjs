@@ -181,6 +181,22 @@ describe('wire protocol', () => {
       await otherStillWorks();
     });
 
+    for (const [header, error] of [['*1\0\r\n$4\r\nPING\r\n', 'too big mbulk count string'], ['*1\r\n$4\0\r\nPING\r\n', 'too big bulk count string']]) {
+      it(`never ends a header with a NUL byte before its \\r (${error})`, async () => {
+        // Redis finds the header's '\r' with strchr, which stops at the NUL: nothing after it ever runs.
+        const conn = await rawConnect(server.port);
+        try {
+          conn.write(`PING\r\n${header}PING\r\n`);
+          await sleep(200);
+          conn.write('a'.repeat(70 * 1024));
+          assert.equal(await rest(conn), `+PONG\r\n-ERR Protocol error: ${error}\r\n`);
+        } finally {
+          conn.close();
+        }
+        await otherStillWorks();
+      });
+    }
+
     it('skips the commands after the bad request in the same packet', async () => {
       await expectProtocolError(`${lead}*1\r\nfoo\r\nPING\r\n`, `${leadReplies}-ERR Protocol error: expected '$', got 'f'\r\n`);
     });

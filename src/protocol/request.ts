@@ -101,7 +101,8 @@ export class RequestReader {
   private state = State.Idle;
   /** Part of a header or inline line that started in an earlier chunk. */
   private partialLine = '';
-  private inlineHasNul = false;
+  /** The line being read (inline, or a header) has a zero byte before its end: Redis never finds that end. */
+  private lineHasNul = false;
   private argsLeft = 0;
   private bodyLeft = 0;
   /** Bytes received for the command not yet complete, for client-query-buffer-limit. */
@@ -218,19 +219,19 @@ export class RequestReader {
           let nl = chunk.indexOf(LF, pos);
           // Redis looks for the newline with strchr, which stops at a zero byte: such a
           // line never ends, and only the size limit closes the connection.
-          if (this.inlineHasNul || (nl >= 0 && chunk.subarray(pos, nl).includes(0))) {
-            this.inlineHasNul = true;
+          if (this.lineHasNul || (nl >= 0 && chunk.subarray(pos, nl).includes(0))) {
+            this.lineHasNul = true;
             nl = -1;
           }
           if (nl < 0) {
-            if (chunk.subarray(pos, len).includes(0)) this.inlineHasNul = true;
+            if (chunk.subarray(pos, len).includes(0)) this.lineHasNul = true;
             this.partialLine += chunk.toString('latin1', pos, len);
             if (this.partialLine.length > MAX_LINE) return { protocolError: 'Protocol error: too big inline request' };
             pos = len;
             break;
           }
           let line = this.partialLine + chunk.toString('latin1', pos, nl);
-          this.inlineHasNul = false;
+          this.lineHasNul = false;
           this.partialLine = '';
           pos = nl + 1;
           this.state = State.Idle;
@@ -245,7 +246,12 @@ export class RequestReader {
           // Redis waits for the byte after '\r' too, and skips it unseen.
           const carriedCr = this.partialLine.charCodeAt(this.partialLine.length - 1) === CR;
           const cr = carriedCr ? -1 : chunk.indexOf(CR, pos);
-          if (!carriedCr && (cr < 0 || cr + 1 >= len)) {
+          // Redis finds the '\r' with strchr too: a zero byte before it hides it, and the header never
+          // ends until the size limit refuses it.
+          if (!this.lineHasNul && !carriedCr && chunk.subarray(pos, cr < 0 ? len : cr).includes(0)) this.lineHasNul = true;
+          // The parser gets only headers the checks passed: this one never passes, so its bytes stop here.
+          if (this.lineHasNul) flushResp(pos);
+          if (this.lineHasNul || (!carriedCr && (cr < 0 || cr + 1 >= len))) {
             this.partialLine += chunk.toString('latin1', pos, len);
             this.commandBytes += len - pos;
             if (this.partialLine.length > MAX_LINE) {
