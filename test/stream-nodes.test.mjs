@@ -62,16 +62,13 @@ const op = fc.oneof(
 );
 
 test('random XADD / XDEL / XTRIM / XRANGE / XREAD over packed nodes: replies as redis-server', { skip: !HAVE_REDIS }, async () => {
-  let completed = 0;
-  let discarded = 0;
   const sequence = async (ops) => {
     try {
       await replay(ops);
-      completed++;
     } catch (error) {
       if (!(error instanceof ReferenceCrashed)) throw error;
-      discarded++;
-      // Ours is not judged on a sequence the reference could not finish.
+      // Ours is not judged on a sequence the reference could not finish (fast-check fails the
+      // property if too many runs are skipped, so the 40 compared runs are still required).
       fc.pre(false);
     }
   };
@@ -126,7 +123,6 @@ test('random XADD / XDEL / XTRIM / XRANGE / XREAD over packed nodes: replies as 
   // STREAM_NODES_SEED replays a reported seed.
   const seed = process.env.STREAM_NODES_SEED === undefined ? {} : { seed: Number(process.env.STREAM_NODES_SEED) };
   await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 70 }), sequence), { numRuns: 40, ...seed });
-  assert.ok(completed >= 40, `${completed} sequences compared, ${discarded} discarded`);
 });
 
 test('nodes past 64 KB (4-byte offsets), deleted from and trimmed inside, as redis-server', { skip: !HAVE_REDIS }, async () => {

@@ -245,7 +245,7 @@ export class Persistence {
       this.startBackgroundSnapshot({ name: `temp-${process.pid}.rdb`, final: this.snapshotFile() }, () => {
         this.saved(dirty, started, 'DB saved on disk');
         done();
-      }, failed, true);
+      }, failed);
     } catch (error) {
       setImmediate(() => failed(error));
     }
@@ -263,7 +263,7 @@ export class Persistence {
     this.startBackgroundSnapshot({ final: this.snapshotFile(), prefix: 'temp-', suffix: '.rdb' }, () => {
       // Changes made while the snapshot was written are not in it.
       this.saved(dirtyAtStart, started, 'Background saving terminated with success');
-    }, undefined, true);
+    });
     this.log('notice', `Background saving started by pid ${this.childPid}`);
   }
 
@@ -272,27 +272,25 @@ export class Persistence {
    * `done` with the file written; `failed` if it cannot. To a file, a save
    * child writes the bytes to its temporary file, which then goes to
    * `final` (or stays, without one); or to a function, which takes them as
-   * they are made. `withHistory`: it records the replication history too
-   * (all but an AOF base, as in Redis). `held`: while true, the next step
-   * waits (the replicas a disk-less sync feeds are behind).
+   * they are made. `aofBase`: the base of an AOF rewrite, which says so
+   * and, as in Redis, alone records no replication history. `held`: while
+   * true, the next step waits (the replicas a disk-less sync feeds are behind).
    */
   private startBackgroundSnapshot(
     destination: ChildFile | ((bytes: Buffer) => void),
     done: (file?: string) => void,
     failed = (error: unknown): void => this.saveFailed(error),
-    withHistory = false,
+    aofBase = false,
     held?: () => boolean,
     include: SnapshotContent = 'everything',
   ): void {
     if (this.backgroundSave) throw new Error('Background save already in progress');
-    const info = withHistory ? this.host.follower.saveInfo() : undefined;
+    const info = aofBase ? undefined : this.host.follower.saveInfo();
     const child = new SaveChild(this.config.values.dir, typeof destination === 'function' ? { relay: destination } : destination);
     this.latestForkUs = child.spawnUs;
     let writer: SnapshotWriter;
     try {
       const libraries = include === 'nothing' ? [] : this.host.functions?.libraryCodes();
-      // An AOF rewrite's child writes the new base (`.aof`), which Redis marks as such.
-      const aofBase = typeof destination !== 'function' && 'suffix' in destination && destination.suffix === '.aof';
       writer = new SnapshotWriter(this.keyspace, (bytes) => child.write(bytes), {
         libraries, replication: info, withKeys: include === 'everything', aofBase, usedMemory: this.host.usedMemory(),
       });
@@ -384,7 +382,7 @@ export class Persistence {
     const destination = typeof target === 'function' ? target : { final: target, prefix: 'temp-', suffix: '.rdb' };
     if (typeof target === 'string') this.rdbSaves++;
     try {
-      this.startBackgroundSnapshot(destination, () => done(), (error) => done(error as Error), true, held, include);
+      this.startBackgroundSnapshot(destination, () => done(), (error) => done(error as Error), false, held, include);
       this.backgroundSave!.cancelled = () => done(new Error('Background saving stopped'));
     } catch (error) {
       setImmediate(() => done(error as Error));
@@ -667,7 +665,7 @@ export class Persistence {
       const end = rdbEnd(bytes);
       try {
         if (end === undefined) throw new SnapshotError(`Bad RDB file ${file}: no end marker with a valid checksum`, []);
-        const options = { ...this.loadOptions(), keyDelayUs: this.config.getNumber('key-load-delay'), usedMem: (bytes: number) => (progress.rdbUsedMem = bytes) };
+        const options = this.startupLoadOptions(progress);
         yield* tracked(snapshotSteps(this.keyspace, bytes.subarray(0, end), file, this.config.values, interval, this.host.functions, undefined, options), progress, before);
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
@@ -893,7 +891,7 @@ export class Persistence {
     if (rdb) {
       try {
         // A failed child's file is already gone.
-        this.startBackgroundSnapshot({ prefix: 'temp-rewriteaof-bg-', suffix: '.aof' }, (file) => done(file!), (error) => this.rewriteFailed(error));
+        this.startBackgroundSnapshot({ prefix: 'temp-rewriteaof-bg-', suffix: '.aof' }, (file) => done(file!), (error) => this.rewriteFailed(error), true);
       } catch (error) {
         this.aofRewriting = false;
         throw error;
@@ -1161,7 +1159,7 @@ export class Persistence {
     const bytes = fs.readFileSync(file);
     this.lastLoad = await this.whileLoading((progress, interval) => {
       progress.totalBytes = bytes.length;
-      const options = { ...this.loadOptions(expired), keyDelayUs: this.config.getNumber('key-load-delay'), usedMem: (used: number) => (progress.rdbUsedMem = used) };
+      const options = this.startupLoadOptions(progress, expired);
       return tracked(snapshotSteps(this.keyspace, bytes, file, this.config.values, interval, this.host.functions, undefined, options), progress, 0);
     });
     this.keyspace.dirty = 0;
@@ -1171,6 +1169,11 @@ export class Persistence {
   /** Files load with every check only under sanitize-dump-payload yes: clients, as Redis, leaves loading out. */
   private get deepSanitization(): boolean {
     return this.config.get('sanitize-dump-payload') === 'yes';
+  }
+
+  /** A start-up load's: slowed by key-load-delay, and reporting the file's used-mem in its progress. */
+  private startupLoadOptions(progress: LoadingProgress, expired?: (db: number, key: string) => void): LoadOptions {
+    return { ...this.loadOptions(expired), keyDelayUs: this.config.getNumber('key-load-delay'), usedMem: (used) => (progress.rdbUsedMem = used) };
   }
 
   private loadOptions(expired?: (db: number, key: string) => void): LoadOptions {

@@ -74,14 +74,6 @@ interface CapturedDb {
   readonly preserved: Map<string, string>;
 }
 
-/**
- * A point-in-time RDB snapshot, written in steps so the server keeps serving
- * in between (BGSAVE) or all at once (SAVE). When it starts, it records each
- * database's keys and expiry times and serializes the collections; strings
- * never change in place, so each is read when its turn comes, unless it was
- * replaced or deleted first: the database hands the old value over before
- * such a change (`preserve`). New keys are not part of the snapshot.
- */
 /** What a snapshot holds besides the keys, and what its header says. */
 export interface SnapshotContents {
   /** The function libraries' code. */
@@ -96,6 +88,14 @@ export interface SnapshotContents {
   usedMemory?: number;
 }
 
+/**
+ * A point-in-time RDB snapshot, written in steps so the server keeps serving
+ * in between (BGSAVE) or all at once (SAVE). When it starts, it records each
+ * database's keys and expiry times and serializes the collections; strings
+ * never change in place, so each is read when its turn comes, unless it was
+ * replaced or deleted first: the database hands the old value over before
+ * such a change (`preserve`). New keys are not part of the snapshot.
+ */
 export class SnapshotWriter {
   private readonly captured: CapturedDb[] = [];
   private readonly w = new Writer();

@@ -372,12 +372,12 @@ export class Server implements ExecutionObserver {
     return undefined;
   }
 
-  /** The aclfile, if set; a relative path is taken from `dir`, where Redis has chdir'ed. */
   /** The `user` lines CONFIG REWRITE writes: every user, or none when an aclfile holds them. */
   configUserLines(): string[] {
     return this.aclFile() === undefined ? this.acl.userLines() : [];
   }
 
+  /** The aclfile, if set; a relative path is taken from `dir`, where Redis has chdir'ed. */
   aclFile(): AclFile | undefined {
     const name = this.config.get('aclfile') ?? '';
     return name === '' ? undefined : { name, path: path.resolve(this.config.values.dir, name) };

@@ -235,10 +235,10 @@ export class SetValue implements CollectionValue {
       return copy;
     }
     // Far fewer than the set holds: draw positions until enough are distinct.
+    // A hashtable's list, swept: positions 0 to size - 1 all hold members.
+    const list = this.ints === null ? this.drawable().members() : this.members();
     const picked = new Set<number>();
-    const draws = this.ints === null ? this.drawable() : null;
-    const list = draws === null ? this.members() : draws.members();
-    while (picked.size < count) picked.add(draws === null ? Math.floor(Math.random() * size) : draws.randomSlot());
+    while (picked.size < count) picked.add(Math.floor(Math.random() * size));
     const out = new Array<string>(count);
     let i = 0;
     for (const slot of picked) out[i++] = list[slot];
