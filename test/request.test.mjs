@@ -48,6 +48,21 @@ describe('request reader', () => {
     assert.deepEqual(batches, [[['PING'], ['ECHO', 'a']], [['PING']]]);
   });
 
+  it('gives back short arguments byte for byte, however often they repeat or share a slot of the table of recent ones', () => {
+    const byte = fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c));
+    // Few distinct bytes, so that repeats and arguments differing only by leading zero bytes are common.
+    const short = fc.oneof(fc.string({ unit: byte, minLength: 1, maxLength: 9 }), fc.string({ unit: fc.constantFrom('\0', 'a'), minLength: 1, maxLength: 9 }));
+    fc.assert(
+      fc.property(fc.array(fc.array(short, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 40 }), (commands) => {
+        for (let round = 0; round < 2; round++) assert.deepEqual(read(commands.map((args) => resp(...args)).join(''), 0).commands, commands);
+      }),
+      { numRuns: 500 },
+    );
+    // 5000 distinct arguments fill every slot many times over, and share their last four bytes: each comes back as itself.
+    const distinct = Array.from({ length: 5000 }, (_, i) => [`${String(i).padStart(4, '0')}abcd`]);
+    for (let round = 0; round < 2; round++) assert.deepEqual(read(distinct.map((args) => resp(...args)).join(''), 0).commands, distinct);
+  });
+
   it('reads whole and byte-by-byte input alike, errors included', () => {
     const fragments = ['*', '$', '\r\n', '\r', '-1', '0', '01', '1', '2', '3', '12', '-', 'PING', 'x', ' ', '"', '\0'];
     const piece = fc.oneof(

@@ -72,28 +72,40 @@ function parseStrictInt(bytes: Buffer, start: number, end: number): number | nul
 /**
  * Recent short arguments, by a hash of their bytes: one that comes again (a
  * command name, an option, a small number) is the same string as before,
- * found by comparing at most INTERN_MAX bytes, instead of a new copy out of
+ * found by its at most INTERN_MAX bytes, instead of a new copy out of
  * the read buffer, which costs a native call each. Longer arguments (keys,
  * values) are rarely repeated byte for byte and are always copied.
  */
 const INTERN_MAX = 8;
-const INTERN_SLOTS = 4096;
+const INTERN_BITS = 12;
+const INTERN_SLOTS = 1 << INTERN_BITS;
 const interned: string[] = new Array<string>(INTERN_SLOTS).fill('');
+/**
+ * The bytes of each interned string packed into two words: a repeat is
+ * recognised by two integer comparisons and its length, where comparing it
+ * char by char cost BITFIELD's 14 arguments a fifth of their reading.
+ */
+const internedHigh = new Int32Array(INTERN_SLOTS);
+const internedLow = new Int32Array(INTERN_SLOTS);
 
 function argumentText(chunk: Buffer, start: number, end: number): string {
   const n = end - start;
   if (n > INTERN_MAX || n === 0) return chunk.toString('latin1', start, end);
-  let hash = n;
-  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + chunk[i]) | 0;
-  const slot = (hash ^ (hash >>> 13)) & (INTERN_SLOTS - 1);
-  const known = interned[slot];
-  if (known.length === n) {
-    let i = 0;
-    while (i < n && known.charCodeAt(i) === chunk[start + i]) i++;
-    if (i === n) return known;
+  // The bytes through a 64-bit shift register of two words; the length tells apart leading zero bytes.
+  let high = 0;
+  let low = 0;
+  for (let i = start; i < end; i++) {
+    high = (high << 8) | (low >>> 24);
+    low = (low << 8) | chunk[i];
   }
+  const hash = Math.imul(low ^ Math.imul(high ^ n, 0x9e3779b1), 0x85ebca6b);
+  const slot = hash >>> (32 - INTERN_BITS);
+  const known = interned[slot];
+  if (known.length === n && internedLow[slot] === low && internedHigh[slot] === high) return known;
   const text = chunk.toString('latin1', start, end);
   interned[slot] = text;
+  internedHigh[slot] = high;
+  internedLow[slot] = low;
   return text;
 }
 
