@@ -29,8 +29,17 @@ function field(name: string, value: LuaValue): LuaTable {
   return t;
 }
 
+/**
+ * A table for the values of 1..n, inserted in order and none of them nil:
+ * PUC's rehashes while they go in end with an array part of the next power
+ * of two and no hash part, so made that size at once, the table comes out
+ * the same without the rehashes.
+ */
+const sequenceTable = (n: number): LuaTable => new LuaTable(n === 0 ? 0 : 2 ** Math.ceil(Math.log2(n)), 0);
+
 function sequence(items: readonly Reply[], resp: 2 | 3): LuaTable {
-  const t = new LuaTable();
+  // RESP3 nulls are nils, which would leave holes the rehashes size differently.
+  const t = resp === 2 ? sequenceTable(items.length) : new LuaTable();
   for (let i = 0; i < items.length; i++) t.setInt(i + 1, replyToLua(items[i], resp));
   return t;
 }
@@ -190,10 +199,7 @@ function specialTableReply(t: LuaTable, resp: 2 | 3, slots: number): Reply | und
 
 /** KEYS or ARGV as Redis builds them: a fresh table of args[from..to), filled from index 1. */
 export function argumentTable(args: readonly string[], from: number, to: number): LuaTable {
-  // PUC's rehashes while 1..n are inserted in order end with an array part of the next power of two and no hash part:
-  // made that size at once, the table is the same without the rehashes.
-  const n = to - from;
-  const t = new LuaTable(n === 0 ? 0 : 2 ** Math.ceil(Math.log2(n)), 0);
+  const t = sequenceTable(to - from);
   for (let i = from; i < to; i++) t.setInt(i - from + 1, args[i]);
   return t;
 }

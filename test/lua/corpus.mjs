@@ -44,6 +44,14 @@ export const EVAL_CORPUS = [
   ["local s = 0 for i = 1, 3, 0.5 do s = s + i end return tostring(s)", 0],
   ["local t = {} for k, v in pairs({a = 1, b = 2, c = 3, d = 4, e = 5}) do t[#t + 1] = k .. v end return t", 0],
   ["local t = {} for i, v in ipairs({10, 20, nil, 40}) do t[#t + 1] = i * v end return t", 0],
+  // A reply's table as PUC's would be once more keys go in: the order `pairs` visits them in, and the border.
+  [
+    "local out = {} for _, n in ipairs({1, 2, 3, 5, 8, 9, 16, 17, 33}) do redis.call('DEL', KEYS[1]) for i = 1, n do redis.call('RPUSH', KEYS[1], i) end " +
+      "local t = redis.call('LRANGE', KEYS[1], 0, -1) t[#t + 2] = 'x' t.k = 'y' t[#t + 5] = 'z' t[2] = nil t[#t + 1] = 'w' " +
+      "local keys = {} for k in pairs(t) do keys[#keys + 1] = tostring(k) end out[#out + 1] = table.concat(keys, ',') .. '|' .. #t end return out",
+    1,
+    'list',
+  ],
   ["local i = 0 while true do i = i + 1 if i > 5 then break end end return i", 0],
   ["local i = 0 repeat local j = i i = i + 1 until j >= 3 return i", 0],
   ["local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end return fib(20)", 0],
