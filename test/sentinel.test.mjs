@@ -182,10 +182,15 @@ test('Sentinel promotes a replica of ours when our master dies, ioredis follows,
     // the master role only at an INFO more than 8 s after the first such report and 8 s up.
     await ours(masterPort, masterDir);
     const back = connect(masterPort);
+    // What the old master last said of itself, for the failure message: which step did not happen.
+    let seen = 'nothing';
     await waitFor('the old master to become a replica of the new one', async () => {
       const info = await back.info('replication');
+      seen = `role ${field(info, 'role')}, master_port ${field(info, 'master_port')}, link ${field(info, 'master_link_status')} (new master ${promoted})`;
       return field(info, 'role') === 'slave' && field(info, 'master_port') === String(promoted) && field(info, 'master_link_status') === 'up';
-    }, 60000);
+    }, 60000).catch((error) => {
+      throw new Error(`${error.message}; last seen: ${seen}`);
+    });
     const last = [...acked.keys()].at(-1);
     assert.equal(await back.get(last), await p.get(last));
   });
