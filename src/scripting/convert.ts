@@ -24,7 +24,8 @@ import { LuaTable } from './lua/table.js';
 import type { LuaValue } from './lua/value.js';
 
 function field(name: string, value: LuaValue): LuaTable {
-  const t = new LuaTable();
+  // One node, as PUC's first insert into an empty table rehashes it to: the same table without the rehash.
+  const t = new LuaTable(0, 1);
   t.setStr(name, value);
   return t;
 }

@@ -44,6 +44,8 @@ export const EVAL_CORPUS = [
   ["local s = 0 for i = 1, 3, 0.5 do s = s + i end return tostring(s)", 0],
   ["local t = {} for k, v in pairs({a = 1, b = 2, c = 3, d = 4, e = 5}) do t[#t + 1] = k .. v end return t", 0],
   ["local t = {} for i, v in ipairs({10, 20, nil, 40}) do t[#t + 1] = i * v end return t", 0],
+  // A status reply's table ({ok = 'OK'}) as PUC's would be once more keys go in.
+  ["local t = redis.call('SET', KEYS[1], 'v') t.x = 1 t[1] = 2 t.y = 3 t.z = 4 local keys = {} for k in pairs(t) do keys[#keys + 1] = tostring(k) end return keys", 1, 'k'],
   // A reply's table as PUC's would be once more keys go in: the order `pairs` visits them in, and the border.
   [
     "local out = {} for _, n in ipairs({1, 2, 3, 5, 8, 9, 16, 17, 33}) do redis.call('DEL', KEYS[1]) for i = 1, n do redis.call('RPUSH', KEYS[1], i) end " +
