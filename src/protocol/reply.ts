@@ -245,7 +245,7 @@ export class ReplyBuffer {
   write(reply: Reply, resp3: boolean): void {
     if (typeof reply === 'string') {
       this.bulk(reply);
-    } else if (typeof reply === 'number' && reply >= 0 && reply <= Number.MAX_SAFE_INTEGER && Math.floor(reply) === reply) {
+    } else if (typeof reply === 'number' && reply >= 0 && Number.isSafeInteger(reply)) {
       // Counts and lengths, most integer replies: digits in place, no string made.
       this.header(58, reply);
     } else if (typeof reply === 'number' || typeof reply === 'bigint') {
